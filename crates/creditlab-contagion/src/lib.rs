@@ -1,0 +1,1 @@
+//! The correlated-default core and contagion.

@@ -1,0 +1,1 @@
+//! Grading: scorecards, PD/LGD/EL, the master scale, Basel capital and validation.

@@ -1,0 +1,1 @@
+//! Loans, borrowers, collateral and their monthly cash flows.

@@ -1,0 +1,140 @@
+//! What every task shares: the error type that maps to an exit code, and output helpers.
+
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+/// A task's failure: one message for the user, with the chain of causes folded in.
+///
+/// Every failure a user can cause (bad flags, a malformed file, an invalid parameter) exits
+/// with code 2, like a usage error; there is no panic path for user input.
+#[derive(Debug)]
+pub struct TaskError {
+    message: String,
+}
+
+impl TaskError {
+    /// An error with a message written for the user.
+    pub fn msg(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+        }
+    }
+
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        2
+    }
+}
+
+impl fmt::Display for TaskError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Any library error converts, keeping its `source()` chain in the message.
+impl<E: std::error::Error> From<E> for TaskError {
+    fn from(e: E) -> Self {
+        let mut message = e.to_string();
+        let mut source = e.source();
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = cause.source();
+        }
+        Self { message }
+    }
+}
+
+/// Result of a task.
+pub type TaskResult = Result<(), TaskError>;
+
+/// Prints `value` as pretty JSON on standard output.
+pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| TaskError::msg(format!("cannot serialize the result as JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A plain-text table: a header row and rows of cells, right-aligned numbers.
+#[derive(Debug, Default)]
+pub struct Table {
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    /// A table with these column names.
+    pub fn new<S: Into<String>>(header: impl IntoIterator<Item = S>) -> Self {
+        Self {
+            header: header.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row; it must have as many cells as the header.
+    pub fn row<S: Into<String>>(&mut self, cells: impl IntoIterator<Item = S>) {
+        let row: Vec<String> = cells.into_iter().map(Into::into).collect();
+        debug_assert_eq!(row.len(), self.header.len());
+        self.rows.push(row);
+    }
+}
+
+impl fmt::Display for Table {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let widths: Vec<usize> = (0..self.header.len())
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .map(|r| r[c].len())
+                    .chain([self.header[c].len()])
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let line = |f: &mut fmt::Formatter<'_>, cells: &[String]| -> fmt::Result {
+            for (c, (cell, w)) in cells.iter().zip(&widths).enumerate() {
+                if c > 0 {
+                    f.write_str("  ")?;
+                }
+                write!(f, "{cell:>w$}")?;
+            }
+            writeln!(f)
+        };
+        line(f, &self.header)?;
+        let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+        line(f, &rule)?;
+        for r in &self.rows {
+            line(f, r)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename,
+/// so an interrupted run never leaves a half-written file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> TaskResult {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| TaskError::msg(format!("cannot create {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
+        std::process::id()
+    ));
+    let result = (|| -> std::io::Result<()> {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        TaskError::msg(format!("cannot write {}: {e}", path.display()))
+    })
+}

@@ -1,0 +1,46 @@
+//! `cargo xtask <task>`: creditlab's harness and command line.
+//!
+//! One module per task, each with its `Args` (clap) and a `run` function. A bare
+//! `cargo xtask` prints the list of tasks. Every error is printed as one message naming
+//! what was wrong (file, line, field, flag) and the process exits with code 2.
+
+mod cashflows;
+mod cli;
+
+use clap::{CommandFactory, Parser, Subcommand};
+use std::process::ExitCode;
+
+/// creditlab: is DeFi lending subprime securitization again? Tasks that measure it.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    task: Option<Task>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Task {
+    /// Project the monthly cash flows of a pool (flags) or a loan tape (BMA conventions).
+    Cashflows(cashflows::Args),
+    // New tasks: add one variant here and one arm in `main` below.
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(task) = cli.task else {
+        // A bare `cargo xtask` lists the tasks and succeeds.
+        let mut cmd = Cli::command();
+        println!("{}", cmd.render_long_help());
+        return ExitCode::SUCCESS;
+    };
+    let result = match task {
+        Task::Cashflows(args) => cashflows::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
