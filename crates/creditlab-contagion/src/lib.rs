@@ -1,1 +1,23 @@
 //! The correlated-default core and contagion.
+//!
+//! Input is a [`Portfolio`] of exposures (EAD, horizon PD, LGD, sector or factor loadings);
+//! a [`Copula`] says how their defaults are correlated; a method (large pool, exact
+//! recursion, binomial expansion, Monte Carlo, importance sampling) turns the two into
+//! a [`LossDistribution`]. Every method answers the same questions through that trait, so a
+//! user swaps methods without touching the portfolio.
+//!
+//! This crate depends on no other creditlab crate: anyone can reuse it alone.
+//!
+//! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
+//! losses are fractions of the tranche notional.
+
+pub mod copula;
+pub mod distribution;
+mod error;
+pub mod portfolio;
+pub mod special;
+
+pub use copula::Copula;
+pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};
+pub use error::{Error, Result};
+pub use portfolio::{Exposure, Lgd, Portfolio};

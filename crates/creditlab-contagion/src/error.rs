@@ -1,0 +1,65 @@
+use thiserror::Error;
+
+/// Why a portfolio, model or method cannot be used. Each variant names the offending field.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is outside its domain (e.g. a PD of 1.2, a negative EAD, nu <= 2).
+    #[error("invalid {field}: {value} ({reason})")]
+    InvalidParameter {
+        /// Which parameter, e.g. `exposure 17: pd` or `rho`.
+        field: String,
+        /// The offending value.
+        value: f64,
+        /// What it must be instead.
+        reason: &'static str,
+    },
+    /// A correlation matrix that cannot be one.
+    #[error("invalid correlation matrix: {0}")]
+    InvalidCorrelation(String),
+    /// A portfolio with no exposures, or inconsistent lengths.
+    #[error("invalid portfolio: {0}")]
+    InvalidPortfolio(String),
+    /// A tranche whose bounds are not 0 <= attach < detach <= 1.
+    #[error("invalid tranche {attach}-{detach}: {reason}")]
+    InvalidTranche {
+        /// Attachment point.
+        attach: f64,
+        /// Detachment point.
+        detach: f64,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// A method cannot handle this portfolio or model (said before any work is done).
+    #[error("{method} cannot be used here: {reason}")]
+    Unsupported {
+        /// The method, e.g. `lhp`.
+        method: &'static str,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// Result with this crate's [`enum@Error`].
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// Checks `lo <= value <= hi` (and not NaN), naming `field` otherwise.
+pub(crate) fn check_range(field: impl Into<String>, value: f64, lo: f64, hi: f64) -> Result<f64> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(value)
+    } else {
+        Err(Error::InvalidParameter {
+            field: field.into(),
+            value,
+            reason: range_reason(lo, hi),
+        })
+    }
+}
+
+fn range_reason(lo: f64, hi: f64) -> &'static str {
+    match (lo, hi) {
+        (0.0, 1.0) => "must be in [0, 1]",
+        (0.0, f64::MAX) => "must be finite and >= 0",
+        _ => "out of range",
+    }
+}
