@@ -6,6 +6,11 @@
 //! CDF. statrs' `erfc` is accurate only to about 1e-11 relative, too coarse for the tail
 //! quantiles and thresholds here.
 
+#![allow(
+    clippy::excessive_precision,
+    reason = "coefficients are transcribed digit for digit from the published algorithms"
+)]
+
 const SQRT_32: f64 = 5.656_854_249_492_381;
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
