@@ -1,0 +1,168 @@
+//! Invariants of the repository itself: dependency direction, manifest hygiene, README and CI
+//! in sync. They are tests so that a plain `cargo test` catches a violation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask sits in the workspace root")
+        .to_path_buf()
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
+}
+
+/// Member manifests: crates/*/Cargo.toml, xtask and benches.
+fn member_manifests() -> Vec<PathBuf> {
+    let root = root();
+    let mut out: Vec<PathBuf> = std::fs::read_dir(root.join("crates"))
+        .expect("crates/ exists")
+        .map(|e| e.expect("readable dir entry").path().join("Cargo.toml"))
+        .filter(|p| p.exists())
+        .collect();
+    out.push(root.join("xtask/Cargo.toml"));
+    out.push(root.join("benches/Cargo.toml"));
+    out.sort();
+    out
+}
+
+/// The allowed creditlab dependencies per crate, from the `deps` block of ARCHITECTURE.md.
+fn documented_direction() -> BTreeMap<String, BTreeSet<String>> {
+    let doc = read(&root().join("docs/ARCHITECTURE.md"));
+    let start = doc.find("```deps\n").expect("ARCHITECTURE.md has a ```deps block") + 8;
+    let end = start + doc[start..].find("```").expect("the deps block is closed");
+    doc[start..end]
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let (name, deps) = l.split_once("->").expect("each line is `crate -> deps`");
+            let deps = deps
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(String::from)
+                .collect();
+            (name.trim().to_string(), deps)
+        })
+        .collect()
+}
+
+fn dependency_tables(manifest: &toml::Table) -> Vec<&toml::Table> {
+    ["dependencies", "dev-dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|k| manifest.get(*k).and_then(toml::Value::as_table))
+        .collect()
+}
+
+#[test]
+fn crates_depend_only_in_the_documented_direction() {
+    let allowed = documented_direction();
+    for path in member_manifests() {
+        let manifest: toml::Table = read(&path).parse().expect("valid TOML");
+        let name = manifest["package"]["name"].as_str().expect("package.name").to_string();
+        let Some(ok) = allowed.get(&name) else {
+            panic!("{name} ({}) is not in ARCHITECTURE.md's deps block", path.display());
+        };
+        for table in dependency_tables(&manifest) {
+            for dep in table.keys().filter(|d| d.starts_with("creditlab-")) {
+                assert!(
+                    ok.contains(dep),
+                    "{name} depends on {dep}, against the direction documented in \
+                     docs/ARCHITECTURE.md (allowed: {ok:?})"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn documented_direction_has_no_cycle() {
+    let allowed = documented_direction();
+    // Depth-first search for a back edge.
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) {
+        if done.contains(n) {
+            return;
+        }
+        assert!(!stack.iter().any(|s| s == n), "dependency cycle: {stack:?} -> {n}");
+        stack.push(n.to_string());
+        for d in g.get(n).into_iter().flatten() {
+            visit(d, g, stack, done);
+        }
+        stack.pop();
+        done.insert(n.to_string());
+    }
+    let mut done = BTreeSet::new();
+    for n in allowed.keys() {
+        visit(n, &allowed, &mut Vec::new(), &mut done);
+    }
+}
+
+#[test]
+fn members_use_workspace_dependencies_and_lints() {
+    for path in member_manifests() {
+        let manifest: toml::Table = read(&path).parse().expect("valid TOML");
+        for table in dependency_tables(&manifest) {
+            for (dep, spec) in table {
+                let inherited = spec
+                    .as_table()
+                    .and_then(|t| t.get("workspace"))
+                    .and_then(toml::Value::as_bool)
+                    == Some(true);
+                assert!(
+                    inherited,
+                    "{}: dependency {dep} must be `{dep}.workspace = true` (versions are \
+                     pinned once, in the root manifest)",
+                    path.display()
+                );
+            }
+        }
+        let lints = manifest
+            .get("lints")
+            .and_then(|l| l.get("workspace"))
+            .and_then(toml::Value::as_bool);
+        assert_eq!(lints, Some(true), "{}: needs [lints] workspace = true", path.display());
+    }
+}
+
+#[test]
+fn every_allowed_lint_says_why() {
+    let text = read(&root().join("Cargo.toml"));
+    let mut previous = "";
+    let mut in_lints = false;
+    for line in text.lines() {
+        if line.starts_with('[') {
+            in_lints = line.starts_with("[workspace.lints");
+        }
+        if in_lints && line.trim_end().ends_with("= \"allow\"") {
+            assert!(
+                previous.trim_start().starts_with('#'),
+                "lint allow without a reason comment above it: {line}"
+            );
+        }
+        previous = line;
+    }
+}
+
+#[test]
+fn ci_runs_exactly_the_readme_test_command() {
+    let readme = read(&root().join("README.md"));
+    let ci = read(&root().join(".ci/run"));
+    let command = readme
+        .lines()
+        .skip_while(|l| !l.starts_with("# Pass the tests"))
+        .nth(1)
+        .expect("README gives the test command under `# Pass the tests`");
+    assert!(
+        ci.lines().any(|l| l.trim() == command.trim()),
+        ".ci/run must run exactly the README's test command: {command}"
+    );
+    assert!(readme.contains("cargo xtask pipeline"), "README gives the main job");
+}
