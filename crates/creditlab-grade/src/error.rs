@@ -1,0 +1,99 @@
+//! The crate's error type: every failure names the field or the data that caused it.
+
+use thiserror::Error;
+
+/// Why an input, a fit or a grading cannot be done. Each variant names what was wrong.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum GradeError {
+    /// A parameter is outside its domain (a PD of 1.2, a negative EAD, a maturity of 0).
+    #[error("invalid {field}: {value} ({reason})")]
+    InvalidParameter {
+        /// Which parameter, e.g. `pd` or `loan 17: ltv`.
+        field: String,
+        /// The offending value.
+        value: f64,
+        /// What it must be instead.
+        reason: &'static str,
+    },
+    /// A grade name that is not on the master scale.
+    #[error("unknown grade {0:?}: expected one of AAA, AA, A, BBB, BB, B, CCC, D")]
+    UnknownGrade(String),
+    /// Inputs whose lengths or shapes disagree (features vs coefficients, scores vs outcomes).
+    #[error("dimension mismatch: {0}")]
+    DimensionMismatch(String),
+    /// Data with only defaults or only non-defaults: neither a fit nor a discrimination
+    /// measure is defined.
+    #[error("only one class in the data: {n} observations, {defaults} defaults")]
+    OneClass {
+        /// Observations.
+        n: usize,
+        /// Defaults among them.
+        defaults: usize,
+    },
+    /// Too few usable observations (e.g. no loan tape row has every factor observed).
+    #[error("not enough data: {0}")]
+    NotEnoughData(String),
+    /// The logistic fit's Newton iterations did not converge.
+    #[error(
+        "logistic fit did not converge after {iterations} iterations \
+         (last change in coefficients {last_change:.3e})"
+    )]
+    NotConverged {
+        /// Iterations run.
+        iterations: usize,
+        /// Largest absolute coefficient change in the last iteration.
+        last_change: f64,
+    },
+    /// The data separate defaults from non-defaults (completely or quasi-completely): the
+    /// maximum-likelihood coefficients are infinite and no standard errors exist.
+    #[error(
+        "logistic fit: the data are separated ({0}); the maximum-likelihood estimate does not exist"
+    )]
+    Separation(String),
+    /// The information matrix X'WX is singular: collinear or constant features.
+    #[error("logistic fit: singular Hessian ({0}); check for constant or collinear features")]
+    SingularHessian(String),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, GradeError>;
+
+/// Checks a probability in [0, 1] (not NaN).
+pub(crate) fn check_unit(field: &str, value: f64) -> Result<f64> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(GradeError::InvalidParameter {
+            field: field.to_string(),
+            value,
+            reason: "must be in [0, 1]",
+        })
+    }
+}
+
+/// Checks a finite, strictly positive number.
+pub(crate) fn check_positive(field: &str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(GradeError::InvalidParameter {
+            field: field.to_string(),
+            value,
+            reason: "must be finite and > 0",
+        })
+    }
+}
+
+/// Checks a finite, non-negative number.
+pub(crate) fn check_non_negative(field: &str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(GradeError::InvalidParameter {
+            field: field.to_string(),
+            value,
+            reason: "must be finite and >= 0",
+        })
+    }
+}

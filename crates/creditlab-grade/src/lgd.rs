@@ -1,0 +1,229 @@
+//! LGD from the collateral and from recourse to the borrower, and expected loss.
+//!
+//! At default the lender sells the collateral over a liquidation horizon `T`. Its price
+//! follows a driftless lognormal law, `V_T = V_0 exp(−σ²T/2 + σ√T Z)`, so `E[V_T] = V_0`
+//! (no assumed appreciation or decline; the haircut carries the conservatism). The sale
+//! nets `a V_T` with `a = (1 − haircut)(1 − liquidation cost)`. For a full-recourse loan the
+//! borrower's other income repays up to `R` (currency) of what the sale leaves unpaid; a
+//! non-recourse loan has `R = 0`. The loss is `max(EAD − R − a V_T, 0)`, and its expectation
+//! is a Black–Scholes put with zero rate on the underlying `a V_0`, strike `EAD − R`:
+//!
+//! `E[loss] = K N(−d₂) − a V_0 N(−d₁)`, `d₁ = (ln(a V_0 / K) + σ²T/2) / (σ√T)`, `d₂ = d₁ − σ√T`.
+//!
+//! `LGD = E[loss] / EAD`. See docs/methodology/grading.md.
+
+use crate::error::{GradeError, Result, check_non_negative, check_positive};
+use crate::normal;
+use serde::{Deserialize, Serialize};
+
+/// Whether the lender can claim the shortfall from the borrower's other income.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind")]
+pub enum Recourse {
+    /// Only the collateral secures the loan (every DeFi loan; many US mortgages).
+    NonRecourse,
+    /// The borrower owes the deficiency; `recoverable` (currency) is what their other income
+    /// can be expected to repay of it. Zero when the income is unknown.
+    Full {
+        /// The amount recoverable from the borrower beyond the collateral.
+        recoverable: f64,
+    },
+}
+
+/// The inputs of the LGD of one loan.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LgdInput {
+    /// Exposure at default (currency), > 0.
+    pub ead: f64,
+    /// Current market value of the collateral (currency); 0 for an unsecured loan.
+    pub collateral_value: f64,
+    /// Haircut applied to the collateral's market value, in [0, 1] (1: worthless).
+    pub haircut: f64,
+    /// Annualized volatility of the collateral's price, >= 0.
+    pub volatility: f64,
+    /// Time to sell the collateral after default, in years, >= 0.
+    pub liquidation_horizon_years: f64,
+    /// Cost of the sale as a fraction of the proceeds (fees, slippage, legal), in [0, 1).
+    pub liquidation_cost: f64,
+    /// Recourse to the borrower's other income.
+    pub recourse: Recourse,
+}
+
+/// The LGD of one loan and its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Lgd {
+    /// Expected loss given default as a fraction of EAD, with recourse.
+    pub lgd: f64,
+    /// The LGD from the collateral alone (as if non-recourse).
+    pub collateral_lgd: f64,
+    /// Expected amount recovered from the borrower through recourse (currency).
+    pub recourse_recovery: f64,
+}
+
+fn check_fraction_below_one(field: &str, v: f64) -> Result<f64> {
+    if (0.0..1.0).contains(&v) {
+        Ok(v)
+    } else {
+        Err(GradeError::InvalidParameter {
+            field: field.into(),
+            value: v,
+            reason: "must be in [0, 1)",
+        })
+    }
+}
+
+/// `E[max(k − s·e^{−σ²T/2 + σ√T Z}, 0)]`: the zero-rate Black–Scholes put.
+pub(crate) fn expected_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
+    if k <= 0.0 {
+        return 0.0;
+    }
+    if s <= 0.0 {
+        return k;
+    }
+    if sigma_sqrt_t <= 0.0 {
+        return (k - s).max(0.0);
+    }
+    let d1 = ((s / k).ln() + 0.5 * sigma_sqrt_t * sigma_sqrt_t) / sigma_sqrt_t;
+    let d2 = d1 - sigma_sqrt_t;
+    (k * normal::cdf(-d2) - s * normal::cdf(-d1)).max(0.0)
+}
+
+impl LgdInput {
+    /// Checks every field's domain.
+    pub fn validate(&self) -> Result<()> {
+        check_positive("ead", self.ead)?;
+        check_non_negative("collateral value", self.collateral_value)?;
+        crate::error::check_unit("haircut", self.haircut)?;
+        check_non_negative("collateral volatility", self.volatility)?;
+        check_non_negative("liquidation horizon", self.liquidation_horizon_years)?;
+        check_fraction_below_one("liquidation cost", self.liquidation_cost)?;
+        if let Recourse::Full { recoverable } = self.recourse {
+            check_non_negative("recourse recoverable amount", recoverable)?;
+        }
+        Ok(())
+    }
+
+    /// The LGD in closed form.
+    pub fn lgd(&self) -> Result<Lgd> {
+        self.validate()?;
+        let s = self.collateral_value * (1.0 - self.haircut) * (1.0 - self.liquidation_cost);
+        let vol = self.volatility * self.liquidation_horizon_years.sqrt();
+        let collateral_loss = expected_shortfall(s, self.ead, vol);
+        let recoverable = match self.recourse {
+            Recourse::NonRecourse => 0.0,
+            Recourse::Full { recoverable } => recoverable.min(self.ead),
+        };
+        let loss = expected_shortfall(s, self.ead - recoverable, vol);
+        Ok(Lgd {
+            lgd: (loss / self.ead).clamp(0.0, 1.0),
+            collateral_lgd: (collateral_loss / self.ead).clamp(0.0, 1.0),
+            recourse_recovery: (collateral_loss - loss).max(0.0),
+        })
+    }
+}
+
+/// Expected loss `PD × LGD × EAD` (currency), with PD and LGD over the same horizon.
+pub fn expected_loss(pd: f64, lgd: f64, ead: f64) -> f64 {
+    pd * lgd * ead
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(recourse: Recourse) -> LgdInput {
+        LgdInput {
+            ead: 80.0,
+            collateral_value: 100.0,
+            haircut: 0.10,
+            volatility: 0.6,
+            liquidation_horizon_years: 0.5,
+            liquidation_cost: 0.05,
+            recourse,
+        }
+    }
+
+    /// E[max(k − s e^{−v²/2 + v z}, 0)] by composite Simpson over z in [−12, 12].
+    fn numeric(s: f64, k: f64, v: f64) -> f64 {
+        let n = 20_000;
+        let (a, b) = (-12.0, 12.0);
+        let h = (b - a) / n as f64;
+        let f = |z: f64| (k - s * (-0.5 * v * v + v * z).exp()).max(0.0) * normal::pdf(z);
+        let mut sum = f(a) + f(b);
+        for i in 1..n {
+            let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+            sum += w * f(a + i as f64 * h);
+        }
+        sum * h / 3.0
+    }
+
+    #[test]
+    fn closed_form_matches_numeric_integration() {
+        for (s, k, v) in [
+            (85.5, 80.0, 0.42),
+            (150.0, 80.0, 0.1),
+            (50.0, 80.0, 0.3),
+            (80.0, 80.0, 1.5),
+            (10.0, 80.0, 0.05),
+        ] {
+            let closed = expected_shortfall(s, k, v);
+            let num = numeric(s, k, v);
+            assert!(
+                (closed - num).abs() < 1e-6 * k,
+                "s {s} k {k} v {v}: {closed} vs {num}"
+            );
+        }
+    }
+
+    #[test]
+    fn lgd_parts() {
+        let nr = input(Recourse::NonRecourse).lgd().unwrap();
+        let s = 100.0 * 0.9 * 0.95;
+        let want = expected_shortfall(s, 80.0, 0.6 * 0.5f64.sqrt()) / 80.0;
+        assert!((nr.lgd - want).abs() < 1e-14);
+        assert!((nr.lgd - nr.collateral_lgd).abs() < 1e-15);
+        assert!(nr.recourse_recovery.abs() < 1e-15);
+        // Recourse lowers the LGD; the recovered amount is the difference in expected loss.
+        let full = input(Recourse::Full { recoverable: 20.0 }).lgd().unwrap();
+        assert!(full.lgd < nr.lgd);
+        assert!((full.recourse_recovery - (nr.lgd - full.lgd) * 80.0).abs() < 1e-12);
+        // Recourse that covers the whole EAD leaves nothing to lose.
+        let all = input(Recourse::Full { recoverable: 1e9 }).lgd().unwrap();
+        assert!(all.lgd.abs() < 1e-15);
+    }
+
+    #[test]
+    fn unsecured_and_riskless_limits() {
+        let mut unsecured = input(Recourse::NonRecourse);
+        unsecured.collateral_value = 0.0;
+        assert!((unsecured.lgd().unwrap().lgd - 1.0).abs() < 1e-15);
+        let mut certain = input(Recourse::NonRecourse);
+        certain.volatility = 0.0;
+        // 85.5 net proceeds cover 80 for sure.
+        assert!(certain.lgd().unwrap().lgd.abs() < 1e-15);
+        certain.collateral_value = 50.0;
+        let want = (80.0 - 50.0 * 0.9 * 0.95) / 80.0;
+        assert!((certain.lgd().unwrap().lgd - want).abs() < 1e-14);
+    }
+
+    #[test]
+    fn lgd_rises_with_volatility_and_horizon() {
+        let mut x = input(Recourse::NonRecourse);
+        let base = x.lgd().unwrap().lgd;
+        x.volatility = 0.9;
+        let more_vol = x.lgd().unwrap().lgd;
+        x.liquidation_horizon_years = 1.0;
+        let longer = x.lgd().unwrap().lgd;
+        assert!(base < more_vol && more_vol < longer);
+    }
+
+    #[test]
+    fn bad_inputs_are_rejected() {
+        let mut x = input(Recourse::NonRecourse);
+        x.haircut = 1.5;
+        assert!(x.lgd().unwrap_err().to_string().contains("haircut"));
+        let mut x = input(Recourse::NonRecourse);
+        x.ead = 0.0;
+        assert!(x.lgd().unwrap_err().to_string().contains("ead"));
+    }
+}

@@ -1,0 +1,335 @@
+//! Logistic regression by iteratively reweighted least squares (Newton–Raphson), on plain
+//! nalgebra matrices, with standard errors from the inverse information matrix.
+//!
+//! Model: `P(default_i) = 1 / (1 + exp(−x_i'β))`. Each Newton step solves
+//! `(X'WX) δ = X'(y − p)` with `W = diag(p(1 − p))` by Cholesky, halving the step while the
+//! log-likelihood would fall. The fit stops when the largest coefficient change is below
+//! `tolerance × (1 + max|β|)`. `Cov(β̂) = (X'WX)⁻¹` at the estimate.
+//!
+//! Failures are errors, never silent: one class only ([`GradeError::OneClass`]); separated
+//! data, detected as fitted probabilities numerically 0 or 1 ([`GradeError::Separation`]);
+//! a singular or near-singular information matrix, i.e. constant or collinear columns
+//! ([`GradeError::SingularHessian`]); no convergence ([`GradeError::NotConverged`]).
+
+use crate::error::{GradeError, Result};
+use crate::normal::logistic;
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+/// Controls of the IRLS iterations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct IrlsOptions {
+    /// Newton iterations before giving up.
+    pub max_iterations: usize,
+    /// Relative coefficient change that counts as converged.
+    pub tolerance: f64,
+}
+
+impl Default for IrlsOptions {
+    fn default() -> Self {
+        Self {
+            max_iterations: 100,
+            tolerance: 1e-10,
+        }
+    }
+}
+
+/// A converged logistic fit. (Not serde: nalgebra's serde feature is off in the workspace;
+/// the scorecard carries the fit as plain vectors.)
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticFit {
+    /// The maximum-likelihood coefficients β̂, one per column of X.
+    pub coefficients: DVector<f64>,
+    /// Their asymptotic covariance (X'WX)⁻¹.
+    pub covariance: DMatrix<f64>,
+    /// Standard errors: square roots of the covariance diagonal.
+    pub standard_errors: DVector<f64>,
+    /// Log-likelihood at β̂.
+    pub log_likelihood: f64,
+    /// Newton iterations used.
+    pub iterations: usize,
+    /// Observations fitted.
+    pub n: usize,
+    /// Defaults among them.
+    pub defaults: usize,
+}
+
+/// |η| above which a fitted probability is numerically 0 or 1 (p < 1e-13): the sign of
+/// separation.
+const SEPARATION_ETA: f64 = 30.0;
+/// Smallest acceptable ratio of the information matrix's smallest to largest eigenvalue.
+const MIN_RCOND: f64 = 1e-13;
+
+fn log_likelihood(x: &DMatrix<f64>, y: &[bool], beta: &DVector<f64>) -> f64 {
+    let eta = x * beta;
+    eta.iter()
+        .zip(y)
+        .map(|(&e, &d)| {
+            // ln p = −ln(1 + e^{−η}), ln(1 − p) = −ln(1 + e^{η}), computed stably.
+            let softplus = |t: f64| {
+                if t > 0.0 {
+                    t + (-t).exp().ln_1p()
+                } else {
+                    t.exp().ln_1p()
+                }
+            };
+            if d { -softplus(-e) } else { -softplus(e) }
+        })
+        .sum()
+}
+
+fn max_abs_eta(x: &DMatrix<f64>, beta: &DVector<f64>) -> f64 {
+    (x * beta).amax()
+}
+
+/// Gradient X'(y − p) and information X'WX at β.
+fn score_and_information(
+    x: &DMatrix<f64>,
+    y: &[bool],
+    beta: &DVector<f64>,
+) -> (DVector<f64>, DMatrix<f64>) {
+    let eta = x * beta;
+    let p = eta.map(logistic);
+    let resid = DVector::from_iterator(
+        y.len(),
+        y.iter()
+            .zip(p.iter())
+            .map(|(&d, &pi)| f64::from(u8::from(d)) - pi),
+    );
+    let w = p.map(|pi| pi * (1.0 - pi));
+    let mut xw = x.clone();
+    for (mut row, wi) in xw.row_iter_mut().zip(w.iter()) {
+        row *= *wi;
+    }
+    (x.tr_mul(&resid), x.tr_mul(&xw))
+}
+
+/// The reciprocal condition number of a symmetric positive semi-definite matrix.
+fn rcond(h: &DMatrix<f64>) -> f64 {
+    let eig = h.clone().symmetric_eigenvalues();
+    let max = eig.max();
+    if max <= 0.0 {
+        0.0
+    } else {
+        eig.min().max(0.0) / max
+    }
+}
+
+/// Fits a logistic regression of `defaults` on the columns of `x` (include a column of ones
+/// for the intercept yourself).
+pub fn fit_logistic(
+    x: &DMatrix<f64>,
+    defaults: &[bool],
+    options: &IrlsOptions,
+) -> Result<LogisticFit> {
+    let (n, k) = x.shape();
+    if defaults.len() != n {
+        return Err(GradeError::DimensionMismatch(format!(
+            "{n} rows of features but {} default flags",
+            defaults.len()
+        )));
+    }
+    if k == 0 || n <= k {
+        return Err(GradeError::NotEnoughData(format!(
+            "{n} observations for {k} coefficients: need more observations than coefficients"
+        )));
+    }
+    if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(GradeError::InvalidParameter {
+            field: format!("feature matrix row {} column {}", i % n, i / n),
+            value: x[i],
+            reason: "features must be finite",
+        });
+    }
+    let d = defaults.iter().filter(|&&b| b).count();
+    if d == 0 || d == n {
+        return Err(GradeError::OneClass { n, defaults: d });
+    }
+
+    let mut beta = DVector::<f64>::zeros(k);
+    let mut ll = log_likelihood(x, defaults, &beta);
+    let mut last_change = f64::INFINITY;
+    for iteration in 1..=options.max_iterations {
+        let (score, info) = score_and_information(x, defaults, &beta);
+        if rcond(&info) < MIN_RCOND {
+            return Err(singular_or_separated(x, &beta, "before a Newton step"));
+        }
+        let Some(chol) = info.cholesky() else {
+            return Err(singular_or_separated(
+                x,
+                &beta,
+                "Cholesky factorization failed",
+            ));
+        };
+        let delta = chol.solve(&score);
+        // Step halving: never accept a step that lowers the likelihood.
+        let mut step = 1.0;
+        let mut candidate = &beta + &delta;
+        let mut ll_new = log_likelihood(x, defaults, &candidate);
+        while ll_new < ll - 1e-12 * ll.abs().max(1.0) && step > 1e-6 {
+            step *= 0.5;
+            candidate = &beta + &delta * step;
+            ll_new = log_likelihood(x, defaults, &candidate);
+        }
+        last_change = (&delta * step).amax();
+        beta = candidate;
+        ll = ll_new;
+        if last_change <= options.tolerance * (1.0 + beta.amax()) {
+            return finish(x, defaults, beta, ll, iteration, d);
+        }
+    }
+    if max_abs_eta(x, &beta) > SEPARATION_ETA {
+        return Err(separation(x, &beta));
+    }
+    Err(GradeError::NotConverged {
+        iterations: options.max_iterations,
+        last_change,
+    })
+}
+
+fn separation(x: &DMatrix<f64>, beta: &DVector<f64>) -> GradeError {
+    let eta = x * beta;
+    let extreme = eta.iter().filter(|e| e.abs() > SEPARATION_ETA).count();
+    GradeError::Separation(format!(
+        "{extreme} of {} fitted probabilities are numerically 0 or 1",
+        eta.len()
+    ))
+}
+
+fn singular_or_separated(x: &DMatrix<f64>, beta: &DVector<f64>, what: &str) -> GradeError {
+    if max_abs_eta(x, beta) > SEPARATION_ETA {
+        separation(x, beta)
+    } else {
+        GradeError::SingularHessian(format!(
+            "X'WX has reciprocal condition number below {MIN_RCOND:e} ({what})"
+        ))
+    }
+}
+
+fn finish(
+    x: &DMatrix<f64>,
+    y: &[bool],
+    beta: DVector<f64>,
+    ll: f64,
+    iterations: usize,
+    defaults: usize,
+) -> Result<LogisticFit> {
+    if max_abs_eta(x, &beta) > SEPARATION_ETA {
+        return Err(separation(x, &beta));
+    }
+    let (_, info) = score_and_information(x, y, &beta);
+    if rcond(&info) < MIN_RCOND {
+        return Err(singular_or_separated(x, &beta, "at the estimate"));
+    }
+    let covariance = info
+        .cholesky()
+        .ok_or_else(|| singular_or_separated(x, &beta, "at the estimate"))?
+        .inverse();
+    let standard_errors = covariance.diagonal().map(f64::sqrt);
+    Ok(LogisticFit {
+        coefficients: beta,
+        covariance,
+        standard_errors,
+        log_likelihood: ll,
+        iterations,
+        n: y.len(),
+        defaults,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, StandardNormal};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    fn simulate(beta: &[f64], n: usize, seed: u64) -> (DMatrix<f64>, Vec<bool>) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let k = beta.len();
+        let mut x = DMatrix::<f64>::zeros(n, k);
+        let mut y = Vec::with_capacity(n);
+        for i in 0..n {
+            x[(i, 0)] = 1.0;
+            for j in 1..k {
+                x[(i, j)] = StandardNormal.sample(&mut rng);
+            }
+            let eta: f64 = (0..k).map(|j| x[(i, j)] * beta[j]).sum();
+            y.push(rng.random::<f64>() < logistic(eta));
+        }
+        (x, y)
+    }
+
+    #[test]
+    fn recovers_known_coefficients_within_three_standard_errors() {
+        let truth = [-3.0, 0.8, -0.5, 1.2];
+        let (x, y) = simulate(&truth, 40_000, 7);
+        let fit = fit_logistic(&x, &y, &IrlsOptions::default()).unwrap();
+        for (j, &t) in truth.iter().enumerate() {
+            let z = (fit.coefficients[j] - t) / fit.standard_errors[j];
+            assert!(
+                z.abs() < 3.0,
+                "coefficient {j}: {} ± {}",
+                fit.coefficients[j],
+                fit.standard_errors[j]
+            );
+            assert!(fit.standard_errors[j] > 0.0 && fit.standard_errors[j] < 0.1);
+        }
+        assert!(fit.iterations < 15);
+        assert_eq!(fit.n, 40_000);
+    }
+
+    #[test]
+    fn intercept_only_fit_is_the_log_odds_with_binomial_standard_error() {
+        let n = 1000;
+        let x = DMatrix::<f64>::from_element(n, 1, 1.0);
+        let y: Vec<bool> = (0..n).map(|i| i < 100).collect();
+        let fit = fit_logistic(&x, &y, &IrlsOptions::default()).unwrap();
+        assert!((fit.coefficients[0] - (0.1f64 / 0.9).ln()).abs() < 1e-10);
+        // Var(logit p̂) = 1 / (n p (1 − p)).
+        let se = (1.0 / (n as f64 * 0.1 * 0.9)).sqrt();
+        assert!((fit.standard_errors[0] - se).abs() < 1e-10);
+    }
+
+    #[test]
+    fn one_class_is_an_error() {
+        let x = DMatrix::<f64>::from_element(10, 1, 1.0);
+        let e = fit_logistic(&x, &[false; 10], &IrlsOptions::default()).unwrap_err();
+        assert!(matches!(e, GradeError::OneClass { n: 10, defaults: 0 }));
+        assert!(e.to_string().contains("one class"));
+    }
+
+    #[test]
+    fn separated_data_is_an_error() {
+        let n = 200;
+        let x =
+            DMatrix::<f64>::from_fn(n, 2, |i, j| if j == 0 { 1.0 } else { i as f64 / n as f64 });
+        let y: Vec<bool> = (0..n).map(|i| i >= n / 2).collect();
+        let e = fit_logistic(&x, &y, &IrlsOptions::default()).unwrap_err();
+        assert!(matches!(e, GradeError::Separation(_)), "{e}");
+    }
+
+    #[test]
+    fn collinear_columns_are_a_singular_hessian() {
+        let (mut x, y) = simulate(&[-1.0, 0.5, 0.5], 500, 3);
+        for i in 0..500 {
+            x[(i, 2)] = 2.0 * x[(i, 1)];
+        }
+        let e = fit_logistic(&x, &y, &IrlsOptions::default()).unwrap_err();
+        assert!(matches!(e, GradeError::SingularHessian(_)), "{e}");
+    }
+
+    #[test]
+    fn too_few_iterations_do_not_converge() {
+        let (x, y) = simulate(&[-2.0, 1.0], 2000, 5);
+        let opts = IrlsOptions {
+            max_iterations: 1,
+            tolerance: 1e-12,
+        };
+        let e = fit_logistic(&x, &y, &opts).unwrap_err();
+        assert!(
+            matches!(e, GradeError::NotConverged { iterations: 1, .. }),
+            "{e}"
+        );
+    }
+}
