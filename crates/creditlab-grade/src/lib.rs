@@ -7,5 +7,6 @@ pub mod logistic;
 mod normal;
 pub mod scale;
 pub mod scorecard;
+pub mod validation;
 
 pub use error::{GradeError, Result};

@@ -1,0 +1,408 @@
+//! Validation of PDs against realized outcomes: discrimination (ROC, AUC, Gini, KS),
+//! accuracy (Brier score) and calibration (per-grade binomial tests, Hosmer–Lemeshow).
+//!
+//! Scores are PDs: a higher score means riskier. See docs/methodology/validation.md.
+
+use crate::error::{GradeError, Result};
+use crate::scale::Grade;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF};
+
+fn check_inputs(pd: &[f64], defaulted: &[bool]) -> Result<(usize, usize)> {
+    if pd.len() != defaulted.len() {
+        return Err(GradeError::DimensionMismatch(format!(
+            "{} PDs but {} outcomes",
+            pd.len(),
+            defaulted.len()
+        )));
+    }
+    if let Some((i, &p)) = pd
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(0.0..=1.0).contains(*p))
+    {
+        return Err(GradeError::InvalidParameter {
+            field: format!("pd of observation {i}"),
+            value: p,
+            reason: "must be in [0, 1]",
+        });
+    }
+    let d = defaulted.iter().filter(|&&b| b).count();
+    Ok((pd.len(), d))
+}
+
+fn check_two_classes(pd: &[f64], defaulted: &[bool]) -> Result<(usize, usize)> {
+    let (n, d) = check_inputs(pd, defaulted)?;
+    if d == 0 || d == n {
+        return Err(GradeError::OneClass { n, defaults: d });
+    }
+    Ok((n, d))
+}
+
+/// The area under the ROC curve: the probability that a random defaulter has a higher PD
+/// than a random non-defaulter, ties counting one half. Computed from mid-ranks
+/// (Mann–Whitney U) in O(n log n).
+pub fn auc(pd: &[f64], defaulted: &[bool]) -> Result<f64> {
+    let (n, d) = check_two_classes(pd, defaulted)?;
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| pd[a].total_cmp(&pd[b]));
+    let mut rank_sum_defaults = 0.0;
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j + 1 < n && pd[idx[j + 1]] == pd[idx[i]] {
+            j += 1;
+        }
+        // Ranks i+1 … j+1 share their mean.
+        let mid_rank = 0.5 * ((i + 1) + (j + 1)) as f64;
+        rank_sum_defaults += mid_rank * idx[i..=j].iter().filter(|&&k| defaulted[k]).count() as f64;
+        i = j + 1;
+    }
+    let nd = d as f64;
+    let ng = (n - d) as f64;
+    Ok((rank_sum_defaults - nd * (nd + 1.0) / 2.0) / (nd * ng))
+}
+
+/// The Gini coefficient (accuracy ratio) `2 AUC − 1`.
+pub fn gini(pd: &[f64], defaulted: &[bool]) -> Result<f64> {
+    Ok(2.0 * auc(pd, defaulted)? - 1.0)
+}
+
+/// One point of the ROC curve: classifying every loan with PD ≥ `threshold` as a default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct RocPoint {
+    /// The PD threshold.
+    pub threshold: f64,
+    /// False-positive rate: share of non-defaulters at or above the threshold.
+    pub false_positive_rate: f64,
+    /// True-positive rate: share of defaulters at or above the threshold.
+    pub true_positive_rate: f64,
+}
+
+/// The ROC curve from (0, 0) to (1, 1), one point per distinct PD, thresholds falling.
+pub fn roc_curve(pd: &[f64], defaulted: &[bool]) -> Result<Vec<RocPoint>> {
+    let (n, d) = check_two_classes(pd, defaulted)?;
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| pd[b].total_cmp(&pd[a]));
+    let (nd, ng) = (d as f64, (n - d) as f64);
+    let mut points = vec![RocPoint {
+        threshold: f64::INFINITY,
+        false_positive_rate: 0.0,
+        true_positive_rate: 0.0,
+    }];
+    let (mut tp, mut fp) = (0usize, 0usize);
+    let mut i = 0;
+    while i < n {
+        let t = pd[idx[i]];
+        while i < n && pd[idx[i]] == t {
+            if defaulted[idx[i]] {
+                tp += 1;
+            } else {
+                fp += 1;
+            }
+            i += 1;
+        }
+        points.push(RocPoint {
+            threshold: t,
+            false_positive_rate: fp as f64 / ng,
+            true_positive_rate: tp as f64 / nd,
+        });
+    }
+    Ok(points)
+}
+
+/// The Kolmogorov–Smirnov statistic: the largest gap between the PD distributions of
+/// defaulters and non-defaulters, `max |TPR − FPR|` over thresholds.
+pub fn ks_statistic(pd: &[f64], defaulted: &[bool]) -> Result<f64> {
+    Ok(roc_curve(pd, defaulted)?
+        .iter()
+        .map(|p| (p.true_positive_rate - p.false_positive_rate).abs())
+        .fold(0.0, f64::max))
+}
+
+/// The Brier score: mean squared difference between PD and outcome (0 is perfect).
+pub fn brier_score(pd: &[f64], defaulted: &[bool]) -> Result<f64> {
+    let (n, _) = check_inputs(pd, defaulted)?;
+    if n == 0 {
+        return Err(GradeError::NotEnoughData("no observations".into()));
+    }
+    Ok(pd
+        .iter()
+        .zip(defaulted)
+        .map(|(&p, &y)| (p - f64::from(u8::from(y))).powi(2))
+        .sum::<f64>()
+        / n as f64)
+}
+
+/// Calibration of one grade: defaults observed against the grade's mean PD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct GradeCalibration {
+    /// The grade.
+    pub grade: Grade,
+    /// Loans in the grade.
+    pub loans: usize,
+    /// Observed defaults.
+    pub defaults: usize,
+    /// Mean predicted PD of the grade.
+    pub mean_pd: f64,
+    /// Observed default rate.
+    pub default_rate: f64,
+    /// One-sided binomial p-value `P(X ≥ defaults)`, X ~ Bin(loans, mean PD): small values
+    /// say the grade's PD is too low.
+    pub p_value_too_low: f64,
+    /// One-sided binomial p-value `P(X ≤ defaults)`: small values say the PD is too high.
+    pub p_value_too_high: f64,
+}
+
+/// The per-grade binomial calibration test (independent defaults within a grade).
+pub fn binomial_by_grade(
+    pd: &[f64],
+    grades: &[Grade],
+    defaulted: &[bool],
+) -> Result<Vec<GradeCalibration>> {
+    check_inputs(pd, defaulted)?;
+    if grades.len() != pd.len() {
+        return Err(GradeError::DimensionMismatch(format!(
+            "{} PDs but {} grades",
+            pd.len(),
+            grades.len()
+        )));
+    }
+    let mut out = Vec::new();
+    for g in Grade::ALL {
+        let members: Vec<usize> = (0..pd.len()).filter(|&i| grades[i] == g).collect();
+        if members.is_empty() {
+            continue;
+        }
+        let n = members.len();
+        let d = members.iter().filter(|&&i| defaulted[i]).count();
+        let mean_pd = members.iter().map(|&i| pd[i]).sum::<f64>() / n as f64;
+        let (too_low, too_high) = binomial_tails(n, d, mean_pd);
+        out.push(GradeCalibration {
+            grade: g,
+            loans: n,
+            defaults: d,
+            mean_pd,
+            default_rate: d as f64 / n as f64,
+            p_value_too_low: too_low,
+            p_value_too_high: too_high,
+        });
+    }
+    Ok(out)
+}
+
+/// (P(X ≥ d), P(X ≤ d)) for X ~ Bin(n, p).
+fn binomial_tails(n: usize, d: usize, p: f64) -> (f64, f64) {
+    let p = p.clamp(0.0, 1.0);
+    let bin = Binomial::new(p, n as u64).expect("p in [0, 1]");
+    let le = bin.cdf(d as u64);
+    let ge = if d == 0 { 1.0 } else { bin.sf(d as u64 - 1) };
+    (ge.clamp(0.0, 1.0), le.clamp(0.0, 1.0))
+}
+
+/// The Hosmer–Lemeshow goodness-of-fit test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct HosmerLemeshow {
+    /// The statistic Σ_g (O_g − E_g)² / (E_g (1 − E_g / n_g)).
+    pub statistic: f64,
+    /// Groups used (non-empty, with 0 < expected defaults < n_g).
+    pub groups: usize,
+    /// Degrees of freedom, groups − 2.
+    pub degrees_of_freedom: usize,
+    /// Chi-square upper-tail p-value: small values reject calibration.
+    pub p_value: f64,
+}
+
+/// Hosmer–Lemeshow over `groups` groups of (nearly) equal size by ascending PD (10 is
+/// usual). Needs at least 3 usable groups.
+pub fn hosmer_lemeshow(pd: &[f64], defaulted: &[bool], groups: usize) -> Result<HosmerLemeshow> {
+    let (n, _) = check_inputs(pd, defaulted)?;
+    if groups < 3 || n < groups {
+        return Err(GradeError::NotEnoughData(format!(
+            "Hosmer-Lemeshow needs at least 3 groups and one observation per group \
+             ({n} observations, {groups} groups)"
+        )));
+    }
+    let mut idx: Vec<usize> = (0..n).collect();
+    idx.sort_by(|&a, &b| pd[a].total_cmp(&pd[b]));
+    let mut stat = 0.0;
+    let mut used = 0;
+    for g in 0..groups {
+        let part = &idx[g * n / groups..(g + 1) * n / groups];
+        let ng = part.len() as f64;
+        let expected: f64 = part.iter().map(|&i| pd[i]).sum();
+        let observed = part.iter().filter(|&&i| defaulted[i]).count() as f64;
+        let var = expected * (1.0 - expected / ng);
+        if var > 0.0 {
+            stat += (observed - expected).powi(2) / var;
+            used += 1;
+        }
+    }
+    if used < 3 {
+        return Err(GradeError::NotEnoughData(format!(
+            "Hosmer-Lemeshow: only {used} groups have a PD strictly between 0 and 1"
+        )));
+    }
+    let df = used - 2;
+    let chi = ChiSquared::new(df as f64).expect("df >= 1");
+    Ok(HosmerLemeshow {
+        statistic: stat,
+        groups: used,
+        degrees_of_freedom: df,
+        p_value: chi.sf(stat),
+    })
+}
+
+/// Every validation figure of one set of PDs against outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    /// Observations.
+    pub loans: usize,
+    /// Observed defaults.
+    pub defaults: usize,
+    /// Area under the ROC curve.
+    pub auc: f64,
+    /// Gini = 2 AUC − 1.
+    pub gini: f64,
+    /// Kolmogorov–Smirnov statistic.
+    pub ks: f64,
+    /// Brier score.
+    pub brier: f64,
+    /// Hosmer–Lemeshow over 10 PD deciles; `None` if too few usable groups.
+    pub hosmer_lemeshow: Option<HosmerLemeshow>,
+    /// Per-grade binomial tests.
+    pub by_grade: Vec<GradeCalibration>,
+    /// The ROC curve, for charts.
+    pub roc: Vec<RocPoint>,
+}
+
+/// Validates PDs and grades against outcomes. Needs both defaults and non-defaults.
+pub fn validate(pd: &[f64], grades: &[Grade], defaulted: &[bool]) -> Result<ValidationReport> {
+    let (n, d) = check_two_classes(pd, defaulted)?;
+    Ok(ValidationReport {
+        loans: n,
+        defaults: d,
+        auc: auc(pd, defaulted)?,
+        gini: gini(pd, defaulted)?,
+        ks: ks_statistic(pd, defaulted)?,
+        brier: brier_score(pd, defaulted)?,
+        hosmer_lemeshow: hosmer_lemeshow(pd, defaulted, 10).ok(),
+        by_grade: binomial_by_grade(pd, grades, defaulted)?,
+        roc: roc_curve(pd, defaulted)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng};
+    use rand_xoshiro::Xoshiro256PlusPlus;
+
+    /// P(score of a defaulter > score of a non-defaulter) + ½ P(equal), by all pairs.
+    fn brute_auc(pd: &[f64], y: &[bool]) -> f64 {
+        let (mut num, mut den) = (0.0, 0.0);
+        for i in 0..pd.len() {
+            for j in 0..pd.len() {
+                if y[i] && !y[j] {
+                    den += 1.0;
+                    if pd[i] > pd[j] {
+                        num += 1.0;
+                    } else if pd[i] == pd[j] {
+                        num += 0.5;
+                    }
+                }
+            }
+        }
+        num / den
+    }
+
+    fn sample(n: usize, seed: u64, levels: u32) -> (Vec<f64>, Vec<bool>) {
+        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+        let pd: Vec<f64> = (0..n)
+            .map(|_| f64::from(rng.random_range(0..levels) + 1) / f64::from(levels + 2))
+            .collect();
+        let y = pd.iter().map(|&p| rng.random::<f64>() < p).collect();
+        (pd, y)
+    }
+
+    #[test]
+    fn rank_auc_equals_pairwise_count_with_ties() {
+        for (seed, levels) in [(1, 5), (2, 50), (3, 1000)] {
+            let (pd, y) = sample(600, seed, levels);
+            let a = auc(&pd, &y).unwrap();
+            assert!((a - brute_auc(&pd, &y)).abs() < 1e-12, "levels {levels}");
+            assert!((gini(&pd, &y).unwrap() - (2.0 * a - 1.0)).abs() < 1e-15);
+        }
+    }
+
+    #[test]
+    fn roc_area_by_trapezoids_is_the_auc_and_ks_is_its_largest_gap() {
+        let (pd, y) = sample(800, 4, 20);
+        let roc = roc_curve(&pd, &y).unwrap();
+        let area: f64 = roc
+            .windows(2)
+            .map(|w| {
+                (w[1].false_positive_rate - w[0].false_positive_rate)
+                    * 0.5
+                    * (w[1].true_positive_rate + w[0].true_positive_rate)
+            })
+            .sum();
+        assert!((area - auc(&pd, &y).unwrap()).abs() < 1e-12);
+        let last = roc.last().unwrap();
+        assert!((last.false_positive_rate - 1.0).abs() < 1e-15);
+        assert!((last.true_positive_rate - 1.0).abs() < 1e-15);
+        // KS by brute force: every threshold, both empirical CDFs.
+        let mut ks = 0.0f64;
+        for &t in &pd {
+            let f = |d: bool| {
+                let m: Vec<f64> = pd
+                    .iter()
+                    .zip(&y)
+                    .filter(|(_, yy)| **yy == d)
+                    .map(|(p, _)| *p)
+                    .collect();
+                m.iter().filter(|&&p| p >= t).count() as f64 / m.len() as f64
+            };
+            ks = ks.max((f(true) - f(false)).abs());
+        }
+        assert!((ks - ks_statistic(&pd, &y).unwrap()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn perfect_and_useless_scores() {
+        let pd = [0.1, 0.2, 0.8, 0.9];
+        let y = [false, false, true, true];
+        assert!((auc(&pd, &y).unwrap() - 1.0).abs() < 1e-15);
+        assert!((ks_statistic(&pd, &y).unwrap() - 1.0).abs() < 1e-15);
+        let flat = [0.3; 4];
+        assert!((auc(&flat, &y).unwrap() - 0.5).abs() < 1e-15);
+        assert!((brier_score(&pd, &y).unwrap() - (0.01 + 0.04 + 0.04 + 0.01) / 4.0).abs() < 1e-15);
+        assert!(matches!(
+            auc(&pd, &[false; 4]),
+            Err(GradeError::OneClass { .. })
+        ));
+    }
+
+    #[test]
+    fn calibrated_pds_pass_and_halved_pds_fail() {
+        let (pd, y) = sample(20_000, 5, 10);
+        let hl = hosmer_lemeshow(&pd, &y, 10).unwrap();
+        assert!(hl.p_value > 0.001, "{hl:?}");
+        let half: Vec<f64> = pd.iter().map(|p| p / 2.0).collect();
+        let hl_bad = hosmer_lemeshow(&half, &y, 10).unwrap();
+        assert!(hl_bad.p_value < 1e-6, "{hl_bad:?}");
+        let grades = vec![Grade::B; pd.len()];
+        let cal = binomial_by_grade(&half, &grades, &y).unwrap();
+        assert_eq!(cal.len(), 1);
+        assert!(cal[0].p_value_too_low < 1e-6 && cal[0].p_value_too_high > 0.99);
+    }
+
+    #[test]
+    fn binomial_tails_by_hand() {
+        // Bin(3, 0.5): P(X ≥ 2) = 4/8, P(X ≤ 2) = 7/8.
+        let (ge, le) = binomial_tails(3, 2, 0.5);
+        assert!((ge - 0.5).abs() < 1e-12 && (le - 0.875).abs() < 1e-12);
+        let (ge0, _) = binomial_tails(3, 0, 0.5);
+        assert!((ge0 - 1.0).abs() < 1e-15);
+    }
+}
