@@ -1,6 +1,24 @@
 //! Grading: scorecards, PD/LGD/EL, the master scale, Basel capital and validation.
+//!
+//! A grade says how likely a loan is to default and how much is lost if it does, and it is
+//! only as good as the information behind it. This crate makes that explicit:
+//!
+//! - [`scorecard`]: a logistic scorecard over four factors (credit history, collateral
+//!   quality, repayment capacity, cash flow), fitted by IRLS ([`logistic`]). A factor the
+//!   borrower did not reveal widens a logit-normal posterior on the PD instead of being
+//!   imputed; the grade uses a conservative quantile of it.
+//! - [`lgd`]: LGD from the collateral (haircut, price volatility over the liquidation
+//!   horizon, liquidation cost) and recourse, in closed form; EL = PD × LGD × EAD.
+//! - [`scale`]: the master scale of one-year PD bands to AAA … CCC and D, shared with
+//!   tranche ratings.
+//! - [`irb`]: Basel IRB capital K and risk weights per asset class.
+//! - [`validation`]: AUC, Gini, ROC, KS, Brier, binomial and Hosmer–Lemeshow tests.
+//! - [`grading`]: all of it applied to `creditlab_loan` records and books.
+//!
+//! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
 
 mod error;
+pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
@@ -10,3 +28,7 @@ pub mod scorecard;
 pub mod validation;
 
 pub use error::{GradeError, Result};
+pub use grading::{BookGrades, GradingConfig, LoanGrade, grade_book, grade_record};
+pub use irb::{AssetClass, IrbCapital};
+pub use scale::{Grade, MasterScale};
+pub use scorecard::{Observation, PdPosterior, Scorecard};
