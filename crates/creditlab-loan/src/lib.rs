@@ -14,6 +14,8 @@ pub mod cashflow;
 mod collateral;
 mod error;
 mod loan;
+pub mod synthetic;
+pub mod tape;
 
 pub use book::{Book, LoanRecord};
 pub use borrower::{Borrower, MAX_SCORE, MIN_SCORE};
@@ -26,3 +28,4 @@ pub use error::{Error, Result};
 pub use loan::{
     Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
 };
+pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};

@@ -1,0 +1,564 @@
+//! Loan tapes: one row per loan, as CSV or JSON Lines, read as a stream.
+//!
+//! The schema (columns, types, missing values, enum spellings) is in
+//! `docs/schemas/loan-tape.md`. A malformed row gives [`Error::Tape`] naming the line,
+//! the column and the reason.
+
+use crate::book::LoanRecord;
+use crate::borrower::Borrower;
+use crate::collateral::{Collateral, CollateralKind};
+use crate::error::{Error, Result};
+use crate::loan::{Amortization, Channel, Loan, LoanId, Rate, Recourse};
+use serde_json::{Map, Value};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+/// Every column of a tape, in the order the writer emits them.
+pub const COLUMNS: [&str; 19] = [
+    "id",
+    "principal",
+    "rate_type",
+    "rate",
+    "index_rate",
+    "spread",
+    "term_months",
+    "amortization",
+    "balloon_month",
+    "channel",
+    "recourse",
+    "credit_score",
+    "income",
+    "debt_service",
+    "collateral_kind",
+    "collateral_value",
+    "collateral_volatility",
+    "liquidation_haircut",
+    "defaulted",
+];
+
+/// Columns a CSV header must contain; the others may be left out (then all missing).
+pub const REQUIRED_COLUMNS: [&str; 11] = [
+    "id",
+    "principal",
+    "rate_type",
+    "term_months",
+    "amortization",
+    "channel",
+    "recourse",
+    "collateral_kind",
+    "collateral_value",
+    "collateral_volatility",
+    "liquidation_haircut",
+];
+
+/// The two tape encodings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TapeFormat {
+    /// Comma-separated values with a header row; an empty cell is a missing value.
+    Csv,
+    /// JSON Lines: one JSON object per line; `null` or an absent key is a missing value.
+    JsonLines,
+}
+
+impl TapeFormat {
+    /// The format implied by a file name: `.csv`, or `.jsonl` / `.ndjson` / `.json` (all
+    /// read as JSON Lines).
+    pub fn from_path(path: &Path) -> Result<Self> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Ok(Self::Csv),
+            Some("jsonl" | "ndjson" | "json") => Ok(Self::JsonLines),
+            _ => Err(Error::invalid(
+                "tape",
+                format!(
+                    "{}: unknown extension (expected .csv, .jsonl, .ndjson or .json)",
+                    path.display()
+                ),
+            )),
+        }
+    }
+}
+
+fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
+    Error::Tape {
+        line,
+        column: column.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Opens a tape file, choosing the format from its extension.
+pub fn open_tape(path: &Path) -> Result<TapeReader<File>> {
+    let format = TapeFormat::from_path(path)?;
+    let file = File::open(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    TapeReader::new(file, format)
+}
+
+/// A streaming tape reader: an iterator over the records, one row in memory at a time.
+pub struct TapeReader<R: Read> {
+    inner: Inner<R>,
+    done: bool,
+}
+
+enum Inner<R: Read> {
+    Csv {
+        reader: csv::Reader<R>,
+        /// Column index of each name in [`COLUMNS`], if present in the header.
+        index: Vec<Option<usize>>,
+        record: csv::StringRecord,
+    },
+    Json {
+        lines: std::io::Lines<BufReader<R>>,
+        line: u64,
+    },
+}
+
+impl<R: Read> TapeReader<R> {
+    /// A reader over `reader`. For CSV the header is read and checked now: unknown or
+    /// duplicate columns and missing required columns are errors on line 1.
+    pub fn new(reader: R, format: TapeFormat) -> Result<Self> {
+        let inner = match format {
+            TapeFormat::Csv => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .from_reader(reader);
+                let header = reader.headers().map_err(|e| csv_error(&e))?.clone();
+                let mut index = vec![None; COLUMNS.len()];
+                for (i, name) in header.iter().enumerate() {
+                    let Some(c) = COLUMNS.iter().position(|c| *c == name) else {
+                        return Err(tape_error(1, name, "unknown column"));
+                    };
+                    if index[c].replace(i).is_some() {
+                        return Err(tape_error(1, name, "duplicate column"));
+                    }
+                }
+                for req in REQUIRED_COLUMNS {
+                    let c = COLUMNS.iter().position(|c| *c == req).unwrap_or(0);
+                    if index[c].is_none() {
+                        return Err(tape_error(
+                            1,
+                            req,
+                            "required column missing from the header",
+                        ));
+                    }
+                }
+                Inner::Csv {
+                    reader,
+                    index,
+                    record: csv::StringRecord::new(),
+                }
+            }
+            TapeFormat::JsonLines => Inner::Json {
+                lines: BufReader::new(reader).lines(),
+                line: 0,
+            },
+        };
+        Ok(Self { inner, done: false })
+    }
+
+    fn next_record(&mut self) -> Option<Result<LoanRecord>> {
+        match &mut self.inner {
+            Inner::Csv {
+                reader,
+                index,
+                record,
+            } => match reader.read_record(record) {
+                Ok(false) => None,
+                Err(e) => Some(Err(csv_error(&e))),
+                Ok(true) => {
+                    let line = record.position().map_or(0, csv::Position::line);
+                    let get = |c: usize| -> Option<&str> {
+                        index[c]
+                            .and_then(|i| record.get(i))
+                            .filter(|s| !s.is_empty())
+                    };
+                    let cells: Vec<Option<String>> = (0..COLUMNS.len())
+                        .map(|c| get(c).map(str::to_string))
+                        .collect();
+                    Some(parse_row(line, &cells))
+                }
+            },
+            Inner::Json { lines, line } => loop {
+                let text = match lines.next()? {
+                    Ok(t) => t,
+                    Err(e) => return Some(Err(Error::Io(e))),
+                };
+                *line += 1;
+                if text.trim().is_empty() {
+                    continue;
+                }
+                return Some(json_row(*line, &text));
+            },
+        }
+    }
+}
+
+impl<R: Read> Iterator for TapeReader<R> {
+    type Item = Result<LoanRecord>;
+    /// The next record; after an I/O or syntax error that loses the reader's place the
+    /// iteration ends.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.next_record();
+        if matches!(item, None | Some(Err(Error::Io(_)))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+fn csv_error(e: &csv::Error) -> Error {
+    let line = e.position().map_or(0, csv::Position::line);
+    let reason = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields but the header has {expected_len}"),
+        csv::ErrorKind::Utf8 { err, .. } => format!("invalid UTF-8 in field {}", err.field() + 1),
+        csv::ErrorKind::Io(io) => return Error::Io(std::io::Error::new(io.kind(), io.to_string())),
+        _ => e.to_string(),
+    };
+    tape_error(line, "row", reason)
+}
+
+fn json_row(line: u64, text: &str) -> Result<LoanRecord> {
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| tape_error(line, "row", format!("invalid JSON: {e}")))?;
+    let Value::Object(map) = value else {
+        return Err(tape_error(
+            line,
+            "row",
+            "expected one JSON object per line (JSON Lines), not an array or a scalar",
+        ));
+    };
+    for key in map.keys() {
+        if !COLUMNS.contains(&key.as_str()) {
+            return Err(tape_error(line, key, "unknown column"));
+        }
+    }
+    let mut cells = Vec::with_capacity(COLUMNS.len());
+    for c in COLUMNS {
+        let cell = match map.get(c) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::Bool(b)) => Some(b.to_string()),
+            Some(_) => return Err(tape_error(line, c, "expected a number, a string or null")),
+        };
+        cells.push(cell);
+    }
+    parse_row(line, &cells)
+}
+
+/// Column position in [`COLUMNS`]; the names used below are all listed there.
+fn col(name: &str) -> usize {
+    COLUMNS.iter().position(|c| *c == name).unwrap_or(0)
+}
+
+/// Turns the cells of one row (indexed like [`COLUMNS`], `None` = missing) into a record.
+fn parse_row(line: u64, cells: &[Option<String>]) -> Result<LoanRecord> {
+    let get = |name: &str| cells[col(name)].as_deref();
+    let req = |name: &'static str| get(name).ok_or_else(|| tape_error(line, name, "missing value"));
+    let num = |name: &'static str, text: &str| -> Result<f64> {
+        text.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| tape_error(line, name, format!("`{text}` is not a finite number")))
+    };
+    let int = |name: &'static str, text: &str| -> Result<u64> {
+        text.parse::<u64>().map_err(|_| {
+            tape_error(
+                line,
+                name,
+                format!("`{text}` is not a non-negative integer"),
+            )
+        })
+    };
+    let small = |name: &'static str, text: &str| -> Result<u32> {
+        u32::try_from(int(name, text)?)
+            .map_err(|_| tape_error(line, name, format!("`{text}` is too large")))
+    };
+    let opt_num = |name: &'static str| get(name).map(|t| num(name, t)).transpose();
+    let absent = |name: &'static str, why: &str| -> Result<()> {
+        match get(name) {
+            Some(t) => Err(tape_error(line, name, format!("`{t}` given, but {why}"))),
+            None => Ok(()),
+        }
+    };
+    // Constructor errors name a field that is also a column.
+    let at = |e: Error| match e {
+        Error::Invalid { field, reason } => tape_error(line, field, reason),
+        other => other,
+    };
+
+    let id = LoanId(int("id", req("id")?)?);
+    let principal = num("principal", req("principal")?)?;
+    let rate = match req("rate_type")? {
+        "fixed" => {
+            absent("index_rate", "the rate is fixed")?;
+            absent("spread", "the rate is fixed")?;
+            Rate::Fixed {
+                annual: num("rate", req("rate")?)?,
+            }
+        }
+        "floating" => {
+            absent("rate", "a floating rate is given by index_rate and spread")?;
+            Rate::Floating {
+                index: num("index_rate", req("index_rate")?)?,
+                spread: num("spread", req("spread")?)?,
+            }
+        }
+        t => {
+            return Err(tape_error(
+                line,
+                "rate_type",
+                format!("`{t}` is not one of fixed, floating"),
+            ));
+        }
+    };
+    let term = small("term_months", req("term_months")?)?;
+    let amortization = match req("amortization")? {
+        "level_payment" => {
+            absent("balloon_month", "the loan is not a balloon")?;
+            Amortization::LevelPayment
+        }
+        "interest_only" => {
+            absent("balloon_month", "the loan is not a balloon")?;
+            Amortization::InterestOnly
+        }
+        "balloon" => Amortization::Balloon {
+            balloon_month: small("balloon_month", req("balloon_month")?)?,
+        },
+        t => {
+            return Err(tape_error(
+                line,
+                "amortization",
+                format!("`{t}` is not one of level_payment, interest_only, balloon"),
+            ));
+        }
+    };
+    let channel = match req("channel")? {
+        "bank_underwritten" => Channel::BankUnderwritten,
+        "defi_anonymous" => Channel::DefiAnonymous,
+        t => {
+            return Err(tape_error(
+                line,
+                "channel",
+                format!("`{t}` is not one of bank_underwritten, defi_anonymous"),
+            ));
+        }
+    };
+    let recourse = match req("recourse")? {
+        "full" => Recourse::Full,
+        "none" => Recourse::None,
+        t => {
+            return Err(tape_error(
+                line,
+                "recourse",
+                format!("`{t}` is not one of full, none"),
+            ));
+        }
+    };
+    let loan = Loan::new(id, principal, rate, term, amortization, channel, recourse).map_err(at)?;
+
+    let credit_score = get("credit_score")
+        .map(|t| {
+            u16::try_from(int("credit_score", t)?).map_err(|_| {
+                tape_error(line, "credit_score", format!("`{t}` is outside 300..=850"))
+            })
+        })
+        .transpose()?;
+    let borrower =
+        Borrower::new(credit_score, opt_num("income")?, opt_num("debt_service")?).map_err(at)?;
+
+    let kind = match req("collateral_kind")? {
+        "residential_property" => CollateralKind::ResidentialProperty,
+        "vehicle" => CollateralKind::Vehicle,
+        "crypto_asset" => CollateralKind::CryptoAsset,
+        "unsecured" => CollateralKind::Unsecured,
+        t => {
+            return Err(tape_error(
+                line,
+                "collateral_kind",
+                format!(
+                    "`{t}` is not one of residential_property, vehicle, crypto_asset, unsecured"
+                ),
+            ));
+        }
+    };
+    let collateral = Collateral::new(
+        kind,
+        num("collateral_value", req("collateral_value")?)?,
+        num("collateral_volatility", req("collateral_volatility")?)?,
+        num("liquidation_haircut", req("liquidation_haircut")?)?,
+    )
+    .map_err(at)?;
+
+    let defaulted = match get("defaulted") {
+        None => None,
+        Some("1" | "true") => Some(true),
+        Some("0" | "false") => Some(false),
+        Some(t) => {
+            return Err(tape_error(
+                line,
+                "defaulted",
+                format!("`{t}` is not 0, 1 or empty"),
+            ));
+        }
+    };
+    Ok(LoanRecord {
+        loan,
+        borrower,
+        collateral,
+        defaulted,
+    })
+}
+
+/// The cells of one record, indexed like [`COLUMNS`]: JSON values, `Null` when missing.
+fn cells(r: &LoanRecord) -> [Value; 19] {
+    let loan = &r.loan;
+    let (rate_type, rate, index, spread) = match loan.rate() {
+        Rate::Fixed { annual } => ("fixed", Some(annual), None, None),
+        Rate::Floating { index, spread } => ("floating", None, Some(index), Some(spread)),
+    };
+    let (amortization, balloon) = match loan.amortization() {
+        Amortization::LevelPayment => ("level_payment", None),
+        Amortization::InterestOnly => ("interest_only", None),
+        Amortization::Balloon { balloon_month } => ("balloon", Some(balloon_month)),
+    };
+    let channel = match loan.channel() {
+        Channel::BankUnderwritten => "bank_underwritten",
+        Channel::DefiAnonymous => "defi_anonymous",
+    };
+    let recourse = match loan.recourse() {
+        Recourse::Full => "full",
+        Recourse::None => "none",
+    };
+    let kind = match r.collateral.kind() {
+        CollateralKind::ResidentialProperty => "residential_property",
+        CollateralKind::Vehicle => "vehicle",
+        CollateralKind::CryptoAsset => "crypto_asset",
+        CollateralKind::Unsecured => "unsecured",
+    };
+    let f = |x: Option<f64>| x.map_or(Value::Null, Value::from);
+    let b = &r.borrower;
+    [
+        Value::from(loan.id().0),
+        Value::from(loan.principal()),
+        Value::from(rate_type),
+        f(rate),
+        f(index),
+        f(spread),
+        Value::from(loan.term_months()),
+        Value::from(amortization),
+        balloon.map_or(Value::Null, Value::from),
+        Value::from(channel),
+        Value::from(recourse),
+        b.credit_score().map_or(Value::Null, Value::from),
+        f(b.income()),
+        f(b.debt_service()),
+        Value::from(kind),
+        Value::from(r.collateral.value()),
+        Value::from(r.collateral.volatility()),
+        Value::from(r.collateral.haircut()),
+        r.defaulted
+            .map_or(Value::Null, |d| Value::from(u8::from(d))),
+    ]
+}
+
+/// A tape writer: CSV with a header row, or JSON Lines. Numbers are written in the
+/// shortest form that reads back to the same `f64`, so write → read is exact.
+pub struct TapeWriter<W: Write> {
+    inner: WriterInner<W>,
+}
+
+enum WriterInner<W: Write> {
+    Csv(Box<csv::Writer<W>>),
+    Json(BufWriter<W>),
+}
+
+impl<W: Write> TapeWriter<W> {
+    /// A writer; for CSV the header row is written now.
+    pub fn new(writer: W, format: TapeFormat) -> Result<Self> {
+        let inner = match format {
+            TapeFormat::Csv => {
+                let mut w = csv::Writer::from_writer(writer);
+                w.write_record(COLUMNS).map_err(std::io::Error::from)?;
+                WriterInner::Csv(Box::new(w))
+            }
+            TapeFormat::JsonLines => WriterInner::Json(BufWriter::new(writer)),
+        };
+        Ok(Self { inner })
+    }
+
+    /// Writes one record.
+    pub fn write(&mut self, record: &LoanRecord) -> Result<()> {
+        let cells = cells(record);
+        match &mut self.inner {
+            WriterInner::Csv(w) => {
+                let text = cells.iter().map(|v| match v {
+                    Value::Null => String::new(),
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                w.write_record(text).map_err(std::io::Error::from)?;
+            }
+            WriterInner::Json(w) => {
+                let map: Map<String, Value> = COLUMNS
+                    .iter()
+                    .zip(cells)
+                    .filter(|(_, v)| !v.is_null())
+                    .map(|(k, v)| ((*k).to_string(), v))
+                    .collect();
+                serde_json::to_writer(&mut *w, &map).map_err(std::io::Error::from)?;
+                w.write_all(b"\n")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> Result<W> {
+        match self.inner {
+            WriterInner::Csv(w) => w
+                .into_inner()
+                .map_err(|e| Error::Io(std::io::Error::other(e.to_string()))),
+            WriterInner::Json(w) => w
+                .into_inner()
+                .map_err(|e| Error::Io(std::io::Error::other(e.to_string()))),
+        }
+    }
+}
+
+/// Writes `records` to `writer` as a whole tape.
+pub fn write_tape<'a, W, I>(writer: W, format: TapeFormat, records: I) -> Result<W>
+where
+    W: Write,
+    I: IntoIterator<Item = &'a LoanRecord>,
+{
+    let mut w = TapeWriter::new(writer, format)?;
+    for r in records {
+        w.write(r)?;
+    }
+    w.finish()
+}
+
+/// Writes `records` to a file, choosing the format from its extension.
+pub fn save_tape<'a, I>(path: &Path, records: I) -> Result<()>
+where
+    I: IntoIterator<Item = &'a LoanRecord>,
+{
+    let format = TapeFormat::from_path(path)?;
+    let file = File::create(path)
+        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut file = write_tape(file, format, records)?;
+    file.flush()?;
+    Ok(())
+}
