@@ -6,6 +6,7 @@
 
 mod cashflows;
 mod cli;
+mod irb;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ struct Cli {
 enum Task {
     /// Project the monthly cash flows of a pool (flags) or a loan tape (BMA conventions).
     Cashflows(cashflows::Args),
+    /// Basel IRB capital K and risk weight of one exposure (corporate, SME, retail classes).
+    Irb(irb::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         Task::Cashflows(args) => cashflows::run(args),
+        Task::Irb(args) => irb::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
