@@ -6,6 +6,7 @@
 
 mod cashflows;
 mod cli;
+mod grade;
 mod irb;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -23,6 +24,8 @@ struct Cli {
 enum Task {
     /// Project the monthly cash flows of a pool (flags) or a loan tape (BMA conventions).
     Cashflows(cashflows::Args),
+    /// Grade every loan of a tape or synthetic book: PD and its interval, grade, LGD, EL, capital.
+    Grade(grade::Args),
     /// Basel IRB capital K and risk weight of one exposure (corporate, SME, retail classes).
     Irb(irb::Args),
     // New tasks: add one variant here and one arm in `main` below.
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         Task::Cashflows(args) => cashflows::run(args),
+        Task::Grade(args) => grade::run(args),
         Task::Irb(args) => irb::run(args),
     };
     match result {

@@ -85,3 +85,108 @@ fn irb_bad_input_exits_2_naming_the_flag() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--class"));
 }
+
+fn grade_summary(book: &str) -> serde_json::Value {
+    let v = json(&xtask(&[
+        "grade", "--book", book, "--loans", "3000", "--seed", "7", "--json",
+    ]));
+    assert_eq!(v["loans"].as_array().unwrap().len(), 3000);
+    v
+}
+
+#[test]
+fn grade_defi_book_grades_below_the_bank_book() {
+    let bank = grade_summary("bank");
+    let defi = grade_summary("defi");
+    let rank = |v: &serde_json::Value| v["summary"]["mean_grade_rank"].as_f64().unwrap();
+    assert!(
+        rank(&defi) > rank(&bank),
+        "{} vs {}",
+        rank(&defi),
+        rank(&bank)
+    );
+    // Every DeFi loan misses the three borrower-side factors; no bank loan misses any.
+    let missing = |v: &serde_json::Value| {
+        v["loans"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["missing_factors"].as_array().unwrap().len())
+            .collect::<Vec<_>>()
+    };
+    assert!(missing(&defi).iter().all(|&m| m == 3));
+    assert!(missing(&bank).iter().all(|&m| m == 0));
+    // The bank book's outcomes are observed: withholding the borrower side loses
+    // discriminatory power.
+    let v = &bank["validation"];
+    let auc = |k: &str| v[k]["auc"].as_f64().unwrap();
+    assert!(auc("full_information") > auc("borrower_side_withheld") + 0.03);
+    // Per-loan identities: EL = PD × LGD × EAD, grade from the conservative PD.
+    for l in bank["loans"].as_array().unwrap().iter().take(50) {
+        let f = |k: &str| l[k].as_f64().unwrap();
+        assert!((f("el_one_year") - f("pd") * f("lgd") * f("ead")).abs() < 1e-6 * f("ead"));
+        assert!(f("pd_lower") <= f("pd") && f("pd") <= f("pd_conservative") + 1e-15);
+    }
+}
+
+#[test]
+fn grade_text_output_has_a_grade_table_and_validation() {
+    let out = xtask(&["grade", "--book", "bank", "--loans", "500", "--seed", "3"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in ["grade", "IRB capital", "AUC", "borrower side withheld"] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
+
+#[test]
+fn grade_bad_input_exits_2_with_a_message() {
+    for (args, needle) in [
+        (vec!["grade", "--book", "bank", "--loans", "0"], "--loans"),
+        (vec!["grade", "--book", "savings"], "--book"),
+        (
+            vec!["grade", "--book", "bank", "--quantile", "1.5"],
+            "--quantile",
+        ),
+        (vec!["grade"], "--tape"),
+        (vec!["grade", "--tape", "/nonexistent/tape.csv"], "tape.csv"),
+        (
+            vec!["grade", "--book", "defi", "--loans", "200", "--fit"],
+            "--fit",
+        ),
+    ] {
+        let out = xtask(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn grade_fit_on_a_bank_tape_round_trip() {
+    let dir = std::env::temp_dir().join(format!("creditlab-grade-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tape = dir.join("bank.csv");
+    let book = creditlab_loan::synthetic::bank_book(&creditlab_loan::synthetic::BookSpec {
+        loans: 4000,
+        total_principal: None,
+        seed: 11,
+    })
+    .unwrap();
+    creditlab_loan::save_tape(&tape, book.records()).unwrap();
+    let v = json(&xtask(&[
+        "grade",
+        "--tape",
+        tape.to_str().unwrap(),
+        "--fit",
+        "--json",
+    ]));
+    let fit = v["fit"].as_array().unwrap();
+    assert_eq!(fit[0]["column"], "intercept");
+    assert!(
+        fit.iter()
+            .all(|c| c["standard_error"].as_f64().unwrap() > 0.0)
+    );
+    assert_eq!(v["loans"].as_array().unwrap().len(), 4000);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

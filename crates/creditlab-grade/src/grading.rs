@@ -4,11 +4,11 @@
 
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
-use crate::lgd::{self, Lgd, LgdInput, Recourse};
+use crate::lgd::{self, DefaultTrigger, Lgd, LgdInput, Recourse};
 use crate::scale::{Grade, MasterScale};
 use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard};
 use crate::validation::{self, ValidationReport};
-use creditlab_loan::{Book, CollateralKind, LoanRecord};
+use creditlab_loan::{Book, Channel, CollateralKind, LoanRecord};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Serialize};
@@ -111,7 +111,8 @@ pub fn observation(record: &LoanRecord) -> Observation {
     }
 }
 
-/// The LGD inputs of a loan record. The EAD is the principal. Recourse recovers a share of
+/// The LGD inputs of a loan record. The EAD is the principal. A bank loan defaults for the
+/// borrower's reasons; a DeFi loan's default is its collateral sale falling short. Recourse recovers a share of
 /// the borrower's free income only when both income and debt service are known; unknown
 /// income recovers nothing.
 pub fn lgd_input(record: &LoanRecord, assumptions: &LgdAssumptions) -> LgdInput {
@@ -150,6 +151,10 @@ pub fn lgd_input(record: &LoanRecord, assumptions: &LgdAssumptions) -> LgdInput 
         liquidation_horizon_years: liq.horizon_years,
         liquidation_cost: liq.cost,
         recourse,
+        trigger: match record.loan.channel() {
+            Channel::BankUnderwritten => DefaultTrigger::Borrower,
+            Channel::DefiAnonymous => DefaultTrigger::CollateralShortfall,
+        },
     }
 }
 
@@ -182,7 +187,9 @@ pub struct LoanGrade {
     pub el_lifetime: f64,
     /// The IRB asset class used.
     pub asset_class: AssetClass,
-    /// IRB capital per unit of EAD, at the conservative PD and the LGD.
+    /// The LGD used for capital: the model LGD, floored for mortgages.
+    pub capital_lgd: f64,
+    /// IRB capital per unit of EAD, at the conservative PD and the capital LGD.
     pub capital: IrbCapital,
     /// Capital in currency, K × EAD.
     pub capital_amount: f64,
@@ -224,8 +231,9 @@ pub fn grade_record(
     let lgd = lgd_in.lgd().map_err(with_id)?;
     let ead = lgd_in.ead;
     let class = asset_class(record, config);
-    let capital =
-        irb::capital(class, pd.pd_conservative, lgd.lgd, life_years.min(5.0)).map_err(with_id)?;
+    let capital_lgd = irb::regulatory_lgd(class, lgd.lgd);
+    let capital = irb::capital(class, pd.pd_conservative, capital_lgd, life_years.min(5.0))
+        .map_err(with_id)?;
     Ok(LoanGrade {
         id,
         ead,
@@ -236,6 +244,7 @@ pub fn grade_record(
         lgd,
         asset_class: class,
         capital_amount: capital.k * ead,
+        capital_lgd,
         capital,
         defaulted: record.defaulted,
     })
@@ -483,6 +492,11 @@ mod tests {
             assert!(g.capital.pd >= g.pd.pd_conservative);
         }
         assert_eq!(bank.asset_class, AssetClass::ResidentialMortgage);
+        // Basel's 10% mortgage LGD floor applies to capital, not to expected loss.
+        assert!(bank.capital_lgd >= irb::MORTGAGE_LGD_FLOOR && bank.lgd.lgd < bank.capital_lgd);
+        // A DeFi default is a collateral shortfall: its LGD is positive although the loan
+        // is over-collateralized and liquidated within a day.
+        assert!(anon.lgd.lgd > 0.0 && anon.lgd.lgd < 0.2, "{}", anon.lgd.lgd);
         // Full recourse to a known income lowers the mortgage's LGD below the collateral's.
         assert!(bank.lgd.lgd < bank.lgd.collateral_lgd);
         // Withholding the borrower side makes the mortgage look like an anonymous loan.

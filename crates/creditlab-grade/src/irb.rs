@@ -19,6 +19,10 @@ pub const PD_FLOOR: f64 = 0.0003;
 pub const CONFIDENCE: f64 = 0.999;
 /// Effective maturity bounds for corporates, in years (Basel II paragraph 320: 1 to 5).
 pub const MATURITY_BOUNDS: (f64, f64) = (1.0, 5.0);
+/// The LGD floor for retail exposures secured by residential property (Basel II paragraph
+/// 266: 10%, applied to the LGD that enters the capital formula; expected loss keeps the
+/// model LGD).
+pub const MORTGAGE_LGD_FLOOR: f64 = 0.10;
 /// Annual sales bounds of the SME firm-size adjustment, in EUR million (paragraph 273).
 pub const SME_SALES_BOUNDS: (f64, f64) = (5.0, 50.0);
 
@@ -64,6 +68,15 @@ impl AssetClass {
                 0.03 * w + 0.16 * (1.0 - w)
             }
         }
+    }
+}
+
+/// The LGD that enters the capital formula: the model LGD, floored at
+/// [`MORTGAGE_LGD_FLOOR`] for residential mortgages.
+pub fn regulatory_lgd(class: AssetClass, lgd: f64) -> f64 {
+    match class {
+        AssetClass::ResidentialMortgage => lgd.max(MORTGAGE_LGD_FLOOR),
+        _ => lgd,
     }
 }
 

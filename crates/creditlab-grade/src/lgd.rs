@@ -10,7 +10,16 @@
 //!
 //! `E[loss] = K N(−d₂) − a V_0 N(−d₁)`, `d₁ = (ln(a V_0 / K) + σ²T/2) / (σ√T)`, `d₂ = d₁ − σ√T`.
 //!
-//! `LGD = E[loss] / EAD`. See docs/methodology/grading.md.
+//! What "given default" means depends on what triggers the default:
+//!
+//! - [`DefaultTrigger::Borrower`] (bank loans): the borrower stops paying for reasons of
+//!   their own, independent of the collateral price, so `LGD = E[loss] / EAD`.
+//! - [`DefaultTrigger::CollateralShortfall`] (DeFi and margin loans): the lender liquidates
+//!   as soon as the collateral falls through a threshold, and a "default" is exactly the
+//!   event that the sale does not cover the debt, `a V_T < EAD`. Then
+//!   `LGD = E[loss | a V_T < EAD] / EAD = E[loss] / (EAD · N(−d₂(EAD)))`.
+//!
+//! See docs/methodology/grading.md.
 
 use crate::error::{GradeError, Result, check_non_negative, check_positive};
 use crate::normal;
@@ -30,6 +39,17 @@ pub enum Recourse {
     },
 }
 
+/// What makes a loan default, which decides what the LGD is conditional on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DefaultTrigger {
+    /// The borrower defaults independently of the collateral's price (bank loans).
+    Borrower,
+    /// Default is the collateral's sale falling short of the debt (liquidated DeFi and
+    /// margin loans): the LGD is the expected shortfall given that it occurs.
+    CollateralShortfall,
+}
+
 /// The inputs of the LGD of one loan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LgdInput {
@@ -47,6 +67,8 @@ pub struct LgdInput {
     pub liquidation_cost: f64,
     /// Recourse to the borrower's other income.
     pub recourse: Recourse,
+    /// What triggers default.
+    pub trigger: DefaultTrigger,
 }
 
 /// The LGD of one loan and its parts.
@@ -70,6 +92,34 @@ fn check_fraction_below_one(field: &str, v: f64) -> Result<f64> {
             reason: "must be in [0, 1)",
         })
     }
+}
+
+/// `P(s·e^{−σ²T/2 + σ√T Z} < k)` and `E[s·e^{…}; below k] / P(below k)` handled together:
+/// returns `E[max(k − S_T, 0)] / P(S_T < k)`, the expected shortfall given a shortfall,
+/// computed from the ratio `N(−d₁)/N(−d₂)` with its tail asymptote when both underflow.
+pub(crate) fn conditional_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
+    if k <= 0.0 {
+        return 0.0;
+    }
+    if s <= 0.0 {
+        return k;
+    }
+    if sigma_sqrt_t <= 0.0 {
+        // A certain outcome: a shortfall happens only if s < k, and then it is k − s.
+        return (k - s).max(0.0);
+    }
+    let v = sigma_sqrt_t;
+    let d2 = ((s / k).ln() - 0.5 * v * v) / v;
+    let d1 = d2 + v;
+    let p = normal::cdf(-d2);
+    // E[S_T | S_T < k] = s N(−d₁) / N(−d₂).
+    let ratio = if p > 1e-250 {
+        normal::cdf(-d1) / p
+    } else {
+        // Mills-ratio asymptote for d₂ → ∞: N(−x) ≈ φ(x)/x.
+        (-(v * d2) - 0.5 * v * v).exp() * d2 / d1
+    };
+    (k - s * ratio).clamp(0.0, k)
 }
 
 /// `E[max(k − s·e^{−σ²T/2 + σ√T Z}, 0)]`: the zero-rate Black–Scholes put.
@@ -114,10 +164,27 @@ impl LgdInput {
             Recourse::Full { recoverable } => recoverable.min(self.ead),
         };
         let loss = expected_shortfall(s, self.ead - recoverable, vol);
-        Ok(Lgd {
-            lgd: (loss / self.ead).clamp(0.0, 1.0),
-            collateral_lgd: (collateral_loss / self.ead).clamp(0.0, 1.0),
-            recourse_recovery: (collateral_loss - loss).max(0.0),
+        Ok(match self.trigger {
+            DefaultTrigger::Borrower => Lgd {
+                lgd: (loss / self.ead).clamp(0.0, 1.0),
+                collateral_lgd: (collateral_loss / self.ead).clamp(0.0, 1.0),
+                recourse_recovery: (collateral_loss - loss).max(0.0),
+            },
+            DefaultTrigger::CollateralShortfall => {
+                // Condition on the default event {a V_T < EAD}; the loss, and recourse's
+                // effect on it, are zero outside it.
+                let given = conditional_shortfall(s, self.ead, vol);
+                let scale = if collateral_loss > 0.0 {
+                    given / collateral_loss
+                } else {
+                    0.0
+                };
+                Lgd {
+                    lgd: (loss * scale / self.ead).clamp(0.0, 1.0),
+                    collateral_lgd: (given / self.ead).clamp(0.0, 1.0),
+                    recourse_recovery: ((collateral_loss - loss) * scale).max(0.0),
+                }
+            }
         })
     }
 }
@@ -140,6 +207,7 @@ mod tests {
             liquidation_horizon_years: 0.5,
             liquidation_cost: 0.05,
             recourse,
+            trigger: DefaultTrigger::Borrower,
         }
     }
 
@@ -173,6 +241,70 @@ mod tests {
                 "s {s} k {k} v {v}: {closed} vs {num}"
             );
         }
+    }
+
+    /// E[max(k − S_T, 0) | S_T < k] by Simpson over the default region z < z*.
+    fn numeric_conditional(s: f64, k: f64, v: f64) -> f64 {
+        let z_star = ((k / s).ln() + 0.5 * v * v) / v;
+        let (a, b) = (-12.0, z_star);
+        let n = 20_000;
+        let h = (b - a) / n as f64;
+        let g = |z: f64, with_loss: bool| {
+            let loss = k - s * (-0.5 * v * v + v * z).exp();
+            if with_loss {
+                loss * normal::pdf(z)
+            } else {
+                normal::pdf(z)
+            }
+        };
+        let simpson = |with_loss: bool| {
+            let mut sum = g(a, with_loss) + g(b, with_loss);
+            for i in 1..n {
+                let w = if i % 2 == 1 { 4.0 } else { 2.0 };
+                sum += w * g(a + i as f64 * h, with_loss);
+            }
+            sum * h / 3.0
+        };
+        simpson(true) / simpson(false)
+    }
+
+    #[test]
+    fn conditional_shortfall_matches_numeric_integration_and_its_tail() {
+        for (s, k, v) in [
+            (85.5, 80.0, 0.42),
+            (150.0, 80.0, 0.3),
+            (50.0, 80.0, 0.3),
+            (120.0, 80.0, 0.05),
+        ] {
+            let closed = conditional_shortfall(s, k, v);
+            let num = numeric_conditional(s, k, v);
+            assert!(
+                (closed - num).abs() < 1e-6 * k,
+                "s {s} k {k} v {v}: {closed} vs {num}"
+            );
+            // And it is the put over the default probability.
+            let d2 = ((s / k).ln() - 0.5 * v * v) / v;
+            let via_put = expected_shortfall(s, k, v) / normal::cdf(-d2);
+            assert!((closed - via_put).abs() < 1e-9 * k);
+        }
+        // Deep in the tail (d₂ ≈ 58) the asymptote takes over and stays small and positive.
+        let deep = conditional_shortfall(100.0, 50.0, 0.012);
+        assert!(deep > 0.0 && deep < 0.02 * 50.0, "{deep}");
+    }
+
+    #[test]
+    fn collateral_triggered_default_has_a_positive_lgd_even_when_overcollateralized() {
+        let mut x = input(Recourse::NonRecourse);
+        x.collateral_value = 140.0;
+        x.volatility = 0.8;
+        x.liquidation_horizon_years = 1.0 / 365.0;
+        let borrower = x.lgd().unwrap().lgd;
+        x.trigger = DefaultTrigger::CollateralShortfall;
+        let shortfall = x.lgd().unwrap().lgd;
+        assert!(
+            borrower < 1e-12 && shortfall > 1e-4 && shortfall < 0.2,
+            "{borrower} {shortfall}"
+        );
     }
 
     #[test]
