@@ -1,12 +1,222 @@
 //! `cargo xtask cashflows`: project a pool or a tape month by month.
+//!
+//! Conventions: BMA/SIFMA standard formulas (`docs/methodology/cashflows.md`). JSON output:
+//! `docs/schemas/cashflows-json.md`.
 
-use crate::cli::TaskResult;
+use crate::cli::{Table, TaskError, TaskResult, print_json};
+use creditlab_loan::cashflow::add_loan;
+use creditlab_loan::tape::open_tape;
+use creditlab_loan::{Assumptions, CashFlows, DefaultRate, Error, Pool, Prepayment, project_pool};
+use serde_json::{Value, json};
+use std::path::PathBuf;
 
 /// Flags of `cargo xtask cashflows`.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+#[command(group(clap::ArgGroup::new("prepayment").args(["smm", "cpr", "psa"])))]
+#[command(group(clap::ArgGroup::new("default").args(["mdr", "cdr", "sda"])))]
+pub struct Args {
+    /// Pool balance (representative level-payment loan).
+    #[arg(long, default_value_t = 100_000_000.0, allow_negative_numbers = true)]
+    balance: f64,
+    /// Pool annual coupon, as a decimal (0.08 = 8%).
+    #[arg(long, default_value_t = 0.08, allow_negative_numbers = true)]
+    coupon: f64,
+    /// Pool term in months.
+    #[arg(long, default_value_t = 360)]
+    term: u32,
+    /// Constant single monthly mortality (decimal). Default: no prepayment.
+    #[arg(long, allow_negative_numbers = true)]
+    smm: Option<f64>,
+    /// Constant conditional prepayment rate (annual, decimal).
+    #[arg(long, allow_negative_numbers = true)]
+    cpr: Option<f64>,
+    /// PSA prepayment speed in percent (100 = 100% PSA).
+    #[arg(long, allow_negative_numbers = true)]
+    psa: Option<f64>,
+    /// Constant monthly default rate (decimal). Default: no default.
+    #[arg(long, allow_negative_numbers = true)]
+    mdr: Option<f64>,
+    /// Constant annual default rate (decimal).
+    #[arg(long, allow_negative_numbers = true)]
+    cdr: Option<f64>,
+    /// SDA default speed in percent (100 = 100% SDA).
+    #[arg(long, allow_negative_numbers = true)]
+    sda: Option<f64>,
+    /// Months from default to liquidation.
+    #[arg(long, default_value_t = 12)]
+    recovery_lag: u32,
+    /// Loss severity: loss as a fraction of the balance at default.
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    severity: f64,
+    /// The servicer advances principal and interest on defaulted loans until liquidation.
+    #[arg(long)]
+    advancing: bool,
+    /// Project a loan tape instead of a pool: .csv, or .jsonl/.ndjson/.json (JSON Lines).
+    /// Every loan is projected with the same assumptions and the flows are summed.
+    #[arg(long, conflicts_with_all = ["balance", "coupon", "term"])]
+    tape: Option<PathBuf>,
+    /// Print (or write in JSON) only the first N months; totals cover every month.
+    #[arg(long)]
+    months: Option<usize>,
+    /// Print a JSON object (docs/schemas/cashflows-json.md) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Maps a library validation error to a message naming the command-line flag.
+fn flag_error(e: Error) -> TaskError {
+    match e {
+        Error::Invalid { field, reason } => {
+            let flag = match field {
+                "recovery_lag" => "recovery-lag",
+                "term_months" => "term",
+                other => other,
+            };
+            TaskError::msg(format!("invalid --{flag}: {reason}"))
+        }
+        other => TaskError::from(other),
+    }
+}
+
+fn assumptions(args: &Args) -> Result<Assumptions, TaskError> {
+    let prepayment = match (args.smm, args.cpr, args.psa) {
+        (_, Some(c), _) => Prepayment::Cpr(c),
+        (_, _, Some(p)) => Prepayment::Psa(p),
+        (s, _, _) => Prepayment::Smm(s.unwrap_or(0.0)),
+    };
+    let default = match (args.mdr, args.cdr, args.sda) {
+        (_, Some(c), _) => DefaultRate::Cdr(c),
+        (_, _, Some(s)) => DefaultRate::Sda(s),
+        (m, _, _) => DefaultRate::Mdr(m.unwrap_or(0.0)),
+    };
+    Assumptions::new(
+        prepayment,
+        default,
+        args.recovery_lag,
+        args.severity,
+        args.advancing,
+    )
+    .map_err(flag_error)
+}
 
 /// Runs the task.
-pub fn run(_args: Args) -> TaskResult {
-    Ok(())
+pub fn run(args: Args) -> TaskResult {
+    let a = assumptions(&args)?;
+    let (cf, source) = match &args.tape {
+        Some(path) => {
+            let reader = open_tape(path)?;
+            let mut cf = CashFlows::new();
+            let mut loans = 0u64;
+            for record in reader {
+                let record = record.map_err(|e| {
+                    TaskError::msg(format!("{}: {}", path.display(), TaskError::from(e)))
+                })?;
+                add_loan(&mut cf, &record.loan, &a);
+                loans += 1;
+            }
+            if loans == 0 {
+                return Err(TaskError::msg(format!(
+                    "{}: the tape holds no loan",
+                    path.display()
+                )));
+            }
+            let source = json!({ "tape": { "path": path.display().to_string(), "loans": loans } });
+            (cf, source)
+        }
+        None => {
+            let pool = Pool::new(args.balance, args.coupon, args.term).map_err(flag_error)?;
+            let source = json!({ "pool": {
+                "balance": pool.balance(),
+                "coupon": pool.coupon(),
+                "term_months": pool.term_months(),
+                "level_payment": pool.level_payment(),
+            }});
+            (project_pool(&pool, &a), source)
+        }
+    };
+    let shown = args.months.unwrap_or(usize::MAX).min(cf.months());
+    if args.json {
+        print_json(&to_json(&cf, &a, source, shown)?)
+    } else {
+        print!("{}", table(&cf, shown));
+        Ok(())
+    }
+}
+
+fn to_json(
+    cf: &CashFlows,
+    a: &Assumptions,
+    source: Value,
+    shown: usize,
+) -> Result<Value, TaskError> {
+    let v = |x: &[f64]| Value::from(x[..shown].to_vec());
+    let t = cf.totals();
+    Ok(json!({
+        "source": source,
+        "assumptions": serde_json::to_value(a)
+            .map_err(|e| TaskError::msg(format!("cannot serialize the assumptions: {e}")))?,
+        "opening_balance": cf.opening_balance(),
+        "months": cf.months(),
+        "month": (1..=shown).collect::<Vec<_>>(),
+        "balance": v(cf.balance()),
+        "foreclosure_balance": v(cf.foreclosure_balance()),
+        "scheduled_principal": v(cf.scheduled_principal()),
+        "prepayments": v(cf.prepayments()),
+        "defaults": v(cf.defaults()),
+        "advanced_principal": v(cf.advanced_principal()),
+        "recoveries": v(cf.recoveries()),
+        "losses": v(cf.losses()),
+        "interest": v(cf.interest()),
+        "advanced_interest": v(cf.advanced_interest()),
+        "total_cash": v(cf.total_cash()),
+        "totals": {
+            "scheduled_principal": t.scheduled_principal,
+            "prepayments": t.prepayments,
+            "defaults": t.defaults,
+            "advanced_principal": t.advanced_principal,
+            "recoveries": t.recoveries,
+            "losses": t.losses,
+            "interest": t.interest,
+            "advanced_interest": t.advanced_interest,
+            "total_cash": t.total_cash,
+        },
+    }))
+}
+
+fn table(cf: &CashFlows, shown: usize) -> Table {
+    let mut t = Table::new([
+        "month",
+        "balance",
+        "sched principal",
+        "prepay",
+        "default",
+        "recovery",
+        "loss",
+        "interest",
+    ]);
+    let money = |x: f64| format!("{x:.2}");
+    for i in 0..shown {
+        t.row([
+            (i + 1).to_string(),
+            money(cf.balance()[i]),
+            money(cf.scheduled_principal()[i]),
+            money(cf.prepayments()[i]),
+            money(cf.defaults()[i]),
+            money(cf.recoveries()[i]),
+            money(cf.losses()[i]),
+            money(cf.interest()[i]),
+        ]);
+    }
+    let s = cf.totals();
+    t.row([
+        "total".to_string(),
+        String::new(),
+        money(s.scheduled_principal),
+        money(s.prepayments),
+        money(s.defaults),
+        money(s.recoveries),
+        money(s.losses),
+        money(s.interest),
+    ]);
+    t
 }
