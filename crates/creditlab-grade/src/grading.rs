@@ -4,7 +4,7 @@
 
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
-use crate::lgd::{self, DefaultTrigger, Lgd, LgdInput, Recourse};
+use crate::lgd::{self, DefaultTrigger, JumpRisk, Lgd, LgdInput, Recourse};
 use crate::scale::{Grade, MasterScale};
 use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard};
 use crate::validation::{self, ValidationReport};
@@ -34,6 +34,11 @@ pub struct LgdAssumptions {
     /// Crypto assets: liquidated on-chain within a day; the protocol's liquidation
     /// penalty and slippage are the haircut, no further cost.
     pub crypto: Liquidation,
+    /// Crash risk of crypto collateral over the liquidation horizon: one crash a year on
+    /// average, log-return N(−0.25, 0.10²) (a fall of about 22%), the crash model of the
+    /// synthetic DeFi book (docs/methodology/books.md). Without it a one-day diffusion
+    /// leaves almost no shortfall, which is not what DeFi bad debt looks like.
+    pub crypto_jumps: Option<JumpRisk>,
     /// Share of the borrower's free income (after their other debts) a full-recourse
     /// lender can collect, e.g. 25% (the US federal wage-garnishment cap).
     pub recourse_income_share: f64,
@@ -56,6 +61,11 @@ impl Default for LgdAssumptions {
                 horizon_years: 1.0 / 365.0,
                 cost: 0.0,
             },
+            crypto_jumps: Some(JumpRisk {
+                intensity_per_year: 1.0,
+                mean_log_jump: -0.25,
+                sd_log_jump: 0.10,
+            }),
             recourse_income_share: 0.25,
             recourse_years: 2.0,
         }
@@ -151,6 +161,10 @@ pub fn lgd_input(record: &LoanRecord, assumptions: &LgdAssumptions) -> LgdInput 
         liquidation_horizon_years: liq.horizon_years,
         liquidation_cost: liq.cost,
         recourse,
+        jumps: match c.kind() {
+            CollateralKind::CryptoAsset => assumptions.crypto_jumps,
+            _ => None,
+        },
         trigger: match record.loan.channel() {
             Channel::BankUnderwritten => DefaultTrigger::Borrower,
             Channel::DefiAnonymous => DefaultTrigger::CollateralShortfall,

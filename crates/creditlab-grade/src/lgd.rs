@@ -10,6 +10,12 @@
 //!
 //! `E[loss] = K N(−d₂) − a V_0 N(−d₁)`, `d₁ = (ln(a V_0 / K) + σ²T/2) / (σ√T)`, `d₂ = d₁ − σ√T`.
 //!
+//! Crash risk: an optional Merton (1976) jump component adds Poisson(λT) crash days with
+//! lognormal log-returns N(μ_J, δ²), compensated so that `E[V_T] = V_0` still holds. Given
+//! n jumps the price is lognormal again, so every expectation is a Poisson-weighted sum of
+//! the closed forms above, with `v_n² = σ²T + nδ²` and forward `V_0 e^{−λκT + nμ_J + nδ²/2}`,
+//! `κ = e^{μ_J + δ²/2} − 1`.
+//!
 //! What "given default" means depends on what triggers the default:
 //!
 //! - [`DefaultTrigger::Borrower`] (bank loans): the borrower stops paying for reasons of
@@ -50,6 +56,17 @@ pub enum DefaultTrigger {
     CollateralShortfall,
 }
 
+/// Crash (jump) risk of the collateral price: Merton's compound-Poisson lognormal jumps.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct JumpRisk {
+    /// Expected number of crashes a year, λ >= 0.
+    pub intensity_per_year: f64,
+    /// Mean log-return of a crash, μ_J (e.g. −0.25, a fall of about 22%).
+    pub mean_log_jump: f64,
+    /// Standard deviation of a crash's log-return, δ >= 0.
+    pub sd_log_jump: f64,
+}
+
 /// The inputs of the LGD of one loan.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LgdInput {
@@ -69,6 +86,39 @@ pub struct LgdInput {
     pub recourse: Recourse,
     /// What triggers default.
     pub trigger: DefaultTrigger,
+    /// Crash risk over the liquidation horizon, beyond the diffusion; `None` for none.
+    pub jumps: Option<JumpRisk>,
+}
+
+/// The price law over the liquidation horizon as a Poisson mixture of lognormals: weights,
+/// forwards (as multiples of the current value) and total log-standard deviations.
+fn mixture(vol: f64, horizon: f64, jumps: Option<JumpRisk>) -> Vec<(f64, f64, f64)> {
+    let diffusion_var = vol * vol * horizon;
+    let Some(j) = jumps.filter(|j| j.intensity_per_year > 0.0 && horizon > 0.0) else {
+        return vec![(1.0, 1.0, diffusion_var.sqrt())];
+    };
+    let lt = j.intensity_per_year * horizon;
+    let kappa = (j.mean_log_jump + 0.5 * j.sd_log_jump * j.sd_log_jump).exp() - 1.0;
+    let mut out = Vec::new();
+    let mut weight = (-lt).exp();
+    let mut cumulative = 0.0;
+    for n in 0..1000u32 {
+        let nf = f64::from(n);
+        if n > 0 {
+            weight *= lt / nf;
+        }
+        let forward = (-lt * kappa + nf * (j.mean_log_jump + 0.5 * j.sd_log_jump.powi(2))).exp();
+        out.push((
+            weight,
+            forward,
+            (diffusion_var + nf * j.sd_log_jump.powi(2)).sqrt(),
+        ));
+        cumulative += weight;
+        if nf > lt && 1.0 - cumulative < 1e-16 {
+            break;
+        }
+    }
+    out
 }
 
 /// The LGD of one loan and its parts.
@@ -122,6 +172,21 @@ pub(crate) fn conditional_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
     (k - s * ratio).clamp(0.0, k)
 }
 
+/// `P(s·e^{−σ²T/2 + σ√T Z} < k)`.
+fn shortfall_probability(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
+    if k <= 0.0 {
+        return 0.0;
+    }
+    if s <= 0.0 {
+        return 1.0;
+    }
+    if sigma_sqrt_t <= 0.0 {
+        return if s < k { 1.0 } else { 0.0 };
+    }
+    let d2 = ((s / k).ln() - 0.5 * sigma_sqrt_t * sigma_sqrt_t) / sigma_sqrt_t;
+    normal::cdf(-d2)
+}
+
 /// `E[max(k − s·e^{−σ²T/2 + σ√T Z}, 0)]`: the zero-rate Black–Scholes put.
 pub(crate) fn expected_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
     if k <= 0.0 {
@@ -150,6 +215,17 @@ impl LgdInput {
         if let Recourse::Full { recoverable } = self.recourse {
             check_non_negative("recourse recoverable amount", recoverable)?;
         }
+        if let Some(j) = self.jumps {
+            check_non_negative("jump intensity", j.intensity_per_year)?;
+            check_non_negative("jump sd", j.sd_log_jump)?;
+            if !j.mean_log_jump.is_finite() {
+                return Err(GradeError::InvalidParameter {
+                    field: "jump mean".into(),
+                    value: j.mean_log_jump,
+                    reason: "must be finite",
+                });
+            }
+        }
         Ok(())
     }
 
@@ -157,13 +233,18 @@ impl LgdInput {
     pub fn lgd(&self) -> Result<Lgd> {
         self.validate()?;
         let s = self.collateral_value * (1.0 - self.haircut) * (1.0 - self.liquidation_cost);
-        let vol = self.volatility * self.liquidation_horizon_years.sqrt();
-        let collateral_loss = expected_shortfall(s, self.ead, vol);
         let recoverable = match self.recourse {
             Recourse::NonRecourse => 0.0,
             Recourse::Full { recoverable } => recoverable.min(self.ead),
         };
-        let loss = expected_shortfall(s, self.ead - recoverable, vol);
+        let mix = mixture(self.volatility, self.liquidation_horizon_years, self.jumps);
+        // Unconditional expected losses without and with recourse, and P(shortfall).
+        let (mut collateral_loss, mut loss, mut p_short) = (0.0, 0.0, 0.0);
+        for &(w, fwd, v) in &mix {
+            collateral_loss += w * expected_shortfall(s * fwd, self.ead, v);
+            loss += w * expected_shortfall(s * fwd, self.ead - recoverable, v);
+            p_short += w * shortfall_probability(s * fwd, self.ead, v);
+        }
         Ok(match self.trigger {
             DefaultTrigger::Borrower => Lgd {
                 lgd: (loss / self.ead).clamp(0.0, 1.0),
@@ -172,8 +253,15 @@ impl LgdInput {
             },
             DefaultTrigger::CollateralShortfall => {
                 // Condition on the default event {a V_T < EAD}; the loss, and recourse's
-                // effect on it, are zero outside it.
-                let given = conditional_shortfall(s, self.ead, vol);
+                // effect on it, are zero outside it. When even that probability underflows
+                // (no jumps, a far threshold) the diffusion's tail asymptote gives the
+                // conditional shortfall.
+                let given = if p_short > 1e-250 {
+                    collateral_loss / p_short
+                } else {
+                    let (_, fwd, v) = mix[0];
+                    conditional_shortfall(s * fwd, self.ead, v)
+                };
                 let scale = if collateral_loss > 0.0 {
                     given / collateral_loss
                 } else {
@@ -208,6 +296,7 @@ mod tests {
             liquidation_cost: 0.05,
             recourse,
             trigger: DefaultTrigger::Borrower,
+            jumps: None,
         }
     }
 
@@ -304,6 +393,65 @@ mod tests {
         assert!(
             borrower < 1e-12 && shortfall > 1e-4 && shortfall < 0.2,
             "{borrower} {shortfall}"
+        );
+    }
+
+    #[test]
+    fn jump_mixture_matches_monte_carlo() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Poisson, StandardNormal};
+        let jumps = JumpRisk {
+            intensity_per_year: 2.0,
+            mean_log_jump: -0.25,
+            sd_log_jump: 0.10,
+        };
+        let mut x = input(Recourse::NonRecourse);
+        x.collateral_value = 110.0;
+        x.volatility = 0.5;
+        x.liquidation_horizon_years = 0.25;
+        x.jumps = Some(jumps);
+        let uncond = x.lgd().unwrap().lgd;
+        x.trigger = DefaultTrigger::CollateralShortfall;
+        let cond = x.lgd().unwrap().lgd;
+        let mut no_jumps = x;
+        no_jumps.jumps = None;
+        assert!(cond > no_jumps.lgd().unwrap().lgd);
+
+        // Monte Carlo of the compensated jump-diffusion.
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(5);
+        let (t, sig, lam) = (0.25, 0.5, 2.0);
+        let kappa = (jumps.mean_log_jump + 0.5 * jumps.sd_log_jump.powi(2)).exp() - 1.0;
+        let pois = Poisson::new(lam * t).unwrap();
+        let s0 = 110.0 * 0.9 * 0.95;
+        let n = 400_000;
+        let (mut sum, mut sum2, mut hits, mut sum_hit) = (0.0, 0.0, 0usize, 0.0);
+        for _ in 0..n {
+            let k: f64 = pois.sample(&mut rng);
+            let mut log = (-0.5 * sig * sig - lam * kappa) * t;
+            let z: f64 = StandardNormal.sample(&mut rng);
+            log += sig * t.sqrt() * z;
+            for _ in 0..k as u32 {
+                let zj: f64 = StandardNormal.sample(&mut rng);
+                log += jumps.mean_log_jump + jumps.sd_log_jump * zj;
+            }
+            let loss = (80.0 - s0 * log.exp()).max(0.0) / 80.0;
+            sum += loss;
+            sum2 += loss * loss;
+            if loss > 0.0 {
+                hits += 1;
+                sum_hit += loss;
+            }
+        }
+        let mean = sum / n as f64;
+        let se = ((sum2 / n as f64 - mean * mean) / n as f64).sqrt();
+        assert!(
+            (mean - uncond).abs() < 4.0 * se,
+            "{mean} ± {se} vs {uncond}"
+        );
+        let cond_mc = sum_hit / hits as f64;
+        assert!(
+            (cond_mc - cond).abs() < 0.01 * cond + 4.0 * se,
+            "{cond_mc} vs {cond}"
         );
     }
 
