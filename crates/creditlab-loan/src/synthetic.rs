@@ -146,8 +146,8 @@ pub fn bank_book(spec: &BookSpec) -> Result<Book> {
             + if ltv > 0.8 { 0.0025 } else { 0.0 };
         let debt_service = other_debt + 12.0 * level_payment(principal, annual / 12.0, term);
         let dti = debt_service / income;
-        // The default draw is made for every applicant so the stream does not depend on
-        // which ones are declined.
+        // The default flag is drawn for every applicant, declined or not, so every
+        // applicant consumes the same number of draws.
         let defaulted = rng.random::<f64>() < bank_true_pd(score, dti, ltv);
         if score < underwriting::MIN_SCORE
             || dti > underwriting::MAX_DTI
