@@ -132,12 +132,43 @@ fn validate_vector(field: &'static str, v: &[f64]) -> Result<()> {
 /// to liquidation, loss severity and whether the servicer advances principal and interest
 /// on delinquent loans.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "AssumptionsFields")]
 pub struct Assumptions {
     prepayment: Prepayment,
     default: DefaultRate,
     recovery_lag: u32,
     severity: f64,
     advancing: bool,
+    /// SMM of months 1..=600, computed once (projecting a tape reuses it for every loan).
+    #[serde(skip)]
+    smm_by_month: Vec<f64>,
+    /// Curve MDR of months 1..=600, before the end-of-life cut-off.
+    #[serde(skip)]
+    mdr_by_month: Vec<f64>,
+}
+
+/// Unvalidated mirror of [`Assumptions`], so deserialization goes through
+/// [`Assumptions::new`].
+#[derive(Deserialize)]
+struct AssumptionsFields {
+    prepayment: Prepayment,
+    default: DefaultRate,
+    recovery_lag: u32,
+    severity: f64,
+    advancing: bool,
+}
+
+impl TryFrom<AssumptionsFields> for Assumptions {
+    type Error = Error;
+    fn try_from(f: AssumptionsFields) -> Result<Self> {
+        Self::new(
+            f.prepayment,
+            f.default,
+            f.recovery_lag,
+            f.severity,
+            f.advancing,
+        )
+    }
 }
 
 impl Assumptions {
@@ -159,23 +190,31 @@ impl Assumptions {
             ));
         }
         check_range("severity", severity, 0.0, 1.0)?;
+        let months = 1..=MAX_TERM_MONTHS;
+        let smm_by_month = months.clone().map(|m| prepayment.smm(m)).collect();
+        let mdr_by_month = months.map(|m| default.mdr(m)).collect();
         Ok(Self {
             prepayment,
             default,
             recovery_lag,
             severity,
             advancing,
+            smm_by_month,
+            mdr_by_month,
         })
     }
 
     /// No prepayments and no defaults: the scheduled amortization alone.
     pub fn scheduled_only() -> Self {
+        let zeros = vec![0.0; MAX_TERM_MONTHS as usize];
         Self {
             prepayment: Prepayment::Smm(0.0),
             default: DefaultRate::Mdr(0.0),
             recovery_lag: 0,
             severity: 0.0,
             advancing: false,
+            smm_by_month: zeros.clone(),
+            mdr_by_month: zeros,
         }
     }
 
@@ -206,7 +245,10 @@ impl Assumptions {
         if u64::from(month) + u64::from(self.recovery_lag) > u64::from(maturity) {
             0.0
         } else {
-            self.default.mdr(month)
+            self.mdr_by_month
+                .get(month.max(1) as usize - 1)
+                .copied()
+                .unwrap_or_else(|| self.default.mdr(month))
         }
     }
 }
@@ -465,7 +507,7 @@ impl CashFlows {
                 0.0
             };
             let act_am = (perf - new_def) * am;
-            let smm = a.prepayment.smm(m);
+            let smm = a.smm_by_month[i - 1];
             // SMM applies to the prior performing balance after its scheduled amortization,
             // capped so that amortization + defaults + prepayments <= prior balance.
             let prepay = (perf * (1.0 - am) * smm)
@@ -517,21 +559,34 @@ pub fn scheduled_balance_factors(
     term_months: u32,
 ) -> Vec<f64> {
     let n = term_months as usize;
-    let level = |k: usize| -> f64 {
-        if monthly_rate <= 0.0 {
-            (n - k) as f64 / n as f64
-        } else {
-            let v = 1.0 + monthly_rate;
-            (1.0 - v.powi(-((n - k) as i32))) / (1.0 - v.powi(-(n as i32)))
+    let maturity = match amortization {
+        Amortization::Balloon { balloon_month } => (balloon_month as usize).min(n),
+        _ => n,
+    };
+    let mut s = vec![0.0; maturity + 1];
+    match amortization {
+        Amortization::InterestOnly => s[..maturity].fill(1.0),
+        _ if monthly_rate <= 0.0 => {
+            for (k, x) in s[..maturity].iter_mut().enumerate() {
+                *x = (n - k) as f64 / n as f64;
+            }
         }
-    };
-    let (maturity, f): (usize, &dyn Fn(usize) -> f64) = match amortization {
-        Amortization::LevelPayment => (n, &level),
-        Amortization::Balloon { balloon_month } => (balloon_month as usize, &level),
-        Amortization::InterestOnly => (n, &|_| 1.0),
-    };
-    let mut s: Vec<f64> = (0..maturity).map(f).collect();
-    s.push(0.0);
+        _ => {
+            // q(k) = (1 + r)^−(n−k) for k = maturity−1 down to 0 by repeated multiplication
+            // (relative error below n ulps), then S(k) = (1 − q(k)) / (1 − q(0)), so that
+            // S(0) = 1 exactly.
+            let v = 1.0 / (1.0 + monthly_rate);
+            let mut q = v.powi((n - maturity + 1) as i32);
+            for x in s[..maturity].iter_mut().rev() {
+                *x = q;
+                q *= v;
+            }
+            let denom = 1.0 - s[0];
+            for x in &mut s[..maturity] {
+                *x = (1.0 - *x) / denom;
+            }
+        }
+    }
     s
 }
 

@@ -190,3 +190,23 @@ fn serde_goes_through_validation() {
     let bad = json.replace("1000.0", "-5.0");
     assert!(serde_json::from_str::<Loan>(&bad).is_err());
 }
+
+#[test]
+fn assumptions_serde_round_trips_and_validates() {
+    let a = Assumptions::new(
+        Prepayment::Psa(150.0),
+        DefaultRate::Sda(100.0),
+        12,
+        0.2,
+        true,
+    )
+    .unwrap();
+    let json = serde_json::to_string(&a).unwrap();
+    assert_eq!(
+        json,
+        r#"{"prepayment":{"type":"psa","value":150.0},"default":{"type":"sda","value":100.0},"recovery_lag":12,"severity":0.2,"advancing":true}"#
+    );
+    let back: Assumptions = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, a);
+    assert!(serde_json::from_str::<Assumptions>(&json.replace("0.2", "1.2")).is_err());
+}
