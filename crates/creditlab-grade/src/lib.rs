@@ -16,6 +16,28 @@
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
 //!
 //! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
+//!
+//! ```
+//! use creditlab_grade::irb::{self, AssetClass};
+//! use creditlab_grade::scale::{Grade, MasterScale};
+//! use creditlab_grade::scorecard::{Observation, Scorecard};
+//!
+//! // Basel II Annex 5: corporate, PD 1%, LGD 45%, M 2.5 years → 92.32%.
+//! let c = irb::capital(AssetClass::Corporate, 0.01, 0.45, 2.5)?;
+//! assert!((c.risk_weight - 0.9232).abs() < 1e-4);
+//!
+//! // Good collateral, nothing known about the borrower: a wide posterior, a low grade.
+//! let anonymous = Observation {
+//!     ltv: Some(0.5),
+//!     collateral_volatility: Some(0.1),
+//!     haircut: Some(0.1),
+//!     ..Observation::default()
+//! };
+//! let pd = Scorecard::default().assess(&anonymous, 1.0)?;
+//! let grade = MasterScale::standard().grade(pd.pd_conservative)?;
+//! assert!(grade >= Grade::B);
+//! # Ok::<(), creditlab_grade::GradeError>(())
+//! ```
 
 mod error;
 pub mod grading;
