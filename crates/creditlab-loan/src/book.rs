@@ -41,9 +41,23 @@ impl LoanRecord {
 }
 
 /// A set of loan records with unique ids.
-#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "BookFields")]
 pub struct Book {
     records: Vec<LoanRecord>,
+}
+
+/// Unvalidated mirror of [`Book`], so deserialization checks the ids.
+#[derive(Deserialize)]
+struct BookFields {
+    records: Vec<LoanRecord>,
+}
+
+impl TryFrom<BookFields> for Book {
+    type Error = Error;
+    fn try_from(f: BookFields) -> Result<Self> {
+        Self::new(f.records)
+    }
 }
 
 impl Book {

@@ -7,6 +7,21 @@
 //!   the BMA/SIFMA standard-formula conventions (`docs/methodology/cashflows.md`).
 //! - [`tape`]: streaming CSV and JSON Lines loan tapes (`docs/schemas/loan-tape.md`).
 //! - [`synthetic`]: seeded bank and DeFi books (`docs/methodology/books.md`).
+//!
+//! ```
+//! use creditlab_loan::{Assumptions, DefaultRate, Pool, Prepayment, project_pool};
+//!
+//! // BMA "Cash Flow A": $100m at 8% for 30 years, 1% SMM, 1% MDR, 12-month lag,
+//! // 20% severity, servicer advancing.
+//! let pool = Pool::new(100_000_000.0, 0.08, 360)?;
+//! let a = Assumptions::new(Prepayment::Smm(0.01), DefaultRate::Mdr(0.01), 12, 0.2, true)?;
+//! let cf = project_pool(&pool, &a);
+//! assert_eq!(cf.balance()[0].round(), 97_934_244.0);
+//! assert_eq!(cf.recoveries()[12].round(), 791_646.0);
+//! let t = cf.totals();
+//! assert!((t.scheduled_principal + t.prepayments + t.defaults - 1.0e8).abs() < 0.005);
+//! # Ok::<(), creditlab_loan::Error>(())
+//! ```
 
 mod book;
 mod borrower;

@@ -172,14 +172,10 @@ impl<R: Read> TapeReader<R> {
                 Err(e) => Some(Err(csv_error(&e))),
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
-                    let get = |c: usize| -> Option<&str> {
-                        index[c]
-                            .and_then(|i| record.get(i))
-                            .filter(|s| !s.is_empty())
-                    };
-                    let cells: Vec<Option<String>> = (0..COLUMNS.len())
-                        .map(|c| get(c).map(str::to_string))
-                        .collect();
+                    let mut cells = [None; COLUMNS.len()];
+                    for (cell, i) in cells.iter_mut().zip(index.iter()) {
+                        *cell = i.and_then(|i| record.get(i)).filter(|s| !s.is_empty());
+                    }
                     Some(parse_row(line, &cells))
                 }
             },
@@ -254,6 +250,7 @@ fn json_row(line: u64, text: &str) -> Result<LoanRecord> {
         };
         cells.push(cell);
     }
+    let cells: Vec<Option<&str>> = cells.iter().map(Option::as_deref).collect();
     parse_row(line, &cells)
 }
 
@@ -263,8 +260,8 @@ fn col(name: &str) -> usize {
 }
 
 /// Turns the cells of one row (indexed like [`COLUMNS`], `None` = missing) into a record.
-fn parse_row(line: u64, cells: &[Option<String>]) -> Result<LoanRecord> {
-    let get = |name: &str| cells[col(name)].as_deref();
+fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
+    let get = |name: &str| cells[col(name)];
     let req = |name: &'static str| get(name).ok_or_else(|| tape_error(line, name, "missing value"));
     let num = |name: &'static str, text: &str| -> Result<f64> {
         text.parse::<f64>()

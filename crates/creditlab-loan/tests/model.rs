@@ -210,3 +210,21 @@ fn assumptions_serde_round_trips_and_validates() {
     assert_eq!(back, a);
     assert!(serde_json::from_str::<Assumptions>(&json.replace("0.2", "1.2")).is_err());
 }
+
+#[test]
+fn book_serde_checks_ids() {
+    let l = loan(
+        1000.0,
+        Rate::Fixed { annual: 0.05 },
+        12,
+        Amortization::InterestOnly,
+    )
+    .unwrap();
+    let rec = LoanRecord::new(l, Borrower::anonymous(), Collateral::unsecured());
+    let book = Book::new(vec![rec.clone()]).unwrap();
+    let json = serde_json::to_string(&book).unwrap();
+    assert_eq!(serde_json::from_str::<Book>(&json).unwrap(), book);
+    let twice =
+        serde_json::to_string(&serde_json::json!({ "records": [rec.clone(), rec] })).unwrap();
+    assert!(serde_json::from_str::<Book>(&twice).is_err());
+}
