@@ -42,7 +42,8 @@ pub struct Args {
     /// SDA default speed in percent (100 = 100% SDA).
     #[arg(long, allow_negative_numbers = true)]
     sda: Option<f64>,
-    /// Months from default to liquidation.
+    /// Months from default to liquidation. No default is projected in a loan's last
+    /// `lag` months (BMA), so use 0 for short loans such as 12-month DeFi positions.
     #[arg(long, default_value_t = 12)]
     recovery_lag: u32,
     /// Loss severity: loss as a fraction of the balance at default.
