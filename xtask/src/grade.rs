@@ -40,9 +40,13 @@ pub struct Args {
     /// Loans in the synthetic book.
     #[arg(long, default_value_t = 10_000, conflicts_with = "tape")]
     loans: usize,
-    /// Seed of the synthetic book (and of simulated outcomes for a tape without any).
+    /// Seed of the synthetic book and of --simulate-outcomes.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// When the data has no observed default flags, validate against outcomes simulated
+    /// from the full-information PDs (the scorecard taken as the truth), seeded by --seed.
+    #[arg(long)]
+    simulate_outcomes: bool,
     /// Fit the scorecard's coefficients on the data's observed outcomes first (rows with
     /// every factor observed), instead of the documented default coefficients.
     #[arg(long)]
@@ -212,7 +216,8 @@ pub fn run(args: Args) -> TaskResult {
 
     let full = grading::grade_book(&book, &config, false)?;
     let withheld = grading::grade_book(&book, &config, true)?;
-    let validation = validation(&book, &full, &withheld, &config)?;
+    let simulate = args.simulate_outcomes.then_some(args.seed);
+    let validation = validation(&book, &full, &withheld, &config, simulate)?;
 
     if args.json {
         let mut validation = validation;
@@ -240,19 +245,36 @@ pub fn run(args: Args) -> TaskResult {
     Ok(())
 }
 
-/// Validation against observed outcomes when every loan has one; `None` when the data
-/// has no outcome at all or only one class.
+/// Validation against the observed outcomes of the loans that have one, or, when none has
+/// one and `simulate_seed` is set, against outcomes simulated from the full-information
+/// PDs; `None` when there is nothing to validate against or only one class.
 fn validation(
     book: &Book,
     full: &BookGrades,
     withheld: &BookGrades,
     config: &GradingConfig,
+    simulate_seed: Option<u64>,
 ) -> Result<Option<InformationValidation>, TaskError> {
     let known: Vec<usize> = (0..book.len())
         .filter(|&i| book.records()[i].defaulted.is_some())
         .collect();
     if known.is_empty() {
-        return Ok(None);
+        let Some(seed) = simulate_seed else {
+            return Ok(None);
+        };
+        let outcomes = grading::simulate_outcomes(&full.loans, config, seed);
+        let d = outcomes.iter().filter(|&&b| b).count();
+        if d == 0 || d == outcomes.len() {
+            return Ok(None);
+        }
+        let source = format!("simulated one-year outcomes (full-information PDs, seed {seed})");
+        return Ok(Some(grading::validate_information(
+            &full.loans,
+            &withheld.loans,
+            &outcomes,
+            source,
+            config,
+        )?));
     }
     let pick = |g: &BookGrades| {
         known

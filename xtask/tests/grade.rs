@@ -190,3 +190,44 @@ fn grade_fit_on_a_bank_tape_round_trip() {
     assert_eq!(v["loans"].as_array().unwrap().len(), 4000);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn grade_tape_without_outcomes_validates_only_on_request() {
+    let dir = std::env::temp_dir().join(format!("creditlab-grade-sim-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let tape = dir.join("bank.jsonl");
+    let book = creditlab_loan::synthetic::bank_book(&creditlab_loan::synthetic::BookSpec {
+        loans: 2000,
+        total_principal: None,
+        seed: 5,
+    })
+    .unwrap();
+    let unlabelled: Vec<creditlab_loan::LoanRecord> = book
+        .records()
+        .iter()
+        .map(|r| creditlab_loan::LoanRecord {
+            defaulted: None,
+            ..r.clone()
+        })
+        .collect();
+    creditlab_loan::save_tape(&tape, &unlabelled).unwrap();
+    let path = tape.to_str().unwrap();
+    let plain = json(&xtask(&["grade", "--tape", path, "--json"]));
+    assert!(plain["validation"].is_null());
+    let sim = json(&xtask(&[
+        "grade",
+        "--tape",
+        path,
+        "--simulate-outcomes",
+        "--seed",
+        "9",
+        "--json",
+    ]));
+    let v = &sim["validation"];
+    assert!(v["outcomes"].as_str().unwrap().contains("simulated"));
+    assert!(
+        v["full_information"]["auc"].as_f64().unwrap()
+            > v["borrower_side_withheld"]["auc"].as_f64().unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
