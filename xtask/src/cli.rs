@@ -1,8 +1,6 @@
 //! What every task shares: the error type that maps to an exit code, and output helpers.
 
 use std::fmt;
-use std::io::Write;
-use std::path::Path;
 
 /// A task's failure: one message for the user, with the chain of causes folded in.
 ///
@@ -114,27 +112,4 @@ impl fmt::Display for Table {
         }
         Ok(())
     }
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename,
-/// so an interrupted run never leaves a half-written file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> TaskResult {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)
-        .map_err(|e| TaskError::msg(format!("cannot create {}: {e}", dir.display())))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("out"),
-        std::process::id()
-    ));
-    let result = (|| -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        TaskError::msg(format!("cannot write {}: {e}", path.display()))
-    })
 }
