@@ -1,0 +1,68 @@
+//! The crate's error type: every failure names the tranche, field or input that caused it.
+
+use thiserror::Error;
+
+/// Why a capital structure, deal or calculation cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// A tranche of a capital structure is invalid (bounds, order, gap or overlap).
+    #[error("tranche {name}: {reason}")]
+    Tranche {
+        /// The tranche's name (or its position when unnamed).
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A parameter is outside its domain (a KA of 1.2, a negative hazard rate).
+    #[error("invalid {field}: {value} ({reason})")]
+    InvalidParameter {
+        /// Which parameter, e.g. `ka` or `recovery`.
+        field: String,
+        /// The offending value.
+        value: f64,
+        /// What it must be instead.
+        reason: &'static str,
+    },
+    /// A model or method that cannot be used for this calculation.
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// An error from the correlated-default core (copula, quadrature, tranche bounds).
+    #[error(transparent)]
+    Contagion(#[from] creditlab_contagion::Error),
+    /// An error from the grading crate (master scale look-up).
+    #[error(transparent)]
+    Grade(#[from] creditlab_grade::GradeError),
+}
+
+/// Result with [`PoolError`].
+pub type Result<T> = std::result::Result<T, PoolError>;
+
+/// Checks `lo <= value <= hi` (and finite), naming `field` otherwise.
+pub(crate) fn check_range(field: &str, value: f64, lo: f64, hi: f64) -> Result<f64> {
+    if value.is_finite() && value >= lo && value <= hi {
+        Ok(value)
+    } else {
+        Err(PoolError::InvalidParameter {
+            field: field.to_string(),
+            value,
+            reason: match (lo, hi) {
+                (0.0, 1.0) => "must be in [0, 1]",
+                _ => "out of range",
+            },
+        })
+    }
+}
+
+/// Checks `value > 0` and finite, naming `field` otherwise.
+pub(crate) fn check_positive(field: &str, value: f64) -> Result<f64> {
+    if value.is_finite() && value > 0.0 {
+        Ok(value)
+    } else {
+        Err(PoolError::InvalidParameter {
+            field: field.to_string(),
+            value,
+            reason: "must be finite and > 0",
+        })
+    }
+}

@@ -1,0 +1,28 @@
+//! Securitization: capital structures and tranche risk from any loss distribution,
+//! tranche ratings and the WARF, Basel securitization capital (SEC-SA and SEC-IRBA) and
+//! the pricing of synthetic tranches and nth-to-default baskets.
+//!
+//! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
+//! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
+//! scale, so loans and tranches are graded on one scale.
+//!
+//! ```
+//! use creditlab_pool::{CapitalStructure, capital};
+//! let s = CapitalStructure::new([("equity", 0.0, 0.05), ("mezz", 0.05, 0.15), ("senior", 0.15, 1.0)])?;
+//! assert_eq!(s.len(), 3);
+//! let rw = capital::sec_sa_risk_weight(0.08, 0.15, 1.0, false)?;
+//! assert!(rw >= 0.15);
+//! # Ok::<(), creditlab_pool::PoolError>(())
+//! ```
+//!
+//! [`LossDistribution`]: creditlab_contagion::LossDistribution
+
+pub mod capital;
+mod error;
+pub mod pricing;
+pub mod rating;
+pub mod structure;
+
+pub use error::{PoolError, Result};
+pub use rating::{MoodysRating, rate_by_default_probability, warf};
+pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};
