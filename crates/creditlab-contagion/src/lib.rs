@@ -15,6 +15,7 @@ pub mod copula;
 pub mod distribution;
 mod error;
 pub mod portfolio;
+pub mod rng;
 pub mod special;
 
 pub use copula::Copula;
