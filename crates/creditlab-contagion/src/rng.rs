@@ -37,10 +37,11 @@ pub fn stream(seed: u64, index: u64) -> StreamRng {
     StreamRng::from_seed(bytes)
 }
 
-/// A uniform draw in the open interval (0, 1) from 53 random bits: `(k + 0.5) 2^-53`.
+/// A uniform draw in the open interval (0, 1) from the top 52 random bits:
+/// `(k + 0.5) 2^-52`, so both ends are excluded exactly (the largest value is `1 - 2^-53`).
 #[inline]
 pub fn open01(bits: u64) -> f64 {
-    ((bits >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    ((bits >> 12) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }
 
 /// `p` as a 64-bit integer threshold: `u < threshold(p)` for a uniform 64-bit `u` has
