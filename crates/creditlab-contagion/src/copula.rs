@@ -6,9 +6,15 @@
 //! Every loss method is built on those two functions: the threshold and the conditional PD.
 
 use crate::error::{Error, Result, check_range};
+use crate::portfolio::Portfolio;
+#[cfg(test)]
+use crate::quadrature::Rule;
+use crate::quadrature::adaptive_pair;
 use crate::special::{norm_cdf, norm_ppf};
+use crate::student::{t_cdf, t_ppf};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
 
 /// How defaults are correlated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,6 +91,244 @@ impl Copula {
             Copula::MultiFactor(_) => None,
         }
     }
+
+    /// Dimension of the systematic state one scenario draws, i.e. the length of the `state`
+    /// slice [`Copula::conditional_pd`] expects:
+    ///
+    /// * `Gaussian`: 1, `[z]` with `z ~ N(0, 1)`;
+    /// * `StudentT`: 2, `[z, s]` with `z ~ N(0, 1)` and `s = sqrt(W / nu)`, `W ~ chi^2(nu)`
+    ///   independent of `z`;
+    /// * `DoubleT`: 1, `[m]`, the unit-variance market factor
+    ///   `m = T sqrt((nu_m - 2) / nu_m)`, `T ~ t(nu_m)`;
+    /// * `MultiFactor`: `k`, `[z_1, ..., z_k]` iid `N(0, 1)`.
+    pub fn state_dim(&self) -> usize {
+        match self {
+            Copula::Gaussian { .. } | Copula::DoubleT { .. } => 1,
+            Copula::StudentT { .. } => 2,
+            Copula::MultiFactor(m) => m.n_factors(),
+        }
+    }
+
+    /// Latent default threshold `c` with `P(X <= c) = pd`: the obligor defaults iff its
+    /// latent variable is at or below `c`.
+    ///
+    /// Gaussian and multi-factor: `Phi^-1(pd)`. Student-t: `t_nu^-1(pd)` (the latent
+    /// variable `X = (sqrt(rho) Z + sqrt(1 - rho) e) / s` is exactly `t_nu`). Double-t: the
+    /// numerical inverse of `H(x) = P(sqrt(rho) M + sqrt(1 - rho) e <= x)`, the CDF of a sum
+    /// of two scaled unit-variance t variables, which has no closed form (Hull and White,
+    /// 2004): `H` is computed by adaptive quadrature over `M` ([`double_t_cdf_pdf`]) and
+    /// inverted by safeguarded Newton to ~1e-13. For many exposures call
+    /// [`Copula::thresholds`], which solves once per distinct PD.
+    ///
+    /// `-inf` at PD 0 and `+inf` at PD 1 (which [`Copula::conditional_pd`] turns into
+    /// exactly 0 and 1).
+    pub fn threshold(&self, pd: f64) -> f64 {
+        if pd <= 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        if pd >= 1.0 {
+            return f64::INFINITY;
+        }
+        match *self {
+            Copula::Gaussian { .. } | Copula::MultiFactor(_) => gaussian_threshold(pd),
+            Copula::StudentT { nu, .. } => t_ppf(pd, nu),
+            Copula::DoubleT { rho, nu_m, nu_z } => double_t_threshold(pd, rho, nu_m, nu_z),
+        }
+    }
+
+    /// [`Copula::threshold`] for many PDs, solving once per distinct value (the double-t
+    /// inversion costs a few milliseconds; portfolios have few distinct PDs).
+    pub fn thresholds(&self, pds: &[f64]) -> Vec<f64> {
+        let mut cache: std::collections::HashMap<u64, f64> = std::collections::HashMap::new();
+        pds.iter()
+            .map(|&pd| {
+                *cache
+                    .entry(pd.to_bits())
+                    .or_insert_with(|| self.threshold(pd))
+            })
+            .collect()
+    }
+
+    /// Conditional default probability of an obligor with threshold `c` (from
+    /// [`Copula::threshold`]) given the systematic `state` (layout in
+    /// [`Copula::state_dim`]); `loadings` are used by the multi-factor model only (see
+    /// [`obligor_loadings`]).
+    ///
+    /// * Gaussian: `Phi((c - sqrt(rho) z) / sqrt(1 - rho))`.
+    /// * Student-t: `X = (sqrt(rho) Z + sqrt(1 - rho) e) / s`, default iff `X <= c`, so
+    ///   `p(z, s) = Phi((c s - sqrt(rho) z) / sqrt(1 - rho))`.
+    /// * Double-t: `p(m) = F_e((c - sqrt(rho) m) / sqrt(1 - rho))`, `F_e` the CDF of a
+    ///   unit-variance `t(nu_z)`.
+    /// * Multi-factor: `p(z) = Phi((c - a . z) / sqrt(1 - |a|^2))`.
+    ///
+    /// Exactly 0 at `c = -inf` and 1 at `c = +inf`; `rho = 1` (or `|a| = 1`) gives the
+    /// indicator of the latent variable being below `c`, `rho = 0` gives the unconditional
+    /// PD (for the t copula, the PD given `s`: its defaults stay dependent through `s`).
+    ///
+    /// # Panics
+    /// For a multi-factor copula without loadings or with loadings shorter than the state
+    /// (check the pair once with [`Copula::check_portfolio`]).
+    #[inline]
+    pub fn conditional_pd(&self, c: f64, loadings: Option<&[f64]>, state: &[f64]) -> f64 {
+        if c == f64::NEG_INFINITY {
+            return 0.0;
+        }
+        if c == f64::INFINITY {
+            return 1.0;
+        }
+        match *self {
+            Copula::Gaussian { rho } => gaussian_conditional_pd(c, rho, state[0]),
+            Copula::StudentT { rho, .. } => gaussian_conditional_pd(c * state[1], rho, state[0]),
+            Copula::DoubleT { rho, nu_z, .. } => {
+                if rho >= 1.0 {
+                    return if state[0] <= c { 1.0 } else { 0.0 };
+                }
+                let y = (c - rho.sqrt() * state[0]) / (1.0 - rho).sqrt();
+                unit_t_cdf(y, nu_z)
+            }
+            Copula::MultiFactor(_) => {
+                let a = loadings.expect("a multi-factor copula needs the obligor's loadings");
+                let (mut dot, mut ss) = (0.0, 0.0);
+                for (&ai, &zi) in a.iter().zip(&state[..a.len()]) {
+                    dot += ai * zi;
+                    ss += ai * ai;
+                }
+                let idio = 1.0 - ss;
+                if idio <= 1e-14 {
+                    return if dot <= c { 1.0 } else { 0.0 };
+                }
+                norm_cdf((c - dot) / idio.sqrt())
+            }
+        }
+    }
+
+    /// Checks that this copula can be applied to `portfolio`: a multi-factor model needs
+    /// every exposure's loadings (explicit ones of the right length, or a known sector).
+    pub fn check_portfolio(&self, portfolio: &Portfolio) -> Result<()> {
+        let Copula::MultiFactor(m) = self else {
+            return Ok(());
+        };
+        if m.is_explicit() {
+            if portfolio.n_factors() != m.n_factors() {
+                return Err(Error::InvalidPortfolio(format!(
+                    "the multi-factor model has {} factors but the exposures carry {} loadings",
+                    m.n_factors(),
+                    portfolio.n_factors()
+                )));
+            }
+        } else if let Some((i, &s)) = portfolio
+            .sector()
+            .iter()
+            .enumerate()
+            .find(|&(_, &s)| m.sector_loadings(s).is_none())
+        {
+            return Err(Error::InvalidPortfolio(format!(
+                "exposure {i}: sector {s} is not in the {}-sector correlation matrix",
+                m.n_factors()
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The loadings of exposure `i` under `copula`: for a multi-factor model the portfolio's
+/// explicit loadings or those of the exposure's sector; `None` for one-factor models (and
+/// for a multi-factor model that has none for `i` — see [`Copula::check_portfolio`]).
+pub fn obligor_loadings<'a>(
+    copula: &'a Copula,
+    portfolio: &'a Portfolio,
+    i: usize,
+) -> Option<&'a [f64]> {
+    match copula {
+        Copula::MultiFactor(m) => {
+            if m.is_explicit() {
+                portfolio.loadings(i)
+            } else {
+                m.sector_loadings(portfolio.sector()[i])
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Scale turning a standard `t(nu)` into unit variance: `sqrt((nu - 2) / nu)`.
+#[inline]
+pub fn unit_variance_scale(nu: f64) -> f64 {
+    ((nu - 2.0) / nu).sqrt()
+}
+
+/// CDF of a unit-variance Student-t with `nu > 2` degrees of freedom.
+#[inline]
+pub fn unit_t_cdf(y: f64, nu: f64) -> f64 {
+    t_cdf(y / unit_variance_scale(nu), nu)
+}
+
+/// CDF `H(x)` of `sqrt(rho) M + sqrt(1 - rho) e` and its density: adaptive Gauss-Legendre
+/// over `theta = atan(T)`, `M = T sqrt((nu_m - 2) / nu_m)`, `T ~ t(nu_m)`, where the density
+/// `f_T(tan theta) sec^2 theta` is bounded. Relative accuracy ~1e-13 down to `H ~ 1e-300`.
+pub fn double_t_cdf_pdf(x: f64, rho: f64, nu_m: f64, nu_z: f64) -> (f64, f64) {
+    let (sr, sq) = (rho.sqrt(), (1.0 - rho).sqrt());
+    let scale = unit_variance_scale(nu_m);
+    let ln_c = ln_gamma(0.5 * (nu_m + 1.0))
+        - ln_gamma(0.5 * nu_m)
+        - 0.5 * (nu_m * std::f64::consts::PI).ln();
+    let (sz, ln_cz) = (
+        unit_variance_scale(nu_z),
+        ln_gamma(0.5 * (nu_z + 1.0))
+            - ln_gamma(0.5 * nu_z)
+            - 0.5 * (nu_z * std::f64::consts::PI).ln(),
+    );
+    let f = |theta: f64| {
+        let t = theta.tan();
+        let w = (ln_c - 0.5 * (nu_m + 1.0) * (t * t / nu_m).ln_1p() - 2.0 * theta.cos().ln()).exp();
+        let y = (x - sr * scale * t) / sq / sz;
+        let dens = (ln_cz - 0.5 * (nu_z + 1.0) * (y * y / nu_z).ln_1p()).exp() / (sq * sz);
+        (w * t_cdf(y, nu_z), w * dens)
+    };
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    // First pass for the magnitude, then the accurate pass with a relative tolerance.
+    let (rough, _) = adaptive_pair(&f, -half_pi, half_pi, 1e-6);
+    let tol = (1e-14 * rough.abs()).max(1e-300);
+    adaptive_pair(&f, -half_pi, half_pi, tol)
+}
+
+/// Double-t threshold: solves `H(c) = pd` by Newton steps kept inside a bisection bracket.
+fn double_t_threshold(pd: f64, rho: f64, nu_m: f64, nu_z: f64) -> f64 {
+    if rho <= 0.0 {
+        return unit_variance_scale(nu_z) * t_ppf(pd, nu_z);
+    }
+    if rho >= 1.0 {
+        return unit_variance_scale(nu_m) * t_ppf(pd, nu_m);
+    }
+    // Start from the unit-variance t quantile with the smaller nu (the heavier tail).
+    let nu = nu_m.min(nu_z);
+    let mut x = unit_variance_scale(nu) * t_ppf(pd, nu);
+    let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+    for _ in 0..200 {
+        let (f, d) = double_t_cdf_pdf(x, rho, nu_m, nu_z);
+        if (f - pd).abs() <= 1e-14 * pd {
+            return x;
+        }
+        if f < pd {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let mut next = x - (f - pd) / d;
+        if !(next.is_finite() && next >= lo && next <= hi) {
+            next = match (lo.is_finite(), hi.is_finite()) {
+                (true, true) => 0.5 * (lo + hi),
+                (true, false) => lo + 2.0 * (1.0 + lo.abs()),
+                (false, true) => hi - 2.0 * (1.0 + hi.abs()),
+                (false, false) => 0.0,
+            };
+        }
+        if (next - x).abs() <= 1e-13 * (1.0 + x.abs()) {
+            return next;
+        }
+        x = next;
+    }
+    x
 }
 
 /// Gaussian conditional default probability given the factor value `z`:
@@ -252,6 +496,125 @@ mod tests {
             0.05,
             max_relative = 1e-13
         );
+    }
+
+    /// E[p(state)] over (z, s) for the t copula: Gauss-Hermite in z times the chi-scale
+    /// rule in s.
+    fn t_mean_conditional_pd(cop: &Copula, c: f64, nu: f64) -> f64 {
+        let gh = Rule::gauss_hermite(64).unwrap();
+        let sr = Rule::chi_scale(64, nu).unwrap();
+        sr.integrate(|s| gh.integrate(|z| cop.conditional_pd(c, None, &[z, s])))
+    }
+
+    #[test]
+    fn thresholds_round_trip_and_integrate_back() {
+        let pds = [1e-8, 1e-4, 0.003, 0.02, 0.2, 0.6];
+        // Gaussian: Phi(c) = pd, and E[p(Z)] = pd by Gauss-Hermite.
+        let g = Copula::gaussian(0.25).unwrap();
+        let gh = Rule::gauss_hermite(64).unwrap();
+        for &pd in &pds {
+            let c = g.threshold(pd);
+            assert_relative_eq!(norm_cdf(c), pd, max_relative = 1e-13);
+            let m = gh.integrate(|z| g.conditional_pd(c, None, &[z]));
+            assert_relative_eq!(m, pd, max_relative = 1e-9);
+        }
+        // Student-t: t_nu(c) = pd, and E over (z, s) of p(z, s) = pd.
+        for nu in [4.0, 10.0] {
+            let t = Copula::student_t(0.3, nu).unwrap();
+            for &pd in &pds[1..] {
+                let c = t.threshold(pd);
+                assert_relative_eq!(t_cdf(c, nu), pd, max_relative = 1e-11);
+                assert_relative_eq!(t_mean_conditional_pd(&t, c, nu), pd, max_relative = 1e-6);
+            }
+        }
+        // Double-t: H(c) = pd with the threshold's own rule, and with an independent
+        // 1024-node rule the quadrature error is small.
+        for (rho, nu_m, nu_z) in [(0.3, 4.0, 4.0), (0.5, 3.5, 10.0), (0.05, 8.0, 3.0)] {
+            let d = Copula::double_t(rho, nu_m, nu_z).unwrap();
+            let fine = Rule::student_t(1024, nu_m, unit_variance_scale(nu_m)).unwrap();
+            for &pd in &pds[1..] {
+                let c = d.threshold(pd);
+                assert_relative_eq!(
+                    double_t_cdf_pdf(c, rho, nu_m, nu_z).0,
+                    pd,
+                    max_relative = 1e-12
+                );
+                let m = fine.integrate(|m| d.conditional_pd(c, None, &[m]));
+                assert_relative_eq!(m, pd, max_relative = 1e-4);
+            }
+        }
+        // Edges: rho 0 and 1 of the double-t are plain (scaled) t quantiles.
+        let d0 = Copula::double_t(0.0, 4.0, 6.0).unwrap();
+        assert_relative_eq!(
+            d0.threshold(0.01),
+            unit_variance_scale(6.0) * t_ppf(0.01, 6.0),
+            max_relative = 1e-14
+        );
+        let d1 = Copula::double_t(1.0, 4.0, 6.0).unwrap();
+        let c1 = d1.threshold(0.01);
+        assert_relative_eq!(
+            c1,
+            unit_variance_scale(4.0) * t_ppf(0.01, 4.0),
+            max_relative = 1e-14
+        );
+        assert_eq!(d1.conditional_pd(c1, None, &[c1 - 1e-9]), 1.0);
+        assert_eq!(d1.conditional_pd(c1, None, &[c1 + 1e-9]), 0.0);
+        assert_relative_eq!(
+            d0.conditional_pd(d0.threshold(0.01), None, &[3.0]),
+            0.01,
+            max_relative = 1e-11
+        );
+        for cop in [&g, &d0, &d1, &Copula::student_t(0.3, 5.0).unwrap()] {
+            assert_eq!(cop.threshold(0.0), f64::NEG_INFINITY);
+            assert_eq!(cop.threshold(1.0), f64::INFINITY);
+            let st = vec![0.3; cop.state_dim()];
+            assert_eq!(cop.conditional_pd(cop.threshold(0.0), None, &st), 0.0);
+            assert_eq!(cop.conditional_pd(cop.threshold(1.0), None, &st), 1.0);
+        }
+    }
+
+    #[test]
+    fn heavy_tailed_models_approach_the_gaussian_for_large_nu() {
+        let (pd, rho) = (0.01, 0.2);
+        let g = Copula::gaussian(rho).unwrap();
+        let cg = g.threshold(pd);
+        let t = Copula::student_t(rho, 1e6).unwrap();
+        let d = Copula::double_t(rho, 1e6, 1e6).unwrap();
+        assert!((t.threshold(pd) - cg).abs() < 1e-4);
+        assert!((d.threshold(pd) - cg).abs() < 1e-4);
+        for z in [-3.0, -1.0, 0.0, 2.0] {
+            let pg = g.conditional_pd(cg, None, &[z]);
+            let pt = t.conditional_pd(t.threshold(pd), None, &[z, 1.0]);
+            let pdt = d.conditional_pd(d.threshold(pd), None, &[z]);
+            assert!((pt - pg).abs() < 1e-4 * pg.max(1e-3), "t: {pt} vs {pg}");
+            assert!(
+                (pdt - pg).abs() < 1e-4 * pg.max(1e-3),
+                "double t: {pdt} vs {pg}"
+            );
+        }
+    }
+
+    #[test]
+    fn multi_factor_conditional_pd_and_loadings() {
+        let corr = DMatrix::from_row_slice(2, 2, &[1.0, 0.3, 0.3, 1.0]);
+        let m = MultiFactor::from_sectors(&[0.2, 0.4], &corr).unwrap();
+        let cop = Copula::MultiFactor(m);
+        assert_eq!(cop.state_dim(), 2);
+        let mut e =
+            crate::portfolio::Exposure::new(1.0, 0.01, crate::portfolio::Lgd::Constant(0.5));
+        e.sector = 1;
+        let p = Portfolio::new([e.clone()]).unwrap();
+        cop.check_portfolio(&p).unwrap();
+        let a = obligor_loadings(&cop, &p, 0).unwrap();
+        let c = cop.threshold(0.01);
+        // With a one-dimensional view: a . z = sqrt(0.4) y for y the sector factor; the
+        // tensor Gauss-Hermite mean is the PD.
+        let gh = Rule::gauss_hermite(32).unwrap();
+        let mean = gh.integrate(|z1| gh.integrate(|z2| cop.conditional_pd(c, Some(a), &[z1, z2])));
+        assert_relative_eq!(mean, 0.01, max_relative = 1e-9);
+        e.sector = 2;
+        assert!(cop.check_portfolio(&Portfolio::new([e]).unwrap()).is_err());
+        assert!(obligor_loadings(&Copula::gaussian(0.1).unwrap(), &p, 0).is_none());
     }
 
     #[test]

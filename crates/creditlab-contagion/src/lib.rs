@@ -15,10 +15,12 @@ pub mod copula;
 pub mod distribution;
 mod error;
 pub mod portfolio;
+pub mod quadrature;
 pub mod rng;
 pub mod special;
+pub mod student;
 
-pub use copula::Copula;
+pub use copula::{Copula, obligor_loadings};
 pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};
 pub use error::{Error, Result};
 pub use portfolio::{Exposure, Lgd, Portfolio};
