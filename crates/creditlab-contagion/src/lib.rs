@@ -14,6 +14,8 @@
 pub mod copula;
 pub mod distribution;
 mod error;
+pub mod importance;
+pub mod mc;
 pub mod portfolio;
 pub mod quadrature;
 pub mod rng;

@@ -1,0 +1,527 @@
+//! Parallel, deterministic, streaming Monte Carlo of the pool loss.
+//!
+//! Loans are grouped at construction into *cohorts* of exchangeable loans: same default
+//! threshold, same factor loadings, same loss per default (EAD x LGD) and LGD law. Given the
+//! systematic state, defaults are independent, so the number of defaults in a cohort of
+//! `n` loans is exactly `Binomial(n, p(state))`: one conditional-PD evaluation per distinct
+//! (threshold, loadings) per scenario and one binomial draw per cohort replace one latent
+//! normal per loan. Cohorts of one loan (heterogeneous books) draw a Bernoulli by comparing a
+//! 64-bit uniform with an integer threshold. See `docs/methodology/monte-carlo.md`.
+//!
+//! Scenario `i` uses the random stream [`crate::rng::stream`]`(seed, i)`, so the result is
+//! bit-identical on any number of threads, and runs over adjacent scenario ranges
+//! [merge](McRun::merge) into exactly the run over both. Memory is one `f64` per scenario
+//! plus the cohorts: never a loans x scenarios matrix.
+
+use crate::copula::{Copula, obligor_loadings};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::error::{Error, Result};
+use crate::portfolio::{Lgd, Portfolio};
+use crate::rng::{StreamRng, stream, threshold_u64};
+use rand::Rng;
+use rand_distr::{Beta, Binomial, ChiSquared, Distribution, StandardNormal, StudentT};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Scenarios simulated per parallel task. Only a scheduling grain: results do not depend on
+/// it, because every scenario has its own stream.
+const CHUNK: usize = 1024;
+
+/// Samples the systematic state of a copula (the factor values conditionally on which
+/// defaults are independent).
+#[derive(Debug, Clone)]
+pub(crate) enum StateSampler {
+    /// `z ~ N(0, 1)` in each of `k` dimensions.
+    Normal(usize),
+    /// `(z, s)`: `z ~ N(0, 1)`, `s = sqrt(W / nu)`, `W ~ chi^2(nu)`.
+    StudentT { chi2: ChiSquared<f64>, nu: f64 },
+    /// `m = T sqrt((nu_m - 2) / nu_m)`, `T ~ t(nu_m)`: a unit-variance Student-t.
+    DoubleT { t: StudentT<f64>, scale: f64 },
+}
+
+impl StateSampler {
+    pub(crate) fn new(copula: &Copula) -> Result<Self> {
+        let bad = |reason: String| Error::Unsupported {
+            method: "mc",
+            reason,
+        };
+        Ok(match copula {
+            Copula::Gaussian { .. } => StateSampler::Normal(1),
+            Copula::MultiFactor(m) => StateSampler::Normal(m.n_factors()),
+            Copula::StudentT { nu, .. } => StateSampler::StudentT {
+                chi2: ChiSquared::new(*nu).map_err(|e| bad(format!("chi-squared({nu}): {e}")))?,
+                nu: *nu,
+            },
+            Copula::DoubleT { nu_m, .. } => StateSampler::DoubleT {
+                t: StudentT::new(*nu_m).map_err(|e| bad(format!("t({nu_m}): {e}")))?,
+                scale: ((nu_m - 2.0) / nu_m).sqrt(),
+            },
+        })
+    }
+
+    /// Dimension of the state vector.
+    pub(crate) fn dim(&self) -> usize {
+        match self {
+            StateSampler::Normal(k) => *k,
+            StateSampler::StudentT { .. } => 2,
+            StateSampler::DoubleT { .. } => 1,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn sample(&self, rng: &mut StreamRng, state: &mut [f64]) {
+        match self {
+            StateSampler::Normal(_) => {
+                for s in state.iter_mut() {
+                    *s = StandardNormal.sample(rng);
+                }
+            }
+            StateSampler::StudentT { chi2, nu } => {
+                state[0] = StandardNormal.sample(rng);
+                state[1] = (chi2.sample(rng) / nu).sqrt();
+            }
+            StateSampler::DoubleT { t, scale } => state[0] = t.sample(rng) * scale,
+        }
+    }
+}
+
+/// How a cohort's loss per default is drawn.
+#[derive(Debug, Clone, Copy)]
+enum CohortLgd {
+    /// Loss per default is the cohort weight (EAD x LGD / total EAD).
+    Constant,
+    /// Loss per default is the weight (EAD / total EAD) times an independent Beta draw.
+    Beta(Beta<f64>),
+}
+
+#[derive(Debug, Clone)]
+struct Cohort {
+    n: u64,
+    weight: f64,
+    lgd: CohortLgd,
+}
+
+/// Loans sharing a threshold and loadings: one conditional PD per scenario.
+#[derive(Debug, Clone)]
+struct PdGroup {
+    threshold: f64,
+    loadings: Option<Vec<f64>>,
+    cohorts: Vec<Cohort>,
+}
+
+/// A prepared Monte Carlo model: the portfolio grouped into cohorts under one copula.
+///
+/// Build it once with [`MonteCarlo::new`], then [`simulate`](MonteCarlo::simulate) any
+/// scenario range with any seed.
+#[derive(Debug, Clone)]
+pub struct MonteCarlo {
+    copula: Copula,
+    sampler: StateSampler,
+    groups: Vec<PdGroup>,
+    n_loans: usize,
+    n_cohorts: usize,
+}
+
+impl MonteCarlo {
+    /// Groups the portfolio into cohorts of exchangeable loans (same PD, loadings, EAD x LGD
+    /// and LGD law), in order of first appearance.
+    pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
+        Self::build(portfolio, copula, true)
+    }
+
+    /// The same model without grouping: every loan is its own cohort and draws its own
+    /// Bernoulli. Slower; it exists to check that grouping does not change the distribution.
+    pub fn per_loan(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
+        Self::build(portfolio, copula, false)
+    }
+
+    fn build(portfolio: &Portfolio, copula: &Copula, group: bool) -> Result<Self> {
+        copula.check_portfolio(portfolio)?;
+        let thresholds = copula.thresholds(portfolio.pd());
+        let sampler = StateSampler::new(copula)?;
+        let total = portfolio.total_ead();
+        let mut groups: Vec<PdGroup> = Vec::new();
+        let mut group_index: HashMap<Vec<u64>, usize> = HashMap::new();
+        let mut cohort_index: HashMap<(usize, u64, [u64; 3]), usize> = HashMap::new();
+        let mut n_cohorts = 0;
+        for (i, &threshold) in thresholds.iter().enumerate() {
+            let pd = portfolio.pd()[i];
+            let ead = portfolio.ead()[i];
+            let lgd = portfolio.lgd()[i];
+            let loadings = obligor_loadings(copula, portfolio, i);
+            if ead == 0.0 || lgd.mean() == 0.0 || pd == 0.0 {
+                // Never contributes a loss: skip (it still counts as a loan).
+                continue;
+            }
+            let mut gkey = vec![pd.to_bits()];
+            if let Some(a) = loadings {
+                gkey.extend(a.iter().map(|x| x.to_bits()));
+            }
+            if !group {
+                gkey.push(i as u64);
+            }
+            let g = *group_index.entry(gkey).or_insert_with(|| {
+                groups.push(PdGroup {
+                    threshold,
+                    loadings: loadings.map(<[f64]>::to_vec),
+                    cohorts: Vec::new(),
+                });
+                groups.len() - 1
+            });
+            let (weight, law, key) = match lgd {
+                Lgd::Constant(v) => (ead * v / total, CohortLgd::Constant, [0, v.to_bits(), 0]),
+                Lgd::Beta { mean, std_dev } => {
+                    let (a, b) = lgd.beta_shape().expect("a Beta LGD has a shape");
+                    let beta = Beta::new(a, b).map_err(|_| Error::InvalidParameter {
+                        field: format!("exposure {i}: lgd"),
+                        value: mean,
+                        reason: "invalid Beta shape",
+                    })?;
+                    (
+                        ead / total,
+                        CohortLgd::Beta(beta),
+                        [1, mean.to_bits(), std_dev.to_bits()],
+                    )
+                }
+            };
+            let ckey = (g, ead.to_bits(), key);
+            let cohorts = &mut groups[g].cohorts;
+            match cohort_index.get(&ckey) {
+                Some(&c) if group => cohorts[c].n += 1,
+                _ => {
+                    cohort_index.insert(ckey, cohorts.len());
+                    cohorts.push(Cohort {
+                        n: 1,
+                        weight,
+                        lgd: law,
+                    });
+                    n_cohorts += 1;
+                }
+            }
+        }
+        Ok(Self {
+            copula: copula.clone(),
+            sampler,
+            groups,
+            n_loans: portfolio.len(),
+            n_cohorts,
+        })
+    }
+
+    /// Number of loans in the portfolio.
+    pub fn n_loans(&self) -> usize {
+        self.n_loans
+    }
+
+    /// Number of cohorts after grouping (loans that can never lose are left out).
+    pub fn n_cohorts(&self) -> usize {
+        self.n_cohorts
+    }
+
+    /// Number of distinct (threshold, loadings) groups: conditional-PD evaluations per
+    /// scenario.
+    pub fn n_groups(&self) -> usize {
+        self.groups.len()
+    }
+
+    /// Pool loss of scenario `index` under `seed`, as a fraction of total exposure.
+    pub fn scenario_loss(&self, seed: u64, index: u64) -> f64 {
+        let mut state = vec![0.0; self.sampler.dim()];
+        self.loss_with(&mut stream(seed, index), &mut state)
+    }
+
+    #[inline]
+    fn loss_with(&self, rng: &mut StreamRng, state: &mut [f64]) -> f64 {
+        self.sampler.sample(rng, state);
+        let mut loss = 0.0;
+        for g in &self.groups {
+            let p = self
+                .copula
+                .conditional_pd(g.threshold, g.loadings.as_deref(), state);
+            if p <= 0.0 {
+                continue;
+            }
+            let p_bits = threshold_u64(p);
+            for c in &g.cohorts {
+                let k = if p >= 1.0 {
+                    c.n
+                } else if c.n == 1 {
+                    u64::from(rng.next_u64() < p_bits)
+                } else {
+                    Binomial::new(c.n, p)
+                        .expect("p is a probability")
+                        .sample(rng)
+                };
+                if k == 0 {
+                    continue;
+                }
+                match &c.lgd {
+                    CohortLgd::Constant => loss += c.weight * k as f64,
+                    CohortLgd::Beta(beta) => {
+                        let mut s = 0.0;
+                        for _ in 0..k {
+                            s += beta.sample(rng);
+                        }
+                        loss += c.weight * s;
+                    }
+                }
+            }
+        }
+        loss
+    }
+
+    /// Simulates scenarios `range` (indices into the infinite stream of `seed`) in
+    /// parallel on the current rayon pool. The result depends only on `seed` and `range`.
+    pub fn simulate(&self, seed: u64, range: Range<u64>) -> McRun {
+        let n = range.end.saturating_sub(range.start) as usize;
+        let mut losses = vec![0.0; n];
+        let dim = self.sampler.dim();
+        losses
+            .par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(ci, chunk)| {
+                let mut state = vec![0.0; dim];
+                let first = range.start + (ci * CHUNK) as u64;
+                for (j, slot) in chunk.iter_mut().enumerate() {
+                    *slot = self.loss_with(&mut stream(seed, first + j as u64), &mut state);
+                }
+            });
+        McRun {
+            seed,
+            start: range.start,
+            losses,
+        }
+    }
+
+    /// Simulates scenarios `0..scenarios` and computes the statistics.
+    pub fn run(&self, seed: u64, scenarios: u64) -> McDistribution {
+        self.simulate(seed, 0..scenarios).finish()
+    }
+}
+
+/// The raw output of a simulation: the pool loss of each scenario, in scenario-index order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct McRun {
+    seed: u64,
+    start: u64,
+    losses: Vec<f64>,
+}
+
+impl McRun {
+    /// The seed of the run.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The scenario indices covered.
+    pub fn range(&self) -> Range<u64> {
+        self.start..self.start + self.losses.len() as u64
+    }
+
+    /// Pool loss per scenario, as fractions of total exposure, in index order.
+    pub fn losses(&self) -> &[f64] {
+        &self.losses
+    }
+
+    /// Concatenates two runs of the same seed over adjacent ranges (in either order): the
+    /// result is bit-identical to one run over the union.
+    pub fn merge(self, other: McRun) -> Result<McRun> {
+        if self.seed != other.seed {
+            return Err(Error::Unsupported {
+                method: "mc merge",
+                reason: format!("different seeds ({} and {})", self.seed, other.seed),
+            });
+        }
+        let (mut a, b) = if self.start <= other.start {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        if a.range().end != b.start {
+            return Err(Error::Unsupported {
+                method: "mc merge",
+                reason: format!(
+                    "scenario ranges {:?} and {:?} are not adjacent",
+                    a.range(),
+                    b.range()
+                ),
+            });
+        }
+        a.losses.extend_from_slice(&b.losses);
+        Ok(a)
+    }
+
+    /// Computes every statistic from the losses (sums in scenario-index order).
+    pub fn finish(self) -> McDistribution {
+        McDistribution::from_losses(self.losses)
+    }
+}
+
+/// A simulated loss distribution: the sorted scenario losses and their moments. Every
+/// figure comes with its Monte Carlo standard error (methods in
+/// `docs/methodology/monte-carlo.md`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct McDistribution {
+    losses: Vec<f64>,
+    sorted: Vec<f64>,
+    mean: f64,
+    var: f64,
+    m4: f64,
+}
+
+impl McDistribution {
+    /// Statistics of the scenario losses `losses` (fractions of total exposure), in
+    /// scenario-index order. Panics on an empty vector.
+    pub fn from_losses(losses: Vec<f64>) -> Self {
+        assert!(
+            !losses.is_empty(),
+            "a simulation needs at least one scenario"
+        );
+        let n = losses.len() as f64;
+        let mean = losses.iter().sum::<f64>() / n;
+        let (mut s2, mut s4) = (0.0, 0.0);
+        for &l in &losses {
+            let d = l - mean;
+            let d2 = d * d;
+            s2 += d2;
+            s4 += d2 * d2;
+        }
+        let var = if losses.len() > 1 {
+            s2 / (n - 1.0)
+        } else {
+            0.0
+        };
+        let mut sorted = losses.clone();
+        sorted.sort_by(f64::total_cmp);
+        Self {
+            losses,
+            sorted,
+            mean,
+            var,
+            m4: s4 / n,
+        }
+    }
+
+    /// Number of scenarios.
+    pub fn scenarios(&self) -> usize {
+        self.losses.len()
+    }
+
+    /// The scenario losses in index order.
+    pub fn losses(&self) -> &[f64] {
+        &self.losses
+    }
+
+    fn n(&self) -> f64 {
+        self.losses.len() as f64
+    }
+
+    /// Index of the empirical `level` quantile in the sorted losses: `ceil(n level) - 1`.
+    fn quantile_index(&self, level: f64) -> usize {
+        let k = (self.n() * level).ceil() as usize;
+        k.clamp(1, self.losses.len()) - 1
+    }
+
+    /// Sample mean and standard error of `f(L)`.
+    fn mean_of(&self, f: impl Fn(f64) -> f64) -> Estimate {
+        let n = self.n();
+        let vals = self.losses.iter().map(|&l| f(l));
+        let m = vals.clone().sum::<f64>() / n;
+        let v = if n > 1.0 {
+            vals.map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
+        } else {
+            0.0
+        };
+        Estimate::simulated(m, (v / n).sqrt())
+    }
+
+    fn proportion(&self, count: usize) -> Estimate {
+        let n = self.n();
+        let p = count as f64 / n;
+        Estimate::simulated(p, (p * (1.0 - p) / n).sqrt())
+    }
+}
+
+impl LossDistribution for McDistribution {
+    fn expected_loss(&self) -> Estimate {
+        Estimate::simulated(self.mean, (self.var / self.n()).sqrt())
+    }
+
+    /// Sample standard deviation; its standard error by the delta method,
+    /// `sqrt((m4 - s^4) / n) / (2 s)`.
+    fn unexpected_loss(&self) -> Estimate {
+        let s = self.var.sqrt();
+        let se = if s > 0.0 {
+            ((self.m4 - self.var * self.var).max(0.0) / self.n()).sqrt() / (2.0 * s)
+        } else {
+            0.0
+        };
+        Estimate::simulated(s, se)
+    }
+
+    /// The empirical quantile `L_(ceil(n level))`; its standard error is half the distance
+    /// between the order statistics `n level -/+ sqrt(n level (1 - level))` (the
+    /// one-sigma distribution-free interval, i.e. the asymptotic quantile SE with a
+    /// Siddiqui-Bloch-Gastwirth difference-quotient density estimate).
+    fn value_at_risk(&self, level: f64) -> Estimate {
+        let n = self.n();
+        let k = self.quantile_index(level);
+        let d = (n * level * (1.0 - level)).sqrt();
+        let last = self.sorted.len() - 1;
+        let lo = ((n * level - d).ceil() as usize).clamp(1, last + 1) - 1;
+        let hi = ((n * level + d).ceil() as usize).clamp(1, last + 1) - 1;
+        Estimate::simulated(self.sorted[k], (self.sorted[hi] - self.sorted[lo]) / 2.0)
+    }
+
+    /// Mean of the losses at or above the empirical VaR; standard error from the asymptotic
+    /// variance `(Var(L | L >= q) + level (ES - q)^2) / (n (1 - level))`.
+    fn expected_shortfall(&self, level: f64) -> Estimate {
+        let q = self.sorted[self.quantile_index(level)];
+        let start = self.sorted.partition_point(|&l| l < q);
+        let tail = &self.sorted[start..];
+        let m = tail.len() as f64;
+        let es = tail.iter().sum::<f64>() / m;
+        let v = tail.iter().map(|l| (l - es) * (l - es)).sum::<f64>() / m;
+        let denom = (self.n() * (1.0 - level)).max(1.0);
+        let se = ((v + level * (es - q) * (es - q)) / denom).sqrt();
+        Estimate::simulated(es, se)
+    }
+
+    fn tail_probability(&self, x: f64) -> Estimate {
+        let above = self.sorted.len() - self.sorted.partition_point(|&l| l <= x);
+        self.proportion(above)
+    }
+
+    fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
+        TrancheEstimate {
+            tranche,
+            expected_loss: self.mean_of(|l| tranche.loss(l)),
+            default_probability: self.tail_probability(tranche.attach()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn standard_book_has_35_cohorts_in_5_groups() {
+        let p = Portfolio::standard_book(1000).unwrap();
+        let mc = MonteCarlo::new(&p, &Copula::gaussian(0.2).unwrap()).unwrap();
+        assert_eq!(mc.n_groups(), 5);
+        assert_eq!(mc.n_cohorts(), 35);
+        let per = MonteCarlo::per_loan(&p, &Copula::gaussian(0.2).unwrap()).unwrap();
+        assert_eq!(per.n_cohorts(), 1000);
+    }
+
+    #[test]
+    fn quantiles_of_a_known_sample() {
+        let d = McDistribution::from_losses((1..=1000).map(|i| i as f64 / 1000.0).collect());
+        assert_eq!(d.value_at_risk(0.99).value, 0.99);
+        assert_eq!(d.tail_probability(0.99).value, 0.01);
+        // ES at 99%: mean of 0.990 .. 1.000.
+        assert!((d.expected_shortfall(0.99).value - 0.995).abs() < 1e-12);
+    }
+}
