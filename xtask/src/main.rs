@@ -4,10 +4,12 @@
 //! `cargo xtask` prints the list of tasks. Every error is printed as one message naming
 //! what was wrong (file, line, field, flag) and the process exits with code 2.
 
+mod bench;
 mod cashflows;
 mod cli;
 mod grade;
 mod irb;
+mod loss;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -28,6 +30,10 @@ enum Task {
     Grade(grade::Args),
     /// Basel IRB capital K and risk weight of one exposure (corporate, SME, retail classes).
     Irb(irb::Args),
+    /// Loss distribution of a portfolio under a copula: lhp, exact, bet, mc or mc-is.
+    Loss(loss::Args),
+    /// Measure the hot paths (Monte Carlo, importance sampling); write docs/PERFORMANCE.md.
+    Bench(bench::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -43,6 +49,8 @@ fn main() -> ExitCode {
         Task::Cashflows(args) => cashflows::run(args),
         Task::Grade(args) => grade::run(args),
         Task::Irb(args) => irb::run(args),
+        Task::Loss(args) => loss::run(args),
+        Task::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,382 @@
+//! `cargo xtask bench`: measures the hot paths in-process and writes the summary.
+//!
+//! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
+//! on the standard book, Glasserman-Li importance sampling). They are measured here
+//! in-process, in the optimised xtask binary, with wall-clock timers around whole runs
+//! (median of several repetitions after a warm-up), because the summary needs more than
+//! times: the importance-sampling estimate, its relative standard error and the
+//! variance-reduction factor come from the same runs. `cargo bench -p creditlab-benches`
+//! gives criterion's statistics for the same workloads. The summary goes to
+//! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
+
+use crate::cli::{TaskError, TaskResult};
+use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
+use creditlab_contagion::mc::MonteCarlo;
+use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+use serde::Serialize;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Flags of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where the JSON summary goes.
+    #[arg(long, default_value = "target/creditlab-bench/summary.json")]
+    out: PathBuf,
+    /// Where the Markdown report goes.
+    #[arg(long, default_value = "docs/PERFORMANCE.md")]
+    doc: PathBuf,
+    /// Repetitions of each timed run (the median is reported).
+    #[arg(long, default_value_t = 5)]
+    repeat: usize,
+}
+
+/// Loans, correlation and scenarios per run of the plain Monte Carlo benchmark.
+const MC_LOANS: usize = 10_000;
+const MC_RHO: f64 = 0.2;
+const MC_SCENARIOS: u64 = 20_000;
+/// Glasserman-Li level (P(L > x) about 1e-4), pilot size and target relative SE.
+const GL_LEVEL: f64 = 0.27;
+const GL_PILOT: u64 = 4_000;
+const GL_TARGET_REL_SE: f64 = 0.05;
+const GL_PLAIN_SCENARIOS: u64 = 20_000;
+const SEED: u64 = 2026;
+/// Speed targets of issue 3.
+const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
+const TARGET_GL_SECONDS: f64 = 1.0;
+
+#[derive(Debug, Serialize)]
+struct Machine {
+    nproc: usize,
+    cpu_model: String,
+    rustc: String,
+    rayon_threads: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct McFigures {
+    loans: usize,
+    rho: f64,
+    scenarios_per_run: u64,
+    cohorts: usize,
+    median_seconds: f64,
+    best_seconds: f64,
+    loan_scenarios_per_second: f64,
+    loan_scenarios_per_second_one_thread: f64,
+    target_loan_scenarios_per_second: f64,
+    met: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct IsFigures {
+    level: f64,
+    shift_seconds: f64,
+    shift: Vec<f64>,
+    pilot_scenarios: u64,
+    pilot_seconds: f64,
+    scenarios: u64,
+    seconds: f64,
+    total_seconds: f64,
+    probability: f64,
+    std_error: f64,
+    relative_std_error: f64,
+    variance_reduction: f64,
+    plain_seconds_per_scenario: f64,
+    is_seconds_per_scenario: f64,
+    work_normalised_variance_reduction: f64,
+    target_relative_std_error: f64,
+    target_seconds: f64,
+    met: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Summary {
+    command: String,
+    machine: Machine,
+    mc: McFigures,
+    importance_sampling: IsFigures,
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Seconds of one call of `f`.
+fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed().as_secs_f64(), out)
+}
+
+fn bench_mc(repeat: usize) -> Result<McFigures, TaskError> {
+    let book = Portfolio::standard_book(MC_LOANS)?;
+    let mc = MonteCarlo::new(&book, &Copula::gaussian(MC_RHO)?)?;
+    let _warm = mc.run(SEED, MC_SCENARIOS / 10);
+    let times: Vec<f64> = (0..repeat)
+        .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+        .collect();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .map_err(|e| TaskError::msg(format!("cannot build a thread pool: {e}")))?;
+    let one_thread = one.install(|| {
+        median(
+            (0..repeat.min(3))
+                .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+                .collect(),
+        )
+    });
+    let work = MC_LOANS as f64 * MC_SCENARIOS as f64;
+    let med = median(times.clone());
+    let rate = work / med;
+    Ok(McFigures {
+        loans: MC_LOANS,
+        rho: MC_RHO,
+        scenarios_per_run: MC_SCENARIOS,
+        cohorts: mc.n_cohorts(),
+        median_seconds: med,
+        best_seconds: times.iter().copied().fold(f64::INFINITY, f64::min),
+        loan_scenarios_per_second: rate,
+        loan_scenarios_per_second_one_thread: work / one_thread,
+        target_loan_scenarios_per_second: TARGET_LOAN_SCENARIOS_PER_S,
+        met: rate >= TARGET_LOAN_SCENARIOS_PER_S,
+    })
+}
+
+fn bench_is(repeat: usize) -> Result<IsFigures, TaskError> {
+    let (book, copula) = glasserman_li_portfolio()?;
+    let (shift_seconds, is) = time(|| ImportanceSampler::new(&book, &copula, GL_LEVEL));
+    let is = is?;
+    // Pilot: how many scenarios does a 5% relative SE need?
+    let (pilot_seconds, pilot) = time(|| is.run(SEED, GL_PILOT));
+    let rel = pilot.probability.std_error.unwrap_or(f64::NAN) / pilot.probability.value;
+    let needed = ((GL_PILOT as f64) * (rel / GL_TARGET_REL_SE).powi(2)).ceil() as u64;
+    let scenarios = needed.max(100);
+    let mut runs: Vec<(f64, creditlab_contagion::importance::TailEstimate)> = (0..repeat)
+        .map(|r| time(|| is.run(SEED + 1 + r as u64, scenarios)))
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (seconds, est) = runs.swap_remove(runs.len() / 2);
+    // Plain Monte Carlo cost per scenario on the same portfolio, for the work-normalised
+    // variance reduction.
+    let mc = MonteCarlo::new(&book, &copula)?;
+    let (plain_seconds, _) = time(|| mc.run(SEED, GL_PLAIN_SCENARIOS));
+    let plain_per = plain_seconds / GL_PLAIN_SCENARIOS as f64;
+    let is_per = seconds / scenarios as f64;
+    let std_error = est.probability.std_error.unwrap_or(f64::NAN);
+    let relative = std_error / est.probability.value;
+    Ok(IsFigures {
+        level: GL_LEVEL,
+        shift_seconds,
+        shift: is.shift().to_vec(),
+        pilot_scenarios: GL_PILOT,
+        pilot_seconds,
+        scenarios,
+        seconds,
+        total_seconds: shift_seconds + seconds,
+        probability: est.probability.value,
+        std_error,
+        relative_std_error: relative,
+        variance_reduction: est.variance_reduction,
+        plain_seconds_per_scenario: plain_per,
+        is_seconds_per_scenario: is_per,
+        work_normalised_variance_reduction: est.variance_reduction * plain_per / is_per,
+        target_relative_std_error: GL_TARGET_REL_SE,
+        target_seconds: TARGET_GL_SECONDS,
+        met: relative <= GL_TARGET_REL_SE && shift_seconds + seconds <= TARGET_GL_SECONDS,
+    })
+}
+
+/// Runs the task.
+pub fn run(args: Args) -> TaskResult {
+    if args.repeat == 0 {
+        return Err(TaskError::msg("--repeat must be at least 1"));
+    }
+    eprintln!("measuring plain Monte Carlo (standard book, 10,000 loans) ...");
+    let mc = bench_mc(args.repeat)?;
+    eprintln!("measuring Glasserman-Li importance sampling ...");
+    let is = bench_is(args.repeat)?;
+    let summary = Summary {
+        command: "cargo xtask bench".into(),
+        machine: Machine {
+            nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model: cpu_model(),
+            rustc: rustc_version(),
+            rayon_threads: rayon::current_num_threads(),
+        },
+        mc,
+        importance_sampling: is,
+    };
+    let json = serde_json::to_string_pretty(&summary)
+        .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
+    write_atomic(&args.out, format!("{json}\n").as_bytes())?;
+    write_atomic(&args.doc, markdown(&summary).as_bytes())?;
+    println!("{json}");
+    eprintln!("wrote {} and {}", args.out.display(), args.doc.display());
+    Ok(())
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so an interrupted run
+/// never leaves a half-written file.
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> TaskResult {
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    std::fs::create_dir_all(dir)
+        .map_err(|e| TaskError::msg(format!("cannot create {}: {e}", dir.display())))?;
+    let tmp = dir.join(format!(".bench.tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            TaskError::msg(format!("cannot write {}: {e}", path.display()))
+        })
+}
+
+fn yes_no(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+fn markdown(s: &Summary) -> String {
+    let m = &s.mc;
+    let i = &s.importance_sampling;
+    let mc_gap = if m.met {
+        String::new()
+    } else {
+        format!(
+            " The target is missed by a factor {:.2}.",
+            m.target_loan_scenarios_per_second / m.loan_scenarios_per_second
+        )
+    };
+    let is_gap = if i.met {
+        String::new()
+    } else {
+        format!(
+            " The target is missed: relative SE {:.2}% (target 5%), {:.3} s (target 1 s).",
+            100.0 * i.relative_std_error,
+            i.total_seconds
+        )
+    };
+    format!(
+        "# Performance\n\
+\n\
+Measured figures of the hot paths, written by `{cmd}` (source: `xtask/src/bench.rs`;\n\
+machine-readable copy: `target/creditlab-bench/summary.json`). Re-run the command to\n\
+refresh this page; it overwrites it.\n\
+\n\
+## Machine\n\
+\n\
+| | |\n\
+| --- | --- |\n\
+| `nproc` | {nproc} |\n\
+| CPU (`/proc/cpuinfo` model name) | {cpu} |\n\
+| rayon threads | {threads} |\n\
+| compiler | {rustc} |\n\
+| profile | release (`cargo xtask` is `cargo run --release`), `codegen-units = 4` |\n\
+\n\
+The machine is shared: wall-clock figures are medians of {repeat_note}, and are\n\
+lower bounds on what an idle machine gives.\n\
+\n\
+## How it is measured\n\
+\n\
+In-process, in the optimised xtask binary: wall-clock time of whole calls (simulation and\n\
+finalisation: sorting, moments), after a warm-up run, median of the repetitions\n\
+(`--repeat`, default 5). The criterion benches in `benches/benches/` (`mc.rs`,\n\
+`importance.rs`) run the same workloads with criterion's statistics:\n\
+`cargo bench -p creditlab-benches`.\n\
+\n\
+## Plain Monte Carlo: standard book\n\
+\n\
+`Portfolio::standard_book({loans})`, one-factor Gaussian rho = {rho}, {scen} scenarios per run\n\
+(`MonteCarlo::run`, all statistics computed). The book groups into {cohorts} cohorts (see\n\
+`docs/methodology/monte-carlo.md`): one normal, 5 normal CDFs and {cohorts} binomial draws per\n\
+scenario.\n\
+\n\
+| figure | value |\n\
+| --- | --- |\n\
+| median wall time per run | {med:.4} s (best {best:.4} s) |\n\
+| loan-scenarios per second (all threads) | {rate:.3e} |\n\
+| loan-scenarios per second (1 thread) | {rate1:.3e} |\n\
+| target | >= {target:.1e} loan-scenarios per second: **{mc_met}** |\n\
+\n\
+Loan-scenarios = loans x scenarios / wall time.{mc_gap}\n\
+\n\
+## Importance sampling: Glasserman-Li portfolio\n\
+\n\
+`glasserman_li_portfolio()` (1,000 obligors, 10 factors; definition in\n\
+`docs/methodology/importance-sampling.md`), `P(L > {level})`. A pilot of {pilot} scenarios\n\
+({pilot_s:.3} s) sizes the run for a 5% relative standard error; the timed run is the\n\
+median of the repetitions.\n\
+\n\
+| figure | value |\n\
+| --- | --- |\n\
+| shift optimisation | {shift_s:.4} s |\n\
+| scenarios | {is_n} |\n\
+| wall time of the run | {is_s:.4} s (shift + run: {tot_s:.4} s) |\n\
+| `P(L > {level})` | {p:.4e} |\n\
+| standard error | {se:.3e} (relative {rel:.2}%) |\n\
+| variance reduction per scenario, `p (1 - p) / Var_IS` | {vr:.0} |\n\
+| time per scenario: plain MC / IS | {plain_us:.1} us / {is_us:.1} us |\n\
+| variance reduction per unit of time | {wvr:.0} |\n\
+| target | relative SE <= 5% in <= 1 s: **{is_met}** |\n\
+\n\
+Plain Monte Carlo would need about `(1 - p) / (p 0.05^2)` = {plain_needed:.2e} scenarios for the\n\
+same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n",
+        cmd = s.command,
+        nproc = s.machine.nproc,
+        cpu = s.machine.cpu_model,
+        threads = s.machine.rayon_threads,
+        rustc = s.machine.rustc,
+        repeat_note = "several repetitions",
+        loans = m.loans,
+        rho = m.rho,
+        scen = m.scenarios_per_run,
+        cohorts = m.cohorts,
+        med = m.median_seconds,
+        best = m.best_seconds,
+        rate = m.loan_scenarios_per_second,
+        rate1 = m.loan_scenarios_per_second_one_thread,
+        target = m.target_loan_scenarios_per_second,
+        mc_met = yes_no(m.met),
+        mc_gap = mc_gap,
+        level = i.level,
+        pilot = i.pilot_scenarios,
+        pilot_s = i.pilot_seconds,
+        shift_s = i.shift_seconds,
+        is_n = i.scenarios,
+        is_s = i.seconds,
+        tot_s = i.total_seconds,
+        p = i.probability,
+        se = i.std_error,
+        rel = 100.0 * i.relative_std_error,
+        vr = i.variance_reduction,
+        plain_us = 1e6 * i.plain_seconds_per_scenario,
+        is_us = 1e6 * i.is_seconds_per_scenario,
+        wvr = i.work_normalised_variance_reduction,
+        is_met = yes_no(i.met),
+        plain_needed = (1.0 - i.probability) / (i.probability * 0.0025),
+        plain_time =
+            (1.0 - i.probability) / (i.probability * 0.0025) * i.plain_seconds_per_scenario,
+        is_gap = is_gap,
+    )
+}

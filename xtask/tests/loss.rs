@@ -1,0 +1,261 @@
+//! Command-line behaviour of `cargo xtask loss`: JSON fields present and consistent, bad
+//! flags and files rejected with exit code 2 and a message naming the flag, line or column.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+/// Asserts exit code 2 and that stderr mentions every one of `needles`.
+fn fails_naming(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr should name {n:?}: {err}");
+    }
+}
+
+fn tmp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("creditlab-loss-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path
+}
+
+fn f(v: &serde_json::Value) -> f64 {
+    v.as_f64().unwrap_or_else(|| panic!("not a number: {v}"))
+}
+
+/// Expected loss of the standard book, from its definition.
+fn standard_book_el(n: usize) -> f64 {
+    const PD: [f64; 5] = [0.005, 0.01, 0.02, 0.05, 0.10];
+    let (mut el, mut total) = (0.0, 0.0);
+    for i in 0..n {
+        let ead = 1.0 + (i % 7) as f64;
+        el += ead * PD[i % 5] * 0.45;
+        total += ead;
+    }
+    el / total
+}
+
+#[test]
+fn mc_json_has_every_field_and_is_consistent() {
+    let v = json(&xtask(&[
+        "loss",
+        "--book",
+        "standard:500",
+        "--method",
+        "mc",
+        "--rho",
+        "0.2",
+        "--scenarios",
+        "50000",
+        "--seed",
+        "3",
+        "--json",
+    ]));
+    let el = f(&v["expected_loss"]);
+    let se = f(&v["expected_loss_std_error"]);
+    let exact = standard_book_el(500);
+    assert!((el - exact).abs() <= 4.0 * se, "EL {el} ± {se} vs {exact}");
+    for level in ["0.99", "0.999", "0.9997"] {
+        let var = f(&v["var"][level]);
+        let es = f(&v["es"][level]);
+        assert!(es >= var && var > el, "{level}: VaR {var}, ES {es}");
+        assert!(f(&v["var_std_error"][level]) >= 0.0);
+        assert!(f(&v["es_std_error"][level]) >= 0.0);
+    }
+    assert!(f(&v["var"]["0.999"]) >= f(&v["var"]["0.99"]));
+    let tail = v["tail"].as_array().expect("tail is a list");
+    assert_eq!(tail.len(), 3);
+    assert!(f(&tail[0]["probability"]) >= f(&tail[1]["probability"]));
+    let tranches = v["tranches"].as_array().expect("tranches is a list");
+    assert_eq!(tranches.len(), 6);
+    // Tranche notionals add up to the pool: sum of (D - A) EL_tranche = EL.
+    let mut sum = 0.0;
+    for t in tranches {
+        let (a, d) = (f(&t["attach"]), f(&t["detach"]));
+        sum += (d - a) * f(&t["expected_loss"]);
+        assert!(f(&t["std_error"]) >= 0.0);
+        assert!((0.0..=1.0).contains(&f(&t["default_probability"])));
+    }
+    assert!((sum - el).abs() < 1e-9, "{sum} vs {el}");
+    assert_eq!(f(&tranches[0]["attach"]), 0.0);
+}
+
+#[test]
+fn same_seed_same_json_whatever_the_threads() {
+    let run = |threads: &str| {
+        xtask(&[
+            "loss",
+            "--book",
+            "standard:200",
+            "--copula",
+            "t:5",
+            "--scenarios",
+            "20000",
+            "--threads",
+            threads,
+            "--json",
+        ])
+        .stdout
+    };
+    assert_eq!(run("1"), run("3"));
+}
+
+#[test]
+fn mc_is_agrees_with_mc_on_the_tail() {
+    let args = |method: &'static str| {
+        vec![
+            "loss",
+            "--book",
+            "standard:300",
+            "--method",
+            method,
+            "--tail",
+            "0.08",
+            "--scenarios",
+            "100000",
+            "--json",
+        ]
+    };
+    let mc = json(&xtask(&args("mc")));
+    let is = json(&xtask(&args("mc-is")));
+    let (a, b) = (&mc["tail"][0], &is["tail"][0]);
+    let se = (f(&a["std_error"]).powi(2) + f(&b["std_error"]).powi(2)).sqrt();
+    assert!(
+        (f(&a["probability"]) - f(&b["probability"])).abs() <= 4.0 * se,
+        "mc {a} vs mc-is {b}"
+    );
+    assert!(f(&b["variance_reduction"]) > 1.0, "{b}");
+    assert!(a.get("variance_reduction").is_none());
+}
+
+#[test]
+fn portfolio_csv_with_loadings_and_beta_lgd() {
+    let mut text = String::from("ead,pd,lgd,lgd_sd,f1,f2\n");
+    for i in 0..50 {
+        text.push_str(&format!(
+            "{},0.02,0.4,0.1,0.3,{}\n",
+            1 + i % 3,
+            0.1 * (i % 4) as f64
+        ));
+    }
+    let path = tmp_file("book.csv", &text);
+    let v = json(&xtask(&[
+        "loss",
+        "--portfolio",
+        path.to_str().unwrap(),
+        "--copula",
+        "multi",
+        "--scenarios",
+        "20000",
+        "--json",
+    ]));
+    let (el, se) = (f(&v["expected_loss"]), f(&v["expected_loss_std_error"]));
+    assert!((el - 0.02 * 0.4).abs() <= 4.0 * se, "{el} ± {se}");
+    assert_eq!(v["exposures"], 50);
+}
+
+#[test]
+fn sector_correlation_matrix_file() {
+    let mut text = String::from("ead,pd,lgd,sector\n");
+    for i in 0..40 {
+        text.push_str(&format!("1,0.03,0.5,{}\n", i % 2));
+    }
+    let book = tmp_file("sectors.csv", &text);
+    let corr = tmp_file("corr.csv", "1,0.3\n0.3,1\n");
+    let copula = format!("multi:{}", corr.display());
+    let v = json(&xtask(&[
+        "loss",
+        "--portfolio",
+        book.to_str().unwrap(),
+        "--copula",
+        &copula,
+        "--rho",
+        "0.2,0.3",
+        "--scenarios",
+        "20000",
+        "--json",
+    ]));
+    let (el, se) = (f(&v["expected_loss"]), f(&v["expected_loss_std_error"]));
+    assert!((el - 0.015).abs() <= 4.0 * se, "{el} ± {se}");
+    // A sector absent from the matrix is refused.
+    let bad = tmp_file("sector5.csv", "ead,pd,lgd,sector\n1,0.03,0.5,5\n");
+    fails_naming(
+        &xtask(&[
+            "loss",
+            "--portfolio",
+            bad.to_str().unwrap(),
+            "--copula",
+            &copula,
+        ]),
+        &["sector 5"],
+    );
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_flag() {
+    fails_naming(&xtask(&["loss", "--rho", "1.5"]), &["--rho", "1.5"]);
+    fails_naming(
+        &xtask(&["loss", "--tranches", "0.03-0.01"]),
+        &["--tranches", "0.03-0.01"],
+    );
+    fails_naming(&xtask(&["loss", "--tranches", "0-x"]), &["--tranches"]);
+    fails_naming(&xtask(&["loss", "--tranches", "0.5"]), &["--tranches"]);
+    fails_naming(&xtask(&["loss", "--copula", "frank:2"]), &["--copula"]);
+    fails_naming(&xtask(&["loss", "--copula", "t:abc"]), &["--copula", "nu"]);
+    fails_naming(&xtask(&["loss", "--copula", "double-t:1,5"]), &["nu_m"]);
+    fails_naming(&xtask(&["loss", "--book", "standard:x"]), &["--book"]);
+    fails_naming(&xtask(&["loss", "--method", "magic"]), &["--method"]);
+    fails_naming(&xtask(&["loss", "--scenarios", "0"]), &["--scenarios"]);
+    fails_naming(&xtask(&["loss", "--tail", "1.2"]), &["--tail"]);
+    fails_naming(
+        &xtask(&["loss", "--method", "mc-is", "--copula", "t:4"]),
+        &["mc-is"],
+    );
+}
+
+#[test]
+fn bad_csv_rows_exit_2_naming_line_and_column() {
+    let path = tmp_file("bad.csv", "ead,pd,lgd\n1,0.01,0.4\n2,abc,0.4\n");
+    fails_naming(
+        &xtask(&["loss", "--portfolio", path.to_str().unwrap()]),
+        &["line 3", "column pd", "abc"],
+    );
+    let path = tmp_file("range.csv", "ead,pd,lgd\n1,0.01,1.4\n");
+    fails_naming(
+        &xtask(&["loss", "--portfolio", path.to_str().unwrap()]),
+        &["line 2", "column lgd"],
+    );
+    let path = tmp_file("neg.csv", "ead,pd,lgd\n1,0.01,0.4\n-3,0.01,0.4\n");
+    fails_naming(
+        &xtask(&["loss", "--portfolio", path.to_str().unwrap()]),
+        &["line 3", "column ead"],
+    );
+    let path = tmp_file("nolgd.csv", "ead,pd\n1,0.01\n");
+    fails_naming(
+        &xtask(&["loss", "--portfolio", path.to_str().unwrap()]),
+        &["lgd"],
+    );
+    fails_naming(
+        &xtask(&["loss", "--portfolio", "/nonexistent/book.csv"]),
+        &["/nonexistent/book.csv"],
+    );
+}
