@@ -259,3 +259,28 @@ fn bad_csv_rows_exit_2_naming_line_and_column() {
         &["/nonexistent/book.csv"],
     );
 }
+
+#[test]
+fn glasserman_li_book_with_importance_sampling() {
+    let v = json(&xtask(&[
+        "loss",
+        "--book",
+        "glasserman-li",
+        "--copula",
+        "multi",
+        "--method",
+        "mc-is",
+        "--tail",
+        "0.27",
+        "--scenarios",
+        "4000",
+        "--json",
+    ]));
+    let t = &v["tail"][0];
+    let (p, se) = (f(&t["probability"]), f(&t["std_error"]));
+    assert!((3e-5..3e-4).contains(&p), "{t}");
+    assert!(se / p < 0.05, "{t}");
+    assert!(f(&t["variance_reduction"]) > 300.0, "{t}");
+    assert_eq!(v["exposures"], 1000);
+    assert_eq!(f(&v["total_exposure"]), 11_000.0);
+}
