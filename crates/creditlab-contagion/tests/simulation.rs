@@ -428,3 +428,32 @@ fn importance_sampling_edge_cases() {
     assert!(ImportanceSampler::new(&p, &Copula::student_t(0.3, 4.0).unwrap(), 0.1).is_err());
     assert!(ImportanceSampler::new(&p, &c, 1.5).is_err());
 }
+
+#[test]
+fn standard_errors_match_the_spread_across_seeds() {
+    // 40 independent runs: the standard deviation of each estimate across runs must match
+    // the mean reported standard error (the SD of 40 draws is itself within ~25% at 3 sigma).
+    let p = Portfolio::standard_book(1000).unwrap();
+    let mc = MonteCarlo::new(&p, &Copula::gaussian(0.2).unwrap()).unwrap();
+    let t = Tranche::new(0.05, 0.1).unwrap();
+    let runs: Vec<McDistribution> = (0..40).map(|s| mc.run(1000 + s, 10_000)).collect();
+    type Pick = fn(&McDistribution, Tranche) -> Estimate;
+    let figures: [(&str, Pick); 5] = [
+        ("EL", |d, _| d.expected_loss()),
+        ("UL", |d, _| d.unexpected_loss()),
+        ("VaR 0.99", |d, _| d.value_at_risk(0.99)),
+        ("ES 0.99", |d, _| d.expected_shortfall(0.99)),
+        ("tranche EL", |d, t| d.tranche(t).expected_loss),
+    ];
+    for (name, pick) in figures {
+        let est: Vec<Estimate> = runs.iter().map(|d| pick(d, t)).collect();
+        let m = est.iter().map(|e| e.value).sum::<f64>() / 40.0;
+        let sd = (est.iter().map(|e| (e.value - m).powi(2)).sum::<f64>() / 39.0).sqrt();
+        let se = est.iter().map(|e| e.std_error.unwrap()).sum::<f64>() / 40.0;
+        let ratio = sd / se;
+        assert!(
+            (0.65..1.5).contains(&ratio),
+            "{name}: spread {sd:.3e}, reported se {se:.3e}"
+        );
+    }
+}
