@@ -5,7 +5,7 @@
 use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::{McDistribution, MonteCarlo};
-use creditlab_contagion::special::norm_pdf;
+use creditlab_contagion::special::{norm_cdf, norm_pdf};
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossDistribution, Portfolio, Tranche};
 use nalgebra::DMatrix;
 use statrs::distribution::{Binomial, Discrete};
@@ -455,5 +455,31 @@ fn standard_errors_match_the_spread_across_seeds() {
             (0.65..1.5).contains(&ratio),
             "{name}: spread {sd:.3e}, reported se {se:.3e}"
         );
+    }
+}
+
+#[test]
+fn large_pool_matches_the_vasicek_limit() {
+    // 200,000 identical loans are one cohort: one binomial draw per scenario. The
+    // finite-pool correction to the Vasicek limit is of order 1/sqrt(n) of the conditional
+    // spread, far below the Monte Carlo error here.
+    use creditlab_contagion::special::norm_ppf;
+    let (n, pd, rho, lgd) = (200_000, 0.02, 0.15, 0.6);
+    let p = Portfolio::homogeneous(n, pd, lgd).unwrap();
+    let dist = MonteCarlo::new(&p, &Copula::gaussian(rho).unwrap())
+        .unwrap()
+        .run(21, 100_000);
+    let vasicek_cdf =
+        |x: f64| norm_cdf(((1.0 - rho).sqrt() * norm_ppf(x / lgd) - norm_ppf(pd)) / rho.sqrt());
+    for x in [0.01, 0.03, 0.06] {
+        within_4se(
+            &format!("P(L > {x})"),
+            dist.tail_probability(x),
+            1.0 - vasicek_cdf(x),
+        );
+    }
+    for level in [0.99, 0.999] {
+        let q = lgd * norm_cdf((norm_ppf(pd) + rho.sqrt() * norm_ppf(level)) / (1.0 - rho).sqrt());
+        within_4se(&format!("VaR {level}"), dist.value_at_risk(level), q);
     }
 }
