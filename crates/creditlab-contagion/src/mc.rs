@@ -17,7 +17,7 @@ use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result};
 use crate::portfolio::{Lgd, Portfolio};
-use crate::rng::{StreamRng, stream, threshold_u64};
+use crate::rng::{StreamRng, open01, stream, threshold_u64};
 use rand::Rng;
 use rand_distr::{Beta, Binomial, ChiSquared, Distribution, StandardNormal, StudentT};
 use rayon::prelude::*;
@@ -108,7 +108,14 @@ struct PdGroup {
     threshold: f64,
     loadings: Option<Vec<f64>>,
     cohorts: Vec<Cohort>,
+    /// Losses per default of the group's single loans with a constant LGD, sampled together
+    /// by geometric skipping.
+    singles: Vec<f64>,
 }
+
+/// Below this conditional PD the single loans of a group are sampled by geometric skipping
+/// (one logarithm per default); above it by one integer comparison per loan.
+const GEOMETRIC_MAX_P: f64 = 0.2;
 
 /// A prepared Monte Carlo model: the portfolio grouped into cohorts under one copula.
 ///
@@ -166,6 +173,7 @@ impl MonteCarlo {
                     threshold,
                     loadings: loadings.map(<[f64]>::to_vec),
                     cohorts: Vec::new(),
+                    singles: Vec::new(),
                 });
                 groups.len() - 1
             });
@@ -200,6 +208,17 @@ impl MonteCarlo {
                 }
             }
         }
+        if group {
+            // Cohorts of one loan with a constant LGD: sampled together (geometric skipping).
+            for g in &mut groups {
+                let (singles, cohorts): (Vec<Cohort>, Vec<Cohort>) = g
+                    .cohorts
+                    .drain(..)
+                    .partition(|c| c.n == 1 && matches!(c.lgd, CohortLgd::Constant));
+                g.cohorts = cohorts;
+                g.singles = singles.iter().map(|c| c.weight).collect();
+            }
+        }
         Ok(Self {
             copula: copula.clone(),
             sampler,
@@ -214,7 +233,8 @@ impl MonteCarlo {
         self.n_loans
     }
 
-    /// Number of cohorts after grouping (loans that can never lose are left out).
+    /// Number of cohorts after grouping (loans that can never lose are left out; a single
+    /// loan counts as a cohort of one).
     pub fn n_cohorts(&self) -> usize {
         self.n_cohorts
     }
@@ -243,6 +263,7 @@ impl MonteCarlo {
                 continue;
             }
             let p_bits = threshold_u64(p);
+            loss += sample_singles(&g.singles, p, p_bits, rng);
             for c in &g.cohorts {
                 let k = if p >= 1.0 {
                     c.n
@@ -298,6 +319,44 @@ impl MonteCarlo {
     pub fn run(&self, seed: u64, scenarios: u64) -> McDistribution {
         self.simulate(seed, 0..scenarios).finish()
     }
+}
+
+/// Loss of the defaulted loans among `singles` (losses per default), each defaulting
+/// independently with probability `p`. For small `p` by geometric skipping: the number of
+/// survivors before the next default is `floor(ln U / ln(1 - p))`, exactly geometric, so
+/// the cost is one logarithm per default instead of one draw per loan.
+#[inline]
+fn sample_singles(singles: &[f64], p: f64, p_bits: u64, rng: &mut StreamRng) -> f64 {
+    let mut loss = 0.0;
+    if singles.is_empty() {
+        return loss;
+    }
+    if p >= 1.0 {
+        return singles.iter().sum();
+    }
+    if p < GEOMETRIC_MAX_P {
+        let log_q = (-p).ln_1p();
+        let mut i = 0usize;
+        loop {
+            let skip = (open01(rng.next_u64()).ln() / log_q).floor();
+            if skip >= (singles.len() - i) as f64 {
+                break;
+            }
+            i += skip as usize;
+            loss += singles[i];
+            i += 1;
+            if i == singles.len() {
+                break;
+            }
+        }
+    } else {
+        for &w in singles {
+            if rng.next_u64() < p_bits {
+                loss += w;
+            }
+        }
+    }
+    loss
 }
 
 /// The raw output of a simulation: the pool loss of each scenario, in scenario-index order.

@@ -483,3 +483,64 @@ fn large_pool_matches_the_vasicek_limit() {
         within_4se(&format!("VaR {level}"), dist.value_at_risk(level), q);
     }
 }
+
+#[test]
+fn geometric_skipping_of_single_loans_is_exact() {
+    // 80 loans with distinct losses 1..80 share one PD: they form one group of single
+    // loans, sampled by geometric skipping (p = 0.05) or comparisons (p = 0.3).
+    for pd in [0.05, 0.3] {
+        let losses: Vec<usize> = (1..=80).collect();
+        let pds = vec![pd; losses.len()];
+        let p = Portfolio::new(
+            losses
+                .iter()
+                .map(|&l| Exposure::new(l as f64, pd, Lgd::Constant(1.0))),
+        )
+        .unwrap();
+        let total = p.total_ead();
+        let pmf = poisson_binomial(&losses, &pds);
+        let dist = MonteCarlo::new(&p, &Copula::gaussian(0.0).unwrap())
+            .unwrap()
+            .run(13, 100_000);
+        let mean: f64 = pmf.iter().enumerate().map(|(k, m)| m * k as f64).sum();
+        within_4se(&format!("EL, pd {pd}"), dist.expected_loss(), mean / total);
+        for q in [0.5, 0.9, 0.99] {
+            // Exact P(L > x) at a point between lattice values near the q-quantile.
+            let mut cdf = 0.0;
+            let k = pmf
+                .iter()
+                .position(|m| {
+                    cdf += m;
+                    cdf >= q
+                })
+                .unwrap();
+            let exact: f64 = pmf.iter().skip(k + 1).sum();
+            let x = (k as f64 + 0.5) / total;
+            within_4se(
+                &format!("P(L > {x}), pd {pd}"),
+                dist.tail_probability(x),
+                exact,
+            );
+        }
+    }
+    // With correlation, grouped (skipping) and per-loan (one draw per loan) agree.
+    let p = Portfolio::new((0..600).map(|i| {
+        Exposure::new(
+            1.0 + 0.01 * i as f64,
+            [0.01, 0.1][i % 2],
+            Lgd::Constant(0.5),
+        )
+    }))
+    .unwrap();
+    let c = Copula::gaussian(0.3).unwrap();
+    let grouped = MonteCarlo::new(&p, &c).unwrap().run(1, 40_000);
+    let per_loan = MonteCarlo::per_loan(&p, &c).unwrap().run(2, 40_000);
+    agree_4se("EL", grouped.expected_loss(), per_loan.expected_loss());
+    for x in [0.05, 0.1, 0.2] {
+        agree_4se(
+            &format!("P(L > {x})"),
+            grouped.tail_probability(x),
+            per_loan.tail_probability(x),
+        );
+    }
+}
