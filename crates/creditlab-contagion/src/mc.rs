@@ -113,9 +113,12 @@ struct PdGroup {
     singles: Vec<f64>,
 }
 
-/// Below this conditional PD the single loans of a group are sampled by geometric skipping
-/// (one logarithm per default); above it by one integer comparison per loan.
-const GEOMETRIC_MAX_P: f64 = 0.2;
+/// Below this conditional PD, and with at least [`GEOMETRIC_MIN_LOANS`] of them, the single
+/// loans of a group are sampled by geometric skipping (one logarithm per default, about 8
+/// comparisons' worth); otherwise by one integer comparison per loan.
+const GEOMETRIC_MAX_P: f64 = 0.1;
+/// See [`GEOMETRIC_MAX_P`].
+const GEOMETRIC_MIN_LOANS: usize = 16;
 
 /// A prepared Monte Carlo model: the portfolio grouped into cohorts under one copula.
 ///
@@ -334,7 +337,7 @@ fn sample_singles(singles: &[f64], p: f64, p_bits: u64, rng: &mut StreamRng) -> 
     if p >= 1.0 {
         return singles.iter().sum();
     }
-    if p < GEOMETRIC_MAX_P {
+    if p < GEOMETRIC_MAX_P && singles.len() >= GEOMETRIC_MIN_LOANS {
         let log_q = (-p).ln_1p();
         let mut i = 0usize;
         loop {

@@ -487,7 +487,7 @@ fn large_pool_matches_the_vasicek_limit() {
 #[test]
 fn geometric_skipping_of_single_loans_is_exact() {
     // 80 loans with distinct losses 1..80 share one PD: they form one group of single
-    // loans, sampled by geometric skipping (p = 0.05) or comparisons (p = 0.3).
+    // loans, sampled by geometric skipping (p = 0.05) or comparisons (p = 0.3 >= 0.1).
     for pd in [0.05, 0.3] {
         let losses: Vec<usize> = (1..=80).collect();
         let pds = vec![pd; losses.len()];
