@@ -10,6 +10,8 @@ mod cli;
 mod grade;
 mod irb;
 mod loss;
+mod pricing;
+mod ssfa;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +36,12 @@ enum Task {
     Loss(loss::Args),
     /// Measure the hot paths (Monte Carlo, importance sampling); write docs/PERFORMANCE.md.
     Bench(bench::Args),
+    /// Basel securitization risk weight of a tranche: SEC-SA (SSFA) or SEC-IRBA.
+    Ssfa(ssfa::Args),
+    /// Fair running spreads of synthetic CDO tranches (one-factor copula, exact finite pool).
+    TrancheSpread(pricing::SpreadArgs),
+    /// Fair spreads of the first- to nth-to-default swaps of a homogeneous basket.
+    Ntd(pricing::NtdArgs),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -49,6 +57,9 @@ fn main() -> ExitCode {
         Task::Cashflows(args) => cashflows::run(args),
         Task::Grade(args) => grade::run(args),
         Task::Irb(args) => irb::run(args),
+        Task::Ssfa(args) => ssfa::run(args),
+        Task::TrancheSpread(args) => pricing::run_spread(args),
+        Task::Ntd(args) => pricing::run_ntd(args),
         Task::Loss(args) => loss::run(args),
         Task::Bench(args) => bench::run(args),
     };

@@ -1,0 +1,164 @@
+//! Command-line behaviour of the securitization tasks: `tranche-spread`, `ntd`, `ssfa`.
+
+use std::process::{Command, Output};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("xtask runs")
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+/// Fails with exit code 2 and a message containing `needle`.
+fn fails_naming(args: &[&str], needle: &str) {
+    let out = xtask(args);
+    assert_eq!(out.status.code(), Some(2), "{args:?} should exit 2");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(needle),
+        "{args:?}: {err:?} should name {needle:?}"
+    );
+}
+
+/// QuantLib's tolerance for the Hull-White references: 1 bp or 4% relative.
+fn close(got: f64, want: f64) -> bool {
+    (got - want).abs() <= 1.0 || (got - want).abs() <= 0.04 * want
+}
+
+const HW: [&str; 12] = [
+    "--hazard",
+    "0.01",
+    "--recovery",
+    "0.4",
+    "--maturity",
+    "5",
+    "--rate",
+    "0.05",
+    "--rho",
+    "0.3",
+    "--copula",
+    "gaussian",
+];
+
+/// Hull and White (2004), QuantLib test-suite/cdo.cpp: 100 names, Gaussian copula 0.3.
+#[test]
+fn tranche_spread_reproduces_hull_white() {
+    let mut args = vec!["tranche-spread", "--names", "100"];
+    args.extend(HW);
+    args.extend(["--tranches", "0-0.03,0.03-0.06,0.06-0.1,0.1-1", "--json"]);
+    let v = json(&xtask(&args));
+    let tranches = v["tranches"].as_array().expect("tranches");
+    let want = [1487.0, 472.0, 203.0, 7.0];
+    assert_eq!(tranches.len(), want.len());
+    for (t, w) in tranches.iter().zip(want) {
+        let got = t["fair_spread_bp"].as_f64().expect("fair_spread_bp");
+        assert!(close(got, w), "{t}: {got} bp vs {w}");
+    }
+}
+
+/// Hull and White (2004), QuantLib test-suite/nthtodefault.cpp: 10 names, Gaussian 0.3.
+#[test]
+fn ntd_reproduces_hull_white() {
+    let mut args = vec!["ntd", "--names", "10"];
+    args.extend(HW);
+    args.push("--json");
+    let v = json(&xtask(&args));
+    let spreads = v["spreads_bp"].as_array().expect("spreads_bp");
+    let want = [440.0, 139.0, 53.0, 21.0, 8.0, 3.0, 1.0, 0.0, 0.0, 0.0];
+    assert_eq!(spreads.len(), want.len());
+    for (k, (s, w)) in spreads.iter().zip(want).enumerate() {
+        let got = s.as_f64().expect("number");
+        assert!(close(got, w), "{}-th to default: {got} bp vs {w}", k + 1);
+    }
+}
+
+/// Fatter-tailed copulas move spread from the equity to the senior tranche.
+#[test]
+fn tranche_spread_accepts_t_and_double_t() {
+    let senior = |copula: &str| {
+        let v = json(&xtask(&[
+            "tranche-spread",
+            "--names",
+            "100",
+            "--hazard",
+            "0.01",
+            "--recovery",
+            "0.4",
+            "--maturity",
+            "5",
+            "--rate",
+            "0.05",
+            "--rho",
+            "0.3",
+            "--copula",
+            copula,
+            "--tranches",
+            "0.1-1",
+            "--json",
+        ]));
+        v["tranches"][0]["fair_spread_bp"].as_f64().expect("spread")
+    };
+    let g = senior("gaussian");
+    assert!(senior("t:5") > g);
+    assert!(senior("double-t:4,4") > g);
+}
+
+/// SSFA by hand: KA 8%, tranche 10-20%, p = 1: RW = 12.5 (e^-1.5 - e^-0.25) / -1.25.
+#[test]
+fn ssfa_risk_weight_by_hand() {
+    let v = json(&xtask(&[
+        "ssfa", "--ka", "0.08", "--attach", "0.1", "--detach", "0.2", "--json",
+    ]));
+    let want = 12.5 * ((-1.5f64).exp() - (-0.25f64).exp()) / -1.25;
+    let got = v["risk_weight"].as_f64().expect("risk_weight");
+    assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+    // A senior re-securitization tranche sits on the 100% floor.
+    let v = json(&xtask(&[
+        "ssfa", "--ka", "0.08", "--attach", "0.5", "--detach", "1", "--resec", "--json",
+    ]));
+    assert_eq!(v["risk_weight"].as_f64(), Some(1.0));
+    // Below KA: 1250%.
+    let v = json(&xtask(&[
+        "ssfa", "--ka", "0.08", "--attach", "0", "--detach", "0.05", "--json",
+    ]));
+    assert_eq!(v["risk_weight"].as_f64(), Some(12.5));
+}
+
+#[test]
+fn bad_flags_exit_2_naming_the_flag() {
+    fails_naming(
+        &["ssfa", "--ka", "1.5", "--attach", "0.1", "--detach", "0.2"],
+        "--ka",
+    );
+    fails_naming(
+        &["ssfa", "--ka", "0.08", "--attach", "0.3", "--detach", "0.2"],
+        "--attach",
+    );
+    fails_naming(&["ssfa", "--attach", "0.1", "--detach", "0.2"], "--ka");
+    let mut args = vec!["ntd", "--names", "10"];
+    args.extend(&HW[..10]);
+    args.extend(["--copula", "clayton"]);
+    fails_naming(&args, "--copula");
+    let mut args = vec!["tranche-spread", "--names", "100"];
+    args.extend(HW);
+    args.extend(["--tranches", "0.1-0.05"]);
+    fails_naming(&args, "--tranches");
+    let mut args = vec!["tranche-spread", "--names", "100"];
+    args.extend(["--hazard", "-0.01"]);
+    args.extend(&HW[2..]);
+    fails_naming(&args, "--hazard");
+    let mut args = vec!["ntd", "--names", "10"];
+    args.extend(&HW[..8]);
+    args.extend(["--rho", "1.5"]);
+    fails_naming(&args, "--rho");
+}
