@@ -10,7 +10,9 @@ mod cli;
 mod grade;
 mod irb;
 mod loss;
+mod pipeline;
 mod pricing;
+mod scenario;
 mod ssfa;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -26,6 +28,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Task {
+    /// The study: a bank book against a DeFi book, written to target/creditlab-report/.
+    Pipeline(pipeline::Args),
     /// Project the monthly cash flows of a pool (flags) or a loan tape (BMA conventions).
     Cashflows(cashflows::Args),
     /// Grade every loan of a tape or synthetic book: PD and its interval, grade, LGD, EL, capital.
@@ -54,14 +58,15 @@ fn main() -> ExitCode {
         return ExitCode::SUCCESS;
     };
     let result = match task {
+        Task::Pipeline(args) => pipeline::run(args),
         Task::Cashflows(args) => cashflows::run(args),
         Task::Grade(args) => grade::run(args),
         Task::Irb(args) => irb::run(args),
+        Task::Loss(args) => loss::run(args),
+        Task::Bench(args) => bench::run(args),
         Task::Ssfa(args) => ssfa::run(args),
         Task::TrancheSpread(args) => pricing::run_spread(args),
         Task::Ntd(args) => pricing::run_ntd(args),
-        Task::Loss(args) => loss::run(args),
-        Task::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,7 +32,10 @@ fn member_manifests() -> Vec<PathBuf> {
 /// The allowed creditlab dependencies per crate, from the `deps` block of ARCHITECTURE.md.
 fn documented_direction() -> BTreeMap<String, BTreeSet<String>> {
     let doc = read(&root().join("docs/ARCHITECTURE.md"));
-    let start = doc.find("```deps\n").expect("ARCHITECTURE.md has a ```deps block") + 8;
+    let start = doc
+        .find("```deps\n")
+        .expect("ARCHITECTURE.md has a ```deps block")
+        + 8;
     let end = start + doc[start..].find("```").expect("the deps block is closed");
     doc[start..end]
         .lines()
@@ -62,9 +65,15 @@ fn crates_depend_only_in_the_documented_direction() {
     let allowed = documented_direction();
     for path in member_manifests() {
         let manifest: toml::Table = read(&path).parse().expect("valid TOML");
-        let name = manifest["package"]["name"].as_str().expect("package.name").to_string();
+        let name = manifest["package"]["name"]
+            .as_str()
+            .expect("package.name")
+            .to_string();
         let Some(ok) = allowed.get(&name) else {
-            panic!("{name} ({}) is not in ARCHITECTURE.md's deps block", path.display());
+            panic!(
+                "{name} ({}) is not in ARCHITECTURE.md's deps block",
+                path.display()
+            );
         };
         for table in dependency_tables(&manifest) {
             for dep in table.keys().filter(|d| d.starts_with("creditlab-")) {
@@ -91,7 +100,10 @@ fn documented_direction_has_no_cycle() {
         if done.contains(n) {
             return;
         }
-        assert!(!stack.iter().any(|s| s == n), "dependency cycle: {stack:?} -> {n}");
+        assert!(
+            !stack.iter().any(|s| s == n),
+            "dependency cycle: {stack:?} -> {n}"
+        );
         stack.push(n.to_string());
         for d in g.get(n).into_iter().flatten() {
             visit(d, g, stack, done);
@@ -128,7 +140,12 @@ fn members_use_workspace_dependencies_and_lints() {
             .get("lints")
             .and_then(|l| l.get("workspace"))
             .and_then(toml::Value::as_bool);
-        assert_eq!(lints, Some(true), "{}: needs [lints] workspace = true", path.display());
+        assert_eq!(
+            lints,
+            Some(true),
+            "{}: needs [lints] workspace = true",
+            path.display()
+        );
     }
 }
 
@@ -164,5 +181,8 @@ fn ci_runs_exactly_the_readme_test_command() {
         ci.lines().any(|l| l.trim() == command.trim()),
         ".ci/run must run exactly the README's test command: {command}"
     );
-    assert!(readme.contains("cargo xtask pipeline"), "README gives the main job");
+    assert!(
+        readme.contains("cargo xtask pipeline"),
+        "README gives the main job"
+    );
 }

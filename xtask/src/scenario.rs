@@ -1,0 +1,328 @@
+//! The study's scenario file (TOML, docs/schemas/scenario.md): parsed strictly and validated,
+//! with errors that name the file, the line and the key.
+
+use crate::cli::TaskError;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The built-in default scenario, compiled into the harness.
+pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
+
+/// A study scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Seed of every random draw in the study.
+    pub seed: u64,
+    /// The two books.
+    pub books: Books,
+    /// Cash-flow projection assumptions per book.
+    pub cashflows: Cashflows,
+    /// Loss-distribution model.
+    pub loss: LossModel,
+}
+
+/// Size of both books.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Books {
+    /// Loans per book.
+    pub loans: usize,
+    /// Total principal of each book.
+    pub total_principal: f64,
+}
+
+/// Projection assumptions of each book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cashflows {
+    /// The bank book's.
+    pub bank: CashflowAssumptions,
+    /// The DeFi book's.
+    pub defi: CashflowAssumptions,
+}
+
+/// Projection assumptions (BMA standard formulas).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CashflowAssumptions {
+    /// Prepayment speed.
+    pub prepayment: PrepaymentSpec,
+    /// Default speed.
+    pub default: DefaultSpec,
+    /// Months from default to liquidation.
+    pub recovery_lag: u32,
+    /// Loss severity on liquidation.
+    pub severity: f64,
+    /// Whether the servicer advances on delinquent loans.
+    pub advancing: bool,
+}
+
+/// A prepayment speed: `{ psa = 150 }`, `{ cpr = 0.06 }` or `{ smm = 0.005 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum PrepaymentSpec {
+    /// % PSA.
+    Psa(f64),
+    /// Constant annual prepayment rate.
+    Cpr(f64),
+    /// Constant monthly prepayment rate.
+    Smm(f64),
+}
+
+/// A default speed: `{ sda = 100 }`, `{ cdr = 0.02 }` or `{ mdr = 0.002 }`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum DefaultSpec {
+    /// % SDA.
+    Sda(f64),
+    /// Constant annual default rate.
+    Cdr(f64),
+    /// Constant monthly default rate.
+    Mdr(f64),
+}
+
+impl CashflowAssumptions {
+    /// The validated projection assumptions of creditlab-loan.
+    pub fn to_assumptions(&self) -> creditlab_loan::Result<creditlab_loan::Assumptions> {
+        use creditlab_loan::{DefaultRate, Prepayment};
+        let prepayment = match self.prepayment {
+            PrepaymentSpec::Psa(x) => Prepayment::Psa(x),
+            PrepaymentSpec::Cpr(x) => Prepayment::Cpr(x),
+            PrepaymentSpec::Smm(x) => Prepayment::Smm(x),
+        };
+        let default = match self.default {
+            DefaultSpec::Sda(x) => DefaultRate::Sda(x),
+            DefaultSpec::Cdr(x) => DefaultRate::Cdr(x),
+            DefaultSpec::Mdr(x) => DefaultRate::Mdr(x),
+        };
+        creditlab_loan::Assumptions::new(
+            prepayment,
+            default,
+            self.recovery_lag,
+            self.severity,
+            self.advancing,
+        )
+    }
+}
+
+/// One-factor loss model of each book.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LossModel {
+    /// Asset correlation of the bank book.
+    pub bank_rho: f64,
+    /// Asset correlation of the DeFi book.
+    pub defi_rho: f64,
+    /// Capital structure: `[attach, detach]` pairs, fractions of the pool.
+    pub tranches: Vec<[f64; 2]>,
+    /// How the loss distribution is computed.
+    pub method: LossMethod,
+    /// Monte Carlo scenarios (`method = "mc"`); `--scenarios` overrides it.
+    pub scenarios: u64,
+}
+
+/// Loss-distribution method of the study.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LossMethod {
+    /// Plain Monte Carlo (creditlab-contagion's cohort engine).
+    #[serde(rename = "mc")]
+    MonteCarlo,
+}
+
+impl LossMethod {
+    /// One sentence for the report.
+    pub fn description(self) -> &'static str {
+        match self {
+            LossMethod::MonteCarlo => {
+                "Monte Carlo (creditlab-contagion's cohort engine, loss.scenarios draws of the \
+                 factor) of each graded book under a one-factor Gaussian copula, EAD x mean \
+                 one-year PD x LGD per loan."
+            }
+        }
+    }
+}
+
+impl Scenario {
+    /// The built-in default scenario.
+    pub fn builtin() -> Result<Self, TaskError> {
+        Self::parse(DEFAULT_SCENARIO, "scenarios/default.toml (built in)")
+    }
+
+    /// Reads and validates a scenario file.
+    pub fn from_file(path: &Path) -> Result<Self, TaskError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| TaskError::msg(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// Parses `text`; `origin` names the file in errors.
+    pub fn parse(text: &str, origin: &str) -> Result<Self, TaskError> {
+        let scenario: Scenario = toml::from_str(text).map_err(|e| {
+            // Name the line and show it, so the key is named even when toml's message
+            // only says what type it expected.
+            let at = e.span().map_or(String::new(), |span| {
+                let start = span.start.min(text.len());
+                let line = text[..start].matches('\n').count() + 1;
+                let source = text.lines().nth(line - 1).unwrap_or("").trim();
+                format!(", line {line} (`{source}`)")
+            });
+            TaskError::msg(format!("{origin}{at}: {}", e.message()))
+        })?;
+        scenario.validate(text, origin)?;
+        Ok(scenario)
+    }
+
+    /// Validates a scenario changed by command-line overrides.
+    pub fn check(&self) -> Result<(), TaskError> {
+        self.validate("", "command line")
+    }
+
+    fn validate(&self, text: &str, origin: &str) -> Result<(), TaskError> {
+        let fail = |section: &str, key: &str, reason: String| {
+            let at = line_of(text, section, key).map_or(String::new(), |l| format!(", line {l}"));
+            Err(TaskError::msg(format!(
+                "{origin}{at}: {section}.{key}: {reason}"
+            )))
+        };
+        let b = &self.books;
+        if !(1..=1_000_000).contains(&b.loans) {
+            return fail(
+                "books",
+                "loans",
+                format!("{} is outside 1..=1000000", b.loans),
+            );
+        }
+        if !(b.total_principal.is_finite() && b.total_principal > 0.0) {
+            return fail(
+                "books",
+                "total_principal",
+                format!("{} must be a positive amount", b.total_principal),
+            );
+        }
+        for (book, c) in [
+            ("bank", &self.cashflows.bank),
+            ("defi", &self.cashflows.defi),
+        ] {
+            let section = format!("cashflows.{book}");
+            if let Err(e) = c.to_assumptions() {
+                let key = match &e {
+                    creditlab_loan::Error::Invalid { field, .. } => match *field {
+                        "psa" | "cpr" | "smm" => "prepayment",
+                        "sda" | "cdr" | "mdr" => "default",
+                        other => other,
+                    },
+                    _ => "",
+                };
+                return fail(&section, key, e.to_string());
+            }
+        }
+        let l = &self.loss;
+        for (key, v) in [("bank_rho", l.bank_rho), ("defi_rho", l.defi_rho)] {
+            if !(0.0..=1.0).contains(&v) {
+                return fail("loss", key, format!("{v} must be a correlation in [0, 1]"));
+            }
+        }
+        if !(1_000..=100_000_000).contains(&l.scenarios) {
+            return fail(
+                "loss",
+                "scenarios",
+                format!("{} is outside 1000..=100000000", l.scenarios),
+            );
+        }
+        if l.tranches.is_empty() {
+            return fail("loss", "tranches", "at least one tranche is needed".into());
+        }
+        let mut previous = 0.0;
+        for (i, &[a, d]) in l.tranches.iter().enumerate() {
+            if let Err(e) = creditlab_contagion::Tranche::new(a, d) {
+                return fail(
+                    "loss",
+                    "tranches",
+                    format!("tranche {} ({a}-{d}): {e}", i + 1),
+                );
+            }
+            if a != previous {
+                let what = if a < previous {
+                    "overlaps"
+                } else {
+                    "leaves a gap after"
+                };
+                return fail(
+                    "loss",
+                    "tranches",
+                    format!(
+                        "tranche {} ({a}-{d}) {what} the one below, which ends at {previous}",
+                        i + 1
+                    ),
+                );
+            }
+            previous = d;
+        }
+        if previous != 1.0 {
+            return fail(
+                "loss",
+                "tranches",
+                format!("the capital structure ends at {previous}, not at 1"),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// The 1-based line of `key = ...` inside `[section]` (or at top level when `section` is
+/// empty), for error messages.
+fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
+    let mut current = String::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            current = name.trim().to_string();
+        } else if current == section
+            && t.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scenario_is_valid() {
+        let s = Scenario::builtin().unwrap();
+        assert!(s.books.loans > 0);
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let bad = DEFAULT_SCENARIO.replace("bank_rho = 0.15", "bank_rho = 1.5");
+        let e = Scenario::parse(&bad, "x.toml").unwrap_err().to_string();
+        let line = line_of(&bad, "loss", "bank_rho").unwrap();
+        assert!(
+            e.contains(&format!("x.toml, line {line}: loss.bank_rho")),
+            "{e}"
+        );
+
+        let unknown = DEFAULT_SCENARIO.replace("advancing = true", "advancing = true\nspeed = 3");
+        let e = Scenario::parse(&unknown, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("x.toml, line") && e.contains("speed"), "{e}");
+
+        let wrong_type = DEFAULT_SCENARIO.replace("loans = 5000", "loans = \"many\"");
+        let e = Scenario::parse(&wrong_type, "x.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("x.toml, line") && e.contains("loans") || e.contains("integer"),
+            "{e}"
+        );
+
+        let overlap = DEFAULT_SCENARIO.replace("[0.03, 0.07]", "[0.02, 0.07]");
+        let e = Scenario::parse(&overlap, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("loss.tranches") && e.contains("overlaps"), "{e}");
+    }
+}

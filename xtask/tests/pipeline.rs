@@ -1,0 +1,151 @@
+//! `cargo xtask pipeline` end to end: the quick study, its outputs, determinism and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn xtask(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .output()
+        .expect("the xtask binary runs")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run_quick(out: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec![
+        "pipeline",
+        "--quick",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = xtask(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(out.join("report.json")).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn quick_study_writes_every_output_and_is_deterministic() {
+    let a = scratch("pipeline-a");
+    let json = run_quick(&a, &[]);
+    assert_eq!(json["schema_version"], 1);
+    for book in ["bank", "defi"] {
+        let b = &json[book];
+        assert_eq!(b["facts"]["loans"], 500);
+        let el = b["loss"]["summary"]["expected_loss"]["value"]
+            .as_f64()
+            .unwrap();
+        let var = b["loss"]["summary"]["var"][1]["estimate"]["value"]
+            .as_f64()
+            .unwrap();
+        assert!(el > 0.0 && var > el, "{book}: EL {el}, VaR {var}");
+        assert_eq!(
+            b["loss"]["summary"]["tranches"].as_array().unwrap().len(),
+            4
+        );
+    }
+    // The two books lend the same total principal.
+    assert_eq!(
+        json["bank"]["facts"]["total_principal"],
+        json["defi"]["facts"]["total_principal"]
+    );
+    // The DeFi borrowers reveal nothing, so their grade is low.
+    assert_eq!(json["defi"]["facts"]["credit_history_known_share"], 0.0);
+    let pd = |b: &str| json[b]["grading"]["mean_pd_conservative"].as_f64().unwrap();
+    assert!(pd("defi") > 3.0 * pd("bank"));
+
+    let md = std::fs::read_to_string(a.join("report.md")).unwrap();
+    for section in [
+        "1. The two books",
+        "2. Cash flows",
+        "3. Grading",
+        "4. One-year loss",
+    ] {
+        assert!(md.contains(section), "report.md lacks {section}");
+    }
+    let csv = std::fs::read_to_string(a.join("cashflows_bank.csv")).unwrap();
+    assert!(csv.starts_with("month,balance,"));
+    assert!(csv.lines().count() > 300, "30-year loans give 360 months");
+
+    // Same seed, same report, byte for byte.
+    let b = scratch("pipeline-b");
+    run_quick(&b, &[]);
+    for file in [
+        "report.json",
+        "report.md",
+        "cashflows_bank.csv",
+        "cashflows_defi.csv",
+    ] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs between two runs with the same seed"
+        );
+    }
+    // Another seed, another study.
+    let c = scratch("pipeline-c");
+    let other = run_quick(&c, &["--seed", "7"]);
+    assert_ne!(other["bank"]["facts"], json["bank"]["facts"]);
+}
+
+#[test]
+fn bad_scenarios_name_file_line_and_key_and_write_nothing() {
+    let dir = scratch("pipeline-bad");
+    std::fs::create_dir_all(&dir).unwrap();
+    let default = include_str!("../../scenarios/default.toml");
+    let cases = [
+        (
+            "rho.toml",
+            default.replace("bank_rho = 0.15", "bank_rho = 1.5"),
+            "loss.bank_rho",
+        ),
+        (
+            "unknown.toml",
+            default.replace("seed = ", "sead = 1\nseed = "),
+            "sead",
+        ),
+        (
+            "type.toml",
+            default.replace("loans = 5000", "loans = \"many\""),
+            "line",
+        ),
+        (
+            "overlap.toml",
+            default.replace("[0.03, 0.07]", "[0.02, 0.07]"),
+            "overlaps",
+        ),
+        (
+            "lag.toml",
+            default.replace("recovery_lag = 0", "recovery_lag = 9000"),
+            "recovery_lag",
+        ),
+    ];
+    for (name, text, needle) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = dir.join(format!("{name}.out"));
+        let o = xtask(&[
+            "pipeline",
+            "--quiet",
+            "--config",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(name) && err.contains("line"), "{name}: {err}");
+        assert!(err.contains(needle), "{name}: {err}");
+        assert!(!out.exists(), "{name}: nothing is written on bad input");
+    }
+    let o = xtask(&["pipeline", "--config", "/no/such/file.toml"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/file.toml"));
+}
