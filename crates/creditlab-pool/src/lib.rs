@@ -22,6 +22,7 @@ mod error;
 pub mod pricing;
 pub mod rating;
 pub mod structure;
+pub mod waterfall;
 
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, warf};
