@@ -14,6 +14,8 @@ mod pipeline;
 mod pricing;
 mod scenario;
 mod ssfa;
+mod tranche;
+mod waterfall;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -46,6 +48,10 @@ enum Task {
     TrancheSpread(pricing::SpreadArgs),
     /// Fair spreads of the first- to nth-to-default swaps of a homogeneous basket.
     Ntd(pricing::NtdArgs),
+    /// Tranche expected loss, default probability, rating and capital of a TOML deal.
+    Tranche(tranche::Args),
+    /// Month-by-month cash-flow waterfall of a TOML deal for one scenario.
+    Waterfall(waterfall::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -67,6 +73,8 @@ fn main() -> ExitCode {
         Task::Ssfa(args) => ssfa::run(args),
         Task::TrancheSpread(args) => pricing::run_spread(args),
         Task::Ntd(args) => pricing::run_ntd(args),
+        Task::Tranche(args) => tranche::run(args),
+        Task::Waterfall(args) => waterfall::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -162,3 +162,84 @@ fn bad_flags_exit_2_naming_the_flag() {
     args.extend(["--rho", "1.5"]);
     fails_naming(&args, "--rho");
 }
+
+fn deal_path() -> String {
+    format!("{}/../scenarios/deal.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The example deal: tranche figures are ordered by seniority and consistent.
+#[test]
+fn tranche_reads_the_example_deal() {
+    let v = json(&xtask(&["tranche", "--deal", &deal_path(), "--json"]));
+    let t = v["tranches"].as_array().expect("tranches");
+    assert_eq!(t.len(), 3);
+    for w in t.windows(2) {
+        assert!(w[0]["expected_loss"].as_f64() > w[1]["expected_loss"].as_f64());
+        assert!(w[0]["default_probability"].as_f64() >= w[1]["default_probability"].as_f64());
+        assert!(w[0]["risk_weight"].as_f64() >= w[1]["risk_weight"].as_f64());
+    }
+    // Thickness-weighted tranche losses add up to the pool's expected loss, PD * LGD.
+    let pool_el: f64 = t
+        .iter()
+        .map(|x| {
+            x["expected_loss"].as_f64().unwrap()
+                * (x["detach"].as_f64().unwrap() - x["attach"].as_f64().unwrap())
+        })
+        .sum();
+    assert!((pool_el - 0.10 * 0.45).abs() < 1e-9, "{pool_el}");
+    assert_eq!(t[0]["attach"].as_f64(), Some(0.0));
+    assert!(t[2]["rating"].is_string());
+}
+
+/// The example waterfall conserves cash in every month and repays at most the balances.
+#[test]
+fn waterfall_runs_the_example_deal() {
+    let v = json(&xtask(&["waterfall", "--deal", &deal_path(), "--json"]));
+    let periods = v["periods"].as_array().expect("periods");
+    assert!(!periods.is_empty());
+    let sum = |x: &serde_json::Value| -> i64 {
+        x.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_i64().unwrap())
+            .sum()
+    };
+    for p in periods {
+        let paid = p["fees_paid"].as_i64().unwrap()
+            + sum(&p["interest_paid"])
+            + sum(&p["principal_paid"])
+            + p["residual"].as_i64().unwrap();
+        assert_eq!(
+            p["collected"].as_i64().unwrap(),
+            paid + p["reserve_change"].as_i64().unwrap()
+        );
+    }
+    assert_eq!(v["notes"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn bad_deals_exit_2_naming_the_problem() {
+    let dir = std::env::temp_dir().join(format!("creditlab-pool-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let gap = dir.join("gap.toml");
+    std::fs::write(
+        &gap,
+        "[pool]\nnames = 10\npd = 0.1\nlgd = 0.5\nhorizon = 5\n[model]\nrho = 0.2\n\
+         [[tranches]]\nname = \"E\"\nattach = 0.0\ndetach = 0.1\n\
+         [[tranches]]\nname = \"S\"\nattach = 0.2\ndetach = 1.0\n",
+    )
+    .unwrap();
+    fails_naming(&["tranche", "--deal", gap.to_str().unwrap()], "tranche S");
+    let typo = dir.join("typo.toml");
+    std::fs::write(&typo, "[pool]\nnamez = 10\n").unwrap();
+    fails_naming(&["tranche", "--deal", typo.to_str().unwrap()], "namez");
+    fails_naming(
+        &["waterfall", "--deal", gap.to_str().unwrap()],
+        "[waterfall]",
+    );
+    fails_naming(
+        &["tranche", "--deal", "/nonexistent/deal.toml"],
+        "cannot read",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -18,12 +18,14 @@
 //! [`LossDistribution`]: creditlab_contagion::LossDistribution
 
 pub mod capital;
+pub mod discrete;
 mod error;
 pub mod pricing;
 pub mod rating;
 pub mod structure;
 pub mod waterfall;
 
+pub use discrete::DiscreteLossDistribution;
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, warf};
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};

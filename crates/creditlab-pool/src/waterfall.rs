@@ -16,6 +16,8 @@
 //!    * IC test: interest collections net of senior fees / interest due this month on the
 //!      class and all classes above it `>= ic_trigger`; on failure all remaining interest
 //!      collections pay down those notes, most senior first.
+//!
+//!    Tests are not run in the month of a clean-up call (the sale repays the notes).
 //! 3. Reserve account: topped up from interest collections to its target
 //!    `max(target_fraction * collateral balance, floor)` (0 once the deal ends); any
 //!    excess over the target is released into the interest collections.
@@ -272,6 +274,7 @@ impl Waterfall {
                 interest_paid[i] = paid;
                 let senior_bal: i64 = bal[..=i].iter().sum();
                 if let Some(oc) = self.notes[i].oc_trigger
+                    && !called
                     && senior_bal > 0
                     && (c_end_cents as f64) < oc * senior_bal as f64
                 {
@@ -281,6 +284,7 @@ impl Waterfall {
                     pay_sequential(&mut bal[..=i], &mut principal_paid, divert);
                 }
                 if let Some(ic) = self.notes[i].ic_trigger
+                    && !called
                     && interest_due_above > 0
                     && (net_interest as f64) < ic * interest_due_above as f64
                 {

@@ -1,0 +1,90 @@
+//! `cargo xtask waterfall --deal FILE`: the month-by-month cash flows of every note for one
+//! scenario, from the deal's `[waterfall]` section (docs/schemas/deal-toml.md).
+
+use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::tranche::read_deal;
+use creditlab_loan::{Pool, project_pool};
+use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall};
+use std::path::PathBuf;
+
+/// Flags of `cargo xtask waterfall`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The deal file (TOML, docs/schemas/deal-toml.md) with a [waterfall] section.
+    #[arg(long)]
+    deal: PathBuf,
+    /// Print JSON (every month, amounts in cents) instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs the task.
+pub fn run(args: Args) -> TaskResult {
+    let file = args.deal.display().to_string();
+    let in_file = |e: String| TaskError::msg(format!("{file}: {e}"));
+    let deal = read_deal(&args.deal)?;
+    let w = deal
+        .waterfall
+        .ok_or_else(|| in_file("the deal has no [waterfall] section".into()))?;
+    let pool = Pool::new(
+        w.collateral.balance,
+        w.collateral.coupon,
+        w.collateral.term_months,
+    )
+    .map_err(|e| in_file(format!("waterfall.collateral: {e}")))?;
+    let flows = PoolFlows::from_cashflows(&project_pool(&pool, &w.scenario));
+    let reserve = w.reserve.unwrap_or(ReserveSpec {
+        initial: 0.0,
+        target_fraction: 0.0,
+        floor: 0.0,
+    });
+    let waterfall = Waterfall::new(w.notes, w.fee_rate, w.principal, reserve, w.cleanup_call)
+        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    let run = waterfall
+        .run(&flows)
+        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    if args.json {
+        return print_json(&run);
+    }
+    let names: Vec<String> = waterfall.notes().iter().map(|n| n.name.clone()).collect();
+    let mut header = vec!["month".to_string(), "collected".into(), "fees".into()];
+    for n in &names {
+        header.push(format!("{n} int"));
+        header.push(format!("{n} prin"));
+        header.push(format!("{n} bal"));
+    }
+    header.extend(["reserve".into(), "residual".into(), "tests".into()]);
+    let money = |c: i64| format!("{:.2}", c as f64 / 100.0);
+    let mut t = Table::new(header);
+    for p in &run.periods {
+        let mut row = vec![p.month.to_string(), money(p.collected), money(p.fees_paid)];
+        for i in 0..names.len() {
+            row.push(money(p.interest_paid[i]));
+            row.push(money(p.principal_paid[i]));
+            row.push(money(p.note_balance[i]));
+        }
+        let fail = p.oc_pass.iter().chain(&p.ic_pass).any(|ok| !ok);
+        row.push(money(p.reserve_balance));
+        row.push(money(p.residual));
+        row.push(format!(
+            "{}{}{}",
+            if fail { "fail" } else { "pass" },
+            if p.sequential { " seq" } else { "" },
+            if p.called { " called" } else { "" }
+        ));
+        t.row(row);
+    }
+    print!("{t}");
+    let mut s = Table::new(["note", "loss", "WAL (years)", "yield"]);
+    for n in &run.notes {
+        s.row([
+            n.name.clone(),
+            format!("{:.6}", n.loss),
+            n.wal.map_or("-".into(), |w| format!("{w:.3}")),
+            n.yield_rate
+                .map_or("-".into(), |y| format!("{:.4}%", 100.0 * y)),
+        ]);
+    }
+    print!("{s}");
+    Ok(())
+}
