@@ -9,6 +9,7 @@ use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, LossDistribution, Portfolio};
 use creditlab_grade::MasterScale;
 use creditlab_pool::pricing::HomogeneousBasket;
+use creditlab_pool::stress::{ModelPoint, ModelRisk, model_risk};
 use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec};
 use creditlab_pool::{CapitalStructure, capital, rate_by_default_probability};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,17 @@ pub(crate) struct Deal {
     pub capital: Option<CapitalSpec>,
     pub tranches: Option<Vec<TrancheSpec>>,
     pub waterfall: Option<WaterfallSpec>,
+    /// Model-risk stresses: the tranches re-measured at other PDs and correlations.
+    #[serde(default)]
+    pub stress: Vec<StressSpec>,
+}
+
+/// One stressed model point (one-factor Gaussian, exact finite pool).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct StressSpec {
+    pub pd: f64,
+    pub rho: f64,
 }
 
 /// A homogeneous pool: `names` equal exposures with one PD over `horizon` and one LGD.
@@ -148,6 +160,9 @@ struct Output {
     horizon: f64,
     pool_expected_loss: f64,
     tranches: Vec<TrancheOut>,
+    /// Model risk: each tranche at the deal's PD and rho and at every `[[stress]]` point.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    stress: Vec<ModelRisk>,
 }
 
 /// Parses the model's copula string.
@@ -262,12 +277,39 @@ pub fn run(args: Args) -> TaskResult {
             risk_weight,
         });
     }
+    let stress = if deal.stress.is_empty() {
+        Vec::new()
+    } else {
+        let points: Vec<ModelPoint> = deal
+            .stress
+            .iter()
+            .map(|p| ModelPoint {
+                pd: p.pd,
+                rho: p.rho,
+            })
+            .collect();
+        let base = ModelPoint {
+            pd: pool.pd,
+            rho: model.rho,
+        };
+        model_risk(
+            &structure,
+            pool.names,
+            pool.lgd,
+            pool.horizon,
+            base,
+            &points,
+            &scale,
+        )
+        .map_err(|e| in_file(format!("stress: {e}")))?
+    };
     let output = Output {
         deal: deal.name,
         method: model.method.clone(),
         horizon: pool.horizon,
         pool_expected_loss: dist.expected_loss().value,
         tranches: out,
+        stress,
     };
     if args.json {
         return print_json(&output);
@@ -304,5 +346,26 @@ pub fn run(args: Args) -> TaskResult {
         output.pool_expected_loss
     );
     print!("{t}");
+    if !output.stress.is_empty() {
+        println!("\nmodel risk (Gaussian copula, exact finite pool): P(any loss) and rating");
+        let mut header = vec![format!(
+            "tranche (rated at pd {}, rho {})",
+            pool.pd, model.rho
+        )];
+        header.push("base".into());
+        for p in &deal.stress {
+            header.push(format!("pd {}, rho {}", p.pd, p.rho));
+        }
+        let mut t = Table::new(header);
+        for r in &output.stress {
+            let cell = |m: &creditlab_pool::stress::TrancheUnderModel| {
+                format!("{:.6} {}", m.default_probability, m.rating)
+            };
+            let mut row = vec![r.name.clone(), cell(&r.base)];
+            row.extend(r.stressed.iter().map(cell));
+            t.row(row);
+        }
+        print!("{t}");
+    }
     Ok(())
 }

@@ -186,9 +186,19 @@ fn tranche_reads_the_example_deal() {
                 * (x["detach"].as_f64().unwrap() - x["attach"].as_f64().unwrap())
         })
         .sum();
-    assert!((pool_el - 0.10 * 0.45).abs() < 1e-9, "{pool_el}");
+    assert!((pool_el - 0.05 * 0.45).abs() < 1e-9, "{pool_el}");
     assert_eq!(t[0]["attach"].as_f64(), Some(0.0));
     assert!(t[2]["rating"].is_string());
+    // Model risk: the senior tranche, AAA at the assumed PD and low correlation, falls
+    // below investment grade under the deal's stresses.
+    let senior = &v["stress"][2];
+    assert_eq!(senior["base"]["rating"].as_str(), Some("AAA"));
+    let stressed = senior["stressed"].as_array().expect("stressed");
+    assert_eq!(stressed.len(), 2);
+    for s in stressed {
+        let r = s["rating"].as_str().expect("rating");
+        assert!(matches!(r, "BB" | "B" | "CCC" | "D"), "{r}");
+    }
 }
 
 /// The example waterfall conserves cash in every month and repays at most the balances.
