@@ -502,24 +502,23 @@ impl IsRun {
     /// Mean, standard error and variance reduction (sums in index order).
     pub fn finish(self) -> TailEstimate {
         let n = self.values.len() as f64;
-        let mean = if n > 0.0 {
-            self.values.iter().sum::<f64>() / n
-        } else {
-            0.0
-        };
+        // No scenario: no information (NaN), never a panic.
+        let mean = self.values.iter().sum::<f64>() / n;
         let var = if n > 1.0 {
             self.values
                 .iter()
                 .map(|v| (v - mean) * (v - mean))
                 .sum::<f64>()
                 / (n - 1.0)
-        } else {
+        } else if n == 1.0 {
             0.0
+        } else {
+            f64::NAN
         };
         let plain = mean * (1.0 - mean);
         TailEstimate {
             x: self.x,
-            probability: Estimate::simulated(mean, (var / n.max(1.0)).sqrt()),
+            probability: Estimate::simulated(mean, (var / n).sqrt()),
             scenarios: self.values.len() as u64,
             is_variance: var,
             plain_variance: plain,

@@ -434,12 +434,9 @@ pub struct McDistribution {
 
 impl McDistribution {
     /// Statistics of the scenario losses `losses` (fractions of total exposure), in
-    /// scenario-index order. Panics on an empty vector.
+    /// scenario-index order. With no scenario every figure is NaN (no information), never a
+    /// panic.
     pub fn from_losses(losses: Vec<f64>) -> Self {
-        assert!(
-            !losses.is_empty(),
-            "a simulation needs at least one scenario"
-        );
         let n = losses.len() as f64;
         let mean = losses.iter().sum::<f64>() / n;
         let (mut s2, mut s4) = (0.0, 0.0);
@@ -449,10 +446,10 @@ impl McDistribution {
             s2 += d2;
             s4 += d2 * d2;
         }
-        let var = if losses.len() > 1 {
-            s2 / (n - 1.0)
-        } else {
-            0.0
+        let var = match losses.len() {
+            0 => f64::NAN,
+            1 => 0.0,
+            _ => s2 / (n - 1.0),
         };
         let mut sorted = losses.clone();
         sorted.sort_by(f64::total_cmp);
@@ -527,6 +524,9 @@ impl LossDistribution for McDistribution {
     /// one-sigma distribution-free interval, i.e. the asymptotic quantile SE with a
     /// Siddiqui-Bloch-Gastwirth difference-quotient density estimate).
     fn value_at_risk(&self, level: f64) -> Estimate {
+        if self.sorted.is_empty() {
+            return Estimate::simulated(f64::NAN, f64::NAN);
+        }
         let n = self.n();
         let k = self.quantile_index(level);
         let d = (n * level * (1.0 - level)).sqrt();
@@ -539,6 +539,9 @@ impl LossDistribution for McDistribution {
     /// Mean of the losses at or above the empirical VaR; standard error from the asymptotic
     /// variance `(Var(L | L >= q) + level (ES - q)^2) / (n (1 - level))`.
     fn expected_shortfall(&self, level: f64) -> Estimate {
+        if self.sorted.is_empty() {
+            return Estimate::simulated(f64::NAN, f64::NAN);
+        }
         let q = self.sorted[self.quantile_index(level)];
         let start = self.sorted.partition_point(|&l| l < q);
         let tail = &self.sorted[start..];
@@ -576,6 +579,23 @@ mod tests {
         assert_eq!(mc.n_cohorts(), 35);
         let per = MonteCarlo::per_loan(&p, &Copula::gaussian(0.2).unwrap()).unwrap();
         assert_eq!(per.n_cohorts(), 1000);
+    }
+
+    #[test]
+    fn no_scenario_gives_nan_not_a_panic() {
+        let d = MonteCarlo::new(
+            &Portfolio::standard_book(10).unwrap(),
+            &Copula::gaussian(0.2).unwrap(),
+        )
+        .unwrap()
+        .run(1, 0);
+        assert!(d.expected_loss().value.is_nan());
+        assert!(d.unexpected_loss().value.is_nan());
+        assert!(d.value_at_risk(0.99).value.is_nan());
+        assert!(d.expected_shortfall(0.99).value.is_nan());
+        assert!(d.tail_probability(0.1).value.is_nan());
+        let t = Tranche::new(0.0, 0.1).unwrap();
+        assert!(d.tranche(t).expected_loss.value.is_nan());
     }
 
     #[test]

@@ -544,3 +544,12 @@ fn geometric_skipping_of_single_loans_is_exact() {
         );
     }
 }
+
+#[test]
+fn importance_sampling_without_scenarios_is_nan() {
+    let p = Portfolio::homogeneous(10, 0.05, 0.5).unwrap();
+    let est = ImportanceSampler::new(&p, &Copula::gaussian(0.3).unwrap(), 0.2)
+        .unwrap()
+        .run(1, 0);
+    assert!(est.probability.value.is_nan());
+}
