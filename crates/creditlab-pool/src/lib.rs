@@ -22,6 +22,7 @@ pub mod discrete;
 mod error;
 pub mod pricing;
 pub mod rating;
+pub mod resec;
 pub mod stress;
 pub mod structure;
 pub mod waterfall;
