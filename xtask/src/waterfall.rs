@@ -3,8 +3,8 @@
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use crate::tranche::read_deal;
-use creditlab_loan::{Pool, project_pool};
-use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall};
+use creditlab_loan::{DefaultRate, Pool, project_pool};
+use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall, vasicek_scenarios};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask waterfall`.
@@ -13,6 +13,17 @@ pub struct Args {
     /// The deal file (TOML, docs/schemas/deal-toml.md) with a [waterfall] section.
     #[arg(long)]
     deal: PathBuf,
+    /// Instead of the one scenario: simulate this many, each with its own constant CDR
+    /// drawn from the Vasicek distribution around the scenario's `default` (which must be
+    /// a `cdr`), and print each note's expected loss, P(loss), WAL and yield percentiles.
+    #[arg(long, default_value_t = 0)]
+    scenarios: usize,
+    /// Asset correlation of the Vasicek CDR draws (with --scenarios).
+    #[arg(long, default_value_t = 0.15)]
+    rho: f64,
+    /// Seed of the draws (with --scenarios).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
     /// Print JSON (every month, amounts in cents) instead of a table.
     #[arg(long)]
     json: bool,
@@ -40,6 +51,72 @@ pub fn run(args: Args) -> TaskResult {
     });
     let waterfall = Waterfall::new(w.notes, w.fee_rate, w.principal, reserve, w.cleanup_call)
         .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    if args.scenarios > 0 {
+        if !(0.0..=1.0).contains(&args.rho) {
+            return Err(TaskError::msg(format!(
+                "--rho must be in [0, 1], got {}",
+                args.rho
+            )));
+        }
+        let DefaultRate::Cdr(cdr) = *w.scenario.default_rate() else {
+            return Err(in_file(
+                "--scenarios needs waterfall.scenario.default = { type = \"cdr\", ... }".into(),
+            ));
+        };
+        let s = &w.scenario;
+        let flows = vasicek_scenarios(
+            &pool,
+            s.prepayment(),
+            cdr,
+            args.rho,
+            s.recovery_lag(),
+            s.severity(),
+            s.advancing(),
+            args.scenarios,
+            args.seed,
+        )
+        .map_err(|e| in_file(format!("waterfall.scenario: {e}")))?;
+        let stats = waterfall
+            .simulate(&flows)
+            .map_err(|e| in_file(format!("waterfall: {e}")))?;
+        if args.json {
+            return print_json(&stats);
+        }
+        let pct = |y: &[f64], q: f64| {
+            if y.is_empty() {
+                "-".to_string()
+            } else {
+                let i = ((y.len() - 1) as f64 * q).round() as usize;
+                format!("{:.3}%", 100.0 * y[i])
+            }
+        };
+        let mut t = Table::new([
+            "note",
+            "expected loss",
+            "P(loss)",
+            "mean WAL",
+            "yield 5%",
+            "yield 50%",
+            "yield 95%",
+        ]);
+        for n in &stats {
+            t.row([
+                n.name.clone(),
+                format!("{:.6}", n.expected_loss),
+                format!("{:.4}", n.probability_of_loss),
+                n.mean_wal.map_or("-".into(), |w| format!("{w:.3}")),
+                pct(&n.yields, 0.05),
+                pct(&n.yields, 0.5),
+                pct(&n.yields, 0.95),
+            ]);
+        }
+        println!(
+            "{} scenarios, CDR drawn around {cdr} with rho {}",
+            args.scenarios, args.rho
+        );
+        print!("{t}");
+        return Ok(());
+    }
     let run = waterfall
         .run(&flows)
         .map_err(|e| in_file(format!("waterfall: {e}")))?;

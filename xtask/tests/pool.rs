@@ -253,3 +253,35 @@ fn bad_deals_exit_2_naming_the_problem() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Many scenarios: the junior note loses more, more often.
+#[test]
+fn waterfall_simulates_scenarios() {
+    let v = json(&xtask(&[
+        "waterfall",
+        "--deal",
+        &deal_path(),
+        "--scenarios",
+        "200",
+        "--rho",
+        "0.2",
+        "--json",
+    ]));
+    let notes = v.as_array().expect("one entry per note");
+    assert_eq!(notes.len(), 2);
+    let el = |i: usize| notes[i]["expected_loss"].as_f64().unwrap();
+    let pl = |i: usize| notes[i]["probability_of_loss"].as_f64().unwrap();
+    assert!(el(1) > el(0) && pl(1) >= pl(0));
+    fails_naming(
+        &[
+            "waterfall",
+            "--deal",
+            &deal_path(),
+            "--scenarios",
+            "10",
+            "--rho",
+            "2",
+        ],
+        "--rho",
+    );
+}

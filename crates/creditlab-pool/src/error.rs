@@ -30,6 +30,9 @@ pub enum PoolError {
     /// An error from the correlated-default core (copula, quadrature, tranche bounds).
     #[error(transparent)]
     Contagion(#[from] creditlab_contagion::Error),
+    /// An error from the loan crate (pool, projection assumptions).
+    #[error("{0}")]
+    Loan(String),
     /// An error from the grading crate (master scale look-up).
     #[error(transparent)]
     Grade(#[from] creditlab_grade::GradeError),

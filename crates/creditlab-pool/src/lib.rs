@@ -1,10 +1,13 @@
-//! Securitization: capital structures and tranche risk from any loss distribution,
-//! tranche ratings and the WARF, Basel securitization capital (SEC-SA and SEC-IRBA) and
-//! the pricing of synthetic tranches and nth-to-default baskets.
+//! Securitization: capital structures and tranche risk from any loss distribution
+//! ([`structure`], [`discrete`]), tranche ratings and the WARF ([`rating`]), model-risk
+//! stress ([`stress`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
+//! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
+//! cash-flow waterfall ([`waterfall`]) and the CDO squared ([`resec`]).
 //!
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
-//! scale, so loans and tranches are graded on one scale.
+//! scale, so loans and tranches are graded on one scale; the waterfall runs on the
+//! pool-level collections of a creditlab-loan projection.
 //!
 //! ```
 //! use creditlab_pool::{CapitalStructure, capital};

@@ -34,7 +34,9 @@
 //! principal unpaid when the deal ends (call or last month) is the note's loss.
 
 use crate::error::{PoolError, Result, check_range};
-use creditlab_loan::CashFlows;
+use creditlab_contagion::copula::{gaussian_conditional_pd, gaussian_threshold};
+use creditlab_loan::{Assumptions, CashFlows, DefaultRate, Pool, Prepayment, project_pool};
+use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 /// Pool-level collections of one month.
@@ -62,17 +64,20 @@ pub struct PoolFlows {
 impl PoolFlows {
     /// The collections of a creditlab-loan projection: interest plus advanced interest;
     /// scheduled principal, prepayments, advanced principal and recoveries; losses; the
-    /// performing plus foreclosure balance.
+    /// performing plus foreclosure balance (each clamped at 0 against rounding noise).
     pub fn from_cashflows(cf: &CashFlows) -> Self {
         let periods = (0..cf.months())
             .map(|m| PoolPeriod {
-                interest: cf.interest()[m] + cf.advanced_interest()[m],
-                principal: cf.scheduled_principal()[m]
+                // Clamped at 0: the projection's balances end at -1e-11 and the like from
+                // floating-point cancellation.
+                interest: (cf.interest()[m] + cf.advanced_interest()[m]).max(0.0),
+                principal: (cf.scheduled_principal()[m]
                     + cf.prepayments()[m]
                     + cf.advanced_principal()[m]
-                    + cf.recoveries()[m],
-                losses: cf.losses()[m],
-                collateral_balance: cf.balance()[m] + cf.foreclosure_balance()[m],
+                    + cf.recoveries()[m])
+                    .max(0.0),
+                losses: cf.losses()[m].max(0.0),
+                collateral_balance: (cf.balance()[m] + cf.foreclosure_balance()[m]).max(0.0),
             })
             .collect();
         Self {
@@ -579,6 +584,47 @@ impl Waterfall {
     }
 }
 
+/// Scenarios of pool collections: creditlab-loan's projection of `pool`, each scenario with
+/// its own constant annual default rate drawn from the Vasicek distribution around `cdr`,
+/// `CDR_s = Phi((Phi^-1(cdr) - sqrt(rho) z_s) / sqrt(1 - rho))`, `z_s ~ N(0, 1)` from
+/// contagion's seeded stream `s` (reproducible). Prepayment, recovery lag, severity and
+/// advancing are shared by all scenarios.
+pub fn vasicek_scenarios(
+    pool: &Pool,
+    prepayment: &Prepayment,
+    cdr: f64,
+    rho: f64,
+    recovery_lag: u32,
+    severity: f64,
+    advancing: bool,
+    scenarios: usize,
+    seed: u64,
+) -> Result<Vec<PoolFlows>> {
+    check_range("cdr", cdr, 0.0, 1.0)?;
+    check_range("rho", rho, 0.0, 1.0)?;
+    let c = gaussian_threshold(cdr);
+    (0..scenarios as u64)
+        .map(|s| {
+            let mut rng = creditlab_contagion::rng::stream(seed, s);
+            let z: f64 = StandardNormal.sample(&mut rng);
+            let scenario_cdr = if cdr <= 0.0 || cdr >= 1.0 {
+                cdr
+            } else {
+                gaussian_conditional_pd(c, rho, z).clamp(0.0, 1.0)
+            };
+            let a = Assumptions::new(
+                prepayment.clone(),
+                DefaultRate::Cdr(scenario_cdr),
+                recovery_lag,
+                severity,
+                advancing,
+            )
+            .map_err(|e| PoolError::Loan(e.to_string()))?;
+            Ok(PoolFlows::from_cashflows(&project_pool(pool, &a)))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -834,6 +880,70 @@ mod tests {
                 prop_assert!((0.0..=1.0).contains(&r.loss));
             }
         }
+    }
+
+    #[test]
+    fn vasicek_scenarios_spread_the_default_rate_and_feed_the_simulation() {
+        let pool = Pool::new(100.0e6, 0.07, 360).unwrap();
+        let flows = vasicek_scenarios(
+            &pool,
+            &Prepayment::Cpr(0.06),
+            0.03,
+            0.15,
+            12,
+            0.4,
+            false,
+            200,
+            3,
+        )
+        .unwrap();
+        assert_eq!(flows.len(), 200);
+        let losses: Vec<f64> = flows
+            .iter()
+            .map(|f| f.periods.iter().map(|p| p.losses).sum())
+            .collect();
+        let (lo, hi) = losses
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+        assert!(hi > 3.0 * lo, "{lo} {hi}");
+        // Same seed, same scenarios.
+        let again = vasicek_scenarios(
+            &pool,
+            &Prepayment::Cpr(0.06),
+            0.03,
+            0.15,
+            12,
+            0.4,
+            false,
+            5,
+            3,
+        )
+        .unwrap();
+        assert_eq!(again[..], flows[..5]);
+        let w = Waterfall::new(
+            vec![note("A", 80.0e6, 0.045), note("B", 12.0e6, 0.07)],
+            0.005,
+            PrincipalRule::Sequential,
+            no_reserve(),
+            0.1,
+        )
+        .unwrap();
+        let stats = w.simulate(&flows).unwrap();
+        assert!(stats[1].expected_loss > stats[0].expected_loss);
+        assert!(
+            vasicek_scenarios(
+                &pool,
+                &Prepayment::Cpr(0.06),
+                1.5,
+                0.1,
+                12,
+                0.4,
+                false,
+                1,
+                1
+            )
+            .is_err()
+        );
     }
 
     #[test]
