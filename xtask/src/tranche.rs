@@ -8,6 +8,7 @@ use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, LossDistribution, Portfolio};
 use creditlab_grade::MasterScale;
+use creditlab_pool::capital::{IrbaPool, SecIrba};
 use creditlab_pool::pricing::HomogeneousBasket;
 use creditlab_pool::stress::{ModelPoint, ModelRisk, model_risk};
 use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec};
@@ -82,9 +83,20 @@ fn default_seed() -> u64 {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CapitalSpec {
+    /// `K_A` (SEC-SA) or `K_IRB` (SEC-IRBA) of the pool.
     pub ka: f64,
     #[serde(default)]
     pub resecuritization: bool,
+    /// `sec-sa` (default) or `sec-irba`.
+    #[serde(default = "default_approach")]
+    pub approach: String,
+    /// SEC-IRBA: retail pool (default wholesale).
+    #[serde(default)]
+    pub retail: bool,
+}
+
+fn default_approach() -> String {
+    "sec-sa".into()
 }
 
 /// One tranche, junior first.
@@ -259,10 +271,41 @@ pub fn run(args: Args) -> TaskResult {
         let rating = rate_by_default_probability(&scale, r.default_probability.value, pool.horizon)
             .map_err(|e| in_file(format!("tranche {}: {e}", r.name)))?;
         let risk_weight = match &deal.capital {
-            Some(c) => Some(
+            Some(c) if c.approach == "sec-sa" => Some(
                 capital::sec_sa_risk_weight(c.ka, r.attach, r.detach, c.resecuritization)
                     .map_err(|e| in_file(format!("capital: {e}")))?,
             ),
+            Some(c) if c.approach == "sec-irba" => {
+                if c.resecuritization {
+                    return Err(in_file(
+                        "capital: re-securitizations are not eligible for sec-irba".into(),
+                    ));
+                }
+                let t = SecIrba {
+                    kirb: c.ka,
+                    attach: r.attach,
+                    detach: r.detach,
+                    n: pool.names as f64,
+                    lgd: pool.lgd,
+                    maturity: pool.horizon,
+                    pool: if c.retail {
+                        IrbaPool::Retail
+                    } else {
+                        IrbaPool::Wholesale
+                    },
+                    senior: r.detach >= 1.0,
+                };
+                Some(
+                    t.risk_weight()
+                        .map_err(|e| in_file(format!("capital: {e}")))?,
+                )
+            }
+            Some(c) => {
+                return Err(in_file(format!(
+                    "capital.approach {:?}: expected sec-sa or sec-irba",
+                    c.approach
+                )));
+            }
             None => None,
         };
         out.push(TrancheOut {
