@@ -11,10 +11,13 @@
 //! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
 //! losses are fractions of the tranche notional.
 
+pub mod bivariate;
 pub mod copula;
+pub mod discrete;
 pub mod distribution;
 mod error;
 pub mod importance;
+pub mod lhp;
 pub mod mc;
 pub mod portfolio;
 pub mod quadrature;
@@ -23,6 +26,8 @@ pub mod special;
 pub mod student;
 
 pub use copula::{Copula, obligor_loadings};
+pub use discrete::DiscreteLoss;
 pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};
 pub use error::{Error, Result};
+pub use lhp::LargePool;
 pub use portfolio::{Exposure, Lgd, Portfolio};

@@ -1,0 +1,364 @@
+//! Vasicek's large homogeneous pool (LHP): the limit of the one-factor Gaussian model as the
+//! number of equal, small exposures grows (Vasicek, 2002, "The distribution of loan
+//! portfolio value", Risk 15(12)).
+//!
+//! Given the factor `Z`, the default fraction of an infinitely granular pool is its
+//! conditional PD `X = Phi((c - sqrt(rho) Z) / sqrt(1 - rho))`, `c = Phi^-1(p)`, so
+//! `P(X <= x) = Phi((sqrt(1 - rho) Phi^-1(x) - c) / sqrt(rho))`. With a constant LGD the
+//! loss fraction is `L = LGD X`. Expected tranche losses are closed-form with the bivariate
+//! normal CDF: `E[(X - k)+] = Phi2(c, z_k; sqrt(rho)) - k Phi(z_k)`,
+//! `z_k = (c - sqrt(1 - rho) Phi^-1(k)) / sqrt(rho)`.
+//! See docs/methodology/large-pool.md.
+
+use crate::bivariate::bivariate_norm_cdf;
+use crate::copula::Copula;
+use crate::discrete::DiscreteLoss;
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::error::{Error, Result, check_range};
+use crate::portfolio::{Lgd, Portfolio};
+use crate::special::{norm_cdf, norm_pdf, norm_ppf};
+
+/// The Vasicek large-homogeneous-pool loss distribution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LargePool {
+    pd: f64,
+    rho: f64,
+    lgd: f64,
+    c: f64,
+    /// The degenerate cases (PD 0 or 1, rho 0 or 1, LGD 0) as a two-point distribution.
+    degenerate: Option<DiscreteLoss>,
+}
+
+impl LargePool {
+    /// The LHP with default probability `pd`, asset correlation `rho` and constant `lgd`.
+    pub fn from_parameters(pd: f64, rho: f64, lgd: f64) -> Result<Self> {
+        check_range("pd", pd, 0.0, 1.0)?;
+        check_range("rho", rho, 0.0, 1.0)?;
+        check_range("lgd", lgd, 0.0, 1.0)?;
+        let degenerate = if pd == 0.0 || pd == 1.0 || rho == 0.0 || lgd == 0.0 {
+            // Every scenario loses LGD * pd: a point mass.
+            Some(DiscreteLoss::new(vec![lgd * pd], vec![1.0]))
+        } else if rho == 1.0 {
+            // All obligors default together: Bernoulli(pd) on {0, LGD}.
+            Some(DiscreteLoss::new(vec![0.0, lgd], vec![1.0 - pd, pd]))
+        } else {
+            None
+        };
+        Ok(Self {
+            pd,
+            rho,
+            lgd,
+            c: norm_ppf(pd),
+            degenerate,
+        })
+    }
+
+    /// The LHP of a homogeneous portfolio under a one-factor Gaussian copula: every exposure
+    /// must have the same PD and the same constant LGD (EADs may differ; the limit assumes
+    /// no single exposure matters). Otherwise `Unsupported` — see [`LargePool::pool_average`].
+    pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
+        let rho = gaussian_rho(copula)?;
+        let pd = portfolio.pd()[0];
+        if portfolio.pd().iter().any(|&p| p != pd) {
+            return Err(Error::Unsupported {
+                method: "lhp",
+                reason: "the exposures' PDs differ; use LargePool::pool_average for the \
+                         exposure-weighted approximation"
+                    .into(),
+            });
+        }
+        let lgd = match portfolio.lgd()[0] {
+            Lgd::Constant(v) => v,
+            Lgd::Beta { .. } => f64::NAN,
+        };
+        if portfolio
+            .lgd()
+            .iter()
+            .any(|l| !matches!(l, Lgd::Constant(v) if *v == lgd))
+        {
+            return Err(Error::Unsupported {
+                method: "lhp",
+                reason: "LGDs differ or are random; use LargePool::pool_average".into(),
+            });
+        }
+        Self::from_parameters(pd, rho, lgd)
+    }
+
+    /// An LHP approximation of a heterogeneous portfolio: the EAD-weighted mean LGD
+    /// `lgd = sum EAD LGD / sum EAD` and the loss-weighted mean PD
+    /// `pd = sum EAD LGD PD / sum EAD LGD`, so that the expected loss is preserved exactly.
+    /// The tail is that of a homogeneous pool with those parameters (heterogeneous PDs
+    /// give a different shape; this is the usual "pool-average" shortcut).
+    pub fn pool_average(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
+        let rho = gaussian_rho(copula)?;
+        let total = portfolio.total_ead();
+        let mut loss_ead = 0.0;
+        let mut el = 0.0;
+        for i in 0..portfolio.len() {
+            let e = portfolio.ead()[i] * portfolio.lgd()[i].mean();
+            loss_ead += e;
+            el += e * portfolio.pd()[i];
+        }
+        let lgd = loss_ead / total;
+        let pd = if loss_ead > 0.0 { el / loss_ead } else { 0.0 };
+        Self::from_parameters(pd.clamp(0.0, 1.0), rho, lgd.clamp(0.0, 1.0))
+    }
+
+    /// Default probability of the pool.
+    pub fn pd(&self) -> f64 {
+        self.pd
+    }
+
+    /// Asset correlation.
+    pub fn rho(&self) -> f64 {
+        self.rho
+    }
+
+    /// Loss given default.
+    pub fn lgd(&self) -> f64 {
+        self.lgd
+    }
+
+    /// `P(X <= x)` for the default fraction `X` (not the loss), Vasicek's CDF.
+    pub fn default_fraction_cdf(&self, x: f64) -> f64 {
+        if x < 0.0 {
+            return 0.0;
+        }
+        if x >= 1.0 {
+            return 1.0;
+        }
+        if self.pd == 0.0 || self.pd == 1.0 || self.rho == 0.0 {
+            return if x >= self.pd { 1.0 } else { 0.0 };
+        }
+        if self.rho == 1.0 {
+            return 1.0 - self.pd;
+        }
+        norm_cdf(((1.0 - self.rho).sqrt() * norm_ppf(x) - self.c) / self.rho.sqrt())
+    }
+
+    /// Density of the default fraction on `(0, 1)` (0 for the degenerate cases, which have
+    /// atoms instead).
+    pub fn default_fraction_density(&self, x: f64) -> f64 {
+        if self.degenerate.is_some() || x <= 0.0 || x >= 1.0 {
+            return 0.0;
+        }
+        let (s, r) = ((1.0 - self.rho).sqrt(), self.rho.sqrt());
+        let y = norm_ppf(x);
+        // d/dx Phi((s y - c) / r) = phi((s y - c)/r) s / (r phi(y)).
+        norm_pdf((s * y - self.c) / r) * s / (r * norm_pdf(y))
+    }
+
+    /// The `level` quantile of the default fraction:
+    /// `Phi((c + sqrt(rho) Phi^-1(level)) / sqrt(1 - rho))`.
+    pub fn default_fraction_quantile(&self, level: f64) -> f64 {
+        if let Some(d) = &self.degenerate {
+            return if self.lgd > 0.0 {
+                d.value_at_risk(level).value / self.lgd
+            } else {
+                self.pd
+            };
+        }
+        norm_cdf((self.c + self.rho.sqrt() * norm_ppf(level)) / (1.0 - self.rho).sqrt())
+    }
+
+    /// `E[(X - k)+]` for the default fraction, closed form with the bivariate normal.
+    fn call_on_fraction(&self, k: f64) -> f64 {
+        if k <= 0.0 {
+            return self.pd - k;
+        }
+        if k >= 1.0 {
+            return 0.0;
+        }
+        let zk = (self.c - (1.0 - self.rho).sqrt() * norm_ppf(k)) / self.rho.sqrt();
+        (bivariate_norm_cdf(self.c, zk, self.rho.sqrt()) - k * norm_cdf(zk)).max(0.0)
+    }
+}
+
+fn gaussian_rho(copula: &Copula) -> Result<f64> {
+    match *copula {
+        Copula::Gaussian { rho } => Ok(rho),
+        _ => Err(Error::Unsupported {
+            method: "lhp",
+            reason: "the Vasicek large pool is the limit of the one-factor Gaussian copula only"
+                .into(),
+        }),
+    }
+}
+
+impl LossDistribution for LargePool {
+    fn expected_loss(&self) -> Estimate {
+        Estimate::exact(self.lgd * self.pd)
+    }
+
+    fn unexpected_loss(&self) -> Estimate {
+        if let Some(d) = &self.degenerate {
+            return d.unexpected_loss();
+        }
+        // Var X = Phi2(c, c; rho) - p^2.
+        let v = bivariate_norm_cdf(self.c, self.c, self.rho) - self.pd * self.pd;
+        Estimate::exact(self.lgd * v.max(0.0).sqrt())
+    }
+
+    fn value_at_risk(&self, level: f64) -> Estimate {
+        if let Some(d) = &self.degenerate {
+            return d.value_at_risk(level);
+        }
+        Estimate::exact(self.lgd * self.default_fraction_quantile(level))
+    }
+
+    /// Continuous case: `E[L | L >= VaR] = LGD Phi2(c, -Phi^-1(level); sqrt(rho)) / (1 - level)`;
+    /// the degenerate cases use the discrete (Acerbi-Tasche) convention.
+    fn expected_shortfall(&self, level: f64) -> Estimate {
+        if let Some(d) = &self.degenerate {
+            return d.expected_shortfall(level);
+        }
+        let z = -norm_ppf(level);
+        Estimate::exact(self.lgd * bivariate_norm_cdf(self.c, z, self.rho.sqrt()) / (1.0 - level))
+    }
+
+    fn tail_probability(&self, x: f64) -> Estimate {
+        if let Some(d) = &self.degenerate {
+            return d.tail_probability(x);
+        }
+        Estimate::exact(1.0 - self.default_fraction_cdf(x / self.lgd))
+    }
+
+    fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
+        if let Some(d) = &self.degenerate {
+            return d.tranche(tranche);
+        }
+        let (a, b) = (tranche.attach(), tranche.detach());
+        let el = self.lgd
+            * (self.call_on_fraction(a / self.lgd) - self.call_on_fraction(b / self.lgd))
+            / (b - a);
+        TrancheEstimate {
+            tranche,
+            expected_loss: Estimate::exact(el),
+            default_probability: self.tail_probability(a),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::excessive_precision,
+    reason = "reference values are quoted as computed"
+)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn vasicek_reference_quantile() {
+        // PD 1%, rho 0.2: 99.9% quantile of the default fraction
+        // Phi((Phi^-1(0.01) + sqrt(0.2) Phi^-1(0.999)) / sqrt(0.8)) = 0.145525266131071 (mpmath).
+        let l = LargePool::from_parameters(0.01, 0.2, 1.0).unwrap();
+        let q = l.default_fraction_quantile(0.999);
+        assert!((q - 0.145_525).abs() < 5e-7, "{q}");
+        assert_relative_eq!(q, 0.145_525_266_131_071_33, max_relative = 1e-12);
+        assert_relative_eq!(l.default_fraction_cdf(q), 0.999, max_relative = 1e-12);
+        // With LGD 0.45 the loss quantile scales.
+        let l45 = LargePool::from_parameters(0.01, 0.2, 0.45).unwrap();
+        assert_relative_eq!(
+            l45.value_at_risk(0.999).value,
+            0.45 * q,
+            max_relative = 1e-12
+        );
+    }
+
+    #[test]
+    fn density_integrates_and_moments_match() {
+        let l = LargePool::from_parameters(0.03, 0.15, 1.0).unwrap();
+        // Midpoint rule in y = Phi^-1(x) (density * dx = f(x) phi(y) dy).
+        let n = 200_000;
+        let (lo, hi) = (-9.0, 9.0);
+        let h = (hi - lo) / n as f64;
+        let (mut mass, mut mean, mut second, mut call) = (0.0, 0.0, 0.0, 0.0);
+        for i in 0..n {
+            let y = lo + (i as f64 + 0.5) * h;
+            let x = norm_cdf(y);
+            let w = l.default_fraction_density(x) * norm_pdf(y) * h;
+            mass += w;
+            mean += w * x;
+            second += w * x * x;
+            call += w * (x - 0.1f64).max(0.0);
+        }
+        assert_relative_eq!(mass, 1.0, max_relative = 1e-8);
+        assert_relative_eq!(mean, 0.03, max_relative = 1e-8);
+        let sd = (second - mean * mean).sqrt();
+        assert_relative_eq!(l.unexpected_loss().value, sd, max_relative = 1e-7);
+        assert_relative_eq!(l.call_on_fraction(0.1), call, max_relative = 1e-7);
+        // ES = mean of the quantile function above the level.
+        let level = 0.99;
+        let m = 100_000;
+        let es: f64 = (0..m)
+            .map(|i| {
+                l.default_fraction_quantile(level + (1.0 - level) * (i as f64 + 0.5) / m as f64)
+            })
+            .sum::<f64>()
+            / m as f64;
+        assert_relative_eq!(l.expected_shortfall(level).value, es, max_relative = 1e-5);
+        // Tranches partition the expected loss: sum (D - A) EL_tranche = E[L].
+        let cuts = [0.0, 0.03, 0.07, 0.1, 0.15, 0.3, 1.0];
+        let total: f64 = cuts
+            .windows(2)
+            .map(|w| {
+                (w[1] - w[0])
+                    * l.tranche(Tranche::new(w[0], w[1]).unwrap())
+                        .expected_loss
+                        .value
+            })
+            .sum();
+        assert_relative_eq!(total, 0.03, max_relative = 1e-12);
+    }
+
+    #[test]
+    fn degenerate_edges() {
+        // rho 0: point mass at LGD p.
+        let l = LargePool::from_parameters(0.02, 0.0, 0.5).unwrap();
+        assert_eq!(l.value_at_risk(0.999).value, 0.01);
+        assert_eq!(l.unexpected_loss().value, 0.0);
+        assert_eq!(l.tail_probability(0.009).value, 1.0);
+        // rho 1: Bernoulli(p) on {0, LGD}.
+        let l = LargePool::from_parameters(0.02, 1.0, 0.5).unwrap();
+        assert_eq!(l.value_at_risk(0.97).value, 0.0);
+        assert_eq!(l.value_at_risk(0.99).value, 0.5);
+        assert_relative_eq!(l.tail_probability(0.1).value, 0.02);
+        assert_relative_eq!(
+            l.unexpected_loss().value,
+            0.5 * (0.02f64 * 0.98).sqrt(),
+            max_relative = 1e-12
+        );
+        // PD 0 and 1.
+        assert_eq!(
+            LargePool::from_parameters(0.0, 0.3, 0.5)
+                .unwrap()
+                .value_at_risk(0.999)
+                .value,
+            0.0
+        );
+        assert_eq!(
+            LargePool::from_parameters(1.0, 0.3, 0.5)
+                .unwrap()
+                .value_at_risk(0.5)
+                .value,
+            0.5
+        );
+        // Heterogeneous portfolio and non-Gaussian copula are refused.
+        let p = Portfolio::standard_book(10).unwrap();
+        let g = Copula::gaussian(0.2).unwrap();
+        assert!(matches!(
+            LargePool::new(&p, &g),
+            Err(Error::Unsupported { .. })
+        ));
+        let avg = LargePool::pool_average(&p, &g).unwrap();
+        assert_relative_eq!(
+            avg.expected_loss().value,
+            p.expected_loss(),
+            max_relative = 1e-12
+        );
+        let h = Portfolio::homogeneous(10, 0.01, 0.4).unwrap();
+        assert!(LargePool::new(&h, &Copula::student_t(0.2, 5.0).unwrap()).is_err());
+        assert!(LargePool::new(&h, &g).is_ok());
+    }
+}
