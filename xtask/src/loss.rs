@@ -8,6 +8,7 @@ use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::distribution::STANDARD_LEVELS;
 use creditlab_contagion::importance::ImportanceSampler;
+use creditlab_contagion::lhp::LargePool;
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossSummary, Portfolio, Tranche};
 use serde::Serialize;
@@ -417,9 +418,18 @@ fn compute(
             };
             (summary, is_tail)
         }
+        "lhp" => {
+            // Vasicek's large pool with the portfolio's loss-weighted PD and EAD-weighted
+            // LGD (exact parameters for a homogeneous pool).
+            let dist = LargePool::pool_average(portfolio, copula)?;
+            (
+                LossSummary::of(&dist, &STANDARD_LEVELS, tail, tranches),
+                None,
+            )
+        }
         other => {
             return Err(TaskError::msg(format!(
-                "--method: unknown {other:?}: expected mc or mc-is"
+                "--method: unknown {other:?}: expected lhp, mc or mc-is"
             )));
         }
     };

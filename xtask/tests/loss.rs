@@ -284,3 +284,41 @@ fn glasserman_li_book_with_importance_sampling() {
     assert_eq!(v["exposures"], 1000);
     assert_eq!(f(&v["total_exposure"]), 11_000.0);
 }
+
+#[test]
+fn lhp_agrees_with_mc_on_a_large_homogeneous_pool() {
+    let mut text = String::from("ead,pd,lgd\n");
+    for _ in 0..20_000 {
+        text.push_str("1,0.02,0.5\n");
+    }
+    let path = tmp_file("large.csv", &text);
+    let run = |method: &str| {
+        json(&xtask(&[
+            "loss",
+            "--portfolio",
+            path.to_str().unwrap(),
+            "--method",
+            method,
+            "--rho",
+            "0.15",
+            "--scenarios",
+            "100000",
+            "--json",
+        ]))
+    };
+    let (lhp, mc) = (run("lhp"), run("mc"));
+    assert!(lhp.get("expected_loss_std_error").is_none());
+    assert!((f(&lhp["expected_loss"]) - 0.01).abs() < 1e-12);
+    for (a, b) in lhp["tranches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(mc["tranches"].as_array().unwrap())
+    {
+        let se = f(&b["std_error"]);
+        assert!(
+            (f(&a["expected_loss"]) - f(&b["expected_loss"])).abs() <= 4.0 * se + 1e-4,
+            "lhp {a} vs mc {b}"
+        );
+    }
+}
