@@ -1,0 +1,413 @@
+//! The exact finite-pool loss distribution: conditional on the systematic factors defaults
+//! are independent, so the conditional loss distribution on a grid of loss units is built
+//! by the recursion of Andersen, Sidenius and Basu (2003, "All your hedges in one basket",
+//! Risk 16(11)), and the unconditional one is its quadrature average over the factors.
+//! See docs/methodology/exact-recursion.md.
+//!
+//! * Loss unit: when every exposure's loss `EAD x E[LGD]` is an integer multiple of a
+//!   common unit (float gcd, relative tolerance 1e-9) and the total is at most
+//!   [`ExactConfig::max_units`] units, that unit (exact); otherwise the total loss divided
+//!   by [`ExactConfig::rounding_units`], each exposure rounded to the nearest unit (at least
+//!   one unit when its loss is positive). [`Discretization`] reports which.
+//! * Random (Beta) LGD is replaced by its mean: the expected loss is exact, the
+//!   idiosyncratic LGD noise (which diversifies away in large pools) is ignored.
+//! * Factor quadrature: Gaussian — Gauss-Hermite; Student-t — Gauss-Hermite in `z` times
+//!   the chi-scale rule in `s` ([`Rule::chi_scale`]); double-t — the `atan`-mapped
+//!   Gauss-Legendre rule of [`Rule::student_t`]; multi-factor — a tensor Gauss-Hermite
+//!   grid, at most [`ExactConfig::max_tensor_nodes`] points.
+//! * Per node the support is trimmed at both ends while the end probability is below
+//!   [`ExactConfig::tail_cutoff`]; the dropped mass is reported. Nodes run in parallel
+//!   (rayon) but their contributions are summed in node order, so results are
+//!   deterministic.
+
+use crate::copula::{Copula, obligor_loadings};
+use crate::discrete::DiscreteLoss;
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::error::{Error, Result};
+use crate::portfolio::Portfolio;
+use crate::quadrature::Rule;
+use rayon::prelude::*;
+
+/// Numerical settings of the exact recursion.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactConfig {
+    /// Gauss-Hermite nodes in the (first) normal factor; default 64.
+    pub nodes: usize,
+    /// Nodes of the t copula's chi-scale rule in `s`; default 48.
+    pub scale_nodes: usize,
+    /// Nodes of the double-t market-factor rule; default 256 (its heavy tails need more).
+    pub market_nodes: usize,
+    /// Gauss-Hermite nodes per factor of a multi-factor model; default 12.
+    pub nodes_per_factor: usize,
+    /// Largest tensor grid for a multi-factor model; default 20,000.
+    pub max_tensor_nodes: usize,
+    /// Largest grid (in units of total loss) accepted for an exact common unit; default
+    /// 50,000.
+    pub max_units: usize,
+    /// Units of total loss when losses must be rounded to a grid; default 5,000.
+    pub rounding_units: usize,
+    /// End probabilities below this are trimmed from each conditional distribution;
+    /// default 1e-20.
+    pub tail_cutoff: f64,
+}
+
+impl Default for ExactConfig {
+    fn default() -> Self {
+        Self {
+            nodes: 64,
+            scale_nodes: 48,
+            market_nodes: 256,
+            nodes_per_factor: 12,
+            max_tensor_nodes: 20_000,
+            max_units: 50_000,
+            rounding_units: 5_000,
+            tail_cutoff: 1e-20,
+        }
+    }
+}
+
+/// How exposures' losses were put on the grid.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Discretization {
+    /// The loss unit, in money.
+    pub unit: f64,
+    /// Number of units of the total loss (grid has `total_units + 1` points).
+    pub total_units: usize,
+    /// True when every loss is an integer number of units (no rounding).
+    pub exact: bool,
+    /// Largest `|rounded - actual|` loss of one exposure, in money.
+    pub max_rounding: f64,
+    /// Expected loss of the rounded portfolio minus the actual, as a fraction of total EAD.
+    pub expected_loss_shift: f64,
+}
+
+/// The exact finite-pool loss distribution (a [`DiscreteLoss`] on the unit grid).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExactLoss {
+    dist: DiscreteLoss,
+    discretization: Discretization,
+    nodes: usize,
+    trimmed_mass: f64,
+}
+
+impl ExactLoss {
+    /// Builds the distribution. Errors: `Unsupported` for a multi-factor model whose tensor
+    /// grid would exceed [`ExactConfig::max_tensor_nodes`]; invalid settings.
+    pub fn new(portfolio: &Portfolio, copula: &Copula, config: &ExactConfig) -> Result<Self> {
+        copula.check_portfolio(portfolio)?;
+        if !(config.tail_cutoff >= 0.0 && config.tail_cutoff < 1e-6) {
+            return Err(Error::InvalidParameter {
+                field: "tail_cutoff".into(),
+                value: config.tail_cutoff,
+                reason: "must be in [0, 1e-6)",
+            });
+        }
+        let (units, disc) = discretize(portfolio, config)?;
+        if copula.rho() == Some(1.0) {
+            // Perfect correlation: obligor i defaults iff U <= PD_i for one uniform U (the
+            // latent variables are comonotone), so the distribution is exact without
+            // quadrature (a rule cannot integrate the indicator conditional PD).
+            return Ok(Self::comonotone(portfolio, &units, disc));
+        }
+        let states = state_rule(copula, config)?;
+        let thresholds = copula.thresholds(portfolio.pd());
+        let n = portfolio.len();
+        let loadings: Vec<Option<&[f64]>> = (0..n)
+            .map(|i| obligor_loadings(copula, portfolio, i))
+            .collect();
+        let total = disc.total_units;
+        let cutoff = config.tail_cutoff;
+
+        let mut probs = vec![0.0f64; total + 1];
+        let mut trimmed = 0.0;
+        let mut top = 0usize;
+        // Batches bound the memory of the per-node vectors; within and across batches the
+        // sum runs in node order.
+        for batch in states.chunks(64) {
+            let results: Vec<(usize, Vec<f64>, f64)> = batch
+                .par_iter()
+                .map(|(state, _)| {
+                    conditional(&units, &thresholds, &loadings, copula, state, total, cutoff)
+                })
+                .collect();
+            for ((lo, dist, dropped), (_, w)) in results.into_iter().zip(batch) {
+                for (k, p) in dist.iter().enumerate() {
+                    probs[lo + k] += w * p;
+                }
+                top = top.max(lo + dist.len().saturating_sub(1));
+                trimmed += w * dropped;
+            }
+        }
+        probs.truncate(top + 1);
+        let scale = disc.unit / portfolio.total_ead();
+        let losses = (0..=top).map(|k| k as f64 * scale).collect();
+        Ok(Self {
+            dist: DiscreteLoss::new(losses, probs),
+            discretization: disc,
+            nodes: states.len(),
+            trimmed_mass: trimmed,
+        })
+    }
+
+    fn comonotone(portfolio: &Portfolio, units: &[usize], disc: Discretization) -> Self {
+        let mut order: Vec<usize> = (0..units.len()).collect();
+        order.sort_by(|&a, &b| portfolio.pd()[b].total_cmp(&portfolio.pd()[a]));
+        let mut probs = vec![0.0f64; disc.total_units + 1];
+        // U in (PD of the next, PD of this]: every obligor up to this one defaults.
+        let mut cum = 0usize;
+        let mut upper = 1.0;
+        for (j, &i) in order.iter().enumerate() {
+            let p = portfolio.pd()[i];
+            probs[cum] += upper - p;
+            upper = p;
+            cum += units[i];
+            if j + 1 == order.len() {
+                probs[cum] += p;
+            }
+        }
+        let scale = disc.unit / portfolio.total_ead();
+        let losses = (0..probs.len()).map(|k| k as f64 * scale).collect();
+        Self {
+            dist: DiscreteLoss::new(losses, probs),
+            discretization: disc,
+            nodes: 0,
+            trimmed_mass: 0.0,
+        }
+    }
+
+    /// The loss grid and its probabilities.
+    pub fn distribution(&self) -> &DiscreteLoss {
+        &self.dist
+    }
+
+    /// How the losses were discretized.
+    pub fn discretization(&self) -> Discretization {
+        self.discretization
+    }
+
+    /// Number of quadrature points over the systematic state.
+    pub fn quadrature_nodes(&self) -> usize {
+        self.nodes
+    }
+
+    /// Probability mass trimmed from the conditional distributions' ends (an upper bound
+    /// on the probability error of any grid point sum).
+    pub fn trimmed_mass(&self) -> f64 {
+        self.trimmed_mass
+    }
+}
+
+/// The quadrature over the systematic state: (state, weight), weights summing to 1.
+fn state_rule(copula: &Copula, config: &ExactConfig) -> Result<Vec<(Vec<f64>, f64)>> {
+    Ok(match copula {
+        Copula::Gaussian { .. } => {
+            let gh = Rule::gauss_hermite(config.nodes)?;
+            gh.nodes
+                .iter()
+                .zip(&gh.weights)
+                .map(|(&z, &w)| (vec![z], w))
+                .collect()
+        }
+        Copula::StudentT { nu, .. } => {
+            let gh = Rule::gauss_hermite(config.nodes)?;
+            let sr = Rule::chi_scale(config.scale_nodes, *nu)?;
+            let mut v = Vec::with_capacity(gh.len() * sr.len());
+            for (&s, &ws) in sr.nodes.iter().zip(&sr.weights) {
+                for (&z, &wz) in gh.nodes.iter().zip(&gh.weights) {
+                    v.push((vec![z, s], ws * wz));
+                }
+            }
+            v
+        }
+        Copula::DoubleT { nu_m, .. } => {
+            let r = Rule::student_t(
+                config.market_nodes,
+                *nu_m,
+                crate::copula::unit_variance_scale(*nu_m),
+            )?;
+            r.nodes
+                .iter()
+                .zip(&r.weights)
+                .map(|(&m, &w)| (vec![m], w))
+                .collect()
+        }
+        Copula::MultiFactor(m) => {
+            let k = m.n_factors();
+            let per = config.nodes_per_factor;
+            let count = (per as f64).powi(k as i32);
+            if count > config.max_tensor_nodes as f64 {
+                return Err(Error::Unsupported {
+                    method: "exact",
+                    reason: format!(
+                        "a {k}-factor model needs a tensor grid of {per}^{k} nodes, above the \
+                         limit of {} (at {per} nodes per factor at most {} factors); use Monte \
+                         Carlo or fewer nodes per factor",
+                        config.max_tensor_nodes,
+                        ((config.max_tensor_nodes as f64).ln() / (per as f64).ln()).floor()
+                    ),
+                });
+            }
+            let gh = Rule::gauss_hermite(per)?;
+            let mut v: Vec<(Vec<f64>, f64)> = vec![(Vec::new(), 1.0)];
+            for _ in 0..k {
+                v = v
+                    .into_iter()
+                    .flat_map(|(s, w)| {
+                        gh.nodes.iter().zip(&gh.weights).map(move |(&z, &wz)| {
+                            let mut s2 = s.clone();
+                            s2.push(z);
+                            (s2, w * wz)
+                        })
+                    })
+                    .collect();
+            }
+            v
+        }
+    })
+}
+
+/// Integer loss units per exposure and the discretization report.
+fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<usize>, Discretization)> {
+    if config.rounding_units == 0 || config.max_units == 0 {
+        return Err(Error::InvalidParameter {
+            field: "rounding_units / max_units".into(),
+            value: 0.0,
+            reason: "must be positive",
+        });
+    }
+    let loss: Vec<f64> = (0..portfolio.len())
+        .map(|i| portfolio.ead()[i] * portfolio.lgd()[i].mean())
+        .collect();
+    let total_loss: f64 = loss.iter().sum();
+    let max = loss.iter().copied().fold(0.0, f64::max);
+    if max == 0.0 {
+        let d = Discretization {
+            unit: 1.0,
+            total_units: 0,
+            exact: true,
+            max_rounding: 0.0,
+            expected_loss_shift: 0.0,
+        };
+        return Ok((vec![0; loss.len()], d));
+    }
+    // Float gcd with a tolerance relative to the largest loss.
+    let tol = 1e-9 * max;
+    let mut g = 0.0f64;
+    for &e in loss.iter().filter(|&&e| e > tol) {
+        let (mut a, mut b) = (e.max(g), e.min(g));
+        while b > tol {
+            let r = a % b;
+            a = b;
+            b = if r > b - tol { 0.0 } else { r };
+        }
+        g = a;
+    }
+    let commensurate = g > 0.0
+        && loss
+            .iter()
+            .all(|&e| ((e / g) - (e / g).round()).abs() <= 1e-6)
+        && (total_loss / g).round() <= config.max_units as f64;
+    let unit = if commensurate {
+        g
+    } else {
+        total_loss / config.rounding_units as f64
+    };
+    let units: Vec<usize> = loss
+        .iter()
+        .map(|&e| {
+            let u = (e / unit).round();
+            if e > 0.0 && u < 1.0 { 1 } else { u as usize }
+        })
+        .collect();
+    let max_rounding = loss
+        .iter()
+        .zip(&units)
+        .map(|(&e, &u)| (u as f64 * unit - e).abs())
+        .fold(0.0, f64::max);
+    let shift: f64 = (0..loss.len())
+        .map(|i| (units[i] as f64 * unit - loss[i]) * portfolio.pd()[i])
+        .sum::<f64>()
+        / portfolio.total_ead();
+    let total_units = units.iter().sum();
+    Ok((
+        units,
+        Discretization {
+            unit,
+            total_units,
+            exact: commensurate,
+            max_rounding,
+            expected_loss_shift: shift,
+        },
+    ))
+}
+
+/// The conditional loss distribution given `state`: (first index, probabilities, trimmed).
+fn conditional(
+    units: &[usize],
+    thresholds: &[f64],
+    loadings: &[Option<&[f64]>],
+    copula: &Copula,
+    state: &[f64],
+    total: usize,
+    cutoff: f64,
+) -> (usize, Vec<f64>, f64) {
+    let mut d = vec![0.0f64; total + 1];
+    d[0] = 1.0;
+    let (mut lo, mut hi) = (0usize, 0usize);
+    let mut dropped = 0.0;
+    for i in 0..units.len() {
+        let n = units[i];
+        if n == 0 {
+            continue;
+        }
+        let p = copula.conditional_pd(thresholds[i], loadings[i], state);
+        if p <= 0.0 {
+            continue;
+        }
+        let q = 1.0 - p;
+        let new_hi = (hi + n).min(total);
+        // Descending so that d[k - n] is still the old value.
+        for k in (lo..=new_hi).rev() {
+            let from = if k >= lo + n && k - n <= hi {
+                d[k - n]
+            } else {
+                0.0
+            };
+            let stay = if k <= hi { d[k] } else { 0.0 };
+            d[k] = stay * q + from * p;
+        }
+        hi = new_hi;
+        while hi > lo && d[hi] < cutoff {
+            dropped += d[hi];
+            d[hi] = 0.0;
+            hi -= 1;
+        }
+        while lo < hi && d[lo] < cutoff {
+            dropped += d[lo];
+            d[lo] = 0.0;
+            lo += 1;
+        }
+    }
+    (lo, d[lo..=hi].to_vec(), dropped)
+}
+
+impl LossDistribution for ExactLoss {
+    fn expected_loss(&self) -> Estimate {
+        self.dist.expected_loss()
+    }
+    fn unexpected_loss(&self) -> Estimate {
+        self.dist.unexpected_loss()
+    }
+    fn value_at_risk(&self, level: f64) -> Estimate {
+        self.dist.value_at_risk(level)
+    }
+    fn expected_shortfall(&self, level: f64) -> Estimate {
+        self.dist.expected_shortfall(level)
+    }
+    fn tail_probability(&self, x: f64) -> Estimate {
+        self.dist.tail_probability(x)
+    }
+    fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
+        self.dist.tranche(tranche)
+    }
+}
