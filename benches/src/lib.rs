@@ -17,3 +17,7 @@ pub const GL_LEVEL: f64 = 0.27;
 pub const GL_SCENARIOS: u64 = 2_000;
 /// Seed of every benchmark.
 pub const SEED: u64 = 2026;
+/// Loans in the exact-recursion benchmark (`Portfolio::standard_book`: 5 PDs, 7 EADs).
+pub const EXACT_LOANS: usize = 1_000;
+/// Gauss-Hermite nodes of the exact-recursion benchmark.
+pub const EXACT_NODES: usize = 64;

@@ -1,9 +1,10 @@
 //! `cargo xtask bench`: measures the hot paths in-process and writes the summary.
 //!
 //! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
-//! on the standard book, Glasserman-Li importance sampling). They are measured here
-//! in-process, in the optimised xtask binary, with wall-clock timers around whole runs
-//! (median of several repetitions after a warm-up), because the summary needs more than
+//! on the standard book, Glasserman-Li importance sampling, the exact recursion on 1,000
+//! loans). They are measured here in-process, in the optimised xtask binary, with
+//! wall-clock timers around whole runs (median of several repetitions after a warm-up),
+//! because the summary needs more than
 //! times: the importance-sampling estimate, its relative standard error and the
 //! variance-reduction factor come from the same runs. `cargo bench -p creditlab-benches`
 //! gives criterion's statistics for the same workloads. The summary goes to
@@ -12,7 +13,7 @@
 use crate::cli::{TaskError, TaskResult};
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::MonteCarlo;
-use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,6 +45,9 @@ const GL_TARGET_REL_SE: f64 = 0.05;
 const GL_SIZING_REL_SE: f64 = 0.04;
 const GL_PLAIN_SCENARIOS: u64 = 20_000;
 const SEED: u64 = 2026;
+/// Loans and Gauss-Hermite nodes of the exact-recursion benchmark.
+const EXACT_LOANS: usize = 1_000;
+const EXACT_NODES: usize = 64;
 /// Speed targets of issue 3.
 const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
 const TARGET_GL_SECONDS: f64 = 1.0;
@@ -95,11 +99,21 @@ struct IsFigures {
 }
 
 #[derive(Debug, Serialize)]
+struct ExactFigures {
+    loans: usize,
+    rho: f64,
+    nodes: usize,
+    median_seconds: f64,
+    best_seconds: f64,
+}
+
+#[derive(Debug, Serialize)]
 struct Summary {
     command: String,
     machine: Machine,
     mc: McFigures,
     importance_sampling: IsFigures,
+    exact: ExactFigures,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -226,6 +240,29 @@ fn bench_is(repeat: usize) -> Result<IsFigures, TaskError> {
     })
 }
 
+fn bench_exact(repeat: usize) -> Result<ExactFigures, TaskError> {
+    let book = Portfolio::standard_book(EXACT_LOANS)?;
+    let copula = Copula::gaussian(MC_RHO)?;
+    let config = ExactConfig {
+        nodes: EXACT_NODES,
+        ..ExactConfig::default()
+    };
+    let _warm = ExactLoss::new(&book, &copula, &config)?;
+    let mut times = Vec::new();
+    for _ in 0..repeat {
+        let (t, d) = time(|| ExactLoss::new(&book, &copula, &config));
+        d?;
+        times.push(t);
+    }
+    Ok(ExactFigures {
+        loans: EXACT_LOANS,
+        rho: MC_RHO,
+        nodes: EXACT_NODES,
+        best_seconds: times.iter().copied().fold(f64::INFINITY, f64::min),
+        median_seconds: median(times),
+    })
+}
+
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     if args.repeat == 0 {
@@ -235,6 +272,8 @@ pub fn run(args: Args) -> TaskResult {
     let mc = bench_mc(args.repeat)?;
     eprintln!("measuring Glasserman-Li importance sampling ...");
     let is = bench_is(args.repeat)?;
+    eprintln!("measuring the exact recursion (1,000 loans, 64 nodes) ...");
+    let exact = bench_exact(args.repeat)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine {
@@ -245,6 +284,7 @@ pub fn run(args: Args) -> TaskResult {
         },
         mc,
         importance_sampling: is,
+        exact,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
@@ -319,7 +359,7 @@ lower bounds on what an idle machine gives.\n\
 In-process, in the optimised xtask binary: wall-clock time of whole calls (simulation and\n\
 finalisation: sorting, moments), after a warm-up run, median of the repetitions\n\
 (`--repeat`, default 5). The criterion benches in `benches/benches/` (`mc.rs`,\n\
-`importance.rs`) run the same workloads with criterion's statistics:\n\
+`importance.rs`, `exact.rs`) run the same workloads with criterion's statistics:\n\
 `cargo bench -p creditlab-benches`.\n\
 \n\
 ## Plain Monte Carlo: standard book\n\
@@ -362,7 +402,13 @@ with its own seed.\n\
 | target | relative SE <= 5% in <= 1 s: **{is_met}** |\n\
 \n\
 Plain Monte Carlo would need about `(1 - p) / (p 0.05^2)` = {plain_needed:.2e} scenarios for the\n\
-same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n",
+same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n\
+\n\
+## Exact recursion\n\
+\n\
+`ExactLoss::new` (Andersen-Sidenius-Basu recursion, `src/exact.rs`) on\n\
+`Portfolio::standard_book({ex_loans})` (5 PDs, 7 EADs), one-factor Gaussian rho = {ex_rho},\n\
+{ex_nodes} Gauss-Hermite nodes: median {ex_med:.4} s (best {ex_best:.4} s).\n",
         cmd = s.command,
         nproc = s.machine.nproc,
         cpu = s.machine.cpu_model,
@@ -401,5 +447,10 @@ same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n",
         plain_time =
             (1.0 - i.probability) / (i.probability * 0.0025) * i.plain_seconds_per_scenario,
         is_gap = is_gap,
+        ex_loans = s.exact.loans,
+        ex_rho = s.exact.rho,
+        ex_nodes = s.exact.nodes,
+        ex_med = s.exact.median_seconds,
+        ex_best = s.exact.best_seconds,
     )
 }

@@ -11,6 +11,7 @@ use creditlab_contagion::importance::ImportanceSampler;
 use creditlab_contagion::lhp::LargePool;
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossSummary, Portfolio, Tranche};
+use creditlab_contagion::{ExactConfig, ExactLoss};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -427,9 +428,18 @@ fn compute(
                 None,
             )
         }
+        "exact" => {
+            // Andersen-Sidenius-Basu recursion with the default settings (64 Gauss-Hermite
+            // nodes; see docs/methodology/exact-recursion.md).
+            let dist = ExactLoss::new(portfolio, copula, &ExactConfig::default())?;
+            (
+                LossSummary::of(&dist, &STANDARD_LEVELS, tail, tranches),
+                None,
+            )
+        }
         other => {
             return Err(TaskError::msg(format!(
-                "--method: unknown {other:?}: expected lhp, mc or mc-is"
+                "--method: unknown {other:?}: expected lhp, exact, mc or mc-is"
             )));
         }
     };

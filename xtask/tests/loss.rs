@@ -100,6 +100,55 @@ fn mc_json_has_every_field_and_is_consistent() {
 }
 
 #[test]
+fn mc_agrees_with_the_exact_recursion() {
+    let run = |method: &str| {
+        json(&xtask(&[
+            "loss",
+            "--book",
+            "standard:400",
+            "--method",
+            method,
+            "--copula",
+            "t:6",
+            "--rho",
+            "0.25",
+            "--scenarios",
+            "100000",
+            "--seed",
+            "9",
+            "--json",
+        ]))
+    };
+    let (exact, mc) = (run("exact"), run("mc"));
+    assert!(exact.get("scenarios").is_none() && exact["tranches"][0].get("std_error").is_none());
+    let close = |what: &str, a: f64, b: f64, se: f64| {
+        assert!(
+            (a - b).abs() <= 4.0 * se + 1e-9,
+            "{what}: exact {a} vs mc {b} ± {se}"
+        );
+    };
+    close(
+        "EL",
+        f(&exact["expected_loss"]),
+        f(&mc["expected_loss"]),
+        f(&mc["expected_loss_std_error"]),
+    );
+    for (a, b) in exact["tranches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(mc["tranches"].as_array().unwrap())
+    {
+        close(
+            "tranche EL",
+            f(&a["expected_loss"]),
+            f(&b["expected_loss"]),
+            f(&b["std_error"]),
+        );
+    }
+}
+
+#[test]
 fn same_seed_same_json_whatever_the_threads() {
     let run = |threads: &str| {
         xtask(&[
