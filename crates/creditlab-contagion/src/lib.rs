@@ -11,6 +11,7 @@
 //! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
 //! losses are fractions of the tranche notional.
 
+pub mod bet;
 pub mod bivariate;
 pub mod copula;
 pub mod discrete;
@@ -26,6 +27,7 @@ pub mod rng;
 pub mod special;
 pub mod student;
 
+pub use bet::BinomialExpansion;
 pub use copula::{Copula, obligor_loadings};
 pub use discrete::DiscreteLoss;
 pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};

@@ -219,3 +219,41 @@ fn timing_exact_1000_loans_64_nodes() {
     }
     eprintln!("exact N=1000, 64 nodes: {:?} per run", t0.elapsed() / runs);
 }
+
+#[test]
+fn binomial_expansion_error_against_the_exact_distribution() {
+    // Homogeneous pool of 100, PD 1%, rho 0.2, LGD 1 (Gaussian). The BET matches the
+    // mean and variance of the loss but replaces the skewed Vasicek-type mixture by a
+    // binomial: its far tail is thinner. Observed: D = 29.5 (rounded to 30); 99.9% VaR
+    // 0.10 (BET) vs 0.16 (exact); senior 10-100% tranche EL 8.7e-6 vs 2.3e-4 (26x lower).
+    use creditlab_contagion::BinomialExpansion;
+    let p = Portfolio::homogeneous(100, 0.01, 1.0).unwrap();
+    let c = Copula::gaussian(0.2).unwrap();
+    let e = exact(&p, &c);
+    let b = BinomialExpansion::new(&p, &c).unwrap();
+    assert_relative_eq!(
+        b.expected_loss().value,
+        e.expected_loss().value,
+        max_relative = 1e-9
+    );
+    assert_relative_eq!(
+        b.unexpected_loss().value,
+        e.unexpected_loss().value,
+        max_relative = 0.05
+    );
+    let senior = Tranche::new(0.10, 1.0).unwrap();
+    let (q_e, q_b) = (e.value_at_risk(0.999).value, b.value_at_risk(0.999).value);
+    let (s_e, s_b) = (
+        e.tranche(senior).expected_loss.value,
+        b.tranche(senior).expected_loss.value,
+    );
+    eprintln!(
+        "D = {:.2}; 99.9% VaR exact {q_e:.4} BET {q_b:.4}; senior EL exact {s_e:.3e} BET {s_b:.3e}",
+        b.diversity_score()
+    );
+    assert!(q_b < q_e, "BET 99.9% VaR {q_b} should be below exact {q_e}");
+    assert!(
+        s_b < 0.5 * s_e,
+        "BET senior EL {s_b} should be well below exact {s_e}"
+    );
+}
