@@ -229,9 +229,9 @@ pub(crate) fn adaptive_pair(
         let coarse = panel(f, g8, a, b);
         let fine = panel(f, g16, a, b);
         // Stop at the tolerance, at the integrand's own noise level (the incomplete beta
-        // is good to ~1e-13), or at panels 2^-14 of the range wide.
+        // is good to ~1e-13, panels to 1e-12), or at panels 2^-14 of the range wide.
         let diff = (fine.0 - coarse.0).abs();
-        if diff <= tol || diff <= 1e-13 * fine.0.abs() || depth >= 14 {
+        if diff <= tol || diff <= 1e-12 * fine.0.abs() || depth >= 14 {
             return fine;
         }
         let m = 0.5 * (a + b);
