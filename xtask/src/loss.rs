@@ -1,10 +1,12 @@
-//! `cargo xtask loss`: the loss distribution of a portfolio under a copula, by one method.
+//! `cargo xtask loss`: the loss distribution of a portfolio under a copula, by one method
+//! (lhp, exact, bet, mc or mc-is).
 //!
 //! The figures (expected loss, VaR and ES at 99%, 99.9%, 99.97%, tail probabilities,
 //! tranches) are computed by `creditlab-contagion`; this module parses flags and files and
 //! prints. JSON schema: `docs/schemas/loss-json.md`.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use creditlab_contagion::bet::BinomialExpansion;
 use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::distribution::STANDARD_LEVELS;
 use creditlab_contagion::importance::ImportanceSampler;
@@ -27,8 +29,9 @@ pub struct Args {
     /// glasserman-li (1,000 obligors on 10 factors; use --copula multi).
     #[arg(long, default_value = "standard:1000")]
     book: String,
-    /// Method: lhp, exact, bet, mc (Monte Carlo) or mc-is (importance sampling for the
-    /// tail probabilities, Monte Carlo for the rest).
+    /// Method: lhp (Vasicek large pool, pool-average PD and LGD), exact (Andersen-Sidenius-
+    /// Basu recursion), bet (binomial expansion), mc (Monte Carlo) or mc-is (importance
+    /// sampling for the tail probabilities, Monte Carlo for the rest).
     #[arg(long, default_value = "mc")]
     method: String,
     /// Copula: gaussian, t:NU, double-t:NU_M,NU_Z, multi (explicit loadings f1..fk from the
@@ -437,9 +440,17 @@ fn compute(
                 None,
             )
         }
+        "bet" => {
+            // Moody's binomial expansion with the copula-implied diversity score.
+            let dist = BinomialExpansion::new(portfolio, copula)?;
+            (
+                LossSummary::of(&dist, &STANDARD_LEVELS, tail, tranches),
+                None,
+            )
+        }
         other => {
             return Err(TaskError::msg(format!(
-                "--method: unknown {other:?}: expected lhp, exact, mc or mc-is"
+                "--method: unknown {other:?}: expected lhp, exact, bet, mc or mc-is"
             )));
         }
     };

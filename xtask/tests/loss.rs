@@ -149,6 +149,40 @@ fn mc_agrees_with_the_exact_recursion() {
 }
 
 #[test]
+fn every_method_reports_the_same_expected_loss() {
+    // lhp, exact and bet preserve the expected loss exactly; mc within 4 SE.
+    let el = standard_book_el(300);
+    for method in ["lhp", "exact", "bet", "mc"] {
+        let v = json(&xtask(&[
+            "loss",
+            "--book",
+            "standard:300",
+            "--method",
+            method,
+            "--scenarios",
+            "50000",
+            "--json",
+        ]));
+        let tol = v
+            .get("expected_loss_std_error")
+            .map_or(1e-9, |se| 4.0 * f(se));
+        assert!(
+            (f(&v["expected_loss"]) - el).abs() <= tol,
+            "{method}: {} vs {el}",
+            v["expected_loss"]
+        );
+        assert_eq!(v["method"], method);
+        assert_eq!(v["tranches"].as_array().unwrap().len(), 6);
+        for level in ["0.99", "0.999", "0.9997"] {
+            assert!(
+                f(&v["var"][level]) <= f(&v["es"][level]) + 1e-12,
+                "{method} {level}"
+            );
+        }
+    }
+}
+
+#[test]
 fn same_seed_same_json_whatever_the_threads() {
     let run = |threads: &str| {
         xtask(&[
