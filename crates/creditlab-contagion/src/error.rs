@@ -20,6 +20,9 @@ pub enum Error {
     /// A portfolio with no exposures, or inconsistent lengths.
     #[error("invalid portfolio: {0}")]
     InvalidPortfolio(String),
+    /// A financial network whose shape is inconsistent (not square, lengths that differ).
+    #[error("invalid network: {0}")]
+    InvalidNetwork(String),
     /// A tranche whose bounds are not 0 <= attach < detach <= 1.
     #[error("invalid tranche {attach}-{detach}: {reason}")]
     InvalidTranche {

@@ -13,6 +13,7 @@
 
 pub mod bet;
 pub mod bivariate;
+pub mod clearing;
 pub mod copula;
 pub mod discrete;
 pub mod distribution;
