@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Flags of `cargo xtask waterfall`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The deal file (TOML, docs/schemas/deal-toml.md) with a [waterfall] section.
+    /// The deal file (TOML, docs/schemas/deal-toml.md) with a `[waterfall]` section.
     #[arg(long)]
     deal: PathBuf,
     /// Instead of the one scenario: simulate this many, each with its own constant CDR
