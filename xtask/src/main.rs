@@ -6,6 +6,7 @@
 
 mod bench;
 mod cashflows;
+mod clearing;
 mod cli;
 mod grade;
 mod irb;
@@ -52,6 +53,8 @@ enum Task {
     Tranche(tranche::Args),
     /// Month-by-month cash-flow waterfall of a TOML deal for one scenario.
     Waterfall(waterfall::Args),
+    /// Eisenberg-Noe clearing of an interbank network (JSON file): payments, defaults, equity.
+    Clearing(clearing::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -75,6 +78,7 @@ fn main() -> ExitCode {
         Task::Ntd(args) => pricing::run_ntd(args),
         Task::Tranche(args) => tranche::run(args),
         Task::Waterfall(args) => waterfall::run(args),
+        Task::Clearing(args) => clearing::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
