@@ -24,6 +24,15 @@ pub enum PoolError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// A lending-pool operation refused (a borrow beyond the LTV limit or the cash, an
+    /// unknown position, mismatched lengths).
+    #[error("{what}: {reason}")]
+    Lending {
+        /// What was refused, e.g. `borrow amount` or `position 3`.
+        what: String,
+        /// Why.
+        reason: String,
+    },
     /// A model or method that cannot be used for this calculation.
     #[error("unsupported: {0}")]
     Unsupported(String),

@@ -23,6 +23,7 @@
 pub mod capital;
 pub mod discrete;
 mod error;
+pub mod lending;
 pub mod pricing;
 pub mod rating;
 pub mod resec;
