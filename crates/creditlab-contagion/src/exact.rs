@@ -7,8 +7,10 @@
 //! * Loss unit: when every exposure's loss `EAD x E[LGD]` is an integer multiple of a
 //!   common unit (float gcd, relative tolerance 1e-9) and the total is at most
 //!   [`ExactConfig::max_units`] units, that unit (exact); otherwise the total loss divided
-//!   by [`ExactConfig::rounding_units`], each exposure rounded to the nearest unit (at least
-//!   one unit when its loss is positive). [`Discretization`] reports which.
+//!   by [`ExactConfig::rounding_units`], and an exposure whose loss `(k + f)` units falls
+//!   between grid points loses `k` units with probability `1 - f` and `k + 1` with
+//!   probability `f` given default (a mean-preserving split), so the expected loss stays
+//!   exact given every factor value. [`Discretization`] reports which.
 //! * Random (Beta) LGD is replaced by its mean: the expected loss is exact, the
 //!   idiosyncratic LGD noise (which diversifies away in large pools) is ignored.
 //! * Factor quadrature: Gaussian — Gauss-Hermite; Student-t — Gauss-Hermite in `z` times
@@ -75,9 +77,12 @@ pub struct Discretization {
     pub total_units: usize,
     /// True when every loss is an integer number of units (no rounding).
     pub exact: bool,
-    /// Largest `|rounded - actual|` loss of one exposure, in money.
+    /// Largest distance from one exposure's loss to its nearest grid point, in money: the
+    /// spread the mean-preserving split adds (0 when the grid is exact).
     pub max_rounding: f64,
-    /// Expected loss of the rounded portfolio minus the actual, as a fraction of total EAD.
+    /// Expected loss of the discretized portfolio minus the actual, as a fraction of total
+    /// EAD: zero up to float rounding with the split; non-zero only for the comonotone
+    /// (rho = 1) case, which rounds each loss to the nearest unit.
     pub expected_loss_shift: f64,
 }
 
@@ -102,12 +107,12 @@ impl ExactLoss {
                 reason: "must be in [0, 1e-6)",
             });
         }
-        let (units, disc) = discretize(portfolio, config)?;
+        let (splits, disc) = discretize(portfolio, config)?;
         if copula.rho() == Some(1.0) {
             // Perfect correlation: obligor i defaults iff U <= PD_i for one uniform U (the
             // latent variables are comonotone), so the distribution is exact without
             // quadrature (a rule cannot integrate the indicator conditional PD).
-            return Ok(Self::comonotone(portfolio, &units, disc));
+            return Ok(Self::comonotone(portfolio, &splits, disc));
         }
         let states = state_rule(copula, config)?;
         let thresholds = copula.thresholds(portfolio.pd());
@@ -127,7 +132,15 @@ impl ExactLoss {
             let results: Vec<(usize, Vec<f64>, f64)> = batch
                 .par_iter()
                 .map(|(state, _)| {
-                    conditional(&units, &thresholds, &loadings, copula, state, total, cutoff)
+                    conditional(
+                        &splits,
+                        &thresholds,
+                        &loadings,
+                        copula,
+                        state,
+                        total,
+                        cutoff,
+                    )
                 })
                 .collect();
             for ((lo, dist, dropped), (_, w)) in results.into_iter().zip(batch) {
@@ -149,7 +162,18 @@ impl ExactLoss {
         })
     }
 
-    fn comonotone(portfolio: &Portfolio, units: &[usize], disc: Discretization) -> Self {
+    fn comonotone(portfolio: &Portfolio, splits: &[Split], disc: Discretization) -> Self {
+        // Defaults are nested, so each loss is rounded to its nearest unit (the split would
+        // break the nesting); the EL shift of that rounding is reported.
+        let units: Vec<usize> = splits.iter().map(Split::nearest).collect();
+        let mut disc = disc;
+        disc.expected_loss_shift = splits
+            .iter()
+            .zip(&units)
+            .zip(portfolio.pd())
+            .map(|((s, &u), &p)| (u as f64 - s.exact_units()) * disc.unit * p)
+            .sum::<f64>()
+            / portfolio.total_ead();
         let mut order: Vec<usize> = (0..units.len()).collect();
         order.sort_by(|&a, &b| portfolio.pd()[b].total_cmp(&portfolio.pd()[a]));
         let mut probs = vec![0.0f64; disc.total_units + 1];
@@ -267,7 +291,7 @@ fn state_rule(copula: &Copula, config: &ExactConfig) -> Result<Vec<(Vec<f64>, f6
 }
 
 /// Integer loss units per exposure and the discretization report.
-fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<usize>, Discretization)> {
+fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<Split>, Discretization)> {
     if config.rounding_units == 0 || config.max_units == 0 {
         return Err(Error::InvalidParameter {
             field: "rounding_units / max_units".into(),
@@ -288,7 +312,7 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<usize>
             max_rounding: 0.0,
             expected_loss_shift: 0.0,
         };
-        return Ok((vec![0; loss.len()], d));
+        return Ok((vec![Split { k: 0, f: 0.0 }; loss.len()], d));
     }
     // Float gcd with a tolerance relative to the largest loss.
     let tol = 1e-9 * max;
@@ -312,25 +336,34 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<usize>
     } else {
         total_loss / config.rounding_units as f64
     };
-    let units: Vec<usize> = loss
+    let splits: Vec<Split> = loss
         .iter()
         .map(|&e| {
-            let u = (e / unit).round();
-            if e > 0.0 && u < 1.0 { 1 } else { u as usize }
+            let x = e / unit;
+            let k = x.floor();
+            // Snap to the grid when the distance is float noise (commensurate losses).
+            let f = x - k;
+            let (k, f) = if f < 1e-9 {
+                (k, 0.0)
+            } else if f > 1.0 - 1e-9 {
+                (k + 1.0, 0.0)
+            } else {
+                (k, f)
+            };
+            Split { k: k as usize, f }
         })
         .collect();
-    let max_rounding = loss
+    let max_rounding = splits
         .iter()
-        .zip(&units)
-        .map(|(&e, &u)| (u as f64 * unit - e).abs())
+        .map(|s| s.f.min(1.0 - s.f) * unit)
         .fold(0.0, f64::max);
     let shift: f64 = (0..loss.len())
-        .map(|i| (units[i] as f64 * unit - loss[i]) * portfolio.pd()[i])
+        .map(|i| (splits[i].exact_units() * unit - loss[i]) * portfolio.pd()[i])
         .sum::<f64>()
         / portfolio.total_ead();
-    let total_units = units.iter().sum();
+    let total_units = splits.iter().map(Split::max_units).sum();
     Ok((
-        units,
+        splits,
         Discretization {
             unit,
             total_units,
@@ -341,9 +374,31 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<usize>
     ))
 }
 
+/// An exposure's loss on the grid: `k` units, plus one more with probability `f` given
+/// default, so that the expected loss given default is exactly `(k + f)` units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Split {
+    k: usize,
+    f: f64,
+}
+
+impl Split {
+    fn exact_units(&self) -> f64 {
+        self.k as f64 + self.f
+    }
+
+    fn max_units(&self) -> usize {
+        self.k + usize::from(self.f > 0.0)
+    }
+
+    fn nearest(&self) -> usize {
+        self.k + usize::from(self.f >= 0.5)
+    }
+}
+
 /// The conditional loss distribution given `state`: (first index, probabilities, trimmed).
 fn conditional(
-    units: &[usize],
+    splits: &[Split],
     thresholds: &[f64],
     loadings: &[Option<&[f64]>],
     copula: &Copula,
@@ -355,9 +410,10 @@ fn conditional(
     d[0] = 1.0;
     let (mut lo, mut hi) = (0usize, 0usize);
     let mut dropped = 0.0;
-    for i in 0..units.len() {
-        let n = units[i];
-        if n == 0 {
+    for (i, split) in splits.iter().enumerate() {
+        let (n, f) = (split.k, split.f);
+        let reach = split.max_units();
+        if reach == 0 {
             continue;
         }
         let p = copula.conditional_pd(thresholds[i], loadings[i], state);
@@ -365,16 +421,20 @@ fn conditional(
             continue;
         }
         let q = 1.0 - p;
-        let new_hi = (hi + n).min(total);
-        // Descending so that d[k - n] is still the old value.
+        // Given default: n units with probability 1 - f, n + 1 with probability f.
+        let (p_n, p_n1) = (p * (1.0 - f), p * f);
+        let old = |k: usize, d: &[f64]| if k >= lo && k <= hi { d[k] } else { 0.0 };
+        let new_hi = (hi + reach).min(total);
+        // Descending, so every d[k - n] and d[k - n - 1] read is still the old value.
         for k in (lo..=new_hi).rev() {
-            let from = if k >= lo + n && k - n <= hi {
-                d[k - n]
+            let stay = old(k, &d);
+            let from_n = if k >= n { old(k - n, &d) } else { 0.0 };
+            let from_n1 = if p_n1 > 0.0 && k > n {
+                old(k - n - 1, &d)
             } else {
                 0.0
             };
-            let stay = if k <= hi { d[k] } else { 0.0 };
-            d[k] = stay * q + from * p;
+            d[k] = stay * q + from_n * p_n + from_n1 * p_n1;
         }
         hi = new_hi;
         while hi > lo && d[hi] < cutoff {
