@@ -9,7 +9,9 @@
 use crate::cli::{Table, TaskError, TaskResult};
 use crate::scenario::{LossMethod, Scenario};
 use creditlab_contagion::{
-    Copula, Exposure, Lgd, LossSummary, Portfolio, Tranche, distribution::STANDARD_LEVELS,
+    Copula, Exposure, Lgd, LossSummary, Portfolio, Tranche,
+    distribution::STANDARD_LEVELS,
+    exact::{ExactConfig, ExactLoss},
     mc::MonteCarlo,
 };
 use creditlab_grade::{BookGrades, GradingConfig, grade_book, grading::validate_information};
@@ -507,6 +509,10 @@ fn study_book(
     let levels = STANDARD_LEVELS;
     let xs = [0.01, 0.05, 0.1];
     let summary = match scenario.loss.method {
+        LossMethod::Exact => {
+            let dist = ExactLoss::new(&portfolio, &copula, &ExactConfig::default())?;
+            LossSummary::of(&dist, &levels, &xs, tranches)
+        }
         LossMethod::MonteCarlo => {
             let mc = MonteCarlo::new(&portfolio, &copula)?;
             let dist = mc.run(scenario.seed, scenario.loss.scenarios);
