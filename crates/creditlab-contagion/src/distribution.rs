@@ -100,7 +100,7 @@ pub struct TrancheEstimate {
 /// Implemented by every method (large pool, exact recursion, binomial expansion, Monte
 /// Carlo, importance sampling), so results are compared and swapped freely.
 pub trait LossDistribution {
-    /// E[L].
+    /// `E[L]`.
     fn expected_loss(&self) -> Estimate;
     /// Standard deviation of L (the unexpected loss).
     fn unexpected_loss(&self) -> Estimate;
@@ -135,7 +135,7 @@ pub struct TailPoint {
 /// Everything a report needs from a distribution at the standard levels.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossSummary {
-    /// E[L].
+    /// `E[L]`.
     pub expected_loss: Estimate,
     /// Standard deviation of L.
     pub unexpected_loss: Estimate,

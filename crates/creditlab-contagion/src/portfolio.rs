@@ -235,7 +235,7 @@ impl Portfolio {
         self.total_ead
     }
 
-    /// Expected loss as a fraction of total exposure: sum EAD PD E[LGD] / sum EAD.
+    /// Expected loss as a fraction of total exposure: `sum EAD PD E[LGD] / sum EAD`.
     pub fn expected_loss(&self) -> f64 {
         let el: f64 = (0..self.len())
             .map(|i| self.ead[i] * self.pd[i] * self.lgd[i].mean())
