@@ -155,4 +155,17 @@ mod tests {
         let t = d.tranche(Tranche::new(0.25, 0.75).unwrap());
         assert_relative_eq!(t.expected_loss.value, 0.005, max_relative = 1e-12);
     }
+
+    #[test]
+    fn moments_quantiles_and_tranches() {
+        let d = DiscreteLoss::new(vec![0.0, 0.1, 0.5], vec![0.5, 0.4, 0.1]);
+        assert!((d.expected_loss().value - 0.09).abs() < 1e-15);
+        assert_eq!(d.value_at_risk(0.5).value, 0.0);
+        assert_eq!(d.value_at_risk(0.9).value, 0.1);
+        assert_eq!(d.value_at_risk(0.95).value, 0.5);
+        assert!((d.expected_shortfall(0.95).value - 0.5).abs() < 1e-15);
+        assert!((d.tail_probability(0.05).value - 0.5).abs() < 1e-15);
+        let t = d.tranche(Tranche::new(0.05, 0.15).unwrap());
+        assert!((t.expected_loss.value - (0.4 * 0.5 + 0.1)).abs() < 1e-15);
+    }
 }

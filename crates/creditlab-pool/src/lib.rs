@@ -1,8 +1,9 @@
 //! Securitization: capital structures and tranche risk from any loss distribution
-//! ([`structure`], [`discrete`]), tranche ratings and the WARF ([`rating`]), model-risk
+//! ([`structure`]), tranche ratings and the WARF ([`rating`]), model-risk
 //! stress ([`stress`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
 //! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
-//! cash-flow waterfall ([`waterfall`]) and the CDO squared ([`resec`]).
+//! cash-flow waterfall ([`waterfall`]), the CDO squared ([`resec`]) and the mechanics of a
+//! DeFi lending pool ([`lending`]: shares, health factors, liquidations, bad debt).
 //!
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
@@ -21,7 +22,6 @@
 //! [`LossDistribution`]: creditlab_contagion::LossDistribution
 
 pub mod capital;
-pub mod discrete;
 mod error;
 pub mod lending;
 pub mod pricing;
@@ -31,7 +31,6 @@ pub mod stress;
 pub mod structure;
 pub mod waterfall;
 
-pub use discrete::DiscreteLossDistribution;
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, warf};
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};

@@ -195,10 +195,13 @@ impl HomogeneousBasket {
 
     /// The exact finite-pool loss distribution by `t`: `k` defaults lose `k (1 - R) / n`
     /// of the pool with probability `P(K_t = k)`.
-    pub fn loss_distribution(&self, t: f64) -> Result<crate::discrete::DiscreteLossDistribution> {
+    pub fn loss_distribution(&self, t: f64) -> Result<creditlab_contagion::DiscreteLoss> {
         let lgd = self.lgd() / self.n as f64;
         let losses = (0..=self.n).map(|k| k as f64 * lgd).collect();
-        crate::discrete::DiscreteLossDistribution::new(losses, self.default_count_distribution(t))
+        Ok(creditlab_contagion::DiscreteLoss::new(
+            losses,
+            self.default_count_distribution(t),
+        ))
     }
 
     /// `P(K_t >= k)`: the probability that at least `k` names have defaulted by `t`.
