@@ -58,6 +58,9 @@ struct Machine {
     cpu_model: String,
     rustc: String,
     rayon_threads: usize,
+    /// 1-minute load average when the measurement started (`/proc/loadavg`): other work
+    /// on this shared machine slows the figures down.
+    load_average: f64,
 }
 
 #[derive(Debug, Serialize)]
@@ -268,6 +271,10 @@ pub fn run(args: Args) -> TaskResult {
     if args.repeat == 0 {
         return Err(TaskError::msg("--repeat must be at least 1"));
     }
+    let load_average = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(f64::NAN);
     eprintln!("measuring plain Monte Carlo (standard book, 10,000 loans) ...");
     let mc = bench_mc(args.repeat)?;
     eprintln!("measuring Glasserman-Li importance sampling ...");
@@ -281,6 +288,7 @@ pub fn run(args: Args) -> TaskResult {
             cpu_model: cpu_model(),
             rustc: rustc_version(),
             rayon_threads: rayon::current_num_threads(),
+            load_average,
         },
         mc,
         importance_sampling: is,
@@ -348,11 +356,13 @@ refresh this page; it overwrites it.\n\
 | `nproc` | {nproc} |\n\
 | CPU (`/proc/cpuinfo` model name) | {cpu} |\n\
 | rayon threads | {threads} |\n\
+| 1-minute load average at the start (`/proc/loadavg`) | {load:.2} |\n\
 | compiler | {rustc} |\n\
 | profile | release (`cargo xtask` is `cargo run --release`), `codegen-units = 4` |\n\
 \n\
 The machine is shared: wall-clock figures are medians of {repeat_note}, and are\n\
-lower bounds on what an idle machine gives.\n\
+lower bounds on what an idle machine gives (a load average above 0 means other processes\n\
+competed for the 2 cores).\n\
 \n\
 ## How it is measured\n\
 \n\
@@ -413,6 +423,7 @@ same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n\
         nproc = s.machine.nproc,
         cpu = s.machine.cpu_model,
         threads = s.machine.rayon_threads,
+        load = s.machine.load_average,
         rustc = s.machine.rustc,
         repeat_note = "several repetitions",
         loans = m.loans,
