@@ -16,7 +16,6 @@
 use crate::bivariate::bivariate_norm_cdf;
 use crate::copula::{Copula, obligor_loadings};
 use crate::discrete::DiscreteLoss;
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result};
 use crate::portfolio::Portfolio;
 use crate::quadrature::Rule;
@@ -217,30 +216,12 @@ fn binomial_pmf(n: usize, k: usize, p: f64) -> f64 {
     .exp()
 }
 
-impl LossDistribution for BinomialExpansion {
-    fn expected_loss(&self) -> Estimate {
-        self.dist.expected_loss()
-    }
-    fn unexpected_loss(&self) -> Estimate {
-        self.dist.unexpected_loss()
-    }
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        self.dist.value_at_risk(level)
-    }
-    fn expected_shortfall(&self, level: f64) -> Estimate {
-        self.dist.expected_shortfall(level)
-    }
-    fn tail_probability(&self, x: f64) -> Estimate {
-        self.dist.tail_probability(x)
-    }
-    fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
-        self.dist.tranche(tranche)
-    }
-}
+crate::discrete::delegate_loss_distribution!(BinomialExpansion, dist);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distribution::LossDistribution;
     use approx::assert_relative_eq;
 
     #[test]

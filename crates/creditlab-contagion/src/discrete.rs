@@ -130,6 +130,37 @@ impl LossDistribution for DiscreteLoss {
     }
 }
 
+/// Implements [`LossDistribution`] for a method's result type by forwarding to its
+/// [`DiscreteLoss`] field, so every grid-based method shares one set of conventions.
+macro_rules! delegate_loss_distribution {
+    ($ty:ty, $field:ident) => {
+        impl $crate::distribution::LossDistribution for $ty {
+            fn expected_loss(&self) -> $crate::distribution::Estimate {
+                self.$field.expected_loss()
+            }
+            fn unexpected_loss(&self) -> $crate::distribution::Estimate {
+                self.$field.unexpected_loss()
+            }
+            fn value_at_risk(&self, level: f64) -> $crate::distribution::Estimate {
+                self.$field.value_at_risk(level)
+            }
+            fn expected_shortfall(&self, level: f64) -> $crate::distribution::Estimate {
+                self.$field.expected_shortfall(level)
+            }
+            fn tail_probability(&self, x: f64) -> $crate::distribution::Estimate {
+                self.$field.tail_probability(x)
+            }
+            fn tranche(
+                &self,
+                tranche: $crate::distribution::Tranche,
+            ) -> $crate::distribution::TrancheEstimate {
+                self.$field.tranche(tranche)
+            }
+        }
+    };
+}
+pub(crate) use delegate_loss_distribution;
+
 #[cfg(test)]
 mod tests {
     use super::*;

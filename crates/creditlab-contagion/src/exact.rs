@@ -24,7 +24,6 @@
 
 use crate::copula::{Copula, obligor_loadings};
 use crate::discrete::DiscreteLoss;
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result};
 use crate::portfolio::Portfolio;
 use crate::quadrature::Rule;
@@ -451,23 +450,4 @@ fn conditional(
     (lo, d[lo..=hi].to_vec(), dropped)
 }
 
-impl LossDistribution for ExactLoss {
-    fn expected_loss(&self) -> Estimate {
-        self.dist.expected_loss()
-    }
-    fn unexpected_loss(&self) -> Estimate {
-        self.dist.unexpected_loss()
-    }
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        self.dist.value_at_risk(level)
-    }
-    fn expected_shortfall(&self, level: f64) -> Estimate {
-        self.dist.expected_shortfall(level)
-    }
-    fn tail_probability(&self, x: f64) -> Estimate {
-        self.dist.tail_probability(x)
-    }
-    fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
-        self.dist.tranche(tranche)
-    }
-}
+crate::discrete::delegate_loss_distribution!(ExactLoss, dist);
