@@ -2,15 +2,12 @@
 //! scenarios/clearing-example.json reproduced, bad files rejected with exit code 2 and a
 //! message naming the field or entry.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+mod common;
 
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("xtask runs")
-}
+use common::xtask;
+
+use std::path::PathBuf;
+use std::process::Output;
 
 fn example() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -1,25 +1,12 @@
 //! Command-line behaviour of `cargo xtask loss`: JSON fields present and consistent, bad
 //! flags and files rejected with exit code 2 and a message naming the flag, line or column.
 
+mod common;
+
+use common::{json, xtask};
+
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("xtask runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
+use std::process::Output;
 
 /// Asserts exit code 2 and that stderr mentions every one of `needles`.
 fn fails_naming(out: &Output, needles: &[&str]) {

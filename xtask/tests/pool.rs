@@ -1,23 +1,8 @@
 //! Command-line behaviour of the securitization tasks: `tranche-spread`, `ntd`, `ssfa`.
 
-use std::process::{Command, Output};
+mod common;
 
-fn xtask(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .output()
-        .expect("xtask runs")
-}
-
-fn json(out: &Output) -> serde_json::Value {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
-}
+use common::{json, xtask};
 
 /// Fails with exit code 2 and a message containing `needle`.
 fn fails_naming(args: &[&str], needle: &str) {
