@@ -20,6 +20,20 @@ pub struct Scenario {
     pub cashflows: Cashflows,
     /// Loss-distribution model.
     pub loss: LossModel,
+    /// The diversification study.
+    pub diversification: Diversification,
+}
+
+/// Pool sizes and correlations of the diversification study.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Diversification {
+    /// Default probability of every loan of the homogeneous pools.
+    pub pd: f64,
+    /// Pool sizes.
+    pub sizes: Vec<usize>,
+    /// Asset correlations.
+    pub rhos: Vec<f64>,
 }
 
 /// Size of both books.
@@ -272,6 +286,28 @@ impl Scenario {
                 "loss",
                 "tranches",
                 format!("the capital structure ends at {previous}, not at 1"),
+            );
+        }
+        let d = &self.diversification;
+        if !(d.pd > 0.0 && d.pd < 1.0) {
+            return fail(
+                "diversification",
+                "pd",
+                format!("{} must be in (0, 1)", d.pd),
+            );
+        }
+        if d.sizes.is_empty() || d.sizes.iter().any(|&n| !(1..=10_000_000).contains(&n)) {
+            return fail(
+                "diversification",
+                "sizes",
+                "needs at least one size, each in 1..=10000000".into(),
+            );
+        }
+        if d.rhos.is_empty() || d.rhos.iter().any(|r| !(0.0..1.0).contains(r)) {
+            return fail(
+                "diversification",
+                "rhos",
+                "needs at least one correlation, each in [0, 1)".into(),
             );
         }
         Ok(())

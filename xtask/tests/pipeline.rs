@@ -57,6 +57,27 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     let pd = |b: &str| json[b]["grading"]["mean_pd_conservative"].as_f64().unwrap();
     assert!(pd("defi") > 3.0 * pd("bank"));
 
+    // Diversification: with rho = 0 the default-rate sd falls like 1/sqrt(N) (exactly, for a
+    // binomial: sd = sqrt(p (1 - p) / N)); with rho = 0.3 it stops at the floor
+    // sqrt(p2 - p^2) whatever the pool size.
+    let points = json["diversification"].as_array().unwrap();
+    let sd = |n: u64, rho: f64| {
+        points
+            .iter()
+            .find(|d| d["loans"] == n && d["rho"].as_f64() == Some(rho))
+            .unwrap()["default_rate_sd"]
+            .as_f64()
+            .unwrap()
+    };
+    let binomial = |n: f64| (0.02f64 * 0.98 / n).sqrt();
+    assert!((sd(100, 0.0) - binomial(100.0)).abs() < 1e-12);
+    assert!((sd(100_000, 0.0) - binomial(1e5)).abs() < 1e-12);
+    assert!(
+        sd(100_000, 0.3) > 0.9 * sd(100, 0.3),
+        "correlated risk does not diversify"
+    );
+    assert!(sd(100_000, 0.3) > 30.0 * sd(100_000, 0.0));
+
     let md = std::fs::read_to_string(a.join("report.md")).unwrap();
     for section in [
         "1. The two books",
