@@ -112,7 +112,8 @@ impl LossDistribution for DiscreteLoss {
 
     fn tail_probability(&self, x: f64) -> Estimate {
         let k = self.exceeds(x);
-        Estimate::exact(self.probs[k..].iter().sum())
+        // fold from +0.0: an empty f64 `sum()` is -0.0, which would print as "-0.00%".
+        Estimate::exact(self.probs[k..].iter().fold(0.0, |a, p| a + p))
     }
 
     fn tranche(&self, tranche: Tranche) -> TrancheEstimate {
@@ -198,5 +199,7 @@ mod tests {
         assert!((d.tail_probability(0.05).value - 0.5).abs() < 1e-15);
         let t = d.tranche(Tranche::new(0.05, 0.15).unwrap());
         assert!((t.expected_loss.value - (0.4 * 0.5 + 0.1)).abs() < 1e-15);
+        // Beyond the largest loss the probability is +0, not -0 (reports print the sign).
+        assert!(d.tail_probability(0.9).value.is_sign_positive());
     }
 }
