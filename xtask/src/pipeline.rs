@@ -19,9 +19,16 @@ use creditlab_loan::{
     Assumptions, Book, CashFlowTotals, CashFlows, CollateralKind, Recourse, project_records,
     synthetic::{BookSpec, bank_book, defi_book},
 };
+use creditlab_pool::{capital::sec_sa_risk_weight, rate_by_default_probability};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+
+const TRANCHE_TEXT: &str = "Each book's one-year loss tranched: expected tranche loss \
+     (fraction of tranche notional), probability of any loss and its master-scale rating at \
+     the assumed correlation, the same at the stressed correlation (the 2007 story: a senior \
+     note rated at low correlation), and the SSFA risk weight with KA = the pool's IRB \
+     capital.";
 
 /// Version of report.json's schema (docs/schemas/report-json.md).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -160,6 +167,27 @@ pub struct LossFacts {
     method: LossMethod,
     rho: f64,
     summary: LossSummary,
+    /// The stressed asset correlation the tranches are re-measured at.
+    stress_rho: f64,
+    tranche_ratings: Vec<TrancheRating>,
+}
+
+/// A tranche rated at the assumed correlation, re-measured at the stressed one, and its
+/// regulatory capital.
+#[derive(Debug, Serialize)]
+pub struct TrancheRating {
+    attach: f64,
+    detach: f64,
+    /// Master-scale grade of its one-year default probability at the assumed correlation.
+    rating: &'static str,
+    /// Its default probability at the stressed correlation.
+    stressed_default_probability: f64,
+    /// Its expected loss at the stressed correlation.
+    stressed_expected_loss: f64,
+    /// Its grade at the stressed correlation.
+    stressed_rating: &'static str,
+    /// SSFA risk weight (p = 1) with KA = the pool's IRB capital per unit of exposure.
+    risk_weight: f64,
 }
 
 /// One point of the diversification study: a homogeneous pool of `loans` loans.
@@ -267,7 +295,7 @@ impl Study {
             "bank",
             &bank_book(&spec(0))?,
             &scenario.cashflows.bank.to_assumptions()?,
-            scenario.loss.bank_rho,
+            (scenario.loss.bank_rho, scenario.loss.bank_stress_rho),
             &tranches,
             scenario,
         )?;
@@ -275,7 +303,7 @@ impl Study {
             "defi",
             &defi_book(&spec(1))?,
             &scenario.cashflows.defi.to_assumptions()?,
-            scenario.loss.defi_rho,
+            (scenario.loss.defi_rho, scenario.loss.defi_stress_rho),
             &tranches,
             scenario,
         )?;
@@ -478,32 +506,26 @@ impl Study {
         t
     }
 
-    fn tranche_table(&self) -> Table {
+    fn tranche_table(&self, book: &BookStudy) -> Table {
+        let loss = &book.loss;
         let mut t = Table::new([
-            "tranche",
-            "bank EL",
-            "bank P(loss)",
-            "defi EL",
-            "defi P(loss)",
+            "tranche".to_string(),
+            "EL".into(),
+            "P(loss)".into(),
+            "rating".into(),
+            format!("P(loss), rho {}", loss.stress_rho),
+            format!("rating, rho {}", loss.stress_rho),
+            "SSFA risk weight".into(),
         ]);
-        for (b, d) in self
-            .bank
-            .loss
-            .summary
-            .tranches
-            .iter()
-            .zip(&self.defi.loss.summary.tranches)
-        {
+        for (e, r) in loss.summary.tranches.iter().zip(&loss.tranche_ratings) {
             t.row([
-                format!(
-                    "{}-{}%",
-                    percent_point(b.tranche.attach()),
-                    percent_point(b.tranche.detach())
-                ),
-                pct(b.expected_loss.value),
-                pct(b.default_probability.value),
-                pct(d.expected_loss.value),
-                pct(d.default_probability.value),
+                format!("{}-{}%", percent_point(r.attach), percent_point(r.detach)),
+                pct(e.expected_loss.value),
+                pct(e.default_probability.value),
+                r.rating.to_string(),
+                pct(r.stressed_default_probability),
+                r.stressed_rating.to_string(),
+                format!("{:.0}%", r.risk_weight * 100.0),
             ]);
         }
         t
@@ -526,7 +548,7 @@ impl Study {
              pool size removes. * marks the large-pool limit (N above 2,000).",
             pct(self.scenario.diversification.pd)
         );
-        let sections: [(&str, &str, Table); 7] = [
+        let sections: [(&str, &str, Table); 8] = [
             (
                 "1. The two books",
                 "What each lender knows about its borrowers, and what secures the loans.",
@@ -561,10 +583,14 @@ impl Study {
                 self.loss_table(),
             ),
             (
-                "4b. Tranches of each book",
-                "Expected tranche loss (fraction of tranche notional) and probability that the \
-                 tranche loses anything.",
-                self.tranche_table(),
+                "4b. The bank book, tranched",
+                TRANCHE_TEXT,
+                self.tranche_table(&self.bank),
+            ),
+            (
+                "4c. The DeFi book, tranched",
+                TRANCHE_TEXT,
+                self.tranche_table(&self.defi),
             ),
         ];
         for (title, text, table) in sections {
@@ -598,7 +624,7 @@ fn study_book(
     name: &'static str,
     book: &Book,
     assumptions: &Assumptions,
-    rho: f64,
+    (rho, stress_rho): (f64, f64),
     tranches: &[Tranche],
     scenario: &Scenario,
 ) -> Result<BookStudy, TaskError> {
@@ -612,20 +638,47 @@ fn study_book(
             .iter()
             .map(|g| Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
     )?;
-    let copula = Copula::gaussian(rho)?;
-    let levels = STANDARD_LEVELS;
-    let xs = [0.01, 0.05, 0.1];
-    let summary = match scenario.loss.method {
-        LossMethod::Exact => {
-            let dist = ExactLoss::new(&portfolio, &copula, &ExactConfig::default())?;
-            LossSummary::of(&dist, &levels, &xs, tranches)
-        }
-        LossMethod::MonteCarlo => {
-            let mc = MonteCarlo::new(&portfolio, &copula)?;
-            let dist = mc.run(scenario.seed, scenario.loss.scenarios);
-            LossSummary::of(&dist, &levels, &xs, tranches)
-        }
+    let summarize = |rho: f64| -> Result<LossSummary, TaskError> {
+        let copula = Copula::gaussian(rho)?;
+        let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
+        Ok(match scenario.loss.method {
+            LossMethod::Exact => {
+                let dist = ExactLoss::new(&portfolio, &copula, &ExactConfig::default())?;
+                LossSummary::of(&dist, &levels, &xs, tranches)
+            }
+            LossMethod::MonteCarlo => {
+                let mc = MonteCarlo::new(&portfolio, &copula)?;
+                let dist = mc.run(scenario.seed, scenario.loss.scenarios);
+                LossSummary::of(&dist, &levels, &xs, tranches)
+            }
+        })
     };
+    let summary = summarize(rho)?;
+    let stressed = summarize(stress_rho)?;
+    let scale = creditlab_grade::MasterScale::standard();
+    let tranche_ratings = summary
+        .tranches
+        .iter()
+        .zip(&stressed.tranches)
+        .map(|(t, st)| -> Result<TrancheRating, TaskError> {
+            let (a, d) = (t.tranche.attach(), t.tranche.detach());
+            Ok(TrancheRating {
+                attach: a,
+                detach: d,
+                rating: rate_by_default_probability(&scale, t.default_probability.value, 1.0)?
+                    .as_str(),
+                stressed_default_probability: st.default_probability.value,
+                stressed_expected_loss: st.expected_loss.value,
+                stressed_rating: rate_by_default_probability(
+                    &scale,
+                    st.default_probability.value,
+                    1.0,
+                )?
+                .as_str(),
+                risk_weight: sec_sa_risk_weight(grading.capital_rate.min(1.0), a, d, false)?,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(BookStudy {
         name,
         facts: BookFacts::of(book),
@@ -635,6 +688,8 @@ fn study_book(
             method: scenario.loss.method,
             rho,
             summary,
+            stress_rho,
+            tranche_ratings,
         },
         cashflows,
     })

@@ -128,6 +128,10 @@ pub struct LossModel {
     pub bank_rho: f64,
     /// Asset correlation of the DeFi book.
     pub defi_rho: f64,
+    /// Stressed asset correlation the bank book's tranches are re-measured at.
+    pub bank_stress_rho: f64,
+    /// Stressed asset correlation the DeFi book's tranches are re-measured at.
+    pub defi_stress_rho: f64,
     /// Capital structure: `[attach, detach]` pairs, fractions of the pool.
     pub tranches: Vec<[f64; 2]>,
     /// How the loss distribution is computed.
@@ -240,7 +244,12 @@ impl Scenario {
             }
         }
         let l = &self.loss;
-        for (key, v) in [("bank_rho", l.bank_rho), ("defi_rho", l.defi_rho)] {
+        for (key, v) in [
+            ("bank_rho", l.bank_rho),
+            ("defi_rho", l.defi_rho),
+            ("bank_stress_rho", l.bank_stress_rho),
+            ("defi_stress_rho", l.defi_stress_rho),
+        ] {
             if !(0.0..=1.0).contains(&v) {
                 return fail("loss", key, format!("{v} must be a correlation in [0, 1]"));
             }

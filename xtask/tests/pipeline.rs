@@ -46,6 +46,11 @@ fn quick_study_writes_every_output_and_is_deterministic() {
             b["loss"]["summary"]["tranches"].as_array().unwrap().len(),
             4
         );
+        let ratings = b["loss"]["tranche_ratings"].as_array().unwrap();
+        assert_eq!(ratings.len(), 4);
+        // The equity tranche is the riskiest; the senior one has the SSFA floor.
+        assert!(ratings[0]["risk_weight"].as_f64().unwrap() > 1.0);
+        assert_eq!(ratings[3]["risk_weight"].as_f64().unwrap(), 0.15);
     }
     // The two books lend the same total principal.
     assert_eq!(
