@@ -2,7 +2,8 @@
 //!
 //! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
 //! on the standard book, Glasserman-Li importance sampling, the exact recursion on 1,000
-//! loans). They are measured here in-process, in the optimised xtask binary, with
+//! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios; the
+//! waterfall workload is defined in `benches/src/lib.rs` and mirrored here). They are measured here in-process, in the optimised xtask binary, with
 //! wall-clock timers around whole runs (median of several repetitions after a warm-up),
 //! because the summary needs more than
 //! times: the importance-sampling estimate, its relative standard error and the
@@ -48,6 +49,10 @@ const SEED: u64 = 2026;
 /// Loans and Gauss-Hermite nodes of the exact-recursion benchmark.
 const EXACT_LOANS: usize = 1_000;
 const EXACT_NODES: usize = 64;
+/// Loans, scenarios and note count of the waterfall benchmark (issue 4), and its target.
+const WF_LOANS: usize = 10_000;
+const WF_SCENARIOS: usize = 1_000;
+const WF_TARGET_SECONDS: f64 = 5.0;
 /// Speed targets of issue 3.
 const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
 const TARGET_GL_SECONDS: f64 = 1.0;
@@ -111,12 +116,31 @@ struct ExactFigures {
 }
 
 #[derive(Debug, Serialize)]
+struct WaterfallFigures {
+    loans: usize,
+    cohorts: usize,
+    months: usize,
+    notes: usize,
+    scenarios: usize,
+    median_seconds: f64,
+    best_seconds: f64,
+    /// Of the median run: the scenario projection alone and the waterfall alone.
+    projection_seconds: f64,
+    waterfall_seconds: f64,
+    senior_expected_loss: f64,
+    junior_expected_loss: f64,
+    target_seconds: f64,
+    met: bool,
+}
+
+#[derive(Debug, Serialize)]
 struct Summary {
     command: String,
     machine: Machine,
     mc: McFigures,
     importance_sampling: IsFigures,
     exact: ExactFigures,
+    waterfall: WaterfallFigures,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -266,6 +290,125 @@ fn bench_exact(repeat: usize) -> Result<ExactFigures, TaskError> {
     })
 }
 
+/// The waterfall benchmark's pool: creditlab-loan's synthetic bank book, note rates
+/// rounded to the nearest eighth of a percent (as `benches/src/lib.rs`, `waterfall_pool`).
+fn waterfall_pool() -> Result<Vec<creditlab_loan::Loan>, TaskError> {
+    use creditlab_loan::synthetic::{BookSpec, bank_book};
+    let book = bank_book(&BookSpec {
+        loans: WF_LOANS,
+        total_principal: Some(1.0e9),
+        seed: SEED,
+    })?;
+    book.iter()
+        .map(|r| {
+            let l = &r.loan;
+            let annual = (l.rate().current() * 800.0).round() / 800.0;
+            Ok(creditlab_loan::Loan::new(
+                l.id(),
+                l.principal(),
+                creditlab_loan::Rate::Fixed { annual },
+                l.term_months(),
+                l.amortization(),
+                l.channel(),
+                l.recourse(),
+            )?)
+        })
+        .collect()
+}
+
+/// The five-note deal of `benches/src/lib.rs` (`waterfall_deal`).
+fn waterfall_deal() -> Result<creditlab_pool::waterfall::Waterfall, TaskError> {
+    use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec, Waterfall};
+    let notes = [
+        ("A", 0.70, 0.04),
+        ("B", 0.10, 0.05),
+        ("C", 0.07, 0.06),
+        ("D", 0.05, 0.08),
+        ("E", 0.03, 0.10),
+    ]
+    .iter()
+    .map(|&(n, f, c)| NoteSpec {
+        name: n.into(),
+        balance: f * 1.0e9,
+        coupon: c,
+        oc_trigger: Some(1.02),
+        ic_trigger: Some(1.05),
+    })
+    .collect();
+    Ok(Waterfall::new(
+        notes,
+        0.005,
+        PrincipalRule::ProRata { loss_trigger: 0.05 },
+        ReserveSpec {
+            initial: 10.0e6,
+            target_fraction: 0.01,
+            floor: 5.0e6,
+        },
+        0.1,
+    )?)
+}
+
+/// One timed waterfall run: total, projection and waterfall seconds, cohorts, months and
+/// each note's expected loss.
+type WaterfallTiming = (f64, f64, f64, usize, usize, Vec<f64>);
+
+fn bench_waterfall(repeat: usize) -> Result<WaterfallFigures, TaskError> {
+    use creditlab_pool::cohort::{Cohorts, cohort_scenarios};
+    let loans = waterfall_pool()?;
+    let deal = waterfall_deal()?;
+    // One timed run: cohorts, scenarios (CDR 2%, rho 0.15, CPR 8%, lag 12, severity 40%),
+    // waterfall. Returns (total, projection, waterfall seconds, per-note statistics).
+    let once = |seed: u64| -> Result<WaterfallTiming, TaskError> {
+        let start = Instant::now();
+        let cohorts = Cohorts::new(&loans)?;
+        let flows = cohort_scenarios(
+            &cohorts,
+            &creditlab_loan::Prepayment::Cpr(0.08),
+            0.02,
+            0.15,
+            12,
+            0.4,
+            false,
+            WF_SCENARIOS,
+            seed,
+        )?;
+        let projected = start.elapsed().as_secs_f64();
+        let stats = deal.simulate(&flows)?;
+        let total = start.elapsed().as_secs_f64();
+        let months = flows.iter().map(|f| f.periods.len()).max().unwrap_or(0);
+        Ok((
+            total,
+            projected,
+            total - projected,
+            cohorts.len(),
+            months,
+            stats.iter().map(|s| s.expected_loss).collect(),
+        ))
+    };
+    let _warm = once(SEED)?;
+    let mut runs = (0..repeat)
+        .map(|r| once(SEED + r as u64))
+        .collect::<Result<Vec<_>, _>>()?;
+    let best = runs.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (total, projected, waterfall, cohorts, months, el) = runs.swap_remove(runs.len() / 2);
+    Ok(WaterfallFigures {
+        loans: loans.len(),
+        cohorts,
+        months,
+        notes: deal.notes().len(),
+        scenarios: WF_SCENARIOS,
+        median_seconds: total,
+        best_seconds: best,
+        projection_seconds: projected,
+        waterfall_seconds: waterfall,
+        senior_expected_loss: el[0],
+        junior_expected_loss: el[el.len() - 1],
+        target_seconds: WF_TARGET_SECONDS,
+        met: total <= WF_TARGET_SECONDS,
+    })
+}
+
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     if args.repeat == 0 {
@@ -281,6 +424,8 @@ pub fn run(args: Args) -> TaskResult {
     let is = bench_is(args.repeat)?;
     eprintln!("measuring the exact recursion (1,000 loans, 64 nodes) ...");
     let exact = bench_exact(args.repeat)?;
+    eprintln!("measuring the waterfall (10,000 loans, 1,000 scenarios, 5 notes) ...");
+    let waterfall = bench_waterfall(args.repeat)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine {
@@ -293,6 +438,7 @@ pub fn run(args: Args) -> TaskResult {
         mc,
         importance_sampling: is,
         exact,
+        waterfall,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
@@ -369,7 +515,7 @@ competed for the 2 cores).\n\
 In-process, in the optimised xtask binary: wall-clock time of whole calls (simulation and\n\
 finalisation: sorting, moments), after a warm-up run, median of the repetitions\n\
 (`--repeat`, default 5). The criterion benches in `benches/benches/` (`mc.rs`,\n\
-`importance.rs`, `exact.rs`) run the same workloads with criterion's statistics:\n\
+`importance.rs`, `exact.rs`, `waterfall.rs`) run the same workloads with criterion's statistics:\n\
 `cargo bench -p creditlab-benches`.\n\
 \n\
 ## Plain Monte Carlo: standard book\n\
@@ -418,7 +564,24 @@ same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n\
 \n\
 `ExactLoss::new` (Andersen-Sidenius-Basu recursion, `src/exact.rs`) on\n\
 `Portfolio::standard_book({ex_loans})` (5 PDs, 7 EADs), one-factor Gaussian rho = {ex_rho},\n\
-{ex_nodes} Gauss-Hermite nodes: median {ex_med:.4} s (best {ex_best:.4} s).\n",
+{ex_nodes} Gauss-Hermite nodes: median {ex_med:.4} s (best {ex_best:.4} s).\n\
+\n\
+## Cash-flow waterfall\n\
+\n\
+Issue 4's workload (`benches/src/lib.rs`, `waterfall_run`): creditlab-loan's synthetic bank\n\
+book of {wf_loans} loans (note rates rounded to the nearest 1/8%), merged into {wf_cohorts} cohorts\n\
+by coupon and term (`creditlab_pool::cohort`, exact: the projection is linear in the\n\
+balance), {wf_scen} scenarios each at its own Vasicek CDR (2%, rho 0.15; CPR 8%, 12-month\n\
+recovery lag, 40% severity) projected at pool level over up to {wf_months} months, then the\n\
+{wf_notes}-note waterfall (OC and IC tests, pro rata with a loss trigger, reserve, clean-up\n\
+call) over every scenario. Scenarios run in parallel (rayon).\n\
+\n\
+| figure | value |\n\
+| --- | --- |\n\
+| median wall time, cohorts + projection + waterfall | {wf_med:.4} s (best {wf_best:.4} s) |\n\
+| of which: scenario projection / waterfall | {wf_proj:.4} s / {wf_wf:.4} s |\n\
+| expected loss, senior A / junior E | {wf_el0:.3e} / {wf_el4:.3e} |\n\
+| target | <= {wf_target:.0} s: **{wf_met}** |\n",
         cmd = s.command,
         nproc = s.machine.nproc,
         cpu = s.machine.cpu_model,
@@ -463,5 +626,18 @@ same relative error, i.e. about {plain_time:.0} s on this machine.{is_gap}\n\
         ex_nodes = s.exact.nodes,
         ex_med = s.exact.median_seconds,
         ex_best = s.exact.best_seconds,
+        wf_loans = s.waterfall.loans,
+        wf_cohorts = s.waterfall.cohorts,
+        wf_scen = s.waterfall.scenarios,
+        wf_months = s.waterfall.months,
+        wf_notes = s.waterfall.notes,
+        wf_med = s.waterfall.median_seconds,
+        wf_best = s.waterfall.best_seconds,
+        wf_proj = s.waterfall.projection_seconds,
+        wf_wf = s.waterfall.waterfall_seconds,
+        wf_el0 = s.waterfall.senior_expected_loss,
+        wf_el4 = s.waterfall.junior_expected_loss,
+        wf_target = s.waterfall.target_seconds,
+        wf_met = yes_no(s.waterfall.met),
     )
 }

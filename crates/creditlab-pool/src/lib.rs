@@ -8,7 +8,8 @@
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
 //! scale, so loans and tranches are graded on one scale; the waterfall runs on the
-//! pool-level collections of a creditlab-loan projection.
+//! pool-level collections of a creditlab-loan projection, loan-level pools merged into
+//! cohorts ([`cohort`]) so the projection's cost does not grow with the number of loans.
 //!
 //! ```
 //! use creditlab_pool::{CapitalStructure, capital};
@@ -22,6 +23,7 @@
 //! [`LossDistribution`]: creditlab_contagion::LossDistribution
 
 pub mod capital;
+pub mod cohort;
 mod error;
 pub mod lending;
 pub mod pricing;
