@@ -3,15 +3,19 @@
 //! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
 //! on the standard book, Glasserman-Li importance sampling, the exact recursion on 1,000
 //! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios; the
-//! waterfall workload is defined in `benches/src/lib.rs` and mirrored here). They are measured here in-process, in the optimised xtask binary, with
-//! wall-clock timers around whole runs (median of several repetitions after a warm-up),
-//! because the summary needs more than
-//! times: the importance-sampling estimate, its relative standard error and the
+//! workloads are defined once, in `benches/src/lib.rs`). They are measured here in-process,
+//! in the optimised xtask binary, with wall-clock timers around whole runs (median of
+//! several repetitions after a warm-up), because the summary needs more than times: the
+//! importance-sampling estimate, its relative standard error and the
 //! variance-reduction factor come from the same runs. `cargo bench -p creditlab-benches`
 //! gives criterion's statistics for the same workloads. The summary goes to
 //! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
 
 use crate::cli::{TaskError, TaskResult};
+use creditlab_benches::{
+    EXACT_LOANS, EXACT_NODES, GL_LEVEL, MC_LOANS, MC_RHO, MC_SCENARIOS, SEED, WF_SCENARIOS,
+    waterfall_deal, waterfall_pool,
+};
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
@@ -33,25 +37,12 @@ pub struct Args {
     repeat: usize,
 }
 
-/// Loans, correlation and scenarios per run of the plain Monte Carlo benchmark.
-const MC_LOANS: usize = 10_000;
-const MC_RHO: f64 = 0.2;
-const MC_SCENARIOS: u64 = 20_000;
-/// Glasserman-Li level (P(L > x) about 1e-4), pilot size and target relative SE.
-const GL_LEVEL: f64 = 0.27;
 const GL_PILOT: u64 = 4_000;
 const GL_TARGET_REL_SE: f64 = 0.05;
 /// The run is sized from the pilot for this relative SE, a margin under the target for the
 /// pilot's own sampling error.
 const GL_SIZING_REL_SE: f64 = 0.04;
 const GL_PLAIN_SCENARIOS: u64 = 20_000;
-const SEED: u64 = 2026;
-/// Loans and Gauss-Hermite nodes of the exact-recursion benchmark.
-const EXACT_LOANS: usize = 1_000;
-const EXACT_NODES: usize = 64;
-/// Loans, scenarios and note count of the waterfall benchmark (issue 4), and its target.
-const WF_LOANS: usize = 10_000;
-const WF_SCENARIOS: usize = 1_000;
 const WF_TARGET_SECONDS: f64 = 5.0;
 /// Speed targets of issue 3.
 const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
@@ -290,72 +281,14 @@ fn bench_exact(repeat: usize) -> Result<ExactFigures, TaskError> {
     })
 }
 
-/// The waterfall benchmark's pool: creditlab-loan's synthetic bank book, note rates
-/// rounded to the nearest eighth of a percent (as `benches/src/lib.rs`, `waterfall_pool`).
-fn waterfall_pool() -> Result<Vec<creditlab_loan::Loan>, TaskError> {
-    use creditlab_loan::synthetic::{BookSpec, bank_book};
-    let book = bank_book(&BookSpec {
-        loans: WF_LOANS,
-        total_principal: Some(1.0e9),
-        seed: SEED,
-    })?;
-    book.iter()
-        .map(|r| {
-            let l = &r.loan;
-            let annual = (l.rate().current() * 800.0).round() / 800.0;
-            Ok(creditlab_loan::Loan::new(
-                l.id(),
-                l.principal(),
-                creditlab_loan::Rate::Fixed { annual },
-                l.term_months(),
-                l.amortization(),
-                l.channel(),
-                l.recourse(),
-            )?)
-        })
-        .collect()
-}
-
-/// The five-note deal of `benches/src/lib.rs` (`waterfall_deal`).
-fn waterfall_deal() -> Result<creditlab_pool::waterfall::Waterfall, TaskError> {
-    use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec, Waterfall};
-    let notes = [
-        ("A", 0.70, 0.04),
-        ("B", 0.10, 0.05),
-        ("C", 0.07, 0.06),
-        ("D", 0.05, 0.08),
-        ("E", 0.03, 0.10),
-    ]
-    .iter()
-    .map(|&(n, f, c)| NoteSpec {
-        name: n.into(),
-        balance: f * 1.0e9,
-        coupon: c,
-        oc_trigger: Some(1.02),
-        ic_trigger: Some(1.05),
-    })
-    .collect();
-    Ok(Waterfall::new(
-        notes,
-        0.005,
-        PrincipalRule::ProRata { loss_trigger: 0.05 },
-        ReserveSpec {
-            initial: 10.0e6,
-            target_fraction: 0.01,
-            floor: 5.0e6,
-        },
-        0.1,
-    )?)
-}
-
 /// One timed waterfall run: total, projection and waterfall seconds, cohorts, months and
 /// each note's expected loss.
 type WaterfallTiming = (f64, f64, f64, usize, usize, Vec<f64>);
 
 fn bench_waterfall(repeat: usize) -> Result<WaterfallFigures, TaskError> {
     use creditlab_pool::cohort::{Cohorts, cohort_scenarios};
-    let loans = waterfall_pool()?;
-    let deal = waterfall_deal()?;
+    let loans = waterfall_pool();
+    let deal = waterfall_deal();
     // One timed run: cohorts, scenarios (CDR 2%, rho 0.15, CPR 8%, lag 12, severity 40%),
     // waterfall. Returns (total, projection, waterfall seconds, per-note statistics).
     let once = |seed: u64| -> Result<WaterfallTiming, TaskError> {
