@@ -4,14 +4,11 @@
 //! cohort equals the sum of its loans' projections. The per-scenario cost of
 //! [`cohort_scenarios`] therefore scales with the number of cohorts, not loans.
 
-use crate::error::{PoolError, Result, check_range};
+use crate::error::{PoolError, Result};
 use crate::waterfall::PoolFlows;
-use creditlab_contagion::copula::{gaussian_conditional_pd, gaussian_threshold};
 use creditlab_loan::{
-    Amortization, Assumptions, CashFlows, DefaultRate, Loan, LoanId, Prepayment, Rate, project_loan,
+    Amortization, Assumptions, CashFlows, Loan, LoanId, Prepayment, Rate, project_loan,
 };
-use rand_distr::{Distribution, StandardNormal};
-use rayon::prelude::*;
 
 /// Loans merged by (current annual rate, term, amortization): one loan per cohort carrying
 /// the cohort's total principal.
@@ -115,35 +112,20 @@ pub fn cohort_scenarios(
     scenarios: usize,
     seed: u64,
 ) -> Result<Vec<PoolFlows>> {
-    check_range("cdr", cdr, 0.0, 1.0)?;
-    check_range("rho", rho, 0.0, 1.0)?;
-    let c = gaussian_threshold(cdr);
-    (0..scenarios as u64)
-        .into_par_iter()
-        .map(|s| {
-            let mut rng = creditlab_contagion::rng::stream(seed, s);
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let scenario_cdr = if cdr <= 0.0 || cdr >= 1.0 {
-                cdr
-            } else {
-                gaussian_conditional_pd(c, rho, z).clamp(0.0, 1.0)
-            };
-            let a = Assumptions::new(
-                prepayment.clone(),
-                DefaultRate::Cdr(scenario_cdr),
-                recovery_lag,
-                severity,
-                advancing,
-            )
-            .map_err(|e| PoolError::Loan(e.to_string()))?;
-            Ok(PoolFlows::from_cashflows(&cohorts.project(&a)))
-        })
-        .collect()
+    crate::waterfall::scenario_flows(
+        prepayment,
+        (cdr, rho),
+        (recovery_lag, severity, advancing),
+        scenarios,
+        seed,
+        |a| cohorts.project(a),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_loan::DefaultRate;
     use creditlab_loan::{Channel, Recourse};
 
     fn loans() -> Vec<Loan> {

@@ -602,10 +602,34 @@ pub fn vasicek_scenarios(
     scenarios: usize,
     seed: u64,
 ) -> Result<Vec<PoolFlows>> {
+    scenario_flows(
+        prepayment,
+        (cdr, rho),
+        (recovery_lag, severity, advancing),
+        scenarios,
+        seed,
+        |a| project_pool(pool, a),
+    )
+}
+
+/// The scenario loop shared by [`vasicek_scenarios`] and
+/// [`cohort_scenarios`](crate::cohort::cohort_scenarios): scenario `s` draws `z_s` from
+/// contagion's stream `(seed, s)`, sets its Vasicek CDR, and `project`s the pool under it.
+/// Scenarios run in parallel; each depends only on its own stream, so the result does not
+/// depend on the number of threads.
+pub(crate) fn scenario_flows(
+    prepayment: &Prepayment,
+    (cdr, rho): (f64, f64),
+    (recovery_lag, severity, advancing): (u32, f64, bool),
+    scenarios: usize,
+    seed: u64,
+    project: impl Fn(&Assumptions) -> CashFlows + Sync,
+) -> Result<Vec<PoolFlows>> {
     check_range("cdr", cdr, 0.0, 1.0)?;
     check_range("rho", rho, 0.0, 1.0)?;
     let c = gaussian_threshold(cdr);
     (0..scenarios as u64)
+        .into_par_iter()
         .map(|s| {
             let mut rng = creditlab_contagion::rng::stream(seed, s);
             let z: f64 = StandardNormal.sample(&mut rng);
@@ -622,7 +646,7 @@ pub fn vasicek_scenarios(
                 advancing,
             )
             .map_err(|e| PoolError::Loan(e.to_string()))?;
-            Ok(PoolFlows::from_cashflows(&project_pool(pool, &a)))
+            Ok(PoolFlows::from_cashflows(&project(&a)))
         })
         .collect()
 }
