@@ -480,23 +480,18 @@ impl IsRun {
                 reason: "runs of different seeds or loss levels".into(),
             });
         }
-        let (mut a, b) = if self.start <= other.start {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        if a.range().end != b.start {
-            return Err(Error::Unsupported {
-                method: "mc-is merge",
-                reason: format!(
-                    "ranges {:?} and {:?} are not adjacent",
-                    a.range(),
-                    b.range()
-                ),
-            });
-        }
-        a.values.extend_from_slice(&b.values);
-        Ok(a)
+        let (seed, x) = (self.seed, self.x);
+        let (start, values) = crate::mc::concat_adjacent(
+            "mc-is merge",
+            (self.start, self.values),
+            (other.start, other.values),
+        )?;
+        Ok(IsRun {
+            seed,
+            start,
+            x,
+            values,
+        })
     }
 
     /// Mean, standard error and variance reduction (sums in index order).

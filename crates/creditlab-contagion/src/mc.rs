@@ -362,6 +362,34 @@ fn sample_singles(singles: &[f64], p: f64, p_bits: u64, rng: &mut StreamRng) -> 
     loss
 }
 
+/// Concatenates the per-scenario values of two runs over adjacent scenario ranges (in
+/// either order), each given as (first scenario index, values): the result is exactly the
+/// run over the union. An error names `method` when the ranges do not meet.
+pub(crate) fn concat_adjacent(
+    method: &'static str,
+    first: (u64, Vec<f64>),
+    second: (u64, Vec<f64>),
+) -> Result<(u64, Vec<f64>)> {
+    let ((start, mut values), (next, rest)) = if first.0 <= second.0 {
+        (first, second)
+    } else {
+        (second, first)
+    };
+    let end = start + values.len() as u64;
+    if end != next {
+        return Err(Error::Unsupported {
+            method,
+            reason: format!(
+                "scenario ranges {:?} and {:?} are not adjacent",
+                start..end,
+                next..next + rest.len() as u64
+            ),
+        });
+    }
+    values.extend_from_slice(&rest);
+    Ok((start, values))
+}
+
 /// The raw output of a simulation: the pool loss of each scenario, in scenario-index order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct McRun {
@@ -395,23 +423,17 @@ impl McRun {
                 reason: format!("different seeds ({} and {})", self.seed, other.seed),
             });
         }
-        let (mut a, b) = if self.start <= other.start {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        if a.range().end != b.start {
-            return Err(Error::Unsupported {
-                method: "mc merge",
-                reason: format!(
-                    "scenario ranges {:?} and {:?} are not adjacent",
-                    a.range(),
-                    b.range()
-                ),
-            });
-        }
-        a.losses.extend_from_slice(&b.losses);
-        Ok(a)
+        let seed = self.seed;
+        let (start, losses) = concat_adjacent(
+            "mc merge",
+            (self.start, self.losses),
+            (other.start, other.losses),
+        )?;
+        Ok(McRun {
+            seed,
+            start,
+            losses,
+        })
     }
 
     /// Computes every statistic from the losses (sums in scenario-index order).
