@@ -13,6 +13,7 @@ mod irb;
 mod loss;
 mod pipeline;
 mod pricing;
+mod progress;
 mod scenario;
 mod ssfa;
 mod tranche;

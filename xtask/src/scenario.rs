@@ -22,6 +22,8 @@ pub struct Scenario {
     pub loss: LossModel,
     /// The diversification study.
     pub diversification: Diversification,
+    /// The clearing networks of section 6.
+    pub contagion: crate::pipeline::contagion::ContagionSpec,
 }
 
 /// Pool sizes and correlations of the diversification study.
@@ -318,6 +320,9 @@ impl Scenario {
                 "rhos",
                 "needs at least one correlation, each in [0, 1)".into(),
             );
+        }
+        if let Err((key, reason)) = self.contagion.check() {
+            return fail("contagion", key, reason);
         }
         Ok(())
     }

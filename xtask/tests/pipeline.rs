@@ -30,7 +30,7 @@ fn run_quick(out: &Path, extra: &[&str]) -> serde_json::Value {
 #[test]
 fn quick_study_writes_every_output_and_is_deterministic() {
     let a = scratch("pipeline-a");
-    let json = run_quick(&a, &[]);
+    let json = run_quick(&a, &["--threads", "1"]);
     assert_eq!(json["schema_version"], 1);
     for book in ["bank", "defi"] {
         let b = &json[book];
@@ -96,9 +96,21 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     assert!(csv.starts_with("month,balance,"));
     assert!(csv.lines().count() > 300, "30-year loans give 360 months");
 
-    // Same seed, same report, byte for byte.
+    // Contagion: both bank networks and the DeFi one, each cleared after three shocks; a
+    // shock never costs the network more equity than the loss itself.
+    let networks = json["contagion"].as_array().unwrap();
+    assert_eq!(networks.len(), 3);
+    for n in networks {
+        for s in n["shocks"].as_array().unwrap() {
+            let lost = s["equity_lost"].as_f64().unwrap();
+            let loss = s["book_loss"].as_f64().unwrap();
+            assert!(lost <= loss + 1e-12, "{s}");
+        }
+    }
+
+    // Same seed, same report, byte for byte, on 1 and on 3 threads.
     let b = scratch("pipeline-b");
-    run_quick(&b, &[]);
+    run_quick(&b, &["--threads", "3"]);
     for file in [
         "report.json",
         "report.md",
@@ -127,6 +139,11 @@ fn bad_scenarios_name_file_line_and_key_and_write_nothing() {
             "rho.toml",
             default.replace("bank_rho = 0.15", "bank_rho = 1.5"),
             "loss.bank_rho",
+        ),
+        (
+            "equity.toml",
+            default.replace("thin_equity = 0.04", "thin_equity = -0.04"),
+            "contagion.thin_equity",
         ),
         (
             "unknown.toml",

@@ -7,9 +7,12 @@
 //! into place), so an interrupted run never leaves a half report.
 
 use crate::cli::{Table, TaskError, TaskResult};
+use crate::progress::Progress;
+
+pub mod contagion;
 use crate::scenario::{LossMethod, Scenario};
 use creditlab_contagion::{
-    Copula, Exposure, Lgd, LossSummary, Portfolio, Tranche,
+    Copula, Exposure, Lgd, LossDistribution, LossSummary, Portfolio, Tranche,
     distribution::STANDARD_LEVELS,
     exact::{ExactConfig, ExactLoss},
     mc::MonteCarlo,
@@ -51,7 +54,10 @@ pub struct Args {
     /// A small, fast study for tests and demos (500 loans per book, at most 20,000 scenarios).
     #[arg(long)]
     quick: bool,
-    /// Print nothing but errors.
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
     quiet: bool,
 }
@@ -73,7 +79,15 @@ pub fn run(args: Args) -> TaskResult {
         scenario.books.loans = scenario.books.loans.min(500);
         scenario.loss.scenarios = scenario.loss.scenarios.min(20_000);
     }
-    let study = Study::run(&scenario)?;
+    let progress = Progress::new(args.quiet);
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n.into());
+    }
+    let pool = pool
+        .build()
+        .map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))?;
+    let study = pool.install(|| Study::run(&scenario, progress))?;
     write_report(&args.out, &study)?;
     if !args.quiet {
         print!("{}", study.terminal_summary());
@@ -131,6 +145,30 @@ pub struct GradingFacts {
     loans_by_grade: Vec<(String, usize)>,
     auc_full_information: f64,
     auc_borrower_facts_withheld: f64,
+    /// ROC curve with full information, `[false-positive rate, true-positive rate]`,
+    /// thinned to at most [`ROC_POINTS`] points for charts.
+    roc_full_information: Vec<[f64; 2]>,
+    /// ROC curve with the borrower facts withheld.
+    roc_borrower_facts_withheld: Vec<[f64; 2]>,
+}
+
+/// Most points kept of a ROC curve in the report.
+pub const ROC_POINTS: usize = 101;
+
+/// Keeps the first and last points and, between them, the first point past each 1/(k-1)
+/// step of the false-positive rate: the curve's shape at chart resolution.
+fn thin_roc(roc: &[creditlab_grade::validation::RocPoint], k: usize) -> Vec<[f64; 2]> {
+    let mut out: Vec<[f64; 2]> = Vec::with_capacity(k);
+    let step = 1.0 / (k.max(2) - 1) as f64;
+    let mut next = 0.0;
+    for (i, p) in roc.iter().enumerate() {
+        let last = i + 1 == roc.len();
+        if p.false_positive_rate >= next || last {
+            out.push([p.false_positive_rate, p.true_positive_rate]);
+            next = (p.false_positive_rate / step).floor() * step + step;
+        }
+    }
+    out
 }
 
 impl GradingFacts {
@@ -157,6 +195,11 @@ impl GradingFacts {
                 .collect(),
             auc_full_information: validation.full_information.auc,
             auc_borrower_facts_withheld: validation.borrower_side_withheld.auc,
+            roc_full_information: thin_roc(&validation.full_information.roc, ROC_POINTS),
+            roc_borrower_facts_withheld: thin_roc(
+                &validation.borrower_side_withheld.roc,
+                ROC_POINTS,
+            ),
         })
     }
 }
@@ -169,6 +212,13 @@ pub struct LossFacts {
     summary: LossSummary,
     /// The stressed asset correlation the tranches are re-measured at.
     stress_rho: f64,
+    /// The loss distribution at the stressed correlation.
+    stressed: LossSummary,
+    /// `[x, P(L > x)]` on a grid up to beyond the 99.97% VaR, at the assumed and at the
+    /// stressed correlation: the exceedance curves of the report's chart.
+    exceedance: Vec<[f64; 2]>,
+    /// The same at the stressed correlation.
+    stressed_exceedance: Vec<[f64; 2]>,
     tranche_ratings: Vec<TrancheRating>,
 }
 
@@ -234,10 +284,7 @@ fn diversification(
             } else if n <= 2_000 {
                 let pool = Portfolio::homogeneous(n, p, 1.0)?;
                 let dist = ExactLoss::new(&pool, &Copula::gaussian(rho)?, &ExactConfig::default())?;
-                (
-                    creditlab_contagion::LossDistribution::value_at_risk(&dist, 0.999).value,
-                    "exact",
-                )
+                (LossDistribution::value_at_risk(&dist, 0.999).value, "exact")
             } else {
                 let lhp = creditlab_contagion::LargePool::from_parameters(p, rho, 1.0)?;
                 (lhp.default_fraction_quantile(0.999), "large-pool limit")
@@ -275,11 +322,12 @@ pub struct Study {
     bank: BookStudy,
     defi: BookStudy,
     diversification: Vec<DiversificationPoint>,
+    contagion: Vec<contagion::NetworkStudy>,
 }
 
 impl Study {
     /// Runs every stage on `scenario`.
-    pub fn run(scenario: &Scenario) -> Result<Self, TaskError> {
+    pub fn run(scenario: &Scenario, progress: Progress) -> Result<Self, TaskError> {
         let spec = |offset: u64| BookSpec {
             loans: scenario.books.loans,
             total_principal: Some(scenario.books.total_principal),
@@ -293,27 +341,33 @@ impl Study {
             .collect::<Result<Vec<_>, _>>()?;
         let bank = study_book(
             "bank",
-            &bank_book(&spec(0))?,
+            &progress.stage("bank book: generate", || bank_book(&spec(0)))?,
             &scenario.cashflows.bank.to_assumptions()?,
             (scenario.loss.bank_rho, scenario.loss.bank_stress_rho),
             &tranches,
             scenario,
+            progress,
         )?;
         let defi = study_book(
             "defi",
-            &defi_book(&spec(1))?,
+            &progress.stage("defi book: generate", || defi_book(&spec(1)))?,
             &scenario.cashflows.defi.to_assumptions()?,
             (scenario.loss.defi_rho, scenario.loss.defi_stress_rho),
             &tranches,
             scenario,
+            progress,
         )?;
+        let contagion = progress.stage("contagion", || contagion_study(scenario, &bank, &defi))?;
         Ok(Self {
             schema_version: REPORT_SCHEMA_VERSION,
             seed: scenario.seed,
             scenario: scenario.clone(),
             bank,
             defi,
-            diversification: diversification(&scenario.diversification)?,
+            diversification: progress.stage("diversification", || {
+                diversification(&scenario.diversification)
+            })?,
+            contagion,
         })
     }
 
@@ -620,6 +674,55 @@ impl Study {
     }
 }
 
+/// Section 6: each side's network cleared after its book's shocks.
+fn contagion_study(
+    scenario: &Scenario,
+    bank: &BookStudy,
+    defi: &BookStudy,
+) -> Result<Vec<contagion::NetworkStudy>, TaskError> {
+    let spec = &scenario.contagion;
+    let shocks = |b: &BookStudy| -> Vec<(String, f64)> {
+        let l = &b.loss;
+        vec![
+            ("expected loss".into(), l.summary.expected_loss.value),
+            (
+                format!("99.9% VaR, rho {}", l.rho),
+                l.summary.var[1].estimate.value,
+            ),
+            (
+                format!("99.9% VaR, rho {}", l.stress_rho),
+                l.stressed.var[1].estimate.value,
+            ),
+        ]
+    };
+    let tranches = &scenario.loss.tranches;
+    let bank_shocks = shocks(bank);
+    let thin = contagion::bank_network(
+        spec,
+        "bank, thin equity",
+        tranches,
+        |_, n, o| spec.thin_equity * (n + o),
+        &bank_shocks,
+    )?;
+    // Basel capital: 8% of risk-weighted assets, the tranche at its SEC-SA risk weight and
+    // the rest at 100%.
+    let rw: Vec<f64> = bank
+        .loss
+        .tranche_ratings
+        .iter()
+        .map(|t| t.risk_weight)
+        .collect();
+    let basel = contagion::bank_network(
+        spec,
+        "bank, Basel capital",
+        tranches,
+        |k, n, o| 0.08 * (rw[k] * n + o),
+        &bank_shocks,
+    )?;
+    let defi_side = contagion::defi_network(spec, 0.0, &shocks(defi))?;
+    Ok(vec![thin, basel, defi_side])
+}
+
 fn study_book(
     name: &'static str,
     book: &Book,
@@ -627,34 +730,47 @@ fn study_book(
     (rho, stress_rho): (f64, f64),
     tranches: &[Tranche],
     scenario: &Scenario,
+    progress: Progress,
 ) -> Result<BookStudy, TaskError> {
-    let cashflows = project_records(book.iter().cloned().map(Ok), assumptions)?;
+    let cashflows = progress.stage(&format!("{name} book: cash flows"), || {
+        project_records(book.iter().cloned().map(Ok), assumptions)
+    })?;
     let config = GradingConfig::default();
-    let full = grade_book(book, &config, false)?;
-    let withheld = grade_book(book, &config, true)?;
-    let grading = GradingFacts::of(&full, &withheld, book)?;
+    let (full, grading) = progress.stage(&format!("{name} book: grading"), || {
+        let full = grade_book(book, &config, false)?;
+        let withheld = grade_book(book, &config, true)?;
+        let grading = GradingFacts::of(&full, &withheld, book)?;
+        Ok::<_, TaskError>((full, grading))
+    })?;
     let portfolio = Portfolio::new(
         full.loans
             .iter()
             .map(|g| Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
     )?;
-    let summarize = |rho: f64| -> Result<LossSummary, TaskError> {
+    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>), TaskError> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
+        let with_curve = |dist: &dyn LossDistribution| {
+            let summary = LossSummary::of(dist, &levels, &xs, tranches);
+            let curve = exceedance_curve(dist, summary.var[2].estimate.value);
+            (summary, curve)
+        };
         Ok(match scenario.loss.method {
-            LossMethod::Exact => {
-                let dist = ExactLoss::new(&portfolio, &copula, &ExactConfig::default())?;
-                LossSummary::of(&dist, &levels, &xs, tranches)
-            }
+            LossMethod::Exact => with_curve(&ExactLoss::new(
+                &portfolio,
+                &copula,
+                &ExactConfig::default(),
+            )?),
             LossMethod::MonteCarlo => {
                 let mc = MonteCarlo::new(&portfolio, &copula)?;
-                let dist = mc.run(scenario.seed, scenario.loss.scenarios);
-                LossSummary::of(&dist, &levels, &xs, tranches)
+                with_curve(&mc.run(scenario.seed, scenario.loss.scenarios))
             }
         })
     };
-    let summary = summarize(rho)?;
-    let stressed = summarize(stress_rho)?;
+    let ((summary, exceedance), (stressed, stressed_exceedance)) = progress
+        .stage(&format!("{name} book: loss distribution"), || {
+            Ok::<_, TaskError>((summarize(rho)?, summarize(stress_rho)?))
+        })?;
     let scale = creditlab_grade::MasterScale::standard();
     let tranche_ratings = summary
         .tranches
@@ -689,10 +805,29 @@ fn study_book(
             rho,
             summary,
             stress_rho,
+            stressed,
+            exceedance,
+            stressed_exceedance,
             tranche_ratings,
         },
         cashflows,
     })
+}
+
+/// Points of an exceedance curve.
+const EXCEEDANCE_POINTS: usize = 60;
+
+/// `[x, P(L > x)]` for `EXCEEDANCE_POINTS` losses from 0 to 1.5 times `upto` (at least
+/// 1%), dropping probabilities below 1e-6 so a log-scale chart stays readable.
+fn exceedance_curve(dist: &dyn LossDistribution, upto: f64) -> Vec<[f64; 2]> {
+    let top = (1.5 * upto).clamp(0.01, 1.0);
+    (0..=EXCEEDANCE_POINTS)
+        .map(|i| {
+            let x = top * i as f64 / EXCEEDANCE_POINTS as f64;
+            [x, dist.tail_probability(x).value]
+        })
+        .filter(|p| p[1] >= 1e-6)
+        .collect()
 }
 
 fn pct(x: f64) -> String {
