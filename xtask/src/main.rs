@@ -16,6 +16,7 @@ mod pricing;
 mod progress;
 mod scenario;
 mod ssfa;
+mod sweep;
 mod tranche;
 mod waterfall;
 
@@ -56,6 +57,8 @@ enum Task {
     Waterfall(waterfall::Args),
     /// Eisenberg-Noe clearing of an interbank network (JSON file): payments, defaults, equity.
     Clearing(clearing::Args),
+    /// The study's headline figures over a grid of scenario parameters: a table and charts.
+    Sweep(sweep::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         Task::Pipeline(args) => pipeline::run(args),
+        Task::Sweep(args) => sweep::run(args),
         Task::Cashflows(args) => cashflows::run(args),
         Task::Grade(args) => grade::run(args),
         Task::Irb(args) => irb::run(args),

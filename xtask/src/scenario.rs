@@ -201,6 +201,13 @@ impl Scenario {
         Ok(scenario)
     }
 
+    /// Shrinks the study for tests and demos: 500 loans per book, at most 20,000 Monte
+    /// Carlo scenarios.
+    pub fn quicken(&mut self) {
+        self.books.loans = self.books.loans.min(500);
+        self.loss.scenarios = self.loss.scenarios.min(20_000);
+    }
+
     /// Validates a scenario changed by command-line overrides.
     pub fn check(&self) -> Result<(), TaskError> {
         self.validate("", "command line")

@@ -84,14 +84,66 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     assert!(sd(100_000, 0.3) > 30.0 * sd(100_000, 0.0));
 
     let md = std::fs::read_to_string(a.join("report.md")).unwrap();
-    for section in [
-        "1. The two books",
-        "2. Cash flows",
-        "3. Grading",
-        "4. One-year loss",
+    let html = std::fs::read_to_string(a.join("report.html")).unwrap();
+    for (id, title) in [
+        ("books", "1. The two books"),
+        ("grading", "2. Grading"),
+        ("diversification", "3. Diversification"),
+        ("securitization", "4. Securitization"),
+        ("contagion", "6. Contagion"),
+        ("verdict", "7. The verdict"),
     ] {
-        assert!(md.contains(section), "report.md lacks {section}");
+        assert!(
+            md.contains(&format!("## {title}")),
+            "report.md lacks {title}"
+        );
+        assert!(
+            html.contains(&format!("<section id=\"{id}\"")),
+            "report.html lacks section {id}"
+        );
     }
+    // Every chart is inline in the HTML and beside the Markdown as an SVG file.
+    for chart in [
+        "books-facts",
+        "cashflows-balance",
+        "grades",
+        "roc",
+        "diversification-sd",
+        "diversification-var",
+        "loss-exceedance",
+        "tranche-default-probability",
+        "contagion-defaults",
+    ] {
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{chart}\"")),
+            "report.html lacks chart {chart}"
+        );
+        assert!(md.contains(&format!("charts/{chart}.svg")), "{chart}");
+        let svg = std::fs::read_to_string(a.join(format!("charts/{chart}.svg"))).unwrap();
+        assert!(svg.starts_with("<svg") && !svg.contains("NaN"), "{chart}");
+    }
+    // Self-contained: nothing fetched from elsewhere.
+    for external in [
+        "<script src",
+        "<link ",
+        "src=\"http",
+        "href=\"http",
+        "url(http",
+    ] {
+        assert!(!html.contains(external), "report.html has {external}");
+    }
+    // The verdict judges all eight claims.
+    let claims = json["verdict"]["claims"].as_array().unwrap();
+    assert_eq!(claims.len(), 8);
+    for (i, c) in claims.iter().enumerate() {
+        assert_eq!(c["number"], i as u64 + 1);
+        assert!(!c["because"].as_str().unwrap().is_empty());
+    }
+    assert!(
+        std::fs::read_to_string(a.join("tables/verdict.csv"))
+            .unwrap()
+            .contains("bank")
+    );
     let csv = std::fs::read_to_string(a.join("cashflows_bank.csv")).unwrap();
     assert!(csv.starts_with("month,balance,"));
     assert!(csv.lines().count() > 300, "30-year loans give 360 months");
@@ -114,6 +166,7 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     for file in [
         "report.json",
         "report.md",
+        "report.html",
         "cashflows_bank.csv",
         "cashflows_defi.csv",
     ] {

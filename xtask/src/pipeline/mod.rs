@@ -6,10 +6,12 @@
 //! `report.md` and CSV tables into the output folder, atomically (a temporary folder renamed
 //! into place), so an interrupted run never leaves a half report.
 
-use crate::cli::{Table, TaskError, TaskResult};
+use crate::cli::{TaskError, TaskResult};
 use crate::progress::Progress;
 
 pub mod contagion;
+mod render;
+mod verdict;
 use crate::scenario::{LossMethod, Scenario};
 use creditlab_contagion::{
     Copula, Exposure, Lgd, LossDistribution, LossSummary, Portfolio, Tranche,
@@ -26,12 +28,6 @@ use creditlab_pool::{capital::sec_sa_risk_weight, rate_by_default_probability};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-const TRANCHE_TEXT: &str = "Each book's one-year loss tranched: expected tranche loss \
-     (fraction of tranche notional), probability of any loss and its master-scale rating at \
-     the assumed correlation, the same at the stressed correlation (the 2007 story: a senior \
-     note rated at low correlation), and the SSFA risk weight with KA = the pool's IRB \
-     capital.";
 
 /// Version of report.json's schema (docs/schemas/report-json.md).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
@@ -76,24 +72,27 @@ pub fn run(args: Args) -> TaskResult {
         scenario.check()?;
     }
     if args.quick {
-        scenario.books.loans = scenario.books.loans.min(500);
-        scenario.loss.scenarios = scenario.loss.scenarios.min(20_000);
+        scenario.quicken();
     }
     let progress = Progress::new(args.quiet);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n.into());
-    }
-    let pool = pool
-        .build()
-        .map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))?;
+    let pool = thread_pool(args.threads)?;
     let study = pool.install(|| Study::run(&scenario, progress))?;
     write_report(&args.out, &study)?;
     if !args.quiet {
-        print!("{}", study.terminal_summary());
-        println!("report: {}", args.out.join("report.md").display());
+        print!("{}", study.terminal_summary()?);
+        println!("\nreport: {}", args.out.join("report.html").display());
     }
     Ok(())
+}
+
+/// A rayon pool of `threads` workers (default: one per core).
+pub fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, TaskError> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n.into());
+    }
+    pool.build()
+        .map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))
 }
 
 /// One book's facts: size, collateral, what is known about the borrowers.
@@ -219,6 +218,9 @@ pub struct LossFacts {
     exceedance: Vec<[f64; 2]>,
     /// The same at the stressed correlation.
     stressed_exceedance: Vec<[f64; 2]>,
+    /// `P(L > 0)` at the assumed correlation: the chance that anyone behind no first-loss
+    /// buffer loses something.
+    any_loss_probability: f64,
     tranche_ratings: Vec<TrancheRating>,
 }
 
@@ -238,6 +240,32 @@ pub struct TrancheRating {
     stressed_rating: &'static str,
     /// SSFA risk weight (p = 1) with KA = the pool's IRB capital per unit of exposure.
     risk_weight: f64,
+}
+
+/// One headline figure of a study.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    /// Stable key, e.g. `bank.var_999`.
+    pub key: String,
+    /// What it is, for tables and charts.
+    pub label: String,
+    /// Its value.
+    pub value: f64,
+}
+
+/// Lower-case words joined by `_`: a key from a label.
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for word in s
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(&word.to_ascii_lowercase());
+    }
+    out
 }
 
 /// One point of the diversification study: a homogeneous pool of `loans` loans.
@@ -323,6 +351,7 @@ pub struct Study {
     defi: BookStudy,
     diversification: Vec<DiversificationPoint>,
     contagion: Vec<contagion::NetworkStudy>,
+    verdict: verdict::Verdict,
 }
 
 impl Study {
@@ -358,7 +387,7 @@ impl Study {
             progress,
         )?;
         let contagion = progress.stage("contagion", || contagion_study(scenario, &bank, &defi))?;
-        Ok(Self {
+        let mut study = Self {
             schema_version: REPORT_SCHEMA_VERSION,
             seed: scenario.seed,
             scenario: scenario.clone(),
@@ -368,309 +397,92 @@ impl Study {
                 diversification(&scenario.diversification)
             })?,
             contagion,
-        })
-    }
-
-    fn books_table(&self) -> Table {
-        let mut t = Table::new(["", "bank", "defi"]);
-        let (b, d) = (&self.bank.facts, &self.defi.facts);
-        let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), pct);
-        t.row(["loans".into(), b.loans.to_string(), d.loans.to_string()]);
-        t.row([
-            "total principal".into(),
-            money(b.total_principal),
-            money(d.total_principal),
-        ]);
-        t.row([
-            "weighted LTV".into(),
-            opt(b.weighted_average_ltv),
-            opt(d.weighted_average_ltv),
-        ]);
-        t.row([
-            "weighted rate".into(),
-            opt(b.weighted_average_rate),
-            opt(d.weighted_average_rate),
-        ]);
-        t.row([
-            "full recourse".into(),
-            pct(b.full_recourse_share),
-            pct(d.full_recourse_share),
-        ]);
-        t.row([
-            "credit history known".into(),
-            pct(b.credit_history_known_share),
-            pct(d.credit_history_known_share),
-        ]);
-        t.row([
-            "income known".into(),
-            pct(b.income_known_share),
-            pct(d.income_known_share),
-        ]);
-        t.row([
-            "property collateral".into(),
-            pct(b.property_collateral_share),
-            pct(d.property_collateral_share),
-        ]);
-        t.row([
-            "crypto collateral".into(),
-            pct(b.crypto_collateral_share),
-            pct(d.crypto_collateral_share),
-        ]);
-        t.row([
-            "observed default rate".into(),
-            opt(b.observed_default_rate),
-            opt(d.observed_default_rate),
-        ]);
-        t
-    }
-
-    fn cashflow_table(&self) -> Table {
-        let mut t = Table::new(["lifetime, % of principal", "bank", "defi"]);
-        let (b, d) = (&self.bank, &self.defi);
-        type Row = (&'static str, fn(&CashFlowTotals) -> f64);
-        let rows: [Row; 6] = [
-            ("scheduled principal", |c| c.scheduled_principal),
-            ("prepayments", |c| c.prepayments),
-            ("defaults", |c| c.defaults),
-            ("recoveries", |c| c.recoveries),
-            ("losses", |c| c.losses),
-            ("interest", |c| c.interest),
-        ];
-        for (name, f) in rows {
-            t.row([
-                name.to_string(),
-                pct(f(&b.cashflow_totals) / b.facts.total_principal),
-                pct(f(&d.cashflow_totals) / d.facts.total_principal),
-            ]);
-        }
-        t
-    }
-
-    fn grading_table(&self) -> Table {
-        let mut t = Table::new(["", "bank", "defi"]);
-        let (b, d) = (&self.bank.grading, &self.defi.grading);
-        t.row(["mean one-year PD".into(), pct(b.mean_pd), pct(d.mean_pd)]);
-        t.row([
-            "conservative PD (graded)".into(),
-            pct(b.mean_pd_conservative),
-            pct(d.mean_pd_conservative),
-        ]);
-        t.row(["mean LGD".into(), pct(b.mean_lgd), pct(d.mean_lgd)]);
-        t.row([
-            "one-year EL".into(),
-            pct(b.el_one_year_rate),
-            pct(d.el_one_year_rate),
-        ]);
-        t.row([
-            "IRB capital".into(),
-            pct(b.capital_rate),
-            pct(d.capital_rate),
-        ]);
-        t.row([
-            "AUC, full information".into(),
-            format!("{:.3}", b.auc_full_information),
-            format!("{:.3}", d.auc_full_information),
-        ]);
-        t.row([
-            "AUC, borrower facts withheld".into(),
-            format!("{:.3}", b.auc_borrower_facts_withheld),
-            format!("{:.3}", d.auc_borrower_facts_withheld),
-        ]);
-        t
-    }
-
-    fn grades_table(&self) -> Table {
-        let mut t = Table::new(["grade", "bank loans", "defi loans"]);
-        let count = |g: &GradingFacts, name: &str| {
-            g.loans_by_grade
-                .iter()
-                .find(|(n, _)| n == name)
-                .map_or(0, |(_, c)| *c)
+            verdict: verdict::Verdict::default(),
         };
-        for grade in creditlab_grade::Grade::ALL {
-            let name = grade.as_str();
-            t.row([
-                name.to_string(),
-                count(&self.bank.grading, name).to_string(),
-                count(&self.defi.grading, name).to_string(),
-            ]);
-        }
-        t
+        study.verdict = verdict::verdict(&study);
+        Ok(study)
     }
 
-    fn loss_table(&self) -> Table {
-        let mut t = Table::new(["one-year loss, % of exposure", "bank", "defi"]);
-        let (b, d) = (&self.bank.loss, &self.defi.loss);
-        t.row([
-            "asset correlation".into(),
-            format!("{}", b.rho),
-            format!("{}", d.rho),
-        ]);
-        t.row([
-            "expected loss".into(),
-            pct(b.summary.expected_loss.value),
-            pct(d.summary.expected_loss.value),
-        ]);
-        t.row([
-            "unexpected loss (sd)".into(),
-            pct(b.summary.unexpected_loss.value),
-            pct(d.summary.unexpected_loss.value),
-        ]);
-        for (i, level) in STANDARD_LEVELS.iter().enumerate() {
-            t.row([
-                format!("VaR {}%", level * 100.0),
-                pct(b.summary.var[i].estimate.value),
-                pct(d.summary.var[i].estimate.value),
-            ]);
-            t.row([
-                format!("ES {}%", level * 100.0),
-                pct(b.summary.es[i].estimate.value),
-                pct(d.summary.es[i].estimate.value),
-            ]);
-        }
-        t
-    }
-
-    fn diversification_table(&self) -> Table {
-        let rhos = &self.scenario.diversification.rhos;
-        let mut header = vec!["loans".to_string()];
-        for rho in rhos {
-            header.push(format!("sd, rho {rho}"));
-            header.push(format!("VaR 99.9%, rho {rho}"));
-        }
-        let mut t = Table::new(header);
-        for &n in &self.scenario.diversification.sizes {
-            let mut row = vec![n.to_string()];
-            for &rho in rhos {
-                let pt = self
-                    .diversification
-                    .iter()
-                    .find(|d| d.loans == n && d.rho == rho)
-                    .expect("every (size, rho) pair is computed");
-                row.push(pct(pt.default_rate_sd));
-                let mark = if pt.var_method == "large-pool limit" {
-                    "*"
-                } else {
-                    ""
-                };
-                row.push(format!("{}{mark}", pct(pt.default_rate_var_999)));
+    /// The study's headline figures, each a number per unit of money lent (or a count):
+    /// what `cargo xtask sweep` tabulates and charts across a parameter grid.
+    pub fn figures(&self) -> Vec<Figure> {
+        let mut out = Vec::new();
+        for b in [&self.bank, &self.defi] {
+            let l = &b.loss;
+            let senior = l.summary.tranches.last();
+            let figs = [
+                (
+                    "expected_loss",
+                    "one-year expected loss",
+                    l.summary.expected_loss.value,
+                ),
+                (
+                    "var_999",
+                    "one-year 99.9% VaR",
+                    l.summary.var[1].estimate.value,
+                ),
+                (
+                    "es_999",
+                    "one-year 99.9% ES",
+                    l.summary.es[1].estimate.value,
+                ),
+                (
+                    "stressed_var_999",
+                    "99.9% VaR at the stressed correlation",
+                    l.stressed.var[1].estimate.value,
+                ),
+                (
+                    "senior_default_probability",
+                    "senior tranche P(loss)",
+                    senior.map_or(0.0, |t| t.default_probability.value),
+                ),
+                (
+                    "mean_pd_conservative",
+                    "mean graded PD",
+                    b.grading.mean_pd_conservative,
+                ),
+                ("capital_rate", "IRB capital", b.grading.capital_rate),
+            ];
+            for (key, label, value) in figs {
+                out.push(Figure {
+                    key: format!("{}.{key}", b.name),
+                    label: format!("{}: {label}", b.name),
+                    value,
+                });
             }
-            t.row(row);
         }
-        t
+        for n in &self.contagion {
+            if let Some(worst) = n.shocks.last() {
+                out.push(Figure {
+                    key: format!("contagion.{}.defaults", slug(&n.side)),
+                    label: format!("{}: institutions in default, {}", n.side, worst.label),
+                    value: worst.defaulted.len() as f64,
+                });
+            }
+        }
+        out
     }
 
-    fn tranche_table(&self, book: &BookStudy) -> Table {
-        let loss = &book.loss;
-        let mut t = Table::new([
-            "tranche".to_string(),
-            "EL".into(),
-            "P(loss)".into(),
-            "rating".into(),
-            format!("P(loss), rho {}", loss.stress_rho),
-            format!("rating, rho {}", loss.stress_rho),
-            "SSFA risk weight".into(),
-        ]);
-        for (e, r) in loss.summary.tranches.iter().zip(&loss.tranche_ratings) {
-            t.row([
-                format!("{}-{}%", percent_point(r.attach), percent_point(r.detach)),
-                pct(e.expected_loss.value),
-                pct(e.default_probability.value),
-                r.rating.to_string(),
-                pct(r.stressed_default_probability),
-                r.stressed_rating.to_string(),
-                format!("{:.0}%", r.risk_weight * 100.0),
-            ]);
-        }
-        t
-    }
-
-    /// The report as Markdown.
-    pub fn markdown(&self) -> String {
-        let mut s = String::new();
-        let _ = writeln!(s, "# creditlab: a bank book against a DeFi book\n");
-        let _ = writeln!(
-            s,
-            "Seed {}. Both books lend the same total principal; every figure is per unit of \
-             money lent. Methods and sources: docs/methodology/.\n",
-            self.seed
-        );
-        let diversification_text = format!(
-            "Default rate of a homogeneous pool with PD {}: its standard deviation (exact) and \
-             99.9% quantile against the number of loans, for each asset correlation. Without \
-             correlation the risk shrinks like 1/sqrt(N); with it, it stops at a floor that no \
-             pool size removes. * marks the large-pool limit (N above 2,000).",
-            pct(self.scenario.diversification.pd)
-        );
-        let sections: [(&str, &str, Table); 8] = [
-            (
-                "1. The two books",
-                "What each lender knows about its borrowers, and what secures the loans.",
-                self.books_table(),
-            ),
-            (
-                "2. Cash flows",
-                "Lifetime cash flows under each book's prepayment and default assumptions \
-                 (BMA standard formulas; scenario keys cashflows.bank and cashflows.defi).",
-                self.cashflow_table(),
-            ),
-            (
-                "3. Grading",
-                "PD from the four-factor scorecard; a factor the borrower did not reveal widens \
-                 the PD's uncertainty and the grade uses its conservative quantile. AUC is \
-                 measured against each book's realized defaults.",
-                self.grading_table(),
-            ),
-            (
-                "3b. Loans per grade",
-                "Master scale of one-year conservative PDs.",
-                self.grades_table(),
-            ),
-            (
-                "3c. Diversification, in theory and in reality",
-                &diversification_text,
-                self.diversification_table(),
-            ),
-            (
-                "4. One-year loss distribution",
-                self.bank.loss.method.description(),
-                self.loss_table(),
-            ),
-            (
-                "4b. The bank book, tranched",
-                TRANCHE_TEXT,
-                self.tranche_table(&self.bank),
-            ),
-            (
-                "4c. The DeFi book, tranched",
-                TRANCHE_TEXT,
-                self.tranche_table(&self.defi),
-            ),
-        ];
-        for (title, text, table) in sections {
-            let _ = writeln!(s, "## {title}\n\n{text}\n\n```text\n{table}```\n");
-        }
-        s
-    }
-
-    /// A short summary for the terminal.
-    pub fn terminal_summary(&self) -> String {
-        let (b, d) = (&self.bank, &self.defi);
-        format!(
-            "creditlab study (seed {}): {} loans per book, {} each\n\
-             one-year EL      bank {:>8}   defi {:>8}\n\
-             VaR 99.9%        bank {:>8}   defi {:>8}\n\
-             mean grade PD    bank {:>8}   defi {:>8}\n",
+    /// A short summary for the terminal: the verdict table and one line per claim.
+    pub fn terminal_summary(&self) -> Result<String, TaskError> {
+        let section = verdict::section(self)
+            .map_err(|e| TaskError::msg(format!("cannot build the verdict: {e}")))?;
+        let mut s = format!(
+            "creditlab study (seed {}): {} loans per book, {} each\n\n",
             self.seed,
-            b.facts.loans,
-            money(b.facts.total_principal),
-            pct(b.loss.summary.expected_loss.value),
-            pct(d.loss.summary.expected_loss.value),
-            pct(b.loss.summary.var[1].estimate.value),
-            pct(d.loss.summary.var[1].estimate.value),
-            pct(b.grading.mean_pd_conservative),
-            pct(d.grading.mean_pd_conservative),
-        )
+            self.bank.facts.loans,
+            creditlab_report::format::money(self.bank.facts.total_principal)
+        );
+        for block in &section.blocks {
+            if let creditlab_report::Block::Table(t) = block {
+                s.push_str(&t.to_text());
+            }
+        }
+        s.push('\n');
+        for c in &self.verdict.claims {
+            let _ = writeln!(s, "claim {}: {}", c.number, c.judgement.as_str());
+        }
+        Ok(s)
     }
 }
 
@@ -747,13 +559,13 @@ fn study_book(
             .iter()
             .map(|g| Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
     )?;
-    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>), TaskError> {
+    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>, f64), TaskError> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
         let with_curve = |dist: &dyn LossDistribution| {
             let summary = LossSummary::of(dist, &levels, &xs, tranches);
             let curve = exceedance_curve(dist, summary.var[2].estimate.value);
-            (summary, curve)
+            (summary, curve, dist.tail_probability(0.0).value)
         };
         Ok(match scenario.loss.method {
             LossMethod::Exact => with_curve(&ExactLoss::new(
@@ -767,8 +579,8 @@ fn study_book(
             }
         })
     };
-    let ((summary, exceedance), (stressed, stressed_exceedance)) = progress
-        .stage(&format!("{name} book: loss distribution"), || {
+    let ((summary, exceedance, any_loss_probability), (stressed, stressed_exceedance, _)) =
+        progress.stage(&format!("{name} book: loss distribution"), || {
             Ok::<_, TaskError>((summarize(rho)?, summarize(stress_rho)?))
         })?;
     let scale = creditlab_grade::MasterScale::standard();
@@ -808,6 +620,7 @@ fn study_book(
             stressed,
             exceedance,
             stressed_exceedance,
+            any_loss_probability,
             tranche_ratings,
         },
         cashflows,
@@ -828,26 +641,6 @@ fn exceedance_curve(dist: &dyn LossDistribution, upto: f64) -> Vec<[f64; 2]> {
         })
         .filter(|p| p[1] >= 1e-6)
         .collect()
-}
-
-fn pct(x: f64) -> String {
-    format!("{:.2}%", x * 100.0)
-}
-
-/// A fraction as a percentage with at most two decimals and no trailing zeros (0.07 -> "7").
-fn percent_point(x: f64) -> String {
-    let s = format!("{:.2}", x * 100.0);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-fn money(x: f64) -> String {
-    if x.abs() >= 1e9 {
-        format!("{:.2}bn", x / 1e9)
-    } else if x.abs() >= 1e6 {
-        format!("{:.1}m", x / 1e6)
-    } else {
-        format!("{x:.0}")
-    }
 }
 
 /// The monthly cash flows of one book as CSV.
@@ -873,17 +666,33 @@ fn cashflow_csv(study: &BookStudy) -> String {
     s
 }
 
-/// Writes every output file into a fresh temporary folder beside `out`, then renames it into
-/// place: readers see the old report or the new one, never half of one.
+/// Writes the study's output files into `out`, atomically.
 fn write_report(out: &Path, study: &Study) -> TaskResult {
     let json = serde_json::to_string_pretty(study)
         .map_err(|e| TaskError::msg(format!("cannot serialize the report: {e}")))?;
-    let files: Vec<(&str, String)> = vec![
-        ("report.json", json + "\n"),
-        ("report.md", study.markdown()),
-        ("cashflows_bank.csv", cashflow_csv(&study.bank)),
-        ("cashflows_defi.csv", cashflow_csv(&study.defi)),
+    let report = study
+        .report()
+        .map_err(|e| TaskError::msg(format!("cannot build the report: {e}")))?;
+    let mut files: Vec<(String, String)> = vec![
+        ("report.json".into(), json + "\n"),
+        ("report.md".into(), report.to_markdown()),
+        ("report.html".into(), report.to_html()),
+        ("cashflows_bank.csv".into(), cashflow_csv(&study.bank)),
+        ("cashflows_defi.csv".into(), cashflow_csv(&study.defi)),
     ];
+    for t in report.tables() {
+        files.push((format!("tables/{}.csv", t.id()), t.to_csv()));
+    }
+    for c in report.charts() {
+        files.push((format!("charts/{}.svg", c.id()), c.to_svg()));
+    }
+    write_atomically(out, &files)
+}
+
+/// Writes `files` (paths relative to `out`, subfolders allowed) into a fresh temporary
+/// folder beside `out`, then renames it into place: readers see the old output or the new
+/// one, never half of one, and a failed run leaves the old one untouched.
+pub fn write_atomically(out: &Path, files: &[(String, String)]) -> TaskResult {
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -901,8 +710,12 @@ fn write_report(out: &Path, study: &Study) -> TaskResult {
             std::fs::remove_dir_all(&tmp)?;
         }
         std::fs::create_dir_all(&tmp)?;
-        for (file, text) in &files {
-            std::fs::write(tmp.join(file), text)?;
+        for (file, text) in files {
+            let path = tmp.join(file);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(path, text)?;
         }
         if out.exists() {
             std::fs::rename(out, &old)?;
@@ -915,6 +728,6 @@ fn write_report(out: &Path, study: &Study) -> TaskResult {
     })();
     result.map_err(|e| {
         let _ = std::fs::remove_dir_all(&tmp);
-        TaskError::msg(format!("cannot write the report to {}: {e}", out.display()))
+        TaskError::msg(format!("cannot write to {}: {e}", out.display()))
     })
 }

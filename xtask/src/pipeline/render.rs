@@ -1,0 +1,589 @@
+//! The study as a document (creditlab-report): one section per stage, each with its text,
+//! tables and charts, and the verdict. Rendered to report.html, report.md, CSV and SVG.
+
+use super::{BookStudy, GradingFacts, Study, contagion::NetworkStudy, verdict};
+use creditlab_report::{
+    Chart, Report, ReportError, Scale, Section, Table,
+    format::{money, pct},
+};
+
+const TRANCHE_TEXT: &str = "Each book's one-year loss tranched: expected tranche loss \
+     (fraction of tranche notional), probability of any loss and its master-scale rating at \
+     the assumed correlation, the same at the stressed correlation (the 2007 story: a senior \
+     note rated at low correlation), and the SSFA risk weight with KA = the pool's IRB \
+     capital.";
+
+/// A fraction as a percentage with at most two decimals and no trailing zeros (0.07 -> "7").
+fn percent_point(x: f64) -> String {
+    super::contagion::pp(x)
+}
+
+impl Study {
+    /// The whole study as a document.
+    pub fn report(&self) -> Result<Report, ReportError> {
+        let mut r = Report::new("creditlab: a bank book against a DeFi book");
+        r.intro.push(format!(
+            "Is DeFi lending subprime securitization again? This report measures the claim. \
+             Two books lend the same total principal ({}) to {} borrowers each: a bank's \
+             mortgage book and a DeFi lending book. Every figure is per unit of money lent. \
+             Seed {}; methods and sources in docs/methodology/ of the creditlab repository.",
+            money(self.bank.facts.total_principal),
+            self.bank.facts.loans,
+            self.seed
+        ));
+        r.intro
+            .push("Read the verdict (section 7) first; sections 1 to 6 are the evidence.".into());
+        r.sections.push(self.books_section()?);
+        r.sections.push(self.grading_section()?);
+        r.sections.push(self.diversification_section()?);
+        r.sections.push(self.securitization_section()?);
+        if let Some(s) = self.defi_pool_section()? {
+            r.sections.push(s);
+        }
+        r.sections.push(self.contagion_section()?);
+        r.sections.push(verdict::section(self)?);
+        Ok(r)
+    }
+
+    fn books_section(&self) -> Result<Section, ReportError> {
+        let mut s = Section::new("books", "1. The two books");
+        s.text(
+            "What each lender knows about its borrowers and what secures the loans. The bank \
+             knows its borrowers' credit history and income and can pursue them beyond the \
+             house (full recourse); the DeFi pool knows nothing about its anonymous \
+             borrowers and holds only their crypto collateral.",
+        );
+        let (b, d) = (&self.bank.facts, &self.defi.facts);
+        let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), pct);
+        let mut t = Table::new("books", "The books side by side", ["", "bank", "defi"]);
+        t.row(["loans".into(), b.loans.to_string(), d.loans.to_string()])?;
+        t.row([
+            "total principal".into(),
+            money(b.total_principal),
+            money(d.total_principal),
+        ])?;
+        for (name, x, y) in [
+            (
+                "weighted LTV",
+                b.weighted_average_ltv,
+                d.weighted_average_ltv,
+            ),
+            (
+                "weighted rate",
+                b.weighted_average_rate,
+                d.weighted_average_rate,
+            ),
+        ] {
+            t.row([name.to_string(), opt(x), opt(y)])?;
+        }
+        let shares = [
+            (
+                "full recourse",
+                b.full_recourse_share,
+                d.full_recourse_share,
+            ),
+            (
+                "credit history known",
+                b.credit_history_known_share,
+                d.credit_history_known_share,
+            ),
+            ("income known", b.income_known_share, d.income_known_share),
+            (
+                "property collateral",
+                b.property_collateral_share,
+                d.property_collateral_share,
+            ),
+            (
+                "crypto collateral",
+                b.crypto_collateral_share,
+                d.crypto_collateral_share,
+            ),
+        ];
+        for (name, x, y) in shares {
+            t.row([name.to_string(), pct(x), pct(y)])?;
+        }
+        t.row([
+            "observed default rate".into(),
+            opt(b.observed_default_rate),
+            opt(d.observed_default_rate),
+        ])?;
+        s.table(t);
+        let mut chart = Chart::bars(
+            "books-facts",
+            "What the lender knows and holds (share of loans)",
+            shares.iter().map(|(n, _, _)| n.to_string()).collect(),
+            "share of loans",
+        );
+        chart = chart.bar_series("bank", shares.iter().map(|x| x.1).collect())?;
+        chart = chart.bar_series("defi", shares.iter().map(|x| x.2).collect())?;
+        s.chart(chart);
+
+        s.text(
+            "Lifetime cash flows under each book's prepayment and default assumptions (BMA \
+             standard formulas; scenario keys cashflows.bank and cashflows.defi).",
+        );
+        let mut t = Table::new(
+            "cashflows",
+            "Lifetime cash flows, % of principal",
+            ["", "bank", "defi"],
+        );
+        type Row = (&'static str, fn(&creditlab_loan::CashFlowTotals) -> f64);
+        let rows: [Row; 6] = [
+            ("scheduled principal", |c| c.scheduled_principal),
+            ("prepayments", |c| c.prepayments),
+            ("defaults", |c| c.defaults),
+            ("recoveries", |c| c.recoveries),
+            ("losses", |c| c.losses),
+            ("interest", |c| c.interest),
+        ];
+        for (name, f) in rows {
+            t.row([
+                name.to_string(),
+                pct(f(&self.bank.cashflow_totals) / b.total_principal),
+                pct(f(&self.defi.cashflow_totals) / d.total_principal),
+            ])?;
+        }
+        s.table(t);
+        let mut chart = Chart::step(
+            "cashflows-balance",
+            "Outstanding balance, fraction of principal",
+            "month",
+            "balance / principal",
+        );
+        for book in [&self.bank, &self.defi] {
+            let c = &book.cashflows;
+            let p = book.facts.total_principal;
+            let mut pts = vec![(0.0, 1.0)];
+            pts.extend(
+                c.balance()
+                    .iter()
+                    .enumerate()
+                    .map(|(m, x)| ((m + 1) as f64, x / p)),
+            );
+            chart = chart.series(book.name, pts)?;
+        }
+        s.chart(chart);
+        Ok(s)
+    }
+
+    fn grading_section(&self) -> Result<Section, ReportError> {
+        let mut s = Section::new("grading", "2. Grading");
+        s.text(
+            "The claim under test: without information, the grade is low. Every loan is \
+             graded by the four-factor scorecard (credit history, collateral, repayment \
+             capacity, cash flow) twice: with every fact the borrower revealed, and with the \
+             borrower-side facts withheld. A fact not revealed widens the PD's uncertainty \
+             (a logit-normal posterior) and the grade uses its conservative quantile. AUC is \
+             measured against each book's realized defaults.",
+        );
+        let (b, d) = (&self.bank.grading, &self.defi.grading);
+        let mut t = Table::new(
+            "grading",
+            "PD, LGD, capital and power",
+            ["", "bank", "defi"],
+        );
+        for (name, x, y) in [
+            ("mean one-year PD", b.mean_pd, d.mean_pd),
+            (
+                "conservative PD (graded)",
+                b.mean_pd_conservative,
+                d.mean_pd_conservative,
+            ),
+            ("mean LGD", b.mean_lgd, d.mean_lgd),
+            ("one-year EL", b.el_one_year_rate, d.el_one_year_rate),
+            ("IRB capital", b.capital_rate, d.capital_rate),
+        ] {
+            t.row([name.to_string(), pct(x), pct(y)])?;
+        }
+        for (name, x, y) in [
+            (
+                "AUC, full information",
+                b.auc_full_information,
+                d.auc_full_information,
+            ),
+            (
+                "AUC, borrower facts withheld",
+                b.auc_borrower_facts_withheld,
+                d.auc_borrower_facts_withheld,
+            ),
+        ] {
+            t.row([name.to_string(), format!("{x:.3}"), format!("{y:.3}")])?;
+        }
+        s.table(t);
+
+        let grades: Vec<&'static str> = creditlab_grade::Grade::ALL
+            .iter()
+            .map(|g| g.as_str())
+            .collect();
+        let count = |g: &GradingFacts, name: &str| {
+            g.loans_by_grade
+                .iter()
+                .find(|(n, _)| n == name)
+                .map_or(0, |(_, c)| *c)
+        };
+        let mut t = Table::new(
+            "grades",
+            "Loans per grade (master scale of one-year conservative PDs)",
+            ["grade", "bank loans", "defi loans"],
+        );
+        for g in &grades {
+            t.row([
+                g.to_string(),
+                count(b, g).to_string(),
+                count(d, g).to_string(),
+            ])?;
+        }
+        s.table(t);
+        let share = |book: &BookStudy, g: &str| {
+            count(&book.grading, g) as f64 / book.facts.loans.max(1) as f64
+        };
+        let chart = Chart::bars(
+            "grades",
+            "Grade distribution (share of loans)",
+            grades.iter().map(|g| g.to_string()).collect(),
+            "share of loans",
+        )
+        .bar_series(
+            "bank",
+            grades.iter().map(|g| share(&self.bank, g)).collect(),
+        )?
+        .bar_series(
+            "defi",
+            grades.iter().map(|g| share(&self.defi, g)).collect(),
+        )?;
+        s.chart(chart);
+
+        let mut roc = Chart::line(
+            "roc",
+            "ROC: full information against borrower facts withheld",
+            "false-positive rate",
+            "true-positive rate",
+        );
+        for book in [&self.bank, &self.defi] {
+            let g = &book.grading;
+            for (what, curve, auc) in [
+                ("full", &g.roc_full_information, g.auc_full_information),
+                (
+                    "withheld",
+                    &g.roc_borrower_facts_withheld,
+                    g.auc_borrower_facts_withheld,
+                ),
+            ] {
+                roc = roc.series(
+                    format!("{} {what} (AUC {auc:.2})", book.name),
+                    curve.iter().map(|p| (p[0], p[1])).collect(),
+                )?;
+            }
+        }
+        roc = roc.series("chance", vec![(0.0, 0.0), (1.0, 1.0)])?;
+        s.chart(roc);
+        Ok(s)
+    }
+
+    fn diversification_section(&self) -> Result<Section, ReportError> {
+        let mut s = Section::new(
+            "diversification",
+            "3. Diversification, in theory and in reality",
+        );
+        let d = &self.scenario.diversification;
+        s.text(format!(
+            "Claim 2: a bigger pool diversifies default risk away, unless defaults are \
+             correlated. Default rate of a homogeneous pool with PD {}: its standard \
+             deviation (exact) and 99.9% quantile against the number of loans, for each \
+             asset correlation. Without correlation the risk shrinks like 1/sqrt(N); with \
+             it, it stops at a floor that no pool size removes. * marks the large-pool \
+             limit (N above 2,000).",
+            pct(d.pd)
+        ));
+        let mut header = vec!["loans".to_string()];
+        for rho in &d.rhos {
+            header.push(format!("sd, rho {rho}"));
+            header.push(format!("VaR 99.9%, rho {rho}"));
+        }
+        let mut t = Table::new(
+            "diversification",
+            "Default rate of a homogeneous pool",
+            header,
+        );
+        let point = |n: usize, rho: f64| {
+            self.diversification
+                .iter()
+                .find(|p| p.loans == n && p.rho == rho)
+        };
+        for &n in &d.sizes {
+            let mut row = vec![n.to_string()];
+            for &rho in &d.rhos {
+                match point(n, rho) {
+                    Some(p) => {
+                        let mark = if p.var_method == "large-pool limit" {
+                            "*"
+                        } else {
+                            ""
+                        };
+                        row.push(pct(p.default_rate_sd));
+                        row.push(format!("{}{mark}", pct(p.default_rate_var_999)));
+                    }
+                    None => row.extend(["n/a".to_string(), "n/a".to_string()]),
+                }
+            }
+            t.row(row)?;
+        }
+        s.table(t);
+        let mut sd = Chart::line(
+            "diversification-sd",
+            "Standard deviation of the default rate against pool size",
+            "loans in the pool",
+            "sd of the default rate",
+        )
+        .x_scale(Scale::Log10)
+        .y_scale(Scale::Log10);
+        let mut var = Chart::line(
+            "diversification-var",
+            "99.9% quantile of the default rate against pool size",
+            "loans in the pool",
+            "99.9% default rate",
+        )
+        .x_scale(Scale::Log10);
+        for &rho in &d.rhos {
+            let pts: Vec<_> = d.sizes.iter().filter_map(|&n| point(n, rho)).collect();
+            sd = sd.series(
+                format!("rho {rho}"),
+                pts.iter()
+                    .filter(|p| p.default_rate_sd > 0.0)
+                    .map(|p| (p.loans as f64, p.default_rate_sd))
+                    .collect(),
+            )?;
+            var = var.series(
+                format!("rho {rho}"),
+                pts.iter()
+                    .map(|p| (p.loans as f64, p.default_rate_var_999))
+                    .collect(),
+            )?;
+        }
+        s.chart(sd);
+        s.chart(var);
+        Ok(s)
+    }
+
+    fn securitization_section(&self) -> Result<Section, ReportError> {
+        let mut s = Section::new("securitization", "4. Securitization");
+        s.text(self.bank.loss.method.description());
+        let (b, d) = (&self.bank.loss, &self.defi.loss);
+        let mut t = Table::new(
+            "loss",
+            "One-year loss, fraction of exposure",
+            ["", "bank", "defi"],
+        );
+        t.row([
+            "asset correlation".into(),
+            format!("{}", b.rho),
+            format!("{}", d.rho),
+        ])?;
+        t.row([
+            "expected loss".into(),
+            pct(b.summary.expected_loss.value),
+            pct(d.summary.expected_loss.value),
+        ])?;
+        t.row([
+            "unexpected loss (sd)".into(),
+            pct(b.summary.unexpected_loss.value),
+            pct(d.summary.unexpected_loss.value),
+        ])?;
+        for (i, level) in creditlab_contagion::distribution::STANDARD_LEVELS
+            .iter()
+            .enumerate()
+        {
+            t.row([
+                format!("VaR {}%", level * 100.0),
+                pct(b.summary.var[i].estimate.value),
+                pct(d.summary.var[i].estimate.value),
+            ])?;
+            t.row([
+                format!("ES {}%", level * 100.0),
+                pct(b.summary.es[i].estimate.value),
+                pct(d.summary.es[i].estimate.value),
+            ])?;
+        }
+        t.row([
+            "VaR 99.9%, stressed correlation".into(),
+            pct(b.stressed.var[1].estimate.value),
+            pct(d.stressed.var[1].estimate.value),
+        ])?;
+        s.table(t);
+        let mut chart = Chart::line(
+            "loss-exceedance",
+            "Probability that the one-year loss exceeds x",
+            "loss, fraction of exposure",
+            "P(L > x)",
+        )
+        .y_scale(Scale::Log10);
+        for book in [&self.bank, &self.defi] {
+            let l = &book.loss;
+            for (label, curve) in [
+                (format!("{} rho {}", book.name, l.rho), &l.exceedance),
+                (
+                    format!("{} rho {}", book.name, l.stress_rho),
+                    &l.stressed_exceedance,
+                ),
+            ] {
+                chart = chart.series(label, curve.iter().map(|p| (p[0], p[1])).collect())?;
+            }
+        }
+        s.chart(chart);
+        s.text(TRANCHE_TEXT);
+        for book in [&self.bank, &self.defi] {
+            s.table(self.tranche_table(book)?);
+        }
+        let mut chart = Chart::bars(
+            "tranche-default-probability",
+            "Probability that each tranche of the bank pool loses anything",
+            b.tranche_ratings
+                .iter()
+                .map(|r| format!("{}-{}%", percent_point(r.attach), percent_point(r.detach)))
+                .collect(),
+            "one-year P(loss)",
+        );
+        chart = chart.bar_series(
+            format!("rho {}", b.rho),
+            b.summary
+                .tranches
+                .iter()
+                .map(|t| t.default_probability.value)
+                .collect(),
+        )?;
+        chart = chart.bar_series(
+            format!("rho {}", b.stress_rho),
+            b.tranche_ratings
+                .iter()
+                .map(|r| r.stressed_default_probability)
+                .collect(),
+        )?;
+        s.chart(chart);
+        Ok(s)
+    }
+
+    fn tranche_table(&self, book: &BookStudy) -> Result<Table, ReportError> {
+        let loss = &book.loss;
+        let mut t = Table::new(
+            format!("tranches-{}", book.name),
+            format!("The {} book, tranched", book.name),
+            [
+                "tranche".to_string(),
+                "EL".into(),
+                "P(loss)".into(),
+                "rating".into(),
+                format!("P(loss), rho {}", loss.stress_rho),
+                format!("rating, rho {}", loss.stress_rho),
+                "SSFA risk weight".into(),
+            ],
+        );
+        for (e, r) in loss.summary.tranches.iter().zip(&loss.tranche_ratings) {
+            t.row([
+                format!("{}-{}%", percent_point(r.attach), percent_point(r.detach)),
+                pct(e.expected_loss.value),
+                pct(e.default_probability.value),
+                r.rating.to_string(),
+                pct(r.stressed_default_probability),
+                r.stressed_rating.to_string(),
+                format!("{:.0}%", r.risk_weight * 100.0),
+            ])?;
+        }
+        Ok(t)
+    }
+
+    fn defi_pool_section(&self) -> Result<Option<Section>, ReportError> {
+        Ok(None)
+    }
+
+    fn contagion_section(&self) -> Result<Section, ReportError> {
+        let mut s = Section::new("contagion", "6. Contagion");
+        let c = &self.scenario.contagion;
+        s.text(format!(
+            "The chain reaction between institutions. Each book's loss is a shock to the \
+             institutions holding its securities, and their shortfall a shock to their \
+             creditors, cleared by Eisenberg-Noe's fictitious default algorithm. Bank side: \
+             one institution holds each tranche of the bank pool as {} of its assets and \
+             owes {} of its debt to the other holders, once with {} equity (2007 leverage) \
+             and once with Basel capital (SEC-SA on the tranche, 8% on the rest). DeFi side: \
+             {} protocols hold {} of the lending pool's shares as {} of their assets, with \
+             {} equity; the pool passes bad debt to its depositors pro rata. Figures per \
+             unit of the book's principal.",
+            pct(c.holding_share),
+            pct(c.interbank_share),
+            pct(c.thin_equity),
+            c.protocols,
+            pct(c.protocol_deposit_share),
+            pct(c.holding_share),
+            pct(c.protocol_equity),
+        ));
+        for n in &self.contagion {
+            s.table(network_table(n)?);
+        }
+        let labels: Vec<String> = self
+            .contagion
+            .iter()
+            .flat_map(|n| n.shocks.iter().map(|s| s.label.clone()))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !labels.is_empty() {
+            let mut chart = Chart::bars(
+                "contagion-defaults",
+                "Institutions in default after each shock",
+                self.contagion.iter().map(|n| n.side.clone()).collect(),
+                "institutions in default",
+            );
+            let shock_count = self
+                .contagion
+                .iter()
+                .map(|n| n.shocks.len())
+                .max()
+                .unwrap_or(0);
+            for k in 0..shock_count {
+                chart = chart.bar_series(
+                    ["expected loss", "99.9% VaR", "99.9% VaR, stressed"]
+                        .get(k)
+                        .map_or_else(|| format!("shock {}", k + 1), |s| s.to_string()),
+                    self.contagion
+                        .iter()
+                        .map(|n| n.shocks.get(k).map_or(0.0, |s| s.defaulted.len() as f64))
+                        .collect(),
+                )?;
+            }
+            s.chart(chart);
+        }
+        Ok(s)
+    }
+}
+
+fn network_table(n: &NetworkStudy) -> Result<Table, ReportError> {
+    let mut t = Table::new(
+        format!("contagion-{}", super::slug(&n.side)),
+        format!("Clearing network: {}", n.side),
+        [
+            "shock",
+            "book loss",
+            "in default",
+            "by contagion",
+            "rounds",
+            "equity lost",
+            "outside creditors lose",
+        ],
+    );
+    for s in &n.shocks {
+        t.row([
+            s.label.clone(),
+            pct(s.book_loss),
+            if s.defaulted.is_empty() {
+                "none".to_string()
+            } else {
+                s.defaulted.join(", ")
+            },
+            s.contagious_defaults.to_string(),
+            s.rounds.to_string(),
+            pct(s.equity_lost),
+            pct(s.outside_creditor_loss),
+        ])?;
+    }
+    Ok(t)
+}

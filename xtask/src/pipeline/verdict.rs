@@ -1,0 +1,420 @@
+//! Section 7: the verdict. One table of bank against DeFi per unit of money lent, and one
+//! sentence per claim of the thesis saying whether the study's numbers support it. Every
+//! sentence is computed from the study, with the threshold it is judged by written in the
+//! code below and in docs/methodology/pipeline.md.
+
+use super::Study;
+use creditlab_report::{
+    ReportError, Section, Table,
+    format::{num, pct},
+};
+use serde::Serialize;
+
+/// The verdict's figures for one side, per unit of money lent.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Side {
+    /// One-year expected loss.
+    pub expected_loss: f64,
+    /// One-year 99.9% VaR.
+    pub var_999: f64,
+    /// One-year 99.9% expected shortfall.
+    pub es_999: f64,
+    /// What stands against the loss: IRB capital (bank) or over-collateral, collateral
+    /// value / debt - 1 (DeFi).
+    pub buffer: f64,
+    /// What the buffer is.
+    pub buffer_kind: &'static str,
+    /// Recovery rate of a defaulted loan, 1 - mean LGD.
+    pub recovery_rate: f64,
+    /// Probability that the senior investor (bank: senior tranche) or a depositor (DeFi:
+    /// the pool's shares, pari passu) loses anything in a year.
+    pub senior_loss_probability: f64,
+    /// Time from the shock to the loss, in hours.
+    pub hours_to_loss: f64,
+    /// How that time arises.
+    pub time_to_loss_basis: String,
+}
+
+/// Judgement of one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    /// This run does not measure it.
+    #[default]
+    NotMeasured,
+    /// The numbers support the claim.
+    Supported,
+    /// The numbers support part of it.
+    Partly,
+    /// The numbers contradict it.
+    NotSupported,
+}
+
+impl Judgement {
+    /// In words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judgement::Supported => "supported",
+            Judgement::Partly => "partly supported",
+            Judgement::NotSupported => "not supported",
+            Judgement::NotMeasured => "not measured",
+        }
+    }
+}
+
+/// One claim of the thesis and what the numbers say of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Claim {
+    /// Its number in the thesis (1 to 8).
+    pub number: u8,
+    /// The claim.
+    pub claim: &'static str,
+    /// The judgement.
+    pub judgement: Judgement,
+    /// Why, with the numbers.
+    pub because: String,
+}
+
+/// The verdict.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Verdict {
+    /// The bank book.
+    pub bank: Side,
+    /// The DeFi book.
+    pub defi: Side,
+    /// Claim by claim.
+    pub claims: Vec<Claim>,
+}
+
+const HOURS_PER_MONTH: f64 = 730.0;
+
+/// The verdict of `study`.
+pub fn verdict(study: &Study) -> Verdict {
+    let (b, d) = (&study.bank, &study.defi);
+    let lag = study.scenario.cashflows.bank.recovery_lag;
+    let defi_lag = study.scenario.cashflows.defi.recovery_lag;
+    let bank = Side {
+        expected_loss: b.loss.summary.expected_loss.value,
+        var_999: b.loss.summary.var[1].estimate.value,
+        es_999: b.loss.summary.es[1].estimate.value,
+        buffer: b.grading.capital_rate,
+        buffer_kind: "IRB capital",
+        recovery_rate: 1.0 - b.grading.mean_lgd,
+        senior_loss_probability: b
+            .loss
+            .summary
+            .tranches
+            .last()
+            .map_or(0.0, |t| t.default_probability.value),
+        hours_to_loss: f64::from(lag) * HOURS_PER_MONTH,
+        time_to_loss_basis: format!("{lag} months from default to foreclosure sale"),
+    };
+    let over_collateral = d
+        .facts
+        .weighted_average_ltv
+        .filter(|l| *l > 0.0)
+        .map_or(0.0, |l| 1.0 / l - 1.0);
+    let defi = Side {
+        expected_loss: d.loss.summary.expected_loss.value,
+        var_999: d.loss.summary.var[1].estimate.value,
+        es_999: d.loss.summary.es[1].estimate.value,
+        buffer: over_collateral,
+        buffer_kind: "over-collateral",
+        recovery_rate: 1.0 - d.grading.mean_lgd,
+        // Depositors stand pari passu behind no reserve: any pool loss reaches them.
+        senior_loss_probability: d.loss.any_loss_probability,
+        hours_to_loss: f64::from(defi_lag) * HOURS_PER_MONTH,
+        time_to_loss_basis: if defi_lag == 0 {
+            "liquidated at once, on-chain".into()
+        } else {
+            format!("{defi_lag} months from default to liquidation")
+        },
+    };
+    let claims = claims(study, &bank, &defi);
+    Verdict { bank, defi, claims }
+}
+
+fn claims(study: &Study, bank: &Side, defi: &Side) -> Vec<Claim> {
+    let (b, d) = (&study.bank, &study.defi);
+    let mut out = Vec::new();
+
+    // 1. Securitization makes liquid securities of illiquid loans.
+    let senior = b.loss.tranche_ratings.last();
+    out.push(match senior {
+        Some(s) => Claim {
+            number: 1,
+            claim: "Securitization turns illiquid loans into liquid securities, so a bank can \
+                    raise cash and lend more.",
+            judgement: Judgement::Supported,
+            because: format!(
+                "{} of the bank pool becomes a senior note rated {} at rho {}, sellable \
+                 for cash; its SSFA risk weight is {} against 100% for the loans held whole.",
+                pct(s.detach - s.attach),
+                s.rating,
+                b.loss.rho,
+                pct(s.risk_weight)
+            ),
+        },
+        None => not_measured(
+            1,
+            "Securitization turns illiquid loans into liquid securities.",
+        ),
+    });
+
+    // 2. Diversification in theory, chain reaction in reality.
+    let div = &study.diversification;
+    let largest = div.iter().map(|p| p.loans).max().unwrap_or(0);
+    let sd_at = |rho: f64| {
+        div.iter()
+            .find(|p| p.loans == largest && p.rho == rho)
+            .map(|p| p.default_rate_sd)
+    };
+    let rho_max = study
+        .scenario
+        .diversification
+        .rhos
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    let stressed_thin = study
+        .contagion
+        .first()
+        .and_then(|n| n.shocks.last().map(|s| (n.institutions.len(), s)));
+    out.push(match (sd_at(0.0), sd_at(rho_max), stressed_thin) {
+        (Some(independent), Some(correlated), Some((holders, shock))) if rho_max > 0.0 => {
+            let floor_matters = correlated > 5.0 * independent;
+            Claim {
+                number: 2,
+                claim: "In theory a bigger pool lowers risk; in reality correlated defaults \
+                        start a chain reaction.",
+                judgement: if floor_matters && !shock.defaulted.is_empty() {
+                    Judgement::Supported
+                } else if floor_matters {
+                    Judgement::Partly
+                } else {
+                    Judgement::NotSupported
+                },
+                because: format!(
+                    "In a {largest}-loan pool the default rate's sd is {} with independent \
+                     defaults and {} at rho {rho_max}: correlation leaves a floor no pool \
+                     size removes. After the bank book's {} loss ({}), {} of {holders} \
+                     thinly capitalized tranche holders default ({} by contagion).",
+                    pct(independent),
+                    pct(correlated),
+                    shock.label,
+                    pct(shock.book_loss),
+                    shock.defaulted.len(),
+                    shock.contagious_defaults
+                ),
+            }
+        }
+        _ => not_measured(2, "Correlated defaults start a chain reaction."),
+    });
+
+    // 3. A security is as good as its default-rate estimate, which rests on information.
+    let (full, withheld) = (
+        b.grading.auc_full_information,
+        b.grading.auc_borrower_facts_withheld,
+    );
+    out.push(Claim {
+        number: 3,
+        claim: "A security is as good as its default-rate estimate, which rests on credit \
+                history, collateral, repayment capacity and cash flow.",
+        judgement: if full - withheld >= 0.05 {
+            Judgement::Supported
+        } else {
+            Judgement::NotSupported
+        },
+        because: format!(
+            "Withholding the borrower facts takes the bank grade's power (AUC) from {} to {}.",
+            num(full, 3),
+            num(withheld, 3)
+        ),
+    });
+
+    // 4. DeFi lends blind, so its grade is low by construction.
+    let ratio = d.grading.mean_pd_conservative / b.grading.mean_pd_conservative.max(1e-12);
+    out.push(Claim {
+        number: 4,
+        claim: "DeFi lends without the borrower's financial background, so its loan grade \
+                is low by construction.",
+        judgement: if ratio >= 2.0 {
+            if defi.recovery_rate > bank.recovery_rate {
+                Judgement::Partly
+            } else {
+                Judgement::Supported
+            }
+        } else {
+            Judgement::NotSupported
+        },
+        because: format!(
+            "The DeFi book grades at a conservative PD of {} against {} for the bank ({}x), \
+             knowing {} of its borrowers' credit histories. Over-collateral is DeFi's \
+             answer: a defaulted DeFi position recovers {} against {} for a mortgage.",
+            pct(d.grading.mean_pd_conservative),
+            pct(b.grading.mean_pd_conservative),
+            num(ratio, 1),
+            pct(d.facts.credit_history_known_share),
+            pct(defi.recovery_rate),
+            pct(bank.recovery_rate)
+        ),
+    });
+
+    // 5. Open pools invite runs.
+    out.push(not_measured(
+        5,
+        "DeFi pools are open to anyone who can get in and out quickly, which makes \
+         sustained management hard (runs).",
+    ));
+
+    // 6. DeFi resembles subprime MBS.
+    let tail = defi.var_999 / bank.var_999.max(1e-12);
+    out.push(Claim {
+        number: 6,
+        claim: "DeFi resembles subprime mortgage-backed securities: repackaged bad loans \
+                sold for liquidity.",
+        judgement: if tail >= 2.0 {
+            Judgement::Partly
+        } else {
+            Judgement::NotSupported
+        },
+        because: format!(
+            "Per unit lent, the DeFi pool's one-year 99.9% loss is {} against {} for the \
+             bank book ({}x), its loans are low-grade and its defaults correlated. But its \
+             depositors are not tranched: nothing is rated above the pool, and every \
+             depositor stands pari passu.",
+            pct(defi.var_999),
+            pct(bank.var_999),
+            num(tail, 1)
+        ),
+    });
+
+    // 7. DeFi speeds up cash flows but does not prevent defaults.
+    out.push(Claim {
+        number: 7,
+        claim: "DeFi speeds up cash flows but does nothing to prevent defaults.",
+        judgement: if d.grading.mean_pd >= b.grading.mean_pd
+            && defi.hours_to_loss < bank.hours_to_loss
+        {
+            Judgement::Supported
+        } else {
+            Judgement::Partly
+        },
+        because: format!(
+            "A DeFi default becomes a loss {} (bank: {}), but the DeFi book's one-year PD \
+             is {} against {}: speed settles losses, it does not avoid them.",
+            defi.time_to_loss_basis,
+            bank.time_to_loss_basis,
+            pct(d.grading.mean_pd),
+            pct(b.grading.mean_pd)
+        ),
+    });
+
+    // 8. No recourse.
+    let recourse_helps = defi.recovery_rate < bank.recovery_rate;
+    out.push(Claim {
+        number: 8,
+        claim: "DeFi has no mechanism to force repayment (no recourse).",
+        judgement: if recourse_helps {
+            Judgement::Supported
+        } else {
+            Judgement::Partly
+        },
+        because: if recourse_helps {
+            format!(
+                "{} of DeFi loans have recourse against {} of mortgages, and it shows: a \
+                 defaulted mortgage recovers {} (the house and the borrower's income), a \
+                 defaulted DeFi position {} (its collateral alone).",
+                pct(d.facts.full_recourse_share),
+                pct(b.facts.full_recourse_share),
+                pct(bank.recovery_rate),
+                pct(defi.recovery_rate)
+            )
+        } else {
+            format!(
+                "True of the contract: {} of DeFi loans have recourse against {} of \
+                 mortgages. As a loss argument it fails where the collateral is sold in \
+                 time: a defaulted DeFi position recovers {} of its debt, a mortgage {}.",
+                pct(d.facts.full_recourse_share),
+                pct(b.facts.full_recourse_share),
+                pct(defi.recovery_rate),
+                pct(bank.recovery_rate)
+            )
+        },
+    });
+    out
+}
+
+fn not_measured(number: u8, claim: &'static str) -> Claim {
+    Claim {
+        number,
+        claim,
+        judgement: Judgement::NotMeasured,
+        because: "This run does not measure it.".into(),
+    }
+}
+
+fn hours(h: f64) -> String {
+    if h >= 2.0 * HOURS_PER_MONTH {
+        format!("{:.0} months", h / HOURS_PER_MONTH)
+    } else if h >= 48.0 {
+        format!("{:.0} days", h / 24.0)
+    } else {
+        format!("{h:.0} hours")
+    }
+}
+
+/// The verdict as the report's last section.
+pub fn section(study: &Study) -> Result<Section, ReportError> {
+    let v = &study.verdict;
+    let mut s = Section::new("verdict", "7. The verdict");
+    s.text(
+        "Bank against DeFi, per unit of money lent. The bank holds capital against its \
+         loss; the DeFi pool holds its borrowers' over-collateral. The sentences below say, \
+         claim by claim, what these numbers support and what they do not.",
+    );
+    let mut t = Table::new(
+        "verdict",
+        "Bank against DeFi, per unit lent",
+        ["", "bank", "defi"],
+    );
+    let (b, d) = (&v.bank, &v.defi);
+    for (name, x, y) in [
+        ("one-year expected loss", b.expected_loss, d.expected_loss),
+        ("VaR 99.9%", b.var_999, d.var_999),
+        ("ES 99.9%", b.es_999, d.es_999),
+    ] {
+        t.row([name.to_string(), pct(x), pct(y)])?;
+    }
+    t.row([
+        "held against it".to_string(),
+        format!("{} ({})", pct(b.buffer), b.buffer_kind),
+        format!("{} ({})", pct(d.buffer), d.buffer_kind),
+    ])?;
+    t.row([
+        "recovery rate".to_string(),
+        pct(b.recovery_rate),
+        pct(d.recovery_rate),
+    ])?;
+    t.row([
+        "P(senior investor / depositor loses anything)".to_string(),
+        pct(b.senior_loss_probability),
+        pct(d.senior_loss_probability),
+    ])?;
+    t.row([
+        "time from shock to loss".to_string(),
+        hours(b.hours_to_loss),
+        hours(d.hours_to_loss),
+    ])?;
+    s.table(t);
+    for c in &v.claims {
+        s.text(format!(
+            "**Claim {}: {}** {} {}",
+            c.number,
+            c.judgement.as_str(),
+            c.claim,
+            c.because
+        ));
+    }
+    Ok(s)
+}
