@@ -32,6 +32,17 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     let a = scratch("pipeline-a");
     let json = run_quick(&a, &["--threads", "1"]);
     assert_eq!(json["schema_version"], 1);
+    // report.json is what docs/schemas/report.schema.json documents: every key, type and
+    // nesting, nothing undocumented.
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../../docs/schemas/report.schema.json")).unwrap();
+    let violations = common::schema_violations(&schema, &json);
+    assert!(violations.is_empty(), "{violations:#?}");
+    // The validator does catch a violation.
+    let mut broken = json.clone();
+    broken["bank"]["facts"]["loans"] = serde_json::Value::String("many".into());
+    broken["bank"]["surprise"] = serde_json::Value::Bool(true);
+    assert_eq!(common::schema_violations(&schema, &broken).len(), 2);
     for book in ["bank", "defi"] {
         let b = &json[book];
         assert_eq!(b["facts"]["loans"], 500);

@@ -25,3 +25,101 @@ pub fn json(out: &Output) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
 }
+
+/// Checks `value` against a JSON Schema (the subset our schemas use: `type`, `const`,
+/// `enum`, `properties`, `required`, `additionalProperties: false`, `items`,
+/// `prefixItems`, `minItems`, `maxItems`, `minimum`, `maximum`). Returns every violation,
+/// each with its JSON path.
+pub fn schema_violations(schema: &serde_json::Value, value: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::new();
+    check(schema, value, "$", &mut out);
+    out
+}
+
+fn type_matches(t: &str, v: &serde_json::Value) -> bool {
+    match t {
+        "object" => v.is_object(),
+        "array" => v.is_array(),
+        "string" => v.is_string(),
+        "number" => v.is_number(),
+        "integer" => v.is_i64() || v.is_u64(),
+        "boolean" => v.is_boolean(),
+        "null" => v.is_null(),
+        _ => false,
+    }
+}
+
+fn check(s: &serde_json::Value, v: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    if let Some(t) = s.get("type") {
+        let ok = match t {
+            Value::String(t) => type_matches(t, v),
+            Value::Array(ts) => ts
+                .iter()
+                .any(|t| t.as_str().is_some_and(|t| type_matches(t, v))),
+            _ => false,
+        };
+        if !ok {
+            out.push(format!("{path}: expected type {t}, found {v}"));
+            return;
+        }
+    }
+    if let Some(c) = s.get("const")
+        && c != v
+    {
+        out.push(format!("{path}: expected {c}, found {v}"));
+    }
+    if let Some(Value::Array(options)) = s.get("enum")
+        && !options.contains(v)
+    {
+        out.push(format!("{path}: {v} is not one of {options:?}"));
+    }
+    if let (Some(min), Some(x)) = (s.get("minimum").and_then(Value::as_f64), v.as_f64())
+        && x < min
+    {
+        out.push(format!("{path}: {x} is below the minimum {min}"));
+    }
+    if let (Some(max), Some(x)) = (s.get("maximum").and_then(Value::as_f64), v.as_f64())
+        && x > max
+    {
+        out.push(format!("{path}: {x} is above the maximum {max}"));
+    }
+    if let Value::Object(map) = v {
+        let props = s.get("properties").and_then(Value::as_object);
+        if let Some(Value::Array(required)) = s.get("required") {
+            for key in required.iter().filter_map(Value::as_str) {
+                if !map.contains_key(key) {
+                    out.push(format!("{path}: missing required key `{key}`"));
+                }
+            }
+        }
+        for (key, x) in map {
+            match props.and_then(|p| p.get(key)) {
+                Some(sub) => check(sub, x, &format!("{path}.{key}"), out),
+                None if s.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    out.push(format!("{path}: undocumented key `{key}`"));
+                }
+                None => {}
+            }
+        }
+    }
+    if let Value::Array(items) = v {
+        if let Some(n) = s.get("minItems").and_then(Value::as_u64)
+            && (items.len() as u64) < n
+        {
+            out.push(format!("{path}: fewer than {n} items"));
+        }
+        if let Some(n) = s.get("maxItems").and_then(Value::as_u64)
+            && (items.len() as u64) > n
+        {
+            out.push(format!("{path}: more than {n} items"));
+        }
+        let prefix = s.get("prefixItems").and_then(Value::as_array);
+        for (i, x) in items.iter().enumerate() {
+            let sub = prefix.and_then(|p| p.get(i)).or_else(|| s.get("items"));
+            if let Some(sub) = sub {
+                check(sub, x, &format!("{path}[{i}]"), out);
+            }
+        }
+    }
+}
