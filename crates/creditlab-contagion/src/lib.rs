@@ -6,6 +6,10 @@
 //! a [`LossDistribution`]. Every method answers the same questions through that trait, so a
 //! user swaps methods without touching the portfolio.
 //!
+//! Contagion: Eisenberg-Noe clearing of a network ([`clearing`]); market dynamics of
+//! collateral (correlated jump-diffusions, scripted shocks, a lagging oracle: [`market`]) and
+//! fire-sale price impact ([`impact`]) for the DeFi lending pool's cascades.
+//!
 //! This crate depends on no other creditlab crate: anyone can reuse it alone.
 //!
 //! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
@@ -19,8 +23,10 @@ pub mod discrete;
 pub mod distribution;
 mod error;
 pub mod exact;
+pub mod impact;
 pub mod importance;
 pub mod lhp;
+pub mod market;
 pub mod mc;
 pub mod portfolio;
 pub mod quadrature;

@@ -26,6 +26,60 @@ pub const FULL_CLOSE_HEALTH_FACTOR: f64 = 0.95;
 /// (Aave v3 `DEFAULT_LIQUIDATION_CLOSE_FACTOR = 50%`).
 pub const CLOSE_FACTOR: f64 = 0.5;
 
+/// The close factor at health factor `hf` (< 1): 100% at or below
+/// [`FULL_CLOSE_HEALTH_FACTOR`], [`CLOSE_FACTOR`] above.
+pub fn close_factor(hf: f64) -> f64 {
+    if hf <= FULL_CLOSE_HEALTH_FACTOR {
+        1.0
+    } else {
+        CLOSE_FACTOR
+    }
+}
+
+/// The seizure of one liquidation: repays up to `max_repay` of debt, asset by asset in the
+/// pool's order, taking collateral worth `repay x (1 + bonus)` out of `collateral` (all of
+/// an asset when the repayment is limited by it). Writes the liquidator's part into
+/// `seized` and the protocol's fee into `fee` (per asset, asset units, overwritten) and
+/// returns the debt repaid. The caller reduces the debt and books the cash.
+pub(crate) fn seize(
+    assets: &[CollateralAsset],
+    collateral: &mut [f64],
+    max_repay: f64,
+    prices: &[f64],
+    seized: &mut [f64],
+    fee: &mut [f64],
+) -> f64 {
+    let mut left = max_repay;
+    let mut repaid = 0.0;
+    for k in 0..assets.len() {
+        seized[k] = 0.0;
+        fee[k] = 0.0;
+        if left <= 0.0 {
+            continue;
+        }
+        let a = &assets[k];
+        let value = collateral[k] * prices[k];
+        if value <= 0.0 {
+            continue;
+        }
+        let repay = left.min(value / (1.0 + a.liquidation_bonus));
+        let taken_value = repay * (1.0 + a.liquidation_bonus);
+        // All of it when the repayment is limited by the collateral (no dust left).
+        let taken = if taken_value >= value {
+            collateral[k]
+        } else {
+            taken_value / prices[k]
+        };
+        let fee_k = repay * a.liquidation_bonus * a.protocol_fee_share / prices[k];
+        fee[k] = fee_k.min(taken);
+        seized[k] = taken - fee[k];
+        collateral[k] -= taken;
+        left -= repay;
+        repaid += repay;
+    }
+    repaid
+}
+
 /// Risk parameters of one collateral asset.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollateralAsset {
@@ -516,41 +570,19 @@ impl LendingPool {
         if hf >= 1.0 {
             return Ok(None);
         }
-        let close_factor = if hf <= FULL_CLOSE_HEALTH_FACTOR {
-            1.0
-        } else {
-            CLOSE_FACTOR
-        };
+        let close_factor = close_factor(hf);
         let n = self.assets.len();
         let mut seized = vec![0.0; n];
         let mut fee = vec![0.0; n];
         let pos = &mut self.positions[id];
-        let mut left = pos.debt * close_factor;
-        let mut repaid = 0.0;
-        for k in 0..n {
-            if left <= 0.0 {
-                break;
-            }
-            let a = &self.assets[k];
-            let value = pos.collateral[k] * prices[k];
-            if value <= 0.0 {
-                continue;
-            }
-            let repay = left.min(value / (1.0 + a.liquidation_bonus));
-            let taken_value = repay * (1.0 + a.liquidation_bonus);
-            // All of it when the repayment is limited by the collateral (no dust left).
-            let taken = if taken_value >= value {
-                pos.collateral[k]
-            } else {
-                taken_value / prices[k]
-            };
-            let fee_k = repay * a.liquidation_bonus * a.protocol_fee_share / prices[k];
-            fee[k] = fee_k.min(taken);
-            seized[k] = taken - fee[k];
-            pos.collateral[k] -= taken;
-            left -= repay;
-            repaid += repay;
-        }
+        let repaid = seize(
+            &self.assets,
+            &mut pos.collateral,
+            pos.debt * close_factor,
+            prices,
+            &mut seized,
+            &mut fee,
+        );
         pos.debt -= repaid;
         self.cash += repaid;
         for (held, f) in self.protocol_collateral.iter_mut().zip(&fee) {

@@ -3,7 +3,8 @@
 //! stress ([`stress`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
 //! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
 //! cash-flow waterfall ([`waterfall`]), the CDO squared ([`resec`]) and the mechanics of a
-//! DeFi lending pool ([`lending`]: shares, health factors, liquidations, bad debt).
+//! DeFi lending pool ([`lending`]: shares, health factors, liquidations, bad debt) and its
+//! simulation under a moving market ([`defi_sim`]: fire-sale cascades, runs, Monte Carlo).
 //!
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
@@ -24,6 +25,7 @@
 
 pub mod capital;
 pub mod cohort;
+pub mod defi_sim;
 mod error;
 pub mod lending;
 pub mod pricing;

@@ -1,0 +1,298 @@
+//! Fire-sale price impact: what selling an asset does to its price, and how the price comes
+//! back. Methodology: docs/methodology/fire-sales.md.
+//!
+//! Two models:
+//! - a constant-product automated market maker (Uniswap v2: reserves `x` of the asset and
+//!   `y` of cash, `x y = k`, a fee on the input), with closed-form output and post-trade
+//!   price ([`ConstantProduct`]);
+//! - exponential impact `p' = p exp(-beta sold / depth)`, `sold` and `depth` in money
+//!   (Cont and Schaanning, 2017; Greenwood, Landier and Thesmar, 2015, use its linear
+//!   first-order form) ([`exponential_impact`]).
+//!
+//! In a simulation the impact is kept as a multiplier `I <= 1` on the fundamental price
+//! ([`ImpactModel::apply_sale`]); between steps arbitrageurs close a fixed fraction of the
+//! log gap ([`ImpactModel::relax`]), so the impact decays with a half-life.
+//!
+//! ```
+//! use creditlab_contagion::impact::ConstantProduct;
+//! let mut amm = ConstantProduct::new(1000.0, 2_000_000.0, 0.003)?; // 1,000 ETH at 2,000
+//! let out = amm.sell(10.0)?;
+//! assert!(out < 10.0 * 2000.0 && amm.price() < 2000.0);
+//! # Ok::<(), creditlab_contagion::Error>(())
+//! ```
+
+use crate::error::{Error, Result, check_range};
+
+/// A constant-product market maker: reserves `x` of the asset and `y` of cash.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ConstantProduct {
+    x: f64,
+    y: f64,
+    fee: f64,
+}
+
+impl ConstantProduct {
+    /// Reserves `x > 0` of the asset and `y > 0` of cash, a fee in [0, 1) on the input.
+    pub fn new(x: f64, y: f64, fee: f64) -> Result<Self> {
+        for (field, v) in [("asset reserve", x), ("cash reserve", y)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::InvalidParameter {
+                    field: field.into(),
+                    value: v,
+                    reason: "must be finite and > 0",
+                });
+            }
+        }
+        check_range("fee", fee, 0.0, 1.0)?;
+        if fee >= 1.0 {
+            return Err(Error::InvalidParameter {
+                field: "fee".into(),
+                value: fee,
+                reason: "must be < 1",
+            });
+        }
+        Ok(Self { x, y, fee })
+    }
+
+    /// Asset reserve.
+    pub fn x(&self) -> f64 {
+        self.x
+    }
+    /// Cash reserve.
+    pub fn y(&self) -> f64 {
+        self.y
+    }
+    /// The invariant `k = x y`.
+    pub fn k(&self) -> f64 {
+        self.x * self.y
+    }
+    /// Marginal price `y / x`.
+    pub fn price(&self) -> f64 {
+        self.y / self.x
+    }
+
+    /// Cash received for selling `dx >= 0` of the asset:
+    /// `y dx (1 - fee) / (x + dx (1 - fee))`.
+    pub fn amount_out(&self, dx: f64) -> f64 {
+        let net = dx * (1.0 - self.fee);
+        self.y * net / (self.x + net)
+    }
+
+    /// Marginal price after selling `dx`: `(y - out) / (x + dx)`.
+    pub fn price_after(&self, dx: f64) -> f64 {
+        (self.y - self.amount_out(dx)) / (self.x + dx)
+    }
+
+    /// Sells `dx >= 0` of the asset into the pool (the whole `dx` enters the reserve, the
+    /// fee stays in it, so `k` does not fall); returns the cash paid out.
+    pub fn sell(&mut self, dx: f64) -> Result<f64> {
+        check_range("amount sold", dx, 0.0, f64::MAX)?;
+        let out = self.amount_out(dx);
+        self.x += dx;
+        self.y -= out;
+        Ok(out)
+    }
+}
+
+/// Exponential price impact: `p exp(-beta sold / depth)` (money amounts).
+pub fn exponential_impact(price: f64, beta: f64, sold: f64, depth: f64) -> f64 {
+    price * (-beta * sold / depth).exp()
+}
+
+/// How fire sales move the price of one collateral asset in a simulation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ImpactModel {
+    /// Sales do not move the price (an infinitely deep market).
+    None,
+    /// A constant-product pool holding `depth` of cash (and `depth / p` of the asset) when
+    /// the price is `p`: its liquidity `L = sqrt(x y)` scales with the price, so
+    /// `x = L / sqrt(p)`, `y = L sqrt(p)` at any price, `L = depth / sqrt(p0)`.
+    ConstantProduct {
+        /// Cash side of the pool at the initial price, in money.
+        depth: f64,
+        /// Swap fee on the input, in [0, 1).
+        fee: f64,
+    },
+    /// `p' = p exp(-beta sold_value / depth)`.
+    Exponential {
+        /// Impact coefficient `beta >= 0`.
+        beta: f64,
+        /// Market depth in money, > 0.
+        depth: f64,
+    },
+}
+
+impl ImpactModel {
+    /// Checks the parameters; errors name the field.
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            ImpactModel::None => Ok(()),
+            ImpactModel::ConstantProduct { depth, fee } => {
+                ConstantProduct::new(1.0, depth, fee).map(|_| ())
+            }
+            ImpactModel::Exponential { beta, depth } => {
+                check_range("beta", beta, 0.0, f64::MAX)?;
+                if !(depth.is_finite() && depth > 0.0) {
+                    return Err(Error::InvalidParameter {
+                        field: "depth".into(),
+                        value: depth,
+                        reason: "must be finite and > 0",
+                    });
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The ratio `p' / p` of the price after selling `sold` units of the asset at the
+    /// current price `p` (`p0` is the initial price that sets the AMM's liquidity). In
+    /// (0, 1], and 1 for `sold = 0`.
+    ///
+    /// Constant product with `x = L / sqrt(p)`, `L = depth / sqrt(p0)`, `q' = q (1 - fee)`:
+    /// `p' / p = x^2 / ((x + q') (x + q))`.
+    pub fn price_ratio(&self, sold: f64, p: f64, p0: f64) -> f64 {
+        if sold <= 0.0 {
+            return 1.0;
+        }
+        match *self {
+            ImpactModel::None => 1.0,
+            ImpactModel::ConstantProduct { depth, fee } => {
+                let x = depth / (p0 * p).sqrt();
+                x * x / ((x + sold * (1.0 - fee)) * (x + sold))
+            }
+            ImpactModel::Exponential { beta, depth } => (-beta * sold * p / depth).exp(),
+        }
+    }
+}
+
+/// The fraction of the log price gap that arbitrage closes per step for a half-life of
+/// `half_life_steps` steps: `1 - 2^(-1 / half_life)`; 1 (instant) for a half-life of 0.
+pub fn relaxation_per_step(half_life_steps: f64) -> f64 {
+    if half_life_steps <= 0.0 {
+        1.0
+    } else {
+        1.0 - (-std::f64::consts::LN_2 / half_life_steps).exp()
+    }
+}
+
+impl ImpactModel {
+    /// Moves an impact multiplier `i` back toward 1 by the fraction `r` of its log gap:
+    /// `ln i' = (1 - r) ln i`.
+    pub fn relax(i: f64, r: f64) -> f64 {
+        if i == 1.0 || r >= 1.0 {
+            1.0
+        } else {
+            (i.ln() * (1.0 - r)).exp()
+        }
+    }
+
+    /// Applies a sale of `sold` units at fundamental price `fundamental` to the impact
+    /// multiplier `i` (the market price is `fundamental x i`): returns the new multiplier.
+    pub fn apply_sale(&self, i: f64, sold: f64, fundamental: f64, p0: f64) -> f64 {
+        i * self.price_ratio(sold, fundamental * i, p0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn constant_product_closed_forms() {
+        let mut amm = ConstantProduct::new(100.0, 200_000.0, 0.003).unwrap();
+        assert_eq!(amm.price(), 2000.0);
+        // out = y dx (1-f) / (x + dx (1-f)) for dx = 10.
+        let net = 10.0 * 0.997;
+        let want = 200_000.0 * net / (100.0 + net);
+        assert!((amm.amount_out(10.0) - want).abs() < 1e-9);
+        let price_after = (200_000.0 - want) / 110.0;
+        assert!((amm.price_after(10.0) - price_after).abs() < 1e-9);
+        let k0 = amm.k();
+        let out = amm.sell(10.0).unwrap();
+        assert!((out - want).abs() < 1e-9);
+        assert!((amm.price() - price_after).abs() < 1e-9);
+        assert!(amm.k() >= k0);
+        // Without fee, k is unchanged and the price is y'/x' = k / x'^2.
+        let mut free = ConstantProduct::new(100.0, 200_000.0, 0.0).unwrap();
+        free.sell(25.0).unwrap();
+        assert!((free.k() - 2.0e7).abs() < 1e-6);
+        assert!((free.price() - 2.0e7 / 125.0 / 125.0).abs() < 1e-9);
+        assert!(ConstantProduct::new(0.0, 1.0, 0.0).is_err());
+        assert!(ConstantProduct::new(1.0, 1.0, 1.0).is_err());
+        assert!(amm.sell(-1.0).is_err());
+    }
+
+    #[test]
+    fn price_ratio_matches_the_amm() {
+        // A pool with cash depth 1e6 at p0 = 2000, now at p = 1500: x = L / sqrt(p).
+        let model = ImpactModel::ConstantProduct {
+            depth: 1.0e6,
+            fee: 0.003,
+        };
+        let l = 1.0e6 / 2000f64.sqrt();
+        let p: f64 = 1500.0;
+        let amm = ConstantProduct::new(l / p.sqrt(), l * p.sqrt(), 0.003).unwrap();
+        assert!((amm.price() - p).abs() < 1e-9);
+        let q = 37.0;
+        assert!((model.price_ratio(q, p, 2000.0) - amm.price_after(q) / p).abs() < 1e-12);
+    }
+
+    #[test]
+    fn exponential_closed_form_and_relaxation() {
+        assert!(
+            (exponential_impact(100.0, 0.5, 2.0, 10.0) - 100.0 * (-0.1f64).exp()).abs() < 1e-12
+        );
+        let m = ImpactModel::Exponential {
+            beta: 0.5,
+            depth: 1000.0,
+        };
+        // Selling 2 units at 50 = 100 of value: ratio exp(-0.05).
+        assert!((m.price_ratio(2.0, 50.0, 80.0) - (-0.05f64).exp()).abs() < 1e-15);
+        let r = relaxation_per_step(2.0);
+        let i = ImpactModel::relax(ImpactModel::relax(0.8, r), r);
+        // Two steps at a half-life of two steps: half the log gap is left.
+        assert!((i.ln() - 0.5 * 0.8f64.ln()).abs() < 1e-12);
+        assert_eq!(ImpactModel::relax(0.8, relaxation_per_step(0.0)), 1.0);
+        assert!(m.validate().is_ok());
+        assert!(
+            ImpactModel::Exponential {
+                beta: 1.0,
+                depth: 0.0
+            }
+            .validate()
+            .is_err()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn selling_more_lowers_the_price_and_k_never_falls(
+            x in 1.0f64..1e6, y in 1.0f64..1e9, fee in 0.0f64..0.05,
+            a in 0.0f64..1e5, b in 0.0f64..1e5,
+        ) {
+            let amm = ConstantProduct::new(x, y, fee).unwrap();
+            let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+            prop_assert!(amm.price_after(hi) <= amm.price_after(lo) * (1.0 + 1e-12));
+            prop_assert!(amm.amount_out(hi) >= amm.amount_out(lo) * (1.0 - 1e-12));
+            prop_assert!(amm.price_after(0.0) == amm.price());
+            let mut after = amm;
+            after.sell(hi).unwrap();
+            prop_assert!(after.k() >= amm.k() * (1.0 - 1e-12));
+            // Higher fee: fewer proceeds, higher k.
+            let mut dearer = ConstantProduct::new(x, y, (fee + 0.01).min(0.99)).unwrap();
+            prop_assert!(dearer.amount_out(hi) <= amm.amount_out(hi) * (1.0 + 1e-12));
+            dearer.sell(hi).unwrap();
+            prop_assert!(dearer.k() >= after.k() * (1.0 - 1e-12));
+            for m in [
+                ImpactModel::ConstantProduct { depth: y, fee },
+                ImpactModel::Exponential { beta: 1.0, depth: y },
+            ] {
+                prop_assert_eq!(m.price_ratio(0.0, 100.0, 120.0), 1.0);
+                let r_lo = m.price_ratio(lo, 100.0, 120.0);
+                let r_hi = m.price_ratio(hi, 100.0, 120.0);
+                prop_assert!(r_hi <= r_lo * (1.0 + 1e-12) && r_hi > 0.0 && r_lo <= 1.0);
+            }
+        }
+    }
+}

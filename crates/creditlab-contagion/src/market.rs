@@ -1,0 +1,662 @@
+//! Market dynamics of collateral prices: correlated multi-asset geometric Brownian motion
+//! with Merton jumps, scripted shock paths, and an oracle that reports prices late.
+//! Methodology: docs/methodology/market.md.
+//!
+//! Over a step of `dt` years the log price of asset `k` moves by
+//!
+//! ```text
+//! (mu_k - sigma_k^2 / 2 - lambda_k kappa_k) dt + sigma_k sqrt(dt) (L z)_k + sum_{j <= N_k} Y_kj
+//! ```
+//!
+//! with `z` independent standard normals, `L` the Cholesky factor of the correlation
+//! matrix, `N_k ~ Poisson(lambda_k dt)` jumps of log size `Y ~ N(m_k, s_k^2)` and
+//! `kappa_k = exp(m_k + s_k^2 / 2) - 1` the compensator, so `E[S_t] = S_0 exp(mu_k t)`
+//! (Merton, 1976). Jumps are independent across assets; the diffusion is correlated.
+//!
+//! ```
+//! use creditlab_contagion::market::{AssetDynamics, MarketModel, ShockPath};
+//! let eth = AssetDynamics::new(0.0, 0.8, 10.0, -0.05, 0.05)?;
+//! let model = MarketModel::new(vec![eth], &[vec![1.0]], 1.0 / 8760.0)?;
+//! let mut rng = creditlab_contagion::rng::stream(1, 0);
+//! let mut dlog = [0.0];
+//! model.step(&mut rng, &mut dlog);
+//! assert!(dlog[0].is_finite());
+//! let crash = ShockPath::march_2020();
+//! assert!((crash.multiplier(38.0) - 0.49).abs() < 1e-12);
+//! # Ok::<(), creditlab_contagion::Error>(())
+//! ```
+
+use crate::error::{Error, Result, check_range};
+use crate::rng::{StreamRng, open01};
+use nalgebra::DMatrix;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Hours in a year of continuous trading (crypto markets never close): 365 x 24.
+pub const HOURS_PER_YEAR: f64 = 8760.0;
+
+/// The dynamics of one asset's price: annualized drift and volatility, Poisson jumps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AssetDynamics {
+    /// Annualized drift `mu`: `E[S_t] = S_0 exp(mu t)`.
+    pub drift: f64,
+    /// Annualized volatility of the diffusion, `sigma >= 0`.
+    pub volatility: f64,
+    /// Jumps per year, `lambda >= 0`.
+    pub jump_intensity: f64,
+    /// Mean of a jump's log size, `m`.
+    pub jump_mean: f64,
+    /// Standard deviation of a jump's log size, `s >= 0`.
+    pub jump_sd: f64,
+}
+
+impl AssetDynamics {
+    /// Validated dynamics; errors name the field.
+    pub fn new(
+        drift: f64,
+        volatility: f64,
+        jump_intensity: f64,
+        jump_mean: f64,
+        jump_sd: f64,
+    ) -> Result<Self> {
+        check_range("drift", drift, -10.0, 10.0)?;
+        check_range("volatility", volatility, 0.0, 10.0)?;
+        check_range("jump_intensity", jump_intensity, 0.0, 1.0e4)?;
+        check_range("jump_mean", jump_mean, -5.0, 5.0)?;
+        check_range("jump_sd", jump_sd, 0.0, 5.0)?;
+        Ok(Self {
+            drift,
+            volatility,
+            jump_intensity,
+            jump_mean,
+            jump_sd,
+        })
+    }
+
+    /// No randomness at all: the price only follows a scripted shock.
+    pub fn constant() -> Self {
+        Self {
+            drift: 0.0,
+            volatility: 0.0,
+            jump_intensity: 0.0,
+            jump_mean: 0.0,
+            jump_sd: 0.0,
+        }
+    }
+
+    /// The jump compensator `kappa = E[e^Y] - 1 = exp(m + s^2 / 2) - 1`.
+    pub fn kappa(&self) -> f64 {
+        (self.jump_mean + 0.5 * self.jump_sd * self.jump_sd).exp_m1()
+    }
+
+    /// Mean of the log return over `t` years (closed form):
+    /// `(mu - sigma^2 / 2 - lambda kappa) t + lambda t m`.
+    pub fn log_return_mean(&self, t: f64) -> f64 {
+        (self.drift - 0.5 * self.volatility * self.volatility - self.jump_intensity * self.kappa())
+            * t
+            + self.jump_intensity * t * self.jump_mean
+    }
+
+    /// Variance of the log return over `t` years (closed form):
+    /// `sigma^2 t + lambda t (m^2 + s^2)`.
+    pub fn log_return_variance(&self, t: f64) -> f64 {
+        self.volatility * self.volatility * t
+            + self.jump_intensity
+                * t
+                * (self.jump_mean * self.jump_mean + self.jump_sd * self.jump_sd)
+    }
+}
+
+/// Correlated assets stepped at a fixed step length.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarketModel {
+    assets: Vec<AssetDynamics>,
+    /// Lower-triangular Cholesky factor, row-major `n x n`.
+    chol: Vec<f64>,
+    dt: f64,
+    /// Per asset: deterministic log drift per step.
+    drift_step: Vec<f64>,
+    /// Per asset: `sigma sqrt(dt)`.
+    vol_step: Vec<f64>,
+    /// Per asset: `exp(-lambda dt)`, the probability of no jump in a step.
+    no_jump: Vec<f64>,
+}
+
+/// Checks that `corr` is a symmetric correlation matrix with unit diagonal and returns its
+/// lower-triangular Cholesky factor (row-major). A matrix that is not positive
+/// semi-definite is an error naming its smallest eigenvalue; a singular one (perfect
+/// correlation) is factored with zero pivots.
+#[expect(
+    clippy::needless_range_loop,
+    reason = "matrix entries are indexed (i, j) as in the formulas"
+)]
+pub fn cholesky_factor(corr: &[Vec<f64>]) -> Result<Vec<f64>> {
+    let n = corr.len();
+    if n == 0 || corr.iter().any(|r| r.len() != n) {
+        return Err(Error::InvalidCorrelation(format!(
+            "must be square and non-empty, got {n} rows of lengths {:?}",
+            corr.iter().map(Vec::len).collect::<Vec<_>>()
+        )));
+    }
+    for i in 0..n {
+        for j in 0..n {
+            let v = corr[i][j];
+            if !v.is_finite() || !(-1.0..=1.0).contains(&v) {
+                return Err(Error::InvalidCorrelation(format!(
+                    "entry ({i}, {j}) = {v} is outside [-1, 1]"
+                )));
+            }
+            if (v - corr[j][i]).abs() > 1e-12 {
+                return Err(Error::InvalidCorrelation(format!(
+                    "not symmetric: ({i}, {j}) = {v} but ({j}, {i}) = {}",
+                    corr[j][i]
+                )));
+            }
+        }
+        if (corr[i][i] - 1.0).abs() > 1e-12 {
+            return Err(Error::InvalidCorrelation(format!(
+                "diagonal entry ({i}, {i}) = {} is not 1",
+                corr[i][i]
+            )));
+        }
+    }
+    let m = DMatrix::from_fn(n, n, |i, j| corr[i][j]);
+    let min = m.clone().symmetric_eigen().eigenvalues.min();
+    if min < -1e-10 {
+        return Err(Error::InvalidCorrelation(format!(
+            "not positive semi-definite: smallest eigenvalue {min:.6e}"
+        )));
+    }
+    let mut l = vec![0.0; n * n];
+    match nalgebra::Cholesky::new(m) {
+        Some(c) => {
+            let f = c.l();
+            for i in 0..n {
+                for j in 0..=i {
+                    l[i * n + j] = f[(i, j)];
+                }
+            }
+        }
+        None => {
+            // Singular but positive semi-definite: the outer-product algorithm with zero
+            // pivots left as zero columns.
+            for j in 0..n {
+                let d = corr[j][j] - (0..j).map(|k| l[j * n + k].powi(2)).sum::<f64>();
+                let pivot = if d > 1e-12 { d.sqrt() } else { 0.0 };
+                l[j * n + j] = pivot;
+                for i in j + 1..n {
+                    let s = corr[i][j] - (0..j).map(|k| l[i * n + k] * l[j * n + k]).sum::<f64>();
+                    l[i * n + j] = if pivot > 0.0 { s / pivot } else { 0.0 };
+                }
+            }
+        }
+    }
+    Ok(l)
+}
+
+impl MarketModel {
+    /// Assets with these dynamics, diffusions correlated by `corr` (n x n), stepped every
+    /// `dt` years. Errors name the asset, the field or the matrix problem.
+    pub fn new(assets: Vec<AssetDynamics>, corr: &[Vec<f64>], dt: f64) -> Result<Self> {
+        if assets.is_empty() {
+            return Err(Error::InvalidParameter {
+                field: "assets".into(),
+                value: 0.0,
+                reason: "a market needs at least one asset",
+            });
+        }
+        if !(dt.is_finite() && dt > 0.0 && dt <= 1.0) {
+            return Err(Error::InvalidParameter {
+                field: "dt".into(),
+                value: dt,
+                reason: "step length in years must be in (0, 1]",
+            });
+        }
+        for (k, a) in assets.iter().enumerate() {
+            AssetDynamics::new(
+                a.drift,
+                a.volatility,
+                a.jump_intensity,
+                a.jump_mean,
+                a.jump_sd,
+            )
+            .map_err(|e| match e {
+                Error::InvalidParameter {
+                    field,
+                    value,
+                    reason,
+                } => Error::InvalidParameter {
+                    field: format!("asset {k}: {field}"),
+                    value,
+                    reason,
+                },
+                other => other,
+            })?;
+        }
+        if corr.len() != assets.len() {
+            return Err(Error::InvalidCorrelation(format!(
+                "{} rows for {} assets",
+                corr.len(),
+                assets.len()
+            )));
+        }
+        let chol = cholesky_factor(corr)?;
+        let drift_step = assets
+            .iter()
+            .map(|a| {
+                (a.drift - 0.5 * a.volatility * a.volatility - a.jump_intensity * a.kappa()) * dt
+            })
+            .collect();
+        let vol_step = assets.iter().map(|a| a.volatility * dt.sqrt()).collect();
+        let no_jump = assets
+            .iter()
+            .map(|a| (-a.jump_intensity * dt).exp())
+            .collect();
+        Ok(Self {
+            assets,
+            chol,
+            dt,
+            drift_step,
+            vol_step,
+            no_jump,
+        })
+    }
+
+    /// Number of assets.
+    pub fn n_assets(&self) -> usize {
+        self.assets.len()
+    }
+
+    /// The assets' dynamics.
+    pub fn assets(&self) -> &[AssetDynamics] {
+        &self.assets
+    }
+
+    /// Step length in years.
+    pub fn dt(&self) -> f64 {
+        self.dt
+    }
+
+    /// The lower-triangular Cholesky factor of the correlation matrix, row-major.
+    pub fn cholesky(&self) -> &[f64] {
+        &self.chol
+    }
+
+    /// Whether any asset moves at random (otherwise `step` draws nothing and returns 0).
+    pub fn is_random(&self) -> bool {
+        self.assets
+            .iter()
+            .any(|a| a.volatility > 0.0 || a.jump_intensity > 0.0 || a.drift != 0.0)
+    }
+
+    /// Draws one step's log returns into `out` (length `n_assets`). Per step: `n` normals
+    /// for the diffusion, then per asset with jumps one uniform for the Poisson count
+    /// (inversion) and one normal per jump. The order of draws is fixed, so a stream gives
+    /// the same path on any machine.
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "asset i reads row i of the factor and its own parameters"
+    )]
+    pub fn step(&self, rng: &mut StreamRng, out: &mut [f64]) {
+        let n = self.assets.len();
+        debug_assert_eq!(out.len(), n);
+        let mut z = [0.0f64; 8];
+        let mut heap;
+        let z: &mut [f64] = if n <= 8 {
+            &mut z[..n]
+        } else {
+            heap = vec![0.0; n];
+            &mut heap
+        };
+        for zi in z.iter_mut() {
+            *zi = StandardNormal.sample(rng);
+        }
+        for i in 0..n {
+            let row = &self.chol[i * n..i * n + i + 1];
+            let corr_z: f64 = row.iter().zip(z.iter()).map(|(l, x)| l * x).sum();
+            let mut dlog = self.drift_step[i] + self.vol_step[i] * corr_z;
+            let a = &self.assets[i];
+            if a.jump_intensity > 0.0 {
+                let jumps = poisson_by_inversion(self.no_jump[i], a.jump_intensity * self.dt, rng);
+                for _ in 0..jumps {
+                    let y: f64 = StandardNormal.sample(rng);
+                    dlog += a.jump_mean + a.jump_sd * y;
+                }
+            }
+            out[i] = dlog;
+        }
+    }
+}
+
+/// A Poisson(`mean`) draw by inversion of its CDF from one uniform; `p0 = exp(-mean)`.
+/// Exact; cheap for the small means of a short step.
+fn poisson_by_inversion(p0: f64, mean: f64, rng: &mut StreamRng) -> u32 {
+    let u = open01(rng.next_u64());
+    let mut k = 0u32;
+    let mut p = p0;
+    let mut cdf = p0;
+    while u > cdf && k < 1000 {
+        k += 1;
+        p *= mean / f64::from(k);
+        cdf += p;
+        if p == 0.0 {
+            break;
+        }
+    }
+    k
+}
+
+/// A scripted shock: a price multiplier over time, piecewise linear in its logarithm
+/// between knots `(hour, multiplier)`, 1 before hour 0, constant after the last knot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShockPath {
+    knots: Vec<(f64, f64)>,
+}
+
+impl ShockPath {
+    /// Knots `(hour, multiplier)` with strictly increasing hours >= 0 and multipliers > 0.
+    /// When the first knot is after hour 0, the multiplier is 1 until then and moves
+    /// log-linearly to the first knot's value; so `[(12, 0.7)]` falls from hour 0.
+    pub fn new(knots: Vec<(f64, f64)>) -> Result<Self> {
+        if knots.is_empty() {
+            return Err(Error::InvalidParameter {
+                field: "shock knots".into(),
+                value: 0.0,
+                reason: "a shock needs at least one knot",
+            });
+        }
+        let mut previous = -1.0;
+        for (i, &(h, m)) in knots.iter().enumerate() {
+            if !(h.is_finite() && h >= 0.0 && h > previous) {
+                return Err(Error::InvalidParameter {
+                    field: format!("shock knot {i}: hour"),
+                    value: h,
+                    reason: "hours must be finite, >= 0 and strictly increasing",
+                });
+            }
+            if !(m.is_finite() && m > 0.0) {
+                return Err(Error::InvalidParameter {
+                    field: format!("shock knot {i}: multiplier"),
+                    value: m,
+                    reason: "must be finite and > 0",
+                });
+            }
+            previous = h;
+        }
+        let mut knots = knots;
+        if knots[0].0 > 0.0 {
+            knots.insert(0, (0.0, 1.0));
+        }
+        Ok(Self { knots })
+    }
+
+    /// The shape of ETH/USD on 12-13 March 2020 ("Black Thursday"), from hour 0 = 00:00
+    /// UTC on 12 March: -30% at hour 12, -51% at hour 38 (the low of 13 March), then a
+    /// partial rebound to -40% at hour 72, held after. See docs/methodology/market.md for
+    /// the prices behind it.
+    pub fn march_2020() -> Self {
+        Self {
+            knots: vec![(0.0, 1.0), (12.0, 0.70), (38.0, 0.49), (72.0, 0.60)],
+        }
+    }
+
+    /// The knots (starting at hour 0).
+    pub fn knots(&self) -> &[(f64, f64)] {
+        &self.knots
+    }
+
+    /// The hour the multiplier first leaves 1 (the start of the first moving segment): the
+    /// "first shock" from which the time to the first bad debt is measured.
+    pub fn start_hour(&self) -> f64 {
+        let mut start = 0.0;
+        for w in self.knots.windows(2) {
+            if w[1].1 != w[0].1 {
+                return w[0].0;
+            }
+            start = w[1].0;
+        }
+        start
+    }
+
+    /// The multiplier at `hour`: log-linear interpolation between knots, 1 before hour 0,
+    /// the last value after the last knot.
+    pub fn multiplier(&self, hour: f64) -> f64 {
+        if hour <= 0.0 {
+            return if hour < 0.0 { 1.0 } else { self.knots[0].1 };
+        }
+        for w in self.knots.windows(2) {
+            let ((h0, m0), (h1, m1)) = (w[0], w[1]);
+            if hour <= h1 {
+                let t = (hour - h0) / (h1 - h0);
+                return (m0.ln() + t * (m1.ln() - m0.ln())).exp();
+            }
+        }
+        self.knots[self.knots.len() - 1].1
+    }
+}
+
+/// An oracle that reports, at every step, the price it was given `delay` steps earlier
+/// (the initial prices until then): a ring buffer of the last `delay + 1` price vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Oracle {
+    delay: usize,
+    n: usize,
+    ring: Vec<f64>,
+    head: usize,
+}
+
+impl Oracle {
+    /// An oracle lagging by `delay` steps, primed with `initial` prices.
+    pub fn new(delay: usize, initial: &[f64]) -> Self {
+        let n = initial.len();
+        let mut ring = Vec::with_capacity((delay + 1) * n);
+        for _ in 0..=delay {
+            ring.extend_from_slice(initial);
+        }
+        Self {
+            delay,
+            n,
+            ring,
+            head: 0,
+        }
+    }
+
+    /// The delay in steps.
+    pub fn delay(&self) -> usize {
+        self.delay
+    }
+
+    /// Records this step's market prices and returns the prices reported now (those of
+    /// `delay` steps ago; these very prices when the delay is 0).
+    pub fn update(&mut self, market: &[f64]) -> &[f64] {
+        let n = self.n;
+        let slots = self.delay + 1;
+        self.ring[self.head * n..(self.head + 1) * n].copy_from_slice(market);
+        // The oldest slot is the one after head.
+        let oldest = (self.head + 1) % slots;
+        self.head = oldest;
+        &self.ring[oldest * n..(oldest + 1) * n]
+    }
+
+    /// Re-primes the oracle with `initial` prices (start of a new path), no allocation.
+    pub fn reset(&mut self, initial: &[f64]) {
+        for chunk in self.ring.chunks_exact_mut(self.n.max(1)) {
+            chunk.copy_from_slice(initial);
+        }
+        self.head = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn merton_log_return_moments_match_closed_forms() {
+        // One day of hourly steps, 20,000 paths: mean and variance of the day's log return
+        // within 4 standard errors of the closed forms.
+        let a = AssetDynamics::new(0.05, 0.8, 50.0, -0.04, 0.06).unwrap();
+        let dt = 1.0 / HOURS_PER_YEAR;
+        let model = MarketModel::new(vec![a], &[vec![1.0]], dt).unwrap();
+        let (steps, paths) = (24, 20_000);
+        let t = steps as f64 * dt;
+        let mut sum = 0.0;
+        let mut sum2 = 0.0;
+        let mut price_sum = 0.0;
+        let mut out = [0.0];
+        for p in 0..paths {
+            let mut rng = stream(11, p);
+            let mut x = 0.0;
+            for _ in 0..steps {
+                model.step(&mut rng, &mut out);
+                x += out[0];
+            }
+            sum += x;
+            sum2 += x * x;
+            price_sum += x.exp();
+        }
+        let n = paths as f64;
+        let mean = sum / n;
+        let var = sum2 / n - mean * mean;
+        let want_mean = a.log_return_mean(t);
+        let want_var = a.log_return_variance(t);
+        assert!(
+            (mean - want_mean).abs() < 4.0 * (want_var / n).sqrt(),
+            "{mean} vs {want_mean}"
+        );
+        // Variance of the sample variance ~ 2 var^2 / n for near-normal; jumps fatten it, so
+        // allow 6 standard errors.
+        assert!(
+            (var - want_var).abs() < 6.0 * want_var * (2.0 / n).sqrt(),
+            "{var} vs {want_var}"
+        );
+        // Compensated: E[S_t / S_0] = exp(mu t).
+        let se = (want_var.exp_m1() / n).sqrt();
+        assert!(
+            (price_sum / n - (a.drift * t).exp()).abs() < 4.0 * se,
+            "{} vs {}",
+            price_sum / n,
+            (a.drift * t).exp()
+        );
+    }
+
+    #[test]
+    #[expect(
+        clippy::needless_range_loop,
+        reason = "matrix entries are indexed (i, j) as in the formulas"
+    )]
+    fn sample_correlation_of_increments() {
+        let a = AssetDynamics::new(0.0, 0.8, 0.0, 0.0, 0.0).unwrap();
+        let b = AssetDynamics::new(0.0, 0.6, 0.0, 0.0, 0.0).unwrap();
+        let c = AssetDynamics::new(0.0, 1.0, 0.0, 0.0, 0.0).unwrap();
+        let corr = vec![
+            vec![1.0, 0.7, 0.3],
+            vec![0.7, 1.0, -0.2],
+            vec![0.3, -0.2, 1.0],
+        ];
+        let model = MarketModel::new(vec![a, b, c], &corr, 1.0 / HOURS_PER_YEAR).unwrap();
+        let n = 50_000;
+        let mut rng = stream(5, 0);
+        let mut out = [0.0; 3];
+        let mut s = [0.0; 3];
+        let mut sxy = [[0.0; 3]; 3];
+        for _ in 0..n {
+            model.step(&mut rng, &mut out);
+            for i in 0..3 {
+                s[i] += out[i];
+                for j in 0..3 {
+                    sxy[i][j] += out[i] * out[j];
+                }
+            }
+        }
+        let nf = n as f64;
+        let cov = |i: usize, j: usize| sxy[i][j] / nf - s[i] * s[j] / (nf * nf);
+        for i in 0..3 {
+            for j in 0..i {
+                let r = cov(i, j) / (cov(i, i) * cov(j, j)).sqrt();
+                // SE of a sample correlation ~ (1 - r^2) / sqrt(n).
+                let tol = 4.0 * (1.0 - corr[i][j] * corr[i][j]) / nf.sqrt();
+                assert!((r - corr[i][j]).abs() < tol, "({i},{j}): {r}");
+            }
+        }
+    }
+
+    #[test]
+    fn cholesky_reproduces_the_matrix_and_rejects_non_psd() {
+        let corr = vec![vec![1.0, 0.5], vec![0.5, 1.0]];
+        let l = cholesky_factor(&corr).unwrap();
+        assert!((l[0] - 1.0).abs() < 1e-15 && l[1] == 0.0);
+        assert!((l[2] - 0.5).abs() < 1e-15);
+        assert!((l[3] - 0.75f64.sqrt()).abs() < 1e-15);
+        // Perfect correlation: singular but valid.
+        let l = cholesky_factor(&[vec![1.0, 1.0], vec![1.0, 1.0]]).unwrap();
+        assert_eq!(l, vec![1.0, 0.0, 1.0, 0.0]);
+        let bad = vec![
+            vec![1.0, 0.9, -0.9],
+            vec![0.9, 1.0, 0.9],
+            vec![-0.9, 0.9, 1.0],
+        ];
+        let e = cholesky_factor(&bad).unwrap_err().to_string();
+        assert!(e.contains("smallest eigenvalue"), "{e}");
+        assert!(cholesky_factor(&[vec![1.0, 0.2], vec![0.3, 1.0]]).is_err());
+        assert!(cholesky_factor(&[vec![1.0, 1.2], vec![1.2, 1.0]]).is_err());
+        assert!(AssetDynamics::new(0.0, -0.1, 0.0, 0.0, 0.0).is_err());
+        let e = MarketModel::new(
+            vec![AssetDynamics {
+                volatility: f64::NAN,
+                ..AssetDynamics::constant()
+            }],
+            &[vec![1.0]],
+            0.01,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("asset 0: volatility"), "{e}");
+    }
+
+    #[test]
+    fn march_2020_knots_and_interpolation() {
+        let s = ShockPath::march_2020();
+        assert_eq!(s.multiplier(-1.0), 1.0);
+        assert_eq!(s.multiplier(0.0), 1.0);
+        assert!((s.multiplier(12.0) - 0.70).abs() < 1e-12);
+        assert!((s.multiplier(38.0) - 0.49).abs() < 1e-12);
+        assert!((s.multiplier(72.0) - 0.60).abs() < 1e-12);
+        assert!((s.multiplier(500.0) - 0.60).abs() < 1e-12);
+        // Log-linear: halfway to hour 12 the multiplier is sqrt(0.7).
+        assert!((s.multiplier(6.0) - 0.7f64.sqrt()).abs() < 1e-12);
+        assert_eq!(s.start_hour(), 0.0);
+        let late = ShockPath::new(vec![(10.0, 1.0), (20.0, 0.5)]).unwrap();
+        assert_eq!(late.start_hour(), 10.0);
+        assert_eq!(late.multiplier(5.0), 1.0);
+        assert!(ShockPath::new(vec![(1.0, 0.5), (1.0, 0.4)]).is_err());
+        assert!(ShockPath::new(vec![(1.0, 0.0)]).is_err());
+        assert!(ShockPath::new(vec![]).is_err());
+    }
+
+    #[test]
+    fn oracle_reports_with_a_delay() {
+        let mut o = Oracle::new(2, &[100.0]);
+        assert_eq!(o.update(&[90.0]), &[100.0]);
+        assert_eq!(o.update(&[80.0]), &[100.0]);
+        assert_eq!(o.update(&[70.0]), &[90.0]);
+        assert_eq!(o.update(&[60.0]), &[80.0]);
+        let mut now = Oracle::new(0, &[1.0, 2.0]);
+        assert_eq!(now.update(&[3.0, 4.0]), &[3.0, 4.0]);
+        now.reset(&[1.0, 2.0]);
+        assert_eq!(now.update(&[5.0, 6.0]), &[5.0, 6.0]);
+    }
+
+    #[test]
+    fn poisson_inversion_has_the_right_mean() {
+        let mut rng = stream(3, 0);
+        let mean: f64 = 0.3;
+        let n = 100_000;
+        let total: u32 = (0..n)
+            .map(|_| poisson_by_inversion((-mean).exp(), mean, &mut rng))
+            .sum();
+        let m = f64::from(total) / n as f64;
+        assert!((m - mean).abs() < 4.0 * (mean / n as f64).sqrt(), "{m}");
+    }
+}
