@@ -31,9 +31,9 @@ pub enum ChartKind {
     Bars,
 }
 
-/// One named series of a chart.
+/// One named series of a chart (serialized as `{"name", "points"}` or `{"name", "values"}`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Series {
+struct Series {
     name: String,
     #[serde(flatten)]
     data: SeriesData,
