@@ -86,6 +86,9 @@ const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Ari
 const MAX_MARKERS: usize = 200;
 /// Rough width of a character of the 11-12 px font, for layout.
 const CHAR_W: f64 = 6.5;
+/// Legend entries longer than this many characters are shortened (the full name stays in a
+/// tooltip), so one long name cannot push the legend off the canvas.
+const MAX_LEGEND: usize = 60;
 /// Rotated category labels longer than this many characters are shortened with an ellipsis.
 const MAX_ROTATED: usize = 18;
 
@@ -350,7 +353,7 @@ impl Chart {
         let mut rows: Vec<Vec<(usize, f64)>> = Vec::new();
         let mut x = left;
         for (i, s) in self.series.iter().enumerate() {
-            let w = 26.0 + CHAR_W * s.name.chars().count() as f64 + 18.0;
+            let w = 26.0 + CHAR_W * s.name.chars().count().min(MAX_LEGEND) as f64 + 18.0;
             if rows.is_empty() || (x + w > right && x > left) {
                 rows.push(Vec::new());
                 x = left;
@@ -390,12 +393,14 @@ impl Chart {
                         y = px(y)
                     );
                 }
+                let name = &self.series[i].name;
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\">{}</text>",
+                    "<text x=\"{}\" y=\"{}\"><title>{}</title>{}</text>",
                     px(x + 26.0),
                     px(y + 4.0),
-                    xml(&self.series[i].name)
+                    xml(name),
+                    xml(&shorten(name, MAX_LEGEND))
                 );
             }
         }

@@ -180,7 +180,7 @@ fn charts_have_legend_tooltips_and_nice_ticks() {
         .unwrap()
         .to_svg();
     assert!(svg.contains("<title>s1: x = 0.3, y = 0.97</title>"));
-    assert!(svg.contains(">s1</text>"), "legend entry");
+    assert!(svg.contains("<title>s1</title>s1</text>"), "legend entry");
     for label in [">0.2<", ">0.4<", ">1.0<"] {
         assert!(svg.contains(label), "{label}");
     }
