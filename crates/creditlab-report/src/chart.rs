@@ -521,7 +521,8 @@ impl Chart {
         let shown = longest.min(MAX_ROTATED as f64);
         let (sin, cos) = (35f64.to_radians().sin(), 35f64.to_radians().cos());
         let bottom = if rotate {
-            HEIGHT - 30.0 - shown * CHAR_W * sin
+            let label_room = if self.x_label.is_empty() { 0.0 } else { 14.0 };
+            HEIGHT - 24.0 - label_room - shown * CHAR_W * sin
         } else {
             HEIGHT - 48.0
         };
