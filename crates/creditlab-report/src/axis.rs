@@ -358,4 +358,37 @@ mod tests {
         let t = log10(0.0, -1.0);
         assert_eq!((t.min, t.max), (1.0, 10.0));
     }
+
+    /// Many ranges, from tiny to huge, negative to positive: the ticks always cover the
+    /// data, increase, stay finite and few.
+    #[test]
+    fn ticks_cover_any_range() {
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..2000 {
+            let scale = pow10((next() * 40.0 - 20.0) as i32);
+            let (a, b) = ((next() - 0.5) * scale, (next() - 0.3) * scale);
+            let t = linear(a, b, 6);
+            assert!(t.min <= a.min(b) && t.max >= a.max(b), "{a} {b} {t:?}");
+            assert!((2..=12).contains(&t.ticks.len()), "{a} {b} {t:?}");
+            assert!(t.ticks.windows(2).all(|w| w[0].value < w[1].value));
+            assert!(
+                t.ticks
+                    .iter()
+                    .all(|k| k.value.is_finite() && !k.label.contains("NaN"))
+            );
+            let (lo, hi) = (a.abs().max(1e-300), b.abs().max(1e-300));
+            let t = log10(lo, hi);
+            assert!(
+                t.min <= lo.min(hi) && t.max >= lo.max(hi),
+                "{lo} {hi} {t:?}"
+            );
+            assert!(t.ticks.len() <= 10 && t.ticks.len() >= 2);
+        }
+    }
 }

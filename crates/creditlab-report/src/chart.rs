@@ -31,9 +31,9 @@ pub enum ChartKind {
     Bars,
 }
 
-/// One named series of a chart.
+/// One named series of a chart (serialized as `{"name", "points"}` or `{"name", "values"}`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Series {
+struct Series {
     name: String,
     #[serde(flatten)]
     data: SeriesData,
@@ -86,6 +86,11 @@ const FONT: &str = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Ari
 const MAX_MARKERS: usize = 200;
 /// Rough width of a character of the 11-12 px font, for layout.
 const CHAR_W: f64 = 6.5;
+/// Legend entries longer than this many characters are shortened (the full name stays in a
+/// tooltip), so one long name cannot push the legend off the canvas.
+const MAX_LEGEND: usize = 60;
+/// Rotated category labels longer than this many characters are shortened with an ellipsis.
+const MAX_ROTATED: usize = 18;
 
 impl Chart {
     fn new(kind: ChartKind, id: String, title: String, x_label: String, y_label: String) -> Self {
@@ -348,7 +353,7 @@ impl Chart {
         let mut rows: Vec<Vec<(usize, f64)>> = Vec::new();
         let mut x = left;
         for (i, s) in self.series.iter().enumerate() {
-            let w = 26.0 + CHAR_W * s.name.chars().count() as f64 + 18.0;
+            let w = 26.0 + CHAR_W * s.name.chars().count().min(MAX_LEGEND) as f64 + 18.0;
             if rows.is_empty() || (x + w > right && x > left) {
                 rows.push(Vec::new());
                 x = left;
@@ -373,9 +378,10 @@ impl Chart {
                 if self.kind == ChartKind::Bars {
                     let _ = writeln!(
                         out,
-                        "<rect x=\"{}\" y=\"{}\" width=\"18\" height=\"10\" fill=\"{colour}\"/>",
+                        "<rect x=\"{}\" y=\"{}\" width=\"18\" height=\"10\" {}/>",
                         px(x),
-                        px(y - 5.0)
+                        px(y - 5.0),
+                        bar_style(i)
                     );
                 } else {
                     let _ = writeln!(
@@ -387,12 +393,14 @@ impl Chart {
                         y = px(y)
                     );
                 }
+                let name = &self.series[i].name;
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\">{}</text>",
+                    "<text x=\"{}\" y=\"{}\"><title>{}</title>{}</text>",
                     px(x + 26.0),
                     px(y + 4.0),
-                    xml(&self.series[i].name)
+                    xml(name),
+                    xml(&shorten(name, MAX_LEGEND))
                 );
             }
         }
@@ -431,8 +439,7 @@ impl Chart {
         let y = Axis::new(self.y_scale, &y_ticks, frame.bottom, frame.top);
         frame.grid_and_axes(
             out,
-            &x_ticks,
-            &x,
+            Some((&x_ticks, &x)),
             &y_ticks,
             &y,
             &self.x_label,
@@ -508,46 +515,47 @@ impl Chart {
             .map(|c| c.chars().count())
             .max()
             .unwrap_or(0) as f64;
-        // Rotate category labels when they would overlap.
+        // Rotate category labels when they would overlap, and shorten very long ones (the
+        // full name stays in a tooltip).
         let rotate = longest * CHAR_W > (WIDTH - 100.0) / n - 6.0;
+        let shown = longest.min(MAX_ROTATED as f64);
+        let (sin, cos) = (35f64.to_radians().sin(), 35f64.to_radians().cos());
         let bottom = if rotate {
-            HEIGHT - 28.0 - (longest * CHAR_W * 0.5).min(70.0)
+            let label_room = if self.x_label.is_empty() { 0.0 } else { 14.0 };
+            HEIGHT - 24.0 - label_room - shown * CHAR_W * sin
         } else {
             HEIGHT - 48.0
         };
-        let frame = Frame::new(&y_ticks, top, bottom);
+        let mut frame = Frame::new(&y_ticks, top, bottom);
+        if rotate {
+            // The first label reaches left of its category's centre: keep it on the canvas.
+            let reach = shown * CHAR_W * cos + 8.0;
+            let band = (frame.right - frame.left) / n;
+            frame.left = frame.left.max(reach - band / 2.0);
+        }
         let y = Axis::new(self.y_scale, &y_ticks, frame.bottom, frame.top);
         let band = (frame.right - frame.left) / n;
-        frame.grid_and_axes(
-            out,
-            &Ticks {
-                min: 0.0,
-                max: 1.0,
-                ticks: Vec::new(),
-            },
-            &Axis::new(
-                Scale::Linear,
-                &Ticks {
-                    min: 0.0,
-                    max: 1.0,
-                    ticks: Vec::new(),
-                },
-                frame.left,
-                frame.right,
-            ),
-            &y_ticks,
-            &y,
-            &self.x_label,
-            &self.y_label,
-        );
+        frame.grid_and_axes(out, None, &y_ticks, &y, &self.x_label, &self.y_label);
+        if self.y_scale == Scale::Linear && y_ticks.min < 0.0 {
+            let zero = px(y.map(0.0));
+            let _ = writeln!(
+                out,
+                "<line x1=\"{}\" y1=\"{zero}\" x2=\"{}\" y2=\"{zero}\" stroke=\"#333333\" \
+                 stroke-width=\"1\"/>",
+                px(frame.left),
+                px(frame.right)
+            );
+        }
 
         for (c, name) in categories.iter().enumerate() {
             let cx = frame.left + band * (c as f64 + 0.5);
             if rotate {
                 let _ = writeln!(
                     out,
-                    "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\" transform=\"rotate(-35 {x} {y})\">{}</text>",
+                    "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\" transform=\"rotate(-35 {x} {y})\">\
+                     <title>{}</title>{}</text>",
                     xml(name),
+                    xml(&shorten(name, MAX_ROTATED)),
                     x = px(cx),
                     y = px(frame.bottom + 14.0)
                 );
@@ -573,7 +581,7 @@ impl Chart {
             Scale::Log10 => frame.bottom,
         };
         for (i, s) in self.series.iter().enumerate() {
-            let (colour, _) = style(i);
+            let look = bar_style(i);
             for (c, &v) in values(s).iter().enumerate() {
                 if !drawable(v, self.y_scale) {
                     continue;
@@ -582,7 +590,7 @@ impl Chart {
                 let yv = y.map(v);
                 let _ = writeln!(
                     out,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{colour}\">\
+                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {look}>\
                      <title>{} / {}: {}</title></rect>",
                     px(x0),
                     px(yv.min(base)),
@@ -611,7 +619,8 @@ impl Chart {
             );
             let _ = writeln!(
                 out,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555555\" font-size=\"11\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"end\" fill=\"#555555\" font-size=\"11\" \
+                 stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\">{}</text>",
                 px(frame.right - 4.0),
                 px(y.map(r.y) - 4.0),
                 xml(&r.label)
@@ -647,8 +656,7 @@ impl Frame {
     fn grid_and_axes(
         &self,
         out: &mut String,
-        x_ticks: &Ticks,
-        x: &Axis,
+        x: Option<(&Ticks, &Axis)>,
         y_ticks: &Ticks,
         y: &Axis,
         x_label: &str,
@@ -664,8 +672,16 @@ impl Frame {
                 px(self.right)
             );
         }
-        for t in &x_ticks.ticks {
-            let xx = px(x.map(t.value));
+        // (tick position in pixels, label) along x; none for bar charts' categories.
+        let x_ticks: Vec<(f64, &str)> = x.map_or_else(Vec::new, |(ticks, axis)| {
+            ticks
+                .ticks
+                .iter()
+                .map(|t| (axis.map(t.value), t.label.as_str()))
+                .collect()
+        });
+        for &(xx, _) in &x_ticks {
+            let xx = px(xx);
             let _ = writeln!(
                 out,
                 "<line x1=\"{xx}\" y1=\"{}\" x2=\"{xx}\" y2=\"{}\"/>",
@@ -683,13 +699,13 @@ impl Frame {
                 xml(&t.label)
             );
         }
-        for t in &x_ticks.ticks {
+        for &(xx, label) in &x_ticks {
             let _ = writeln!(
                 out,
                 "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                px(x.map(t.value)),
+                px(xx),
                 px(self.bottom + 16.0),
-                xml(&t.label)
+                xml(label)
             );
         }
         let _ = writeln!(
@@ -805,6 +821,17 @@ fn drawable(v: f64, scale: Scale) -> bool {
     v.is_finite() && (scale == Scale::Linear || v > 0.0)
 }
 
+/// Fill attributes of bar series `i`: the palette, then lighter with an outline once it has
+/// cycled, so series 0 and 8 stay apart.
+fn bar_style(i: usize) -> String {
+    let colour = PALETTE[i % PALETTE.len()];
+    if (i / PALETTE.len()) % 2 == 1 {
+        format!("fill=\"{colour}\" fill-opacity=\"0.45\" stroke=\"{colour}\" stroke-width=\"1\"")
+    } else {
+        format!("fill=\"{colour}\"")
+    }
+}
+
 /// Colour and dash pattern of series `i`: the palette, then dashed once it has cycled.
 fn style(i: usize) -> (&'static str, &'static str) {
     let dash = if (i / PALETTE.len()) % 2 == 1 {
@@ -813,6 +840,17 @@ fn style(i: usize) -> (&'static str, &'static str) {
         ""
     };
     (PALETTE[i % PALETTE.len()], dash)
+}
+
+/// `s` cut to `max` characters, the last one an ellipsis when something was cut.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
 }
 
 /// A pixel coordinate with two decimals and no negative zero, so output is byte-identical.

@@ -24,8 +24,16 @@ pub(crate) fn xml(s: &str) -> String {
 /// code, HTML or table cells are backslash-escaped; line breaks become spaces (one paragraph).
 pub(crate) fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
+            // `&amp;` would otherwise render as `&`.
+            '&' if chars
+                .peek()
+                .is_some_and(|n| n.is_ascii_alphanumeric() || *n == '#') =>
+            {
+                out.push_str("\\&");
+            }
             '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '~' => {
                 out.push('\\');
                 out.push(c);
@@ -117,6 +125,7 @@ mod tests {
     fn markdown_escapes_inline_syntax() {
         assert_eq!(markdown("a|b *c* [d](e)"), "a\\|b \\*c\\* \\[d\\](e)");
         assert_eq!(markdown("two\nlines"), "two lines");
+        assert_eq!(markdown("AT&amp;T & co"), "AT\\&amp;T & co");
         assert_eq!(markdown_block_start("- not a list"), "\\- not a list");
         assert_eq!(markdown_block_start("2026. A year"), "2026\\. A year");
     }

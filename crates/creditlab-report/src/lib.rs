@@ -44,7 +44,7 @@ pub mod format;
 mod report;
 mod table;
 
-pub use chart::{Chart, ChartKind, Scale, Series};
+pub use chart::{Chart, ChartKind, Scale};
 pub use error::ReportError;
 pub use report::{Block, Report, Section};
 pub use table::Table;

@@ -157,11 +157,17 @@ impl Report {
     /// the pipeline writes beside the Markdown.
     pub fn to_markdown(&self) -> String {
         let mut parts: Vec<String> = vec![format!("# {}", escape::markdown(&self.title))];
-        parts.extend(self.intro.iter().map(|p| markdown_paragraph(p)));
+        parts.extend(
+            self.intro
+                .iter()
+                .filter(|p| !p.trim().is_empty())
+                .map(|p| markdown_paragraph(p)),
+        );
         for s in &self.sections {
             parts.push(format!("## {}", escape::markdown(&s.title)));
             for b in &s.blocks {
                 parts.push(match b {
+                    Block::Text(p) if p.trim().is_empty() => continue,
                     Block::Text(p) => markdown_paragraph(p),
                     Block::Table(t) => t.to_markdown().trim_end().to_string(),
                     Block::Chart(c) => format!(
@@ -189,7 +195,7 @@ impl Report {
         out.push_str(CSS);
         out.push_str("</style>\n</head>\n<body>\n<header>\n");
         out.push_str(&format!("<h1>{}</h1>\n", escape::xml(&self.title)));
-        for p in &self.intro {
+        for p in self.intro.iter().filter(|p| !p.trim().is_empty()) {
             out.push_str(&format!("<p>{}</p>\n", html_inline(p)));
         }
         out.push_str("</header>\n");
@@ -213,6 +219,7 @@ impl Report {
             ));
             for b in &s.blocks {
                 match b {
+                    Block::Text(p) if p.trim().is_empty() => {}
                     Block::Text(p) => out.push_str(&format!("<p>{}</p>\n", html_inline(p))),
                     Block::Table(t) => out.push_str(&t.to_html()),
                     Block::Chart(c) => {
@@ -267,7 +274,17 @@ fn markdown_paragraph(p: &str) -> String {
     for span in escape::spans(p) {
         match span {
             Span::Plain(s) => out.push_str(&escape::markdown(s)),
-            Span::Bold(s) => out.push_str(&format!("**{}**", escape::markdown(s))),
+            Span::Bold(s) => {
+                // `** x **` would not be bold in Markdown: keep the spaces outside.
+                let inner = s.trim();
+                let lead = &s[..s.len() - s.trim_start().len()];
+                let trail = &s[s.trim_end().len()..];
+                if inner.is_empty() {
+                    out.push_str(s);
+                } else {
+                    out.push_str(&format!("{lead}**{}**{trail}", escape::markdown(inner)));
+                }
+            }
         }
     }
     escape::markdown_block_start(&out)
@@ -314,3 +331,26 @@ figcaption { font-size: 0.9rem; color: #444444; margin-top: 0.3rem; }
   tbody tr:nth-child(even) { background: none; }
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bold_in_markdown_keeps_spaces_outside_the_markers() {
+        assert_eq!(markdown_paragraph("a ** b ** c"), "a  **b**  c");
+        assert_eq!(markdown_paragraph("**x**"), "**x**");
+        assert_eq!(markdown_paragraph("- **x**"), "\\- **x**");
+    }
+
+    #[test]
+    fn empty_paragraphs_are_skipped() {
+        let mut r = Report::new("t");
+        r.intro("  ");
+        let mut s = Section::new("s", "S");
+        s.text("");
+        r.section(s);
+        assert_eq!(r.to_markdown(), "# t\n\n## S\n");
+        assert!(!r.to_html().contains("<p>"));
+    }
+}
