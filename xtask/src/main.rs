@@ -6,6 +6,7 @@
 
 mod bench;
 mod cashflows;
+mod cdo2;
 mod clearing;
 mod cli;
 mod grade;
@@ -55,6 +56,8 @@ enum Task {
     Waterfall(waterfall::Args),
     /// Eisenberg-Noe clearing of an interbank network (JSON file): payments, defaults, equity.
     Clearing(clearing::Args),
+    /// A CDO squared against the same mezzanine exposures held directly, at several correlations.
+    Cdo2(cdo2::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Task::Tranche(args) => tranche::run(args),
         Task::Waterfall(args) => waterfall::run(args),
         Task::Clearing(args) => clearing::run(args),
+        Task::Cdo2(args) => cdo2::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -296,3 +296,55 @@ fn tranche_capital_under_sec_irba() {
     // so SEC-IRBA charges the tranche less.
     assert!(rw(&irba, 1) < rw(&sa, 1));
 }
+
+/// `cdo2`: the CDO squared's senior note against the mezzanine tranches it is made of.
+#[test]
+fn cdo2_concentrates_correlation_risk_in_the_senior_note() {
+    let v = json(&xtask(&[
+        "cdo2",
+        "--scenarios",
+        "20000",
+        "--rho",
+        "0.05,0.3",
+        "--json",
+    ]));
+    assert_eq!(v["params"]["pools"], 10);
+    let by_rho = v["by_rho"].as_array().expect("by_rho");
+    assert_eq!(by_rho.len(), 2);
+    let pd = |r: &serde_json::Value, key: &str| {
+        let note = if key == "senior" {
+            &r["outer"][1]
+        } else {
+            &r[key]
+        };
+        note["default_probability"]
+            .as_f64()
+            .expect("default_probability")
+    };
+    let senior = pd(&by_rho[1], "senior") / pd(&by_rho[0], "senior");
+    let mezz = pd(&by_rho[1], "single_mezzanine") / pd(&by_rho[0], "single_mezzanine");
+    assert!(
+        senior > 2.0 * mezz,
+        "senior x{senior}, one mezzanine x{mezz}"
+    );
+    for r in by_rho {
+        for key in ["single_mezzanine", "mezzanine_held_directly"] {
+            for field in [
+                "name",
+                "attach",
+                "detach",
+                "expected_loss",
+                "default_probability",
+            ] {
+                assert!(!r[key][field].is_null(), "{key}.{field}");
+            }
+            assert!(r[key]["rating"].is_string());
+        }
+        assert_eq!(r["outer"][1]["name"], "0.3-1");
+    }
+    fails_naming(&["cdo2", "--rho", "0.1,x"], "--rho");
+    fails_naming(&["cdo2", "--rho", "0.1,1.5"], "rhos[1]");
+    fails_naming(&["cdo2", "--tranches", "0-0.3,0.4-1"], "gap");
+    fails_naming(&["cdo2", "--mezzanine", "0.08"], "--mezzanine");
+    fails_naming(&["cdo2", "--pools", "0"], "pools");
+}
