@@ -6,6 +6,7 @@
 
 mod bench;
 mod cashflows;
+mod cdo2;
 mod clearing;
 mod cli;
 mod grade;
@@ -59,6 +60,8 @@ enum Task {
     Clearing(clearing::Args),
     /// The study's headline figures over a grid of scenario parameters: a table and charts.
     Sweep(sweep::Args),
+    /// A CDO squared against the same mezzanine exposures held directly, at several correlations.
+    Cdo2(cdo2::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         Task::Tranche(args) => tranche::run(args),
         Task::Waterfall(args) => waterfall::run(args),
         Task::Clearing(args) => clearing::run(args),
+        Task::Cdo2(args) => cdo2::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

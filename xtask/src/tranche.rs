@@ -3,10 +3,16 @@
 //!
 //! The deal file is shared with `cargo xtask waterfall`, which reads its `[waterfall]`
 //! section; this task reads `[pool]`, `[model]`, `[capital]` and `[[tranches]]`.
+//!
+//! The pool is homogeneous (`names`, `pd`, `lgd`) or a list of segments
+//! (`[[pool.segments]]`: `count`, `ead`, `pd`, `lgd`), whose loss distribution comes from
+//! contagion's exact recursion or Monte Carlo over the heterogeneous portfolio.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_contagion::mc::MonteCarlo;
-use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+use creditlab_contagion::{
+    Copula, ExactConfig, ExactLoss, Exposure, Lgd, LossDistribution, Portfolio,
+};
 use creditlab_grade::MasterScale;
 use creditlab_pool::capital::{IrbaPool, SecIrba};
 use creditlab_pool::pricing::HomogeneousBasket;
@@ -15,6 +21,7 @@ use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec};
 use creditlab_pool::{CapitalStructure, capital, rate_by_default_probability};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use toml::Spanned;
 
 /// A deal file (docs/schemas/deal-toml.md).
 #[derive(Debug, Deserialize)]
@@ -31,6 +38,19 @@ pub(crate) struct Deal {
     /// Model-risk stresses: the tranches re-measured at other PDs and correlations.
     #[serde(default)]
     pub stress: Vec<StressSpec>,
+    /// The file's text, to turn the byte spans of checked keys into line numbers.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Deal {
+    /// The 1-based line of byte offset `at` in the file.
+    fn line(&self, at: usize) -> usize {
+        1 + self
+            .source
+            .get(..at)
+            .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count())
+    }
 }
 
 /// One stressed model point (one-factor Gaussian, exact finite pool).
@@ -41,14 +61,158 @@ pub(crate) struct StressSpec {
     pub rho: f64,
 }
 
-/// A homogeneous pool: `names` equal exposures with one PD over `horizon` and one LGD.
+/// The pool over `horizon` years: homogeneous (`names` equal exposures with one PD and one
+/// LGD) or heterogeneous (`segments`). Values keep their spans so errors give the line.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PoolSpec {
-    pub names: usize,
-    pub pd: f64,
-    pub lgd: f64,
-    pub horizon: f64,
+    pub names: Option<Spanned<usize>>,
+    pub pd: Option<Spanned<f64>>,
+    pub lgd: Option<Spanned<f64>>,
+    pub horizon: Spanned<f64>,
+    #[serde(default)]
+    pub segments: Vec<SegmentSpec>,
+}
+
+/// `count` equal exposures of `ead` each, with one PD over the horizon and one LGD.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SegmentSpec {
+    pub count: Spanned<usize>,
+    pub ead: Spanned<f64>,
+    pub pd: Spanned<f64>,
+    pub lgd: Spanned<f64>,
+}
+
+/// A validated pool.
+#[derive(Debug, Clone, PartialEq)]
+enum Pool {
+    /// `names` equal exposures.
+    Homogeneous { names: usize, pd: f64, lgd: f64 },
+    /// `(count, ead, pd, lgd)` segments.
+    Segments(Vec<(usize, f64, f64, f64)>),
+}
+
+impl Pool {
+    /// The pool as contagion's portfolio (EAD 1 each when homogeneous).
+    fn portfolio(&self) -> Result<Portfolio, creditlab_contagion::Error> {
+        match self {
+            Pool::Homogeneous { names, pd, lgd } => Portfolio::homogeneous(*names, *pd, *lgd),
+            Pool::Segments(segments) => {
+                Portfolio::new(segments.iter().flat_map(|&(count, ead, pd, lgd)| {
+                    (0..count).map(move |_| Exposure::new(ead, pd, Lgd::Constant(lgd)))
+                }))
+            }
+        }
+    }
+
+    /// SEC-IRBA's effective number of exposures `(sum EAD)^2 / sum EAD^2` and
+    /// exposure-weighted average LGD.
+    fn effective_n_and_lgd(&self) -> (f64, f64) {
+        match self {
+            Pool::Homogeneous { names, lgd, .. } => (*names as f64, *lgd),
+            Pool::Segments(segments) => {
+                let (mut sum, mut sum_sq, mut loss) = (0.0, 0.0, 0.0);
+                for &(count, ead, _, lgd) in segments {
+                    let n = count as f64;
+                    sum += n * ead;
+                    sum_sq += n * ead * ead;
+                    loss += n * ead * lgd;
+                }
+                (sum * sum / sum_sq, loss / sum)
+            }
+        }
+    }
+}
+
+/// Validates `[pool]`: either `names`, `pd` and `lgd`, or one or more `[[pool.segments]]`,
+/// each with `count >= 1`, `ead > 0`, `pd` and `lgd` in [0, 1]. Errors give the file, the
+/// line and the key.
+fn resolve_pool(deal: &Deal, pool: &PoolSpec, file: &str) -> Result<Pool, TaskError> {
+    let at = |span: std::ops::Range<usize>, what: String| {
+        TaskError::msg(format!("{file}:{}: {what}", deal.line(span.start)))
+    };
+    let horizon = *pool.horizon.get_ref();
+    if !(horizon.is_finite() && horizon > 0.0) {
+        return Err(at(
+            pool.horizon.span(),
+            format!("pool.horizon = {horizon}: must be > 0 (years)"),
+        ));
+    }
+    let unit = |key: &str, v: &Spanned<f64>| {
+        let x = *v.get_ref();
+        if (0.0..=1.0).contains(&x) {
+            Ok(x)
+        } else {
+            Err(at(v.span(), format!("{key} = {x}: must be in [0, 1]")))
+        }
+    };
+    if pool.segments.is_empty() {
+        let (Some(names), Some(pd), Some(lgd)) = (&pool.names, &pool.pd, &pool.lgd) else {
+            let missing: Vec<&str> = [
+                ("names", pool.names.is_none()),
+                ("pd", pool.pd.is_none()),
+                ("lgd", pool.lgd.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(k, m)| m.then_some(k))
+            .collect();
+            return Err(TaskError::msg(format!(
+                "{file}: [pool] lacks {}: give names, pd and lgd (a homogeneous pool) or one \
+                 or more [[pool.segments]] with count, ead, pd and lgd",
+                missing.join(", ")
+            )));
+        };
+        if *names.get_ref() == 0 {
+            return Err(at(names.span(), "pool.names = 0: must be >= 1".into()));
+        }
+        return Ok(Pool::Homogeneous {
+            names: *names.get_ref(),
+            pd: unit("pool.pd", pd)?,
+            lgd: unit("pool.lgd", lgd)?,
+        });
+    }
+    let homogeneous_key = [
+        ("names", pool.names.as_ref().map(|v| v.span())),
+        ("pd", pool.pd.as_ref().map(|v| v.span())),
+        ("lgd", pool.lgd.as_ref().map(|v| v.span())),
+    ]
+    .into_iter()
+    .find_map(|(k, span)| span.map(|s| (k, s)));
+    if let Some((key, span)) = homogeneous_key {
+        return Err(at(
+            span,
+            format!(
+                "pool.{key}: a pool has either names, pd and lgd (homogeneous) or \
+                 [[pool.segments]], not both"
+            ),
+        ));
+    }
+    let mut segments = Vec::with_capacity(pool.segments.len());
+    for (i, seg) in pool.segments.iter().enumerate() {
+        let key = |k: &str| format!("[[pool.segments]] #{}: {k}", i + 1);
+        let count = *seg.count.get_ref();
+        if count == 0 {
+            return Err(at(
+                seg.count.span(),
+                format!("{} = 0: must be >= 1", key("count")),
+            ));
+        }
+        let ead = *seg.ead.get_ref();
+        if !(ead.is_finite() && ead > 0.0) {
+            return Err(at(
+                seg.ead.span(),
+                format!("{} = {ead}: must be finite and > 0", key("ead")),
+            ));
+        }
+        segments.push((
+            count,
+            ead,
+            unit(&key("pd"), &seg.pd)?,
+            unit(&key("lgd"), &seg.lgd)?,
+        ));
+    }
+    Ok(Pool::Segments(segments))
 }
 
 /// The default model and loss method.
@@ -136,7 +300,10 @@ pub(crate) struct CollateralSpec {
 pub(crate) fn read_deal(path: &Path) -> Result<Deal, TaskError> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| TaskError::msg(format!("cannot read {}: {e}", path.display())))?;
-    toml::from_str(&text).map_err(|e| TaskError::msg(format!("{}: {e}", path.display())))
+    let mut deal: Deal =
+        toml::from_str(&text).map_err(|e| TaskError::msg(format!("{}: {e}", path.display())))?;
+    deal.source = text;
+    Ok(deal)
 }
 
 /// Flags of `cargo xtask tranche`.
@@ -218,34 +385,37 @@ pub fn run(args: Args) -> TaskResult {
     )
     .map_err(|e| TaskError::msg(format!("{file}: {e}")))?;
     let in_file = |e: String| TaskError::msg(format!("{file}: {e}"));
-    if !(pool.horizon.is_finite() && pool.horizon > 0.0) {
-        return Err(in_file(format!(
-            "pool.horizon {} must be > 0",
-            pool.horizon
-        )));
-    }
-    if !(0.0..=1.0).contains(&pool.pd) || !(0.0..=1.0).contains(&pool.lgd) {
-        return Err(in_file("pool.pd and pool.lgd must be in [0, 1]".into()));
-    }
+    let resolved = resolve_pool(&deal, pool, &file)?;
+    let horizon = *pool.horizon.get_ref();
     let copula = copula(model, &file)?;
-    let dist: Box<dyn LossDistribution> = match model.method.as_str() {
-        "exact" => {
-            if pool.pd >= 1.0 || pool.lgd <= 0.0 {
+    let dist: Box<dyn LossDistribution> = match (model.method.as_str(), &resolved) {
+        ("exact", Pool::Homogeneous { names, pd, lgd }) => {
+            if *pd >= 1.0 || *lgd <= 0.0 {
                 return Err(in_file(
                     "method exact needs pool.pd < 1 and pool.lgd > 0".into(),
                 ));
             }
-            let hazard = -(-pool.pd).ln_1p() / pool.horizon;
-            let basket = HomogeneousBasket::new(pool.names, hazard, 1.0 - pool.lgd, copula)
+            let hazard = -(-pd).ln_1p() / horizon;
+            let basket = HomogeneousBasket::new(*names, hazard, 1.0 - lgd, copula)
                 .map_err(|e| in_file(format!("pool: {e}")))?;
             Box::new(
                 basket
-                    .loss_distribution(pool.horizon)
+                    .loss_distribution(horizon)
                     .map_err(|e| in_file(e.to_string()))?,
             )
         }
-        "mc" => {
-            let portfolio = Portfolio::homogeneous(pool.names, pool.pd, pool.lgd)
+        ("exact", Pool::Segments(_)) => {
+            let portfolio = resolved
+                .portfolio()
+                .map_err(|e| in_file(format!("pool.segments: {e}")))?;
+            Box::new(
+                ExactLoss::new(&portfolio, &copula, &ExactConfig::default())
+                    .map_err(|e| in_file(format!("model: {e}")))?,
+            )
+        }
+        ("mc", _) => {
+            let portfolio = resolved
+                .portfolio()
                 .map_err(|e| in_file(format!("pool: {e}")))?;
             if model.scenarios == 0 {
                 return Err(in_file("model.scenarios must be > 0".into()));
@@ -256,7 +426,7 @@ pub fn run(args: Args) -> TaskResult {
                     .run(model.seed, model.scenarios),
             )
         }
-        other => {
+        (other, _) => {
             return Err(in_file(format!(
                 "model.method {other:?}: expected exact or mc"
             )));
@@ -268,7 +438,7 @@ pub fn run(args: Args) -> TaskResult {
         .map_err(|e| in_file(e.to_string()))?;
     let mut out = Vec::with_capacity(risks.len());
     for r in risks {
-        let rating = rate_by_default_probability(&scale, r.default_probability.value, pool.horizon)
+        let rating = rate_by_default_probability(&scale, r.default_probability.value, horizon)
             .map_err(|e| in_file(format!("tranche {}: {e}", r.name)))?;
         let risk_weight = match &deal.capital {
             Some(c) if c.approach == "sec-sa" => Some(
@@ -281,13 +451,14 @@ pub fn run(args: Args) -> TaskResult {
                         "capital: re-securitizations are not eligible for sec-irba".into(),
                     ));
                 }
+                let (n, lgd) = resolved.effective_n_and_lgd();
                 let t = SecIrba {
                     kirb: c.ka,
                     attach: r.attach,
                     detach: r.detach,
-                    n: pool.names as f64,
-                    lgd: pool.lgd,
-                    maturity: pool.horizon,
+                    n,
+                    lgd,
+                    maturity: horizon,
                     pool: if c.retail {
                         IrbaPool::Retail
                     } else {
@@ -320,36 +491,36 @@ pub fn run(args: Args) -> TaskResult {
             risk_weight,
         });
     }
-    let stress = if deal.stress.is_empty() {
-        Vec::new()
-    } else {
-        let points: Vec<ModelPoint> = deal
-            .stress
-            .iter()
-            .map(|p| ModelPoint {
-                pd: p.pd,
-                rho: p.rho,
-            })
-            .collect();
-        let base = ModelPoint {
-            pd: pool.pd,
-            rho: model.rho,
-        };
-        model_risk(
-            &structure,
-            pool.names,
-            pool.lgd,
-            pool.horizon,
-            base,
-            &points,
-            &scale,
-        )
-        .map_err(|e| in_file(format!("stress: {e}")))?
+    let stress = match (&resolved, deal.stress.is_empty()) {
+        (_, true) => Vec::new(),
+        (Pool::Segments(_), false) => {
+            return Err(in_file(
+                "[[stress]] re-measures a homogeneous pool (pool.names, pd, lgd); this deal's \
+                 pool is given by [[pool.segments]]"
+                    .into(),
+            ));
+        }
+        (Pool::Homogeneous { names, pd, lgd }, false) => {
+            let points: Vec<ModelPoint> = deal
+                .stress
+                .iter()
+                .map(|p| ModelPoint {
+                    pd: p.pd,
+                    rho: p.rho,
+                })
+                .collect();
+            let base = ModelPoint {
+                pd: *pd,
+                rho: model.rho,
+            };
+            model_risk(&structure, *names, *lgd, horizon, base, &points, &scale)
+                .map_err(|e| in_file(format!("stress: {e}")))?
+        }
     };
     let output = Output {
         deal: deal.name,
         method: model.method.clone(),
-        horizon: pool.horizon,
+        horizon,
         pool_expected_loss: dist.expected_loss().value,
         tranches: out,
         stress,
@@ -391,9 +562,13 @@ pub fn run(args: Args) -> TaskResult {
     print!("{t}");
     if !output.stress.is_empty() {
         println!("\nmodel risk (Gaussian copula, exact finite pool): P(any loss) and rating");
+        let base_pd = match &resolved {
+            Pool::Homogeneous { pd, .. } => *pd,
+            Pool::Segments(_) => f64::NAN,
+        };
         let mut header = vec![format!(
-            "tranche (rated at pd {}, rho {})",
-            pool.pd, model.rho
+            "tranche (rated at pd {base_pd}, rho {})",
+            model.rho
         )];
         header.push("base".into());
         for p in &deal.stress {
@@ -411,4 +586,40 @@ pub fn run(args: Args) -> TaskResult {
         print!("{t}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_give_sec_irba_its_effective_n_and_weighted_lgd() {
+        // 60 x 1.0 at LGD 40% and 40 x 2.5 at LGD 50%: sum EAD 160, sum EAD^2 310.
+        let pool = Pool::Segments(vec![(60, 1.0, 0.03, 0.4), (40, 2.5, 0.08, 0.5)]);
+        let (n, lgd) = pool.effective_n_and_lgd();
+        assert!((n - 160.0 * 160.0 / 310.0).abs() < 1e-9, "{n}");
+        assert!((lgd - (24.0 + 50.0) / 160.0).abs() < 1e-12, "{lgd}");
+        let p = pool.portfolio().unwrap();
+        assert_eq!(p.len(), 100);
+        assert!((p.expected_loss() - 4.72 / 160.0).abs() < 1e-12);
+        let h = Pool::Homogeneous {
+            names: 30,
+            pd: 0.1,
+            lgd: 0.45,
+        };
+        assert_eq!(h.effective_n_and_lgd(), (30.0, 0.45));
+    }
+
+    #[test]
+    fn line_numbers_count_from_one() {
+        let deal: Deal = toml::from_str("").unwrap();
+        let deal = Deal {
+            source: "a\nb\nc".into(),
+            ..deal
+        };
+        assert_eq!(deal.line(0), 1);
+        assert_eq!(deal.line(2), 2);
+        assert_eq!(deal.line(4), 3);
+        assert_eq!(deal.line(99), 1);
+    }
 }

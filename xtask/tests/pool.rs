@@ -296,3 +296,178 @@ fn tranche_capital_under_sec_irba() {
     // so SEC-IRBA charges the tranche less.
     assert!(rw(&irba, 1) < rw(&sa, 1));
 }
+
+/// `cdo2`: the CDO squared's senior note against the mezzanine tranches it is made of.
+#[test]
+fn cdo2_concentrates_correlation_risk_in_the_senior_note() {
+    let v = json(&xtask(&[
+        "cdo2",
+        "--scenarios",
+        "20000",
+        "--rho",
+        "0.05,0.3",
+        "--json",
+    ]));
+    assert_eq!(v["params"]["pools"], 10);
+    let by_rho = v["by_rho"].as_array().expect("by_rho");
+    assert_eq!(by_rho.len(), 2);
+    let pd = |r: &serde_json::Value, key: &str| {
+        let note = if key == "senior" {
+            &r["outer"][1]
+        } else {
+            &r[key]
+        };
+        note["default_probability"]
+            .as_f64()
+            .expect("default_probability")
+    };
+    let senior = pd(&by_rho[1], "senior") / pd(&by_rho[0], "senior");
+    let mezz = pd(&by_rho[1], "single_mezzanine") / pd(&by_rho[0], "single_mezzanine");
+    assert!(
+        senior > 2.0 * mezz,
+        "senior x{senior}, one mezzanine x{mezz}"
+    );
+    for r in by_rho {
+        for key in ["single_mezzanine", "mezzanine_held_directly"] {
+            for field in [
+                "name",
+                "attach",
+                "detach",
+                "expected_loss",
+                "default_probability",
+            ] {
+                assert!(!r[key][field].is_null(), "{key}.{field}");
+            }
+            assert!(r[key]["rating"].is_string());
+        }
+        assert_eq!(r["outer"][1]["name"], "0.3-1");
+    }
+    fails_naming(&["cdo2", "--rho", "0.1,x"], "--rho");
+    fails_naming(&["cdo2", "--rho", "0.1,1.5"], "rhos[1]");
+    fails_naming(&["cdo2", "--tranches", "0-0.3,0.4-1"], "gap");
+    fails_naming(&["cdo2", "--mezzanine", "0.08"], "--mezzanine");
+    fails_naming(&["cdo2", "--pools", "0"], "pools");
+}
+
+fn segments_deal_path() -> String {
+    format!(
+        "{}/../scenarios/deal-segments.toml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A heterogeneous pool: the pool's expected loss is the EAD-weighted sum over the
+/// segments, exactly, and the tranche losses add up to it.
+#[test]
+fn tranche_reads_a_pool_of_segments() {
+    let v = json(&xtask(&[
+        "tranche",
+        "--deal",
+        &segments_deal_path(),
+        "--json",
+    ]));
+    // (60 * 1.0 * 0.03 * 0.40 + 40 * 2.5 * 0.08 * 0.50) / (60 * 1.0 + 40 * 2.5) = 0.0295
+    let pool_el = v["pool_expected_loss"]
+        .as_f64()
+        .expect("pool_expected_loss");
+    assert!((pool_el - 0.0295).abs() < 1e-9, "{pool_el}");
+    let t = v["tranches"].as_array().expect("tranches");
+    let sum: f64 = t
+        .iter()
+        .map(|x| {
+            x["expected_loss"].as_f64().unwrap()
+                * (x["detach"].as_f64().unwrap() - x["attach"].as_f64().unwrap())
+        })
+        .sum();
+    assert!((sum - 0.0295).abs() < 1e-9, "{sum}");
+    for x in t {
+        assert!(x["risk_weight"].as_f64().unwrap() >= 0.15);
+    }
+    // The same deal by Monte Carlo agrees within a few standard errors.
+    let dir = std::env::temp_dir().join(format!("creditlab-seg-mc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mc = dir.join("mc.toml");
+    let text = std::fs::read_to_string(segments_deal_path()).unwrap();
+    std::fs::write(&mc, text.replace("method = \"exact\"", "method = \"mc\"")).unwrap();
+    let m = json(&xtask(&[
+        "tranche",
+        "--deal",
+        mc.to_str().unwrap(),
+        "--json",
+    ]));
+    let (e, s) = (
+        m["tranches"][1]["expected_loss"].as_f64().unwrap(),
+        m["tranches"][1]["expected_loss_std_error"]
+            .as_f64()
+            .unwrap(),
+    );
+    let exact = t[1]["expected_loss"].as_f64().unwrap();
+    assert!(
+        (e - exact).abs() < 5.0 * s + 1e-4,
+        "mc {e} +- {s}, exact {exact}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bad segments: the message gives the file, the line and the key.
+#[test]
+fn bad_segments_name_line_and_key() {
+    let dir = std::env::temp_dir().join(format!("creditlab-seg-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = std::fs::read_to_string(segments_deal_path()).unwrap();
+    let line_of = |text: &str, needle: &str| {
+        1 + text[..text.find(needle).expect(needle)]
+            .matches('\n')
+            .count()
+    };
+    let case = |name: &str, text: String, needle: String| {
+        let path = dir.join(name);
+        std::fs::write(&path, &text).unwrap();
+        fails_naming(&["tranche", "--deal", path.to_str().unwrap()], &needle);
+    };
+    let t = good.replace("pd = 0.08", "pd = 1.08");
+    let line = line_of(&t, "pd = 1.08");
+    case(
+        "pd.toml",
+        t,
+        format!("pd.toml:{line}: [[pool.segments]] #2: pd = 1.08: must be in [0, 1]"),
+    );
+    let t = good.replace("ead = 2.5", "ead = -2.5");
+    let line = line_of(&t, "ead = -2.5");
+    case(
+        "ead.toml",
+        t,
+        format!("ead.toml:{line}: [[pool.segments]] #2: ead"),
+    );
+    let t = good.replace("count = 60", "count = 0");
+    let line = line_of(&t, "count = 0");
+    case(
+        "count.toml",
+        t,
+        format!("count.toml:{line}: [[pool.segments]] #1: count"),
+    );
+    let t = good.replace("lgd = 0.40", "lgd = 4.0");
+    let line = line_of(&t, "lgd = 4.0");
+    case(
+        "lgd.toml",
+        t,
+        format!("lgd.toml:{line}: [[pool.segments]] #1: lgd"),
+    );
+    let t = good.replace("horizon = 5 ", "horizon = 5\nnames = 100 ");
+    let line = line_of(&t, "names = 100");
+    case("both.toml", t, format!("both.toml:{line}: pool.names"));
+    let t = good.replace("count = 40", "count = 40\ncuont = 1");
+    case("typo.toml", t, "cuont".into());
+    let t = good.replace("count = 40\n", "");
+    case("missing.toml", t, "count".into());
+    let t = good.replace("horizon = 5 ", "horizon = 0 ");
+    let line = line_of(&t, "horizon = 0");
+    case(
+        "horizon.toml",
+        t,
+        format!("horizon.toml:{line}: pool.horizon"),
+    );
+    let t = good + "\n[[stress]]\npd = 0.1\nrho = 0.3\n";
+    case("stress.toml", t, "[[stress]]".into());
+    let _ = std::fs::remove_dir_all(&dir);
+}

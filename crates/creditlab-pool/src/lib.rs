@@ -37,4 +37,5 @@ pub mod waterfall;
 
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, warf};
+pub use resec::{CdoSquaredComparison, CdoSquaredParams, compare_cdo_squared};
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};
