@@ -22,6 +22,8 @@ pub struct Scenario {
     pub loss: LossModel,
     /// The diversification study.
     pub diversification: Diversification,
+    /// The DeFi book as a lending pool on simulated markets (section 5).
+    pub defi_pool: crate::pipeline::defi_pool::DefiPoolSpec,
     /// The clearing networks of section 6.
     pub contagion: crate::pipeline::contagion::ContagionSpec,
 }
@@ -202,10 +204,11 @@ impl Scenario {
     }
 
     /// Shrinks the study for tests and demos: 500 loans per book, at most 20,000 Monte
-    /// Carlo scenarios.
+    /// Carlo scenarios, 200 DeFi paths of at most 90 calm days.
     pub fn quicken(&mut self) {
         self.books.loans = self.books.loans.min(500);
         self.loss.scenarios = self.loss.scenarios.min(20_000);
+        self.defi_pool.quicken();
     }
 
     /// Validates a scenario changed by command-line overrides.
@@ -327,6 +330,9 @@ impl Scenario {
                 "rhos",
                 "needs at least one correlation, each in [0, 1)".into(),
             );
+        }
+        if let Err((key, reason)) = self.defi_pool.check() {
+            return fail("defi_pool", key, reason);
         }
         if let Err((key, reason)) = self.contagion.check() {
             return fail("contagion", key, reason);

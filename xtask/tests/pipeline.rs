@@ -101,6 +101,7 @@ fn quick_study_writes_every_output_and_is_deterministic() {
         ("grading", "2. Grading"),
         ("diversification", "3. Diversification"),
         ("securitization", "4. Securitization"),
+        ("defi-pool", "5. The DeFi pool"),
         ("contagion", "6. Contagion"),
         ("verdict", "7. The verdict"),
     ] {
@@ -123,6 +124,11 @@ fn quick_study_writes_every_output_and_is_deterministic() {
         "diversification-var",
         "loss-exceedance",
         "tranche-default-probability",
+        "defi-pool-losses",
+        "defi-crash-prices",
+        "defi-crash-cascade",
+        "defi-congested-prices",
+        "defi-congested-cascade",
         "contagion-defaults",
     ] {
         assert!(
@@ -143,13 +149,36 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     ] {
         assert!(!html.contains(external), "report.html has {external}");
     }
-    // The verdict judges all eight claims.
+    // The verdict judges all eight claims, each with the numbers behind it.
     let claims = json["verdict"]["claims"].as_array().unwrap();
     assert_eq!(claims.len(), 8);
     for (i, c) in claims.iter().enumerate() {
         assert_eq!(c["number"], i as u64 + 1);
-        assert!(!c["because"].as_str().unwrap().is_empty());
+        assert_ne!(c["judgement"], "not_measured", "{c}");
+        assert!(
+            c["because"]
+                .as_str()
+                .unwrap()
+                .chars()
+                .any(|ch| ch.is_ascii_digit()),
+            "{c}"
+        );
     }
+    // The DeFi pool: liquidations that keep up leave (almost) no bad debt in the crash;
+    // congested ones leave more, and sooner than the bank's foreclosure lag.
+    let pool = &json["defi_pool"];
+    let mean = |s: &str| pool[s]["bad_debt"]["mean"].as_f64().unwrap();
+    assert!(mean("congested") > 10.0 * mean("crash"), "{pool}");
+    assert!(
+        pool["congested"]["hours_to_first_bad_debt"]["p50"]
+            .as_f64()
+            .unwrap()
+            < 96.0
+    );
+    assert_eq!(
+        pool["crash"]["series"]["hour"].as_array().unwrap().len(),
+        97
+    );
     assert!(
         std::fs::read_to_string(a.join("tables/verdict.csv"))
             .unwrap()

@@ -10,6 +10,7 @@ use crate::cli::{TaskError, TaskResult};
 use crate::progress::Progress;
 
 pub mod contagion;
+pub mod defi_pool;
 mod render;
 mod verdict;
 use crate::scenario::{LossMethod, Scenario};
@@ -350,6 +351,7 @@ pub struct Study {
     bank: BookStudy,
     defi: BookStudy,
     diversification: Vec<DiversificationPoint>,
+    defi_pool: defi_pool::DefiPoolStudy,
     contagion: Vec<contagion::NetworkStudy>,
     verdict: verdict::Verdict,
 }
@@ -368,6 +370,15 @@ impl Study {
             .iter()
             .map(|&[a, d]| Tranche::new(a, d))
             .collect::<Result<Vec<_>, _>>()?;
+        let defi_book = progress.stage("defi book: generate", || defi_book(&spec(1)))?;
+        let pool = &scenario.defi_pool;
+        let defi_pool = progress.stage(
+            &format!(
+                "defi pool: {} paths, calm year and March-2020 crash",
+                pool.paths
+            ),
+            || defi_pool::study(pool, &defi_book, scenario.seed),
+        )?;
         let bank = study_book(
             "bank",
             &progress.stage("bank book: generate", || bank_book(&spec(0)))?,
@@ -379,14 +390,16 @@ impl Study {
         )?;
         let defi = study_book(
             "defi",
-            &progress.stage("defi book: generate", || defi_book(&spec(1)))?,
+            &defi_book,
             &scenario.cashflows.defi.to_assumptions()?,
             (scenario.loss.defi_rho, scenario.loss.defi_stress_rho),
             &tranches,
             scenario,
             progress,
         )?;
-        let contagion = progress.stage("contagion", || contagion_study(scenario, &bank, &defi))?;
+        let contagion = progress.stage("contagion", || {
+            contagion_study(scenario, &bank, &defi, &defi_pool)
+        })?;
         let mut study = Self {
             schema_version: REPORT_SCHEMA_VERSION,
             seed: scenario.seed,
@@ -396,6 +409,7 @@ impl Study {
             diversification: progress.stage("diversification", || {
                 diversification(&scenario.diversification)
             })?,
+            defi_pool,
             contagion,
             verdict: verdict::Verdict::default(),
         };
@@ -451,6 +465,28 @@ impl Study {
                 });
             }
         }
+        let pool = &self.defi_pool;
+        for (key, label, r) in [
+            ("calm", "calm year", &pool.calm),
+            ("crash", "March 2020", &pool.crash),
+            ("congested", "March 2020, congested", &pool.congested),
+        ] {
+            out.push(Figure {
+                key: format!("defi_pool.{key}.bad_debt"),
+                label: format!("defi pool, {label}: mean bad debt"),
+                value: r.bad_debt.mean,
+            });
+            out.push(Figure {
+                key: format!("defi_pool.{key}.depositor_loss_probability"),
+                label: format!("defi pool, {label}: P(depositors lose)"),
+                value: r.depositor_loss.prob_positive,
+            });
+            out.push(Figure {
+                key: format!("defi_pool.{key}.unmet_withdrawals"),
+                label: format!("defi pool, {label}: wanted withdrawals not met"),
+                value: r.unmet_withdrawals.mean,
+            });
+        }
         for n in &self.contagion {
             if let Some(worst) = n.shocks.last() {
                 out.push(Figure {
@@ -491,6 +527,7 @@ fn contagion_study(
     scenario: &Scenario,
     bank: &BookStudy,
     defi: &BookStudy,
+    pool: &defi_pool::DefiPoolStudy,
 ) -> Result<Vec<contagion::NetworkStudy>, TaskError> {
     let spec = &scenario.contagion;
     let shocks = |b: &BookStudy| -> Vec<(String, f64)> {
@@ -531,7 +568,28 @@ fn contagion_study(
         |k, n, o| 0.08 * (rw[k] * n + o),
         &bank_shocks,
     )?;
-    let defi_side = contagion::defi_network(spec, 0.0, &shocks(defi))?;
+    // DeFi shocks: the simulated pool's depositor loss (per unit of deposits, after the
+    // reserve), then the graded book's one-year loss for comparison with the bank side.
+    let mut defi_shocks = vec![
+        (
+            "calm year, 99.9% depositor loss".to_string(),
+            pool.calm.depositor_loss.p999,
+        ),
+        (
+            "March 2020, mean depositor loss".to_string(),
+            pool.crash.depositor_loss.mean,
+        ),
+        (
+            "March 2020, 99.9% depositor loss".to_string(),
+            pool.crash.depositor_loss.p999,
+        ),
+    ];
+    defi_shocks.extend(
+        shocks(defi)
+            .into_iter()
+            .map(|(l, x)| (format!("graded book, {l}"), x)),
+    );
+    let defi_side = contagion::defi_network(spec, 0.0, &defi_shocks)?;
     Ok(vec![thin, basel, defi_side])
 }
 

@@ -2,10 +2,16 @@
 //! tables and charts, and the verdict. Rendered to report.html, report.md, CSV and SVG.
 
 use super::{BookStudy, GradingFacts, Study, contagion::NetworkStudy, verdict};
+use creditlab_pool::defi_sim::DefiSimResult;
 use creditlab_report::{
     Chart, Report, ReportError, Scale, Section, Table,
-    format::{money, pct},
+    format::{money, num, pct},
 };
+
+/// `(x, y)` pairs of two equally long series (the shorter one decides).
+fn zip(x: &[f64], y: &[f64]) -> Vec<(f64, f64)> {
+    x.iter().copied().zip(y.iter().copied()).collect()
+}
 
 const TRANCHE_TEXT: &str = "Each book's one-year loss tranched: expected tranche loss \
      (fraction of tranche notional), probability of any loss and its master-scale rating at \
@@ -492,7 +498,168 @@ impl Study {
     }
 
     fn defi_pool_section(&self) -> Result<Option<Section>, ReportError> {
-        Ok(None)
+        let p = &self.scenario.defi_pool;
+        let study = &self.defi_pool;
+        let mut s = Section::new("defi-pool", "5. The DeFi pool");
+        s.text(format!(
+            "The DeFi book run as an Aave-style lending pool: every loan becomes a position \
+             on one of {} crypto assets (correlated jump-diffusions, pairwise correlation \
+             {}), an oracle {} step(s) behind the market, liquidation when the health factor \
+             falls below 1 (close factor 50%, bonus 5%), liquidators repaying at most {} of \
+             the debt per hour and selling the seized collateral into constant-product \
+             markets whose lower price feeds back into every other position at once. \
+             Deposits are the debt at {} utilization; {} of them belong to depositors who \
+             withdraw once the share price falls by their threshold. {} paths per setting: \
+             a calm year, the March-2020 crash ({} hours: -30% at hour 12, -51% at hour 38, \
+             partial rebound), and the same crash with congested liquidations ({} of the \
+             debt per hour, oracle {} steps stale), as on 12 March 2020.",
+            p.assets.len(),
+            p.correlation,
+            p.oracle_delay_steps,
+            pct(p.liquidation_capacity_per_hour),
+            pct(p.initial_utilization),
+            pct(p.run_prone_share),
+            p.paths,
+            p.crash_hours,
+            pct(p.congested_capacity_per_hour),
+            p.congested_oracle_delay_steps,
+        ));
+        let settings = [
+            ("calm year", &study.calm),
+            ("March 2020", &study.crash),
+            ("March 2020, congested", &study.congested),
+        ];
+        let mut header = vec!["per path".to_string()];
+        header.extend(settings.iter().map(|(n, _)| n.to_string()));
+        let mut t = Table::new("defi-pool", "The lending pool in three markets", header);
+        type Fig = (&'static str, fn(&DefiSimResult) -> String);
+        let rows: [Fig; 13] = [
+            ("bad debt, mean (per unit lent)", |r| pct(r.bad_debt.mean)),
+            ("bad debt, 99%", |r| pct(r.bad_debt.p99)),
+            ("bad debt, 99.9%", |r| pct(r.bad_debt.p999)),
+            ("paths with bad debt", |r| pct(r.bad_debt.prob_positive)),
+            ("depositor loss, mean", |r| pct(r.depositor_loss.mean)),
+            ("depositor loss, 99.9%", |r| pct(r.depositor_loss.p999)),
+            ("P(depositors lose anything)", |r| {
+                pct(r.depositor_loss.prob_positive)
+            }),
+            ("liquidated debt, mean", |r| pct(r.liquidation_volume.mean)),
+            ("longest cascade, median (rounds)", |r| {
+                num(r.cascade_rounds.p50, 0)
+            }),
+            ("hours from shock to first bad debt, median", |r| {
+                r.hours_to_first_bad_debt
+                    .map_or_else(|| "never".to_string(), |d| num(d.p50, 0))
+            }),
+            ("paths with withdrawal requests", |r| {
+                pct(r.share_of_paths_with_withdrawals)
+            }),
+            ("withdrawals not met, mean", |r| {
+                pct(r.unmet_withdrawals.mean)
+            }),
+            ("withdrawals not met, 99%", |r| pct(r.unmet_withdrawals.p99)),
+        ];
+        for (name, f) in rows {
+            let mut row = vec![name.to_string()];
+            row.extend(settings.iter().map(|(_, r)| f(r)));
+            t.row(row)?;
+        }
+        s.table(t);
+        let mut chart = Chart::bars(
+            "defi-pool-losses",
+            "Bad debt per unit lent: mean, 99% and 99.9% over paths",
+            settings.iter().map(|(n, _)| n.to_string()).collect(),
+            "bad debt / debt",
+        );
+        type Q = (&'static str, fn(&DefiSimResult) -> f64);
+        let quantiles: [Q; 3] = [
+            ("mean", |r| r.bad_debt.mean),
+            ("99%", |r| r.bad_debt.p99),
+            ("99.9%", |r| r.bad_debt.p999),
+        ];
+        for (name, f) in quantiles {
+            chart = chart.bar_series(name, settings.iter().map(|(_, r)| f(r)).collect())?;
+        }
+        s.chart(chart);
+        s.text(
+            "Read this against section 4's loan model of the same book, which counts a DeFi \
+             default whenever a position's collateral could fall short of its debt over the \
+             year: the pool simulation shows how rarely that becomes bad debt while \
+             liquidators keep up with the price, and how quickly it does when they cannot.",
+        );
+
+        for (id, what, r) in [
+            ("crash", "March 2020", &study.crash),
+            ("congested", "March 2020, congested", &study.congested),
+        ] {
+            let series = &r.series;
+            if series.hour.is_empty() {
+                continue;
+            }
+            s.text(format!(
+                "{what}, step by step: path {} of the seed's streams, the path with the \
+                 median bad debt.",
+                series.path
+            ));
+            let mut prices = Chart::line(
+                format!("defi-{id}-prices"),
+                format!("{what}: market and oracle prices"),
+                "hour",
+                "price / price at hour 0",
+            );
+            for (k, asset) in p.assets.iter().enumerate() {
+                if let (Some(m), Some(o)) = (series.market_price.get(k), series.oracle_price.get(k))
+                {
+                    prices =
+                        prices.series(format!("{} market", asset.name), zip(&series.hour, m))?;
+                    prices =
+                        prices.series(format!("{} oracle", asset.name), zip(&series.hour, o))?;
+                }
+            }
+            s.chart(prices);
+            let cumulative: Vec<f64> = series
+                .liquidations
+                .iter()
+                .scan(0.0, |acc, x| {
+                    *acc += x;
+                    Some(*acc)
+                })
+                .collect();
+            let paid: Vec<f64> = series
+                .withdrawals_met
+                .iter()
+                .scan(0.0, |acc, x| {
+                    *acc += x;
+                    Some(*acc)
+                })
+                .collect();
+            let cascade = Chart::step(
+                format!("defi-{id}-cascade"),
+                format!("{what}: the liquidation cascade"),
+                "hour",
+                "fraction of debt / of deposits",
+            )
+            .series(
+                "liquidated debt, cumulative",
+                zip(&series.hour, &cumulative),
+            )?
+            .series(
+                "bad debt, cumulative",
+                zip(&series.hour, &series.cumulative_bad_debt),
+            )?
+            .series("share price - 1", {
+                let sp: Vec<f64> = series.share_price.iter().map(|x| x - 1.0).collect();
+                zip(&series.hour, &sp)
+            })?
+            .series("utilization", zip(&series.hour, &series.utilization))?
+            .series(
+                "withdrawal requests outstanding",
+                zip(&series.hour, &series.withdrawals_wanted),
+            )?
+            .series("withdrawals paid, cumulative", zip(&series.hour, &paid))?;
+            s.chart(cascade);
+        }
+        Ok(Some(s))
     }
 
     fn contagion_section(&self) -> Result<Section, ReportError> {

@@ -75,13 +75,32 @@ pub struct Claim {
     pub because: String,
 }
 
+/// The simulated DeFi pool in one market setting, per unit lent.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PoolSide {
+    /// The setting.
+    pub setting: &'static str,
+    /// Mean bad debt over paths.
+    pub expected_loss: f64,
+    /// 99.9% quantile of the bad debt.
+    pub var_999: f64,
+    /// Share of paths on which depositors lose anything.
+    pub depositor_loss_probability: f64,
+    /// Median hours from the shock to the first bad debt (`None`: no path had any).
+    pub hours_to_loss: Option<f64>,
+    /// Mean share of wanted withdrawals that could not be paid.
+    pub unmet_withdrawals: f64,
+}
+
 /// The verdict.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Verdict {
     /// The bank book.
     pub bank: Side,
-    /// The DeFi book.
+    /// The DeFi book, through the same one-year loan model as the bank's.
     pub defi: Side,
+    /// The DeFi book run as a lending pool: calm year, March 2020, congested March 2020.
+    pub defi_pool: Vec<PoolSide>,
     /// Claim by claim.
     pub claims: Vec<Claim>,
 }
@@ -130,11 +149,32 @@ pub fn verdict(study: &Study) -> Verdict {
             format!("{defi_lag} months from default to liquidation")
         },
     };
-    let claims = claims(study, &bank, &defi);
-    Verdict { bank, defi, claims }
+    let pool = &study.defi_pool;
+    let defi_pool: Vec<PoolSide> = [
+        ("calm year", &pool.calm),
+        ("March 2020", &pool.crash),
+        ("March 2020, congested", &pool.congested),
+    ]
+    .into_iter()
+    .map(|(setting, r)| PoolSide {
+        setting,
+        expected_loss: r.bad_debt.mean,
+        var_999: r.bad_debt.p999,
+        depositor_loss_probability: r.depositor_loss.prob_positive,
+        hours_to_loss: r.hours_to_first_bad_debt.map(|d| d.p50),
+        unmet_withdrawals: r.unmet_withdrawals.mean,
+    })
+    .collect();
+    let claims = claims(study, &bank, &defi, &defi_pool);
+    Verdict {
+        bank,
+        defi,
+        defi_pool,
+        claims,
+    }
 }
 
-fn claims(study: &Study, bank: &Side, defi: &Side) -> Vec<Claim> {
+fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Claim> {
     let (b, d) = (&study.bank, &study.defi);
     let mut out = Vec::new();
 
@@ -261,11 +301,30 @@ fn claims(study: &Study, bank: &Side, defi: &Side) -> Vec<Claim> {
     });
 
     // 5. Open pools invite runs.
-    out.push(not_measured(
-        5,
-        "DeFi pools are open to anyone who can get in and out quickly, which makes \
-         sustained management hard (runs).",
-    ));
+    let congested = &study.defi_pool.congested;
+    let calm = &study.defi_pool.calm;
+    out.push(Claim {
+        number: 5,
+        claim: "DeFi pools are open to anyone who can get in and out quickly, which makes \
+                sustained management hard (runs).",
+        judgement: if congested.unmet_withdrawals.p99 > 0.0 {
+            Judgement::Supported
+        } else if congested.share_of_paths_with_withdrawals > 0.5 {
+            Judgement::Partly
+        } else {
+            Judgement::NotSupported
+        },
+        because: format!(
+            "In the congested March-2020 crash, depositors ask to withdraw on {} of paths, \
+             and on the worst 1% of paths {} of what they ask cannot be paid (mean {}); in \
+             a calm year they ask on {} of paths. The pool's cash, not a manager, decides \
+             who gets out: first come, first served.",
+            pct(congested.share_of_paths_with_withdrawals),
+            pct(congested.unmet_withdrawals.p99),
+            pct(congested.unmet_withdrawals.mean),
+            pct(calm.share_of_paths_with_withdrawals)
+        ),
+    });
 
     // 6. DeFi resembles subprime MBS.
     let tail = defi.var_999 / bank.var_999.max(1e-12);
@@ -301,46 +360,50 @@ fn claims(study: &Study, bank: &Side, defi: &Side) -> Vec<Claim> {
             Judgement::Partly
         },
         because: format!(
-            "A DeFi default becomes a loss {} (bank: {}), but the DeFi book's one-year PD \
-             is {} against {}: speed settles losses, it does not avoid them.",
+            "A DeFi default becomes a loss {} (bank: {}); in the congested crash the first \
+             bad debt comes {} after the shock. The DeFi book's one-year PD is {} against {}: \
+             speed settles losses, it does not avoid them.",
             defi.time_to_loss_basis,
             bank.time_to_loss_basis,
+            pool.get(2)
+                .and_then(|p| p.hours_to_loss)
+                .map_or_else(|| "never".to_string(), hours),
             pct(d.grading.mean_pd),
             pct(b.grading.mean_pd)
         ),
     });
 
-    // 8. No recourse.
-    let recourse_helps = defi.recovery_rate < bank.recovery_rate;
-    out.push(Claim {
-        number: 8,
-        claim: "DeFi has no mechanism to force repayment (no recourse).",
-        judgement: if recourse_helps {
-            Judgement::Supported
-        } else {
-            Judgement::Partly
-        },
-        because: if recourse_helps {
-            format!(
-                "{} of DeFi loans have recourse against {} of mortgages, and it shows: a \
-                 defaulted mortgage recovers {} (the house and the borrower's income), a \
-                 defaulted DeFi position {} (its collateral alone).",
-                pct(d.facts.full_recourse_share),
-                pct(b.facts.full_recourse_share),
-                pct(bank.recovery_rate),
-                pct(defi.recovery_rate)
-            )
-        } else {
-            format!(
-                "True of the contract: {} of DeFi loans have recourse against {} of \
-                 mortgages. As a loss argument it fails where the collateral is sold in \
-                 time: a defaulted DeFi position recovers {} of its debt, a mortgage {}.",
-                pct(d.facts.full_recourse_share),
-                pct(b.facts.full_recourse_share),
-                pct(defi.recovery_rate),
-                pct(bank.recovery_rate)
-            )
-        },
+    // 8. No recourse: over-collateral and liquidation are DeFi's answer; they hold while
+    // liquidations keep up with the price.
+    out.push(match (pool.first(), pool.get(1), pool.get(2)) {
+        (Some(calm), Some(crash), Some(congested)) => {
+            let answer_holds = calm.expected_loss <= bank.expected_loss
+                && crash.expected_loss <= bank.expected_loss;
+            Claim {
+                number: 8,
+                claim: "DeFi has no mechanism to force repayment (no recourse).",
+                judgement: if answer_holds {
+                    Judgement::Partly
+                } else {
+                    Judgement::Supported
+                },
+                because: format!(
+                    "True of the contract: {} of DeFi loans have recourse against {} of \
+                     mortgages. Over-collateral and liquidation stand in for it while \
+                     liquidators keep up: the pool's mean bad debt is {} in a calm year and {} \
+                     in the March-2020 crash, against the bank book's one-year expected loss \
+                     of {}. When liquidations clog they do not: {} in the congested crash, \
+                     which nobody can claim back from the borrowers.",
+                    pct(d.facts.full_recourse_share),
+                    pct(b.facts.full_recourse_share),
+                    pct(calm.expected_loss),
+                    pct(crash.expected_loss),
+                    pct(bank.expected_loss),
+                    pct(congested.expected_loss)
+                ),
+            }
+        }
+        _ => not_measured(8, "DeFi has no mechanism to force repayment (no recourse)."),
     });
     out
 }
@@ -373,39 +436,61 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
          loss; the DeFi pool holds its borrowers' over-collateral. The sentences below say, \
          claim by claim, what these numbers support and what they do not.",
     );
-    let mut t = Table::new(
-        "verdict",
-        "Bank against DeFi, per unit lent",
-        ["", "bank", "defi"],
+    let mut header = vec![
+        String::new(),
+        "bank".to_string(),
+        "defi (loan model)".to_string(),
+    ];
+    header.extend(
+        v.defi_pool
+            .iter()
+            .map(|p| format!("defi pool, {}", p.setting)),
     );
+    let mut t = Table::new("verdict", "Bank against DeFi, per unit lent", header);
     let (b, d) = (&v.bank, &v.defi);
-    for (name, x, y) in [
-        ("one-year expected loss", b.expected_loss, d.expected_loss),
-        ("VaR 99.9%", b.var_999, d.var_999),
-        ("ES 99.9%", b.es_999, d.es_999),
-    ] {
-        t.row([name.to_string(), pct(x), pct(y)])?;
-    }
-    t.row([
-        "held against it".to_string(),
+    let na = || "n/a".to_string();
+    let row = |name: &str, bank: String, defi: String, pool: &dyn Fn(&PoolSide) -> String| {
+        let mut r = vec![name.to_string(), bank, defi];
+        r.extend(v.defi_pool.iter().map(pool));
+        r
+    };
+    t.row(row(
+        "expected loss (one year; pool: per path)",
+        pct(b.expected_loss),
+        pct(d.expected_loss),
+        &|p| pct(p.expected_loss),
+    ))?;
+    t.row(row("VaR 99.9%", pct(b.var_999), pct(d.var_999), &|p| {
+        pct(p.var_999)
+    }))?;
+    t.row(row("ES 99.9%", pct(b.es_999), pct(d.es_999), &|_| na()))?;
+    t.row(row(
+        "held against it",
         format!("{} ({})", pct(b.buffer), b.buffer_kind),
         format!("{} ({})", pct(d.buffer), d.buffer_kind),
-    ])?;
-    t.row([
-        "recovery rate".to_string(),
+        &|_| format!("{} ({})", pct(d.buffer), d.buffer_kind),
+    ))?;
+    t.row(row(
+        "recovery rate",
         pct(b.recovery_rate),
         pct(d.recovery_rate),
-    ])?;
-    t.row([
-        "P(senior investor / depositor loses anything)".to_string(),
+        &|_| na(),
+    ))?;
+    t.row(row(
+        "P(senior investor / depositor loses anything)",
         pct(b.senior_loss_probability),
         pct(d.senior_loss_probability),
-    ])?;
-    t.row([
-        "time from shock to loss".to_string(),
+        &|p| pct(p.depositor_loss_probability),
+    ))?;
+    t.row(row(
+        "time from shock to loss",
         hours(b.hours_to_loss),
         hours(d.hours_to_loss),
-    ])?;
+        &|p| p.hours_to_loss.map_or_else(|| "no loss".to_string(), hours),
+    ))?;
+    t.row(row("wanted withdrawals not met", na(), na(), &|p| {
+        pct(p.unmet_withdrawals)
+    }))?;
     s.table(t);
     for c in &v.claims {
         s.text(format!(
