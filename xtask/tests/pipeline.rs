@@ -124,6 +124,7 @@ fn quick_study_writes_every_output_and_is_deterministic() {
         "diversification-var",
         "loss-exceedance",
         "tranche-default-probability",
+        "cdo-squared",
         "defi-pool-losses",
         "defi-crash-prices",
         "defi-crash-cascade",

@@ -351,6 +351,7 @@ pub struct Study {
     bank: BookStudy,
     defi: BookStudy,
     diversification: Vec<DiversificationPoint>,
+    cdo_squared: creditlab_pool::resec::CdoSquaredComparison,
     defi_pool: defi_pool::DefiPoolStudy,
     contagion: Vec<contagion::NetworkStudy>,
     verdict: verdict::Verdict,
@@ -397,6 +398,15 @@ impl Study {
             scenario,
             progress,
         )?;
+        let cdo_squared = progress.stage("cdo squared", || {
+            let params = creditlab_pool::resec::CdoSquaredParams {
+                rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
+                scenarios: scenario.loss.scenarios,
+                seed: scenario.seed.wrapping_add(4),
+                ..Default::default()
+            };
+            creditlab_pool::compare_cdo_squared(&params, &creditlab_grade::MasterScale::standard())
+        })?;
         let contagion = progress.stage("contagion", || {
             contagion_study(scenario, &bank, &defi, &defi_pool)
         })?;
@@ -409,6 +419,7 @@ impl Study {
             diversification: progress.stage("diversification", || {
                 diversification(&scenario.diversification)
             })?,
+            cdo_squared,
             defi_pool,
             contagion,
             verdict: verdict::Verdict::default(),

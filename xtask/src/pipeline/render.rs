@@ -2,7 +2,7 @@
 //! tables and charts, and the verdict. Rendered to report.html, report.md, CSV and SVG.
 
 use super::{BookStudy, GradingFacts, Study, contagion::NetworkStudy, verdict};
-use creditlab_pool::defi_sim::DefiSimResult;
+use creditlab_pool::{defi_sim::DefiSimResult, resec::RatedNote};
 use creditlab_report::{
     Chart, Report, ReportError, Scale, Section, Table,
     format::{money, num, pct},
@@ -465,7 +465,87 @@ impl Study {
                 .collect(),
         )?;
         s.chart(chart);
+        self.cdo_squared_blocks(&mut s)?;
         Ok(s)
+    }
+
+    /// The CDO squared against the same mezzanine exposures held directly.
+    fn cdo_squared_blocks(&self, s: &mut Section) -> Result<(), ReportError> {
+        let c = &self.cdo_squared;
+        let p = &c.params;
+        s.text(format!(
+            "Re-securitization: the {}-{}% mezzanine tranches of {} pools of {} loans \
+             (PD {} over {} years, LGD {}, one common factor) pooled and tranched again, \
+             against the same exposures held directly, at the bank book's assumed and \
+             stressed correlations ({} Monte Carlo scenarios). Ratings are on the master \
+             scale of the annualized P(loss).",
+            percent_point(p.mezzanine_attach),
+            percent_point(p.mezzanine_detach),
+            p.pools,
+            p.names,
+            pct(p.pd),
+            p.horizon,
+            pct(p.lgd),
+            p.scenarios
+        ));
+        let mut header = vec!["note".to_string()];
+        for r in &c.by_rho {
+            header.push(format!("EL, rho {}", r.rho));
+            header.push(format!("P(loss), rho {}", r.rho));
+            header.push(format!("rating, rho {}", r.rho));
+        }
+        let mut t = Table::new("cdo-squared", "The CDO squared", header);
+        let Some(first) = c.by_rho.first() else {
+            return Ok(());
+        };
+        let rows = 2 + first.outer.len();
+        fn note(r: &creditlab_pool::resec::CdoSquaredAtRho, i: usize) -> &RatedNote {
+            match i {
+                0 => &r.single_mezzanine,
+                1 => &r.mezzanine_held_directly,
+                k => &r.outer[k - 2],
+            }
+        }
+        let label = |i: usize| match i {
+            0 => "one mezzanine tranche".to_string(),
+            1 => "all mezzanines, held directly".to_string(),
+            k => {
+                let n = &first.outer[k - 2];
+                format!(
+                    "CDO squared {} ({}-{}%)",
+                    n.name,
+                    percent_point(n.attach),
+                    percent_point(n.detach)
+                )
+            }
+        };
+        let mut chart = Chart::bars(
+            "cdo-squared",
+            "Re-tranching concentrates correlation risk: P(loss) of each note",
+            (0..rows).map(label).collect(),
+            "P(loss) over the horizon",
+        );
+        for i in 0..rows {
+            let mut row = vec![label(i)];
+            for r in &c.by_rho {
+                let n = note(r, i);
+                row.extend([
+                    pct(n.expected_loss),
+                    pct(n.default_probability),
+                    n.rating.as_str().to_string(),
+                ]);
+            }
+            t.row(row)?;
+        }
+        for r in &c.by_rho {
+            chart = chart.bar_series(
+                format!("rho {}", r.rho),
+                (0..rows).map(|i| note(r, i).default_probability).collect(),
+            )?;
+        }
+        s.table(t);
+        s.chart(chart);
+        Ok(())
     }
 
     fn tranche_table(&self, book: &BookStudy) -> Result<Table, ReportError> {
