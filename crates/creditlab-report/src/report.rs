@@ -200,7 +200,7 @@ impl Report {
         }
         out.push_str("</header>\n");
         if !self.sections.is_empty() {
-            out.push_str("<nav aria-label=\"Contents\">\n<h2>Contents</h2>\n<ol>\n");
+            out.push_str("<nav aria-label=\"Contents\">\n<h2>Contents</h2>\n<ul>\n");
             for s in &self.sections {
                 out.push_str(&format!(
                     "<li><a href=\"#{}\">{}</a></li>\n",
@@ -208,7 +208,7 @@ impl Report {
                     escape::xml(&s.title)
                 ));
             }
-            out.push_str("</ol>\n</nav>\n");
+            out.push_str("</ul>\n</nav>\n");
         }
         out.push_str("<main>\n");
         for s in &self.sections {
@@ -310,7 +310,7 @@ h1 { font-size: 1.8rem; margin: 0 0 0.5rem; }
 h2 { font-size: 1.35rem; margin: 2rem 0 0.75rem; border-bottom: 1px solid #dddddd;
   padding-bottom: 0.2rem; }
 nav h2 { font-size: 1.1rem; border: none; margin-top: 1rem; }
-nav ol { margin: 0; padding-left: 1.5rem; }
+nav ul { margin: 0; padding-left: 1.5rem; list-style: none; }
 a { color: #0b5cad; }
 .table-wrap { overflow-x: auto; margin: 1rem 0; }
 table { border-collapse: collapse; font-size: 0.9rem; }

@@ -387,20 +387,3 @@ fn iterators_find_tables_and_charts_in_order() {
         ["tail", "cdf", "capital"]
     );
 }
-
-#[test]
-#[ignore = "writes SVG files for a look by eye: cargo test -- --ignored dump"]
-fn dump_charts_for_review() {
-    let many: Vec<String> = (0..12).map(|i| format!("category number {i}")).collect();
-    let mut wide = Chart::bars("wide", "Many categories and series", many, "y").x_label("category");
-    for k in 0..10 {
-        wide = wide
-            .bar_series(format!("series {k}"), vec![f64::from(k + 1); 12])
-            .unwrap();
-    }
-    let dir = std::env::temp_dir().join("creditlab-report-review");
-    std::fs::create_dir_all(&dir).unwrap();
-    for c in sample().charts().chain([&wide]) {
-        std::fs::write(dir.join(format!("{}.svg", c.id())), c.to_svg()).unwrap();
-    }
-}

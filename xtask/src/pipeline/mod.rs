@@ -741,6 +741,7 @@ fn write_report(out: &Path, study: &Study) -> TaskResult {
         .map_err(|e| TaskError::msg(format!("cannot serialize the report: {e}")))?;
     let report = study
         .report()
+        .and_then(|r| r.validate().map(|()| r))
         .map_err(|e| TaskError::msg(format!("cannot build the report: {e}")))?;
     let mut files: Vec<(String, String)> = vec![
         ("report.json".into(), json + "\n"),
