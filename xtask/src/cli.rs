@@ -51,12 +51,19 @@ impl<E: std::error::Error> From<E> for TaskError {
 /// Result of a task.
 pub type TaskResult = Result<(), TaskError>;
 
-/// Prints `value` as pretty JSON on standard output.
+/// Prints `value` as pretty JSON on standard output. A reader that stops early (`| head`)
+/// is not an error: the write ends quietly instead of panicking as `println!` would.
 pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
+    use std::io::Write as _;
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| TaskError::msg(format!("cannot serialize the result as JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(TaskError::msg(format!(
+            "cannot write to standard output: {e}"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A plain-text table: a header row and rows of cells, right-aligned numbers.
