@@ -29,15 +29,8 @@ pub struct Args {
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "target/creditlab-sweep")]
     out: PathBuf,
-    /// Each grid point as a quick study (500 loans per book, fewer scenarios and paths).
-    #[arg(long)]
-    quick: bool,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    threads: Option<u16>,
-    /// Print nothing but errors.
-    #[arg(long)]
-    quiet: bool,
+    #[command(flatten)]
+    run: crate::pipeline::RunFlags,
 }
 
 /// One swept parameter.
@@ -211,7 +204,7 @@ pub fn run(args: Args) -> TaskResult {
             let mut s: Scenario = toml::Value::Table(t)
                 .try_into()
                 .map_err(|e: toml::de::Error| TaskError::msg(format!("{at}: {}", e.message())))?;
-            if args.quick {
+            if args.run.quick {
                 s.quicken();
             }
             s.check()
@@ -219,8 +212,8 @@ pub fn run(args: Args) -> TaskResult {
             Ok(s)
         })
         .collect::<Result<Vec<_>, TaskError>>()?;
-    let pool = crate::pipeline::thread_pool(args.threads)?;
-    let progress = Progress::new(args.quiet);
+    let pool = crate::pipeline::thread_pool(args.run.threads)?;
+    let progress = Progress::new(args.run.quiet);
     let mut rows = Vec::with_capacity(scenarios.len());
     for (i, (s, point)) in scenarios.iter().zip(&points).enumerate() {
         let label = format!(
@@ -246,7 +239,7 @@ pub fn run(args: Args) -> TaskResult {
         files.push((format!("charts/{}.svg", c.id()), c.to_svg()));
     }
     write_atomically(&args.out, &files)?;
-    if !args.quiet {
+    if !args.run.quiet {
         if let Some(t) = report.tables().next() {
             print!("{}", t.to_text());
         }

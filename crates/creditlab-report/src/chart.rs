@@ -131,13 +131,10 @@ impl Chart {
         x_label: impl Into<String>,
         y_label: impl Into<String>,
     ) -> Self {
-        Self::new(
-            ChartKind::Step,
-            id.into(),
-            title.into(),
-            x_label.into(),
-            y_label.into(),
-        )
+        Self {
+            kind: ChartKind::Step,
+            ..Self::line(id, title, x_label, y_label)
+        }
     }
 
     /// A grouped bar chart: one group per category, one bar per series.

@@ -48,15 +48,23 @@ pub struct Args {
     /// Override the scenario's Monte Carlo scenario count.
     #[arg(long)]
     scenarios: Option<u64>,
-    /// A small, fast study for tests and demos (500 loans per book, at most 20,000 scenarios).
+    #[command(flatten)]
+    run: RunFlags,
+}
+
+/// How a study runs, shared by `pipeline` and `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct RunFlags {
+    /// A small, fast study for tests and demos (500 loans per book, at most 20,000
+    /// scenarios, 200 DeFi paths of at most 90 calm days).
     #[arg(long)]
-    quick: bool,
+    pub quick: bool,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    threads: Option<u16>,
+    pub threads: Option<u16>,
     /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
-    quiet: bool,
+    pub quiet: bool,
 }
 
 /// Runs the task.
@@ -72,14 +80,14 @@ pub fn run(args: Args) -> TaskResult {
         scenario.loss.scenarios = n;
         scenario.check()?;
     }
-    if args.quick {
+    if args.run.quick {
         scenario.quicken();
     }
-    let progress = Progress::new(args.quiet);
-    let pool = thread_pool(args.threads)?;
+    let progress = Progress::new(args.run.quiet);
+    let pool = thread_pool(args.run.threads)?;
     let study = pool.install(|| Study::run(&scenario, progress))?;
     write_report(&args.out, &study)?;
-    if !args.quiet {
+    if !args.run.quiet {
         print!("{}", study.terminal_summary()?);
         println!("\nreport: {}", args.out.join("report.html").display());
     }
