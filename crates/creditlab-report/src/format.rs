@@ -3,12 +3,32 @@
 //! Every function returns `"n/a"` for NaN or infinite input, never `"NaN"`, and never prints a
 //! negative zero.
 
-/// A fraction as a percentage with two decimals: `pct(0.0123)` is `"1.23%"`.
+/// A fraction as a percentage with two decimals: `pct(0.0123)` is `"1.23%"`. A value that
+/// is not zero but would print as `0.00%` gets two significant digits instead
+/// (`pct(0.0000123)` is `"0.0012%"`): a small risk is not no risk.
 pub fn pct(x: f64) -> String {
     if !x.is_finite() {
         return NA.to_string();
     }
-    format!("{}%", fixed(x * 100.0, 2))
+    let v = x * 100.0;
+    if v != 0.0 && v.abs() < 0.005 {
+        let decimals = (-v.abs().log10().floor()) as usize + 1;
+        return format!("{}%", fixed(round_sig(v, 2), decimals.min(12)));
+    }
+    format!("{}%", fixed(v, 2))
+}
+
+/// A count with thousands separators: `count(100000)` is `"100,000"`.
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// An amount with three significant digits and a k / m / bn / tn suffix:
@@ -127,7 +147,16 @@ mod tests {
     fn percentages() {
         assert_eq!(pct(0.0123), "1.23%");
         assert_eq!(pct(1.0), "100.00%");
-        assert_eq!(pct(-0.000001), "0.00%");
+        assert_eq!(pct(-0.000001), "-0.00010%");
+        assert_eq!(pct(0.0000123), "0.0012%");
+        assert_eq!(pct(0.00004994), "0.0050%");
+        assert_eq!(pct(0.00005), "0.01%");
+        assert_eq!(pct(0.0), "0.00%");
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(100_000), "100,000");
+        assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(pct(f64::NAN), "n/a");
     }
 

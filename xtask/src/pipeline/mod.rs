@@ -525,7 +525,7 @@ impl Study {
         let mut s = format!(
             "creditlab study (seed {}): {} loans per book, {} each\n\n",
             self.seed,
-            self.bank.facts.loans,
+            creditlab_report::format::count(self.bank.facts.loans as u64),
             creditlab_report::format::money(self.bank.facts.total_principal)
         );
         for block in &section.blocks {

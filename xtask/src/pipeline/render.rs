@@ -5,7 +5,7 @@ use super::{BookStudy, GradingFacts, Study, contagion::NetworkStudy, verdict};
 use creditlab_pool::{defi_sim::DefiSimResult, resec::RatedNote};
 use creditlab_report::{
     Chart, Report, ReportError, Scale, Section, Table,
-    format::{money, num, pct},
+    format::{count, money, num, pct},
 };
 
 /// `(x, y)` pairs of two equally long series (the shorter one decides).
@@ -24,6 +24,11 @@ fn percent_point(x: f64) -> String {
     super::contagion::pp(x)
 }
 
+/// A scenario parameter as a percentage without trailing zeros (0.05 -> "5%").
+fn param_pct(x: f64) -> String {
+    format!("{}%", percent_point(x))
+}
+
 impl Study {
     /// The whole study as a document.
     pub fn report(&self) -> Result<Report, ReportError> {
@@ -34,7 +39,7 @@ impl Study {
              mortgage book and a DeFi lending book. Every figure is per unit of money lent. \
              Seed {}; methods and sources in docs/methodology/ of the creditlab repository.",
             money(self.bank.facts.total_principal),
-            self.bank.facts.loans,
+            count(self.bank.facts.loans as u64),
             self.seed
         ));
         r.intro
@@ -62,7 +67,7 @@ impl Study {
         let (b, d) = (&self.bank.facts, &self.defi.facts);
         let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), pct);
         let mut t = Table::new("books", "The books side by side", ["", "bank", "defi"]);
-        t.row(["loans".into(), b.loans.to_string(), d.loans.to_string()])?;
+        t.row(["loans".into(), count(b.loans as u64), count(d.loans as u64)])?;
         t.row([
             "total principal".into(),
             money(b.total_principal),
@@ -317,7 +322,7 @@ impl Study {
                 .find(|p| p.loans == n && p.rho == rho)
         };
         for &n in &d.sizes {
-            let mut row = vec![n.to_string()];
+            let mut row = vec![count(n as u64)];
             for &rho in &d.rhos {
                 match point(n, rho) {
                     Some(p) => {
@@ -483,9 +488,9 @@ impl Study {
             percent_point(p.mezzanine_detach),
             p.pools,
             p.names,
-            pct(p.pd),
+            param_pct(p.pd),
             p.horizon,
-            pct(p.lgd),
+            param_pct(p.lgd),
             p.scenarios
         ));
         let mut header = vec!["note".to_string()];
@@ -596,12 +601,12 @@ impl Study {
             p.assets.len(),
             p.correlation,
             p.oracle_delay_steps,
-            pct(p.liquidation_capacity_per_hour),
-            pct(p.initial_utilization),
-            pct(p.run_prone_share),
+            param_pct(p.liquidation_capacity_per_hour),
+            param_pct(p.initial_utilization),
+            param_pct(p.run_prone_share),
             p.paths,
             p.crash_hours,
-            pct(p.congested_capacity_per_hour),
+            param_pct(p.congested_capacity_per_hour),
             p.congested_oracle_delay_steps,
         ));
         let settings = [
@@ -755,13 +760,13 @@ impl Study {
              {} protocols hold {} of the lending pool's shares as {} of their assets, with \
              {} equity; the pool passes bad debt to its depositors pro rata. Figures per \
              unit of the book's principal.",
-            pct(c.holding_share),
-            pct(c.interbank_share),
-            pct(c.thin_equity),
+            param_pct(c.holding_share),
+            param_pct(c.interbank_share),
+            param_pct(c.thin_equity),
             c.protocols,
-            pct(c.protocol_deposit_share),
-            pct(c.holding_share),
-            pct(c.protocol_equity),
+            param_pct(c.protocol_deposit_share),
+            param_pct(c.holding_share),
+            param_pct(c.protocol_equity),
         ));
         for n in &self.contagion {
             s.table(network_table(n)?);

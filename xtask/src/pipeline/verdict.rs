@@ -6,7 +6,7 @@
 use super::Study;
 use creditlab_report::{
     ReportError, Section, Table,
-    format::{num, pct},
+    format::{count, num, pct},
 };
 use serde::Serialize;
 
@@ -235,10 +235,11 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
                     Judgement::NotSupported
                 },
                 because: format!(
-                    "In a {largest}-loan pool the default rate's sd is {} with independent \
+                    "In a {}-loan pool the default rate's sd is {} with independent \
                      defaults and {} at rho {rho_max}: correlation leaves a floor no pool \
                      size removes. After the bank book's {} loss ({}), {} of {holders} \
                      thinly capitalized tranche holders default ({} by contagion).",
+                    count(largest as u64),
                     pct(independent),
                     pct(correlated),
                     shock.label,
