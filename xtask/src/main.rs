@@ -8,6 +8,7 @@ mod bench;
 mod cashflows;
 mod clearing;
 mod cli;
+mod defi;
 mod grade;
 mod irb;
 mod loss;
@@ -55,6 +56,8 @@ enum Task {
     Waterfall(waterfall::Args),
     /// Eisenberg-Noe clearing of an interbank network (JSON file): payments, defaults, equity.
     Clearing(clearing::Args),
+    /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
+    Defi(defi::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Task::Tranche(args) => tranche::run(args),
         Task::Waterfall(args) => waterfall::run(args),
         Task::Clearing(args) => clearing::run(args),
+        Task::Defi(args) => defi::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

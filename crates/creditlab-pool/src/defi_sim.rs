@@ -832,7 +832,8 @@ struct PathState<'a> {
     seized: Vec<f64>,
     fee: Vec<f64>,
     sold: Vec<f64>,
-    candidates: Vec<(f64, u32)>,
+    mixed_candidates: Vec<(f64, u32)>,
+    deferred: Vec<u32>,
     // Runs.
     max_signal: f64,
     peak_share_price: f64,
@@ -880,7 +881,8 @@ impl<'a> PathState<'a> {
             seized: vec![0.0; n],
             fee: vec![0.0; n],
             sold: vec![0.0; n],
-            candidates: Vec::new(),
+            mixed_candidates: Vec::new(),
+            deferred: Vec::new(),
             max_signal: 0.0,
             peak_share_price: 1.0,
             next_cohort: 0,
@@ -1104,65 +1106,81 @@ impl<'a> PathState<'a> {
         w / debt
     }
 
+    /// The most urgent liquidatable position at the current prices: the lowest health
+    /// factor below 1 among the tops of each asset's order and heap and the round's mixed
+    /// candidates (ties by id). Removes it from its source.
+    fn next_candidate(&mut self, mixed_at: &mut usize) -> Option<(f64, u32)> {
+        let sim = self.sim;
+        // (hf, id, source): source k * 2 = order of asset k, k * 2 + 1 = its heap,
+        // usize::MAX = mixed.
+        let mut best: Option<(f64, u32, usize)> = None;
+        let better = |best: &Option<(f64, u32, usize)>, hf: f64, id: u32| {
+            hf < 1.0 && best.is_none_or(|(bh, bid, _)| hf.total_cmp(&bh).then(id.cmp(&bid)).is_lt())
+        };
+        for k in 0..sim.n_assets {
+            let scale = self.index / self.oracle_price[k];
+            if let Some(&(key, id)) = sim.order[k].get(self.cursor[k]) {
+                let hf = 1.0 / (f64::from_bits(key) * scale);
+                if better(&best, hf, id) {
+                    best = Some((hf, id, 2 * k));
+                }
+            }
+            if let Some(&(key, id)) = self.heap[k].peek() {
+                let hf = 1.0 / (f64::from_bits(key) * scale);
+                if better(&best, hf, id) {
+                    best = Some((hf, id, 2 * k + 1));
+                }
+            }
+        }
+        if let Some(&(hf, id)) = self.mixed_candidates.get(*mixed_at)
+            && better(&best, hf, id)
+        {
+            best = Some((hf, id, usize::MAX));
+        }
+        let (hf, id, source) = best?;
+        if source == usize::MAX {
+            *mixed_at += 1;
+        } else if source % 2 == 0 {
+            self.cursor[source / 2] += 1;
+        } else {
+            self.heap[source / 2].pop();
+        }
+        Some((hf, id))
+    }
+
+    /// The step's liquidation cascade: rounds at fixed prices, each liquidating worst
+    /// health first until nothing is below 1 or the capacity is spent, then the fire sale.
     fn liquidate(&mut self) {
         let sim = self.sim;
         let n = sim.n_assets;
         let mut capacity = sim.capacity_per_step;
         let mut rounds = 0u32;
-        while rounds < MAX_CASCADE_ROUNDS {
-            // Liquidatable now: positions whose scaled key x index exceeds the price.
-            self.candidates.clear();
-            for k in 0..n {
-                let bar = self.oracle_price[k] / self.index;
-                let order = &sim.order[k];
-                while self.cursor[k] < order.len() {
-                    let (key, id) = order[self.cursor[k]];
-                    if f64::from_bits(key) > bar {
-                        self.cursor[k] += 1;
-                        self.candidates.push((0.0, id));
-                    } else {
-                        break;
-                    }
-                }
-                while let Some(&(key, id)) = self.heap[k].peek() {
-                    if f64::from_bits(key) > bar {
-                        self.heap[k].pop();
-                        self.candidates.push((0.0, id));
-                    } else {
-                        break;
-                    }
-                }
-            }
+        while rounds < MAX_CASCADE_ROUNDS && capacity > 0.0 {
+            self.mixed_candidates.clear();
             for &id in &sim.mixed {
-                if self.scaled[id as usize] > 0.0 {
-                    self.candidates.push((0.0, id));
+                let hf = self.health(id);
+                if hf < 1.0 {
+                    self.mixed_candidates.push((hf, id));
                 }
             }
-            let mut cands = std::mem::take(&mut self.candidates);
-            for c in cands.iter_mut() {
-                c.0 = self.health(c.1);
-            }
-            // Rounding may leave a popped position at exactly 1: back into the order.
-            for &(hf, id) in &cands {
-                if hf >= 1.0 {
-                    self.requeue(id);
-                }
-            }
-            cands.retain(|c| c.0 < 1.0);
-            if cands.is_empty() {
-                self.candidates = cands;
-                break;
-            }
-            // Worst health first (ties by id, so the order is deterministic).
-            cands.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            rounds += 1;
+            self.mixed_candidates
+                .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut mixed_at = 0;
             self.sold.iter_mut().for_each(|x| *x = 0.0);
-            let mut done = cands.len();
-            for (j, &(hf, id)) in cands.iter().enumerate() {
-                if capacity <= 0.0 {
-                    done = j;
+            self.deferred.clear();
+            let mut liquidated = false;
+            while capacity > 0.0 {
+                let Some((_, id)) = self.next_candidate(&mut mixed_at) else {
                     break;
+                };
+                // Back into the order after the round, whatever happens below.
+                self.deferred.push(id);
+                let hf = self.health(id);
+                if hf >= 1.0 {
+                    // Rounding put it at exactly 1: not liquidatable.
+                    continue;
                 }
+                liquidated = true;
                 let i = id as usize;
                 let row = i * n;
                 let debt = self.scaled[i] * self.index;
@@ -1199,13 +1217,16 @@ impl<'a> PathState<'a> {
                 let new_scaled = left / self.index;
                 self.total_scaled += new_scaled - self.scaled[i];
                 self.scaled[i] = new_scaled;
+            }
+            let deferred = std::mem::take(&mut self.deferred);
+            for &id in &deferred {
                 self.requeue(id);
             }
-            // Not reached for lack of capacity: liquidatable again next step.
-            for &(_, id) in &cands[done..] {
-                self.requeue(id);
+            self.deferred = deferred;
+            if !liquidated {
+                break;
             }
-            self.candidates = cands;
+            rounds += 1;
             // Fire sale: the seized collateral is sold; the price falls for everyone.
             for k in 0..n {
                 if self.sold[k] > 0.0 {
@@ -1216,9 +1237,6 @@ impl<'a> PathState<'a> {
                     self.market[k] = self.exo[k] * i;
                     self.oracle_price[k] *= ratio;
                 }
-            }
-            if capacity <= 0.0 {
-                break;
             }
         }
         self.step_rounds = rounds;
