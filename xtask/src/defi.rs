@@ -280,16 +280,13 @@ fn bad(key: impl Into<String>, message: impl std::fmt::Display) -> ConfigError {
     }
 }
 
-/// Maps a library error that names `field` (possibly as `NAME: field`) to `section.field`.
+/// Maps a library error that names a field (`invalid NAME: field: ...` or
+/// `invalid field: ...`) to `section.field`; `section` alone when no field is named.
 fn field_error(section: &str, e: impl std::fmt::Display, fields: &[&str]) -> ConfigError {
     let text = e.to_string();
     let key = fields
         .iter()
-        .find(|f| {
-            text.contains(&format!(" {f}:"))
-                || text.contains(&format!(" {f} "))
-                || text.contains(&format!("invalid {f}"))
-        })
+        .find(|f| text.contains(&format!(": {f}:")) || text.starts_with(&format!("invalid {f}:")))
         .map_or(section.to_string(), |f| format!("{section}.{f}"));
     bad(key, text)
 }
@@ -623,6 +620,11 @@ fn line_of(text: &str, path: &str) -> Option<usize> {
     (0..parts.len())
         .rev()
         .find_map(|j| find_key(text, &parts[..j], indexed(parts[j]).0))
+        .or_else(|| {
+            // A whole table: its `[header]` line.
+            let header = format!("[{path}]");
+            text.lines().position(|l| l.trim() == header).map(|i| i + 1)
+        })
 }
 
 fn find_key(text: &str, section: &[&str], key: &str) -> Option<usize> {
