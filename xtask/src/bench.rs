@@ -441,13 +441,15 @@ creditlab-loan's synthetic DeFi book of {positions} positions on one WETH-like a
 (Aave v3 parameters; 80% volatility, jumps), {paths} price paths of {steps} {minutes:.0}-minute\n\
 steps (one day) with a one-step oracle delay, interest, capacity-limited liquidation\n\
 cascades through a constant-product market and depositor runs\n\
-(`creditlab_pool::defi_sim`, `DefiSim::run`, paths in parallel). Measured {threads} rayon\n\
-threads, 1-minute load average {load:.2} at the start; median of the repetitions.\n\
+(`creditlab_pool::defi_sim`, `DefiSim::run`, paths in parallel). Measured by\n\
+`cargo xtask bench --only defi` (which rewrites this section only) or the full\n\
+`cargo xtask bench`, {threads} rayon threads, 1-minute load average {load:.2} at the start;\n\
+median of the repetitions, every repetition on the same seed.\n\
 \n\
 | figure | value |\n\
 | --- | --- |\n\
 | median wall time, calm day | {med:.4} s (best {best:.4} s) |\n\
-| position-path-steps per second | {rate:.3e} |\n\
+| position-path-steps per second (notional: positions x paths x steps / time) | {rate:.3e} |\n\
 | same workload under the March-2020 shock (first 24 hours) | {crash:.4} s |\n\
 | mean liquidation volume per unit of debt: calm / crash | {lc:.4} / {lx:.4} |\n\
 | mean bad debt per unit of debt, crash | {bd:.3e} |\n\
