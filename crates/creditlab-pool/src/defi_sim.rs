@@ -58,6 +58,11 @@ use std::collections::BinaryHeap;
 pub const MAX_PATHS: u64 = 10_000_000;
 /// Most steps of one path.
 pub const MAX_STEPS: usize = 1_000_000;
+/// Smallest and largest price the simulation carries: prices are clamped to them so that
+/// an absurd drift or volatility over a long horizon cannot produce 0, infinity or NaN.
+const MIN_PRICE: f64 = 1e-200;
+/// See [`MIN_PRICE`].
+const MAX_PRICE: f64 = 1e200;
 /// Most cascade rounds in one step (a guard; a cascade that long is reported as such).
 pub const MAX_CASCADE_ROUNDS: u32 = 1_000;
 
@@ -1046,7 +1051,7 @@ impl<'a> PathState<'a> {
         for k in 0..n {
             self.impact[k] = ImpactModel::relax(self.impact[k], sim.relax);
             self.log_fund[k] += self.dlog[k];
-            self.exo[k] = sim.p0[k] * self.log_fund[k].exp() * shock;
+            self.exo[k] = (sim.p0[k] * self.log_fund[k].exp() * shock).clamp(MIN_PRICE, MAX_PRICE);
             self.market[k] = self.exo[k] * self.impact[k];
         }
         // 3. Oracle: the exogenous price `delay` steps ago, times today's impact.
@@ -1198,12 +1203,17 @@ impl<'a> PathState<'a> {
                 self.repaid_total += repaid;
                 self.step_repaid += repaid;
                 let mut left = debt - repaid;
+                // Collateral worth nothing at this price (nothing could be repaid) is as good
+                // as none: the debt is written off and the worthless collateral stays.
+                let worthless = repaid <= 0.0;
                 for k in 0..n {
                     self.sold[k] += self.seized[k];
                     self.seized_total[k] += self.seized[k];
                     self.fee_total[k] += self.fee[k];
                 }
-                if left > 0.0 && self.collateral[row..row + n].iter().all(|&c| c <= 0.0) {
+                if left > 0.0
+                    && (worthless || self.collateral[row..row + n].iter().all(|&c| c <= 0.0))
+                {
                     // No collateral left: the rest is bad debt, reserve first.
                     let absorbed = left.min(self.reserve.max(0.0));
                     self.reserve -= absorbed;
@@ -1231,11 +1241,12 @@ impl<'a> PathState<'a> {
             for k in 0..n {
                 if self.sold[k] > 0.0 {
                     let model = &sim.config.assets[k].impact;
-                    let i = model.apply_sale(self.impact[k], self.sold[k], self.exo[k], sim.p0[k]);
-                    let ratio = i / self.impact[k];
-                    self.impact[k] = i;
-                    self.market[k] = self.exo[k] * i;
-                    self.oracle_price[k] *= ratio;
+                    let ratio =
+                        model.price_ratio(self.sold[k], self.exo[k] * self.impact[k], sim.p0[k]);
+                    // Floors keep prices positive (no 0 / 0) under absurd parameters.
+                    self.impact[k] = (self.impact[k] * ratio).max(MIN_PRICE);
+                    self.market[k] = (self.exo[k] * self.impact[k]).max(MIN_PRICE);
+                    self.oracle_price[k] = (self.oracle_price[k] * ratio).max(MIN_PRICE);
                 }
             }
         }
@@ -1465,6 +1476,42 @@ mod tests {
         assert!(one.bad_debt.mean.to_bits() == four.bad_debt.mean.to_bits());
         let other = simulate(&c, 24, 78).unwrap();
         assert_ne!(one.liquidation_volume, other.liquidation_volume);
+    }
+
+    #[test]
+    fn absurd_markets_give_finite_results() {
+        // Volatility 10, a jump a step of mean log size -5, a thousand hourly steps: prices
+        // hit the floor, everything is written off, and nothing is NaN.
+        let mut c = DefiSimConfig::example(50);
+        c.assets[0].dynamics = AssetDynamics::new(10.0, 10.0, 8760.0, -5.0, 5.0).unwrap();
+        c.steps = 1000;
+        c.assets[0].impact = ImpactModel::Exponential {
+            beta: 1e6,
+            depth: 1.0,
+        };
+        let r = simulate(&c, 4, 1).unwrap();
+        for d in [
+            r.bad_debt,
+            r.depositor_loss,
+            r.liquidation_volume,
+            r.unmet_withdrawals,
+        ] {
+            assert!(d.mean.is_finite() && d.p999.is_finite(), "{d:?}");
+        }
+        assert!(r.bad_debt.mean > 0.0);
+        assert!(
+            r.series.market_price[0]
+                .iter()
+                .all(|p| p.is_finite() && *p > 0.0)
+        );
+        assert!(r.series.share_price.iter().all(|p| p.is_finite()));
+        let sim = DefiSim::new(&c).unwrap();
+        let mut st = PathState::new(&sim);
+        let mut rng = stream(1, 2);
+        for s in 0..c.steps {
+            st.step(s, &mut rng);
+            st.check_conservation();
+        }
     }
 
     #[test]
