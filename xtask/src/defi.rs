@@ -304,7 +304,7 @@ impl DefiToml {
             });
             TaskError::msg(format!("{origin}{at}: {}", e.message()))
         })?;
-        config.build().map_err(|e| located(text, origin, &e))?;
+        config.build().map_err(|e| located(text, origin, "", &e))?;
         Ok(config)
     }
 
@@ -591,13 +591,20 @@ impl DefiToml {
     }
 }
 
-/// `origin, line N: key: message` (the line when the key is found in `text`).
-fn located(text: &str, origin: &str, e: &ConfigError) -> TaskError {
-    let at = line_of(text, &e.key).map_or(String::new(), |l| format!(", line {l}"));
-    let key = if e.key.is_empty() {
+/// `origin, line N: key: message` for an error of [`DefiToml::build`] (the line when the
+/// key is found in `text`). `table` is the dotted name of the table the config sits in when
+/// another file embeds it (`"defi"` for a `[defi]` table), `""` for a file of its own.
+pub fn located(text: &str, origin: &str, table: &str, e: &ConfigError) -> TaskError {
+    let key = match (table.is_empty(), e.key.is_empty()) {
+        (true, _) => e.key.clone(),
+        (false, true) => table.to_string(),
+        (false, false) => format!("{table}.{}", e.key),
+    };
+    let at = line_of(text, &key).map_or(String::new(), |l| format!(", line {l}"));
+    let key = if key.is_empty() {
         String::new()
     } else {
-        format!("{}: ", e.key)
+        format!("{key}: ")
     };
     TaskError::msg(format!("{origin}{at}: {key}{}", e.message))
 }
@@ -778,6 +785,25 @@ mod tests {
         let unknown = DEFAULT_DEFI.replace("\nsteps = 384", "\nstepz = 3\nsteps = 384");
         let e = DefiToml::parse(&unknown, "x.toml").unwrap_err().to_string();
         assert!(e.contains("x.toml, line") && e.contains("stepz"), "{e}");
+        // Embedded as a [defi] table of another file: keys and lines still found.
+        let embedded = format!(
+            "title = \"x\"\n{}",
+            bad_vol
+                .replace("[[assets]]", "[[defi.assets]]")
+                .replace("[pool]", "[defi.pool]")
+                .replace("[market]", "[defi.market]")
+        );
+        let c: DefiToml = toml::from_str(&bad_vol).unwrap();
+        let e = located(&embedded, "s.toml", "defi", &c.build().unwrap_err()).to_string();
+        let line = embedded
+            .lines()
+            .position(|l| l.starts_with("volatility"))
+            .unwrap()
+            + 1;
+        assert!(
+            e.contains(&format!("s.toml, line {line}: defi.assets[0].volatility")),
+            "{e}"
+        );
         let steps = DEFAULT_DEFI.replace("oracle_delay_steps = 1", "oracle_delay_steps = 100000");
         let e = DefiToml::parse(&steps, "x.toml").unwrap_err().to_string();
         assert!(e.contains("market.oracle_delay_steps"), "{e}");
