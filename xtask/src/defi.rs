@@ -699,7 +699,7 @@ pub fn run(args: Args) -> TaskResult {
         return print_json(&result);
     }
     println!(
-        "{} positions, total debt {:.0}, deposits {:.0}; {} paths of {} steps of {} h, seed {}; shock: {:?}",
+        "{} positions, total debt {:.0}, deposits {:.0}; {} paths of {} steps of {} h, seed {}; shock: {}",
         result.positions,
         result.total_debt,
         result.deposits,
@@ -707,7 +707,11 @@ pub fn run(args: Args) -> TaskResult {
         result.steps,
         result.step_hours,
         result.seed,
-        config.market.shock
+        match config.market.shock {
+            ShockKind::None => "none",
+            ShockKind::March2020 => "march_2020",
+            ShockKind::Custom => "custom",
+        }
     );
     let mut table = Table::new(["per path", "mean", "p50", "p95", "p99", "p99.9", "P(>0)"]);
     row(&mut table, "bad debt / debt", &result.bad_debt, 6);
