@@ -2,7 +2,8 @@
 //!
 //! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
 //! on the standard book, Glasserman-Li importance sampling, the exact recursion on 1,000
-//! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios; the
+//! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios, the DeFi
+//! lending pool of 10,000 positions over 1,000 paths of 288 steps; the
 //! workloads are defined once, in `benches/src/lib.rs`). They are measured here in-process,
 //! in the optimised xtask binary, with wall-clock timers around whole runs (median of
 //! several repetitions after a warm-up), because the summary needs more than times: the
@@ -35,6 +36,10 @@ pub struct Args {
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
+    /// Measure one workload only (`defi`): its section of the Markdown report is replaced,
+    /// the other sections are kept, and its figures go to `defi.json` beside `--out`.
+    #[arg(long, value_parser = ["defi"])]
+    only: Option<String>,
 }
 
 const GL_PILOT: u64 = 4_000;
@@ -125,6 +130,28 @@ struct WaterfallFigures {
 }
 
 #[derive(Debug, Serialize)]
+struct DefiFigures {
+    positions: usize,
+    paths: u64,
+    steps: usize,
+    step_minutes: f64,
+    median_seconds: f64,
+    best_seconds: f64,
+    position_path_steps_per_second: f64,
+    /// The same workload under the March-2020 shock (its first 24 hours: most positions
+    /// are liquidated), median of up to 3 runs.
+    crash_median_seconds: f64,
+    calm_liquidation_volume: f64,
+    crash_liquidation_volume: f64,
+    crash_bad_debt: f64,
+    /// 1-minute load average when this measurement started.
+    load_average: f64,
+    rayon_threads: usize,
+    target_seconds: f64,
+    met: bool,
+}
+
+#[derive(Debug, Serialize)]
 struct Summary {
     command: String,
     machine: Machine,
@@ -132,6 +159,7 @@ struct Summary {
     importance_sampling: IsFigures,
     exact: ExactFigures,
     waterfall: WaterfallFigures,
+    defi: DefiFigures,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -342,15 +370,148 @@ fn bench_waterfall(repeat: usize) -> Result<WaterfallFigures, TaskError> {
     })
 }
 
+const DEFI_TARGET_SECONDS: f64 = 10.0;
+
+fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+fn bench_defi(repeat: usize) -> Result<DefiFigures, TaskError> {
+    use creditlab_benches::{DEFI_PATHS, DEFI_POSITIONS, DEFI_STEP_HOURS, DEFI_STEPS, defi_config};
+    use creditlab_pool::defi_sim::DefiSim;
+    let load_average = load_average();
+    let config = defi_config();
+    let sim = DefiSim::new(&config)?;
+    let _warm = sim.run(DEFI_PATHS / 10, SEED)?;
+    // Every repetition runs the same seed, so the figures do not depend on which
+    // repetition is the median.
+    let mut times = Vec::new();
+    let mut calm = None;
+    for _ in 0..repeat {
+        let (t, r) = time(|| sim.run(DEFI_PATHS, SEED));
+        times.push(t);
+        calm = Some(r?);
+    }
+    let calm = calm.expect("repeat >= 1");
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let seconds = median(times);
+    let crash_sim = DefiSim::new(&config.march_2020())?;
+    let mut crash_times = Vec::new();
+    let mut crash = None;
+    for _ in 0..repeat.min(3) {
+        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, SEED));
+        crash_times.push(t);
+        crash = Some(r?);
+    }
+    let crash = crash.expect("repeat >= 1");
+    let crash_seconds = median(crash_times);
+    let work = DEFI_POSITIONS as f64 * DEFI_PATHS as f64 * DEFI_STEPS as f64;
+    Ok(DefiFigures {
+        positions: DEFI_POSITIONS,
+        paths: DEFI_PATHS,
+        steps: DEFI_STEPS,
+        step_minutes: DEFI_STEP_HOURS * 60.0,
+        median_seconds: seconds,
+        best_seconds: best,
+        position_path_steps_per_second: work / seconds,
+        crash_median_seconds: crash_seconds,
+        calm_liquidation_volume: calm.liquidation_volume.mean,
+        crash_liquidation_volume: crash.liquidation_volume.mean,
+        crash_bad_debt: crash.bad_debt.mean,
+        load_average,
+        rayon_threads: rayon::current_num_threads(),
+        target_seconds: DEFI_TARGET_SECONDS,
+        met: seconds <= DEFI_TARGET_SECONDS,
+    })
+}
+
+/// Heading of the DeFi section of the Markdown report; `--only defi` replaces the report
+/// from this heading on.
+const DEFI_HEADING: &str = "## DeFi lending pool";
+
+fn defi_markdown(d: &DefiFigures) -> String {
+    format!(
+        "{DEFI_HEADING}\n\
+\n\
+Issue 6's workload (`benches/src/lib.rs`, `defi_config`, criterion: `benches/benches/defi.rs`):\n\
+creditlab-loan's synthetic DeFi book of {positions} positions on one WETH-like asset\n\
+(Aave v3 parameters; 80% volatility, jumps), {paths} price paths of {steps} {minutes:.0}-minute\n\
+steps (one day) with a one-step oracle delay, interest, capacity-limited liquidation\n\
+cascades through a constant-product market and depositor runs\n\
+(`creditlab_pool::defi_sim`, `DefiSim::run`, paths in parallel). Measured by\n\
+`cargo xtask bench --only defi` (which rewrites this section only) or the full\n\
+`cargo xtask bench`, {threads} rayon threads, 1-minute load average {load:.2} at the start;\n\
+median of the repetitions, every repetition on the same seed.\n\
+\n\
+| figure | value |\n\
+| --- | --- |\n\
+| median wall time, calm day | {med:.4} s (best {best:.4} s) |\n\
+| position-path-steps per second (notional: positions x paths x steps / time) | {rate:.3e} |\n\
+| same workload under the March-2020 shock (first 24 hours) | {crash:.4} s |\n\
+| mean liquidation volume per unit of debt: calm / crash | {lc:.4} / {lx:.4} |\n\
+| mean bad debt per unit of debt, crash | {bd:.3e} |\n\
+| target | <= {target:.0} s: **{met}** |\n\
+\n\
+Positions are ordered by their liquidation price, so a step touches only the positions\n\
+whose liquidation price the oracle price crossed (see `docs/methodology/lending-pool.md`):\n\
+the calm day costs little more than the price paths themselves.\n",
+        positions = d.positions,
+        paths = d.paths,
+        steps = d.steps,
+        minutes = d.step_minutes,
+        threads = d.rayon_threads,
+        load = d.load_average,
+        med = d.median_seconds,
+        best = d.best_seconds,
+        rate = d.position_path_steps_per_second,
+        crash = d.crash_median_seconds,
+        lc = d.calm_liquidation_volume,
+        lx = d.crash_liquidation_volume,
+        bd = d.crash_bad_debt,
+        target = d.target_seconds,
+        met = yes_no(d.met),
+    )
+}
+
+/// `--only defi`: measures the DeFi workload and replaces its section of the report.
+fn run_defi_only(args: &Args) -> TaskResult {
+    eprintln!("measuring the DeFi lending pool (10,000 positions, 1,000 paths, 288 steps) ...");
+    let defi = bench_defi(args.repeat)?;
+    let json = serde_json::to_string_pretty(&defi)
+        .map_err(|e| TaskError::msg(format!("cannot serialize the figures: {e}")))?;
+    let out = args
+        .out
+        .parent()
+        .unwrap_or(std::path::Path::new("."))
+        .join("defi.json");
+    write_atomic(&out, format!("{json}\n").as_bytes())?;
+    let old = std::fs::read_to_string(&args.doc).unwrap_or_default();
+    let kept = match old.find(DEFI_HEADING) {
+        Some(at) => old[..at].to_string(),
+        None if old.is_empty() => "# Performance\n\n".to_string(),
+        None => format!("{}\n\n", old.trim_end()),
+    };
+    write_atomic(
+        &args.doc,
+        format!("{kept}{}", defi_markdown(&defi)).as_bytes(),
+    )?;
+    println!("{json}");
+    eprintln!("wrote {} and {}", out.display(), args.doc.display());
+    Ok(())
+}
+
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     if args.repeat == 0 {
         return Err(TaskError::msg("--repeat must be at least 1"));
     }
-    let load_average = std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(f64::NAN);
+    if args.only.as_deref() == Some("defi") {
+        return run_defi_only(&args);
+    }
+    let load_average = load_average();
     eprintln!("measuring plain Monte Carlo (standard book, 10,000 loans) ...");
     let mc = bench_mc(args.repeat)?;
     eprintln!("measuring Glasserman-Li importance sampling ...");
@@ -359,6 +520,8 @@ pub fn run(args: Args) -> TaskResult {
     let exact = bench_exact(args.repeat)?;
     eprintln!("measuring the waterfall (10,000 loans, 1,000 scenarios, 5 notes) ...");
     let waterfall = bench_waterfall(args.repeat)?;
+    eprintln!("measuring the DeFi lending pool (10,000 positions, 1,000 paths, 288 steps) ...");
+    let defi = bench_defi(args.repeat)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine {
@@ -372,11 +535,13 @@ pub fn run(args: Args) -> TaskResult {
         importance_sampling: is,
         exact,
         waterfall,
+        defi,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
     write_atomic(&args.out, format!("{json}\n").as_bytes())?;
-    write_atomic(&args.doc, markdown(&summary).as_bytes())?;
+    let doc = format!("{}\n{}", markdown(&summary), defi_markdown(&summary.defi));
+    write_atomic(&args.doc, doc.as_bytes())?;
     println!("{json}");
     eprintln!("wrote {} and {}", args.out.display(), args.doc.display());
     Ok(())
@@ -448,7 +613,7 @@ competed for the 2 cores).\n\
 In-process, in the optimised xtask binary: wall-clock time of whole calls (simulation and\n\
 finalisation: sorting, moments), after a warm-up run, median of the repetitions\n\
 (`--repeat`, default 5). The criterion benches in `benches/benches/` (`mc.rs`,\n\
-`importance.rs`, `exact.rs`, `waterfall.rs`) run the same workloads with criterion's statistics:\n\
+`importance.rs`, `exact.rs`, `waterfall.rs`, `defi.rs`) run the same workloads with criterion's statistics:\n\
 `cargo bench -p creditlab-benches`.\n\
 \n\
 ## Plain Monte Carlo: standard book\n\

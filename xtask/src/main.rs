@@ -9,6 +9,7 @@ mod cashflows;
 mod cdo2;
 mod clearing;
 mod cli;
+mod defi;
 mod grade;
 mod irb;
 mod loss;
@@ -62,6 +63,8 @@ enum Task {
     Sweep(sweep::Args),
     /// A CDO squared against the same mezzanine exposures held directly, at several correlations.
     Cdo2(cdo2::Args),
+    /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
+    Defi(defi::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Task::Waterfall(args) => waterfall::run(args),
         Task::Clearing(args) => clearing::run(args),
         Task::Cdo2(args) => cdo2::run(args),
+        Task::Defi(args) => defi::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -58,6 +58,11 @@ use std::collections::BinaryHeap;
 pub const MAX_PATHS: u64 = 10_000_000;
 /// Most steps of one path.
 pub const MAX_STEPS: usize = 1_000_000;
+/// Smallest and largest price the simulation carries: prices are clamped to them so that
+/// an absurd drift or volatility over a long horizon cannot produce 0, infinity or NaN.
+const MIN_PRICE: f64 = 1e-200;
+/// See [`MIN_PRICE`].
+const MAX_PRICE: f64 = 1e200;
 /// Most cascade rounds in one step (a guard; a cascade that long is reported as such).
 pub const MAX_CASCADE_ROUNDS: u32 = 1_000;
 
@@ -832,7 +837,8 @@ struct PathState<'a> {
     seized: Vec<f64>,
     fee: Vec<f64>,
     sold: Vec<f64>,
-    candidates: Vec<(f64, u32)>,
+    mixed_candidates: Vec<(f64, u32)>,
+    deferred: Vec<u32>,
     // Runs.
     max_signal: f64,
     peak_share_price: f64,
@@ -880,7 +886,8 @@ impl<'a> PathState<'a> {
             seized: vec![0.0; n],
             fee: vec![0.0; n],
             sold: vec![0.0; n],
-            candidates: Vec::new(),
+            mixed_candidates: Vec::new(),
+            deferred: Vec::new(),
             max_signal: 0.0,
             peak_share_price: 1.0,
             next_cohort: 0,
@@ -1044,7 +1051,7 @@ impl<'a> PathState<'a> {
         for k in 0..n {
             self.impact[k] = ImpactModel::relax(self.impact[k], sim.relax);
             self.log_fund[k] += self.dlog[k];
-            self.exo[k] = sim.p0[k] * self.log_fund[k].exp() * shock;
+            self.exo[k] = (sim.p0[k] * self.log_fund[k].exp() * shock).clamp(MIN_PRICE, MAX_PRICE);
             self.market[k] = self.exo[k] * self.impact[k];
         }
         // 3. Oracle: the exogenous price `delay` steps ago, times today's impact.
@@ -1104,65 +1111,81 @@ impl<'a> PathState<'a> {
         w / debt
     }
 
+    /// The most urgent liquidatable position at the current prices: the lowest health
+    /// factor below 1 among the tops of each asset's order and heap and the round's mixed
+    /// candidates (ties by id). Removes it from its source.
+    fn next_candidate(&mut self, mixed_at: &mut usize) -> Option<(f64, u32)> {
+        let sim = self.sim;
+        // (hf, id, source): source k * 2 = order of asset k, k * 2 + 1 = its heap,
+        // usize::MAX = mixed.
+        let mut best: Option<(f64, u32, usize)> = None;
+        let better = |best: &Option<(f64, u32, usize)>, hf: f64, id: u32| {
+            hf < 1.0 && best.is_none_or(|(bh, bid, _)| hf.total_cmp(&bh).then(id.cmp(&bid)).is_lt())
+        };
+        for k in 0..sim.n_assets {
+            let scale = self.index / self.oracle_price[k];
+            if let Some(&(key, id)) = sim.order[k].get(self.cursor[k]) {
+                let hf = 1.0 / (f64::from_bits(key) * scale);
+                if better(&best, hf, id) {
+                    best = Some((hf, id, 2 * k));
+                }
+            }
+            if let Some(&(key, id)) = self.heap[k].peek() {
+                let hf = 1.0 / (f64::from_bits(key) * scale);
+                if better(&best, hf, id) {
+                    best = Some((hf, id, 2 * k + 1));
+                }
+            }
+        }
+        if let Some(&(hf, id)) = self.mixed_candidates.get(*mixed_at)
+            && better(&best, hf, id)
+        {
+            best = Some((hf, id, usize::MAX));
+        }
+        let (hf, id, source) = best?;
+        if source == usize::MAX {
+            *mixed_at += 1;
+        } else if source % 2 == 0 {
+            self.cursor[source / 2] += 1;
+        } else {
+            self.heap[source / 2].pop();
+        }
+        Some((hf, id))
+    }
+
+    /// The step's liquidation cascade: rounds at fixed prices, each liquidating worst
+    /// health first until nothing is below 1 or the capacity is spent, then the fire sale.
     fn liquidate(&mut self) {
         let sim = self.sim;
         let n = sim.n_assets;
         let mut capacity = sim.capacity_per_step;
         let mut rounds = 0u32;
-        while rounds < MAX_CASCADE_ROUNDS {
-            // Liquidatable now: positions whose scaled key x index exceeds the price.
-            self.candidates.clear();
-            for k in 0..n {
-                let bar = self.oracle_price[k] / self.index;
-                let order = &sim.order[k];
-                while self.cursor[k] < order.len() {
-                    let (key, id) = order[self.cursor[k]];
-                    if f64::from_bits(key) > bar {
-                        self.cursor[k] += 1;
-                        self.candidates.push((0.0, id));
-                    } else {
-                        break;
-                    }
-                }
-                while let Some(&(key, id)) = self.heap[k].peek() {
-                    if f64::from_bits(key) > bar {
-                        self.heap[k].pop();
-                        self.candidates.push((0.0, id));
-                    } else {
-                        break;
-                    }
-                }
-            }
+        while rounds < MAX_CASCADE_ROUNDS && capacity > 0.0 {
+            self.mixed_candidates.clear();
             for &id in &sim.mixed {
-                if self.scaled[id as usize] > 0.0 {
-                    self.candidates.push((0.0, id));
+                let hf = self.health(id);
+                if hf < 1.0 {
+                    self.mixed_candidates.push((hf, id));
                 }
             }
-            let mut cands = std::mem::take(&mut self.candidates);
-            for c in cands.iter_mut() {
-                c.0 = self.health(c.1);
-            }
-            // Rounding may leave a popped position at exactly 1: back into the order.
-            for &(hf, id) in &cands {
-                if hf >= 1.0 {
-                    self.requeue(id);
-                }
-            }
-            cands.retain(|c| c.0 < 1.0);
-            if cands.is_empty() {
-                self.candidates = cands;
-                break;
-            }
-            // Worst health first (ties by id, so the order is deterministic).
-            cands.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            rounds += 1;
+            self.mixed_candidates
+                .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            let mut mixed_at = 0;
             self.sold.iter_mut().for_each(|x| *x = 0.0);
-            let mut done = cands.len();
-            for (j, &(hf, id)) in cands.iter().enumerate() {
-                if capacity <= 0.0 {
-                    done = j;
+            self.deferred.clear();
+            let mut liquidated = false;
+            while capacity > 0.0 {
+                let Some((_, id)) = self.next_candidate(&mut mixed_at) else {
                     break;
+                };
+                // Back into the order after the round, whatever happens below.
+                self.deferred.push(id);
+                let hf = self.health(id);
+                if hf >= 1.0 {
+                    // Rounding put it at exactly 1: not liquidatable.
+                    continue;
                 }
+                liquidated = true;
                 let i = id as usize;
                 let row = i * n;
                 let debt = self.scaled[i] * self.index;
@@ -1180,12 +1203,17 @@ impl<'a> PathState<'a> {
                 self.repaid_total += repaid;
                 self.step_repaid += repaid;
                 let mut left = debt - repaid;
+                // Collateral worth nothing at this price (nothing could be repaid) is as good
+                // as none: the debt is written off and the worthless collateral stays.
+                let worthless = repaid <= 0.0;
                 for k in 0..n {
                     self.sold[k] += self.seized[k];
                     self.seized_total[k] += self.seized[k];
                     self.fee_total[k] += self.fee[k];
                 }
-                if left > 0.0 && self.collateral[row..row + n].iter().all(|&c| c <= 0.0) {
+                if left > 0.0
+                    && (worthless || self.collateral[row..row + n].iter().all(|&c| c <= 0.0))
+                {
                     // No collateral left: the rest is bad debt, reserve first.
                     let absorbed = left.min(self.reserve.max(0.0));
                     self.reserve -= absorbed;
@@ -1199,26 +1227,27 @@ impl<'a> PathState<'a> {
                 let new_scaled = left / self.index;
                 self.total_scaled += new_scaled - self.scaled[i];
                 self.scaled[i] = new_scaled;
+            }
+            let deferred = std::mem::take(&mut self.deferred);
+            for &id in &deferred {
                 self.requeue(id);
             }
-            // Not reached for lack of capacity: liquidatable again next step.
-            for &(_, id) in &cands[done..] {
-                self.requeue(id);
+            self.deferred = deferred;
+            if !liquidated {
+                break;
             }
-            self.candidates = cands;
+            rounds += 1;
             // Fire sale: the seized collateral is sold; the price falls for everyone.
             for k in 0..n {
                 if self.sold[k] > 0.0 {
                     let model = &sim.config.assets[k].impact;
-                    let i = model.apply_sale(self.impact[k], self.sold[k], self.exo[k], sim.p0[k]);
-                    let ratio = i / self.impact[k];
-                    self.impact[k] = i;
-                    self.market[k] = self.exo[k] * i;
-                    self.oracle_price[k] *= ratio;
+                    let ratio =
+                        model.price_ratio(self.sold[k], self.exo[k] * self.impact[k], sim.p0[k]);
+                    // Floors keep prices positive (no 0 / 0) under absurd parameters.
+                    self.impact[k] = (self.impact[k] * ratio).max(MIN_PRICE);
+                    self.market[k] = (self.exo[k] * self.impact[k]).max(MIN_PRICE);
+                    self.oracle_price[k] = (self.oracle_price[k] * ratio).max(MIN_PRICE);
                 }
-            }
-            if capacity <= 0.0 {
-                break;
             }
         }
         self.step_rounds = rounds;
@@ -1447,6 +1476,42 @@ mod tests {
         assert!(one.bad_debt.mean.to_bits() == four.bad_debt.mean.to_bits());
         let other = simulate(&c, 24, 78).unwrap();
         assert_ne!(one.liquidation_volume, other.liquidation_volume);
+    }
+
+    #[test]
+    fn absurd_markets_give_finite_results() {
+        // Volatility 10, a jump a step of mean log size -5, a thousand hourly steps: prices
+        // hit the floor, everything is written off, and nothing is NaN.
+        let mut c = DefiSimConfig::example(50);
+        c.assets[0].dynamics = AssetDynamics::new(10.0, 10.0, 8760.0, -5.0, 5.0).unwrap();
+        c.steps = 1000;
+        c.assets[0].impact = ImpactModel::Exponential {
+            beta: 1e6,
+            depth: 1.0,
+        };
+        let r = simulate(&c, 4, 1).unwrap();
+        for d in [
+            r.bad_debt,
+            r.depositor_loss,
+            r.liquidation_volume,
+            r.unmet_withdrawals,
+        ] {
+            assert!(d.mean.is_finite() && d.p999.is_finite(), "{d:?}");
+        }
+        assert!(r.bad_debt.mean > 0.0);
+        assert!(
+            r.series.market_price[0]
+                .iter()
+                .all(|p| p.is_finite() && *p > 0.0)
+        );
+        assert!(r.series.share_price.iter().all(|p| p.is_finite()));
+        let sim = DefiSim::new(&c).unwrap();
+        let mut st = PathState::new(&sim);
+        let mut rng = stream(1, 2);
+        for s in 0..c.steps {
+            st.step(s, &mut rng);
+            st.check_conservation();
+        }
     }
 
     #[test]

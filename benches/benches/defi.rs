@@ -1,0 +1,23 @@
+//! The DeFi lending pool over a calm day: 10,000 positions x 1,000 price paths x 288
+//! five-minute steps (liquidations, fire sales, runs), the Monte Carlo timed whole.
+
+use creditlab_benches::{defi_config, defi_run};
+use creditlab_pool::defi_sim::DefiSim;
+use criterion::{Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::Duration;
+
+fn defi(c: &mut Criterion) {
+    let sim = DefiSim::new(&defi_config()).expect("valid config");
+    let mut g = c.benchmark_group("defi");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    g.bench_function("positions_10000_paths_1000_steps_288", |b| {
+        b.iter(|| black_box(defi_run(&sim)))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, defi);
+criterion_main!(benches);
