@@ -42,8 +42,10 @@ pub struct DefiPoolSpec {
     pub calm_days: u32,
     /// Length of the crash setting, in hours.
     pub crash_hours: u32,
-    /// Hours per step.
-    pub step_hours: f64,
+    /// Hours per step in the calm year.
+    pub calm_step_hours: f64,
+    /// Hours per step in the crashes.
+    pub crash_step_hours: f64,
     /// Oracle delay in steps.
     pub oracle_delay_steps: usize,
     /// Utilization at hour 0.
@@ -93,11 +95,13 @@ impl DefiPoolSpec {
                 format!("{} is outside 1..=8760", self.crash_hours),
             ));
         }
-        if !(self.step_hours.is_finite() && self.step_hours > 0.0 && self.step_hours <= 24.0) {
-            return Err((
-                "step_hours",
-                format!("{} must be in (0, 24]", self.step_hours),
-            ));
+        for (key, h) in [
+            ("calm_step_hours", self.calm_step_hours),
+            ("crash_step_hours", self.crash_step_hours),
+        ] {
+            if !(h.is_finite() && h > 0.0 && h <= 24.0) {
+                return Err((key, format!("{h} must be in (0, 24]")));
+            }
         }
         for (key, v, low, high) in [
             ("initial_utilization", self.initial_utilization, 1e-9, 1.0),
@@ -199,6 +203,11 @@ impl DefiPoolSpec {
                 })
             })
             .collect::<Result<Vec<_>, TaskError>>()?;
+        let step_hours = if crash {
+            self.crash_step_hours
+        } else {
+            self.calm_step_hours
+        };
         let n = assets.len();
         let correlation = (0..n)
             .map(|i| {
@@ -215,8 +224,8 @@ impl DefiPoolSpec {
             initial_utilization: self.initial_utilization,
             initial_reserve: self.initial_reserve,
             positions,
-            step_hours: self.step_hours,
-            steps: (hours / self.step_hours).round().max(1.0) as usize,
+            step_hours,
+            steps: (hours / step_hours).round().max(1.0) as usize,
             oracle_delay_steps,
             shock: None,
             impact_half_life_hours: self.impact_half_life_hours,

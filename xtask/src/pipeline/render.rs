@@ -589,7 +589,7 @@ impl Study {
         s.text(format!(
             "The DeFi book run as an Aave-style lending pool: every loan becomes a position \
              on one of {} crypto assets (correlated jump-diffusions, pairwise correlation \
-             {}), an oracle {} step(s) behind the market, liquidation when the health factor \
+             {}), an oracle {} minutes behind the market, liquidation when the health factor \
              falls below 1 (close factor 50%, bonus 5%), liquidators repaying at most {} of \
              the debt per hour and selling the seized collateral into constant-product \
              markets whose lower price feeds back into every other position at once. \
@@ -597,17 +597,20 @@ impl Study {
              withdraw once the share price falls by their threshold. {} paths per setting: \
              a calm year, the March-2020 crash ({} hours: -30% at hour 12, -51% at hour 38, \
              partial rebound), and the same crash with congested liquidations ({} of the \
-             debt per hour, oracle {} steps stale), as on 12 March 2020.",
+             debt per hour, oracle {} minutes stale), as on 12 March 2020.",
             p.assets.len(),
             p.correlation,
-            p.oracle_delay_steps,
+            num(p.oracle_delay_steps as f64 * p.crash_step_hours * 60.0, 0),
             param_pct(p.liquidation_capacity_per_hour),
             param_pct(p.initial_utilization),
             param_pct(p.run_prone_share),
             p.paths,
             p.crash_hours,
             param_pct(p.congested_capacity_per_hour),
-            p.congested_oracle_delay_steps,
+            num(
+                p.congested_oracle_delay_steps as f64 * p.crash_step_hours * 60.0,
+                0
+            ),
         ));
         let settings = [
             ("calm year", &study.calm),
