@@ -176,9 +176,12 @@ fn quick_study_writes_every_output_and_is_deterministic() {
             .unwrap()
             < 96.0
     );
+    // One point per step of the crash, and hour 0.
+    let spec = &json["scenario"]["defi_pool"];
+    let steps = spec["crash_hours"].as_f64().unwrap() / spec["crash_step_hours"].as_f64().unwrap();
     assert_eq!(
         pool["crash"]["series"]["hour"].as_array().unwrap().len(),
-        97
+        steps as usize + 1
     );
     assert!(
         std::fs::read_to_string(a.join("tables/verdict.csv"))
