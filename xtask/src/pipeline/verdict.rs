@@ -419,7 +419,9 @@ fn not_measured(number: u8, claim: &'static str) -> Claim {
 }
 
 fn hours(h: f64) -> String {
-    if h >= 2.0 * HOURS_PER_MONTH {
+    if h == 0.0 {
+        "at once".to_string()
+    } else if h >= 2.0 * HOURS_PER_MONTH {
         format!("{:.0} months", h / HOURS_PER_MONTH)
     } else if h >= 48.0 {
         format!("{:.0} days", h / 24.0)
