@@ -639,6 +639,30 @@ mod tests {
         assert!(ExpectedLossScale::from_master_scale(&m, 1.5, &[1.0]).is_err());
     }
 
+    /// The built-in values printed in docs/methodology/securitization.md, percent.
+    #[test]
+    fn built_in_values_match_the_methodology_table() {
+        let s = ExpectedLossScale::standard();
+        let doc: [(Grade, [f64; 5]); 6] = [
+            (Grade::AAA, [0.01, 0.03, 0.05, 0.10, 0.30]),
+            (Grade::AA, [0.03, 0.09, 0.15, 0.30, 0.90]),
+            (Grade::A, [0.10, 0.30, 0.50, 1.00, 2.96]),
+            (Grade::BBB, [0.30, 0.90, 1.49, 2.96, 8.62]),
+            (Grade::BB, [1.25, 3.70, 6.10, 11.82, 31.43]),
+            (Grade::B, [9.00, 24.64, 37.60, 61.06, 94.09]),
+        ];
+        for (g, row) in doc {
+            for (t, want) in [1.0, 3.0, 5.0, 10.0, 30.0].into_iter().zip(row) {
+                let got = 100.0 * s.bound_at(g, t).unwrap().unwrap();
+                assert!(
+                    (got - want).abs() <= 0.005 + 1e-12,
+                    "{g} {t}: {got} vs {want}"
+                );
+            }
+            assert_eq!(s.bound_at(Grade::CCC, 7.0).unwrap(), Some(1.0));
+        }
+    }
+
     #[test]
     fn bad_tables_are_rejected_naming_grade_and_horizon() {
         let good = || hand().bounds;
