@@ -3,7 +3,7 @@
 //! style) and SEC-SA capital of a deal described in TOML (docs/schemas/deal-toml.md).
 //!
 //! The expected-loss rating uses creditlab's built-in scale (derived from the PD master
-//! scale; not Moody's table) unless `--el-scale` loads a table (format in
+//! scale; not Moody's table) unless `--el-scale` loads a table, TOML or CSV (formats in
 //! creditlab_pool::el_scale).
 //!
 //! The deal file is shared with `cargo xtask waterfall`, which reads its `[waterfall]`
@@ -323,8 +323,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// An expected-loss rating table (TOML: `horizons`, `[[grade]]` with `name` and `el`),
-    /// e.g. a licensed Moody's table; default creditlab's built-in scale.
+    /// An expected-loss rating table, e.g. a licensed Moody's table: TOML (`horizons`,
+    /// `[[grade]]` with `name` and `el`) or CSV when named `.csv` (`grade,T1,T2,...` then one
+    /// row per grade); default creditlab's built-in scale.
     #[arg(long, value_name = "FILE")]
     el_scale: Option<PathBuf>,
 }

@@ -238,6 +238,26 @@ fn tranche_rates_by_expected_loss() {
     // not exceeded by the mezzanine's 0.00505; the equity's 0.44 is under CCC's 0.54.
     let el = |i: usize| v["tranches"][i]["el_rating"].as_str().unwrap().to_string();
     assert_eq!([el(0), el(1), el(2)], ["CCC", "A", "AAA"]);
+    // The same table as CSV gives the same ratings.
+    let csv = dir.join("el.csv");
+    std::fs::write(
+        &csv,
+        "# source: a test table\ngrade,1,10\nAAA,0.000001,0.00001\nAA,0.00001,0.0001\n\
+         A,0.004,0.008\nBBB,0.01,0.03\nBB,0.05,0.1\nB,0.2,0.3\nCCC,0.5,0.6\n",
+    )
+    .unwrap();
+    let c = json(&xtask(&[
+        "tranche",
+        "--deal",
+        &deal_path(),
+        "--el-scale",
+        csv.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(c["el_scale"], v["el_scale"]);
+    for i in 0..3 {
+        assert_eq!(c["tranches"][i]["el_rating"], v["tranches"][i]["el_rating"]);
+    }
     // A bound that falls with the horizon: the file, the line and the key.
     std::fs::write(&table, text.replace("[0.05, 0.1]", "[0.05, 0.04]")).unwrap();
     fails_naming(

@@ -20,7 +20,8 @@
 //! The built-in scale, [`ExpectedLossScale::standard`], is creditlab's own, derived from the
 //! PD master scale; it is **not** Moody's idealized expected-loss table, which could not be
 //! sourced (docs/methodology/securitization.md). A licensed Moody's table can be loaded from
-//! a TOML file with [`ExpectedLossScale::from_toml`] or [`ExpectedLossScale::load`]:
+//! a TOML or CSV file with [`ExpectedLossScale::load`] ([`ExpectedLossScale::from_toml`],
+//! [`ExpectedLossScale::from_csv`]). In TOML:
 //!
 //! ```toml
 //! source = "where the values come from"   # optional
@@ -29,6 +30,16 @@
 //! name = "AAA"
 //! el = [0.00001, 0.00002, 0.00004, 0.00006, 0.00008]   # one bound per horizon, in [0, 1]
 //! ```
+//!
+//! In CSV, a header of horizons and one row per grade (`# source: ...` optional):
+//!
+//! ```text
+//! # source: where the values come from
+//! grade,1,2,3,4,5
+//! AAA,0.00001,0.00002,0.00004,0.00006,0.00008
+//! ```
+//!
+//! (The numbers are placeholders, not anyone's table.)
 
 use creditlab_grade::{Grade, MasterScale};
 use serde::Deserialize;
@@ -267,8 +278,8 @@ impl ExpectedLossScale {
         )
     }
 
-    /// Reads a TOML table from `path` (format in the module documentation). Errors name the
-    /// file, the line and the key.
+    /// Reads a table from `path`: CSV when the name ends in `.csv` ([`Self::from_csv`]),
+    /// TOML otherwise ([`Self::from_toml`]). Errors name the file, the line and the key.
     pub fn load(path: &Path) -> Result<Self, ElScaleError> {
         let file = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| ElScaleError::File {
@@ -277,7 +288,165 @@ impl ExpectedLossScale {
             key: String::new(),
             reason: format!("cannot read: {e}"),
         })?;
-        Self::from_toml(&text, &file)
+        let csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        if csv {
+            Self::from_csv(&text, &file)
+        } else {
+            Self::from_toml(&text, &file)
+        }
+    }
+
+    /// Parses a CSV table: a header `grade,T1,T2,...` (horizons in years), then one row per
+    /// grade AAA ... CCC (any order, once each) with one bound per horizon. Blank lines and
+    /// lines starting with `#` are skipped; a comment `# source: TEXT` names the source.
+    /// `file` names the table in errors, which give the line and the key.
+    pub fn from_csv(text: &str, file: &str) -> Result<Self, ElScaleError> {
+        let err = |line: Option<usize>, key: String, reason: String| ElScaleError::File {
+            file: file.to_string(),
+            line,
+            key,
+            reason,
+        };
+        let mut source = None;
+        let mut header: Option<(usize, Vec<f64>)> = None;
+        let mut rows: [Option<(usize, Vec<f64>)>; 7] = Default::default();
+        for (i, raw) in text.lines().enumerate() {
+            let line = i + 1;
+            let trimmed = raw.trim();
+            if let Some(comment) = trimmed.strip_prefix('#') {
+                if let Some(s) = comment.trim().strip_prefix("source:") {
+                    source = Some(s.trim().to_string());
+                }
+                continue;
+            }
+            if trimmed.is_empty() {
+                continue;
+            }
+            let mut cells = trimmed.split(',').map(str::trim);
+            let first = cells.next().unwrap_or_default();
+            let Some((_, horizons)) = &header else {
+                if !first.eq_ignore_ascii_case("grade") {
+                    return Err(err(
+                        Some(line),
+                        "header".into(),
+                        format!("expected grade,T1,T2,... (horizons in years), found {first:?}"),
+                    ));
+                }
+                let horizons = cells
+                    .enumerate()
+                    .map(|(j, c)| {
+                        c.parse::<f64>().map_err(|_| {
+                            err(
+                                Some(line),
+                                format!("header column {}", j + 2),
+                                format!("{c:?} is not a number of years"),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<f64>, _>>()?;
+                header = Some((line, horizons));
+                continue;
+            };
+            let g = first
+                .parse::<Grade>()
+                .ok()
+                .and_then(|g| TABLE_GRADES.iter().position(|&t| t == g))
+                .ok_or_else(|| {
+                    err(
+                        Some(line),
+                        "grade".into(),
+                        format!("{first:?} is not one of AAA, AA, A, BBB, BB, B, CCC"),
+                    )
+                })?;
+            if rows[g].is_some() {
+                return Err(err(
+                    Some(line),
+                    "grade".into(),
+                    format!("{first:?} is given twice"),
+                ));
+            }
+            let values = cells
+                .enumerate()
+                .map(|(j, c)| {
+                    c.parse::<f64>().map_err(|_| {
+                        let at = horizons
+                            .get(j)
+                            .map_or(String::new(), |h| format!(" ({h} years)"));
+                        err(
+                            Some(line),
+                            format!("grade {:?} column {}{at}", TABLE_GRADES[g].as_str(), j + 2),
+                            format!("{c:?} is not a number"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<f64>, _>>()?;
+            rows[g] = Some((line, values));
+        }
+        let Some((header_line, horizons)) = header else {
+            return Err(err(
+                None,
+                "header".into(),
+                "no header grade,T1,T2,...".into(),
+            ));
+        };
+        let mut bounds: [Vec<f64>; 7] = Default::default();
+        let mut lines = [0usize; 7];
+        for (g, row) in rows.into_iter().enumerate() {
+            let Some((line, values)) = row else {
+                return Err(err(
+                    None,
+                    "grade".into(),
+                    format!(
+                        "no row for {} (give AAA, AA, A, BBB, BB, B and CCC)",
+                        TABLE_GRADES[g]
+                    ),
+                ));
+            };
+            bounds[g] = values;
+            lines[g] = line;
+        }
+        Self::new(horizons, bounds, source.unwrap_or_else(|| file.to_string())).map_err(|e| match e
+        {
+            ElScaleError::NoHorizons => {
+                err(Some(header_line), "header".into(), "no horizons".into())
+            }
+            ElScaleError::Horizon {
+                index,
+                value,
+                reason,
+            } => err(
+                Some(header_line),
+                format!("header column {}", index + 1),
+                format!("{value}: {reason}"),
+            ),
+            ElScaleError::RowLength {
+                grade,
+                len,
+                expected,
+            } => err(
+                Some(lines[grade.rank()]),
+                format!("grade {:?}", grade.as_str()),
+                format!("{len} values for {expected} horizons"),
+            ),
+            ElScaleError::Bound {
+                grade,
+                horizon,
+                index,
+                value,
+                reason,
+            } => err(
+                Some(lines[grade.rank()]),
+                format!(
+                    "grade {:?} column {} ({horizon} years)",
+                    grade.as_str(),
+                    index + 2
+                ),
+                format!("{value} {reason}"),
+            ),
+            other => err(None, String::new(), other.to_string()),
+        })
     }
 
     /// Parses a TOML table (format in the module documentation); `file` names it in errors,
@@ -787,6 +956,71 @@ el = [0.50, 0.60]
                 .starts_with("/nonexistent/el.toml: cannot read"),
             "{e}"
         );
+    }
+
+    const CSV_OK: &str = "# source: test table\n\
+        grade, 1, 3\n\
+        AAA, 0.0001, 0.0004\n\
+        AA, 0.0005, 0.0010\n\
+        \n\
+        A, 0.001, 0.003\n\
+        BBB, 0.005, 0.010\n\
+        BB, 0.02, 0.05\n\
+        B, 0.10, 0.20\n\
+        CCC, 0.50, 0.60\n";
+
+    #[test]
+    fn a_csv_table_loads_and_its_errors_name_line_and_column() {
+        let s = ExpectedLossScale::from_csv(CSV_OK, "t.csv").unwrap();
+        assert_eq!(s, ExpectedLossScale::from_toml(TOML_OK, "t.toml").unwrap());
+        let bad = |from: &str, to: &str| {
+            let text = CSV_OK.replacen(from, to, 1);
+            ExpectedLossScale::from_csv(&text, "t.csv")
+                .unwrap_err()
+                .to_string()
+        };
+        let e = bad("BB, 0.02, 0.05", "BB, 0.02, 0.015");
+        assert!(
+            e.starts_with("t.csv:8: grade \"BB\" column 3 (3 years): 0.015 is below its bound"),
+            "{e}"
+        );
+        let e = bad("A, 0.001, 0.003", "A, 0.001, 0.0005");
+        assert!(e.starts_with("t.csv:6: grade \"A\" column 3 (3 years): 0.0005 must exceed AA's"));
+        let e = bad("B, 0.10, 0.20", "B, 0.10, x");
+        assert!(
+            e.starts_with("t.csv:9: grade \"B\" column 3 (3 years): \"x\" is not"),
+            "{e}"
+        );
+        let e = bad("B, 0.10, 0.20", "B, 0.10");
+        assert!(
+            e.starts_with("t.csv:9: grade \"B\": 1 values for 2 horizons"),
+            "{e}"
+        );
+        let e = bad("grade, 1, 3", "grade, 1, 0.5");
+        assert!(
+            e.starts_with("t.csv:2: header column 3: 0.5: horizons must be strictly"),
+            "{e}"
+        );
+        let e = bad("grade, 1, 3", "grade, 1, y");
+        assert!(e.starts_with("t.csv:2: header column 3: \"y\""), "{e}");
+        let e = bad("grade, 1, 3", "rating, 1, 3");
+        assert!(e.starts_with("t.csv:2: header: expected grade"), "{e}");
+        let e = bad("CCC, 0.50, 0.60", "Caa, 0.50, 0.60");
+        assert!(
+            e.starts_with("t.csv:10: grade: \"Caa\" is not one of"),
+            "{e}"
+        );
+        let e = bad("AA, 0.0005", "AAA, 0.0005");
+        assert!(
+            e.starts_with("t.csv:4: grade: \"AAA\" is given twice"),
+            "{e}"
+        );
+        let e = bad("CCC, 0.50, 0.60\n", "");
+        assert!(e.contains("t.csv: grade: no row for CCC"), "{e}");
+        let e = ExpectedLossScale::from_csv("# nothing\n", "t.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("t.csv: header: no header"), "{e}");
     }
 
     fn any_scale() -> impl Strategy<Value = ExpectedLossScale> {
