@@ -1,5 +1,10 @@
-//! `cargo xtask tranche --deal FILE`: per tranche expected loss, default probability,
-//! rating and SEC-SA capital of a deal described in TOML (docs/schemas/deal-toml.md).
+//! `cargo xtask tranche --deal FILE [--el-scale FILE]`: per tranche expected loss, default
+//! probability, rating (by default probability, S&P style, and by expected loss, Moody's
+//! style) and SEC-SA capital of a deal described in TOML (docs/schemas/deal-toml.md).
+//!
+//! The expected-loss rating uses creditlab's built-in scale (derived from the PD master
+//! scale; not Moody's table) unless `--el-scale` loads a table, TOML or CSV (formats in
+//! creditlab_pool::el_scale).
 //!
 //! The deal file is shared with `cargo xtask waterfall`, which reads its `[waterfall]`
 //! section; this task reads `[pool]`, `[model]`, `[capital]` and `[[tranches]]`.
@@ -18,7 +23,10 @@ use creditlab_pool::capital::{IrbaPool, SecIrba};
 use creditlab_pool::pricing::HomogeneousBasket;
 use creditlab_pool::stress::{ModelPoint, ModelRisk, model_risk};
 use creditlab_pool::waterfall::{NoteSpec, PrincipalRule, ReserveSpec};
-use creditlab_pool::{CapitalStructure, capital, rate_by_default_probability};
+use creditlab_pool::{
+    CapitalStructure, ExpectedLossScale, capital, rate_by_default_probability,
+    rate_by_expected_loss,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -315,6 +323,11 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// An expected-loss rating table, e.g. a licensed Moody's table: TOML (`horizons`,
+    /// `[[grade]]` with `name` and `el`) or CSV when named `.csv` (`grade,T1,T2,...` then one
+    /// row per grade); default creditlab's built-in scale.
+    #[arg(long, value_name = "FILE")]
+    el_scale: Option<PathBuf>,
 }
 
 #[derive(Debug, Serialize)]
@@ -328,6 +341,8 @@ struct TrancheOut {
     default_probability: f64,
     loss_given_default: Option<f64>,
     rating: String,
+    /// Grade of the expected loss over the horizon on the expected-loss scale.
+    el_rating: String,
     /// SEC-SA risk weight (1.0 = 100%), `null` without a `[capital]` section.
     risk_weight: Option<f64>,
 }
@@ -338,6 +353,8 @@ struct Output {
     method: String,
     horizon: f64,
     pool_expected_loss: f64,
+    /// Where the expected-loss scale comes from (the built-in one or the loaded file).
+    el_scale: String,
     tranches: Vec<TrancheOut>,
     /// Model risk: each tranche at the deal's PD and rho and at every `[[stress]]` point.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -371,6 +388,10 @@ fn copula(m: &ModelSpec, file: &str) -> Result<Copula, TaskError> {
 pub fn run(args: Args) -> TaskResult {
     let file = args.deal.display().to_string();
     let deal = read_deal(&args.deal)?;
+    let el_scale = match &args.el_scale {
+        Some(path) => ExpectedLossScale::load(path).map_err(|e| TaskError::msg(e.to_string()))?,
+        None => ExpectedLossScale::standard(),
+    };
     let missing = |s: &str| TaskError::msg(format!("{file}: the deal has no [{s}] section"));
     let pool = deal.pool.as_ref().ok_or_else(|| missing("pool"))?;
     let model = deal.model.as_ref().ok_or_else(|| missing("model"))?;
@@ -440,6 +461,8 @@ pub fn run(args: Args) -> TaskResult {
     for r in risks {
         let rating = rate_by_default_probability(&scale, r.default_probability.value, horizon)
             .map_err(|e| in_file(format!("tranche {}: {e}", r.name)))?;
+        let el_rating = rate_by_expected_loss(&el_scale, r.expected_loss.value, horizon)
+            .map_err(|e| in_file(format!("tranche {}: expected-loss rating: {e}", r.name)))?;
         let risk_weight = match &deal.capital {
             Some(c) if c.approach == "sec-sa" => Some(
                 capital::sec_sa_risk_weight(c.ka, r.attach, r.detach, c.resecuritization)
@@ -488,6 +511,7 @@ pub fn run(args: Args) -> TaskResult {
             default_probability: r.default_probability.value,
             loss_given_default: r.loss_given_default,
             rating: rating.to_string(),
+            el_rating: el_rating.to_string(),
             risk_weight,
         });
     }
@@ -522,6 +546,7 @@ pub fn run(args: Args) -> TaskResult {
         method: model.method.clone(),
         horizon,
         pool_expected_loss: dist.expected_loss().value,
+        el_scale: el_scale.source().to_string(),
         tranches: out,
         stress,
     };
@@ -536,6 +561,7 @@ pub fn run(args: Args) -> TaskResult {
         "P(any loss)",
         "LGD",
         "rating",
+        "EL rating",
         "risk weight",
     ]);
     for r in &output.tranches {
@@ -548,6 +574,7 @@ pub fn run(args: Args) -> TaskResult {
             r.loss_given_default
                 .map_or("-".into(), |l| format!("{:.4}", l)),
             r.rating.clone(),
+            r.el_rating.clone(),
             r.risk_weight
                 .map_or("-".into(), |w| format!("{:.2}%", 100.0 * w)),
         ]);
@@ -560,6 +587,10 @@ pub fn run(args: Args) -> TaskResult {
         output.pool_expected_loss
     );
     print!("{t}");
+    println!(
+        "rating: by P(any loss) on the master scale; EL rating: by expected loss on {}",
+        output.el_scale
+    );
     if !output.stress.is_empty() {
         println!("\nmodel risk (Gaussian copula, exact finite pool): P(any loss) and rating");
         let base_pd = match &resolved {

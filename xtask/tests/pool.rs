@@ -1,4 +1,5 @@
-//! Command-line behaviour of the securitization tasks: `tranche-spread`, `ntd`, `ssfa`.
+//! Command-line behaviour of the securitization tasks: `tranche`, `tranche-spread`, `ntd`,
+//! `ssfa`.
 
 mod common;
 
@@ -184,6 +185,96 @@ fn tranche_reads_the_example_deal() {
         let r = s["rating"].as_str().expect("rating");
         assert!(matches!(r, "BB" | "B" | "CCC" | "D"), "{r}");
     }
+}
+
+/// Expected-loss ratings (Moody's style): on the built-in scale (LGD_ref = 1) no tranche is
+/// rated worse by expected loss than by default probability; `--el-scale` loads a table.
+#[test]
+fn tranche_rates_by_expected_loss() {
+    let v = json(&xtask(&["tranche", "--deal", &deal_path(), "--json"]));
+    assert!(
+        v["el_scale"].as_str().unwrap().contains("not Moody's"),
+        "{}",
+        v["el_scale"]
+    );
+    let rank = |g: &str| {
+        ["AAA", "AA", "A", "BBB", "BB", "B", "CCC", "D"]
+            .iter()
+            .position(|&x| x == g)
+    };
+    for t in v["tranches"].as_array().expect("tranches") {
+        let by_el = rank(t["el_rating"].as_str().expect("el_rating")).expect("a grade");
+        let by_pd = rank(t["rating"].as_str().unwrap()).unwrap();
+        assert!(by_el <= by_pd, "{t}");
+    }
+    // The mezzanine, 5-15%, loses 12% of its notional when it loses: BB by P(loss) 0.041,
+    // BBB by EL 0.005 over 5 years (BBB's bound there is 1 - 0.997^5 = 0.0149).
+    assert_eq!(v["tranches"][1]["rating"].as_str(), Some("BB"));
+    assert_eq!(v["tranches"][1]["el_rating"].as_str(), Some("BBB"));
+
+    let dir = std::env::temp_dir().join(format!("creditlab-el-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let table = dir.join("el.toml");
+    let text = "source = \"a test table\"\nhorizons = [1, 10]\n\
+         [[grade]]\nname = \"AAA\"\nel = [0.000001, 0.00001]\n\
+         [[grade]]\nname = \"AA\"\nel = [0.00001, 0.0001]\n\
+         [[grade]]\nname = \"A\"\nel = [0.004, 0.008]\n\
+         [[grade]]\nname = \"BBB\"\nel = [0.01, 0.03]\n\
+         [[grade]]\nname = \"BB\"\nel = [0.05, 0.1]\n\
+         [[grade]]\nname = \"B\"\nel = [0.2, 0.3]\n\
+         [[grade]]\nname = \"CCC\"\nel = [0.5, 0.6]\n";
+    std::fs::write(&table, text).unwrap();
+    let path = table.to_str().unwrap();
+    let v = json(&xtask(&[
+        "tranche",
+        "--deal",
+        &deal_path(),
+        "--el-scale",
+        path,
+        "--json",
+    ]));
+    assert_eq!(v["el_scale"].as_str(), Some("a test table"));
+    // At 5 years (w = 4/9 between 1 and 10): A's bound 0.004^(5/9) 0.008^(4/9) = 0.00544 is
+    // not exceeded by the mezzanine's 0.00505; the equity's 0.44 is under CCC's 0.54.
+    let el = |i: usize| v["tranches"][i]["el_rating"].as_str().unwrap().to_string();
+    assert_eq!([el(0), el(1), el(2)], ["CCC", "A", "AAA"]);
+    // The same table as CSV gives the same ratings.
+    let csv = dir.join("el.csv");
+    std::fs::write(
+        &csv,
+        "# source: a test table\ngrade,1,10\nAAA,0.000001,0.00001\nAA,0.00001,0.0001\n\
+         A,0.004,0.008\nBBB,0.01,0.03\nBB,0.05,0.1\nB,0.2,0.3\nCCC,0.5,0.6\n",
+    )
+    .unwrap();
+    let c = json(&xtask(&[
+        "tranche",
+        "--deal",
+        &deal_path(),
+        "--el-scale",
+        csv.to_str().unwrap(),
+        "--json",
+    ]));
+    assert_eq!(c["el_scale"], v["el_scale"]);
+    for i in 0..3 {
+        assert_eq!(c["tranches"][i]["el_rating"], v["tranches"][i]["el_rating"]);
+    }
+    // A bound that falls with the horizon: the file, the line and the key.
+    std::fs::write(&table, text.replace("[0.05, 0.1]", "[0.05, 0.04]")).unwrap();
+    fails_naming(
+        &["tranche", "--deal", &deal_path(), "--el-scale", path],
+        &format!("{path}:17: grade \"BB\" el[1]: 0.04"),
+    );
+    fails_naming(
+        &[
+            "tranche",
+            "--deal",
+            &deal_path(),
+            "--el-scale",
+            "/nonexistent/el.toml",
+        ],
+        "/nonexistent/el.toml: cannot read",
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// The example waterfall conserves cash in every month and repays at most the balances.

@@ -42,6 +42,9 @@ pub enum PoolError {
     /// An error from the loan crate (pool, projection assumptions).
     #[error("{0}")]
     Loan(String),
+    /// An expected-loss scale is invalid, cannot be read, or cannot rate at a horizon.
+    #[error(transparent)]
+    ElScale(#[from] crate::el_scale::ElScaleError),
     /// An error from the grading crate (master scale look-up).
     #[error(transparent)]
     Grade(#[from] creditlab_grade::GradeError),

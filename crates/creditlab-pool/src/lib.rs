@@ -1,6 +1,6 @@
 //! Securitization: capital structures and tranche risk from any loss distribution
 //! ([`structure`]), tranche ratings and the WARF ([`rating`]), model-risk
-//! stress ([`stress`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
+//! stress ([`stress`]), the expected-loss rating scale ([`el_scale`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
 //! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
 //! cash-flow waterfall ([`waterfall`]), the CDO squared ([`resec`]) and the mechanics of a
 //! DeFi lending pool ([`lending`]: shares, health factors, liquidations, bad debt) and its
@@ -26,6 +26,7 @@
 pub mod capital;
 pub mod cohort;
 pub mod defi_sim;
+pub mod el_scale;
 mod error;
 pub mod lending;
 pub mod pricing;
@@ -35,7 +36,8 @@ pub mod stress;
 pub mod structure;
 pub mod waterfall;
 
+pub use el_scale::{ElScaleError, ExpectedLossScale};
 pub use error::{PoolError, Result};
-pub use rating::{MoodysRating, rate_by_default_probability, warf};
+pub use rating::{MoodysRating, rate_by_default_probability, rate_by_expected_loss, warf};
 pub use resec::{CdoSquaredComparison, CdoSquaredParams, compare_cdo_squared};
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};

@@ -4,11 +4,15 @@
 //!   horizon is normalized to one year at a constant hazard and looked up on the master
 //!   scale of creditlab-grade ([`MasterScale::grade_over`]), so loans and tranches are
 //!   graded on one scale (AAA ... CCC, D for a tranche certain to lose).
+//! * Moody's style, by expected loss: a tranche's cumulative expected loss over its horizon
+//!   is looked up on an [`ExpectedLossScale`] ([`rate_by_expected_loss`]); the built-in
+//!   scale is creditlab's own, derived from the master scale, not Moody's table.
 //! * Moody's rating factors (the WARF of a collateral pool, as in CLO tests):
 //!   Aaa 1, Aa1 10, Aa2 20, Aa3 40, A1 70, A2 120, A3 180, Baa1 260, Baa2 360, Baa3 610,
 //!   Ba1 940, Ba2 1350, Ba3 1766, B1 2220, B2 2720, B3 3490, Caa1 4770, Caa2 6500,
 //!   Caa3 8070, Ca 10000.
 
+use crate::el_scale::ExpectedLossScale;
 use crate::error::{PoolError, Result, check_positive, check_range};
 use creditlab_grade::{Grade, MasterScale};
 use serde::{Deserialize, Serialize};
@@ -24,6 +28,19 @@ pub fn rate_by_default_probability(
     check_range("tranche default probability", pd, 0.0, 1.0)?;
     check_positive("horizon", horizon_years)?;
     Ok(scale.grade_over(pd, horizon_years)?)
+}
+
+/// The rating of a tranche by its cumulative expected loss `el` (fraction of notional, in
+/// [0, 1]) over `horizon_years` on `scale`: the best grade whose bound at the horizon is not
+/// exceeded, D for `el = 1` or above the CCC bound (see [`crate::el_scale`]).
+pub fn rate_by_expected_loss(
+    scale: &ExpectedLossScale,
+    el: f64,
+    horizon_years: f64,
+) -> Result<Grade> {
+    check_range("tranche expected loss", el, 0.0, 1.0)?;
+    check_positive("horizon", horizon_years)?;
+    Ok(scale.grade(el, horizon_years)?)
 }
 
 /// A Moody's long-term rating notch, Aaa to Ca.
