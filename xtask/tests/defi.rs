@@ -163,7 +163,15 @@ fn json_has_the_documented_keys() {
     }
     assert_eq!(v["paths"], 8);
     assert_eq!(v["positions"], 80);
-    for key in ["mean", "p50", "p95", "p99", "p999", "prob_positive"] {
+    for key in [
+        "mean",
+        "p50",
+        "p95",
+        "p99",
+        "p999",
+        "es999",
+        "prob_positive",
+    ] {
         assert!(v["bad_debt"][key].is_number(), "bad_debt.{key}");
     }
     let s = &v["series"];

@@ -340,6 +340,9 @@ pub struct Distribution {
     pub p99: f64,
     /// 99.9% quantile.
     pub p999: f64,
+    /// 99.9% expected shortfall: the mean of the worst `ceil(0.001 n)` values (at least
+    /// one), the tail that the 99.9% quantile only bounds.
+    pub es999: f64,
     /// Share of paths with a value > 0.
     pub prob_positive: f64,
 }
@@ -359,6 +362,10 @@ impl Distribution {
             p95: q(0.95),
             p99: q(0.99),
             p999: q(0.999),
+            es999: {
+                let tail = ((0.001 * n as f64).ceil() as usize).clamp(1, n);
+                values[n - tail..].iter().sum::<f64>() / tail as f64
+            },
             prob_positive: values.iter().filter(|&&v| v > 0.0).count() as f64 / n as f64,
         })
     }
@@ -1300,6 +1307,22 @@ impl<'a> PathState<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn distribution_quantiles_and_expected_shortfall_by_hand() {
+        let mut v: Vec<f64> = (1..=2000).rev().map(f64::from).collect();
+        let d = Distribution::of(&mut v).unwrap();
+        assert_eq!(d.mean, 1000.5);
+        assert_eq!(d.p50, 1000.0);
+        assert_eq!(d.p999, 1998.0);
+        // The worst ceil(0.001 x 2000) = 2 values.
+        assert_eq!(d.es999, 1999.5);
+        assert_eq!(d.prob_positive, 1.0);
+        let mut one = vec![-3.0];
+        let d = Distribution::of(&mut one).unwrap();
+        assert_eq!((d.p999, d.es999, d.prob_positive), (-3.0, -3.0, 0.0));
+        assert!(Distribution::of(&mut []).is_none());
+    }
     use approx::assert_abs_diff_eq;
 
     /// No noise: only the scripted shock moves the price.

@@ -84,6 +84,8 @@ pub struct PoolSide {
     pub expected_loss: f64,
     /// 99.9% quantile of the bad debt.
     pub var_999: f64,
+    /// 99.9% expected shortfall of the bad debt.
+    pub es_999: f64,
     /// Share of paths on which depositors lose anything.
     pub depositor_loss_probability: f64,
     /// Median hours from the shock to the first bad debt (`None`: no path had any).
@@ -160,6 +162,7 @@ pub fn verdict(study: &Study) -> Verdict {
         setting,
         expected_loss: r.bad_debt.mean,
         var_999: r.bad_debt.p999,
+        es_999: r.bad_debt.es999,
         depositor_loss_probability: r.depositor_loss.prob_positive,
         hours_to_loss: r.hours_to_first_bad_debt.map(|d| d.p50),
         unmet_withdrawals: r.unmet_withdrawals.mean,
@@ -466,7 +469,9 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
     t.row(row("VaR 99.9%", pct(b.var_999), pct(d.var_999), &|p| {
         pct(p.var_999)
     }))?;
-    t.row(row("ES 99.9%", pct(b.es_999), pct(d.es_999), &|_| na()))?;
+    t.row(row("ES 99.9%", pct(b.es_999), pct(d.es_999), &|p| {
+        pct(p.es_999)
+    }))?;
     t.row(row(
         "held against it",
         format!("{} ({})", pct(b.buffer), b.buffer_kind),
