@@ -36,9 +36,10 @@ pub struct Args {
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Measure one workload only (`defi`): its section of the Markdown report is replaced,
-    /// the other sections are kept, and its figures go to `defi.json` beside `--out`.
-    #[arg(long, value_parser = ["defi"])]
+    /// Measure one workload only (`defi` or `pipeline`): its section of the Markdown report
+    /// is replaced, the other sections are kept, and its figures go to `<workload>.json`
+    /// beside `--out`.
+    #[arg(long, value_parser = ["defi", "pipeline"])]
     only: Option<String>,
 }
 
@@ -160,6 +161,7 @@ struct Summary {
     exact: ExactFigures,
     waterfall: WaterfallFigures,
     defi: DefiFigures,
+    pipeline: PipelineFigures,
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -476,31 +478,171 @@ the calm day costs little more than the price paths themselves.\n",
     )
 }
 
-/// `--only defi`: measures the DeFi workload and replaces its section of the report.
-fn run_defi_only(args: &Args) -> TaskResult {
-    eprintln!("measuring the DeFi lending pool (10,000 positions, 1,000 paths, 288 steps) ...");
-    let defi = bench_defi(args.repeat)?;
-    let json = serde_json::to_string_pretty(&defi)
-        .map_err(|e| TaskError::msg(format!("cannot serialize the figures: {e}")))?;
+/// `--only <workload>`: measures one workload and replaces its section of the report,
+/// keeping the others.
+fn run_only(args: &Args, workload: &str) -> TaskResult {
+    let (json, heading, section) = match workload {
+        "defi" => {
+            eprintln!(
+                "measuring the DeFi lending pool (10,000 positions, 1,000 paths, 288 steps) ..."
+            );
+            let defi = bench_defi(args.repeat)?;
+            (to_json(&defi)?, DEFI_HEADING, defi_markdown(&defi))
+        }
+        _ => {
+            eprintln!("measuring the default study (cargo xtask pipeline) ...");
+            let p = bench_pipeline(args.repeat)?;
+            (to_json(&p)?, PIPELINE_HEADING, pipeline_markdown(&p))
+        }
+    };
     let out = args
         .out
         .parent()
         .unwrap_or(std::path::Path::new("."))
-        .join("defi.json");
+        .join(format!("{workload}.json"));
     write_atomic(&out, format!("{json}\n").as_bytes())?;
     let old = std::fs::read_to_string(&args.doc).unwrap_or_default();
-    let kept = match old.find(DEFI_HEADING) {
-        Some(at) => old[..at].to_string(),
-        None if old.is_empty() => "# Performance\n\n".to_string(),
-        None => format!("{}\n\n", old.trim_end()),
-    };
     write_atomic(
         &args.doc,
-        format!("{kept}{}", defi_markdown(&defi)).as_bytes(),
+        replace_section(&old, heading, &section).as_bytes(),
     )?;
     println!("{json}");
     eprintln!("wrote {} and {}", out.display(), args.doc.display());
     Ok(())
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, TaskError> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| TaskError::msg(format!("cannot serialize the figures: {e}")))
+}
+
+/// `doc` with the section starting at the line `heading` (up to the next `## ` heading or
+/// the end) replaced by `section`, or with `section` appended when there is none.
+fn replace_section(doc: &str, heading: &str, section: &str) -> String {
+    let start = doc
+        .match_indices(heading)
+        .map(|(i, _)| i)
+        .find(|&i| i == 0 || doc[..i].ends_with('\n'));
+    match start {
+        Some(i) => {
+            let after = i + heading.len();
+            let end = doc[after..]
+                .find("\n## ")
+                .map_or(doc.len(), |j| after + j + 1);
+            format!("{}{section}{}", &doc[..i], &doc[end..])
+        }
+        None if doc.is_empty() => format!("# Performance\n\n{section}"),
+        None => format!("{}\n\n{section}", doc.trim_end()),
+    }
+}
+
+/// The default study's wall time and peak memory: issue 7's targets.
+#[derive(Debug, Serialize)]
+struct PipelineFigures {
+    loans_per_book: usize,
+    defi_paths: u64,
+    runs: usize,
+    median_seconds: f64,
+    best_seconds: f64,
+    peak_rss_mib: f64,
+    load_average: f64,
+    target_seconds: f64,
+    target_peak_rss_mib: f64,
+    met: bool,
+}
+
+const PIPELINE_TARGET_SECONDS: f64 = 60.0;
+const PIPELINE_TARGET_MIB: f64 = 1024.0;
+
+/// Runs `cargo xtask pipeline` (this binary, the built-in scenario) as a child process
+/// `repeat` times (at most 3): wall time of the whole run, files included, and the
+/// child's peak resident memory (`VmHWM` of /proc/<pid>/status, sampled every 10 ms
+/// until it exits).
+fn bench_pipeline(repeat: usize) -> Result<PipelineFigures, TaskError> {
+    let scenario = crate::scenario::Scenario::builtin()?;
+    let exe = std::env::current_exe()
+        .map_err(|e| TaskError::msg(format!("cannot find the xtask binary: {e}")))?;
+    let out = std::env::temp_dir().join(format!("creditlab-bench-pipeline-{}", std::process::id()));
+    let load_average = load_average();
+    let mut times = Vec::new();
+    let mut peak_kib = 0u64;
+    for _ in 0..repeat.clamp(1, 3) {
+        let start = Instant::now();
+        let mut child = std::process::Command::new(&exe)
+            .arg("pipeline")
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&out)
+            .spawn()
+            .map_err(|e| TaskError::msg(format!("cannot run the pipeline: {e}")))?;
+        let status_file = format!("/proc/{}/status", child.id());
+        let status = loop {
+            if let Ok(text) = std::fs::read_to_string(&status_file)
+                && let Some(kib) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                Err(e) => return Err(TaskError::msg(format!("cannot wait for the pipeline: {e}"))),
+            }
+        };
+        if !status.success() {
+            return Err(TaskError::msg(format!("the pipeline failed: {status}")));
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let median_seconds = median(times.clone());
+    let peak_rss_mib = peak_kib as f64 / 1024.0;
+    Ok(PipelineFigures {
+        loans_per_book: scenario.books.loans,
+        defi_paths: scenario.defi_pool.paths,
+        runs: times.len(),
+        median_seconds,
+        best_seconds: best,
+        peak_rss_mib,
+        load_average,
+        target_seconds: PIPELINE_TARGET_SECONDS,
+        target_peak_rss_mib: PIPELINE_TARGET_MIB,
+        met: median_seconds <= PIPELINE_TARGET_SECONDS && peak_rss_mib <= PIPELINE_TARGET_MIB,
+    })
+}
+
+/// Heading of the default study's section of the Markdown report.
+const PIPELINE_HEADING: &str = "## The default study";
+
+fn pipeline_markdown(p: &PipelineFigures) -> String {
+    format!(
+        "{PIPELINE_HEADING}\n\
+\n\
+`cargo xtask pipeline` on its built-in scenario ({loans} loans per book, {paths} DeFi paths per\n\
+setting, every stage and every output file), run {runs} times as a child process by\n\
+`cargo xtask bench --only pipeline` (which rewrites this section only) or the full\n\
+`cargo xtask bench`; 1-minute load average {load:.2} at the start. Peak memory is the child's\n\
+`VmHWM`, sampled every 10 ms.\n\
+\n\
+| figure | value |\n\
+| --- | --- |\n\
+| median wall time | {med:.2} s (best {best:.2} s) |\n\
+| peak resident memory | {rss:.0} MiB |\n\
+| target | <= {ts:.0} s and < {tm:.0} MiB: **{met}** |\n",
+        loans = p.loans_per_book,
+        paths = p.defi_paths,
+        runs = p.runs,
+        load = p.load_average,
+        med = p.median_seconds,
+        best = p.best_seconds,
+        rss = p.peak_rss_mib,
+        ts = p.target_seconds,
+        tm = p.target_peak_rss_mib,
+        met = yes_no(p.met),
+    )
 }
 
 /// Runs the task.
@@ -508,8 +650,8 @@ pub fn run(args: Args) -> TaskResult {
     if args.repeat == 0 {
         return Err(TaskError::msg("--repeat must be at least 1"));
     }
-    if args.only.as_deref() == Some("defi") {
-        return run_defi_only(&args);
+    if let Some(workload) = args.only.as_deref() {
+        return run_only(&args, workload);
     }
     let load_average = load_average();
     eprintln!("measuring plain Monte Carlo (standard book, 10,000 loans) ...");
@@ -522,6 +664,8 @@ pub fn run(args: Args) -> TaskResult {
     let waterfall = bench_waterfall(args.repeat)?;
     eprintln!("measuring the DeFi lending pool (10,000 positions, 1,000 paths, 288 steps) ...");
     let defi = bench_defi(args.repeat)?;
+    eprintln!("measuring the default study (cargo xtask pipeline) ...");
+    let pipeline = bench_pipeline(args.repeat)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine {
@@ -536,11 +680,17 @@ pub fn run(args: Args) -> TaskResult {
         exact,
         waterfall,
         defi,
+        pipeline,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
     write_atomic(&args.out, format!("{json}\n").as_bytes())?;
-    let doc = format!("{}\n{}", markdown(&summary), defi_markdown(&summary.defi));
+    let doc = format!(
+        "{}\n{}\n{}",
+        markdown(&summary),
+        defi_markdown(&summary.defi),
+        pipeline_markdown(&summary.pipeline)
+    );
     write_atomic(&args.doc, doc.as_bytes())?;
     println!("{json}");
     eprintln!("wrote {} and {}", args.out.display(), args.doc.display());
@@ -738,4 +888,30 @@ call) over every scenario. Scenarios run in parallel (rayon).\n\
         wf_target = s.waterfall.target_seconds,
         wf_met = yes_no(s.waterfall.met),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_is_replaced_in_place_or_appended() {
+        let doc = "# P\n\n## A\nold a\n\n## B\nold b\n";
+        assert_eq!(
+            replace_section(doc, "## A", "## A\nnew a\n\n"),
+            "# P\n\n## A\nnew a\n\n## B\nold b\n"
+        );
+        assert_eq!(
+            replace_section(doc, "## B", "## B\nnew b\n"),
+            "# P\n\n## A\nold a\n\n## B\nnew b\n"
+        );
+        assert_eq!(
+            replace_section(doc, "## C", "## C\nc\n"),
+            "# P\n\n## A\nold a\n\n## B\nold b\n\n## C\nc\n"
+        );
+        assert_eq!(
+            replace_section("", "## C", "## C\n"),
+            "# Performance\n\n## C\n"
+        );
+    }
 }
