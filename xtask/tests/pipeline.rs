@@ -130,7 +130,9 @@ fn quick_study_writes_every_output_and_is_deterministic() {
         "defi-crash-cascade",
         "defi-congested-prices",
         "defi-congested-cascade",
-        "contagion-defaults",
+        "contagion-chart-bank_thin_equity",
+        "contagion-chart-bank_basel_capital",
+        "contagion-chart-defi",
     ] {
         assert!(
             html.contains(&format!("<figure id=\"chart-{chart}\"")),

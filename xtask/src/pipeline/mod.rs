@@ -589,20 +589,23 @@ fn contagion_study(
     )?;
     // DeFi shocks: the simulated pool's depositor loss (per unit of deposits, after the
     // reserve), then the graded book's one-year loss for comparison with the bank side.
-    let mut defi_shocks = vec![
-        (
-            "calm year, 99.9% depositor loss".to_string(),
-            pool.calm.depositor_loss.p999,
-        ),
-        (
-            "March 2020, mean depositor loss".to_string(),
-            pool.crash.depositor_loss.mean,
-        ),
-        (
-            "March 2020, 99.9% depositor loss".to_string(),
-            pool.crash.depositor_loss.p999,
-        ),
-    ];
+    let mut defi_shocks = vec![(
+        "calm year, 99.9% depositor loss".to_string(),
+        pool.calm.depositor_loss.p999,
+    )];
+    for (setting, r) in [
+        ("March 2020", &pool.crash),
+        ("March 2020 congested", &pool.congested),
+    ] {
+        defi_shocks.push((
+            format!("{setting}, mean depositor loss"),
+            r.depositor_loss.mean,
+        ));
+        defi_shocks.push((
+            format!("{setting}, 99.9% depositor loss"),
+            r.depositor_loss.p999,
+        ));
+    }
     defi_shocks.extend(
         shocks(defi)
             .into_iter()

@@ -773,38 +773,25 @@ impl Study {
         ));
         for n in &self.contagion {
             s.table(network_table(n)?);
-        }
-        let labels: Vec<String> = self
-            .contagion
-            .iter()
-            .flat_map(|n| n.shocks.iter().map(|s| s.label.clone()))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if !labels.is_empty() {
-            let mut chart = Chart::bars(
-                "contagion-defaults",
-                "Institutions in default after each shock",
-                self.contagion.iter().map(|n| n.side.clone()).collect(),
-                "institutions in default",
-            );
-            let shock_count = self
-                .contagion
-                .iter()
-                .map(|n| n.shocks.len())
-                .max()
-                .unwrap_or(0);
-            for k in 0..shock_count {
-                chart = chart.bar_series(
-                    ["expected loss", "99.9% VaR", "99.9% VaR, stressed"]
-                        .get(k)
-                        .map_or_else(|| format!("shock {}", k + 1), |s| s.to_string()),
-                    self.contagion
-                        .iter()
-                        .map(|n| n.shocks.get(k).map_or(0.0, |s| s.defaulted.len() as f64))
-                        .collect(),
-                )?;
+            if n.shocks.is_empty() {
+                continue;
             }
+            // Where each shock's loss ends: with the institutions' owners (equity) or with
+            // their outside creditors (depositors, bondholders, end users).
+            let chart = Chart::bars(
+                format!("contagion-chart-{}", super::slug(&n.side)),
+                format!("Who bears each shock: {}", n.side),
+                n.shocks.iter().map(|s| s.label.clone()).collect(),
+                "per unit of the book's principal",
+            )
+            .bar_series(
+                "equity lost",
+                n.shocks.iter().map(|s| s.equity_lost).collect(),
+            )?
+            .bar_series(
+                "outside creditors lose",
+                n.shocks.iter().map(|s| s.outside_creditor_loss).collect(),
+            )?;
             s.chart(chart);
         }
         Ok(s)

@@ -223,14 +223,32 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
         .contagion
         .first()
         .and_then(|n| n.shocks.last().map(|s| (n.institutions.len(), s)));
+    // A chain reaction: some institution, in any network after any shock, fails only
+    // because another did not pay it.
+    let chain = study
+        .contagion
+        .iter()
+        .flat_map(|n| n.shocks.iter().map(move |s| (n, s)))
+        .find(|(_, s)| s.contagious_defaults > 0);
     out.push(match (sd_at(0.0), sd_at(rho_max), stressed_thin) {
         (Some(independent), Some(correlated), Some((holders, shock))) if rho_max > 0.0 => {
             let floor_matters = correlated > 5.0 * independent;
+            let chain_text = match chain {
+                Some((n, s)) => format!(
+                    "In the clearing network ({}), the shock \"{}\" makes {} institution(s) \
+                     fail only because others did not pay them: a chain reaction.",
+                    n.side, s.label, s.contagious_defaults
+                ),
+                None => "No institution in any clearing network fails only because another \
+                         did not pay it: with these balance sheets the losses stop at the \
+                         first holders and their creditors, without a chain reaction."
+                    .to_string(),
+            };
             Claim {
                 number: 2,
                 claim: "In theory a bigger pool lowers risk; in reality correlated defaults \
                         start a chain reaction.",
-                judgement: if floor_matters && !shock.defaulted.is_empty() {
+                judgement: if floor_matters && chain.is_some() {
                     Judgement::Supported
                 } else if floor_matters {
                     Judgement::Partly
@@ -241,14 +259,13 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
                     "In a {}-loan pool the default rate's sd is {} with independent \
                      defaults and {} at rho {rho_max}: correlation leaves a floor no pool \
                      size removes. After the bank book's {} loss ({}), {} of {holders} \
-                     thinly capitalized tranche holders default ({} by contagion).",
+                     thinly capitalized tranche holders default. {chain_text}",
                     count(largest as u64),
                     pct(independent),
                     pct(correlated),
                     shock.label,
                     pct(shock.book_loss),
                     shock.defaulted.len(),
-                    shock.contagious_defaults
                 ),
             }
         }
@@ -342,13 +359,15 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
             Judgement::NotSupported
         },
         because: format!(
-            "Per unit lent, the DeFi pool's one-year 99.9% loss is {} against {} for the \
-             bank book ({}x), its loans are low-grade and its defaults correlated. But its \
-             depositors are not tranched: nothing is rated above the pool, and every \
-             depositor stands pari passu.",
+            "Per unit lent, the DeFi book's one-year 99.9% loss is {} against {} for the \
+             bank book ({}x; the simulated pool's in a calm year: {}), its loans are \
+             low-grade and its defaults correlated. But its depositors are not tranched: \
+             nothing is rated above the pool, and every depositor stands pari passu.",
             pct(defi.var_999),
             pct(bank.var_999),
-            num(tail, 1)
+            num(tail, 1),
+            pool.first()
+                .map_or_else(|| "n/a".to_string(), |p| pct(p.var_999))
         ),
     });
 
@@ -393,13 +412,19 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
                 },
                 because: format!(
                     "True of the contract: {} of DeFi loans have recourse against {} of \
-                     mortgages. Over-collateral and liquidation stand in for it while \
-                     liquidators keep up: the pool's mean bad debt is {} in a calm year and {} \
-                     in the March-2020 crash, against the bank book's one-year expected loss \
-                     of {}. When liquidations clog they do not: {} in the congested crash, \
-                     which nobody can claim back from the borrowers.",
+                     mortgages. {} the pool's mean bad debt is {} in a calm year and {} in the \
+                     March-2020 crash, against the bank book's one-year expected loss of {}; \
+                     with congested liquidations it is {}, which nobody can claim back from \
+                     the borrowers.",
                     pct(d.facts.full_recourse_share),
                     pct(b.facts.full_recourse_share),
+                    if answer_holds {
+                        "Over-collateral and liquidation stand in for recourse while \
+                         liquidators keep up:"
+                    } else {
+                        "Over-collateral and liquidation do not make up for it: crash days \
+                         outrun the liquidations, and"
+                    },
                     pct(calm.expected_loss),
                     pct(crash.expected_loss),
                     pct(bank.expected_loss),
