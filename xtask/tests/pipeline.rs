@@ -245,6 +245,16 @@ fn bad_scenarios_name_file_line_and_key_and_write_nothing() {
             "contagion.thin_equity",
         ),
         (
+            "days.toml",
+            default.replace("calm_days = 365", "calm_days = 0"),
+            "defi_pool.calm_days",
+        ),
+        (
+            "asset.toml",
+            default.replace("name = \"ETH-like\"", "name = \"ETH-like\"\nvol = 0.8"),
+            "vol",
+        ),
+        (
             "unknown.toml",
             default.replace("seed = ", "sead = 1\nseed = "),
             "sead",
