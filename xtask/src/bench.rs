@@ -556,7 +556,7 @@ const PIPELINE_TARGET_MIB: f64 = 1024.0;
 
 /// Runs `cargo xtask pipeline` (this binary, the built-in scenario) as a child process
 /// `repeat` times (at most 3): wall time of the whole run, files included, and the
-/// child's peak resident memory (`VmHWM` of /proc/<pid>/status, sampled every 10 ms
+/// child's peak resident memory (`VmHWM` of `/proc/<pid>/status`, sampled every 10 ms
 /// until it exits).
 fn bench_pipeline(repeat: usize) -> Result<PipelineFigures, TaskError> {
     let scenario = crate::scenario::Scenario::builtin()?;
