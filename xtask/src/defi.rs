@@ -295,15 +295,7 @@ impl DefiToml {
     /// Parses `text` strictly; `origin` names the file in errors, which give the line and
     /// the key.
     pub fn parse(text: &str, origin: &str) -> Result<Self, TaskError> {
-        let config: DefiToml = toml::from_str(text).map_err(|e| {
-            let at = e.span().map_or(String::new(), |span| {
-                let start = span.start.min(text.len());
-                let line = text[..start].matches('\n').count() + 1;
-                let source = text.lines().nth(line - 1).unwrap_or("").trim();
-                format!(", line {line} (`{source}`)")
-            });
-            TaskError::msg(format!("{origin}{at}: {}", e.message()))
-        })?;
+        let config: DefiToml = crate::cli::parse_toml(text, origin)?;
         config.build().map_err(|e| located(text, origin, "", &e))?;
         Ok(config)
     }

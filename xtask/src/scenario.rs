@@ -188,17 +188,7 @@ impl Scenario {
 
     /// Parses `text`; `origin` names the file in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, TaskError> {
-        let scenario: Scenario = toml::from_str(text).map_err(|e| {
-            // Name the line and show it, so the key is named even when toml's message
-            // only says what type it expected.
-            let at = e.span().map_or(String::new(), |span| {
-                let start = span.start.min(text.len());
-                let line = text[..start].matches('\n').count() + 1;
-                let source = text.lines().nth(line - 1).unwrap_or("").trim();
-                format!(", line {line} (`{source}`)")
-            });
-            TaskError::msg(format!("{origin}{at}: {}", e.message()))
-        })?;
+        let scenario: Scenario = crate::cli::parse_toml(text, origin)?;
         scenario.validate(text, origin)?;
         Ok(scenario)
     }

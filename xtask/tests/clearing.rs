@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::xtask;
+use common::{fails_naming, xtask};
 
 use std::path::PathBuf;
-use std::process::Output;
 
 fn example() -> String {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -17,20 +16,9 @@ fn example() -> String {
 }
 
 fn tmp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("creditlab-clearing-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write temp file");
-    path.display().to_string()
-}
-
-/// Asserts exit code 2 and that stderr mentions every one of `needles`.
-fn fails_naming(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr should name {n:?}: {err}");
-    }
+    common::tmp_file("clearing", name, text)
+        .display()
+        .to_string()
 }
 
 fn floats(v: &serde_json::Value) -> Vec<f64> {

@@ -5,9 +5,9 @@
 
 mod common;
 
-use common::{json, xtask};
+use common::{fails_naming, json, xtask};
 
-use std::process::{Command, Output};
+use std::process::Command;
 
 /// A small config: `loans` generated positions on one WETH-like asset, 48 hourly steps.
 /// `noise` switches the price's randomness on; `capacity` is the `[liquidation]` table's
@@ -61,20 +61,7 @@ thresholds = {{ distribution = "uniform", low = 0.0, high = 0.001 }}
 }
 
 fn tmp_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("creditlab-defi-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write temp file");
-    path.display().to_string()
-}
-
-/// Asserts exit code 2 and that stderr mentions every one of `needles`.
-fn fails_naming(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr should name {n:?}: {err}");
-    }
+    common::tmp_file("defi", name, text).display().to_string()
 }
 
 /// 1-based line of the first line of `text` starting with `prefix`.

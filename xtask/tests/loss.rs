@@ -3,26 +3,12 @@
 
 mod common;
 
-use common::{json, xtask};
+use common::{fails_naming, json, xtask};
 
 use std::path::PathBuf;
-use std::process::Output;
-
-/// Asserts exit code 2 and that stderr mentions every one of `needles`.
-fn fails_naming(out: &Output, needles: &[&str]) {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
-    for n in needles {
-        assert!(err.contains(n), "stderr should name {n:?}: {err}");
-    }
-}
 
 fn tmp_file(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("creditlab-loss-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let path = dir.join(name);
-    std::fs::write(&path, text).expect("write temp file");
-    path
+    common::tmp_file("loss", name, text)
 }
 
 fn f(v: &serde_json::Value) -> f64 {

@@ -5,6 +5,7 @@
     reason = "each test binary compiles this module and uses only part of it"
 )]
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 /// Runs the `xtask` binary built for this test run with `args`.
@@ -13,6 +14,25 @@ pub fn xtask(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("xtask runs")
+}
+
+/// Asserts exit code 2 and that stderr mentions every one of `needles`.
+pub fn fails_naming(out: &Output, needles: &[&str]) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "stderr: {err}");
+    for n in needles {
+        assert!(err.contains(n), "stderr should name {n:?}: {err}");
+    }
+}
+
+/// Writes `text` to `name` in a temporary folder of this test binary (`tag` keeps the
+/// binaries apart) and returns its path.
+pub fn tmp_file(tag: &str, name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("creditlab-{tag}-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write temp file");
+    path
 }
 
 /// The JSON a successful run printed on standard output.
