@@ -48,15 +48,10 @@ use std::path::Path;
 use thiserror::Error;
 
 /// The grades a table gives bounds for, best first: every grade but D.
-pub const TABLE_GRADES: [Grade; 7] = [
-    Grade::AAA,
-    Grade::AA,
-    Grade::A,
-    Grade::BBB,
-    Grade::BB,
-    Grade::B,
-    Grade::CCC,
-];
+pub const TABLE_GRADES: [Grade; 7] = {
+    let all = Grade::ALL;
+    [all[0], all[1], all[2], all[3], all[4], all[5], all[6]]
+};
 
 /// The reference loss severity of the built-in scale, `LGD_ref = 1`: a tranche's expected
 /// loss is `P(loss) x LGTD <= P(loss)`, so with a severity of 1 a tranche that loses all of
