@@ -240,12 +240,43 @@ pub fn run(args: Args) -> TaskResult {
     }
     write_atomically(&args.out, &files)?;
     if !args.run.quiet {
-        if let Some(t) = report.tables().next() {
-            print!("{}", t.to_text());
-        }
-        println!("sweep: {}", args.out.join("sweep.html").display());
+        print!("{}", terminal_table(&params, &points, &rows)?.to_text());
+        println!(
+            "every figure: {}\nsweep: {}",
+            args.out.join("sweep.csv").display(),
+            args.out.join("sweep.html").display()
+        );
     }
     Ok(())
+}
+
+/// Figures shown on the terminal; the files have all of them.
+const TERMINAL_FIGURES: [&str; 5] = [
+    "bank.expected_loss",
+    "bank.var_999",
+    "defi.expected_loss",
+    "defi.var_999",
+    "defi_pool.congested.bad_debt",
+];
+
+/// The grid with a few headline figures, narrow enough for a terminal.
+fn terminal_table(
+    params: &[Param],
+    points: &[Vec<f64>],
+    rows: &[Vec<crate::pipeline::Figure>],
+) -> Result<Table, TaskError> {
+    let mut header: Vec<String> = params.iter().map(|p| p.key.clone()).collect();
+    header.extend(TERMINAL_FIGURES.iter().map(|k| k.to_string()));
+    let mut t = Table::new("sweep-terminal", "Headline figures", header);
+    for (point, figs) in points.iter().zip(rows) {
+        let mut cells: Vec<String> = point.iter().map(|v| format!("{v}")).collect();
+        for key in TERMINAL_FIGURES {
+            let value = figs.iter().find(|f| f.key == key).map(|f| f.value);
+            cells.push(value.map_or_else(|| "n/a".into(), creditlab_report::format::pct));
+        }
+        t.row(cells)?;
+    }
+    Ok(t)
 }
 
 fn describe(params: &[Param], point: &[f64]) -> String {
