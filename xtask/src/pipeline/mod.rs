@@ -552,13 +552,13 @@ fn contagion_study(
     let shocks = |b: &BookStudy| -> Vec<(String, f64)> {
         let l = &b.loss;
         vec![
-            ("expected loss".into(), l.summary.expected_loss.value),
+            ("EL".into(), l.summary.expected_loss.value),
             (
-                format!("99.9% VaR, rho {}", l.rho),
+                format!("VaR, rho {}", l.rho),
                 l.summary.var[1].estimate.value,
             ),
             (
-                format!("99.9% VaR, rho {}", l.stress_rho),
+                format!("VaR, rho {}", l.stress_rho),
                 l.stressed.var[1].estimate.value,
             ),
         ]
@@ -589,27 +589,15 @@ fn contagion_study(
     )?;
     // DeFi shocks: the simulated pool's depositor loss (per unit of deposits, after the
     // reserve), then the graded book's one-year loss for comparison with the bank side.
-    let mut defi_shocks = vec![(
-        "calm year, 99.9% depositor loss".to_string(),
-        pool.calm.depositor_loss.p999,
-    )];
-    for (setting, r) in [
-        ("March 2020", &pool.crash),
-        ("March 2020 congested", &pool.congested),
-    ] {
-        defi_shocks.push((
-            format!("{setting}, mean depositor loss"),
-            r.depositor_loss.mean,
-        ));
-        defi_shocks.push((
-            format!("{setting}, 99.9% depositor loss"),
-            r.depositor_loss.p999,
-        ));
+    let mut defi_shocks = vec![("calm, 99.9%".to_string(), pool.calm.depositor_loss.p999)];
+    for (setting, r) in [("crash", &pool.crash), ("congested", &pool.congested)] {
+        defi_shocks.push((format!("{setting}, mean"), r.depositor_loss.mean));
+        defi_shocks.push((format!("{setting}, 99.9%"), r.depositor_loss.p999));
     }
     defi_shocks.extend(
         shocks(defi)
             .into_iter()
-            .map(|(l, x)| (format!("graded book, {l}"), x)),
+            .map(|(l, x)| (format!("loan {l}"), x)),
     );
     let defi_side = contagion::defi_network(spec, 0.0, &defi_shocks)?;
     Ok(vec![thin, basel, defi_side])

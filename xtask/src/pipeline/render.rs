@@ -762,7 +762,11 @@ impl Study {
              and once with Basel capital (SEC-SA on the tranche, 8% on the rest). DeFi side: \
              {} protocols hold {} of the lending pool's shares as {} of their assets, with \
              {} equity; the pool passes bad debt to its depositors pro rata. Figures per \
-             unit of the book's principal.",
+             unit of the book's principal. Shocks: the book's one-year expected loss (EL) and \
+             99.9% VaR at the assumed and the stressed correlation (section 4); on the DeFi \
+             side first the simulated pool's depositor loss (section 5: the calm year's \
+             99.9% quantile, the mean and 99.9% quantile of the March-2020 crash and of the \
+             congested crash), then the loan model's three (`loan ...`).",
             param_pct(c.holding_share),
             param_pct(c.interbank_share),
             param_pct(c.thin_equity),

@@ -258,7 +258,7 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
                 because: format!(
                     "In a {}-loan pool the default rate's sd is {} with independent \
                      defaults and {} at rho {rho_max}: correlation leaves a floor no pool \
-                     size removes. After the bank book's {} loss ({}), {} of {holders} \
+                     size removes. After the bank book's loss at its 99.9% {} ({}), {} of {holders} \
                      thinly capitalized tranche holders default. {chain_text}",
                     count(largest as u64),
                     pct(independent),
