@@ -227,41 +227,9 @@ pub struct RunsToml {
     /// Share of deposits held by run-prone cohorts.
     pub run_prone_share: f64,
     /// `share_price_drop`, `bad_debt` or `utilization`.
-    pub signal: SignalToml,
+    pub signal: RunSignal,
     /// Distribution of thresholds.
-    pub thresholds: ThresholdToml,
-}
-
-/// The run signal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SignalToml {
-    /// `1 - share price / peak`.
-    SharePriceDrop,
-    /// Cumulative bad debt per unit of deposits.
-    BadDebt,
-    /// Utilization.
-    Utilization,
-}
-
-/// `thresholds = { distribution = ... }`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "distribution", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ThresholdToml {
-    /// Uniform on `[low, high]`.
-    Uniform {
-        /// Lowest.
-        low: f64,
-        /// Highest.
-        high: f64,
-    },
-    /// Log-normal.
-    LogNormal {
-        /// Median.
-        median: f64,
-        /// Log standard deviation.
-        sigma: f64,
-    },
+    pub thresholds: ThresholdDistribution,
 }
 
 /// A config that cannot be used: the dotted key (`assets[0].volatility`) and why.
@@ -537,19 +505,8 @@ impl DefiToml {
         let runs = RunModel {
             cohorts: r.cohorts,
             run_prone_share: r.run_prone_share,
-            signal: match r.signal {
-                SignalToml::SharePriceDrop => RunSignal::SharePriceDrop,
-                SignalToml::BadDebt => RunSignal::BadDebt,
-                SignalToml::Utilization => RunSignal::Utilization,
-            },
-            thresholds: match r.thresholds {
-                ThresholdToml::Uniform { low, high } => {
-                    ThresholdDistribution::Uniform { low, high }
-                }
-                ThresholdToml::LogNormal { median, sigma } => {
-                    ThresholdDistribution::LogNormal { median, sigma }
-                }
-            },
+            signal: r.signal,
+            thresholds: r.thresholds,
         };
         let config = DefiSimConfig {
             assets,

@@ -51,7 +51,7 @@ use creditlab_contagion::market::{AssetDynamics, HOURS_PER_YEAR, MarketModel, Or
 use creditlab_contagion::rng::stream;
 use creditlab_contagion::special::norm_ppf;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BinaryHeap;
 
 /// Most paths one call simulates.
@@ -90,7 +90,7 @@ pub struct PositionSpec {
 }
 
 /// What depositors watch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RunSignal {
     /// Fall of the share price from its running peak, `1 - price / peak`.
@@ -102,8 +102,8 @@ pub enum RunSignal {
 }
 
 /// The distribution of depositors' thresholds on the run signal.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "distribution")]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "distribution", deny_unknown_fields)]
 pub enum ThresholdDistribution {
     /// Uniform on `[low, high]`.
     Uniform {
