@@ -18,6 +18,35 @@ impl Progress {
         Self { visible: !quiet }
     }
 
+    /// Runs `f` as the stage `name` of `total` steps, with a progress bar that `f` advances
+    /// through the callback it is given (callable from any thread).
+    pub fn counted<T, E>(
+        self,
+        name: &str,
+        total: u64,
+        f: impl FnOnce(&(dyn Fn() + Sync)) -> Result<T, E>,
+    ) -> Result<T, E> {
+        let bar = if self.visible {
+            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
+        } else {
+            ProgressBar::hidden()
+        };
+        let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style.progress_chars("=> "));
+        bar.set_message(name.to_string());
+        let start = Instant::now();
+        let result = f(&|| bar.inc(1));
+        let seconds = start.elapsed().as_secs_f64();
+        let mark = if result.is_ok() { "done" } else { "failed" };
+        bar.set_style(
+            ProgressStyle::with_template("  {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.finish_with_message(format!("{name}: {mark} in {seconds:.1} s"));
+        result
+    }
+
     /// Runs `f` as the stage `name`, showing a spinner while it runs and its time when done.
     pub fn stage<T, E>(self, name: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
         let bar = if self.visible {

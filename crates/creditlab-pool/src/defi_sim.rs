@@ -753,12 +753,31 @@ impl DefiSim {
 
     /// Simulates paths `0..paths` of `seed` in parallel and summarizes them.
     pub fn run(&self, paths: u64, seed: u64) -> Result<DefiSimResult> {
+        self.run_with_progress(paths, seed, &|| {})
+    }
+
+    /// [`DefiSim::run`], calling `on_path` once as each path finishes (from the worker
+    /// threads, in no particular order): for progress bars. The result does not depend on
+    /// it.
+    pub fn run_with_progress(
+        &self,
+        paths: u64,
+        seed: u64,
+        on_path: &(dyn Fn() + Sync),
+    ) -> Result<DefiSimResult> {
         if paths == 0 || paths > MAX_PATHS {
             return Err(invalid("paths", paths as f64, "must be in 1..=10000000"));
         }
         let summaries: Vec<PathSummary> = (0..paths)
             .into_par_iter()
-            .map_init(|| PathState::new(self), |state, i| state.run(seed, i, None))
+            .map_init(
+                || PathState::new(self),
+                |state, i| {
+                    let summary = state.run(seed, i, None);
+                    on_path();
+                    summary
+                },
+            )
             .collect();
         let per_debt = |f: fn(&PathSummary) -> f64| -> Distribution {
             let mut v: Vec<f64> = summaries.iter().map(|s| f(s) / self.total_debt).collect();

@@ -4,12 +4,13 @@
 //! one describe the same borrowers.
 
 use crate::cli::TaskError;
+use crate::progress::Progress;
 use creditlab_contagion::{impact::ImpactModel, market::AssetDynamics};
 use creditlab_loan::Book;
 use creditlab_pool::{
     defi_sim::{
-        DefiSimConfig, DefiSimResult, MarketAsset, RunModel, RunSignal, StepSeries,
-        ThresholdDistribution, positions_from_book, simulate,
+        DefiSim, DefiSimConfig, DefiSimResult, MarketAsset, RunModel, RunSignal, StepSeries,
+        ThresholdDistribution, positions_from_book,
     },
     lending::{CollateralAsset, RateModel},
 };
@@ -260,15 +261,25 @@ pub struct DefiPoolStudy {
     pub congested: DefiSimResult,
 }
 
-/// Runs the three settings on `book`; calm and crash draw from different streams of
-/// `seed`, the two crashes from the same (common random numbers: they differ by the
-/// liquidation conditions only).
-pub fn study(spec: &DefiPoolSpec, book: &Book, seed: u64) -> Result<DefiPoolStudy, TaskError> {
+/// Runs the three settings on `book`, each with a progress bar over its paths; calm and
+/// crash draw from different streams of `seed`, the two crashes from the same (common
+/// random numbers: they differ by the liquidation conditions only).
+pub fn study(
+    spec: &DefiPoolSpec,
+    book: &Book,
+    seed: u64,
+    progress: Progress,
+) -> Result<DefiPoolStudy, TaskError> {
+    let run = |name: &str, config: &DefiSimConfig, stream: u64| {
+        progress.counted(name, spec.paths, |tick| {
+            DefiSim::new(config)?.run_with_progress(spec.paths, seed.wrapping_add(stream), tick)
+        })
+    };
     let calm_config = spec.config(book, f64::from(spec.calm_days) * 24.0, false)?;
     let crash_config = spec.config(book, f64::from(spec.crash_hours), true)?;
-    let mut calm = simulate(&calm_config, spec.paths, seed.wrapping_add(2))?;
+    let mut calm = run("defi pool: calm year", &calm_config, 2)?;
     calm.series = StepSeries::default();
-    let crash = simulate(&crash_config, spec.paths, seed.wrapping_add(3))?;
+    let crash = run("defi pool: March 2020", &crash_config, 3)?;
     let congested_config = spec.config_with(
         book,
         f64::from(spec.crash_hours),
@@ -276,7 +287,7 @@ pub fn study(spec: &DefiPoolSpec, book: &Book, seed: u64) -> Result<DefiPoolStud
         spec.congested_capacity_per_hour,
         spec.congested_oracle_delay_steps,
     )?;
-    let congested = simulate(&congested_config, spec.paths, seed.wrapping_add(3))?;
+    let congested = run("defi pool: March 2020, congested", &congested_config, 3)?;
     Ok(DefiPoolStudy {
         calm,
         crash,

@@ -380,14 +380,7 @@ impl Study {
             .map(|&[a, d]| Tranche::new(a, d))
             .collect::<Result<Vec<_>, _>>()?;
         let defi_book = progress.stage("defi book: generate", || defi_book(&spec(1)))?;
-        let pool = &scenario.defi_pool;
-        let defi_pool = progress.stage(
-            &format!(
-                "defi pool: {} paths, calm year and March-2020 crash",
-                pool.paths
-            ),
-            || defi_pool::study(pool, &defi_book, scenario.seed),
-        )?;
+        let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
         let bank = study_book(
             "bank",
             &progress.stage("bank book: generate", || bank_book(&spec(0)))?,
