@@ -86,6 +86,9 @@ pub struct PoolSide {
     pub var_999: f64,
     /// 99.9% expected shortfall of the bad debt.
     pub es_999: f64,
+    /// Share of the liquidated debt that was recovered, `E[repaid] / (E[repaid] +
+    /// E[bad debt])` over paths: the pool's counterpart of a loan's recovery rate.
+    pub recovery_rate: f64,
     /// Share of paths on which depositors lose anything.
     pub depositor_loss_probability: f64,
     /// Median hours from the shock to the first bad debt (`None`: no path had any).
@@ -163,6 +166,14 @@ pub fn verdict(study: &Study) -> Verdict {
         expected_loss: r.bad_debt.mean,
         var_999: r.bad_debt.p999,
         es_999: r.bad_debt.es999,
+        recovery_rate: {
+            let (repaid, lost) = (r.liquidation_volume.mean, r.bad_debt.mean);
+            if repaid + lost > 0.0 {
+                repaid / (repaid + lost)
+            } else {
+                1.0
+            }
+        },
         depositor_loss_probability: r.depositor_loss.prob_positive,
         hours_to_loss: r.hours_to_first_bad_debt.map(|d| d.p50),
         unmet_withdrawals: r.unmet_withdrawals.mean,
@@ -507,7 +518,7 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
         "recovery rate",
         pct(b.recovery_rate),
         pct(d.recovery_rate),
-        &|_| na(),
+        &|p| pct(p.recovery_rate),
     ))?;
     t.row(row(
         "P(senior investor / depositor loses anything)",
