@@ -587,10 +587,13 @@ fn contagion_study(
         defi_shocks.push((format!("{setting}, mean"), r.depositor_loss.mean));
         defi_shocks.push((format!("{setting}, 99.9%"), r.depositor_loss.p999));
     }
+    // The network's pool node is in units of deposits, and deposits are the debt over the
+    // utilization: a loss per unit lent is `utilization` times that per unit deposited.
+    let u = scenario.defi_pool.initial_utilization;
     defi_shocks.extend(
         shocks(defi)
             .into_iter()
-            .map(|(l, x)| (format!("loan {l}"), x)),
+            .map(|(l, x)| (format!("loan {l}"), x * u)),
     );
     let defi_side = contagion::defi_network(spec, 0.0, &defi_shocks)?;
     Ok(vec![thin, basel, defi_side])

@@ -762,7 +762,7 @@ impl Study {
              and once with Basel capital (SEC-SA on the tranche, 8% on the rest). DeFi side: \
              {} protocols hold {} of the lending pool's shares as {} of their assets, with \
              {} equity; the pool passes bad debt to its depositors pro rata. Figures per \
-             unit of the book's principal. Shocks: the book's one-year expected loss (EL) and \
+             unit of the book's principal (DeFi side: of the pool's deposits). Shocks: the book's one-year expected loss (EL) and \
              99.9% VaR at the assumed and the stressed correlation (section 4); on the DeFi \
              side first the simulated pool's depositor loss (section 5: the calm year's \
              99.9% quantile, the mean and 99.9% quantile of the March-2020 crash and of the \
@@ -786,7 +786,11 @@ impl Study {
                 format!("contagion-chart-{}", super::slug(&n.side)),
                 format!("Who bears each shock: {}", n.side),
                 n.shocks.iter().map(|s| s.label.clone()).collect(),
-                "per unit of the book's principal",
+                if n.side == "defi" {
+                    "per unit of the pool's deposits"
+                } else {
+                    "per unit of the book's principal"
+                },
             )
             .bar_series(
                 "equity lost",
