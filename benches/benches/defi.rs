@@ -2,7 +2,7 @@
 //! five-minute steps (liquidations, fire sales, runs), the Monte Carlo timed whole.
 
 use creditlab_benches::{defi_config, defi_run};
-use creditlab_pool::defi_sim::DefiSim;
+use creditlab_defi::simulation::DefiSim;
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;

@@ -132,9 +132,9 @@ pub const DEFI_STEP_HOURS: f64 = 5.0 / 60.0;
 /// one-step oracle delay, liquidation capacity 5% of the debt per hour, runs on a
 /// share-price drop; [`DEFI_STEPS`] five-minute steps, no scripted shock (a calm day: the
 /// ordering by liquidation price is what keeps a step from touching every position).
-pub fn defi_config() -> creditlab_pool::defi_sim::DefiSimConfig {
+pub fn defi_config() -> creditlab_defi::simulation::DefiSimConfig {
+    use creditlab_defi::simulation::{DefiSimConfig, positions_from_book};
     use creditlab_loan::synthetic::{BookSpec, defi_book};
-    use creditlab_pool::defi_sim::{DefiSimConfig, positions_from_book};
     let book = defi_book(&BookSpec {
         loans: DEFI_POSITIONS,
         total_principal: Some(1.0e9),
@@ -143,7 +143,7 @@ pub fn defi_config() -> creditlab_pool::defi_sim::DefiSimConfig {
     .expect("valid book");
     let mut c = DefiSimConfig::example(1);
     c.positions = positions_from_book(&book, &c.assets).expect("positions within the LTV");
-    c.assets[0].impact = creditlab_contagion::impact::ImpactModel::ConstantProduct {
+    c.assets[0].impact = creditlab_defi::impact::ImpactModel::ConstantProduct {
         depth: 1.0e9,
         fee: 0.003,
     };
@@ -155,7 +155,7 @@ pub fn defi_config() -> creditlab_pool::defi_sim::DefiSimConfig {
 
 /// One run of the DeFi benchmark: [`DEFI_PATHS`] paths of `sim`; returns the mean
 /// liquidation volume per unit of debt.
-pub fn defi_run(sim: &creditlab_pool::defi_sim::DefiSim) -> f64 {
+pub fn defi_run(sim: &creditlab_defi::simulation::DefiSim) -> f64 {
     sim.run(DEFI_PATHS, SEED)
         .expect("valid path count")
         .liquidation_volume

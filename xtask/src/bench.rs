@@ -383,7 +383,7 @@ fn load_average() -> f64 {
 
 fn bench_defi(repeat: usize) -> Result<DefiFigures, TaskError> {
     use creditlab_benches::{DEFI_PATHS, DEFI_POSITIONS, DEFI_STEP_HOURS, DEFI_STEPS, defi_config};
-    use creditlab_pool::defi_sim::DefiSim;
+    use creditlab_defi::simulation::DefiSim;
     let load_average = load_average();
     let config = defi_config();
     let sim = DefiSim::new(&config)?;
@@ -443,7 +443,7 @@ creditlab-loan's synthetic DeFi book of {positions} positions on one WETH-like a
 (Aave v3 parameters; 80% volatility, jumps), {paths} price paths of {steps} {minutes:.0}-minute\n\
 steps (one day) with a one-step oracle delay, interest, capacity-limited liquidation\n\
 cascades through a constant-product market and depositor runs\n\
-(`creditlab_pool::defi_sim`, `DefiSim::run`, paths in parallel). Measured by\n\
+(`creditlab_defi::simulation`, `DefiSim::run`, paths in parallel). Measured by\n\
 `cargo xtask bench --only defi` (which rewrites this section only) or the full\n\
 `cargo xtask bench`, {threads} rayon threads, 1-minute load average {load:.2} at the start;\n\
 median of the repetitions, every repetition on the same seed.\n\
@@ -559,7 +559,7 @@ const PIPELINE_TARGET_MIB: f64 = 1024.0;
 /// child's peak resident memory (`VmHWM` of `/proc/<pid>/status`, sampled every 10 ms
 /// until it exits).
 fn bench_pipeline(repeat: usize) -> Result<PipelineFigures, TaskError> {
-    let scenario = crate::scenario::Scenario::builtin()?;
+    let scenario = creditlab_study::Scenario::builtin()?;
     let exe = std::env::current_exe()
         .map_err(|e| TaskError::msg(format!("cannot find the xtask binary: {e}")))?;
     let out = std::env::temp_dir().join(format!("creditlab-bench-pipeline-{}", std::process::id()));

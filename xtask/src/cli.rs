@@ -51,23 +51,6 @@ impl<E: std::error::Error> From<E> for TaskError {
 /// Result of a task.
 pub type TaskResult = Result<(), TaskError>;
 
-/// Deserializes `text` (TOML) strictly into `T`; an error names `origin`, the line and
-/// shows it, so the key is named even when toml's message only says what type it expected.
-pub fn parse_toml<T: serde::de::DeserializeOwned>(
-    text: &str,
-    origin: &str,
-) -> Result<T, TaskError> {
-    toml::from_str(text).map_err(|e| {
-        let at = e.span().map_or(String::new(), |span| {
-            let start = span.start.min(text.len());
-            let line = text[..start].matches('\n').count() + 1;
-            let source = text.lines().nth(line - 1).unwrap_or("").trim();
-            format!(", line {line} (`{source}`)")
-        });
-        TaskError::msg(format!("{origin}{at}: {}", e.message()))
-    })
-}
-
 /// Prints `value` as pretty JSON on standard output. A reader that stops early (`| head`)
 /// is not an error: the write ends quietly instead of panicking as `println!` would.
 pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {

@@ -7,13 +7,13 @@
 //! [`DefiToml::build`] to get the library's `DefiSimConfig`.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
-use creditlab_contagion::impact::ImpactModel;
-use creditlab_contagion::market::{AssetDynamics, ShockPath, cholesky_factor};
-use creditlab_pool::defi_sim::{
+use creditlab_defi::impact::ImpactModel;
+use creditlab_defi::lending::{CollateralAsset, RateModel};
+use creditlab_defi::market::{AssetDynamics, ShockPath, cholesky_factor};
+use creditlab_defi::simulation::{
     DefiSimConfig, Distribution, MarketAsset, PositionSpec, RunModel, RunSignal,
     ThresholdDistribution, positions_from_book, simulate,
 };
-use creditlab_pool::lending::{CollateralAsset, RateModel};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -263,7 +263,7 @@ impl DefiToml {
     /// Parses `text` strictly; `origin` names the file in errors, which give the line and
     /// the key.
     pub fn parse(text: &str, origin: &str) -> Result<Self, TaskError> {
-        let config: DefiToml = crate::cli::parse_toml(text, origin)?;
+        let config: DefiToml = creditlab_study::config::parse_toml(text, origin)?;
         config.build().map_err(|e| located(text, origin, "", &e))?;
         Ok(config)
     }
@@ -277,7 +277,7 @@ impl DefiToml {
 
     /// The library config; errors name the key.
     pub fn build(&self) -> Result<DefiSimConfig, ConfigError> {
-        if !(1..=creditlab_pool::defi_sim::MAX_PATHS).contains(&self.paths) {
+        if !(1..=creditlab_defi::simulation::MAX_PATHS).contains(&self.paths) {
             return Err(bad(
                 "paths",
                 format!("{} is outside 1..=10000000", self.paths),
@@ -398,7 +398,7 @@ impl DefiToml {
                 format!("{} must be in (0, 8760]", m.step_hours),
             ));
         }
-        if !(1..=creditlab_pool::defi_sim::MAX_STEPS).contains(&m.steps) {
+        if !(1..=creditlab_defi::simulation::MAX_STEPS).contains(&m.steps) {
             return Err(bad(
                 "market.steps",
                 format!("{} is outside 1..=1000000", m.steps),
@@ -525,7 +525,7 @@ impl DefiToml {
         };
         // The rest (positions within the LTV limit, run parameters) is checked by the
         // library; its messages name the field.
-        creditlab_pool::defi_sim::DefiSim::new(&config).map_err(|e| {
+        creditlab_defi::simulation::DefiSim::new(&config).map_err(|e| {
             let text = e.to_string();
             let key = if text.contains("position") {
                 "book.positions"
@@ -635,7 +635,7 @@ pub fn run(args: Args) -> TaskResult {
     };
     let paths = args.paths.unwrap_or(config.paths);
     let seed = args.seed.unwrap_or(config.seed);
-    if !(1..=creditlab_pool::defi_sim::MAX_PATHS).contains(&paths) {
+    if !(1..=creditlab_defi::simulation::MAX_PATHS).contains(&paths) {
         return Err(TaskError::msg(format!(
             "--paths {paths} is outside 1..=10000000"
         )));

@@ -16,7 +16,6 @@ mod loss;
 mod pipeline;
 mod pricing;
 mod progress;
-mod scenario;
 mod ssfa;
 mod sweep;
 mod tranche;

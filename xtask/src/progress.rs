@@ -1,73 +1,76 @@
-//! Progress of long stages on the terminal (indicatif): one spinner line per stage with its
-//! elapsed time, drawn on standard error only when it is a terminal and `--quiet` is off, so
-//! pipes, files and the test suite see nothing.
+//! Progress of long stages on the terminal (indicatif): one line per stage with its elapsed
+//! time, a bar for counted stages, drawn on standard error only when it is a terminal and
+//! `--quiet` is off, so pipes, files and the test suite see nothing. It implements
+//! creditlab-study's `Progress`, which never changes a result.
 
+use creditlab_study::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Reports stages as they run.
-#[derive(Debug, Clone, Copy)]
-pub struct Progress {
+/// Bars on standard error.
+#[derive(Debug)]
+pub struct Bars {
     visible: bool,
+    current: Mutex<Option<(ProgressBar, Instant)>>,
 }
 
-impl Progress {
-    /// Progress on standard error, unless `quiet` (indicatif also hides itself when standard
+impl Bars {
+    /// Bars on standard error, unless `quiet` (indicatif also hides itself when standard
     /// error is not a terminal).
     pub fn new(quiet: bool) -> Self {
-        Self { visible: !quiet }
+        Self {
+            visible: !quiet,
+            current: Mutex::new(None),
+        }
     }
 
-    /// Runs `f` as the stage `name` of `total` steps, with a progress bar that `f` advances
-    /// through the callback it is given (callable from any thread).
-    pub fn counted<T, E>(
-        self,
-        name: &str,
-        total: u64,
-        f: impl FnOnce(&(dyn Fn() + Sync)) -> Result<T, E>,
-    ) -> Result<T, E> {
-        let bar = if self.visible {
-            ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
+    fn bar(&self) -> Option<ProgressBar> {
+        self.current
+            .lock()
+            .ok()
+            .and_then(|c| c.as_ref().map(|(b, _)| b.clone()))
+    }
+}
+
+impl Progress for Bars {
+    fn start(&self, stage: &str, total: Option<u64>) {
+        let bar = match (self.visible, total) {
+            (false, _) => ProgressBar::hidden(),
+            (true, Some(n)) => ProgressBar::with_draw_target(Some(n), ProgressDrawTarget::stderr()),
+            (true, None) => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
         };
-        let style = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style.progress_chars("=> "));
-        bar.set_message(name.to_string());
-        let start = Instant::now();
-        let result = f(&|| bar.inc(1));
+        let style = match total {
+            Some(_) => ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+                .map(|s| s.progress_chars("=> ")),
+            None => ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed}"),
+        };
+        bar.set_style(style.unwrap_or_else(|_| ProgressStyle::default_bar()));
+        bar.set_message(stage.to_string());
+        if total.is_none() {
+            bar.enable_steady_tick(Duration::from_millis(100));
+        }
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((bar, Instant::now()));
+        }
+    }
+
+    fn tick(&self) {
+        if let Some(bar) = self.bar() {
+            bar.inc(1);
+        }
+    }
+
+    fn finish(&self, stage: &str, ok: bool) {
+        let Some((bar, start)) = self.current.lock().ok().and_then(|mut c| c.take()) else {
+            return;
+        };
         let seconds = start.elapsed().as_secs_f64();
-        let mark = if result.is_ok() { "done" } else { "failed" };
+        let mark = if ok { "done" } else { "failed" };
         bar.set_style(
             ProgressStyle::with_template("  {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
-        bar.finish_with_message(format!("{name}: {mark} in {seconds:.1} s"));
-        result
-    }
-
-    /// Runs `f` as the stage `name`, showing a spinner while it runs and its time when done.
-    pub fn stage<T, E>(self, name: &str, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
-        let bar = if self.visible {
-            ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
-        } else {
-            ProgressBar::hidden()
-        };
-        let style = ProgressStyle::with_template("{spinner:.cyan} {msg} {elapsed}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar.set_message(name.to_string());
-        bar.enable_steady_tick(Duration::from_millis(100));
-        let start = Instant::now();
-        let result = f();
-        let seconds = start.elapsed().as_secs_f64();
-        let mark = if result.is_ok() { "done" } else { "failed" };
-        bar.set_style(
-            ProgressStyle::with_template("  {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-        );
-        bar.finish_with_message(format!("{name}: {mark} in {seconds:.1} s"));
-        result
+        bar.finish_with_message(format!("{stage}: {mark} in {seconds:.1} s"));
     }
 }

@@ -1,20 +1,12 @@
-//! `cargo xtask sweep`: the study's headline figures over a grid of scenario parameters.
-//!
-//! Each `--param section.key=lo:hi:step` (or `=v1,v2,...`) names a numeric key of the
-//! scenario file; the grid is the Cartesian product of all of them. Every grid point is a
-//! full study (validated like a scenario file, so an out-of-range point is an error naming
-//! the key), and the figures of [`Study::figures`] are written as one table (CSV and
-//! Markdown) and one chart per figure (SVG, and all of them in sweep.html), atomically.
+//! `cargo xtask sweep`: the study's headline figures over a grid of scenario parameters
+//! (creditlab-study's `sweep`), written as a table and one chart per figure.
 
-use crate::cli::{TaskError, TaskResult};
-use crate::pipeline::{Study, write_atomically};
-use crate::progress::Progress;
-use crate::scenario::Scenario;
-use creditlab_report::{Chart, Report, Section, Table};
+use crate::cli::TaskResult;
+use crate::progress::Bars;
+use creditlab_study::config::read;
+use creditlab_study::scenario::DEFAULT_SCENARIO;
+use creditlab_study::sweep::{Sweep, parse_param};
 use std::path::PathBuf;
-
-/// Most grid points of one sweep.
-const MAX_POINTS: usize = 10_000;
 
 /// Flags of `cargo xtask sweep`.
 #[derive(Debug, clap::Args)]
@@ -33,214 +25,26 @@ pub struct Args {
     run: crate::pipeline::RunFlags,
 }
 
-/// One swept parameter.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Param {
-    /// Dotted path of the key, e.g. `loss.bank_rho`.
-    pub key: String,
-    /// Its values, in order.
-    pub values: Vec<f64>,
-}
-
-/// Parses `key=lo:hi:step` or `key=v1,v2,...`; errors name the flag and the reason.
-pub fn parse_param(text: &str) -> Result<Param, TaskError> {
-    let fail = |reason: String| TaskError::msg(format!("--param {text}: {reason}"));
-    let (key, grid) = text
-        .split_once('=')
-        .ok_or_else(|| fail("expected section.key=lo:hi:step or section.key=v1,v2".into()))?;
-    let key = key.trim();
-    if key.is_empty() || key.split('.').any(str::is_empty) {
-        return Err(fail(format!("`{key}` is not a dotted key")));
-    }
-    let number = |s: &str| -> Result<f64, TaskError> {
-        s.trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite())
-            .ok_or_else(|| fail(format!("`{}` is not a finite number", s.trim())))
-    };
-    let values = if grid.contains(':') {
-        let parts: Vec<&str> = grid.split(':').collect();
-        let [lo, hi, step] = parts[..] else {
-            return Err(fail("a range is lo:hi:step".into()));
-        };
-        let (lo, hi, step) = (number(lo)?, number(hi)?, number(step)?);
-        if step <= 0.0 {
-            return Err(fail(format!("step {step} must be positive")));
-        }
-        if hi < lo {
-            return Err(fail(format!("hi {hi} is below lo {lo}")));
-        }
-        let count = ((hi - lo) / step * (1.0 + 1e-12)).floor() as usize + 1;
-        if count > MAX_POINTS {
-            return Err(fail(format!("{count} values, at most {MAX_POINTS}")));
-        }
-        // lo + i step, rounded to 12 significant digits so 0.1 steps give 0.3, not
-        // 0.30000000000000004.
-        (0..count).map(|i| round12(lo + i as f64 * step)).collect()
-    } else {
-        grid.split(',').map(number).collect::<Result<Vec<_>, _>>()?
-    };
-    if values.is_empty() {
-        return Err(fail("no values".into()));
-    }
-    Ok(Param {
-        key: key.to_string(),
-        values,
-    })
-}
-
-fn round12(x: f64) -> f64 {
-    format!("{x:.12e}").parse().unwrap_or(x)
-}
-
-/// A copy of `table` with the numeric key at dotted `path` set to `value`. An integer key
-/// takes only integral values. Errors name the key.
-fn set_key(table: &toml::Table, path: &str, value: f64) -> Result<toml::Table, TaskError> {
-    let mut out = table.clone();
-    let mut node = &mut out;
-    let parts: Vec<&str> = path.split('.').collect();
-    for (i, part) in parts.iter().enumerate() {
-        let last = i + 1 == parts.len();
-        let Some(entry) = node.get_mut(*part) else {
-            return Err(TaskError::msg(format!(
-                "--param {path}: the scenario has no key `{}`",
-                parts[..=i].join(".")
-            )));
-        };
-        if last {
-            *entry = match entry {
-                toml::Value::Float(_) => toml::Value::Float(value),
-                toml::Value::Integer(_) if value.fract() == 0.0 && value.abs() < 9.0e15 => {
-                    toml::Value::Integer(value as i64)
-                }
-                toml::Value::Integer(_) => {
-                    return Err(TaskError::msg(format!(
-                        "--param {path}: the key is an integer and {value} is not"
-                    )));
-                }
-                _ => {
-                    return Err(TaskError::msg(format!(
-                        "--param {path}: the key is not a number (only numeric keys sweep)"
-                    )));
-                }
-            };
-            return Ok(out);
-        }
-        node = match entry {
-            toml::Value::Table(t) => t,
-            _ => {
-                return Err(TaskError::msg(format!(
-                    "--param {path}: `{}` is not a section",
-                    parts[..=i].join(".")
-                )));
-            }
-        };
-    }
-    Ok(out)
-}
-
-/// Every point of the Cartesian grid of `params`, first parameter slowest.
-fn grid(params: &[Param]) -> Vec<Vec<f64>> {
-    let mut points = vec![Vec::new()];
-    for p in params {
-        points = points
-            .into_iter()
-            .flat_map(|prefix| {
-                p.values.iter().map(move |&v| {
-                    let mut point = prefix.clone();
-                    point.push(v);
-                    point
-                })
-            })
-            .collect();
-    }
-    points
-}
-
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     let (text, origin) = match &args.config {
-        Some(path) => (
-            std::fs::read_to_string(path)
-                .map_err(|e| TaskError::msg(format!("cannot read {}: {e}", path.display())))?,
-            path.display().to_string(),
-        ),
+        Some(path) => (read(path)?, path.display().to_string()),
         None => (
-            crate::scenario::DEFAULT_SCENARIO.to_string(),
+            DEFAULT_SCENARIO.to_string(),
             "scenarios/default.toml (built in)".to_string(),
         ),
     };
-    // Validate the file as a whole first, so its own errors name its lines.
-    Scenario::parse(&text, &origin)?;
-    let table: toml::Table =
-        toml::from_str(&text).map_err(|e| TaskError::msg(format!("{origin}: {}", e.message())))?;
     let params = args
         .params
         .iter()
         .map(|p| parse_param(p))
         .collect::<Result<Vec<_>, _>>()?;
-    for (i, p) in params.iter().enumerate() {
-        if params[..i].iter().any(|q| q.key == p.key) {
-            return Err(TaskError::msg(format!("--param {}: given twice", p.key)));
-        }
-    }
-    let points = grid(&params);
-    if points.len() > MAX_POINTS {
-        return Err(TaskError::msg(format!(
-            "the grid has {} points, at most {MAX_POINTS}",
-            points.len()
-        )));
-    }
-    // Build and validate every point's scenario before running any.
-    let scenarios = points
-        .iter()
-        .map(|point| {
-            let mut t = table.clone();
-            for (p, &v) in params.iter().zip(point) {
-                t = set_key(&t, &p.key, v)?;
-            }
-            let at = describe(&params, point);
-            let mut s: Scenario = toml::Value::Table(t)
-                .try_into()
-                .map_err(|e: toml::de::Error| TaskError::msg(format!("{at}: {}", e.message())))?;
-            if args.run.quick {
-                s.quicken();
-            }
-            s.check()
-                .map_err(|e| TaskError::msg(format!("grid point {at}: {e}")))?;
-            Ok(s)
-        })
-        .collect::<Result<Vec<_>, TaskError>>()?;
+    let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
     let pool = crate::pipeline::thread_pool(args.run.threads)?;
-    let progress = Progress::new(args.run.quiet);
-    let mut rows = Vec::with_capacity(scenarios.len());
-    for (i, (s, point)) in scenarios.iter().zip(&points).enumerate() {
-        let label = format!(
-            "point {}/{}: {}",
-            i + 1,
-            scenarios.len(),
-            describe(&params, point)
-        );
-        let study = progress.stage(&label, || {
-            pool.install(|| Study::run(s, Progress::new(true)))
-        })?;
-        rows.push(study.figures());
-    }
-    let report = sweep_report(&params, &points, &rows)?;
-    let mut files: Vec<(String, String)> = vec![
-        ("sweep.html".into(), report.to_html()),
-        ("sweep.md".into(), report.to_markdown()),
-    ];
-    for t in report.tables() {
-        files.push((format!("{}.csv", t.id()), t.to_csv()));
-    }
-    for c in report.charts() {
-        files.push((format!("charts/{}.svg", c.id()), c.to_svg()));
-    }
-    write_atomically(&args.out, &files)?;
+    let result = pool.install(|| sweep.run(&Bars::new(args.run.quiet)))?;
+    result.write(&args.out)?;
     if !args.run.quiet {
-        print!("{}", terminal_table(&params, &points, &rows)?.to_text());
+        print!("{}", result.terminal_table()?.to_text());
         println!(
             "every figure: {}\nsweep: {}",
             args.out.join("sweep.csv").display(),
@@ -248,178 +52,4 @@ pub fn run(args: Args) -> TaskResult {
         );
     }
     Ok(())
-}
-
-/// Figures shown on the terminal; the files have all of them.
-const TERMINAL_FIGURES: [&str; 5] = [
-    "bank.expected_loss",
-    "bank.var_999",
-    "defi.expected_loss",
-    "defi.var_999",
-    "defi_pool.congested.bad_debt",
-];
-
-/// The grid with a few headline figures, narrow enough for a terminal.
-fn terminal_table(
-    params: &[Param],
-    points: &[Vec<f64>],
-    rows: &[Vec<crate::pipeline::Figure>],
-) -> Result<Table, TaskError> {
-    let mut header: Vec<String> = params.iter().map(|p| p.key.clone()).collect();
-    header.extend(TERMINAL_FIGURES.iter().map(|k| k.to_string()));
-    let mut t = Table::new("sweep-terminal", "Headline figures", header);
-    for (point, figs) in points.iter().zip(rows) {
-        let mut cells: Vec<String> = point.iter().map(|v| format!("{v}")).collect();
-        for key in TERMINAL_FIGURES {
-            let value = figs.iter().find(|f| f.key == key).map(|f| f.value);
-            cells.push(value.map_or_else(|| "n/a".into(), creditlab_report::format::pct));
-        }
-        t.row(cells)?;
-    }
-    Ok(t)
-}
-
-fn describe(params: &[Param], point: &[f64]) -> String {
-    params
-        .iter()
-        .zip(point)
-        .map(|(p, v)| format!("{}={v}", p.key))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The sweep as a report: the table of every figure at every point, and one chart per
-/// figure against the first parameter, one series per value of the others.
-fn sweep_report(
-    params: &[Param],
-    points: &[Vec<f64>],
-    rows: &[Vec<crate::pipeline::Figure>],
-) -> Result<Report, TaskError> {
-    let figures = &rows[0];
-    let mut header: Vec<String> = params.iter().map(|p| p.key.clone()).collect();
-    header.extend(figures.iter().map(|f| f.key.clone()));
-    let mut table = Table::new("sweep", "Headline figures at every grid point", header);
-    for (point, figs) in points.iter().zip(rows) {
-        let mut cells: Vec<String> = point.iter().map(|v| format!("{v}")).collect();
-        cells.extend(figs.iter().map(|f| format!("{:.6}", f.value)));
-        table.row(cells)?;
-    }
-    let mut report = Report::new("creditlab sweep");
-    report.intro.push(format!(
-        "The study's headline figures over {} grid points of {}. Figures are per unit of \
-         money lent, or counts.",
-        points.len(),
-        params
-            .iter()
-            .map(|p| p.key.as_str())
-            .collect::<Vec<_>>()
-            .join(" x ")
-    ));
-    let mut section = Section::new("figures", "Figures");
-    section.table(table);
-    let x = &params[0];
-    for (f, figure) in figures.iter().enumerate() {
-        let mut chart = Chart::line(
-            format!("sweep-{}", figure.key.replace('.', "-")),
-            figure.label.clone(),
-            x.key.clone(),
-            figure.key.clone(),
-        );
-        // One series per combination of the other parameters, in grid order.
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = Vec::new();
-        for (point, figs) in points.iter().zip(rows) {
-            let name = if params.len() > 1 {
-                describe(&params[1..], &point[1..])
-            } else {
-                figure.key.clone()
-            };
-            let pt = (point[0], figs[f].value);
-            match series.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, pts)) => pts.push(pt),
-                None => series.push((name, vec![pt])),
-            }
-        }
-        for (name, pts) in series {
-            chart = chart.series(name, pts)?;
-        }
-        section.chart(chart);
-    }
-    report.sections.push(section);
-    Ok(report)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ranges_and_lists_parse() {
-        let p = parse_param("loss.bank_rho=0:0.5:0.1").unwrap();
-        assert_eq!(p.key, "loss.bank_rho");
-        assert_eq!(p.values, vec![0.0, 0.1, 0.2, 0.3, 0.4, 0.5]);
-        let p = parse_param("books.loans=100,200").unwrap();
-        assert_eq!(p.values, vec![100.0, 200.0]);
-        for bad in [
-            "x",
-            "=1",
-            "a.b=1:0:0.1",
-            "a.b=0:1:0",
-            "a.b=0:1",
-            "a.b=x",
-            "a..b=1",
-        ] {
-            assert!(parse_param(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn keys_are_set_by_type_and_unknown_ones_are_named() {
-        let t: toml::Table = toml::from_str("[a]\nx = 1.5\nn = 3\ns = \"q\"\n").unwrap();
-        let u = set_key(&t, "a.x", 0.25).unwrap();
-        assert_eq!(u["a"]["x"].as_float(), Some(0.25));
-        let u = set_key(&t, "a.n", 7.0).unwrap();
-        assert_eq!(u["a"]["n"].as_integer(), Some(7));
-        assert!(
-            set_key(&t, "a.n", 7.5)
-                .unwrap_err()
-                .to_string()
-                .contains("integer")
-        );
-        assert!(
-            set_key(&t, "a.s", 1.0)
-                .unwrap_err()
-                .to_string()
-                .contains("not a number")
-        );
-        assert!(
-            set_key(&t, "a.y", 1.0)
-                .unwrap_err()
-                .to_string()
-                .contains("`a.y`")
-        );
-        assert!(
-            set_key(&t, "a.x.z", 1.0)
-                .unwrap_err()
-                .to_string()
-                .contains("section")
-        );
-    }
-
-    #[test]
-    fn the_grid_is_the_cartesian_product() {
-        let params = [
-            Param {
-                key: "a".into(),
-                values: vec![1.0, 2.0],
-            },
-            Param {
-                key: "b".into(),
-                values: vec![10.0, 20.0, 30.0],
-            },
-        ];
-        let g = grid(&params);
-        assert_eq!(g.len(), 6);
-        assert_eq!(g[0], vec![1.0, 10.0]);
-        assert_eq!(g[5], vec![2.0, 30.0]);
-    }
 }

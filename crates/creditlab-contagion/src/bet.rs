@@ -13,12 +13,12 @@
 //! integer (at least 1), as in the agencies' practice; the pool PD is the loss-weighted
 //! mean `p = sum e_i p_i / sum e_i`, so the expected loss is preserved exactly.
 
-use crate::bivariate::bivariate_norm_cdf;
 use crate::copula::{Copula, obligor_loadings};
 use crate::discrete::DiscreteLoss;
 use crate::error::{Error, Result};
 use crate::portfolio::Portfolio;
-use crate::quadrature::Rule;
+use creditlab_numerics::bivariate::bivariate_norm_cdf;
+use creditlab_numerics::quadrature::Rule;
 use statrs::function::gamma::ln_gamma;
 use std::collections::HashMap;
 
@@ -230,7 +230,7 @@ mod tests {
         let cop = Copula::gaussian(rho).unwrap();
         let p = Portfolio::homogeneous(n, pd, 0.5).unwrap();
         let b = BinomialExpansion::new(&p, &cop).unwrap();
-        let c = crate::special::norm_ppf(pd);
+        let c = creditlab_numerics::special::norm_ppf(pd);
         let rho_d = (bivariate_norm_cdf(c, c, rho) - pd * pd) / (pd * (1.0 - pd));
         assert_relative_eq!(
             default_correlation(&cop, pd, pd).unwrap(),

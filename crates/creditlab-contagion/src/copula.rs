@@ -8,10 +8,10 @@
 use crate::error::{Error, Result, check_range};
 use crate::portfolio::Portfolio;
 #[cfg(test)]
-use crate::quadrature::Rule;
-use crate::quadrature::adaptive_pair;
-use crate::special::{norm_cdf, norm_ppf};
-use crate::student::{t_cdf, t_ppf};
+use creditlab_numerics::quadrature::Rule;
+use creditlab_numerics::quadrature::adaptive_pair;
+use creditlab_numerics::special::{norm_cdf, norm_ppf};
+use creditlab_numerics::student::{t_cdf, t_ppf};
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
@@ -473,7 +473,7 @@ mod tests {
         let mean: f64 = (0..n)
             .map(|k| {
                 let z = lo + (k as f64 + 0.5) * h;
-                gaussian_conditional_pd(c, rho, z) * crate::special::norm_pdf(z) * h
+                gaussian_conditional_pd(c, rho, z) * creditlab_numerics::special::norm_pdf(z) * h
             })
             .sum();
         assert_relative_eq!(mean, pd, max_relative = 1e-9);

@@ -33,6 +33,9 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// A numerical routine refused its arguments (a quadrature rule's node count).
+    #[error(transparent)]
+    Numerics(#[from] creditlab_numerics::NumericsError),
     /// A method cannot handle this portfolio or model (said before any work is done).
     #[error("{method} cannot be used here: {reason}")]
     Unsupported {

@@ -26,7 +26,7 @@ use crate::copula::{Copula, obligor_loadings};
 use crate::discrete::DiscreteLoss;
 use crate::error::{Error, Result};
 use crate::portfolio::Portfolio;
-use crate::quadrature::Rule;
+use creditlab_numerics::quadrature::Rule;
 use rayon::prelude::*;
 
 /// Numerical settings of the exact recursion.

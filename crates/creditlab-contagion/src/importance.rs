@@ -12,15 +12,15 @@
 //!
 //! The estimator of one scenario is `1{L > x} exp(-theta L + psi(theta, z)) exp(-mu.z +
 //! mu.mu / 2)`. Gaussian factor models only (one-factor Gaussian or multi-factor), constant
-//! LGD. Scenario `i` uses the stream [`crate::rng::stream`]`(seed, i)`: the estimate is
+//! LGD. Scenario `i` uses the stream [`creditlab_numerics::rng::stream`]`(seed, i)`: the estimate is
 //! bit-identical on any number of threads. See `docs/methodology/importance-sampling.md`.
 
 use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::Estimate;
 use crate::error::{Error, Result};
 use crate::portfolio::{Lgd, Portfolio};
-use crate::rng::{StreamRng, stream, threshold_u64};
-use crate::special::{norm_cdf, norm_pdf};
+use creditlab_numerics::rng::{StreamRng, stream, threshold_u64};
+use creditlab_numerics::special::{norm_cdf, norm_pdf};
 use rand::Rng;
 use rand_distr::{Binomial, Distribution, StandardNormal};
 use rayon::prelude::*;
@@ -561,7 +561,7 @@ pub fn glasserman_li_portfolio() -> Result<(Portfolio, Copula)> {
         let mut e = Exposure::new(c, pd, Lgd::Constant(1.0));
         e.loadings = Some(
             (0..10)
-                .map(|_| crate::rng::open01(rng.next_u64()) * scale)
+                .map(|_| creditlab_numerics::rng::open01(rng.next_u64()) * scale)
                 .collect(),
         );
         e

@@ -10,13 +10,13 @@
 //! `z_k = (c - sqrt(1 - rho) Phi^-1(k)) / sqrt(rho)`.
 //! See docs/methodology/large-pool.md.
 
-use crate::bivariate::bivariate_norm_cdf;
 use crate::copula::Copula;
 use crate::discrete::DiscreteLoss;
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result, check_range};
 use crate::portfolio::{Lgd, Portfolio};
-use crate::special::{norm_cdf, norm_pdf, norm_ppf};
+use creditlab_numerics::bivariate::bivariate_norm_cdf;
+use creditlab_numerics::special::{norm_cdf, norm_pdf, norm_ppf};
 
 /// The Vasicek large-homogeneous-pool loss distribution.
 #[derive(Debug, Clone, PartialEq)]

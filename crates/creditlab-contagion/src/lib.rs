@@ -6,33 +6,24 @@
 //! a [`LossDistribution`]. Every method answers the same questions through that trait, so a
 //! user swaps methods without touching the portfolio.
 //!
-//! Contagion: Eisenberg-Noe clearing of a network ([`clearing`]); market dynamics of
-//! collateral (correlated jump-diffusions, scripted shocks, a lagging oracle: [`market`]) and
-//! fire-sale price impact ([`impact`]) for the DeFi lending pool's cascades.
+//! Contagion: Eisenberg-Noe clearing of a network of institutions ([`clearing`]).
 //!
-//! This crate depends on no other creditlab crate: anyone can reuse it alone.
+//! This crate depends only on creditlab-numerics: anyone can reuse it alone.
 //!
 //! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
 //! losses are fractions of the tranche notional.
 
 pub mod bet;
-pub mod bivariate;
 pub mod clearing;
 pub mod copula;
 pub mod discrete;
 pub mod distribution;
 mod error;
 pub mod exact;
-pub mod impact;
 pub mod importance;
 pub mod lhp;
-pub mod market;
 pub mod mc;
 pub mod portfolio;
-pub mod quadrature;
-pub mod rng;
-pub mod special;
-pub mod student;
 
 pub use bet::BinomialExpansion;
 pub use copula::{Copula, obligor_loadings};

@@ -8,7 +8,7 @@
 //! normal per loan. Cohorts of one loan (heterogeneous books) draw a Bernoulli by comparing a
 //! 64-bit uniform with an integer threshold. See `docs/methodology/monte-carlo.md`.
 //!
-//! Scenario `i` uses the random stream [`crate::rng::stream`]`(seed, i)`, so the result is
+//! Scenario `i` uses the random stream [`creditlab_numerics::rng::stream`]`(seed, i)`, so the result is
 //! bit-identical on any number of threads, and runs over adjacent scenario ranges
 //! [merge](McRun::merge) into exactly the run over both. Memory is one `f64` per scenario
 //! plus the cohorts: never a loans x scenarios matrix.
@@ -17,7 +17,7 @@ use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result};
 use crate::portfolio::{Lgd, Portfolio};
-use crate::rng::{StreamRng, open01, stream, threshold_u64};
+use creditlab_numerics::rng::{StreamRng, open01, stream, threshold_u64};
 use rand::Rng;
 use rand_distr::{Beta, Binomial, ChiSquared, Distribution, StandardNormal, StudentT};
 use rayon::prelude::*;

@@ -5,8 +5,8 @@
 use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::{McDistribution, MonteCarlo};
-use creditlab_contagion::special::{norm_cdf, norm_pdf};
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossDistribution, Portfolio, Tranche};
+use creditlab_numerics::special::{norm_cdf, norm_pdf};
 use nalgebra::DMatrix;
 use statrs::distribution::{Binomial, Discrete};
 
@@ -465,7 +465,7 @@ fn large_pool_matches_the_vasicek_limit() {
     // 200,000 identical loans are one cohort: one binomial draw per scenario. The
     // finite-pool correction to the Vasicek limit is of order 1/sqrt(n) of the conditional
     // spread, far below the Monte Carlo error here.
-    use creditlab_contagion::special::norm_ppf;
+    use creditlab_numerics::special::norm_ppf;
     let (n, pd, rho, lgd) = (200_000, 0.02, 0.15, 0.6);
     let p = Portfolio::homogeneous(n, pd, lgd).unwrap();
     let dist = MonteCarlo::new(&p, &Copula::gaussian(rho).unwrap())

@@ -24,21 +24,15 @@ pub enum PoolError {
         /// What it must be instead.
         reason: &'static str,
     },
-    /// A lending-pool operation refused (a borrow beyond the LTV limit or the cash, an
-    /// unknown position, mismatched lengths).
-    #[error("{what}: {reason}")]
-    Lending {
-        /// What was refused, e.g. `borrow amount` or `position 3`.
-        what: String,
-        /// Why.
-        reason: String,
-    },
     /// A model or method that cannot be used for this calculation.
     #[error("unsupported: {0}")]
     Unsupported(String),
     /// An error from the correlated-default core (copula, quadrature, tranche bounds).
     #[error(transparent)]
     Contagion(#[from] creditlab_contagion::Error),
+    /// A numerical routine refused its arguments (a quadrature rule's node count).
+    #[error(transparent)]
+    Numerics(#[from] creditlab_numerics::NumericsError),
     /// An error from the loan crate (pool, projection assumptions).
     #[error("{0}")]
     Loan(String),

@@ -2,9 +2,7 @@
 //! ([`structure`]), tranche ratings and the WARF ([`rating`]), model-risk
 //! stress ([`stress`]), the expected-loss rating scale ([`el_scale`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
 //! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
-//! cash-flow waterfall ([`waterfall`]), the CDO squared ([`resec`]) and the mechanics of a
-//! DeFi lending pool ([`lending`]: shares, health factors, liquidations, bad debt) and its
-//! simulation under a moving market ([`defi_sim`]: fire-sale cascades, runs, Monte Carlo).
+//! cash-flow waterfall ([`waterfall`]) and the CDO squared ([`resec`]).
 //!
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
@@ -25,10 +23,8 @@
 
 pub mod capital;
 pub mod cohort;
-pub mod defi_sim;
 pub mod el_scale;
 mod error;
-pub mod lending;
 pub mod pricing;
 pub mod rating;
 pub mod resec;

@@ -30,8 +30,8 @@
 //! `protection / premium per unit spread`.
 
 use crate::error::{PoolError, Result, check_positive, check_range};
-use creditlab_contagion::quadrature::Rule;
 use creditlab_contagion::{Copula, Tranche};
+use creditlab_numerics::quadrature::Rule;
 use serde::Serialize;
 
 /// Quadrature nodes for a normal factor (Gauss-Hermite).

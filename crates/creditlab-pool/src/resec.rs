@@ -15,7 +15,7 @@
 //! Simulated: given the common factor `Z ~ N(0, 1)` each loan defaults with
 //! `p(Z) = Phi((Phi^-1(pd) - sqrt(rho) Z) / sqrt(1 - rho))`, so the number of defaults in
 //! each pool is an independent `Binomial(names, p(Z))` draw; streams from contagion's
-//! seeded [`creditlab_contagion::rng::stream`], one per scenario (reproducible and
+//! seeded [`creditlab_numerics::rng::stream`], one per scenario (reproducible and
 //! independent of threading).
 //!
 //! [`compare_cdo_squared`] runs the comparison at several correlations and rates every
@@ -101,7 +101,7 @@ impl CdoSquared {
         let mut collateral = Vec::with_capacity(scenarios as usize);
         let mut first = Vec::with_capacity(scenarios as usize);
         for s in 0..scenarios {
-            let mut rng = creditlab_contagion::rng::stream(seed, s);
+            let mut rng = creditlab_numerics::rng::stream(seed, s);
             let z: f64 = StandardNormal.sample(&mut rng);
             let p = if self.pd <= 0.0 {
                 0.0

@@ -631,7 +631,7 @@ pub(crate) fn scenario_flows(
     (0..scenarios as u64)
         .into_par_iter()
         .map(|s| {
-            let mut rng = creditlab_contagion::rng::stream(seed, s);
+            let mut rng = creditlab_numerics::rng::stream(seed, s);
             let z: f64 = StandardNormal.sample(&mut rng);
             let scenario_cdr = if cdr <= 0.0 || cdr >= 1.0 {
                 cdr

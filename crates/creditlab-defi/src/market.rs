@@ -14,20 +14,20 @@
 //! (Merton, 1976). Jumps are independent across assets; the diffusion is correlated.
 //!
 //! ```
-//! use creditlab_contagion::market::{AssetDynamics, MarketModel, ShockPath};
+//! use creditlab_defi::market::{AssetDynamics, MarketModel, ShockPath};
 //! let eth = AssetDynamics::new(0.0, 0.8, 10.0, -0.05, 0.05)?;
 //! let model = MarketModel::new(vec![eth], &[vec![1.0]], 1.0 / 8760.0)?;
-//! let mut rng = creditlab_contagion::rng::stream(1, 0);
+//! let mut rng = creditlab_numerics::rng::stream(1, 0);
 //! let mut dlog = [0.0];
 //! model.step(&mut rng, &mut dlog);
 //! assert!(dlog[0].is_finite());
 //! let crash = ShockPath::march_2020();
 //! assert!((crash.multiplier(38.0) - 0.49).abs() < 1e-12);
-//! # Ok::<(), creditlab_contagion::Error>(())
+//! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{Error, Result, check_range};
-use crate::rng::{StreamRng, open01};
+use crate::error::{DefiError as Error, Result, check_range};
+use creditlab_numerics::rng::{StreamRng, open01};
 use nalgebra::DMatrix;
 use rand::Rng;
 use rand_distr::{Distribution, StandardNormal};
@@ -490,7 +490,7 @@ impl Oracle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rng::stream;
+    use creditlab_numerics::rng::stream;
 
     #[test]
     fn merton_log_return_moments_match_closed_forms() {

@@ -1,8 +1,11 @@
 //! The study as a document (creditlab-report): one section per stage, each with its text,
 //! tables and charts, and the verdict. Rendered to report.html, report.md, CSV and SVG.
 
-use super::{BookStudy, GradingFacts, Study, contagion::NetworkStudy, verdict};
-use creditlab_pool::{defi_sim::DefiSimResult, resec::RatedNote};
+use crate::contagion::NetworkStudy;
+use crate::study::{BookStudy, GradingFacts, Study, slug};
+use crate::verdict;
+use creditlab_defi::simulation::DefiSimResult;
+use creditlab_pool::resec::RatedNote;
 use creditlab_report::{
     Chart, Report, ReportError, Scale, Section, Table,
     format::{count, money, num, pct},
@@ -21,7 +24,7 @@ const TRANCHE_TEXT: &str = "Each book's one-year loss tranched: expected tranche
 
 /// A fraction as a percentage with at most two decimals and no trailing zeros (0.07 -> "7").
 fn percent_point(x: f64) -> String {
-    super::contagion::pp(x)
+    crate::contagion::pp(x)
 }
 
 /// A scenario parameter as a percentage without trailing zeros (0.05 -> "5%").
@@ -783,7 +786,7 @@ impl Study {
             // Where each shock's loss ends: with the institutions' owners (equity) or with
             // their outside creditors (depositors, bondholders, end users).
             let chart = Chart::bars(
-                format!("contagion-chart-{}", super::slug(&n.side)),
+                format!("contagion-chart-{}", slug(&n.side)),
                 format!("Who bears each shock: {}", n.side),
                 n.shocks.iter().map(|s| s.label.clone()).collect(),
                 if n.side == "defi" {
@@ -808,7 +811,7 @@ impl Study {
 
 fn network_table(n: &NetworkStudy) -> Result<Table, ReportError> {
     let mut t = Table::new(
-        format!("contagion-{}", super::slug(&n.side)),
+        format!("contagion-{}", slug(&n.side)),
         format!("Clearing network: {}", n.side),
         [
             "shock",

@@ -36,20 +36,20 @@
 //! simulated again once the summaries are known.
 //!
 //! ```
-//! use creditlab_pool::defi_sim::{DefiSimConfig, simulate};
+//! use creditlab_defi::simulation::{DefiSimConfig, simulate};
 //! let config = DefiSimConfig::example(200); // 200 WETH positions, March-2020 crash
 //! let result = simulate(&config, 8, 42)?;
 //! assert!(result.bad_debt.mean >= 0.0);
 //! assert_eq!(result.series.hour.len(), config.steps + 1);
-//! # Ok::<(), creditlab_pool::PoolError>(())
+//! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{PoolError, Result, check_positive, check_range};
+use crate::error::{DefiError, Result, check_positive, check_range};
+use crate::impact::{ImpactModel, relaxation_per_step};
 use crate::lending::{CollateralAsset, RateModel, close_factor, seize};
-use creditlab_contagion::impact::{ImpactModel, relaxation_per_step};
-use creditlab_contagion::market::{AssetDynamics, HOURS_PER_YEAR, MarketModel, Oracle, ShockPath};
-use creditlab_contagion::rng::stream;
-use creditlab_contagion::special::norm_ppf;
+use crate::market::{AssetDynamics, HOURS_PER_YEAR, MarketModel, Oracle, ShockPath};
+use creditlab_numerics::rng::stream;
+use creditlab_numerics::special::norm_ppf;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::BinaryHeap;
@@ -283,7 +283,7 @@ pub fn positions_from_book(
     assets: &[MarketAsset],
 ) -> Result<Vec<PositionSpec>> {
     if assets.is_empty() {
-        return Err(PoolError::Lending {
+        return Err(DefiError::Lending {
             what: "assets".into(),
             reason: "a pool needs at least one collateral asset".into(),
         });
@@ -294,7 +294,7 @@ pub fn positions_from_book(
             let vol = r.collateral.volatility();
             let id = r.loan.id();
             if value.is_nan() || value <= 0.0 {
-                return Err(PoolError::Lending {
+                return Err(DefiError::Lending {
                     what: format!("loan {id}"),
                     reason: "has no collateral; a lending pool lends against collateral only"
                         .into(),
@@ -310,7 +310,7 @@ pub fn positions_from_book(
             let a = &assets[k];
             let debt = r.loan.principal();
             if debt > value * a.risk.ltv * (1.0 + 1e-9) {
-                return Err(PoolError::Lending {
+                return Err(DefiError::Lending {
                     what: format!("loan {id}"),
                     reason: format!(
                         "LTV {:.4} exceeds {}'s limit {}",
@@ -515,8 +515,8 @@ pub struct DefiSim {
     shock: Vec<f64>,
 }
 
-fn invalid(field: impl Into<String>, value: f64, reason: &'static str) -> PoolError {
-    PoolError::InvalidParameter {
+fn invalid(field: impl Into<String>, value: f64, reason: &'static str) -> DefiError {
+    DefiError::InvalidParameter {
         field: field.into(),
         value,
         reason,
@@ -535,7 +535,7 @@ impl DefiSim {
         let c = config;
         let n = c.assets.len();
         if n == 0 {
-            return Err(PoolError::Lending {
+            return Err(DefiError::Lending {
                 what: "assets".into(),
                 reason: "a pool needs at least one collateral asset".into(),
             });
@@ -552,12 +552,12 @@ impl DefiSim {
             )?);
             check_positive(&format!("{}: initial_price", r.name), a.initial_price)?;
             a.impact.validate().map_err(|e| match e {
-                creditlab_contagion::Error::InvalidParameter {
+                DefiError::InvalidParameter {
                     field,
                     value,
                     reason,
                 } => invalid(format!("{}: impact {field}", r.name), value, reason),
-                other => other.into(),
+                other => other,
             })?;
         }
         check_positive("step_hours", c.step_hours)?;
@@ -581,7 +581,7 @@ impl DefiSim {
             dt,
         )
         .map_err(|e| match e {
-            creditlab_contagion::Error::InvalidParameter {
+            DefiError::InvalidParameter {
                 field,
                 value,
                 reason,
@@ -598,7 +598,7 @@ impl DefiSim {
                     .unwrap_or(field);
                 invalid(named, value, reason)
             }
-            other => other.into(),
+            other => other,
         })?;
         RateModel::new(
             c.rates.base,
@@ -641,7 +641,7 @@ impl DefiSim {
             }
         }
         if c.positions.is_empty() {
-            return Err(PoolError::Lending {
+            return Err(DefiError::Lending {
                 what: "positions".into(),
                 reason: "at least one position is needed".into(),
             });
@@ -660,7 +660,7 @@ impl DefiSim {
         let mut is_mixed = vec![false; c.positions.len()];
         for (i, p) in c.positions.iter().enumerate() {
             if p.collateral.len() != n {
-                return Err(PoolError::Lending {
+                return Err(DefiError::Lending {
                     what: format!("position {i}"),
                     reason: format!("{} collateral amounts for {n} assets", p.collateral.len()),
                 });
@@ -668,7 +668,7 @@ impl DefiSim {
             let mut limit = 0.0;
             for (k, &amount) in p.collateral.iter().enumerate() {
                 check_range(
-                    &format!("position {i}: collateral {}", risk[k].name),
+                    format!("position {i}: collateral {}", risk[k].name),
                     amount,
                     0.0,
                     f64::MAX,
@@ -677,7 +677,7 @@ impl DefiSim {
             }
             check_positive(&format!("position {i}: debt"), p.debt)?;
             if p.debt > limit * (1.0 + 1e-9) {
-                return Err(PoolError::Lending {
+                return Err(DefiError::Lending {
                     what: format!("position {i}: debt"),
                     reason: format!("{} exceeds the LTV limit {limit}", p.debt),
                 });
@@ -1061,7 +1061,7 @@ impl<'a> PathState<'a> {
     }
 
     /// One step (`s` from 0): market, oracle, interest, liquidation cascade, runs.
-    fn step(&mut self, s: usize, rng: &mut creditlab_contagion::rng::StreamRng) {
+    fn step(&mut self, s: usize, rng: &mut creditlab_numerics::rng::StreamRng) {
         let sim = self.sim;
         let n = sim.n_assets;
         self.hour = (s + 1) as f64 * sim.config.step_hours;

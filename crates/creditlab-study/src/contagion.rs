@@ -17,7 +17,7 @@
 //!
 //! Methodology and parameter sources: docs/methodology/pipeline.md.
 
-use crate::cli::TaskError;
+use crate::error::Result;
 use creditlab_contagion::clearing::ClearingNetwork;
 use serde::{Deserialize, Serialize};
 
@@ -41,7 +41,7 @@ pub struct ContagionSpec {
 
 impl ContagionSpec {
     /// Checks every key; the error names it.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
         for (key, v, open_low) in [
             ("holding_share", self.holding_share, true),
             ("interbank_share", self.interbank_share, false),
@@ -158,7 +158,7 @@ fn clear_shock(
     label: String,
     book_loss: f64,
     losses: &[f64],
-) -> Result<ShockResult, TaskError> {
+) -> Result<ShockResult> {
     let before = base.clear()?;
     let mut shocked = base.clone();
     for (i, &l) in losses.iter().enumerate() {
@@ -207,7 +207,7 @@ pub fn bank_network(
     tranches: &[[f64; 2]],
     capital: impl Fn(usize, f64, f64) -> f64,
     shocks: &[(String, f64)],
-) -> Result<NetworkStudy, TaskError> {
+) -> Result<NetworkStudy> {
     let names: Vec<String> = tranches
         .iter()
         .map(|[a, d]| format!("holder of {}-{}%", pp(*a), pp(*d)))
@@ -239,7 +239,7 @@ pub fn bank_network(
                 .collect();
             clear_shock(&base, &names, label.clone(), *loss, &losses)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_>>()?;
     Ok(NetworkStudy {
         side: side.to_string(),
         institutions,
@@ -253,7 +253,7 @@ pub fn defi_network(
     spec: &ContagionSpec,
     reserve: f64,
     shocks: &[(String, f64)],
-) -> Result<NetworkStudy, TaskError> {
+) -> Result<NetworkStudy> {
     let m = spec.protocols;
     let mut names = vec!["lending pool".to_string()];
     names.extend((1..=m).map(|j| format!("protocol {j}")));
@@ -300,7 +300,7 @@ pub fn defi_network(
             losses[0] = *bad_debt;
             clear_shock(&base, &names, label.clone(), *bad_debt, &losses)
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_>>()?;
     Ok(NetworkStudy {
         side: "defi".into(),
         institutions,

@@ -10,7 +10,7 @@
 //! full *relative* accuracy for the tiny weights in the tails — those carry the rare,
 //! large-loss scenarios.
 
-use crate::error::{Error, Result};
+use crate::error::{NumericsError as Error, Result};
 use nalgebra::DMatrix;
 use statrs::function::gamma::ln_gamma;
 use std::sync::OnceLock;
@@ -193,12 +193,7 @@ impl Rule {
 /// 8- and 16-point Gauss-Legendre and bisected while the two disagree on the first
 /// component by more than the panel's share of `tol`. Returns the 16-point sums. Used where a
 /// fixed rule cannot see a sharp feature at an unknown place (the double-t CDF).
-pub(crate) fn adaptive_pair(
-    f: &impl Fn(f64) -> (f64, f64),
-    a: f64,
-    b: f64,
-    tol: f64,
-) -> (f64, f64) {
+pub fn adaptive_pair(f: &impl Fn(f64) -> (f64, f64), a: f64, b: f64, tol: f64) -> (f64, f64) {
     static RULES: OnceLock<(Rule, Rule)> = OnceLock::new();
     let (g8, g16) = RULES.get_or_init(|| {
         (

@@ -14,14 +14,14 @@
 //! log gap ([`ImpactModel::relax`]), so the impact decays with a half-life.
 //!
 //! ```
-//! use creditlab_contagion::impact::ConstantProduct;
+//! use creditlab_defi::impact::ConstantProduct;
 //! let mut amm = ConstantProduct::new(1000.0, 2_000_000.0, 0.003)?; // 1,000 ETH at 2,000
 //! let out = amm.sell(10.0)?;
 //! assert!(out < 10.0 * 2000.0 && amm.price() < 2000.0);
-//! # Ok::<(), creditlab_contagion::Error>(())
+//! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{Error, Result, check_range};
+use crate::error::{DefiError as Error, Result, check_range};
 
 /// A constant-product market maker: reserves `x` of the asset and `y` of cash.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -3,7 +3,7 @@
 //! sentence is computed from the study, with the threshold it is judged by written in the
 //! code below and in docs/methodology/pipeline.md.
 
-use super::Study;
+use crate::study::Study;
 use creditlab_report::{
     ReportError, Section, Table,
     format::{count, num, pct},

@@ -6,14 +6,10 @@
 //! `report.md` and CSV tables into the output folder, atomically (a temporary folder renamed
 //! into place), so an interrupted run never leaves a half report.
 
-use crate::cli::{TaskError, TaskResult};
-use crate::progress::Progress;
-
-pub mod contagion;
-pub mod defi_pool;
-mod render;
-mod verdict;
+use crate::error::{Result, StudyError};
+use crate::progress::{Progress, stage};
 use crate::scenario::{LossMethod, Scenario};
+use crate::{contagion, defi_pool, verdict};
 use creditlab_contagion::{
     Copula, Exposure, Lgd, LossDistribution, LossSummary, Portfolio, Tranche,
     distribution::STANDARD_LEVELS,
@@ -28,95 +24,33 @@ use creditlab_loan::{
 use creditlab_pool::{capital::sec_sa_risk_weight, rate_by_default_probability};
 use serde::Serialize;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 /// Version of report.json's schema (docs/schemas/report-json.md).
 pub const REPORT_SCHEMA_VERSION: u32 = 1;
 
-/// Flags of `cargo xtask pipeline`.
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    /// Scenario file (TOML); default: the built-in scenarios/default.toml.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
-    /// Output folder.
-    #[arg(long, value_name = "DIR", default_value = "target/creditlab-report")]
-    out: PathBuf,
-    /// Override the scenario's seed.
-    #[arg(long)]
-    seed: Option<u64>,
-    /// Override the scenario's Monte Carlo scenario count.
-    #[arg(long)]
-    scenarios: Option<u64>,
-    #[command(flatten)]
-    run: RunFlags,
-}
-
-/// How a study runs, shared by `pipeline` and `sweep`.
-#[derive(Debug, clap::Args)]
-pub struct RunFlags {
-    /// A small, fast study for tests and demos (500 loans per book, at most 20,000
-    /// scenarios, 200 DeFi paths of at most 90 calm days).
-    #[arg(long)]
-    pub quick: bool,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
-    /// Print nothing but errors (no progress, no summary).
-    #[arg(long)]
-    pub quiet: bool,
-}
-
-/// Runs the task.
-pub fn run(args: Args) -> TaskResult {
-    let mut scenario = match &args.config {
-        Some(path) => Scenario::from_file(path)?,
-        None => Scenario::builtin()?,
-    };
-    if let Some(seed) = args.seed {
-        scenario.seed = seed;
-    }
-    if let Some(n) = args.scenarios {
-        scenario.loss.scenarios = n;
-        scenario.check()?;
-    }
-    if args.run.quick {
-        scenario.quicken();
-    }
-    let progress = Progress::new(args.run.quiet);
-    let pool = thread_pool(args.run.threads)?;
-    let study = pool.install(|| Study::run(&scenario, progress))?;
-    write_report(&args.out, &study)?;
-    if !args.run.quiet {
-        print!("{}", study.terminal_summary()?);
-        println!("\nreport: {}", args.out.join("report.html").display());
-    }
-    Ok(())
-}
-
-/// A rayon pool of `threads` workers (default: one per core).
-pub fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, TaskError> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        pool = pool.num_threads(n.into());
-    }
-    pool.build()
-        .map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))
-}
-
 /// One book's facts: size, collateral, what is known about the borrowers.
 #[derive(Debug, Serialize)]
 pub struct BookFacts {
-    loans: usize,
-    total_principal: f64,
-    weighted_average_ltv: Option<f64>,
-    weighted_average_rate: Option<f64>,
-    full_recourse_share: f64,
-    credit_history_known_share: f64,
-    income_known_share: f64,
-    property_collateral_share: f64,
-    crypto_collateral_share: f64,
-    observed_default_rate: Option<f64>,
+    /// Number of loans.
+    pub loans: usize,
+    /// Total principal lent.
+    pub total_principal: f64,
+    /// Principal-weighted loan-to-value at origination (`None` without collateral values).
+    pub weighted_average_ltv: Option<f64>,
+    /// Principal-weighted annual note rate.
+    pub weighted_average_rate: Option<f64>,
+    /// Share of loans with full recourse to the borrower beyond the collateral.
+    pub full_recourse_share: f64,
+    /// Share of loans whose borrower revealed a credit history.
+    pub credit_history_known_share: f64,
+    /// Share of loans whose borrower revealed an income.
+    pub income_known_share: f64,
+    /// Share of loans secured by residential property.
+    pub property_collateral_share: f64,
+    /// Share of loans secured by a crypto asset.
+    pub crypto_collateral_share: f64,
+    /// Share of loans whose realized outcome is a default (`None` without outcomes).
+    pub observed_default_rate: Option<f64>,
 }
 
 impl BookFacts {
@@ -145,19 +79,27 @@ impl BookFacts {
 /// What grading says about one book.
 #[derive(Debug, Serialize)]
 pub struct GradingFacts {
-    mean_pd: f64,
-    mean_pd_conservative: f64,
-    mean_lgd: f64,
-    el_one_year_rate: f64,
-    capital_rate: f64,
-    loans_by_grade: Vec<(String, usize)>,
-    auc_full_information: f64,
-    auc_borrower_facts_withheld: f64,
+    /// Mean one-year PD (posterior mean).
+    pub mean_pd: f64,
+    /// Mean conservative one-year PD (the posterior quantile the grade uses).
+    pub mean_pd_conservative: f64,
+    /// Exposure-weighted mean LGD.
+    pub mean_lgd: f64,
+    /// One-year expected loss per unit of exposure.
+    pub el_one_year_rate: f64,
+    /// Basel IRB capital per unit of exposure.
+    pub capital_rate: f64,
+    /// Loans per master-scale grade, `(grade, count)`.
+    pub loans_by_grade: Vec<(String, usize)>,
+    /// AUC of the grade against realized defaults, every revealed fact used.
+    pub auc_full_information: f64,
+    /// AUC with the borrower-side facts withheld.
+    pub auc_borrower_facts_withheld: f64,
     /// ROC curve with full information, `[false-positive rate, true-positive rate]`,
     /// thinned to at most [`ROC_POINTS`] points for charts.
-    roc_full_information: Vec<[f64; 2]>,
+    pub roc_full_information: Vec<[f64; 2]>,
     /// ROC curve with the borrower facts withheld.
-    roc_borrower_facts_withheld: Vec<[f64; 2]>,
+    pub roc_borrower_facts_withheld: Vec<[f64; 2]>,
 }
 
 /// Most points kept of a ROC curve in the report.
@@ -180,7 +122,7 @@ fn thin_roc(roc: &[creditlab_grade::validation::RocPoint], k: usize) -> Vec<[f64
 }
 
 impl GradingFacts {
-    fn of(full: &BookGrades, withheld: &BookGrades, book: &Book) -> Result<Self, TaskError> {
+    fn of(full: &BookGrades, withheld: &BookGrades, book: &Book) -> Result<Self> {
         let s = &full.summary;
         let outcomes: Vec<bool> = book.iter().map(|r| r.defaulted.unwrap_or(false)).collect();
         let validation = validate_information(
@@ -215,40 +157,46 @@ impl GradingFacts {
 /// One book's one-year loss distribution under a one-factor Gaussian copula.
 #[derive(Debug, Serialize)]
 pub struct LossFacts {
-    method: LossMethod,
-    rho: f64,
-    summary: LossSummary,
+    /// How the distribution was computed.
+    pub method: LossMethod,
+    /// The assumed one-factor Gaussian asset correlation.
+    pub rho: f64,
+    /// EL, UL, VaR, ES, tail probabilities and tranche losses at `rho`.
+    pub summary: LossSummary,
     /// The stressed asset correlation the tranches are re-measured at.
-    stress_rho: f64,
+    pub stress_rho: f64,
     /// The loss distribution at the stressed correlation.
-    stressed: LossSummary,
+    pub stressed: LossSummary,
     /// `[x, P(L > x)]` on a grid up to beyond the 99.97% VaR, at the assumed and at the
     /// stressed correlation: the exceedance curves of the report's chart.
-    exceedance: Vec<[f64; 2]>,
+    pub exceedance: Vec<[f64; 2]>,
     /// The same at the stressed correlation.
-    stressed_exceedance: Vec<[f64; 2]>,
+    pub stressed_exceedance: Vec<[f64; 2]>,
     /// `P(L > 0)` at the assumed correlation: the chance that anyone behind no first-loss
     /// buffer loses something.
-    any_loss_probability: f64,
-    tranche_ratings: Vec<TrancheRating>,
+    pub any_loss_probability: f64,
+    /// Each tranche rated, re-measured and risk-weighted.
+    pub tranche_ratings: Vec<TrancheRating>,
 }
 
 /// A tranche rated at the assumed correlation, re-measured at the stressed one, and its
 /// regulatory capital.
 #[derive(Debug, Serialize)]
 pub struct TrancheRating {
-    attach: f64,
-    detach: f64,
+    /// Attachment point, a fraction of the pool.
+    pub attach: f64,
+    /// Detachment point, a fraction of the pool.
+    pub detach: f64,
     /// Master-scale grade of its one-year default probability at the assumed correlation.
-    rating: &'static str,
+    pub rating: &'static str,
     /// Its default probability at the stressed correlation.
-    stressed_default_probability: f64,
+    pub stressed_default_probability: f64,
     /// Its expected loss at the stressed correlation.
-    stressed_expected_loss: f64,
+    pub stressed_expected_loss: f64,
     /// Its grade at the stressed correlation.
-    stressed_rating: &'static str,
+    pub stressed_rating: &'static str,
     /// SSFA risk weight (p = 1) with KA = the pool's IRB capital per unit of exposure.
-    risk_weight: f64,
+    pub risk_weight: f64,
 }
 
 /// One headline figure of a study.
@@ -263,7 +211,7 @@ pub struct Figure {
 }
 
 /// Lower-case words joined by `_`: a key from a label.
-fn slug(s: &str) -> String {
+pub(crate) fn slug(s: &str) -> String {
     let mut out = String::new();
     for word in s
         .split(|c: char| !c.is_ascii_alphanumeric())
@@ -280,14 +228,16 @@ fn slug(s: &str) -> String {
 /// One point of the diversification study: a homogeneous pool of `loans` loans.
 #[derive(Debug, Serialize)]
 pub struct DiversificationPoint {
-    loans: usize,
-    rho: f64,
+    /// Loans in the pool.
+    pub loans: usize,
+    /// Asset correlation.
+    pub rho: f64,
     /// Standard deviation of the pool's default rate (closed form).
-    default_rate_sd: f64,
+    pub default_rate_sd: f64,
     /// 99.9% quantile of the pool's default rate.
-    default_rate_var_999: f64,
+    pub default_rate_var_999: f64,
     /// How the quantile was computed: `binomial`, `exact` or `large-pool limit`.
-    var_method: &'static str,
+    pub var_method: &'static str,
 }
 
 /// Diversification in theory and in reality: for each pool size and asset correlation, the
@@ -298,10 +248,8 @@ pub struct DiversificationPoint {
 /// binomial one when rho = 0, the exact recursion up to 2,000 loans, and the Vasicek
 /// large-pool limit beyond (which the exact recursion approaches as N grows; tested in
 /// creditlab-contagion).
-fn diversification(
-    d: &crate::scenario::Diversification,
-) -> Result<Vec<DiversificationPoint>, TaskError> {
-    use creditlab_contagion::{bivariate::bivariate_norm_cdf, special::norm_ppf};
+fn diversification(d: &crate::scenario::Diversification) -> Result<Vec<DiversificationPoint>> {
+    use creditlab_numerics::{bivariate::bivariate_norm_cdf, special::norm_ppf};
     use statrs::distribution::{Binomial, DiscreteCDF};
     let p = d.pd;
     let c = norm_ppf(p);
@@ -315,8 +263,12 @@ fn diversification(
         for &n in &d.sizes {
             let var = (p2 - p * p) + (p - p2) / n as f64;
             let (q, method) = if rho == 0.0 {
-                let b = Binomial::new(p, n as u64)
-                    .map_err(|e| TaskError::msg(format!("diversification.pd: {e}")))?;
+                let b = Binomial::new(p, n as u64).map_err(|e| StudyError::Config {
+                    origin: "scenario".into(),
+                    line: None,
+                    key: "diversification.pd".into(),
+                    reason: e.to_string(),
+                })?;
                 (b.inverse_cdf(0.999) as f64 / n as f64, "binomial")
             } else if n <= 2_000 {
                 let pool = Portfolio::homogeneous(n, p, 1.0)?;
@@ -341,33 +293,49 @@ fn diversification(
 /// Everything the study computed for one book.
 #[derive(Debug, Serialize)]
 pub struct BookStudy {
-    name: &'static str,
-    facts: BookFacts,
-    cashflow_totals: CashFlowTotals,
-    grading: GradingFacts,
-    loss: LossFacts,
+    /// `bank` or `defi`.
+    pub name: &'static str,
+    /// What the lender knows and holds.
+    pub facts: BookFacts,
+    /// Lifetime totals of the projected cash flows.
+    pub cashflow_totals: CashFlowTotals,
+    /// What grading says.
+    pub grading: GradingFacts,
+    /// The one-year loss distribution and the tranches.
+    pub loss: LossFacts,
+    /// The monthly cash flows (written as CSV, not into report.json).
     #[serde(skip)]
-    cashflows: CashFlows,
+    pub cashflows: CashFlows,
 }
 
 /// The whole study, as serialized into report.json.
 #[derive(Debug, Serialize)]
 pub struct Study {
-    schema_version: u32,
-    seed: u64,
-    scenario: Scenario,
-    bank: BookStudy,
-    defi: BookStudy,
-    diversification: Vec<DiversificationPoint>,
-    cdo_squared: creditlab_pool::resec::CdoSquaredComparison,
-    defi_pool: defi_pool::DefiPoolStudy,
-    contagion: Vec<contagion::NetworkStudy>,
-    verdict: verdict::Verdict,
+    /// Version of the report.json schema.
+    pub schema_version: u32,
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// The scenario the study ran.
+    pub scenario: Scenario,
+    /// The bank book.
+    pub bank: BookStudy,
+    /// The DeFi book, through the same loan model.
+    pub defi: BookStudy,
+    /// Default-rate dispersion against pool size and correlation.
+    pub diversification: Vec<DiversificationPoint>,
+    /// The CDO squared against the same mezzanine exposures held directly.
+    pub cdo_squared: creditlab_pool::resec::CdoSquaredComparison,
+    /// The DeFi book run as a lending pool.
+    pub defi_pool: defi_pool::DefiPoolStudy,
+    /// Each side's clearing network after its book's shocks.
+    pub contagion: Vec<contagion::NetworkStudy>,
+    /// The verdict, claim by claim.
+    pub verdict: verdict::Verdict,
 }
 
 impl Study {
     /// Runs every stage on `scenario`.
-    pub fn run(scenario: &Scenario, progress: Progress) -> Result<Self, TaskError> {
+    pub fn run(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
         let spec = |offset: u64| BookSpec {
             loans: scenario.books.loans,
             total_principal: Some(scenario.books.total_principal),
@@ -378,12 +346,12 @@ impl Study {
             .tranches
             .iter()
             .map(|&[a, d]| Tranche::new(a, d))
-            .collect::<Result<Vec<_>, _>>()?;
-        let defi_book = progress.stage("defi book: generate", || defi_book(&spec(1)))?;
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        let defi_book = stage(progress, "defi book: generate", || defi_book(&spec(1)))?;
         let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
         let bank = study_book(
             "bank",
-            &progress.stage("bank book: generate", || bank_book(&spec(0)))?,
+            &stage(progress, "bank book: generate", || bank_book(&spec(0)))?,
             &scenario.cashflows.bank.to_assumptions()?,
             (scenario.loss.bank_rho, scenario.loss.bank_stress_rho),
             &tranches,
@@ -399,7 +367,7 @@ impl Study {
             scenario,
             progress,
         )?;
-        let cdo_squared = progress.stage("cdo squared", || {
+        let cdo_squared = stage(progress, "cdo squared", || {
             let params = creditlab_pool::resec::CdoSquaredParams {
                 rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
                 scenarios: scenario.loss.scenarios,
@@ -408,7 +376,7 @@ impl Study {
             };
             creditlab_pool::compare_cdo_squared(&params, &creditlab_grade::MasterScale::standard())
         })?;
-        let contagion = progress.stage("contagion", || {
+        let contagion = stage(progress, "contagion", || {
             contagion_study(scenario, &bank, &defi, &defi_pool)
         })?;
         let mut study = Self {
@@ -417,7 +385,7 @@ impl Study {
             scenario: scenario.clone(),
             bank,
             defi,
-            diversification: progress.stage("diversification", || {
+            diversification: stage(progress, "diversification", || {
                 diversification(&scenario.diversification)
             })?,
             cdo_squared,
@@ -512,9 +480,8 @@ impl Study {
     }
 
     /// A short summary for the terminal: the verdict table and one line per claim.
-    pub fn terminal_summary(&self) -> Result<String, TaskError> {
-        let section = verdict::section(self)
-            .map_err(|e| TaskError::msg(format!("cannot build the verdict: {e}")))?;
+    pub fn terminal_summary(&self) -> Result<String> {
+        let section = verdict::section(self)?;
         let mut s = format!(
             "creditlab study (seed {}): {} loans per book, {} each\n\n",
             self.seed,
@@ -540,7 +507,7 @@ fn contagion_study(
     bank: &BookStudy,
     defi: &BookStudy,
     pool: &defi_pool::DefiPoolStudy,
-) -> Result<Vec<contagion::NetworkStudy>, TaskError> {
+) -> Result<Vec<contagion::NetworkStudy>> {
     let spec = &scenario.contagion;
     let shocks = |b: &BookStudy| -> Vec<(String, f64)> {
         let l = &b.loss;
@@ -606,24 +573,24 @@ fn study_book(
     (rho, stress_rho): (f64, f64),
     tranches: &[Tranche],
     scenario: &Scenario,
-    progress: Progress,
-) -> Result<BookStudy, TaskError> {
-    let cashflows = progress.stage(&format!("{name} book: cash flows"), || {
+    progress: &dyn Progress,
+) -> Result<BookStudy> {
+    let cashflows = stage(progress, &format!("{name} book: cash flows"), || {
         project_records(book.iter().cloned().map(Ok), assumptions)
     })?;
     let config = GradingConfig::default();
-    let (full, grading) = progress.stage(&format!("{name} book: grading"), || {
+    let (full, grading) = stage(progress, &format!("{name} book: grading"), || {
         let full = grade_book(book, &config, false)?;
         let withheld = grade_book(book, &config, true)?;
         let grading = GradingFacts::of(&full, &withheld, book)?;
-        Ok::<_, TaskError>((full, grading))
+        Ok::<_, StudyError>((full, grading))
     })?;
     let portfolio = Portfolio::new(
         full.loans
             .iter()
             .map(|g| Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
     )?;
-    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>, f64), TaskError> {
+    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>, f64)> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
         let with_curve = |dist: &dyn LossDistribution| {
@@ -644,15 +611,15 @@ fn study_book(
         })
     };
     let ((summary, exceedance, any_loss_probability), (stressed, stressed_exceedance, _)) =
-        progress.stage(&format!("{name} book: loss distribution"), || {
-            Ok::<_, TaskError>((summarize(rho)?, summarize(stress_rho)?))
+        stage(progress, &format!("{name} book: loss distribution"), || {
+            Ok::<_, StudyError>((summarize(rho)?, summarize(stress_rho)?))
         })?;
     let scale = creditlab_grade::MasterScale::standard();
     let tranche_ratings = summary
         .tranches
         .iter()
         .zip(&stressed.tranches)
-        .map(|(t, st)| -> Result<TrancheRating, TaskError> {
+        .map(|(t, st)| -> Result<TrancheRating> {
             let (a, d) = (t.tranche.attach(), t.tranche.detach());
             Ok(TrancheRating {
                 attach: a,
@@ -670,7 +637,7 @@ fn study_book(
                 risk_weight: sec_sa_risk_weight(grading.capital_rate.min(1.0), a, d, false)?,
             })
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     Ok(BookStudy {
         name,
         facts: BookFacts::of(book),
@@ -705,94 +672,4 @@ fn exceedance_curve(dist: &dyn LossDistribution, upto: f64) -> Vec<[f64; 2]> {
         })
         .filter(|p| p[1] >= 1e-6)
         .collect()
-}
-
-/// The monthly cash flows of one book as CSV.
-fn cashflow_csv(study: &BookStudy) -> String {
-    let c = &study.cashflows;
-    let mut s = String::from(
-        "month,balance,scheduled_principal,prepayments,defaults,recoveries,losses,interest\n",
-    );
-    for m in 0..c.months() {
-        let _ = writeln!(
-            s,
-            "{},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2},{:.2}",
-            m + 1,
-            c.balance()[m],
-            c.scheduled_principal()[m],
-            c.prepayments()[m],
-            c.defaults()[m],
-            c.recoveries()[m],
-            c.losses()[m],
-            c.interest()[m]
-        );
-    }
-    s
-}
-
-/// Writes the study's output files into `out`, atomically.
-fn write_report(out: &Path, study: &Study) -> TaskResult {
-    let json = serde_json::to_string_pretty(study)
-        .map_err(|e| TaskError::msg(format!("cannot serialize the report: {e}")))?;
-    let report = study
-        .report()
-        .and_then(|r| r.validate().map(|()| r))
-        .map_err(|e| TaskError::msg(format!("cannot build the report: {e}")))?;
-    let mut files: Vec<(String, String)> = vec![
-        ("report.json".into(), json + "\n"),
-        ("report.md".into(), report.to_markdown()),
-        ("report.html".into(), report.to_html()),
-        ("cashflows_bank.csv".into(), cashflow_csv(&study.bank)),
-        ("cashflows_defi.csv".into(), cashflow_csv(&study.defi)),
-    ];
-    for t in report.tables() {
-        files.push((format!("tables/{}.csv", t.id()), t.to_csv()));
-    }
-    for c in report.charts() {
-        files.push((format!("charts/{}.svg", c.id()), c.to_svg()));
-    }
-    write_atomically(out, &files)
-}
-
-/// Writes `files` (paths relative to `out`, subfolders allowed) into a fresh temporary
-/// folder beside `out`, then renames it into place: readers see the old output or the new
-/// one, never half of one, and a failed run leaves the old one untouched.
-pub fn write_atomically(out: &Path, files: &[(String, String)]) -> TaskResult {
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| TaskError::msg(format!("cannot create {}: {e}", parent.display())))?;
-    let name = out
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| TaskError::msg(format!("--out {} has no folder name", out.display())))?;
-    let tmp = parent.join(format!(".{name}.tmp{}", std::process::id()));
-    let old = parent.join(format!(".{name}.old{}", std::process::id()));
-    let result = (|| -> std::io::Result<()> {
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp)?;
-        }
-        std::fs::create_dir_all(&tmp)?;
-        for (file, text) in files {
-            let path = tmp.join(file);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            std::fs::write(path, text)?;
-        }
-        if out.exists() {
-            std::fs::rename(out, &old)?;
-        }
-        std::fs::rename(&tmp, out)?;
-        if old.exists() {
-            std::fs::remove_dir_all(&old)?;
-        }
-        Ok(())
-    })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_dir_all(&tmp);
-        TaskError::msg(format!("cannot write to {}: {e}", out.display()))
-    })
 }

@@ -8,16 +8,16 @@
 //! units of each collateral asset, valued at `prices[k]` units of the borrowed asset.
 //!
 //! ```
-//! use creditlab_pool::lending::{CollateralAsset, LendingPool, RateModel};
+//! use creditlab_defi::lending::{CollateralAsset, LendingPool, RateModel};
 //! let mut pool = LendingPool::new(vec![CollateralAsset::weth_like()], RateModel::usdc_like())?;
 //! pool.deposit(1000.0)?;
 //! assert!(pool.open_position(vec![1.0], 1200.0, &[2000.0]).is_err()); // more than the cash
 //! let id = pool.open_position(vec![1.0], 800.0, &[2000.0])?;
 //! assert!((pool.health_factor(id, &[2000.0])? - 2000.0 * 0.825 / 800.0).abs() < 1e-12);
-//! # Ok::<(), creditlab_pool::PoolError>(())
+//! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{PoolError, Result, check_positive, check_range};
+use crate::error::{DefiError, Result, check_positive, check_range};
 
 /// Health factor at or below which the whole debt may be liquidated at once (Aave v3
 /// `CLOSE_FACTOR_HF_THRESHOLD = 0.95`).
@@ -106,35 +106,35 @@ impl CollateralAsset {
         protocol_fee_share: f64,
     ) -> Result<Self> {
         let name = name.into();
-        check_range(&format!("{name}: ltv"), ltv, 0.0, 1.0)?;
+        check_range(format!("{name}: ltv"), ltv, 0.0, 1.0)?;
         check_range(
-            &format!("{name}: liquidation_threshold"),
+            format!("{name}: liquidation_threshold"),
             liquidation_threshold,
             0.0,
             1.0,
         )?;
         if liquidation_threshold < ltv || liquidation_threshold >= 1.0 {
-            return Err(PoolError::InvalidParameter {
+            return Err(DefiError::InvalidParameter {
                 field: format!("{name}: liquidation_threshold"),
                 value: liquidation_threshold,
                 reason: "must be >= ltv and < 1",
             });
         }
         check_range(
-            &format!("{name}: liquidation_bonus"),
+            format!("{name}: liquidation_bonus"),
             liquidation_bonus,
             0.0,
             1.0,
         )?;
         if liquidation_threshold * (1.0 + liquidation_bonus) >= 1.0 {
-            return Err(PoolError::InvalidParameter {
+            return Err(DefiError::InvalidParameter {
                 field: format!("{name}: liquidation_bonus"),
                 value: liquidation_bonus,
                 reason: "threshold x (1 + bonus) must be < 1, or a liquidation would lower the health factor",
             });
         }
         check_range(
-            &format!("{name}: protocol_fee_share"),
+            format!("{name}: protocol_fee_share"),
             protocol_fee_share,
             0.0,
             1.0,
@@ -191,7 +191,7 @@ impl RateModel {
         }
         check_range("optimal_utilization", optimal_utilization, 0.0, 1.0)?;
         if optimal_utilization <= 0.0 || optimal_utilization >= 1.0 {
-            return Err(PoolError::InvalidParameter {
+            return Err(DefiError::InvalidParameter {
                 field: "optimal_utilization".into(),
                 value: optimal_utilization,
                 reason: "must be in (0, 1)",
@@ -304,8 +304,8 @@ pub struct LendingPool {
     protocol_collateral: Vec<f64>,
 }
 
-fn rejected(what: impl Into<String>, reason: impl Into<String>) -> PoolError {
-    PoolError::Lending {
+fn rejected(what: impl Into<String>, reason: impl Into<String>) -> DefiError {
+    DefiError::Lending {
         what: what.into(),
         reason: reason.into(),
     }
@@ -443,7 +443,7 @@ impl LendingPool {
     pub fn withdraw(&mut self, shares: f64) -> Result<Withdrawal> {
         check_range("withdrawal shares", shares, 0.0, f64::MAX)?;
         if shares > self.shares * (1.0 + 1e-12) {
-            return Err(PoolError::InvalidParameter {
+            return Err(DefiError::InvalidParameter {
                 field: "withdrawal shares".into(),
                 value: shares,
                 reason: "more than the shares outstanding",
@@ -495,7 +495,7 @@ impl LendingPool {
             ));
         }
         for (a, &c) in self.assets.iter().zip(&collateral) {
-            check_range(&format!("collateral {}", a.name), c, 0.0, f64::MAX)?;
+            check_range(format!("collateral {}", a.name), c, 0.0, f64::MAX)?;
         }
         check_range("borrow amount", borrow, 0.0, f64::MAX)?;
         let limit = self.borrow_limit(&collateral, prices);

@@ -1,12 +1,13 @@
 //! The study's scenario file (TOML, docs/schemas/scenario.md): parsed strictly and validated,
 //! with errors that name the file, the line and the key.
 
-use crate::cli::TaskError;
+use crate::config::{config_error, parse_toml, read};
+use crate::error::Result;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// The built-in default scenario, compiled into the harness.
-pub const DEFAULT_SCENARIO: &str = include_str!("../../scenarios/default.toml");
+pub const DEFAULT_SCENARIO: &str = include_str!("../../../scenarios/default.toml");
 
 /// A study scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -23,9 +24,9 @@ pub struct Scenario {
     /// The diversification study.
     pub diversification: Diversification,
     /// The DeFi book as a lending pool on simulated markets (section 5).
-    pub defi_pool: crate::pipeline::defi_pool::DefiPoolSpec,
+    pub defi_pool: crate::defi_pool::DefiPoolSpec,
     /// The clearing networks of section 6.
-    pub contagion: crate::pipeline::contagion::ContagionSpec,
+    pub contagion: crate::contagion::ContagionSpec,
 }
 
 /// Pool sizes and correlations of the diversification study.
@@ -175,20 +176,18 @@ impl LossMethod {
 
 impl Scenario {
     /// The built-in default scenario.
-    pub fn builtin() -> Result<Self, TaskError> {
+    pub fn builtin() -> Result<Self> {
         Self::parse(DEFAULT_SCENARIO, "scenarios/default.toml (built in)")
     }
 
     /// Reads and validates a scenario file.
-    pub fn from_file(path: &Path) -> Result<Self, TaskError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TaskError::msg(format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text, &path.display().to_string())
+    pub fn from_file(path: &Path) -> Result<Self> {
+        Self::parse(&read(path)?, &path.display().to_string())
     }
 
     /// Parses `text`; `origin` names the file in errors.
-    pub fn parse(text: &str, origin: &str) -> Result<Self, TaskError> {
-        let scenario: Scenario = crate::cli::parse_toml(text, origin)?;
+    pub fn parse(text: &str, origin: &str) -> Result<Self> {
+        let scenario: Scenario = parse_toml(text, origin)?;
         scenario.validate(text, origin)?;
         Ok(scenario)
     }
@@ -202,16 +201,18 @@ impl Scenario {
     }
 
     /// Validates a scenario changed by command-line overrides.
-    pub fn check(&self) -> Result<(), TaskError> {
+    pub fn check(&self) -> Result<()> {
         self.validate("", "command line")
     }
 
-    fn validate(&self, text: &str, origin: &str) -> Result<(), TaskError> {
+    fn validate(&self, text: &str, origin: &str) -> Result<()> {
         let fail = |section: &str, key: &str, reason: String| {
-            let at = line_of(text, section, key).map_or(String::new(), |l| format!(", line {l}"));
-            Err(TaskError::msg(format!(
-                "{origin}{at}: {section}.{key}: {reason}"
-            )))
+            Err(config_error(
+                text,
+                origin,
+                &format!("{section}.{key}"),
+                reason,
+            ))
         };
         let b = &self.books;
         if !(1..=1_000_000).contains(&b.loans) {
@@ -331,24 +332,6 @@ impl Scenario {
     }
 }
 
-/// The 1-based line of `key = ...` inside `[section]` (or at top level when `section` is
-/// empty), for error messages.
-fn line_of(text: &str, section: &str, key: &str) -> Option<usize> {
-    let mut current = String::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if let Some(name) = t.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
-            current = name.trim().to_string();
-        } else if current == section
-            && t.strip_prefix(key)
-                .is_some_and(|rest| rest.trim_start().starts_with('='))
-        {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -363,7 +346,7 @@ mod tests {
     fn errors_name_line_and_key() {
         let bad = DEFAULT_SCENARIO.replace("bank_rho = 0.15", "bank_rho = 1.5");
         let e = Scenario::parse(&bad, "x.toml").unwrap_err().to_string();
-        let line = line_of(&bad, "loss", "bank_rho").unwrap();
+        let line = crate::config::line_of(&bad, "loss.bank_rho").unwrap();
         assert!(
             e.contains(&format!("x.toml, line {line}: loss.bank_rho")),
             "{e}"

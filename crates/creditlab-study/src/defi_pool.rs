@@ -1,19 +1,19 @@
 //! Section 5 of the study: the DeFi book run as an Aave-style lending pool on simulated
-//! markets (creditlab-pool's `defi_sim`), once in a calm year and once through the
+//! markets (creditlab-defi's `simulation`), once in a calm year and once through the
 //! March-2020 crash. The positions are the DeFi book's loans, so sections 1 to 4 and this
 //! one describe the same borrowers.
 
-use crate::cli::TaskError;
-use crate::progress::Progress;
-use creditlab_contagion::{impact::ImpactModel, market::AssetDynamics};
-use creditlab_loan::Book;
-use creditlab_pool::{
-    defi_sim::{
+use crate::error::Result;
+use crate::progress::{Progress, counted};
+use creditlab_defi::{impact::ImpactModel, market::AssetDynamics};
+use creditlab_defi::{
+    lending::{CollateralAsset, RateModel},
+    simulation::{
         DefiSim, DefiSimConfig, DefiSimResult, MarketAsset, RunModel, RunSignal, StepSeries,
         ThresholdDistribution, positions_from_book,
     },
-    lending::{CollateralAsset, RateModel},
 };
+use creditlab_loan::Book;
 use serde::{Deserialize, Serialize};
 
 /// One collateral asset of the pool (`[[defi_pool.assets]]`).
@@ -80,7 +80,7 @@ pub struct DefiPoolSpec {
 
 impl DefiPoolSpec {
     /// Checks the keys the simulation does not check itself; the error names the key.
-    pub fn check(&self) -> Result<(), (&'static str, String)> {
+    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
         if !(1..=10_000_000).contains(&self.paths) {
             return Err(("paths", format!("{} is outside 1..=10000000", self.paths)));
         }
@@ -159,7 +159,7 @@ impl DefiPoolSpec {
 
     /// The simulation config of `book` under this spec, `hours` long, with or without the
     /// March-2020 shock.
-    fn config(&self, book: &Book, hours: f64, crash: bool) -> Result<DefiSimConfig, TaskError> {
+    fn config(&self, book: &Book, hours: f64, crash: bool) -> Result<DefiSimConfig> {
         self.config_with(
             book,
             hours,
@@ -176,7 +176,7 @@ impl DefiPoolSpec {
         crash: bool,
         capacity: f64,
         oracle_delay_steps: usize,
-    ) -> Result<DefiSimConfig, TaskError> {
+    ) -> Result<DefiSimConfig> {
         let total_debt = book.total_principal();
         let assets = self
             .assets
@@ -203,7 +203,7 @@ impl DefiPoolSpec {
                     },
                 })
             })
-            .collect::<Result<Vec<_>, TaskError>>()?;
+            .collect::<Result<Vec<_>>>()?;
         let step_hours = if crash {
             self.crash_step_hours
         } else {
@@ -268,10 +268,10 @@ pub fn study(
     spec: &DefiPoolSpec,
     book: &Book,
     seed: u64,
-    progress: Progress,
-) -> Result<DefiPoolStudy, TaskError> {
+    progress: &dyn Progress,
+) -> Result<DefiPoolStudy> {
     let run = |name: &str, config: &DefiSimConfig, stream: u64| {
-        progress.counted(name, spec.paths, |tick| {
+        counted(progress, name, spec.paths, |tick| {
             DefiSim::new(config)?.run_with_progress(spec.paths, seed.wrapping_add(stream), tick)
         })
     };

@@ -1,0 +1,39 @@
+//! The study as a library: is DeFi lending subprime securitization again, per unit of money
+//! lent? A [`Scenario`] (TOML, docs/schemas/scenario.md) says what to compare; [`Study::run`]
+//! runs every stage (the two books, their cash flows, grading, diversification,
+//! securitization and the CDO squared, the DeFi book as a lending pool, contagion through
+//! clearing networks) and judges the thesis claim by claim ([`verdict`]); the result is plain
+//! data, serialized as report.json and laid out as a report ([`Study::report`], rendered by
+//! creditlab-report).
+//!
+//! What `cargo xtask pipeline` and `cargo xtask sweep` do is reachable here: a notebook, a
+//! Python binding or a shard on another machine calls the same functions.
+//!
+//! ```no_run
+//! use creditlab_study::{Scenario, Study, progress::Silent};
+//! let mut scenario = Scenario::builtin()?;
+//! scenario.quicken(); // 500 loans per book, 200 DeFi paths
+//! let study = Study::run(&scenario, &Silent)?;
+//! for claim in &study.verdict.claims {
+//!     println!("claim {}: {}", claim.number, claim.judgement.as_str());
+//! }
+//! study.write(std::path::Path::new("target/my-study"))?;
+//! # Ok::<(), creditlab_study::StudyError>(())
+//! ```
+
+pub mod config;
+pub mod contagion;
+pub mod defi_pool;
+mod error;
+mod output;
+pub mod progress;
+mod render;
+pub mod scenario;
+mod study;
+pub mod sweep;
+pub mod verdict;
+
+pub use error::{Result, StudyError};
+pub use output::write_atomically;
+pub use scenario::Scenario;
+pub use study::*;
