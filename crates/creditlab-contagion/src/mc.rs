@@ -28,10 +28,27 @@ use std::ops::Range;
 /// it, because every scenario has its own stream.
 const CHUNK: usize = 1024;
 
-/// Samples the systematic state of a copula (the factor values conditionally on which
-/// defaults are independent).
+/// Samples the systematic state of a copula: the factor values conditionally on which
+/// defaults are independent, laid out as [`Copula::conditional_pd`] reads them
+/// ([`Copula::state_dim`]). Products that simulate their own collateral (a cash-flow
+/// waterfall, a CDO squared) draw each scenario's state from it, so any copula of the core
+/// reaches them and the draws are those of [`MonteCarlo`] for the same stream.
+///
+/// ```
+/// use creditlab_contagion::{Copula, mc::FactorSampler};
+/// let copula = Copula::student_t(0.3, 5.0)?;
+/// let sampler = FactorSampler::new(&copula)?;
+/// let mut state = vec![0.0; sampler.dim()];
+/// sampler.sample(&mut creditlab_numerics::rng::stream(7, 0), &mut state);
+/// let p = copula.conditional_pd(copula.threshold(0.02), None, &state);
+/// assert!((0.0..=1.0).contains(&p));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone)]
-pub(crate) enum StateSampler {
+pub struct FactorSampler(SamplerKind);
+
+#[derive(Debug, Clone)]
+enum SamplerKind {
     /// `z ~ N(0, 1)` in each of `k` dimensions.
     Normal(usize),
     /// `(z, s)`: `z ~ N(0, 1)`, `s = sqrt(W / nu)`, `W ~ chi^2(nu)`.
@@ -40,48 +57,50 @@ pub(crate) enum StateSampler {
     DoubleT { t: StudentT<f64>, scale: f64 },
 }
 
-impl StateSampler {
-    pub(crate) fn new(copula: &Copula) -> Result<Self> {
+impl FactorSampler {
+    /// The sampler of `copula`'s systematic state.
+    pub fn new(copula: &Copula) -> Result<Self> {
         let bad = |reason: String| Error::Unsupported {
             method: "mc",
             reason,
         };
-        Ok(match copula {
-            Copula::Gaussian { .. } => StateSampler::Normal(1),
-            Copula::MultiFactor(m) => StateSampler::Normal(m.n_factors()),
-            Copula::StudentT { nu, .. } => StateSampler::StudentT {
+        Ok(Self(match copula {
+            Copula::Gaussian { .. } => SamplerKind::Normal(1),
+            Copula::MultiFactor(m) => SamplerKind::Normal(m.n_factors()),
+            Copula::StudentT { nu, .. } => SamplerKind::StudentT {
                 chi2: ChiSquared::new(*nu).map_err(|e| bad(format!("chi-squared({nu}): {e}")))?,
                 nu: *nu,
             },
-            Copula::DoubleT { nu_m, .. } => StateSampler::DoubleT {
+            Copula::DoubleT { nu_m, .. } => SamplerKind::DoubleT {
                 t: StudentT::new(*nu_m).map_err(|e| bad(format!("t({nu_m}): {e}")))?,
                 scale: ((nu_m - 2.0) / nu_m).sqrt(),
             },
-        })
+        }))
     }
 
     /// Dimension of the state vector.
-    pub(crate) fn dim(&self) -> usize {
-        match self {
-            StateSampler::Normal(k) => *k,
-            StateSampler::StudentT { .. } => 2,
-            StateSampler::DoubleT { .. } => 1,
+    pub fn dim(&self) -> usize {
+        match &self.0 {
+            SamplerKind::Normal(k) => *k,
+            SamplerKind::StudentT { .. } => 2,
+            SamplerKind::DoubleT { .. } => 1,
         }
     }
 
+    /// Draws one state into `state` (of length [`FactorSampler::dim`]).
     #[inline]
-    pub(crate) fn sample(&self, rng: &mut StreamRng, state: &mut [f64]) {
-        match self {
-            StateSampler::Normal(_) => {
+    pub fn sample(&self, rng: &mut StreamRng, state: &mut [f64]) {
+        match &self.0 {
+            SamplerKind::Normal(_) => {
                 for s in state.iter_mut() {
                     *s = StandardNormal.sample(rng);
                 }
             }
-            StateSampler::StudentT { chi2, nu } => {
+            SamplerKind::StudentT { chi2, nu } => {
                 state[0] = StandardNormal.sample(rng);
                 state[1] = (chi2.sample(rng) / nu).sqrt();
             }
-            StateSampler::DoubleT { t, scale } => state[0] = t.sample(rng) * scale,
+            SamplerKind::DoubleT { t, scale } => state[0] = t.sample(rng) * scale,
         }
     }
 }
@@ -127,7 +146,7 @@ const GEOMETRIC_MIN_LOANS: usize = 16;
 #[derive(Debug, Clone)]
 pub struct MonteCarlo {
     copula: Copula,
-    sampler: StateSampler,
+    sampler: FactorSampler,
     groups: Vec<PdGroup>,
     n_loans: usize,
     n_cohorts: usize,
@@ -149,7 +168,7 @@ impl MonteCarlo {
     fn build(portfolio: &Portfolio, copula: &Copula, group: bool) -> Result<Self> {
         copula.check_portfolio(portfolio)?;
         let thresholds = copula.thresholds(portfolio.pd());
-        let sampler = StateSampler::new(copula)?;
+        let sampler = FactorSampler::new(copula)?;
         let total = portfolio.total_ead();
         let mut groups: Vec<PdGroup> = Vec::new();
         let mut group_index: HashMap<Vec<u64>, usize> = HashMap::new();
