@@ -33,6 +33,34 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// An input spec that does not parse: a copula name, a tranche `A-D`.
+    #[error("{what} {text:?}: {reason}")]
+    Spec {
+        /// What was being read: `copula` or `tranche`.
+        what: &'static str,
+        /// The text as given.
+        text: String,
+        /// What is wrong and what is expected.
+        reason: String,
+    },
+    /// A capital structure that does not tile the pool from 0 to 1.
+    #[error("tranche {index}: {reason}")]
+    Tiling {
+        /// 1-based position of the offending tranche (0: the structure is empty).
+        index: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// An input file that cannot be read or has a bad row.
+    #[error("{path}{}: {reason}", line.map_or(String::new(), |l| format!(", line {l}")))]
+    Input {
+        /// The file.
+        path: String,
+        /// 1-based line of the offending row (the header is line 1), when known.
+        line: Option<usize>,
+        /// What is wrong (the column and the value, when a cell is at fault).
+        reason: String,
+    },
     /// A numerical routine refused its arguments (a quadrature rule's node count).
     #[error(transparent)]
     Numerics(#[from] creditlab_numerics::NumericsError),

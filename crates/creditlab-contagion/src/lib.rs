@@ -21,9 +21,11 @@ pub mod distribution;
 mod error;
 pub mod exact;
 pub mod importance;
+pub mod io;
 pub mod lhp;
 pub mod mc;
 pub mod portfolio;
+pub mod spec;
 
 pub use bet::BinomialExpansion;
 pub use copula::{Copula, obligor_loadings};
@@ -33,3 +35,4 @@ pub use error::{Error, Result};
 pub use exact::{ExactConfig, ExactLoss};
 pub use lhp::LargePool;
 pub use portfolio::{Exposure, Lgd, Portfolio};
+pub use spec::{CopulaSpec, check_tiling, parse_tranches};
