@@ -80,7 +80,14 @@ impl Tranche {
     /// `min(max(l - A, 0), D - A) / (D - A)`.
     #[inline]
     pub fn loss(&self, l: f64) -> f64 {
-        ((l - self.attach).max(0.0)).min(self.detach - self.attach) / (self.detach - self.attach)
+        self.loss_amount(l) / (self.detach - self.attach)
+    }
+
+    /// Tranche loss as a fraction of the pool for pool loss `l`: `min(max(l - A, 0), D - A)`,
+    /// what the holder of the whole tranche loses per unit of the pool.
+    #[inline]
+    pub fn loss_amount(&self, l: f64) -> f64 {
+        ((l - self.attach).max(0.0)).min(self.detach - self.attach)
     }
 }
 

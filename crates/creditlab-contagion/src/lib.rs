@@ -18,12 +18,14 @@ pub mod clearing;
 pub mod copula;
 pub mod discrete;
 pub mod distribution;
+pub mod diversification;
 mod error;
 pub mod exact;
 pub mod importance;
 pub mod io;
 pub mod lhp;
 pub mod mc;
+pub mod network;
 pub mod portfolio;
 pub mod spec;
 

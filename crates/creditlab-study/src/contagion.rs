@@ -18,7 +18,9 @@
 //! Methodology and parameter sources: docs/methodology/pipeline.md.
 
 use crate::error::Result;
+use creditlab_contagion::Tranche;
 use creditlab_contagion::clearing::ClearingNetwork;
+use creditlab_contagion::network::{shock_many, wire_equal_shares};
 use serde::{Deserialize, Serialize};
 
 /// Scenario keys of the contagion study (`[contagion]`).
@@ -113,44 +115,6 @@ pub struct NetworkStudy {
     pub shocks: Vec<ShockResult>,
 }
 
-/// Balance sheets of institutions with external assets `assets` and capital `equity`, owing
-/// `interbank` of their debt to the others in equal parts: returns the liability matrix and
-/// the external liabilities that make each one's equity exactly its capital.
-fn wire(assets: &[f64], equity: &[f64], interbank: f64) -> (Vec<Vec<f64>>, Vec<f64>) {
-    let n = assets.len();
-    let owed: Vec<f64> = assets
-        .iter()
-        .zip(equity)
-        .map(|(a, e)| {
-            if n > 1 {
-                interbank * (a - e).max(0.0)
-            } else {
-                0.0
-            }
-        })
-        .collect();
-    let liabilities: Vec<Vec<f64>> = (0..n)
-        .map(|i| {
-            (0..n)
-                .map(|j| {
-                    if i == j {
-                        0.0
-                    } else {
-                        owed[i] / (n - 1) as f64
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let external = (0..n)
-        .map(|i| {
-            let receivable: f64 = (0..n).map(|j| liabilities[j][i]).sum();
-            (assets[i] + receivable - equity[i] - owed[i]).max(0.0)
-        })
-        .collect();
-    (liabilities, external)
-}
-
 /// Clears `base` with `losses[i]` taken off institution `i`'s external assets.
 fn clear_shock(
     base: &ClearingNetwork,
@@ -159,43 +123,15 @@ fn clear_shock(
     book_loss: f64,
     losses: &[f64],
 ) -> Result<ShockResult> {
-    let before = base.clear()?;
-    let mut shocked = base.clone();
-    for (i, &l) in losses.iter().enumerate() {
-        if l > 0.0 {
-            shocked = shocked.with_loss(i, l)?;
-        }
-    }
-    let after = shocked.clear()?;
-    // Insolvent on its own loss alone: the shocked assets plus full interbank receivables
-    // fall short of its obligations.
-    let own: Vec<bool> = (0..names.len())
-        .map(|i| {
-            let receivable: f64 = (0..names.len()).map(|j| base.liabilities()[j][i]).sum();
-            shocked.external_assets()[i] + receivable < base.total_obligations()[i] * (1.0 - 1e-12)
-        })
-        .collect();
-    let equity = |c: &creditlab_contagion::clearing::Clearing| -> f64 {
-        c.equity.iter().map(|e| e.max(0.0)).sum()
-    };
-    let outside: f64 = (0..names.len())
-        .map(|i| {
-            let obligations = base.total_obligations()[i];
-            if obligations <= 0.0 {
-                return 0.0;
-            }
-            let external_share = base.external_liabilities()[i] / obligations;
-            (obligations - after.payments[i]).max(0.0) * external_share
-        })
-        .sum();
+    let out = shock_many(base, losses)?;
     Ok(ShockResult {
         label,
         book_loss,
-        defaulted: after.defaulted.iter().map(|&i| names[i].clone()).collect(),
-        contagious_defaults: after.defaulted.iter().filter(|&&i| !own[i]).count(),
-        rounds: after.rounds,
-        equity_lost: equity(&before) - equity(&after),
-        outside_creditor_loss: outside,
+        defaulted: out.defaulted.iter().map(|&i| names[i].clone()).collect(),
+        contagious_defaults: out.contagious,
+        rounds: out.after.rounds,
+        equity_lost: out.equity_lost,
+        outside_creditor_loss: out.outside_creditor_loss,
     })
 }
 
@@ -220,7 +156,7 @@ pub fn bank_network(
         .enumerate()
         .map(|(k, (n, a))| capital(k, *n, a - n).min(*a))
         .collect();
-    let (liabilities, external) = wire(&assets, &equity, spec.interbank_share);
+    let (liabilities, external) = wire_equal_shares(&assets, &equity, spec.interbank_share);
     let base = ClearingNetwork::new(liabilities, assets.clone(), external)?;
     let institutions = (0..names.len())
         .map(|k| Institution {
@@ -235,8 +171,8 @@ pub fn bank_network(
         .map(|(label, loss)| {
             let losses: Vec<f64> = tranches
                 .iter()
-                .map(|&[a, d]| (loss - a).clamp(0.0, d - a))
-                .collect();
+                .map(|&[a, d]| Tranche::new(a, d).map(|t| t.loss_amount(*loss)))
+                .collect::<std::result::Result<_, _>>()?;
             clear_shock(&base, &names, label.clone(), *loss, &losses)
         })
         .collect::<Result<_>>()?;
@@ -265,7 +201,7 @@ pub fn defi_network(
     // Their pool shares are receivables from node 0, so the external balance sheet they
     // wire among themselves counts them too.
     let with_shares: Vec<f64> = assets.iter().map(|a| a + held).collect();
-    let (among, external) = wire(&with_shares, &equity, spec.interbank_share);
+    let (among, external) = wire_equal_shares(&with_shares, &equity, spec.interbank_share);
     let n = m + 1;
     let mut liabilities = vec![vec![0.0; n]; n];
     for j in 1..n {
@@ -326,17 +262,6 @@ mod tests {
             protocols: 4,
             protocol_deposit_share: 0.4,
             protocol_equity: 0.05,
-        }
-    }
-
-    #[test]
-    fn wired_balance_sheets_hold_exactly_their_capital() {
-        let (l, ext) = wire(&[4.0, 2.0, 10.0], &[0.5, 0.1, 1.0], 0.3);
-        let net = ClearingNetwork::new(l, vec![4.0, 2.0, 10.0], ext).unwrap();
-        let c = net.clear().unwrap();
-        assert!(c.defaulted.is_empty());
-        for (e, want) in c.equity.iter().zip([0.5, 0.1, 1.0]) {
-            assert!((e - want).abs() < 1e-12, "{e} vs {want}");
         }
     }
 

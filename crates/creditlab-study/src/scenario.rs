@@ -264,41 +264,22 @@ impl Scenario {
                 format!("{} is outside 1000..=100000000", l.scenarios),
             );
         }
-        if l.tranches.is_empty() {
-            return fail("loss", "tranches", "at least one tranche is needed".into());
-        }
-        let mut previous = 0.0;
-        for (i, &[a, d]) in l.tranches.iter().enumerate() {
-            if let Err(e) = creditlab_contagion::Tranche::new(a, d) {
-                return fail(
-                    "loss",
-                    "tranches",
-                    format!("tranche {} ({a}-{d}): {e}", i + 1),
-                );
+        let tranches = l
+            .tranches
+            .iter()
+            .enumerate()
+            .map(|(i, &[a, d])| {
+                creditlab_contagion::Tranche::new(a, d)
+                    .map_err(|e| format!("tranche {} ({a}-{d}): {e}", i + 1))
+            })
+            .collect::<std::result::Result<Vec<_>, _>>();
+        match tranches {
+            Err(reason) => return fail("loss", "tranches", reason),
+            Ok(t) => {
+                if let Err(e) = creditlab_contagion::check_tiling(&t) {
+                    return fail("loss", "tranches", e.to_string());
+                }
             }
-            if a != previous {
-                let what = if a < previous {
-                    "overlaps"
-                } else {
-                    "leaves a gap after"
-                };
-                return fail(
-                    "loss",
-                    "tranches",
-                    format!(
-                        "tranche {} ({a}-{d}) {what} the one below, which ends at {previous}",
-                        i + 1
-                    ),
-                );
-            }
-            previous = d;
-        }
-        if previous != 1.0 {
-            return fail(
-                "loss",
-                "tranches",
-                format!("the capital structure ends at {previous}, not at 1"),
-            );
         }
         let d = &self.diversification;
         if !(d.pd > 0.0 && d.pd < 1.0) {

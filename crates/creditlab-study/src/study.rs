@@ -249,39 +249,15 @@ pub struct DiversificationPoint {
 /// large-pool limit beyond (which the exact recursion approaches as N grows; tested in
 /// creditlab-contagion).
 fn diversification(d: &crate::scenario::Diversification) -> Result<Vec<DiversificationPoint>> {
-    use creditlab_numerics::{bivariate::bivariate_norm_cdf, special::norm_ppf};
-    use statrs::distribution::{Binomial, DiscreteCDF};
-    let p = d.pd;
-    let c = norm_ppf(p);
+    use creditlab_contagion::diversification::{default_rate_quantile, default_rate_sd};
     let mut out = Vec::new();
     for &rho in &d.rhos {
-        let p2 = if rho == 0.0 {
-            p * p
-        } else {
-            bivariate_norm_cdf(c, c, rho)
-        };
         for &n in &d.sizes {
-            let var = (p2 - p * p) + (p - p2) / n as f64;
-            let (q, method) = if rho == 0.0 {
-                let b = Binomial::new(p, n as u64).map_err(|e| StudyError::Config {
-                    origin: "scenario".into(),
-                    line: None,
-                    key: "diversification.pd".into(),
-                    reason: e.to_string(),
-                })?;
-                (b.inverse_cdf(0.999) as f64 / n as f64, "binomial")
-            } else if n <= 2_000 {
-                let pool = Portfolio::homogeneous(n, p, 1.0)?;
-                let dist = ExactLoss::new(&pool, &Copula::gaussian(rho)?, &ExactConfig::default())?;
-                (LossDistribution::value_at_risk(&dist, 0.999).value, "exact")
-            } else {
-                let lhp = creditlab_contagion::LargePool::from_parameters(p, rho, 1.0)?;
-                (lhp.default_fraction_quantile(0.999), "large-pool limit")
-            };
+            let (q, method) = default_rate_quantile(d.pd, rho, n, 0.999)?;
             out.push(DiversificationPoint {
                 loans: n,
                 rho,
-                default_rate_sd: var.max(0.0).sqrt(),
+                default_rate_sd: default_rate_sd(d.pd, rho, n)?,
                 default_rate_var_999: q,
                 var_method: method,
             });
@@ -379,22 +355,29 @@ impl Study {
         let contagion = stage(progress, "contagion", || {
             contagion_study(scenario, &bank, &defi, &defi_pool)
         })?;
-        let mut study = Self {
+        let diversification = stage(progress, "diversification", || {
+            diversification(&scenario.diversification)
+        })?;
+        let verdict = verdict::verdict(&verdict::Evidence {
+            scenario,
+            bank: &bank,
+            defi: &defi,
+            diversification: &diversification,
+            defi_pool: &defi_pool,
+            contagion: &contagion,
+        });
+        Ok(Self {
             schema_version: REPORT_SCHEMA_VERSION,
             seed: scenario.seed,
             scenario: scenario.clone(),
             bank,
             defi,
-            diversification: stage(progress, "diversification", || {
-                diversification(&scenario.diversification)
-            })?,
+            diversification,
             cdo_squared,
             defi_pool,
             contagion,
-            verdict: verdict::Verdict::default(),
-        };
-        study.verdict = verdict::verdict(&study);
-        Ok(study)
+            verdict,
+        })
     }
 
     /// The study's headline figures, each a number per unit of money lent (or a count):

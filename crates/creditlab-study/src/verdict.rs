@@ -3,7 +3,10 @@
 //! sentence is computed from the study, with the threshold it is judged by written in the
 //! code below and in docs/methodology/pipeline.md.
 
-use crate::study::Study;
+use crate::contagion::NetworkStudy;
+use crate::defi_pool::DefiPoolStudy;
+use crate::scenario::Scenario;
+use crate::study::{BookStudy, DiversificationPoint, Study};
 use creditlab_report::{
     ReportError, Section, Table,
     format::{count, num, pct},
@@ -11,7 +14,7 @@ use creditlab_report::{
 use serde::Serialize;
 
 /// The verdict's figures for one side, per unit of money lent.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Side {
     /// One-year expected loss.
     pub expected_loss: f64,
@@ -36,11 +39,10 @@ pub struct Side {
 }
 
 /// Judgement of one claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
     /// This run does not measure it.
-    #[default]
     NotMeasured,
     /// The numbers support the claim.
     Supported,
@@ -76,7 +78,7 @@ pub struct Claim {
 }
 
 /// The simulated DeFi pool in one market setting, per unit lent.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct PoolSide {
     /// The setting.
     pub setting: &'static str,
@@ -98,7 +100,7 @@ pub struct PoolSide {
 }
 
 /// The verdict.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
     /// The bank book.
     pub bank: Side,
@@ -112,9 +114,26 @@ pub struct Verdict {
 
 const HOURS_PER_MONTH: f64 = 730.0;
 
-/// The verdict of `study`.
-pub fn verdict(study: &Study) -> Verdict {
-    let (b, d) = (&study.bank, &study.defi);
+/// What the verdict judges: every stage's result, before the study is assembled.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The scenario that produced it.
+    pub scenario: &'a Scenario,
+    /// The bank book.
+    pub bank: &'a BookStudy,
+    /// The DeFi book through the loan model.
+    pub defi: &'a BookStudy,
+    /// The diversification study.
+    pub diversification: &'a [DiversificationPoint],
+    /// The DeFi book as a simulated lending pool.
+    pub defi_pool: &'a DefiPoolStudy,
+    /// The clearing networks.
+    pub contagion: &'a [NetworkStudy],
+}
+
+/// The verdict on `study`'s evidence.
+pub fn verdict(study: &Evidence<'_>) -> Verdict {
+    let (b, d) = (study.bank, study.defi);
     let lag = study.scenario.cashflows.bank.recovery_lag;
     let defi_lag = study.scenario.cashflows.defi.recovery_lag;
     let bank = Side {
@@ -154,7 +173,7 @@ pub fn verdict(study: &Study) -> Verdict {
             format!("{defi_lag} months from default to liquidation")
         },
     };
-    let pool = &study.defi_pool;
+    let pool = study.defi_pool;
     let defi_pool: Vec<PoolSide> = [
         ("calm year", &pool.calm),
         ("March 2020", &pool.crash),
@@ -188,8 +207,8 @@ pub fn verdict(study: &Study) -> Verdict {
     }
 }
 
-fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Claim> {
-    let (b, d) = (&study.bank, &study.defi);
+fn claims(study: &Evidence<'_>, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Claim> {
+    let (b, d) = (study.bank, study.defi);
     let mut out = Vec::new();
 
     // 1. Securitization makes liquid securities of illiquid loans.
@@ -216,7 +235,7 @@ fn claims(study: &Study, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Cla
     });
 
     // 2. Diversification in theory, chain reaction in reality.
-    let div = &study.diversification;
+    let div = study.diversification;
     let largest = div.iter().map(|p| p.loans).max().unwrap_or(0);
     let sd_at = |rho: f64| {
         div.iter()
