@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::xtask;
+use common::{fails_naming, xtask};
 
 use std::path::{Path, PathBuf};
 
@@ -296,4 +296,24 @@ fn bad_scenarios_name_file_line_and_key_and_write_nothing() {
     let o = xtask(&["pipeline", "--config", "/no/such/file.toml"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("/no/such/file.toml"));
+}
+
+#[test]
+fn an_output_folder_creditlab_did_not_write_is_refused_and_left_alone() {
+    let dir = scratch("pipeline-theirs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("thesis.txt"), "mine").unwrap();
+    let out = xtask(&[
+        "pipeline",
+        "--quick",
+        "--quiet",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    fails_naming(&out, &["not written by creditlab"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("thesis.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 }

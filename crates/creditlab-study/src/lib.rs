@@ -34,6 +34,6 @@ pub mod sweep;
 pub mod verdict;
 
 pub use error::{Result, StudyError};
-pub use output::write_atomically;
+pub use output::{OUTPUT_MARKER, write_atomically};
 pub use scenario::Scenario;
 pub use study::*;
