@@ -25,6 +25,7 @@ pub mod io;
 pub mod lhp;
 pub mod mc;
 pub mod portfolio;
+pub mod report;
 pub mod spec;
 
 pub use bet::BinomialExpansion;
@@ -35,4 +36,5 @@ pub use error::{Error, Result};
 pub use exact::{ExactConfig, ExactLoss};
 pub use lhp::LargePool;
 pub use portfolio::{Exposure, Lgd, Portfolio};
-pub use spec::{CopulaSpec, check_tiling, parse_tranches};
+pub use report::{LossReport, LossRequest};
+pub use spec::{CopulaSpec, LossMethod, check_tiling, parse_tranches};
