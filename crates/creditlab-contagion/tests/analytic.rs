@@ -1,14 +1,11 @@
 //! Integration tests of the analytic methods: the exact recursion against the binomial,
 //! Bernoulli and large-pool references, edge cases, and the heavy-tailed copulas.
 
+use crate::fixtures::exact;
 use approx::assert_relative_eq;
 use creditlab_contagion::{
     Copula, ExactConfig, ExactLoss, Exposure, LargePool, Lgd, LossDistribution, Portfolio, Tranche,
 };
-
-fn exact(p: &Portfolio, c: &Copula) -> ExactLoss {
-    ExactLoss::new(p, c, &ExactConfig::default()).unwrap()
-}
 
 #[test]
 fn independent_defaults_give_the_poisson_binomial() {
@@ -204,7 +201,7 @@ fn multi_factor_with_one_sector_equals_gaussian() {
     assert!(err.to_string().contains("tensor grid"), "{err}");
 }
 
-/// Release-mode timing: `cargo test --release -p creditlab-contagion --test analytic --
+/// Release-mode timing: `cargo test --release -p creditlab-contagion --test tests --
 /// --ignored --nocapture timing`.
 #[test]
 #[ignore = "timing; run in release"]
