@@ -223,6 +223,7 @@ mod tests {
     use super::*;
     use crate::distribution::LossDistribution;
     use approx::assert_relative_eq;
+    use creditlab_numerics::prec;
 
     #[test]
     fn homogeneous_diversity_matches_the_textbook_formula() {
@@ -235,22 +236,26 @@ mod tests {
         assert_relative_eq!(
             default_correlation(&cop, pd, pd).unwrap(),
             rho_d,
-            max_relative = 1e-12
+            max_relative = prec::IDENTITY
         );
         assert_relative_eq!(
             b.diversity_score(),
             homogeneous_diversity(n, rho_d),
-            max_relative = 1e-10
+            max_relative = prec::ACCUMULATED
         );
         assert_relative_eq!(
             b.expected_loss().value,
             p.expected_loss(),
-            max_relative = 1e-12
+            max_relative = prec::ACCUMULATED
         );
         // Independent defaults: D = N; perfectly correlated: D = 1.
         let b0 = BinomialExpansion::new(&p, &Copula::gaussian(0.0).unwrap()).unwrap();
-        assert_relative_eq!(b0.diversity_score(), 100.0, max_relative = 1e-12);
+        assert_relative_eq!(
+            b0.diversity_score(),
+            100.0,
+            max_relative = prec::ACCUMULATED
+        );
         let b1 = BinomialExpansion::new(&p, &Copula::gaussian(1.0).unwrap()).unwrap();
-        assert_relative_eq!(b1.diversity_score(), 1.0, max_relative = 1e-9);
+        assert_relative_eq!(b1.diversity_score(), 1.0, max_relative = prec::ACCUMULATED);
     }
 }

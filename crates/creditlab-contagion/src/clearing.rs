@@ -500,6 +500,7 @@ impl ClearingNetwork {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+    use creditlab_numerics::prec;
     use proptest::prelude::*;
 
     fn reference() -> ClearingNetwork {
@@ -518,17 +519,22 @@ mod tests {
     #[test]
     fn reproduces_the_reference_network() {
         let c = reference().clear().unwrap();
+        // The reference example's figures, published to four decimals.
         for (got, want) in c.payments.iter().zip([20.0, 21.0, 10.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 5e-5);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::printed(4));
         }
         assert_eq!(c.defaulted, vec![0]);
         assert_eq!(c.defaults_by_round, vec![vec![0]]);
         assert_eq!(c.rounds, 1);
         for (got, want) in c.equity.iter().zip([-1.0, 0.8095, 2.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 5e-5);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::printed(4));
         }
         // Exactly: bank 1 receives 4/21 of bank 0's 20.
-        assert_abs_diff_eq!(c.equity[1], 18.0 + 80.0 / 21.0 - 21.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            c.equity[1],
+            18.0 + 80.0 / 21.0 - 21.0,
+            epsilon = prec::COMPOSED
+        );
         assert_eq!(c.total_obligations, vec![21.0, 21.0, 10.0]);
     }
 
@@ -549,7 +555,7 @@ mod tests {
         assert!(c.defaulted.is_empty());
         assert_eq!(c.rounds, 0);
         assert!(c.equity.iter().all(|&x| x >= 0.0));
-        assert_abs_diff_eq!(c.equity[0], 30.0 + 2.0 - 21.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(c.equity[0], 30.0 + 2.0 - 21.0, epsilon = prec::IDENTITY);
     }
 
     #[test]
@@ -585,10 +591,10 @@ mod tests {
         assert_eq!(c.defaults_by_round, vec![vec![0], vec![1], vec![2]]);
         assert_eq!(c.rounds, 3);
         for (got, want) in c.payments.iter().zip([0.0, 5.0, 9.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
         for (got, want) in c.equity.iter().zip([-10.0, -5.0, -1.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
     }
 
@@ -604,7 +610,7 @@ mod tests {
         assert_eq!(out.after.defaulted, vec![0, 2]);
         assert_eq!(out.after.defaults_by_round, vec![vec![0, 2]]);
         for (got, want) in out.after.payments.iter().zip([18.8, 21.0, 4.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
         // No loss: nothing changes.
         let none = net.shock(1, 0.0).unwrap();
@@ -686,12 +692,12 @@ mod tests {
             let inflow = net.interbank_assets(&pi, &c.payments);
             for (i, &a) in inflow.iter().enumerate() {
                 let target = net.total_obligations()[i].min(net.external_assets()[i] + a);
-                prop_assert!((c.payments[i] - target).abs() < 1e-8,
+                prop_assert!((c.payments[i] - target).abs() <= prec::CONVERGED,
                     "institution {i}: p = {} but min(p_bar, e + Pi^T p) = {target}", c.payments[i]);
                 if c.defaulted.contains(&i) {
                     prop_assert!(c.equity[i] < 0.0);
                 } else {
-                    prop_assert!(c.equity[i] >= -1e-9);
+                    prop_assert!(c.equity[i] >= -prec::CONVERGED);
                 }
                 prop_assert!(c.payments[i] >= 0.0 && c.payments[i] <= net.total_obligations()[i]);
             }
@@ -705,7 +711,7 @@ mod tests {
             let node = node % net.len();
             let out = net.shock(node, loss).unwrap();
             for i in 0..net.len() {
-                prop_assert!(out.after.payments[i] <= out.before.payments[i] + 1e-9);
+                prop_assert!(out.after.payments[i] <= out.before.payments[i] + prec::CONVERGED);
             }
             for i in &out.before.defaulted {
                 prop_assert!(out.after.defaulted.contains(i));

@@ -189,6 +189,7 @@ impl LossSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn tranche_validation_and_loss() {
@@ -197,7 +198,7 @@ mod tests {
         assert!(Tranche::new(0.5, 1.2).is_err());
         let t = Tranche::new(0.03, 0.07).unwrap();
         assert_eq!(t.loss(0.02), 0.0);
-        assert!((t.loss(0.05) - 0.5).abs() < 1e-15);
+        assert!((t.loss(0.05) - 0.5).abs() <= prec::IDENTITY);
         assert_eq!(t.loss(0.5), 1.0);
     }
 }

@@ -2,6 +2,7 @@
 //! the standard tranches, the Monte Carlo comparisons and temporary files.
 
 use creditlab_contagion::{Copula, Estimate, ExactConfig, ExactLoss, Portfolio, Tranche};
+use creditlab_numerics::prec;
 use creditlab_numerics::special::norm_pdf;
 use statrs::distribution::{Binomial, Discrete};
 use std::path::PathBuf;
@@ -20,13 +21,21 @@ pub fn tmp_file(name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// Asserts `|est - exact| <= 4 se`. When the sample never saw the event (estimate and
-/// standard error 0) the exact value must be below 1e-6: far below 1 / scenarios here.
+/// An exact probability a simulation that never saw the event may still be compared
+/// with: far below 1 / scenarios for every test here.
+const UNSEEN: f64 = 1e-6;
+
+/// Asserts `|est - exact| <= 4 se` ([`prec::MC_SIGMAS`]). When the sample never saw the
+/// event (estimate and standard error 0) the exact value must be below [`UNSEEN`].
 pub fn within_4se(what: &str, est: Estimate, exact: f64) {
     let se = est
         .std_error
         .expect("simulated estimates carry a standard error");
-    let tol = if se > 0.0 { 4.0 * se + 1e-12 } else { 1e-6 };
+    let tol = if se > 0.0 {
+        prec::MC_SIGMAS * se + prec::ACCUMULATED
+    } else {
+        UNSEEN
+    };
     assert!(
         (est.value - exact).abs() <= tol,
         "{what}: estimate {} (se {se:.3e}) vs exact {exact}: {:.2} se",
@@ -39,7 +48,7 @@ pub fn within_4se(what: &str, est: Estimate, exact: f64) {
 pub fn agree_4se(what: &str, a: Estimate, b: Estimate) {
     let se = (a.std_error.unwrap().powi(2) + b.std_error.unwrap().powi(2)).sqrt();
     assert!(
-        (a.value - b.value).abs() <= 4.0 * se + 1e-12,
+        (a.value - b.value).abs() <= prec::MC_SIGMAS * se + prec::ACCUMULATED,
         "{what}: {} vs {} (combined se {se:.3e})",
         a.value,
         b.value
