@@ -26,6 +26,16 @@ use std::collections::HashMap;
 pub const MAX_CLASSES: usize = 2_000;
 
 /// The binomial-expansion loss distribution.
+///
+/// ```
+/// use creditlab_contagion::{BinomialExpansion, Copula, LossDistribution, Portfolio};
+/// let pool = Portfolio::homogeneous(100, 0.01, 1.0)?;
+/// let bet = BinomialExpansion::new(&pool, &Copula::gaussian(0.2)?)?;
+/// // 100 correlated loans behave like about 30 independent ones (the diversity score).
+/// assert!((bet.diversity_score() - 29.5).abs() < 0.5);
+/// assert!((bet.expected_loss().value - 0.01).abs() < 1e-12);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BinomialExpansion {
     diversity: f64,

@@ -34,6 +34,21 @@ use std::fmt;
 const SOLVENCY_TOLERANCE: f64 = 1e-12;
 
 /// A validated financial network: who owes whom, and what each holds and owes outside.
+///
+/// ```
+/// use creditlab_contagion::clearing::ClearingNetwork;
+/// // Bank 0 owes bank 1 ten and holds two: it defaults and pays what it has, so bank 1,
+/// // which owes eleven outside and holds five, gets two and defaults too.
+/// let net = ClearingNetwork::new(
+///     vec![vec![0.0, 10.0], vec![0.0, 0.0]],
+///     vec![2.0, 5.0],
+///     vec![0.0, 11.0],
+/// )?;
+/// let report = net.report()?;
+/// assert_eq!(report.payments, vec![2.0, 7.0]);
+/// assert_eq!(report.defaults_by_round, vec![vec![0], vec![1]]);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClearingNetwork {
     liabilities: Vec<Vec<f64>>,

@@ -37,6 +37,20 @@ const MATRIX_ROUNDING: f64 = 1e-12;
 const EIGENVALUE_FLOOR: f64 = -1e-10;
 
 /// How defaults are correlated.
+///
+/// ```
+/// use creditlab_contagion::Copula;
+/// let g = Copula::gaussian(0.2)?;
+/// // Threshold c with P(X <= c) = PD, and the default probability given the factor z:
+/// // a bad state (z = -2) raises a 1% PD several times over.
+/// let c = g.threshold(0.01);
+/// assert!(g.conditional_pd(c, None, &[-2.0]) > 0.05);
+/// // The t copula's state is (z, s): its scale s fattens the joint tail.
+/// let t = Copula::student_t(0.2, 5.0)?;
+/// assert_eq!((g.state_dim(), t.state_dim()), (1, 2));
+/// assert!(Copula::gaussian(1.5).is_err());
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Copula {
     /// One-factor Gaussian (Vasicek): `X = sqrt(rho) Z + sqrt(1 - rho) e`, all standard normal.

@@ -133,6 +133,18 @@ pub struct TailPoint {
 }
 
 /// Everything a report needs from a distribution at the standard levels.
+///
+/// ```
+/// use creditlab_contagion::distribution::STANDARD_LEVELS;
+/// use creditlab_contagion::{LargePool, LossSummary, Tranche};
+/// let pool = LargePool::from_parameters(0.02, 0.15, 0.5)?;
+/// let tranches = [Tranche::new(0.0, 0.05)?, Tranche::new(0.05, 1.0)?];
+/// let s = LossSummary::of(&pool, &STANDARD_LEVELS, &[0.05], &tranches);
+/// assert_eq!((s.var.len(), s.tail.len(), s.tranches.len()), (3, 1, 2));
+/// // Expected shortfall is at least the VaR at every level.
+/// assert!(s.var.iter().zip(&s.es).all(|(v, e)| e.estimate.value >= v.estimate.value));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossSummary {
     /// `E[L]`.

@@ -86,6 +86,19 @@ pub struct Discretization {
 }
 
 /// The exact finite-pool loss distribution (a [`DiscreteLoss`] on the unit grid).
+///
+/// ```
+/// use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+/// use creditlab_contagion::Tranche;
+/// let book = Portfolio::standard_book(100)?;
+/// let dist = ExactLoss::new(&book, &Copula::gaussian(0.2)?, &ExactConfig::default())?;
+/// // The recursion keeps the expected loss; the probabilities sum to one.
+/// assert!((dist.expected_loss().value - book.expected_loss()).abs() < 1e-12);
+/// assert!((dist.distribution().total_mass() - 1.0).abs() < 1e-12);
+/// let equity = dist.tranche(Tranche::new(0.0, 0.03)?);
+/// assert!(equity.expected_loss.value > dist.expected_loss().value);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactLoss {
     dist: DiscreteLoss,

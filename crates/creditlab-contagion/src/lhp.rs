@@ -19,6 +19,17 @@ use creditlab_numerics::bivariate::bivariate_norm_cdf;
 use creditlab_numerics::special::{norm_cdf, norm_pdf, norm_ppf};
 
 /// The Vasicek large-homogeneous-pool loss distribution.
+///
+/// ```
+/// use creditlab_contagion::{LargePool, LossDistribution};
+/// // PD 1%, asset correlation 20%, LGD 45%.
+/// let pool = LargePool::from_parameters(0.01, 0.2, 0.45)?;
+/// assert!((pool.expected_loss().value - 0.0045).abs() < 1e-15);
+/// // The 99.9% quantile of the default fraction is 14.55%; the loss scales by the LGD.
+/// let var = pool.value_at_risk(0.999).value;
+/// assert!((var - 0.45 * 0.145_525).abs() < 1e-6);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct LargePool {
     pd: f64,

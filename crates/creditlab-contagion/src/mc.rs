@@ -143,6 +143,21 @@ const GEOMETRIC_MIN_LOANS: usize = 16;
 ///
 /// Build it once with [`MonteCarlo::new`], then [`simulate`](MonteCarlo::simulate) any
 /// scenario range with any seed.
+///
+/// ```
+/// use creditlab_contagion::mc::MonteCarlo;
+/// use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+/// let book = Portfolio::standard_book(200)?;
+/// let mc = MonteCarlo::new(&book, &Copula::student_t(0.2, 6.0)?)?;
+/// let dist = mc.run(7, 5_000);
+/// let el = dist.expected_loss();
+/// // Within four standard errors of the exact expected loss.
+/// assert!((el.value - book.expected_loss()).abs() <= 4.0 * el.std_error.unwrap());
+/// // Scenarios are a function of (seed, index): two halves merge into the whole run.
+/// let halves = mc.simulate(7, 0..2_000).merge(mc.simulate(7, 2_000..5_000))?;
+/// assert_eq!(halves.finish(), dist);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct MonteCarlo {
     copula: Copula,

@@ -80,6 +80,16 @@ fn named(prefix: &str, name: &str) -> String {
 const LOADINGS_SLACK: f64 = 1e-12;
 
 /// One obligor's exposure.
+///
+/// ```
+/// use creditlab_contagion::{Exposure, Lgd};
+/// // EAD 2.5, PD 1%, a Beta LGD with mean 45%, in sector 1 of a sector model.
+/// let mut e = Exposure::new(2.5, 0.01, Lgd::Beta { mean: 0.45, std_dev: 0.2 });
+/// e.sector = 1;
+/// assert_eq!(e.lgd.mean(), 0.45);
+/// e.validate()?;
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exposure {
     /// Exposure at default, in money; >= 0.
@@ -150,6 +160,21 @@ impl Exposure {
 }
 
 /// A validated set of exposures, stored column by column for the hot loops.
+///
+/// ```
+/// use creditlab_contagion::{Exposure, Lgd, Portfolio};
+/// let book = Portfolio::new([
+///     Exposure::new(1.0, 0.02, Lgd::Constant(0.5)),
+///     Exposure::new(3.0, 0.01, Lgd::Constant(0.4)),
+/// ])?;
+/// assert_eq!((book.len(), book.total_ead()), (2, 4.0));
+/// // Expected loss as a fraction of total exposure: (0.01 + 0.012) / 4.
+/// assert!((book.expected_loss() - 0.0055).abs() < 1e-15);
+/// // Errors name the exposure and the field.
+/// let err = Portfolio::new([Exposure::new(1.0, 1.5, Lgd::Constant(0.5))]).unwrap_err();
+/// assert!(err.to_string().contains("exposure 0: pd"));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Portfolio {
     ead: Vec<f64>,

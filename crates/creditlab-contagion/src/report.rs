@@ -28,12 +28,12 @@ pub const DEFAULT_SCENARIOS: u64 = 100_000;
 /// use creditlab_contagion::spec::{LossMethod, parse_tranches};
 /// use creditlab_contagion::Portfolio;
 /// let book = Portfolio::standard_book(100)?;
-/// let mut request = LossRequest::new(LossMethod::Exact, "t:5".parse()?, vec![0.2]);
+/// let mut request = LossRequest::new(LossMethod::Exact, "gaussian".parse()?, vec![0.2]);
 /// request.tail = vec![0.05];
 /// request.tranches = parse_tranches("0-0.03,0.03-1")?;
 /// let report = request.run(&book)?;
 /// assert!((report.expected_loss - book.expected_loss()).abs() < 1e-12);
-/// assert_eq!((report.copula.as_str(), report.tranches.len()), ("t:5", 2));
+/// assert_eq!((report.copula.as_str(), report.tranches.len()), ("gaussian", 2));
 /// assert!(report.scenarios.is_none() && report.var["0.999"] > report.var["0.99"]);
 /// # Ok::<(), creditlab_contagion::Error>(())
 /// ```
