@@ -5,7 +5,7 @@
 
 use crate::copula::{Copula, MultiFactor};
 use crate::distribution::Tranche;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::portfolio::Portfolio;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -147,12 +147,15 @@ impl CopulaSpec {
     }
 
     /// The copula for `portfolio`: one-factor specs take exactly one `rho`; `multi` takes
-    /// the portfolio's explicit loadings; `multi:FILE` reads the sector matrix and takes one
-    /// `rho` for every sector or one per sector. The pair is checked
-    /// ([`Copula::check_portfolio`]).
+    /// the portfolio's explicit loadings (and no correlation from `rho`, whose values must
+    /// still be in [0, 1]); `multi:FILE` reads the sector matrix and takes one `rho` for
+    /// every sector or one per sector. The pair is checked ([`Copula::check_portfolio`]).
     pub fn build(&self, rho: &[f64], portfolio: &Portfolio) -> Result<Copula> {
         let copula = match self {
             CopulaSpec::MultiExplicit => {
+                for &r in rho {
+                    check_range("rho", r, 0.0, 1.0)?;
+                }
                 if portfolio.n_factors() == 0 {
                     return Err(spec_error(
                         "multi",
@@ -376,6 +379,12 @@ mod tests {
             Copula::gaussian(0.1).unwrap()
         );
         assert!(CopulaSpec::MultiExplicit.build(&[0.1], &p).is_err());
+        let mut e = crate::Exposure::new(1.0, 0.01, crate::Lgd::Constant(0.5));
+        e.loadings = Some(vec![0.3, 0.4]);
+        let loaded = Portfolio::new([e]).unwrap();
+        assert!(CopulaSpec::MultiExplicit.build(&[0.2], &loaded).is_ok());
+        let e = CopulaSpec::MultiExplicit.build(&[1.5], &loaded).unwrap_err();
+        assert_eq!(e.field(), Some("rho"));
     }
 
     #[test]
