@@ -25,6 +25,9 @@ use std::collections::HashMap;
 /// Largest number of distinct (PD, loadings) classes the pairwise sum is computed over.
 pub const MAX_CLASSES: usize = 2_000;
 
+/// A pairwise-variance sum at or below this is zero: the pool has no loss variance.
+const NO_VARIANCE: f64 = 1e-300;
+
 /// The binomial-expansion loss distribution.
 ///
 /// ```
@@ -112,7 +115,7 @@ impl BinomialExpansion {
             0.0
         };
         let lbar = total_loss / portfolio.total_ead();
-        if den <= 1e-300 || num == 0.0 {
+        if den <= NO_VARIANCE || num == 0.0 {
             // No loss variance: the loss is its expectation.
             return Ok(Self {
                 diversity: f64::INFINITY,

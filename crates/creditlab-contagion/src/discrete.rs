@@ -14,6 +14,15 @@
 
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 
+/// Slack on a tail probability against `1 - level` when finding the VaR atom: the tail
+/// sums' rounding must not skip an atom that carries the level exactly.
+const TAIL_SLACK: f64 = 1e-15;
+/// Relative slack (with [`LOSS_FLOOR`]) when asking whether an atom exceeds a loss level:
+/// a level given as a printed decimal equals the atom it names.
+const LEVEL_SLACK: f64 = 1e-12;
+/// Below this the slack on a loss level is absolute.
+const LOSS_FLOOR: f64 = 1e-3;
+
 /// Losses (increasing fractions of total exposure) and their probabilities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscreteLoss {
@@ -61,12 +70,12 @@ impl DiscreteLoss {
         // First k with P(L > x_k) <= 1 - level (tiny slack for the sums' rounding).
         self.tail
             .iter()
-            .position(|&t| t <= target + 1e-15)
+            .position(|&t| t <= target + TAIL_SLACK)
             .unwrap_or(self.losses.len() - 1)
     }
 
     fn exceeds(&self, x: f64) -> usize {
-        let cut = x + 1e-12 * x.abs().max(1e-3);
+        let cut = x + LEVEL_SLACK * x.abs().max(LOSS_FLOOR);
         self.losses.partition_point(|&l| l <= cut)
     }
 }

@@ -29,6 +29,19 @@ use std::ops::Range;
 
 const CHUNK: usize = 256;
 
+/// The twist `theta` solves `psi'(theta) = x` to this tolerance relative to `x`...
+const TWIST_TOLERANCE: f64 = 1e-12;
+/// ... or stops when its bracket is this narrow relative to its upper end...
+const TWIST_BRACKET: f64 = 1e-15;
+/// ... or after this many steps.
+const TWIST_MAX_STEPS: usize = 200;
+/// The shift search (gradient ascent) stops when the gradient norm is below this.
+const SHIFT_GRADIENT: f64 = 1e-8;
+/// Smallest step the backtracking line search tries.
+const SHIFT_MIN_STEP: f64 = 1e-12;
+/// Armijo's sufficient-increase constant.
+const ARMIJO: f64 = 1e-4;
+
 /// Loans sharing a threshold and loadings (one conditional PD per scenario), split into
 /// cohorts by loss per default.
 #[derive(Debug, Clone)]
@@ -261,7 +274,9 @@ impl ImportanceSampler {
             let d = self.cgf_derivatives(theta, sc);
             let f = d.0 - self.x;
             iter += 1;
-            if f.abs() <= 1e-12 * self.x || iter >= 200 || (hi.is_finite() && hi - lo <= 1e-15 * hi)
+            if f.abs() <= TWIST_TOLERANCE * self.x
+                || iter >= TWIST_MAX_STEPS
+                || (hi.is_finite() && hi - lo <= TWIST_BRACKET * hi)
             {
                 break;
             }
@@ -368,15 +383,15 @@ impl ImportanceSampler {
         let mut trial_grad = vec![0.0; self.dim];
         for _ in 0..500 {
             let gn2: f64 = grad.iter().map(|g| g * g).sum();
-            if gn2.sqrt() < 1e-8 {
+            if gn2.sqrt() < SHIFT_GRADIENT {
                 break;
             }
             let mut accepted = false;
             step = (step * 2.0).min(1.0);
-            while step > 1e-12 {
+            while step > SHIFT_MIN_STEP {
                 let trial: Vec<f64> = z.iter().zip(&grad).map(|(z, g)| z + step * g).collect();
                 let ft = self.objective(&trial, &mut sc, &mut trial_grad);
-                if ft >= f + 1e-4 * step * gn2 {
+                if ft >= f + ARMIJO * step * gn2 {
                     z = trial;
                     f = ft;
                     grad.copy_from_slice(&trial_grad);

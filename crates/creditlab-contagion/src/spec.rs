@@ -383,7 +383,9 @@ mod tests {
         e.loadings = Some(vec![0.3, 0.4]);
         let loaded = Portfolio::new([e]).unwrap();
         assert!(CopulaSpec::MultiExplicit.build(&[0.2], &loaded).is_ok());
-        let e = CopulaSpec::MultiExplicit.build(&[1.5], &loaded).unwrap_err();
+        let e = CopulaSpec::MultiExplicit
+            .build(&[1.5], &loaded)
+            .unwrap_err();
         assert_eq!(e.field(), Some("rho"));
     }
 
