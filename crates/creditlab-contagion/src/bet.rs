@@ -25,7 +25,20 @@ use std::collections::HashMap;
 /// Largest number of distinct (PD, loadings) classes the pairwise sum is computed over.
 pub const MAX_CLASSES: usize = 2_000;
 
+/// A pairwise-variance sum at or below this is zero: the pool has no loss variance.
+const NO_VARIANCE: f64 = 1e-300;
+
 /// The binomial-expansion loss distribution.
+///
+/// ```
+/// use creditlab_contagion::{BinomialExpansion, Copula, LossDistribution, Portfolio};
+/// let pool = Portfolio::homogeneous(100, 0.01, 1.0)?;
+/// let bet = BinomialExpansion::new(&pool, &Copula::gaussian(0.2)?)?;
+/// // 100 correlated loans behave like about 30 independent ones (the diversity score).
+/// assert!((bet.diversity_score() - 29.5).abs() < 0.5);
+/// assert!((bet.expected_loss().value - 0.01).abs() < 1e-12);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct BinomialExpansion {
     diversity: f64,
@@ -102,7 +115,7 @@ impl BinomialExpansion {
             0.0
         };
         let lbar = total_loss / portfolio.total_ead();
-        if den <= 1e-300 || num == 0.0 {
+        if den <= NO_VARIANCE || num == 0.0 {
             // No loss variance: the loss is its expectation.
             return Ok(Self {
                 diversity: f64::INFINITY,
@@ -223,6 +236,7 @@ mod tests {
     use super::*;
     use crate::distribution::LossDistribution;
     use approx::assert_relative_eq;
+    use creditlab_numerics::prec;
 
     #[test]
     fn homogeneous_diversity_matches_the_textbook_formula() {
@@ -235,22 +249,26 @@ mod tests {
         assert_relative_eq!(
             default_correlation(&cop, pd, pd).unwrap(),
             rho_d,
-            max_relative = 1e-12
+            max_relative = prec::IDENTITY
         );
         assert_relative_eq!(
             b.diversity_score(),
             homogeneous_diversity(n, rho_d),
-            max_relative = 1e-10
+            max_relative = prec::ACCUMULATED
         );
         assert_relative_eq!(
             b.expected_loss().value,
             p.expected_loss(),
-            max_relative = 1e-12
+            max_relative = prec::ACCUMULATED
         );
         // Independent defaults: D = N; perfectly correlated: D = 1.
         let b0 = BinomialExpansion::new(&p, &Copula::gaussian(0.0).unwrap()).unwrap();
-        assert_relative_eq!(b0.diversity_score(), 100.0, max_relative = 1e-12);
+        assert_relative_eq!(
+            b0.diversity_score(),
+            100.0,
+            max_relative = prec::ACCUMULATED
+        );
         let b1 = BinomialExpansion::new(&p, &Copula::gaussian(1.0).unwrap()).unwrap();
-        assert_relative_eq!(b1.diversity_score(), 1.0, max_relative = 1e-9);
+        assert_relative_eq!(b1.diversity_score(), 1.0, max_relative = prec::ACCUMULATED);
     }
 }

@@ -24,6 +24,9 @@
 
 use crate::error::{Error, Result};
 use nalgebra::{DMatrix, DVector};
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 /// Relative tolerance of the solvency test: an institution defaults when its assets fall
 /// short of its obligations by more than this fraction of `max(1, p_bar_i)`, so rounding
@@ -31,6 +34,21 @@ use nalgebra::{DMatrix, DVector};
 const SOLVENCY_TOLERANCE: f64 = 1e-12;
 
 /// A validated financial network: who owes whom, and what each holds and owes outside.
+///
+/// ```
+/// use creditlab_contagion::clearing::ClearingNetwork;
+/// // Bank 0 owes bank 1 ten and holds two: it defaults and pays what it has, so bank 1,
+/// // which owes eleven outside and holds five, gets two and defaults too.
+/// let net = ClearingNetwork::new(
+///     vec![vec![0.0, 10.0], vec![0.0, 0.0]],
+///     vec![2.0, 5.0],
+///     vec![0.0, 11.0],
+/// )?;
+/// let report = net.report()?;
+/// assert_eq!(report.payments, vec![2.0, 7.0]);
+/// assert_eq!(report.defaults_by_round, vec![vec![0], vec![1]]);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClearingNetwork {
     liabilities: Vec<Vec<f64>>,
@@ -69,6 +87,174 @@ pub struct ShockOutcome {
     /// Institutions in default after the shock but not before (the shocked node included,
     /// if it fails), in increasing index order.
     pub new_defaults: Vec<usize>,
+}
+
+/// A network as written in a file (docs/schemas/clearing-json.md): the three fields of
+/// [`ClearingNetwork::new`], unvalidated. A deserialization error names the entry at fault
+/// (`liabilities[0][1]`, `external_assets[2]`); other keys are ignored.
+/// [`ClearingNetwork::try_from`] validates it.
+///
+/// ```
+/// use creditlab_contagion::clearing::{ClearingNetwork, NetworkSpec};
+/// let spec = NetworkSpec {
+///     liabilities: vec![vec![0.0, 5.0], vec![1.0, 0.0]],
+///     external_assets: vec![1.0, 2.0],
+///     external_liabilities: vec![0.0, 0.0],
+/// };
+/// let net = ClearingNetwork::try_from(spec)?;
+/// assert_eq!(net.total_obligations(), &[5.0, 1.0]);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(expecting = "an object with `liabilities`, `external_assets` and `external_liabilities`")]
+pub struct NetworkSpec {
+    /// `n x n`: row `i` owes column `j`.
+    #[serde(deserialize_with = "liabilities_matrix")]
+    pub liabilities: Vec<Vec<f64>>,
+    /// External assets, one per institution.
+    #[serde(deserialize_with = "external_assets_vector")]
+    pub external_assets: Vec<f64>,
+    /// Liabilities to creditors outside the network, one per institution.
+    #[serde(deserialize_with = "external_liabilities_vector")]
+    pub external_liabilities: Vec<f64>,
+}
+
+/// Deserializes a list of numbers whose errors name the entry, `field[i]`.
+struct Numbers {
+    field: String,
+}
+
+impl Numbers {
+    fn entry(&self, i: usize) -> Numbers {
+        Numbers {
+            field: format!("{}[{i}]", self.field),
+        }
+    }
+}
+
+impl<'de> Visitor<'de> for Numbers {
+    type Value = Vec<f64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "an array of numbers for `{}`", self.field)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<Vec<f64>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        loop {
+            match seq.next_element::<f64>() {
+                Ok(Some(x)) => out.push(x),
+                Ok(None) => return Ok(out),
+                Err(e) => {
+                    return Err(de::Error::custom(format!(
+                        "{}: {e}",
+                        self.entry(out.len()).field
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// Deserializes rows of numbers, row `i` a [`Numbers`] named `field[i]` (so an entry is
+/// `field[i][j]`).
+struct Rows {
+    field: &'static str,
+}
+
+/// One row, deserialized with its name.
+struct Row(Numbers);
+
+impl<'de> de::DeserializeSeed<'de> for Row {
+    type Value = Vec<f64>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Vec<f64>, D::Error> {
+        d.deserialize_seq(self.0)
+    }
+}
+
+impl<'de> Visitor<'de> for Rows {
+    type Value = Vec<Vec<f64>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "an array of rows (arrays of numbers) for `{}`",
+            self.field
+        )
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<Vec<Vec<f64>>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        let names = Numbers {
+            field: self.field.to_string(),
+        };
+        while let Some(row) = seq.next_element_seed(Row(names.entry(out.len())))? {
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
+fn liabilities_matrix<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<Vec<f64>>, D::Error> {
+    d.deserialize_seq(Rows {
+        field: "liabilities",
+    })
+}
+
+fn external_assets_vector<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<f64>, D::Error> {
+    d.deserialize_seq(Numbers {
+        field: "external_assets".into(),
+    })
+}
+
+fn external_liabilities_vector<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<f64>, D::Error> {
+    d.deserialize_seq(Numbers {
+        field: "external_liabilities".into(),
+    })
+}
+
+impl TryFrom<NetworkSpec> for ClearingNetwork {
+    type Error = Error;
+
+    /// [`ClearingNetwork::new`] on the spec's fields.
+    fn try_from(spec: NetworkSpec) -> Result<Self> {
+        ClearingNetwork::new(
+            spec.liabilities,
+            spec.external_assets,
+            spec.external_liabilities,
+        )
+    }
+}
+
+/// A network's clearing as `cargo xtask clearing --json` prints it
+/// (docs/schemas/clearing-json.md): the [`Clearing`] with the number of institutions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClearingReport {
+    /// Number of institutions `n`.
+    pub institutions: usize,
+    /// Total obligations `p_bar`.
+    pub total_obligations: Vec<f64>,
+    /// Clearing payment vector `p`.
+    pub payments: Vec<f64>,
+    /// Institutions in default, in increasing index order (from 0).
+    pub defaulted: Vec<usize>,
+    /// Fictitious default sequence: entry `k` lists the institutions first in default in
+    /// round `k + 1`.
+    pub defaults_by_round: Vec<Vec<usize>>,
+    /// Rounds that found a new defaulter (0: nobody defaults).
+    pub rounds: usize,
+    /// Equity `e_i + sum_j Pi_ji p_j - p_bar_i`, negative for defaulters.
+    pub equity: Vec<f64>,
 }
 
 fn check_entry(field: String, value: f64) -> Result<f64> {
@@ -275,6 +461,20 @@ impl ClearingNetwork {
         Ok(p)
     }
 
+    /// Clears the network ([`ClearingNetwork::clear`]) and reports the result.
+    pub fn report(&self) -> Result<ClearingReport> {
+        let c = self.clear()?;
+        Ok(ClearingReport {
+            institutions: self.len(),
+            total_obligations: c.total_obligations,
+            payments: c.payments,
+            defaulted: c.defaulted,
+            defaults_by_round: c.defaults_by_round,
+            rounds: c.rounds,
+            equity: c.equity,
+        })
+    }
+
     /// A copy of the network with `loss` taken off institution `node`'s external assets
     /// (floored at 0: a loss beyond the assets wipes them out).
     pub fn with_loss(&self, node: usize, loss: f64) -> Result<Self> {
@@ -315,6 +515,7 @@ impl ClearingNetwork {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+    use creditlab_numerics::prec;
     use proptest::prelude::*;
 
     fn reference() -> ClearingNetwork {
@@ -333,17 +534,22 @@ mod tests {
     #[test]
     fn reproduces_the_reference_network() {
         let c = reference().clear().unwrap();
+        // The reference example's figures, published to four decimals.
         for (got, want) in c.payments.iter().zip([20.0, 21.0, 10.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 5e-5);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::printed(4));
         }
         assert_eq!(c.defaulted, vec![0]);
         assert_eq!(c.defaults_by_round, vec![vec![0]]);
         assert_eq!(c.rounds, 1);
         for (got, want) in c.equity.iter().zip([-1.0, 0.8095, 2.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 5e-5);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::printed(4));
         }
         // Exactly: bank 1 receives 4/21 of bank 0's 20.
-        assert_abs_diff_eq!(c.equity[1], 18.0 + 80.0 / 21.0 - 21.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            c.equity[1],
+            18.0 + 80.0 / 21.0 - 21.0,
+            epsilon = prec::COMPOSED
+        );
         assert_eq!(c.total_obligations, vec![21.0, 21.0, 10.0]);
     }
 
@@ -364,7 +570,7 @@ mod tests {
         assert!(c.defaulted.is_empty());
         assert_eq!(c.rounds, 0);
         assert!(c.equity.iter().all(|&x| x >= 0.0));
-        assert_abs_diff_eq!(c.equity[0], 30.0 + 2.0 - 21.0, epsilon = 1e-12);
+        assert_abs_diff_eq!(c.equity[0], 30.0 + 2.0 - 21.0, epsilon = prec::IDENTITY);
     }
 
     #[test]
@@ -400,10 +606,10 @@ mod tests {
         assert_eq!(c.defaults_by_round, vec![vec![0], vec![1], vec![2]]);
         assert_eq!(c.rounds, 3);
         for (got, want) in c.payments.iter().zip([0.0, 5.0, 9.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
         for (got, want) in c.equity.iter().zip([-10.0, -5.0, -1.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
     }
 
@@ -419,7 +625,7 @@ mod tests {
         assert_eq!(out.after.defaulted, vec![0, 2]);
         assert_eq!(out.after.defaults_by_round, vec![vec![0, 2]]);
         for (got, want) in out.after.payments.iter().zip([18.8, 21.0, 4.0]) {
-            assert_abs_diff_eq!(*got, want, epsilon = 1e-12);
+            assert_abs_diff_eq!(*got, want, epsilon = prec::COMPOSED);
         }
         // No loss: nothing changes.
         let none = net.shock(1, 0.0).unwrap();
@@ -501,12 +707,12 @@ mod tests {
             let inflow = net.interbank_assets(&pi, &c.payments);
             for (i, &a) in inflow.iter().enumerate() {
                 let target = net.total_obligations()[i].min(net.external_assets()[i] + a);
-                prop_assert!((c.payments[i] - target).abs() < 1e-8,
+                prop_assert!((c.payments[i] - target).abs() <= prec::CONVERGED,
                     "institution {i}: p = {} but min(p_bar, e + Pi^T p) = {target}", c.payments[i]);
                 if c.defaulted.contains(&i) {
                     prop_assert!(c.equity[i] < 0.0);
                 } else {
-                    prop_assert!(c.equity[i] >= -1e-9);
+                    prop_assert!(c.equity[i] >= -prec::CONVERGED);
                 }
                 prop_assert!(c.payments[i] >= 0.0 && c.payments[i] <= net.total_obligations()[i]);
             }
@@ -520,7 +726,7 @@ mod tests {
             let node = node % net.len();
             let out = net.shock(node, loss).unwrap();
             for i in 0..net.len() {
-                prop_assert!(out.after.payments[i] <= out.before.payments[i] + 1e-9);
+                prop_assert!(out.after.payments[i] <= out.before.payments[i] + prec::CONVERGED);
             }
             for i in &out.before.defaulted {
                 prop_assert!(out.after.defaulted.contains(i));

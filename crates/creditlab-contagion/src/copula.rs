@@ -16,7 +16,41 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::ln_gamma;
 
+/// Newton on the double-t threshold stops when `|H(c) - pd| <= this * pd`.
+const THRESHOLD_RELATIVE_TOLERANCE: f64 = 1e-12;
+/// ... or when a step moves `c` by less than this times `1 + |c|`.
+const THRESHOLD_STEP_TOLERANCE: f64 = 1e-13;
+/// Absolute tolerance of the first, rough quadrature pass of `H` (for its magnitude only).
+const CDF_ROUGH_TOLERANCE: f64 = 1e-6;
+/// Relative tolerance of the accurate quadrature pass of `H`, floored at [`CDF_FLOOR`].
+const CDF_RELATIVE_TOLERANCE: f64 = 1e-12;
+/// Smallest absolute tolerance of the accurate pass (so `H ~ 1e-300` is still resolved).
+const CDF_FLOOR: f64 = 1e-300;
+/// An idiosyncratic variance below this is zero: the latent variable is fully systematic
+/// and the conditional PD is an indicator.
+const FULLY_SYSTEMATIC: f64 = 1e-14;
+/// How far a sector matrix may be from symmetric, or its diagonal from 1 (rounding in a
+/// matrix written to a file).
+const MATRIX_ROUNDING: f64 = 1e-12;
+/// The most negative eigenvalue a sector matrix may have and still count as positive
+/// semi-definite (rounding of the eigendecomposition).
+const EIGENVALUE_FLOOR: f64 = -1e-10;
+
 /// How defaults are correlated.
+///
+/// ```
+/// use creditlab_contagion::Copula;
+/// let g = Copula::gaussian(0.2)?;
+/// // Threshold c with P(X <= c) = PD, and the default probability given the factor z:
+/// // a bad state (z = -2) raises a 1% PD several times over.
+/// let c = g.threshold(0.01);
+/// assert!(g.conditional_pd(c, None, &[-2.0]) > 0.05);
+/// // The t copula's state is (z, s): its scale s fattens the joint tail.
+/// let t = Copula::student_t(0.2, 5.0)?;
+/// assert_eq!((g.state_dim(), t.state_dim()), (1, 2));
+/// assert!(Copula::gaussian(1.5).is_err());
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Copula {
     /// One-factor Gaussian (Vasicek): `X = sqrt(rho) Z + sqrt(1 - rho) e`, all standard normal.
@@ -194,7 +228,7 @@ impl Copula {
                     ss += ai * ai;
                 }
                 let idio = 1.0 - ss;
-                if idio <= 1e-14 {
+                if idio <= FULLY_SYSTEMATIC {
                     return if dot <= c { 1.0 } else { 0.0 };
                 }
                 norm_cdf((c - dot) / idio.sqrt())
@@ -287,8 +321,8 @@ pub fn double_t_cdf_pdf(x: f64, rho: f64, nu_m: f64, nu_z: f64) -> (f64, f64) {
     };
     let half_pi = std::f64::consts::FRAC_PI_2;
     // First pass for the magnitude, then the accurate pass with a relative tolerance.
-    let (rough, _) = adaptive_pair(&f, -half_pi, half_pi, 1e-6);
-    let tol = (1e-12 * rough.abs()).max(1e-300);
+    let (rough, _) = adaptive_pair(&f, -half_pi, half_pi, CDF_ROUGH_TOLERANCE);
+    let tol = (CDF_RELATIVE_TOLERANCE * rough.abs()).max(CDF_FLOOR);
     adaptive_pair(&f, -half_pi, half_pi, tol)
 }
 
@@ -306,7 +340,7 @@ fn double_t_threshold(pd: f64, rho: f64, nu_m: f64, nu_z: f64) -> f64 {
     let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
     for _ in 0..200 {
         let (f, d) = double_t_cdf_pdf(x, rho, nu_m, nu_z);
-        if (f - pd).abs() <= 1e-12 * pd {
+        if (f - pd).abs() <= THRESHOLD_RELATIVE_TOLERANCE * pd {
             return x;
         }
         if f < pd {
@@ -323,7 +357,7 @@ fn double_t_threshold(pd: f64, rho: f64, nu_m: f64, nu_z: f64) -> f64 {
                 (false, false) => 0.0,
             };
         }
-        if (next - x).abs() <= 1e-13 * (1.0 + x.abs()) {
+        if (next - x).abs() <= THRESHOLD_STEP_TOLERANCE * (1.0 + x.abs()) {
             return next;
         }
         x = next;
@@ -392,14 +426,14 @@ impl MultiFactor {
                         "entry ({i}, {j}) = {v} is outside [-1, 1]"
                     )));
                 }
-                if (v - corr[(j, i)]).abs() > 1e-12 {
+                if (v - corr[(j, i)]).abs() > MATRIX_ROUNDING {
                     return Err(Error::InvalidCorrelation(format!(
                         "not symmetric: ({i}, {j}) = {v} but ({j}, {i}) = {}",
                         corr[(j, i)]
                     )));
                 }
             }
-            if (corr[(i, i)] - 1.0).abs() > 1e-12 {
+            if (corr[(i, i)] - 1.0).abs() > MATRIX_ROUNDING {
                 return Err(Error::InvalidCorrelation(format!(
                     "diagonal entry ({i}, {i}) = {} is not 1",
                     corr[(i, i)]
@@ -408,7 +442,7 @@ impl MultiFactor {
         }
         let eig = corr.clone().symmetric_eigen();
         let min = eig.eigenvalues.min();
-        if min < -1e-10 {
+        if min < EIGENVALUE_FLOOR {
             return Err(Error::InvalidCorrelation(format!(
                 "not positive semi-definite: smallest eigenvalue {min:.6e}"
             )));
@@ -461,6 +495,27 @@ impl MultiFactor {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+    use creditlab_numerics::prec;
+
+    /// Relative accuracy of the t copula's 64-node chi-scale rule (times 64-node
+    /// Gauss-Hermite) in integrating the conditional PD back to the PD, PD 1e-4 to 0.6: the
+    /// heavy scale tail at nu = 4 limits it (observed 2.1e-7 at PD 1e-4).
+    const CHI_SCALE_RULE_64: f64 = 1e-6;
+    /// The same for an independent 512-node Student-t rule over the double-t's market
+    /// factor (observed 6.5e-9 at PD 1e-4, nu_m = 4).
+    const STUDENT_RULE_512: f64 = 1e-7;
+    /// Distance of the t copula's threshold at nu = 1e6 from the Gaussian one: O(1/nu)
+    /// times the tail's growth (observed 3.7e-6 at PD 1%).
+    const T_NU_1E6_THRESHOLD: f64 = 1e-4;
+    /// Relative distance of its conditional PDs from the Gaussian ones (observed 1.2e-5).
+    const T_NU_1E6_PD: f64 = 1e-4;
+    /// Distance of the double-t's threshold at nu_m = nu_z = 1e4 from the Gaussian one:
+    /// O(1/nu) through two unit-variance t terms (observed 9.5e-5).
+    const DOUBLE_T_NU_1E4_THRESHOLD: f64 = 2e-3;
+    /// Relative distance of its conditional PDs from the Gaussian ones (observed 4.8e-4).
+    const DOUBLE_T_NU_1E4_PD: f64 = 1e-2;
+    /// Below this PD the conditional-PD distances are absolute.
+    const PD_FLOOR: f64 = 1e-3;
 
     #[test]
     fn conditional_pd_integrates_to_pd() {
@@ -476,7 +531,7 @@ mod tests {
                 gaussian_conditional_pd(c, rho, z) * creditlab_numerics::special::norm_pdf(z) * h
             })
             .sum();
-        assert_relative_eq!(mean, pd, max_relative = 1e-9);
+        assert_relative_eq!(mean, pd, max_relative = prec::QUADRATURE);
     }
 
     #[test]
@@ -494,7 +549,7 @@ mod tests {
         assert_relative_eq!(
             gaussian_conditional_pd(gaussian_threshold(0.05), 0.0, 3.0),
             0.05,
-            max_relative = 1e-13
+            max_relative = prec::SPECIAL
         );
     }
 
@@ -514,17 +569,21 @@ mod tests {
         let gh = Rule::gauss_hermite(64).unwrap();
         for &pd in &pds {
             let c = g.threshold(pd);
-            assert_relative_eq!(norm_cdf(c), pd, max_relative = 1e-13);
+            assert_relative_eq!(norm_cdf(c), pd, max_relative = prec::SPECIAL);
             let m = gh.integrate(|z| g.conditional_pd(c, None, &[z]));
-            assert_relative_eq!(m, pd, max_relative = 1e-9);
+            assert_relative_eq!(m, pd, max_relative = prec::QUADRATURE);
         }
         // Student-t: t_nu(c) = pd, and E over (z, s) of p(z, s) = pd.
         for nu in [4.0, 10.0] {
             let t = Copula::student_t(0.3, nu).unwrap();
             for &pd in &pds[1..] {
                 let c = t.threshold(pd);
-                assert_relative_eq!(t_cdf(c, nu), pd, max_relative = 1e-11);
-                assert_relative_eq!(t_mean_conditional_pd(&t, c, nu), pd, max_relative = 1e-6);
+                assert_relative_eq!(t_cdf(c, nu), pd, max_relative = prec::STATRS);
+                assert_relative_eq!(
+                    t_mean_conditional_pd(&t, c, nu),
+                    pd,
+                    max_relative = CHI_SCALE_RULE_64
+                );
             }
         }
         // Double-t: H(c) = pd with the threshold's own rule, and with an independent
@@ -537,10 +596,10 @@ mod tests {
                 assert_relative_eq!(
                     double_t_cdf_pdf(c, rho, nu_m, nu_z).0,
                     pd,
-                    max_relative = 1e-12
+                    max_relative = THRESHOLD_RELATIVE_TOLERANCE
                 );
                 let m = fine.integrate(|m| d.conditional_pd(c, None, &[m]));
-                assert_relative_eq!(m, pd, max_relative = 1e-4);
+                assert_relative_eq!(m, pd, max_relative = STUDENT_RULE_512);
             }
         }
         // Edges: rho 0 and 1 of the double-t are plain (scaled) t quantiles.
@@ -548,21 +607,21 @@ mod tests {
         assert_relative_eq!(
             d0.threshold(0.01),
             unit_variance_scale(6.0) * t_ppf(0.01, 6.0),
-            max_relative = 1e-14
+            max_relative = prec::SPECIAL
         );
         let d1 = Copula::double_t(1.0, 4.0, 6.0).unwrap();
         let c1 = d1.threshold(0.01);
         assert_relative_eq!(
             c1,
             unit_variance_scale(4.0) * t_ppf(0.01, 4.0),
-            max_relative = 1e-14
+            max_relative = prec::SPECIAL
         );
         assert_eq!(d1.conditional_pd(c1, None, &[c1 - 1e-9]), 1.0);
         assert_eq!(d1.conditional_pd(c1, None, &[c1 + 1e-9]), 0.0);
         assert_relative_eq!(
             d0.conditional_pd(d0.threshold(0.01), None, &[3.0]),
             0.01,
-            max_relative = 1e-11
+            max_relative = prec::STATRS
         );
         for cop in [&g, &d0, &d1, &Copula::student_t(0.3, 5.0).unwrap()] {
             assert_eq!(cop.threshold(0.0), f64::NEG_INFINITY);
@@ -582,15 +641,18 @@ mod tests {
         // nu = 1e4 for the double-t: differences from the Gaussian are O(1/nu).
         let d = Copula::double_t(rho, 1e4, 1e4).unwrap();
         let (ct, cd) = (t.threshold(pd), d.threshold(pd));
-        assert!((ct - cg).abs() < 1e-4);
-        assert!((cd - cg).abs() < 2e-3, "{cd} vs {cg}");
+        assert!((ct - cg).abs() < T_NU_1E6_THRESHOLD);
+        assert!((cd - cg).abs() < DOUBLE_T_NU_1E4_THRESHOLD, "{cd} vs {cg}");
         for z in [-3.0, -1.0, 0.0, 2.0] {
             let pg = g.conditional_pd(cg, None, &[z]);
             let pt = t.conditional_pd(ct, None, &[z, 1.0]);
             let pdt = d.conditional_pd(cd, None, &[z]);
-            assert!((pt - pg).abs() < 1e-4 * pg.max(1e-3), "t: {pt} vs {pg}");
             assert!(
-                (pdt - pg).abs() < 1e-2 * pg.max(1e-3),
+                (pt - pg).abs() < T_NU_1E6_PD * pg.max(PD_FLOOR),
+                "t: {pt} vs {pg}"
+            );
+            assert!(
+                (pdt - pg).abs() < DOUBLE_T_NU_1E4_PD * pg.max(PD_FLOOR),
                 "double t: {pdt} vs {pg}"
             );
         }
@@ -613,7 +675,7 @@ mod tests {
         // tensor Gauss-Hermite mean is the PD.
         let gh = Rule::gauss_hermite(32).unwrap();
         let mean = gh.integrate(|z1| gh.integrate(|z2| cop.conditional_pd(c, Some(a), &[z1, z2])));
-        assert_relative_eq!(mean, 0.01, max_relative = 1e-9);
+        assert_relative_eq!(mean, 0.01, max_relative = prec::QUADRATURE);
         e.sector = 2;
         assert!(cop.check_portfolio(&Portfolio::new([e]).unwrap()).is_err());
         assert!(obligor_loadings(&Copula::gaussian(0.1).unwrap(), &p, 0).is_none());
@@ -627,9 +689,13 @@ mod tests {
         let a0 = m.sector_loadings(0).unwrap();
         let a1 = m.sector_loadings(1).unwrap();
         let dot: f64 = a0.iter().zip(a1).map(|(x, y)| x * y).sum();
-        assert_relative_eq!(dot, (0.2f64 * 0.3).sqrt() * 0.5, max_relative = 1e-12);
+        assert_relative_eq!(
+            dot,
+            (0.2f64 * 0.3).sqrt() * 0.5,
+            max_relative = prec::COMPOSED
+        );
         let self0: f64 = a0.iter().map(|x| x * x).sum();
-        assert_relative_eq!(self0, 0.2, max_relative = 1e-12);
+        assert_relative_eq!(self0, 0.2, max_relative = prec::COMPOSED);
 
         let asym = DMatrix::from_row_slice(2, 2, &[1.0, 0.5, 0.4, 1.0]);
         let e = MultiFactor::from_sectors(&[0.2, 0.3], &asym).unwrap_err();

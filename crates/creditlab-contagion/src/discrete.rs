@@ -14,6 +14,15 @@
 
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 
+/// Slack on a tail probability against `1 - level` when finding the VaR atom: the tail
+/// sums' rounding must not skip an atom that carries the level exactly.
+const TAIL_SLACK: f64 = 1e-15;
+/// Relative slack (with [`LOSS_FLOOR`]) when asking whether an atom exceeds a loss level:
+/// a level given as a printed decimal equals the atom it names.
+const LEVEL_SLACK: f64 = 1e-12;
+/// Below this the slack on a loss level is absolute.
+const LOSS_FLOOR: f64 = 1e-3;
+
 /// Losses (increasing fractions of total exposure) and their probabilities.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiscreteLoss {
@@ -61,12 +70,12 @@ impl DiscreteLoss {
         // First k with P(L > x_k) <= 1 - level (tiny slack for the sums' rounding).
         self.tail
             .iter()
-            .position(|&t| t <= target + 1e-15)
+            .position(|&t| t <= target + TAIL_SLACK)
             .unwrap_or(self.losses.len() - 1)
     }
 
     fn exceeds(&self, x: f64) -> usize {
-        let cut = x + 1e-12 * x.abs().max(1e-3);
+        let cut = x + LEVEL_SLACK * x.abs().max(LOSS_FLOOR);
         self.losses.partition_point(|&l| l <= cut)
     }
 }
@@ -166,6 +175,7 @@ pub(crate) use delegate_loss_distribution;
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+    use creditlab_numerics::prec;
 
     #[test]
     fn bernoulli_conventions() {
@@ -174,31 +184,43 @@ mod tests {
         assert_eq!(d.value_at_risk(0.98).value, 0.0);
         assert_eq!(d.value_at_risk(0.995).value, 0.5);
         // Acerbi-Tasche at 0.98: (0.5 * 0.01 + 0 * (0.02 - 0.01)) / 0.02 = 0.25.
-        assert_relative_eq!(d.expected_shortfall(0.98).value, 0.25, max_relative = 1e-12);
-        assert_relative_eq!(d.expected_shortfall(0.995).value, 0.5, max_relative = 1e-12);
-        assert_relative_eq!(d.expected_loss().value, 0.005, max_relative = 1e-14);
+        assert_relative_eq!(
+            d.expected_shortfall(0.98).value,
+            0.25,
+            max_relative = prec::IDENTITY
+        );
+        assert_relative_eq!(
+            d.expected_shortfall(0.995).value,
+            0.5,
+            max_relative = prec::IDENTITY
+        );
+        assert_relative_eq!(
+            d.expected_loss().value,
+            0.005,
+            max_relative = prec::IDENTITY
+        );
         assert_relative_eq!(
             d.unexpected_loss().value,
             0.5 * (0.99f64 * 0.01).sqrt(),
-            max_relative = 1e-12
+            max_relative = prec::IDENTITY
         );
         assert_eq!(d.tail_probability(0.5).value, 0.0);
         assert_eq!(d.tail_probability(0.2).value, 0.01);
         let t = d.tranche(Tranche::new(0.25, 0.75).unwrap());
-        assert_relative_eq!(t.expected_loss.value, 0.005, max_relative = 1e-12);
+        assert_relative_eq!(t.expected_loss.value, 0.005, max_relative = prec::IDENTITY);
     }
 
     #[test]
     fn moments_quantiles_and_tranches() {
         let d = DiscreteLoss::new(vec![0.0, 0.1, 0.5], vec![0.5, 0.4, 0.1]);
-        assert!((d.expected_loss().value - 0.09).abs() < 1e-15);
+        assert!((d.expected_loss().value - 0.09).abs() <= prec::IDENTITY);
         assert_eq!(d.value_at_risk(0.5).value, 0.0);
         assert_eq!(d.value_at_risk(0.9).value, 0.1);
         assert_eq!(d.value_at_risk(0.95).value, 0.5);
-        assert!((d.expected_shortfall(0.95).value - 0.5).abs() < 1e-15);
-        assert!((d.tail_probability(0.05).value - 0.5).abs() < 1e-15);
+        assert!((d.expected_shortfall(0.95).value - 0.5).abs() <= prec::IDENTITY);
+        assert!((d.tail_probability(0.05).value - 0.5).abs() <= prec::IDENTITY);
         let t = d.tranche(Tranche::new(0.05, 0.15).unwrap());
-        assert!((t.expected_loss.value - (0.4 * 0.5 + 0.1)).abs() < 1e-15);
+        assert!((t.expected_loss.value - (0.4 * 0.5 + 0.1)).abs() <= prec::IDENTITY);
         // Beyond the largest loss the probability is +0, not -0 (reports print the sign).
         assert!(d.tail_probability(0.9).value.is_sign_positive());
     }

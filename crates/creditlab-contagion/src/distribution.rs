@@ -140,6 +140,18 @@ pub struct TailPoint {
 }
 
 /// Everything a report needs from a distribution at the standard levels.
+///
+/// ```
+/// use creditlab_contagion::distribution::STANDARD_LEVELS;
+/// use creditlab_contagion::{LargePool, LossSummary, Tranche};
+/// let pool = LargePool::from_parameters(0.02, 0.15, 0.5)?;
+/// let tranches = [Tranche::new(0.0, 0.05)?, Tranche::new(0.05, 1.0)?];
+/// let s = LossSummary::of(&pool, &STANDARD_LEVELS, &[0.05], &tranches);
+/// assert_eq!((s.var.len(), s.tail.len(), s.tranches.len()), (3, 1, 2));
+/// // Expected shortfall is at least the VaR at every level.
+/// assert!(s.var.iter().zip(&s.es).all(|(v, e)| e.estimate.value >= v.estimate.value));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LossSummary {
     /// `E[L]`.
@@ -196,6 +208,7 @@ impl LossSummary {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn tranche_validation_and_loss() {
@@ -204,7 +217,7 @@ mod tests {
         assert!(Tranche::new(0.5, 1.2).is_err());
         let t = Tranche::new(0.03, 0.07).unwrap();
         assert_eq!(t.loss(0.02), 0.0);
-        assert!((t.loss(0.05) - 0.5).abs() < 1e-15);
+        assert!((t.loss(0.05) - 0.5).abs() <= prec::IDENTITY);
         assert_eq!(t.loss(0.5), 1.0);
     }
 }

@@ -74,6 +74,18 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// The field at fault, as data, when the error names one: an invalid parameter's field
+    /// (`rho`, `exposure 3: pd`, `tail[1]`, `liabilities[0][2]`). Callers map it to their
+    /// own names (a command-line flag) without reading the message.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Error::InvalidParameter { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
 /// Result with this crate's [`enum@Error`].
 pub type Result<T> = std::result::Result<T, Error>;
 

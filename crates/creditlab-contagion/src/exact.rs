@@ -29,6 +29,16 @@ use crate::portfolio::Portfolio;
 use creditlab_numerics::quadrature::Rule;
 use rayon::prelude::*;
 
+/// Tolerance of the float gcd of the losses, relative to the largest loss.
+const GCD_TOLERANCE: f64 = 1e-9;
+/// How far a loss may be from a multiple of the gcd (in units) and still be commensurate.
+const COMMENSURATE_TOLERANCE: f64 = 1e-6;
+/// A fractional position on the grid closer than this to a grid point is float noise and
+/// snaps to it.
+const GRID_SNAP: f64 = 1e-9;
+/// The largest [`ExactConfig::tail_cutoff`] accepted.
+const MAX_TAIL_CUTOFF: f64 = 1e-6;
+
 /// Numerical settings of the exact recursion.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactConfig {
@@ -86,6 +96,19 @@ pub struct Discretization {
 }
 
 /// The exact finite-pool loss distribution (a [`DiscreteLoss`] on the unit grid).
+///
+/// ```
+/// use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+/// use creditlab_contagion::Tranche;
+/// let book = Portfolio::standard_book(100)?;
+/// let dist = ExactLoss::new(&book, &Copula::gaussian(0.2)?, &ExactConfig::default())?;
+/// // The recursion keeps the expected loss; the probabilities sum to one.
+/// assert!((dist.expected_loss().value - book.expected_loss()).abs() < 1e-12);
+/// assert!((dist.distribution().total_mass() - 1.0).abs() < 1e-12);
+/// let equity = dist.tranche(Tranche::new(0.0, 0.03)?);
+/// assert!(equity.expected_loss.value > dist.expected_loss().value);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExactLoss {
     dist: DiscreteLoss,
@@ -99,7 +122,7 @@ impl ExactLoss {
     /// grid would exceed [`ExactConfig::max_tensor_nodes`]; invalid settings.
     pub fn new(portfolio: &Portfolio, copula: &Copula, config: &ExactConfig) -> Result<Self> {
         copula.check_portfolio(portfolio)?;
-        if !(config.tail_cutoff >= 0.0 && config.tail_cutoff < 1e-6) {
+        if !(config.tail_cutoff >= 0.0 && config.tail_cutoff < MAX_TAIL_CUTOFF) {
             return Err(Error::InvalidParameter {
                 field: "tail_cutoff".into(),
                 value: config.tail_cutoff,
@@ -314,7 +337,7 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<Split>
         return Ok((vec![Split { k: 0, f: 0.0 }; loss.len()], d));
     }
     // Float gcd with a tolerance relative to the largest loss.
-    let tol = 1e-9 * max;
+    let tol = GCD_TOLERANCE * max;
     let mut g = 0.0f64;
     for &e in loss.iter().filter(|&&e| e > tol) {
         let (mut a, mut b) = (e.max(g), e.min(g));
@@ -328,7 +351,7 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<Split>
     let commensurate = g > 0.0
         && loss
             .iter()
-            .all(|&e| ((e / g) - (e / g).round()).abs() <= 1e-6)
+            .all(|&e| ((e / g) - (e / g).round()).abs() <= COMMENSURATE_TOLERANCE)
         && (total_loss / g).round() <= config.max_units as f64;
     let unit = if commensurate {
         g
@@ -342,9 +365,9 @@ fn discretize(portfolio: &Portfolio, config: &ExactConfig) -> Result<(Vec<Split>
             let k = x.floor();
             // Snap to the grid when the distance is float noise (commensurate losses).
             let f = x - k;
-            let (k, f) = if f < 1e-9 {
+            let (k, f) = if f < GRID_SNAP {
                 (k, 0.0)
-            } else if f > 1.0 - 1e-9 {
+            } else if f > 1.0 - GRID_SNAP {
                 (k + 1.0, 0.0)
             } else {
                 (k, f)

@@ -1,8 +1,155 @@
 //! Reading the core's inputs from files: errors name the file, the line and the column.
 
 use crate::error::{Error, Result};
+use crate::portfolio::{Exposure, Lgd, Portfolio};
+use csv::StringRecord;
 use nalgebra::DMatrix;
 use std::path::Path;
+
+/// Reads a portfolio CSV with a header (case-insensitive column names, any order): `ead`
+/// (>= 0), `pd` and `lgd` (in [0, 1]) are required; `lgd_sd` (> 0 makes the LGD
+/// Beta-distributed with mean `lgd`), `sector` (0-based index) and `f1`, `f2`, ... `fk`
+/// (explicit factor loadings) are optional. Rows are read and checked one at a time, so a
+/// large book is never held as text; an error names the line (the header is line 1) and
+/// the column.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("read-portfolio-doc-{}.csv", std::process::id()));
+/// std::fs::write(&path, "ead,pd,lgd,lgd_sd\n1,0.01,0.4,0.1\n3,0.02,0.45,0\n")?;
+/// let book = creditlab_contagion::io::read_portfolio(&path)?;
+/// assert_eq!((book.len(), book.total_ead()), (2, 4.0));
+/// std::fs::write(&path, "ead,pd,lgd\n1,0.01,0.4\n2,abc,0.4\n")?;
+/// let err = creditlab_contagion::io::read_portfolio(&path).unwrap_err().to_string();
+/// assert!(err.contains("line 3") && err.contains("column pd"), "{err}");
+/// # std::fs::remove_file(&path)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_portfolio(path: &Path) -> Result<Portfolio> {
+    let fail = |line: Option<usize>, reason: String| Error::Input {
+        path: path.display().to_string(),
+        line,
+        reason,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| fail(None, e.to_string()))?;
+    let header = rdr.headers().map_err(|e| fail(Some(1), e.to_string()))?;
+    let columns = Columns::new(header).map_err(|reason| fail(Some(1), reason))?;
+    let mut failure = None;
+    let mut record = StringRecord::new();
+    let mut rows_read = 0usize;
+    let exposures = std::iter::from_fn(|| {
+        if failure.is_some() {
+            return None;
+        }
+        // Line of the row if csv cannot say (the header is line 1).
+        let fallback = rows_read + 2;
+        let row = match rdr.read_record(&mut record) {
+            Ok(false) => return None,
+            Ok(true) => {
+                rows_read += 1;
+                let line = record.position().map_or(fallback, |p| p.line() as usize);
+                columns
+                    .exposure(&record)
+                    .map_err(|reason| fail(Some(line), reason))
+            }
+            Err(e) => {
+                let line = e.position().map_or(fallback, |p| p.line() as usize);
+                Err(fail(Some(line), e.to_string()))
+            }
+        };
+        row.map_err(|e| failure = Some(e)).ok()
+    });
+    let portfolio = Portfolio::new(exposures);
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    portfolio.map_err(|e| fail(None, e.to_string()))
+}
+
+/// Where each field of a portfolio row is, from the header.
+struct Columns {
+    names: Vec<String>,
+    ead: usize,
+    pd: usize,
+    lgd: usize,
+    lgd_sd: Option<usize>,
+    sector: Option<usize>,
+    factors: Vec<usize>,
+}
+
+impl Columns {
+    fn new(header: &StringRecord) -> std::result::Result<Self, String> {
+        let names: Vec<String> = header.iter().map(str::to_lowercase).collect();
+        let col = |name: &str| names.iter().position(|h| h == name);
+        let need =
+            |name: &str| col(name).ok_or_else(|| format!("no column {name:?} in the header"));
+        let (ead, pd, lgd) = (need("ead")?, need("pd")?, need("lgd")?);
+        let mut factors = Vec::new();
+        while let Some(c) = col(&format!("f{}", factors.len() + 1)) {
+            factors.push(c);
+        }
+        Ok(Self {
+            lgd_sd: col("lgd_sd"),
+            sector: col("sector"),
+            names,
+            ead,
+            pd,
+            lgd,
+            factors,
+        })
+    }
+
+    /// A finite number in column `c`.
+    fn cell(&self, rec: &StringRecord, c: usize) -> std::result::Result<f64, String> {
+        let v = rec.get(c).unwrap_or("");
+        v.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| format!("column {}: {v:?} is not a finite number", self.names[c]))
+    }
+
+    /// A number in [0, 1] in column `c`.
+    fn in_unit(&self, rec: &StringRecord, c: usize) -> std::result::Result<f64, String> {
+        let v = self.cell(rec, c)?;
+        if (0.0..=1.0).contains(&v) {
+            Ok(v)
+        } else {
+            Err(format!("column {}: {v} is outside [0, 1]", self.names[c]))
+        }
+    }
+
+    /// The exposure of one row, checked alone ([`Exposure::validate`]).
+    fn exposure(&self, rec: &StringRecord) -> std::result::Result<Exposure, String> {
+        let ead = self.cell(rec, self.ead)?;
+        if ead < 0.0 {
+            return Err(format!("column ead: {ead} is negative"));
+        }
+        let pd = self.in_unit(rec, self.pd)?;
+        let lgd_mean = self.in_unit(rec, self.lgd)?;
+        let lgd = match self.lgd_sd {
+            Some(c) if self.cell(rec, c)? > 0.0 => Lgd::Beta {
+                mean: lgd_mean,
+                std_dev: self.cell(rec, c)?,
+            },
+            _ => Lgd::Constant(lgd_mean),
+        };
+        let mut e = Exposure::new(ead, pd, lgd);
+        if let Some(c) = self.sector {
+            let v = rec.get(c).unwrap_or("");
+            e.sector = v
+                .parse()
+                .map_err(|_| format!("column sector: {v:?} is not a sector index (0, 1, ...)"))?;
+        }
+        if !self.factors.is_empty() {
+            let loadings = self.factors.iter().map(|&c| self.cell(rec, c));
+            e.loadings = Some(loadings.collect::<std::result::Result<_, _>>()?);
+        }
+        e.validate().map_err(|err| err.to_string())?;
+        Ok(e)
+    }
+}
 
 /// Reads a square correlation matrix: one CSV row per sector, no header. (Whether it is a
 /// correlation matrix is checked by the model that uses it.)

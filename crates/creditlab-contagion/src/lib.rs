@@ -12,6 +12,26 @@
 //!
 //! All losses are fractions of the portfolio's total exposure (sum of EAD), and all tranche
 //! losses are fractions of the tranche notional.
+//!
+//! ```
+//! use creditlab_contagion::mc::MonteCarlo;
+//! use creditlab_contagion::{BinomialExpansion, Copula, ExactConfig, ExactLoss};
+//! use creditlab_contagion::{LargePool, LossDistribution, Portfolio};
+//! let book = Portfolio::homogeneous(200, 0.02, 0.5)?;
+//! let copula = Copula::gaussian(0.15)?;
+//! let methods: Vec<Box<dyn LossDistribution>> = vec![
+//!     Box::new(LargePool::new(&book, &copula)?),
+//!     Box::new(ExactLoss::new(&book, &copula, &ExactConfig::default())?),
+//!     Box::new(BinomialExpansion::new(&book, &copula)?),
+//!     Box::new(MonteCarlo::new(&book, &copula)?.run(1, 20_000)),
+//! ];
+//! // Same questions, same answers up to each method's approximation.
+//! for m in &methods {
+//!     assert!((m.expected_loss().value - 0.01).abs() < 5e-4);
+//!     assert!(m.value_at_risk(0.999).value > 0.05);
+//! }
+//! # Ok::<(), creditlab_contagion::Error>(())
+//! ```
 
 pub mod bet;
 pub mod clearing;
@@ -27,6 +47,7 @@ pub mod lhp;
 pub mod mc;
 pub mod network;
 pub mod portfolio;
+pub mod report;
 pub mod spec;
 
 pub use bet::BinomialExpansion;
@@ -37,4 +58,5 @@ pub use error::{Error, Result};
 pub use exact::{ExactConfig, ExactLoss};
 pub use lhp::LargePool;
 pub use portfolio::{Exposure, Lgd, Portfolio};
-pub use spec::{CopulaSpec, check_tiling, parse_tranches};
+pub use report::{LossReport, LossRequest};
+pub use spec::{CopulaSpec, LossMethod, check_tiling, parse_tranches};

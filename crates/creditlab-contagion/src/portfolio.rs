@@ -38,13 +38,14 @@ impl Lgd {
         }
     }
 
-    fn validate(&self, field: &str) -> Result<()> {
+    /// Checks the LGD; `prefix` (e.g. `exposure 3`) starts the field name, or nothing.
+    fn validate(&self, prefix: &str) -> Result<()> {
         match *self {
-            Lgd::Constant(v) => check_range(format!("{field}: lgd"), v, 0.0, 1.0).map(drop),
+            Lgd::Constant(v) => check_range(named(prefix, "lgd"), v, 0.0, 1.0).map(drop),
             Lgd::Beta { mean, std_dev } => {
                 if !(mean.is_finite() && mean > 0.0 && mean < 1.0) {
                     return Err(Error::InvalidParameter {
-                        field: format!("{field}: lgd mean"),
+                        field: named(prefix, "lgd mean"),
                         value: mean,
                         reason: "a Beta LGD needs a mean strictly between 0 and 1",
                     });
@@ -54,7 +55,7 @@ impl Lgd {
                     && std_dev * std_dev < mean * (1.0 - mean))
                 {
                     return Err(Error::InvalidParameter {
-                        field: format!("{field}: lgd std_dev"),
+                        field: named(prefix, "lgd std_dev"),
                         value: std_dev,
                         reason: "must be > 0 with std_dev^2 < mean (1 - mean)",
                     });
@@ -65,7 +66,30 @@ impl Lgd {
     }
 }
 
+/// `prefix: name`, or `name` alone when there is no prefix.
+fn named(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() {
+        name.to_string()
+    } else {
+        format!("{prefix}: {name}")
+    }
+}
+
+/// Slack on the loadings' sum of squares (<= 1): rounding in loadings computed from a
+/// correlation matrix must not reject an obligor that is fully systematic.
+const LOADINGS_SLACK: f64 = 1e-12;
+
 /// One obligor's exposure.
+///
+/// ```
+/// use creditlab_contagion::{Exposure, Lgd};
+/// // EAD 2.5, PD 1%, a Beta LGD with mean 45%, in sector 1 of a sector model.
+/// let mut e = Exposure::new(2.5, 0.01, Lgd::Beta { mean: 0.45, std_dev: 0.2 });
+/// e.sector = 1;
+/// assert_eq!(e.lgd.mean(), 0.45);
+/// e.validate()?;
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exposure {
     /// Exposure at default, in money; >= 0.
@@ -94,9 +118,63 @@ impl Exposure {
             loadings: None,
         }
     }
+
+    /// Checks this exposure alone, as [`Portfolio::new`] does for each of its exposures:
+    /// EAD finite and >= 0, PD and LGD in [0, 1] (a Beta LGD feasible), loadings finite
+    /// with a sum of squares <= 1. Errors name the field (`pd`, `lgd std_dev`, ...).
+    ///
+    /// ```
+    /// use creditlab_contagion::{Exposure, Lgd};
+    /// assert!(Exposure::new(2.0, 0.01, Lgd::Constant(0.45)).validate().is_ok());
+    /// let beta = Lgd::Beta { mean: 0.5, std_dev: 0.6 };
+    /// let err = Exposure::new(2.0, 0.01, beta).validate().unwrap_err();
+    /// assert!(err.to_string().contains("lgd std_dev"));
+    /// ```
+    pub fn validate(&self) -> Result<()> {
+        self.check_scalars("")?;
+        self.check_loadings("")
+    }
+
+    /// EAD, PD and LGD.
+    fn check_scalars(&self, prefix: &str) -> Result<()> {
+        check_range(named(prefix, "ead"), self.ead, 0.0, f64::MAX)?;
+        check_range(named(prefix, "pd"), self.pd, 0.0, 1.0)?;
+        self.lgd.validate(prefix)
+    }
+
+    /// Finite loadings with a sum of squares <= 1 (none is fine).
+    fn check_loadings(&self, prefix: &str) -> Result<()> {
+        let Some(a) = &self.loadings else {
+            return Ok(());
+        };
+        let ss: f64 = a.iter().map(|x| x * x).sum();
+        if a.iter().any(|x| !x.is_finite()) || ss > 1.0 + LOADINGS_SLACK {
+            return Err(Error::InvalidParameter {
+                field: named(prefix, "loadings (sum of squares)"),
+                value: ss,
+                reason: "loadings must be finite with a sum of squares <= 1",
+            });
+        }
+        Ok(())
+    }
 }
 
 /// A validated set of exposures, stored column by column for the hot loops.
+///
+/// ```
+/// use creditlab_contagion::{Exposure, Lgd, Portfolio};
+/// let book = Portfolio::new([
+///     Exposure::new(1.0, 0.02, Lgd::Constant(0.5)),
+///     Exposure::new(3.0, 0.01, Lgd::Constant(0.4)),
+/// ])?;
+/// assert_eq!((book.len(), book.total_ead()), (2, 4.0));
+/// // Expected loss as a fraction of total exposure: (0.01 + 0.012) / 4.
+/// assert!((book.expected_loss() - 0.0055).abs() < 1e-15);
+/// // Errors name the exposure and the field.
+/// let err = Portfolio::new([Exposure::new(1.0, 1.5, Lgd::Constant(0.5))]).unwrap_err();
+/// assert!(err.to_string().contains("exposure 0: pd"));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Portfolio {
     ead: Vec<f64>,
@@ -125,9 +203,7 @@ impl Portfolio {
         let mut with_loadings = 0usize;
         for (i, e) in exposures.into_iter().enumerate() {
             let field = format!("exposure {i}");
-            check_range(format!("{field}: ead"), e.ead, 0.0, f64::MAX)?;
-            check_range(format!("{field}: pd"), e.pd, 0.0, 1.0)?;
-            e.lgd.validate(&field)?;
+            e.check_scalars(&field)?;
             if let Some(a) = &e.loadings {
                 if with_loadings == 0 && i == 0 {
                     p.n_factors = a.len();
@@ -139,14 +215,7 @@ impl Portfolio {
                         p.n_factors
                     )));
                 }
-                let ss: f64 = a.iter().map(|x| x * x).sum();
-                if a.iter().any(|x| !x.is_finite()) || ss > 1.0 + 1e-12 {
-                    return Err(Error::InvalidParameter {
-                        field: format!("{field}: loadings (sum of squares)"),
-                        value: ss,
-                        reason: "loadings must be finite with a sum of squares <= 1",
-                    });
-                }
+                e.check_loadings(&field)?;
                 flat.extend_from_slice(a);
                 with_loadings += 1;
             } else if with_loadings > 0 {

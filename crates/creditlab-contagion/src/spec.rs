@@ -1,11 +1,11 @@
 //! Input specs the core owns, parsed once for every caller (command line, deal and
-//! scenario files, Python): a copula by name ([`CopulaSpec`]), tranches as `A-D` text
-//! ([`Tranche`]'s `FromStr`, [`parse_tranches`]) and the check that a capital structure
-//! tiles the pool ([`check_tiling`]).
+//! scenario files, Python): a copula by name ([`CopulaSpec`]), a loss method by name
+//! ([`LossMethod`]), tranches as `A-D` text ([`Tranche`]'s `FromStr`, [`parse_tranches`])
+//! and the check that a capital structure tiles the pool ([`check_tiling`]).
 
 use crate::copula::{Copula, MultiFactor};
 use crate::distribution::Tranche;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, check_range};
 use crate::portfolio::Portfolio;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
@@ -147,12 +147,15 @@ impl CopulaSpec {
     }
 
     /// The copula for `portfolio`: one-factor specs take exactly one `rho`; `multi` takes
-    /// the portfolio's explicit loadings; `multi:FILE` reads the sector matrix and takes one
-    /// `rho` for every sector or one per sector. The pair is checked
-    /// ([`Copula::check_portfolio`]).
+    /// the portfolio's explicit loadings (and no correlation from `rho`, whose values must
+    /// still be in [0, 1]); `multi:FILE` reads the sector matrix and takes one `rho` for
+    /// every sector or one per sector. The pair is checked ([`Copula::check_portfolio`]).
     pub fn build(&self, rho: &[f64], portfolio: &Portfolio) -> Result<Copula> {
         let copula = match self {
             CopulaSpec::MultiExplicit => {
+                for &r in rho {
+                    check_range("rho", r, 0.0, 1.0)?;
+                }
                 if portfolio.n_factors() == 0 {
                     return Err(spec_error(
                         "multi",
@@ -183,6 +186,100 @@ impl CopulaSpec {
         };
         copula.check_portfolio(portfolio)?;
         Ok(copula)
+    }
+}
+
+/// A loss method by name: `lhp`, `exact`, `bet`, `mc` or `mc-is` (what
+/// [`LossRequest`](crate::report::LossRequest) runs). `FromStr`, `Display` and serde use
+/// these names.
+///
+/// ```
+/// use creditlab_contagion::spec::LossMethod;
+/// let m: LossMethod = "mc-is".parse()?;
+/// assert_eq!(m, LossMethod::ImportanceSampling);
+/// assert_eq!(m.to_string(), "mc-is");
+/// assert!(m.is_simulation() && !LossMethod::Exact.is_simulation());
+/// assert!("magic".parse::<LossMethod>().is_err());
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LossMethod {
+    /// `lhp`: Vasicek's large homogeneous pool with the pool-average PD and LGD
+    /// ([`LargePool::pool_average`](crate::LargePool::pool_average)).
+    LargePool,
+    /// `exact`: the Andersen-Sidenius-Basu recursion ([`ExactLoss`](crate::ExactLoss)).
+    Exact,
+    /// `bet`: Moody's binomial expansion ([`BinomialExpansion`](crate::BinomialExpansion)).
+    BinomialExpansion,
+    /// `mc`: Monte Carlo ([`MonteCarlo`](crate::mc::MonteCarlo)).
+    MonteCarlo,
+    /// `mc-is`: Monte Carlo, with the tail probabilities by Glasserman-Li importance
+    /// sampling ([`ImportanceSampler`](crate::importance::ImportanceSampler)).
+    ImportanceSampling,
+}
+
+impl LossMethod {
+    /// Every method, in the order the documentation lists them.
+    pub const ALL: [LossMethod; 5] = [
+        LossMethod::LargePool,
+        LossMethod::Exact,
+        LossMethod::BinomialExpansion,
+        LossMethod::MonteCarlo,
+        LossMethod::ImportanceSampling,
+    ];
+
+    /// The method's name: `lhp`, `exact`, `bet`, `mc` or `mc-is`.
+    pub fn name(self) -> &'static str {
+        match self {
+            LossMethod::LargePool => "lhp",
+            LossMethod::Exact => "exact",
+            LossMethod::BinomialExpansion => "bet",
+            LossMethod::MonteCarlo => "mc",
+            LossMethod::ImportanceSampling => "mc-is",
+        }
+    }
+
+    /// Whether the method simulates (and so reports standard errors, scenarios and seed).
+    pub fn is_simulation(self) -> bool {
+        matches!(
+            self,
+            LossMethod::MonteCarlo | LossMethod::ImportanceSampling
+        )
+    }
+}
+
+impl FromStr for LossMethod {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let text = s.trim();
+        LossMethod::ALL
+            .into_iter()
+            .find(|m| m.name() == text)
+            .ok_or_else(|| Error::Spec {
+                what: "method",
+                text: text.to_string(),
+                reason: "expected lhp, exact, bet, mc or mc-is".into(),
+            })
+    }
+}
+
+impl fmt::Display for LossMethod {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for LossMethod {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for LossMethod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
     }
 }
 
@@ -282,6 +379,29 @@ mod tests {
             Copula::gaussian(0.1).unwrap()
         );
         assert!(CopulaSpec::MultiExplicit.build(&[0.1], &p).is_err());
+        let mut e = crate::Exposure::new(1.0, 0.01, crate::Lgd::Constant(0.5));
+        e.loadings = Some(vec![0.3, 0.4]);
+        let loaded = Portfolio::new([e]).unwrap();
+        assert!(CopulaSpec::MultiExplicit.build(&[0.2], &loaded).is_ok());
+        let e = CopulaSpec::MultiExplicit
+            .build(&[1.5], &loaded)
+            .unwrap_err();
+        assert_eq!(e.field(), Some("rho"));
+    }
+
+    #[test]
+    fn loss_methods_round_trip_and_bad_ones_say_why() {
+        for m in LossMethod::ALL {
+            assert_eq!(m.to_string().parse::<LossMethod>().unwrap(), m);
+            let name = m.to_string();
+            let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(&name);
+            assert_eq!(LossMethod::deserialize(de).unwrap(), m);
+        }
+        let e = "magic".parse::<LossMethod>().unwrap_err().to_string();
+        assert!(
+            e.contains("method") && e.contains("magic") && e.contains("mc-is"),
+            "{e}"
+        );
     }
 
     #[test]

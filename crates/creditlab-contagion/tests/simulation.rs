@@ -2,88 +2,15 @@
 //! determinism across threads and merge exactness. Fixed seeds; every statistical check is
 //! "within 4 standard errors" (a false failure has probability ~6e-5 per check).
 
+use crate::fixtures::{agree_4se, homogeneous_exact, poisson_binomial, tranches, within_4se};
 use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::{McDistribution, MonteCarlo};
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossDistribution, Portfolio, Tranche};
-use creditlab_numerics::special::{norm_cdf, norm_pdf};
+use creditlab_numerics::prec;
+use creditlab_numerics::special::norm_cdf;
 use nalgebra::DMatrix;
 use statrs::distribution::{Binomial, Discrete};
-
-/// Asserts `|est - exact| <= 4 se`. When the sample never saw the event (estimate and
-/// standard error 0) the exact value must be below 1e-6: far below 1 / scenarios here.
-fn within_4se(what: &str, est: Estimate, exact: f64) {
-    let se = est
-        .std_error
-        .expect("simulated estimates carry a standard error");
-    let tol = if se > 0.0 { 4.0 * se + 1e-12 } else { 1e-6 };
-    assert!(
-        (est.value - exact).abs() <= tol,
-        "{what}: estimate {} (se {se:.3e}) vs exact {exact}: {:.2} se",
-        est.value,
-        (est.value - exact).abs() / se
-    );
-}
-
-/// Two independent estimates agree within 4 combined standard errors.
-fn agree_4se(what: &str, a: Estimate, b: Estimate) {
-    let se = (a.std_error.unwrap().powi(2) + b.std_error.unwrap().powi(2)).sqrt();
-    assert!(
-        (a.value - b.value).abs() <= 4.0 * se + 1e-12,
-        "{what}: {} vs {} (combined se {se:.3e})",
-        a.value,
-        b.value
-    );
-}
-
-/// Exact loss distribution of `n` identical loans (loss `w` each) in the one-factor
-/// Gaussian copula: `P(K = k) = int Bin(k; n, p(z)) phi(z) dz`, midpoint rule on
-/// [-9, 9] with 6,000 nodes (error far below the Monte Carlo noise).
-fn homogeneous_exact(n: u64, pd: f64, rho: f64) -> Vec<f64> {
-    let c = creditlab_contagion::copula::gaussian_threshold(pd);
-    let nodes = 6000;
-    let h = 18.0 / nodes as f64;
-    let mut pmf = vec![0.0; n as usize + 1];
-    for j in 0..nodes {
-        let z = -9.0 + (j as f64 + 0.5) * h;
-        let p = creditlab_contagion::copula::gaussian_conditional_pd(c, rho, z);
-        let weight = norm_pdf(z) * h;
-        let bin = Binomial::new(p, n).unwrap();
-        for (k, m) in pmf.iter_mut().enumerate() {
-            *m += weight * bin.pmf(k as u64);
-        }
-    }
-    pmf
-}
-
-/// Exact distribution of integer losses of independent loans (rho = 0): convolution.
-fn poisson_binomial(losses: &[usize], pds: &[f64]) -> Vec<f64> {
-    let total: usize = losses.iter().sum();
-    let mut pmf = vec![0.0; total + 1];
-    pmf[0] = 1.0;
-    for (&l, &p) in losses.iter().zip(pds) {
-        for k in (0..=total).rev() {
-            let keep = pmf[k] * (1.0 - p);
-            let from = if k >= l { pmf[k - l] * p } else { 0.0 };
-            pmf[k] = keep + from;
-        }
-    }
-    pmf
-}
-
-fn tranches() -> Vec<Tranche> {
-    [
-        (0.0, 0.03),
-        (0.03, 0.07),
-        (0.07, 0.1),
-        (0.1, 0.15),
-        (0.15, 0.3),
-        (0.3, 1.0),
-    ]
-    .iter()
-    .map(|&(a, d)| Tranche::new(a, d).unwrap())
-    .collect()
-}
 
 #[test]
 fn mc_matches_the_exact_homogeneous_pool() {
@@ -131,7 +58,8 @@ fn mc_matches_the_exact_homogeneous_pool() {
         let var = dist.value_at_risk(level);
         // The quantile of a lattice: allow one lattice step on top of 4 SE.
         assert!(
-            (var.value - loss(k)).abs() <= 4.0 * var.std_error.unwrap() + w + 1e-12,
+            (var.value - loss(k)).abs()
+                <= prec::MC_SIGMAS * var.std_error.unwrap() + w + prec::ACCUMULATED,
             "VaR {level}: {var:?} vs {}",
             loss(k)
         );
@@ -142,7 +70,7 @@ fn mc_matches_the_exact_homogeneous_pool() {
             .map(|(j, m)| m * loss(j))
             .sum::<f64>()
             / pmf[k..].iter().sum::<f64>();
-        if (var.value - loss(k)).abs() < 1e-12 {
+        if (var.value - loss(k)).abs() <= prec::ACCUMULATED {
             within_4se(
                 &format!("ES {level}"),
                 dist.expected_shortfall(level),
@@ -239,7 +167,11 @@ fn edge_cases_are_finite_and_right() {
     // PD 1: every loan defaults in every scenario.
     let one = Portfolio::homogeneous(10, 1.0, 0.5).unwrap();
     let d = MonteCarlo::new(&one, &g).unwrap().run(1, 1000);
-    assert!(d.losses().iter().all(|&l| (l - 0.5).abs() < 1e-12));
+    assert!(
+        d.losses()
+            .iter()
+            .all(|&l| (l - 0.5).abs() <= prec::ACCUMULATED)
+    );
     assert_eq!(d.unexpected_loss().value, 0.0);
     // rho = 1: all or nothing, P(all) = PD.
     let p = Portfolio::homogeneous(50, 0.1, 1.0).unwrap();
@@ -249,7 +181,7 @@ fn edge_cases_are_finite_and_right() {
     assert!(
         d.losses()
             .iter()
-            .all(|&l| l == 0.0 || (l - 1.0).abs() < 1e-12)
+            .all(|&l| l == 0.0 || (l - 1.0).abs() <= prec::ACCUMULATED)
     );
     within_4se("rho 1", d.tail_probability(0.5), 0.1);
     // rho = 0: Binomial(50, 0.1) defaults.
@@ -263,7 +195,7 @@ fn edge_cases_are_finite_and_right() {
     let single = Portfolio::new([Exposure::new(3.0, 0.2, Lgd::Constant(0.6))]).unwrap();
     let d = MonteCarlo::new(&single, &g).unwrap().run(4, 50_000);
     within_4se("single loan", d.tail_probability(0.0), 0.2);
-    assert!((d.value_at_risk(0.99).value - 0.6).abs() < 1e-12);
+    assert!((d.value_at_risk(0.99).value - 0.6).abs() <= prec::IDENTITY);
     // Zero exposure: contributes nothing, the rest is unchanged.
     let mut ex: Vec<Exposure> = (0..20)
         .map(|_| Exposure::new(1.0, 0.05, Lgd::Constant(1.0)))
@@ -406,6 +338,15 @@ fn importance_sampling_matches_plain_mc_on_a_multifactor_book() {
     assert!(is.variance_reduction > 3.0, "{is:?}");
 }
 
+/// `P(L > 0.27)` of the Glasserman-Li book is about 1.0e-4 (importance-sampling.md; our
+/// loadings are drawn, so the paper's tables are not matched digit for digit): this band
+/// checks the order of magnitude.
+const GLASSERMAN_LI_TAIL: std::ops::Range<f64> = 3e-5..3e-4;
+/// The precision importance sampling reaches there with 4,000 scenarios: relative standard
+/// error below 5%, worth more than 300 plain scenarios each.
+const GLASSERMAN_LI_RELATIVE_SE: f64 = 0.05;
+const GLASSERMAN_LI_VARIANCE_REDUCTION: f64 = 300.0;
+
 #[test]
 fn glasserman_li_tail_is_precise() {
     let (p, c) = glasserman_li_portfolio().unwrap();
@@ -415,9 +356,15 @@ fn glasserman_li_tail_is_precise() {
     assert!(is.shift().iter().all(|m| *m < 0.0), "{:?}", is.shift());
     let est = is.run(2005, 4_000);
     let rel = est.probability.std_error.unwrap() / est.probability.value;
-    assert!(rel < 0.05, "{est:?}");
-    assert!((3e-5..3e-4).contains(&est.probability.value), "{est:?}");
-    assert!(est.variance_reduction > 300.0, "{est:?}");
+    assert!(rel < GLASSERMAN_LI_RELATIVE_SE, "{est:?}");
+    assert!(
+        GLASSERMAN_LI_TAIL.contains(&est.probability.value),
+        "{est:?}"
+    );
+    assert!(
+        est.variance_reduction > GLASSERMAN_LI_VARIANCE_REDUCTION,
+        "{est:?}"
+    );
 }
 
 #[test]
@@ -430,6 +377,11 @@ fn importance_sampling_edge_cases() {
     assert!(ImportanceSampler::new(&p, &Copula::student_t(0.3, 4.0).unwrap(), 0.1).is_err());
     assert!(ImportanceSampler::new(&p, &c, 1.5).is_err());
 }
+
+/// Where the spread of 40 independent estimates over their mean reported standard error
+/// must fall: the SD of 40 draws is itself within about 25% at 3 sigma, and the standard
+/// errors of quantiles are estimates too.
+const SE_RATIO: std::ops::Range<f64> = 0.65..1.5;
 
 #[test]
 fn standard_errors_match_the_spread_across_seeds() {
@@ -454,7 +406,7 @@ fn standard_errors_match_the_spread_across_seeds() {
         let se = est.iter().map(|e| e.std_error.unwrap()).sum::<f64>() / 40.0;
         let ratio = sd / se;
         assert!(
-            (0.65..1.5).contains(&ratio),
+            SE_RATIO.contains(&ratio),
             "{name}: spread {sd:.3e}, reported se {se:.3e}"
         );
     }

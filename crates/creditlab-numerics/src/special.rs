@@ -205,51 +205,64 @@ pub fn norm_ppf(p: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::prec;
     use approx::assert_relative_eq;
 
     #[test]
     fn normal_reference_values() {
         // Reference values computed to 20 digits with mpmath (ncdf, erfinv).
-        assert_relative_eq!(norm_cdf(1.0), 0.841_344_746_068_542_9, max_relative = 1e-15);
+        assert_relative_eq!(
+            norm_cdf(1.0),
+            0.841_344_746_068_542_9,
+            max_relative = prec::IDENTITY
+        );
         assert_relative_eq!(
             norm_cdf(-1.0),
             0.158_655_253_931_457_05,
-            max_relative = 1e-15
+            max_relative = prec::IDENTITY
         );
-        assert_relative_eq!(norm_cdf(0.5), 0.691_462_461_274_013_1, max_relative = 1e-15);
+        assert_relative_eq!(
+            norm_cdf(0.5),
+            0.691_462_461_274_013_1,
+            max_relative = prec::IDENTITY
+        );
         assert_relative_eq!(
             norm_cdf(-3.0),
             0.001_349_898_031_630_094_5,
-            max_relative = 1e-14
+            max_relative = prec::SPECIAL
         );
         assert_relative_eq!(
             norm_cdf(-10.0),
             7.619_853_024_160_527e-24,
-            max_relative = 1e-13
+            max_relative = prec::SPECIAL
         );
         assert_relative_eq!(
             norm_cdf(-37.0),
             5.725_571_222_524_577e-300,
-            max_relative = 1e-12
+            max_relative = prec::SPECIAL
         );
-        assert_relative_eq!(norm_ppf(0.975), 1.959_963_984_540_054, max_relative = 1e-15);
+        assert_relative_eq!(
+            norm_ppf(0.975),
+            1.959_963_984_540_054,
+            max_relative = prec::IDENTITY
+        );
         assert_relative_eq!(
             norm_ppf(0.001),
             -3.090_232_306_167_813_5,
-            max_relative = 1e-15
+            max_relative = prec::IDENTITY
         );
         assert_relative_eq!(
             norm_ppf(0.999),
             3.090_232_306_167_813_5,
-            max_relative = 1e-12
+            max_relative = prec::SPECIAL
         );
         assert_relative_eq!(
             norm_ppf(1e-10),
             -6.361_340_902_404_056,
-            max_relative = 1e-14
+            max_relative = prec::SPECIAL
         );
         for &p in &[1e-300, 1e-12, 1e-6, 0.01, 0.3, 0.5, 0.9, 0.999_999] {
-            assert_relative_eq!(norm_cdf(norm_ppf(p)), p, max_relative = 1e-13);
+            assert_relative_eq!(norm_cdf(norm_ppf(p)), p, max_relative = prec::COMPOSED);
         }
         assert_eq!(norm_ppf(0.0), f64::NEG_INFINITY);
         assert_eq!(norm_ppf(1.0), f64::INFINITY);

@@ -1,0 +1,7 @@
+//! The integration tests of creditlab-contagion, one binary (as ripgrep does): this file
+//! indexes the modules, shared fixtures live in `fixtures.rs`.
+
+mod analytic;
+mod fixtures;
+mod inputs;
+mod simulation;
