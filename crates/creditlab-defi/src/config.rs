@@ -453,7 +453,7 @@ impl DefiSimConfig {
     /// initial prices, a book given one way), each part checked by its own constructor
     /// ([`CollateralAsset::new`], [`AssetDynamics::new`], [`RateModel::new`],
     /// [`MarketModel::new`], [`ShockPath::new`]). Errors name the key by its path from the
-    /// config's root ([`DefiError::field`]). Returns the config resolved: a generated book
+    /// config's root ([`DefiError::field`](crate::DefiError::field)). Returns the config resolved: a generated book
     /// drawn and placed, depths in money, the shock path and the market model.
     pub fn validate(&self) -> Result<ValidConfig> {
         if !(1..=MAX_PATHS).contains(&self.paths) {
@@ -770,4 +770,275 @@ pub fn positions_from_book(
             Ok(PositionSpec { collateral, debt })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = include_str!("../../../scenarios/defi.toml");
+
+    fn parse(text: &str) -> std::result::Result<DefiSimConfig, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The path of the error `validate` reports for `text`.
+    fn field_of(text: &str) -> String {
+        let e = parse(text).expect("parses").validate().unwrap_err();
+        e.field().expect("names a field").to_string()
+    }
+
+    #[test]
+    fn the_default_file_parses_validates_and_round_trips() {
+        let c = parse(DEFAULT).unwrap();
+        assert_eq!((c.seed, c.paths), (20261123, 1000));
+        assert_eq!(c.market.shock, ShockKind::March2020);
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.positions().len(), 5000);
+        assert_eq!(valid.config(), &c);
+        // Depth 1.0 per unit of debt: the total debt in money.
+        let total: f64 = valid.positions().iter().map(|p| p.debt).sum();
+        assert_eq!(
+            valid.impacts(),
+            &[ImpactModel::ConstantProduct {
+                depth: total,
+                fee: 0.003
+            }]
+        );
+        assert_eq!(valid.shock(), Some(&ShockPath::march_2020()));
+        let again = parse(&toml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+        let example = DefiSimConfig::example(20);
+        assert_eq!(parse(&toml::to_string(&example).unwrap()).unwrap(), example);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_at_every_level() {
+        for (from, to) in [
+            ("\npaths = 1000", "\npaths = 1000\npathz = 3"),
+            (
+                "initial_reserve = 0.005",
+                "initial_reserve = 0.005\nreserve = 1",
+            ),
+            (
+                "reserve_factor = 0.10 }",
+                "reserve_factor = 0.10, kink = 1 }",
+            ),
+            ("jump_sd = 0.10", "jump_sd = 0.10\njump_sdd = 0.1"),
+            ("fee = 0.003 }", "fee = 0.003, beta = 1 }"),
+            ("shock = \"march_2020\"", "shock = \"march_2021\""),
+            (
+                "capacity_per_hour = 0.05",
+                "capacity_per_hour = 0.05\nspeed = 1",
+            ),
+            ("seed = 20261123 }", "seed = 20261123, vol = 1 }"),
+            ("sigma = 1.0 }", "sigma = 1.0, low = 0 }"),
+            ("signal = \"share_price_drop\"", "signal = \"price\""),
+        ] {
+            assert!(DEFAULT.contains(from), "{from}");
+            let text = DEFAULT.replace(from, to);
+            assert!(parse(&text).is_err(), "{to} should be refused");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_of_the_file() {
+        let cases = [
+            (
+                "volatility = 0.80",
+                "volatility = -0.8",
+                "assets[0].volatility",
+            ),
+            (
+                "ltv = 0.80",
+                "ltv = 0.90",
+                "assets[0].liquidation_threshold",
+            ),
+            ("price = 2000.0", "price = 0.0", "assets[0].price"),
+            ("fee = 0.003 }", "fee = 1.0 }", "assets[0].impact.fee"),
+            ("depth = 1.0,", "depth = -1.0,", "assets[0].impact.depth"),
+            ("slope1 = 0.04", "slope1 = -0.04", "pool.rates.slope1"),
+            (
+                "optimal_utilization = 0.90",
+                "optimal_utilization = 1.0",
+                "pool.rates.optimal_utilization",
+            ),
+            (
+                "initial_utilization = 0.8",
+                "initial_utilization = 1.5",
+                "pool.initial_utilization",
+            ),
+            (
+                "initial_reserve = 0.005",
+                "initial_reserve = -0.1",
+                "pool.initial_reserve",
+            ),
+            ("\nsteps = 384", "\nsteps = 0", "market.steps"),
+            (
+                "step_hours = 0.25",
+                "step_hours = 9000.0",
+                "market.step_hours",
+            ),
+            (
+                "correlation = [[1.0]]",
+                "correlation = [[1.0, 0.1], [0.1, 1.0]]",
+                "market.correlation",
+            ),
+            (
+                "correlation = [[1.0]]",
+                "correlation = [[0.5]]",
+                "market.correlation",
+            ),
+            (
+                "oracle_delay_steps = 1",
+                "oracle_delay_steps = 385",
+                "market.oracle_delay_steps",
+            ),
+            (
+                "impact_half_life_hours = 1.0",
+                "impact_half_life_hours = -1.0",
+                "market.impact_half_life_hours",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"custom\"",
+                "market.shock",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"march_2020\"\nshock_knots = [[0.0, 1.0]]",
+                "market.shock_knots",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"custom\"\nshock_knots = [[0.0, 1.0], [0.0, 0.5]]",
+                "market.shock_knots[1]",
+            ),
+            (
+                "capacity_per_hour = 0.05",
+                "capacity_per_hour = 0.0",
+                "liquidation.capacity_per_hour",
+            ),
+            ("loans = 5000", "loans = 0", "book.generated"),
+            ("cohorts = 100", "cohorts = 100001", "runs.cohorts"),
+            (
+                "run_prone_share = 0.5",
+                "run_prone_share = 2.0",
+                "runs.run_prone_share",
+            ),
+            ("median = 0.001", "median = 0.0", "runs.thresholds.median"),
+            ("sigma = 1.0", "sigma = 11.0", "runs.thresholds.sigma"),
+            ("\npaths = 1000", "\npaths = 0", "paths"),
+        ];
+        for (from, to, field) in cases {
+            assert!(DEFAULT.contains(from), "{from}");
+            assert_eq!(field_of(&DEFAULT.replace(from, to)), field, "{to}");
+        }
+        let uniform = DEFAULT.replace(
+            "{ distribution = \"log_normal\", median = 0.001, sigma = 1.0 }",
+            "{ distribution = \"uniform\", low = 0.2, high = 0.1 }",
+        );
+        assert_eq!(field_of(&uniform), "runs.thresholds.high");
+    }
+
+    #[test]
+    fn listed_positions_and_two_assets() {
+        let listed = DEFAULT.replace(
+            "generated = { loans = 5000, total_principal = 1_000_000_000.0, seed = 20261123 }",
+            "positions = [{ collateral = [1.0], debt = 1000.0 }, { collateral = [2.0], debt = 3000.0 }]",
+        );
+        let c = parse(&listed).unwrap();
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.positions().len(), 2);
+        // Depth 1.0 x the total debt of 4,000.
+        assert_eq!(
+            valid.impacts()[0],
+            ImpactModel::ConstantProduct {
+                depth: 4000.0,
+                fee: 0.003
+            }
+        );
+        // 3,000 on 2 ETH at 2,000 is within 80%; 3,300 is not.
+        let over = listed.replace("debt = 3000.0", "debt = 3300.0");
+        assert_eq!(field_of(&over), "book.positions[1].debt");
+        let short = listed.replace("collateral = [2.0]", "collateral = [2.0, 1.0]");
+        assert_eq!(field_of(&short), "book.positions[1].collateral");
+        let negative = listed.replace("collateral = [2.0]", "collateral = [-2.0]");
+        assert_eq!(field_of(&negative), "book.positions[1].collateral[0]");
+        let both = listed.replace(
+            "[book]\n",
+            "[book]\ngenerated = { loans = 10, total_principal = 1e4, seed = 1 }\n",
+        );
+        assert_eq!(field_of(&both), "book");
+        let none = listed.replace(
+            "positions = [{ collateral = [1.0], debt = 1000.0 }, { collateral = [2.0], debt = 3000.0 }]",
+            "",
+        );
+        assert_eq!(field_of(&none), "book");
+        let empty = DefiSimConfig {
+            book: BookConfig::positions(Vec::new()),
+            ..c.clone()
+        };
+        assert_eq!(
+            empty.validate().unwrap_err().field(),
+            Some("book.positions")
+        );
+
+        // A second asset: the generated book's loans go to the nearest volatility.
+        let second = "[[assets]]\nname = \"WBTC\"\nltv = 0.80\nliquidation_threshold = 0.825\n\
+            liquidation_bonus = 0.05\nprotocol_fee_share = 0.10\nprice = 30000.0\ndrift = 0.0\n\
+            volatility = 0.6\njump_intensity = 0.0\njump_mean = 0.0\njump_sd = 0.0\n\
+            impact = { model = \"exponential\", beta = 1.0, depth = 2.0 }\n\n[market]";
+        let two = DEFAULT.replace("[market]", second).replace(
+            "correlation = [[1.0]]",
+            "correlation = [[1.0, 0.7], [0.7, 1.0]]",
+        );
+        let c = parse(&two).unwrap();
+        let valid = c.validate().unwrap();
+        let on_btc = valid
+            .positions()
+            .iter()
+            .filter(|p| p.collateral[1] > 0.0)
+            .count();
+        assert!(on_btc > 0 && on_btc < 5000, "{on_btc}");
+        assert!(matches!(
+            valid.impacts()[1],
+            ImpactModel::Exponential { beta: 1.0, .. }
+        ));
+        let same_name = two.replace("name = \"WBTC\"", "name = \"WETH\"");
+        assert_eq!(field_of(&same_name), "assets[1].name");
+        let one_row = two.replace(
+            "correlation = [[1.0, 0.7], [0.7, 1.0]]",
+            "correlation = [[1.0]]",
+        );
+        assert_eq!(field_of(&one_row), "market.correlation");
+        let bad_btc = two.replace("volatility = 0.6", "volatility = 11.0");
+        assert_eq!(field_of(&bad_btc), "assets[1].volatility");
+        let no_assets = DefiSimConfig {
+            assets: Vec::new(),
+            ..c
+        };
+        assert_eq!(no_assets.validate().unwrap_err().field(), Some("assets"));
+    }
+
+    #[test]
+    fn a_custom_shock_and_the_settings() {
+        let custom = DEFAULT.replace(
+            "shock = \"march_2020\"",
+            "shock = \"custom\"\nshock_knots = [[12.0, 0.7], [24.0, 0.5]]",
+        );
+        let c = parse(&custom).unwrap();
+        let shock = c.validate().unwrap().shock().cloned().unwrap();
+        assert_eq!(shock.knots(), &[(0.0, 1.0), (12.0, 0.7), (24.0, 0.5)]);
+        let calm = c.calm();
+        assert_eq!(
+            (calm.market.shock, &calm.market.shock_knots),
+            (ShockKind::None, &None)
+        );
+        assert!(calm.validate().unwrap().shock().is_none());
+        assert_eq!(
+            c.march_2020().validate().unwrap().shock(),
+            Some(&ShockPath::march_2020())
+        );
+    }
 }

@@ -24,6 +24,17 @@
 use crate::error::{Result, check_at_least, check_positive, out_of_range};
 
 /// A constant-product market maker: reserves `x` of the asset and `y` of cash.
+///
+/// ```
+/// use creditlab_defi::impact::ConstantProduct;
+/// let mut amm = ConstantProduct::new(100.0, 200_000.0, 0.0)?; // 100 ETH at 2,000
+/// let k = amm.k();
+/// let out = amm.sell(25.0)?;
+/// assert_eq!(out, 40_000.0); // y dx / (x + dx)
+/// assert_eq!((amm.k(), amm.price()), (k, 160_000.0 / 125.0));
+/// assert_eq!(ConstantProduct::new(1.0, 1.0, 1.0).unwrap_err().field(), Some("fee"));
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConstantProduct {
     x: f64,
@@ -94,7 +105,22 @@ pub fn exponential_impact(price: f64, beta: f64, sold: f64, depth: f64) -> f64 {
     price * (-beta * sold / depth).exp()
 }
 
-/// How fire sales move the price of one collateral asset in a simulation.
+/// How fire sales move the price of one collateral asset in a simulation. Depths are in
+/// money here; a config gives them per unit of the pool's debt
+/// ([`ImpactConfig`](crate::config::ImpactConfig)).
+///
+/// ```
+/// use creditlab_defi::impact::ImpactModel;
+/// // A pool holding 1,000,000 of cash at 2,000 per ETH: selling 50 ETH at 2,000.
+/// let amm = ImpactModel::ConstantProduct { depth: 1.0e6, fee: 0.003 };
+/// let ratio = amm.price_ratio(50.0, 2000.0, 2000.0);
+/// assert!(ratio < 0.9 && ratio > 0.8); // 500 ETH in the pool: about -19%
+/// assert_eq!(ImpactModel::None.price_ratio(50.0, 2000.0, 2000.0), 1.0);
+/// // Arbitrage closes half the log gap per half-life.
+/// let r = creditlab_defi::impact::relaxation_per_step(1.0);
+/// let gap = ImpactModel::relax(ratio, r).ln() - 0.5 * ratio.ln();
+/// assert!(gap.abs() <= creditlab_numerics::prec::COMPOSED);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ImpactModel {
     /// Sales do not move the price (an infinitely deep market).
