@@ -132,8 +132,8 @@ pub const DEFI_STEP_HOURS: f64 = 5.0 / 60.0;
 /// one-step oracle delay, liquidation capacity 5% of the debt per hour, runs on a
 /// share-price drop; [`DEFI_STEPS`] five-minute steps, no scripted shock (a calm day: the
 /// ordering by liquidation price is what keeps a step from touching every position).
-pub fn defi_config() -> creditlab_defi::simulation::DefiSimConfig {
-    use creditlab_defi::simulation::{DefiSimConfig, positions_from_book};
+pub fn defi_config() -> creditlab_defi::config::DefiSimConfig {
+    use creditlab_defi::config::{BookConfig, DefiSimConfig, ImpactConfig, positions_from_book};
     use creditlab_loan::synthetic::{BookSpec, defi_book};
     let book = defi_book(&BookSpec {
         loans: DEFI_POSITIONS,
@@ -142,14 +142,17 @@ pub fn defi_config() -> creditlab_defi::simulation::DefiSimConfig {
     })
     .expect("valid book");
     let mut c = DefiSimConfig::example(1);
-    c.positions = positions_from_book(&book, &c.assets).expect("positions within the LTV");
-    c.assets[0].impact = creditlab_defi::impact::ImpactModel::ConstantProduct {
-        depth: 1.0e9,
+    c.book = BookConfig::positions(
+        positions_from_book(&book, &c.assets).expect("positions within the LTV"),
+    );
+    // Cash side of the fire-sale market: the total debt (1e9).
+    c.assets[0].impact = ImpactConfig::ConstantProduct {
+        depth: 1.0,
         fee: 0.003,
     };
-    c.steps = DEFI_STEPS;
-    c.step_hours = DEFI_STEP_HOURS;
-    c.impact_half_life_hours = 0.5;
+    c.market.steps = DEFI_STEPS;
+    c.market.step_hours = DEFI_STEP_HOURS;
+    c.market.impact_half_life_hours = 0.5;
     c.calm()
 }
 

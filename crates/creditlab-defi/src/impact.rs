@@ -21,9 +21,20 @@
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{DefiError as Error, Result, check_range};
+use crate::error::{Result, check_at_least, check_positive, out_of_range};
 
 /// A constant-product market maker: reserves `x` of the asset and `y` of cash.
+///
+/// ```
+/// use creditlab_defi::impact::ConstantProduct;
+/// let mut amm = ConstantProduct::new(100.0, 200_000.0, 0.0)?; // 100 ETH at 2,000
+/// let k = amm.k();
+/// let out = amm.sell(25.0)?;
+/// assert_eq!(out, 40_000.0); // y dx / (x + dx)
+/// assert_eq!((amm.k(), amm.price()), (k, 160_000.0 / 125.0));
+/// assert_eq!(ConstantProduct::new(1.0, 1.0, 1.0).unwrap_err().field(), Some("fee"));
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ConstantProduct {
     x: f64,
@@ -34,23 +45,9 @@ pub struct ConstantProduct {
 impl ConstantProduct {
     /// Reserves `x > 0` of the asset and `y > 0` of cash, a fee in [0, 1) on the input.
     pub fn new(x: f64, y: f64, fee: f64) -> Result<Self> {
-        for (field, v) in [("asset reserve", x), ("cash reserve", y)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::InvalidParameter {
-                    field: field.into(),
-                    value: v,
-                    reason: "must be finite and > 0",
-                });
-            }
-        }
-        check_range("fee", fee, 0.0, 1.0)?;
-        if fee >= 1.0 {
-            return Err(Error::InvalidParameter {
-                field: "fee".into(),
-                value: fee,
-                reason: "must be < 1",
-            });
-        }
+        check_positive("x", x)?;
+        check_positive("y", y)?;
+        check_fee(fee)?;
         Ok(Self { x, y, fee })
     }
 
@@ -86,11 +83,20 @@ impl ConstantProduct {
     /// Sells `dx >= 0` of the asset into the pool (the whole `dx` enters the reserve, the
     /// fee stays in it, so `k` does not fall); returns the cash paid out.
     pub fn sell(&mut self, dx: f64) -> Result<f64> {
-        check_range("amount sold", dx, 0.0, f64::MAX)?;
+        check_at_least("dx", dx, 0.0)?;
         let out = self.amount_out(dx);
         self.x += dx;
         self.y -= out;
         Ok(out)
+    }
+}
+
+/// Checks a swap fee in [0, 1).
+fn check_fee(fee: f64) -> Result<f64> {
+    if fee.is_finite() && (0.0..1.0).contains(&fee) {
+        Ok(fee)
+    } else {
+        Err(out_of_range("fee", fee, "must be in [0, 1)"))
     }
 }
 
@@ -99,7 +105,22 @@ pub fn exponential_impact(price: f64, beta: f64, sold: f64, depth: f64) -> f64 {
     price * (-beta * sold / depth).exp()
 }
 
-/// How fire sales move the price of one collateral asset in a simulation.
+/// How fire sales move the price of one collateral asset in a simulation. Depths are in
+/// money here; a config gives them per unit of the pool's debt
+/// ([`ImpactConfig`](crate::config::ImpactConfig)).
+///
+/// ```
+/// use creditlab_defi::impact::ImpactModel;
+/// // A pool holding 1,000,000 of cash at 2,000 per ETH: selling 50 ETH at 2,000.
+/// let amm = ImpactModel::ConstantProduct { depth: 1.0e6, fee: 0.003 };
+/// let ratio = amm.price_ratio(50.0, 2000.0, 2000.0);
+/// assert!(ratio < 0.9 && ratio > 0.8); // 500 ETH in the pool: about -19%
+/// assert_eq!(ImpactModel::None.price_ratio(50.0, 2000.0, 2000.0), 1.0);
+/// // Arbitrage closes half the log gap per half-life.
+/// let r = creditlab_defi::impact::relaxation_per_step(1.0);
+/// let gap = ImpactModel::relax(ratio, r).ln() - 0.5 * ratio.ln();
+/// assert!(gap.abs() <= creditlab_numerics::prec::COMPOSED);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ImpactModel {
     /// Sales do not move the price (an infinitely deep market).
@@ -123,25 +144,20 @@ pub enum ImpactModel {
 }
 
 impl ImpactModel {
-    /// Checks the parameters; errors name the field.
+    /// Checks the parameters; errors name the field (`depth`, `fee`, `beta`).
     pub fn validate(&self) -> Result<()> {
         match *self {
-            ImpactModel::None => Ok(()),
+            ImpactModel::None => {}
             ImpactModel::ConstantProduct { depth, fee } => {
-                ConstantProduct::new(1.0, depth, fee).map(|_| ())
+                check_positive("depth", depth)?;
+                check_fee(fee)?;
             }
             ImpactModel::Exponential { beta, depth } => {
-                check_range("beta", beta, 0.0, f64::MAX)?;
-                if !(depth.is_finite() && depth > 0.0) {
-                    return Err(Error::InvalidParameter {
-                        field: "depth".into(),
-                        value: depth,
-                        reason: "must be finite and > 0",
-                    });
-                }
-                Ok(())
+                check_at_least("beta", beta, 0.0)?;
+                check_positive("depth", depth)?;
             }
         }
+        Ok(())
     }
 
     /// The ratio `p' / p` of the price after selling `sold` units of the asset at the
@@ -196,7 +212,11 @@ impl ImpactModel {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
     use proptest::prelude::*;
+
+    /// Cash amounts of these tests are of order 200,000: a few roundings of them.
+    const CASH: f64 = prec::IDENTITY * 200_000.0;
 
     #[test]
     fn constant_product_closed_forms() {
@@ -205,19 +225,19 @@ mod tests {
         // out = y dx (1-f) / (x + dx (1-f)) for dx = 10.
         let net = 10.0 * 0.997;
         let want = 200_000.0 * net / (100.0 + net);
-        assert!((amm.amount_out(10.0) - want).abs() < 1e-9);
+        assert!((amm.amount_out(10.0) - want).abs() <= CASH);
         let price_after = (200_000.0 - want) / 110.0;
-        assert!((amm.price_after(10.0) - price_after).abs() < 1e-9);
+        assert!((amm.price_after(10.0) - price_after).abs() <= CASH);
         let k0 = amm.k();
         let out = amm.sell(10.0).unwrap();
-        assert!((out - want).abs() < 1e-9);
-        assert!((amm.price() - price_after).abs() < 1e-9);
+        assert!((out - want).abs() <= CASH);
+        assert!((amm.price() - price_after).abs() <= CASH);
         assert!(amm.k() >= k0);
         // Without fee, k is unchanged and the price is y'/x' = k / x'^2.
         let mut free = ConstantProduct::new(100.0, 200_000.0, 0.0).unwrap();
         free.sell(25.0).unwrap();
-        assert!((free.k() - 2.0e7).abs() < 1e-6);
-        assert!((free.price() - 2.0e7 / 125.0 / 125.0).abs() < 1e-9);
+        assert!((free.k() - 2.0e7).abs() <= prec::IDENTITY * 2.0e7);
+        assert!((free.price() - 2.0e7 / 125.0 / 125.0).abs() <= CASH);
         assert!(ConstantProduct::new(0.0, 1.0, 0.0).is_err());
         assert!(ConstantProduct::new(1.0, 1.0, 1.0).is_err());
         assert!(amm.sell(-1.0).is_err());
@@ -233,36 +253,37 @@ mod tests {
         let l = 1.0e6 / 2000f64.sqrt();
         let p: f64 = 1500.0;
         let amm = ConstantProduct::new(l / p.sqrt(), l * p.sqrt(), 0.003).unwrap();
-        assert!((amm.price() - p).abs() < 1e-9);
+        assert!((amm.price() - p).abs() <= prec::IDENTITY * p);
         let q = 37.0;
-        assert!((model.price_ratio(q, p, 2000.0) - amm.price_after(q) / p).abs() < 1e-12);
+        // The same closed form through square roots and a division: a few roundings.
+        assert!((model.price_ratio(q, p, 2000.0) - amm.price_after(q) / p).abs() <= prec::COMPOSED);
     }
 
     #[test]
     fn exponential_closed_form_and_relaxation() {
         assert!(
-            (exponential_impact(100.0, 0.5, 2.0, 10.0) - 100.0 * (-0.1f64).exp()).abs() < 1e-12
+            (exponential_impact(100.0, 0.5, 2.0, 10.0) - 100.0 * (-0.1f64).exp()).abs()
+                <= prec::IDENTITY * 100.0
         );
         let m = ImpactModel::Exponential {
             beta: 0.5,
             depth: 1000.0,
         };
         // Selling 2 units at 50 = 100 of value: ratio exp(-0.05).
-        assert!((m.price_ratio(2.0, 50.0, 80.0) - (-0.05f64).exp()).abs() < 1e-15);
+        assert!((m.price_ratio(2.0, 50.0, 80.0) - (-0.05f64).exp()).abs() <= prec::IDENTITY);
         let r = relaxation_per_step(2.0);
         let i = ImpactModel::relax(ImpactModel::relax(0.8, r), r);
         // Two steps at a half-life of two steps: half the log gap is left.
-        assert!((i.ln() - 0.5 * 0.8f64.ln()).abs() < 1e-12);
+        assert!((i.ln() - 0.5 * 0.8f64.ln()).abs() <= prec::COMPOSED);
         assert_eq!(ImpactModel::relax(0.8, relaxation_per_step(0.0)), 1.0);
         assert!(m.validate().is_ok());
-        assert!(
-            ImpactModel::Exponential {
-                beta: 1.0,
-                depth: 0.0
-            }
-            .validate()
-            .is_err()
-        );
+        let e = ImpactModel::Exponential {
+            beta: 1.0,
+            depth: 0.0,
+        }
+        .validate()
+        .unwrap_err();
+        assert_eq!(e.field(), Some("depth"));
     }
 
     proptest! {
@@ -273,17 +294,17 @@ mod tests {
         ) {
             let amm = ConstantProduct::new(x, y, fee).unwrap();
             let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-            prop_assert!(amm.price_after(hi) <= amm.price_after(lo) * (1.0 + 1e-12));
-            prop_assert!(amm.amount_out(hi) >= amm.amount_out(lo) * (1.0 - 1e-12));
+            prop_assert!(amm.price_after(hi) <= amm.price_after(lo) * (1.0 + prec::ACCUMULATED));
+            prop_assert!(amm.amount_out(hi) >= amm.amount_out(lo) * (1.0 - prec::ACCUMULATED));
             prop_assert!(amm.price_after(0.0) == amm.price());
             let mut after = amm;
             after.sell(hi).unwrap();
-            prop_assert!(after.k() >= amm.k() * (1.0 - 1e-12));
+            prop_assert!(after.k() >= amm.k() * (1.0 - prec::ACCUMULATED));
             // Higher fee: fewer proceeds, higher k.
             let mut dearer = ConstantProduct::new(x, y, (fee + 0.01).min(0.99)).unwrap();
-            prop_assert!(dearer.amount_out(hi) <= amm.amount_out(hi) * (1.0 + 1e-12));
+            prop_assert!(dearer.amount_out(hi) <= amm.amount_out(hi) * (1.0 + prec::ACCUMULATED));
             dearer.sell(hi).unwrap();
-            prop_assert!(dearer.k() >= after.k() * (1.0 - 1e-12));
+            prop_assert!(dearer.k() >= after.k() * (1.0 - prec::ACCUMULATED));
             for m in [
                 ImpactModel::ConstantProduct { depth: y, fee },
                 ImpactModel::Exponential { beta: 1.0, depth: y },
@@ -291,7 +312,7 @@ mod tests {
                 prop_assert_eq!(m.price_ratio(0.0, 100.0, 120.0), 1.0);
                 let r_lo = m.price_ratio(lo, 100.0, 120.0);
                 let r_hi = m.price_ratio(hi, 100.0, 120.0);
-                prop_assert!(r_hi <= r_lo * (1.0 + 1e-12) && r_hi > 0.0 && r_lo <= 1.0);
+                prop_assert!(r_hi <= r_lo * (1.0 + prec::ACCUMULATED) && r_hi > 0.0 && r_lo <= 1.0);
             }
         }
     }

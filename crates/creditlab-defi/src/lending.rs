@@ -4,6 +4,11 @@
 //! at a bonus; bad debt falls on the reserve, then on depositors. No market simulation here:
 //! prices are inputs. Methodology: docs/methodology/lending-pool.md.
 //!
+//! [`LendingPool`] is the pool's one balance sheet: the Monte Carlo of
+//! [`crate::simulation`] runs one per path, through the same operations a user calls here
+//! (interest by a borrow index, liquidation up to a repayment cap, write-off reserve first,
+//! withdrawals limited by the cash).
+//!
 //! Amounts of the borrowed asset (cash, debt, reserve) are in its own unit; collateral is in
 //! units of each collateral asset, valued at `prices[k]` units of the borrowed asset.
 //!
@@ -13,11 +18,14 @@
 //! pool.deposit(1000.0)?;
 //! assert!(pool.open_position(vec![1.0], 1200.0, &[2000.0]).is_err()); // more than the cash
 //! let id = pool.open_position(vec![1.0], 800.0, &[2000.0])?;
-//! assert!((pool.health_factor(id, &[2000.0])? - 2000.0 * 0.825 / 800.0).abs() < 1e-12);
+//! assert_eq!(pool.health_factor(id, &[2000.0])?, 2000.0 * 0.825 / 800.0);
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{DefiError, Result, check_positive, check_range};
+use crate::error::{
+    DefiError, Result, check_at_least, check_positive, check_range, invalid, out_of_range,
+};
+use serde::{Deserialize, Serialize};
 
 /// Health factor at or below which the whole debt may be liquidated at once (Aave v3
 /// `CLOSE_FACTOR_HF_THRESHOLD = 0.95`).
@@ -25,6 +33,9 @@ pub const FULL_CLOSE_HEALTH_FACTOR: f64 = 0.95;
 /// Fraction of the debt a liquidator may repay at once above [`FULL_CLOSE_HEALTH_FACTOR`]
 /// (Aave v3 `DEFAULT_LIQUIDATION_CLOSE_FACTOR = 50%`).
 pub const CLOSE_FACTOR: f64 = 0.5;
+/// Relative slack on "no more than the shares outstanding" in [`LendingPool::withdraw`],
+/// so that a holder can redeem the balance it was told it has.
+const SHARE_SLACK: f64 = 1e-12;
 
 /// The close factor at health factor `hf` (< 1): 100% at or below
 /// [`FULL_CLOSE_HEALTH_FACTOR`], [`CLOSE_FACTOR`] above.
@@ -41,7 +52,7 @@ pub fn close_factor(hf: f64) -> f64 {
 /// an asset when the repayment is limited by it). Writes the liquidator's part into
 /// `seized` and the protocol's fee into `fee` (per asset, asset units, overwritten) and
 /// returns the debt repaid. The caller reduces the debt and books the cash.
-pub(crate) fn seize(
+fn seize(
     assets: &[CollateralAsset],
     collateral: &mut [f64],
     max_repay: f64,
@@ -81,6 +92,16 @@ pub(crate) fn seize(
 }
 
 /// Risk parameters of one collateral asset.
+///
+/// ```
+/// use creditlab_defi::lending::CollateralAsset;
+/// let wbtc = CollateralAsset::new("WBTC", 0.70, 0.75, 0.065, 0.10)?;
+/// assert!(wbtc.liquidation_threshold * (1.0 + wbtc.liquidation_bonus) < 1.0);
+/// // A threshold below the LTV is refused, naming the field.
+/// let e = CollateralAsset::new("X", 0.8, 0.7, 0.05, 0.1).unwrap_err();
+/// assert_eq!(e.field(), Some("liquidation_threshold"));
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CollateralAsset {
     /// Name, e.g. `WETH`.
@@ -97,7 +118,8 @@ pub struct CollateralAsset {
 }
 
 impl CollateralAsset {
-    /// Validated parameters; errors name the asset and the field.
+    /// Validated parameters; errors name the field (`ltv`, `liquidation_threshold`,
+    /// `liquidation_bonus`, `protocol_fee_share`).
     pub fn new(
         name: impl Into<String>,
         ltv: f64,
@@ -105,42 +127,27 @@ impl CollateralAsset {
         liquidation_bonus: f64,
         protocol_fee_share: f64,
     ) -> Result<Self> {
-        let name = name.into();
-        check_range(format!("{name}: ltv"), ltv, 0.0, 1.0)?;
-        check_range(
-            format!("{name}: liquidation_threshold"),
-            liquidation_threshold,
-            0.0,
-            1.0,
-        )?;
+        check_range("ltv", ltv, 0.0, 1.0)?;
+        check_range("liquidation_threshold", liquidation_threshold, 0.0, 1.0)?;
         if liquidation_threshold < ltv || liquidation_threshold >= 1.0 {
-            return Err(DefiError::InvalidParameter {
-                field: format!("{name}: liquidation_threshold"),
-                value: liquidation_threshold,
-                reason: "must be >= ltv and < 1",
-            });
+            return Err(out_of_range(
+                "liquidation_threshold",
+                liquidation_threshold,
+                format!("must be >= ltv ({ltv}) and < 1"),
+            ));
         }
-        check_range(
-            format!("{name}: liquidation_bonus"),
-            liquidation_bonus,
-            0.0,
-            1.0,
-        )?;
+        check_range("liquidation_bonus", liquidation_bonus, 0.0, 1.0)?;
         if liquidation_threshold * (1.0 + liquidation_bonus) >= 1.0 {
-            return Err(DefiError::InvalidParameter {
-                field: format!("{name}: liquidation_bonus"),
-                value: liquidation_bonus,
-                reason: "threshold x (1 + bonus) must be < 1, or a liquidation would lower the health factor",
-            });
+            return Err(out_of_range(
+                "liquidation_bonus",
+                liquidation_bonus,
+                "must keep threshold x (1 + bonus) < 1, or a liquidation would lower the \
+                 health factor",
+            ));
         }
-        check_range(
-            format!("{name}: protocol_fee_share"),
-            protocol_fee_share,
-            0.0,
-            1.0,
-        )?;
+        check_range("protocol_fee_share", protocol_fee_share, 0.0, 1.0)?;
         Ok(Self {
-            name,
+            name: name.into(),
             ltv,
             liquidation_threshold,
             liquidation_bonus,
@@ -159,11 +166,35 @@ impl CollateralAsset {
             protocol_fee_share: 0.10,
         }
     }
+
+    /// The same parameters checked again by [`CollateralAsset::new`] (for a value built
+    /// field by field).
+    pub fn validate(&self) -> Result<()> {
+        Self::new(
+            String::new(),
+            self.ltv,
+            self.liquidation_threshold,
+            self.liquidation_bonus,
+            self.protocol_fee_share,
+        )
+        .map(drop)
+    }
 }
 
 /// The utilization-kink interest rate model (Aave v3 `DefaultReserveInterestRateStrategy`,
-/// Compound's jump rate model). Rates are annual.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// Compound's jump rate model). Rates are annual. In a config file it is
+/// `rates = { base, slope1, slope2, optimal_utilization, reserve_factor }`.
+///
+/// ```
+/// use creditlab_defi::lending::RateModel;
+/// let m = RateModel::new(0.0, 0.04, 0.60, 0.90, 0.10)?;
+/// assert_eq!(m.borrow_rate(0.90), 0.04); // at the kink: base + slope1
+/// assert!(m.borrow_rate(0.95) > 0.3); // steep above it
+/// assert_eq!(RateModel::new(0.0, -0.04, 0.6, 0.9, 0.1).unwrap_err().field(), Some("slope1"));
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RateModel {
     /// Borrow rate at zero utilization.
     pub base: f64,
@@ -187,15 +218,14 @@ impl RateModel {
         reserve_factor: f64,
     ) -> Result<Self> {
         for (field, v) in [("base", base), ("slope1", slope1), ("slope2", slope2)] {
-            check_range(field, v, 0.0, f64::MAX)?;
+            check_at_least(field, v, 0.0)?;
         }
-        check_range("optimal_utilization", optimal_utilization, 0.0, 1.0)?;
-        if optimal_utilization <= 0.0 || optimal_utilization >= 1.0 {
-            return Err(DefiError::InvalidParameter {
-                field: "optimal_utilization".into(),
-                value: optimal_utilization,
-                reason: "must be in (0, 1)",
-            });
+        if !(optimal_utilization > 0.0 && optimal_utilization < 1.0) {
+            return Err(out_of_range(
+                "optimal_utilization",
+                optimal_utilization,
+                "must be in (0, 1)",
+            ));
         }
         check_range("reserve_factor", reserve_factor, 0.0, 1.0)?;
         Ok(Self {
@@ -205,6 +235,19 @@ impl RateModel {
             optimal_utilization,
             reserve_factor,
         })
+    }
+
+    /// The same parameters checked again by [`RateModel::new`] (for a value built field by
+    /// field or deserialized).
+    pub fn validate(&self) -> Result<()> {
+        Self::new(
+            self.base,
+            self.slope1,
+            self.slope2,
+            self.optimal_utilization,
+            self.reserve_factor,
+        )
+        .map(drop)
     }
 
     /// A USDC-like curve (Gauntlet's Aave v3 recommendation for USDC): base 0, slope1 4%,
@@ -244,7 +287,8 @@ impl RateModel {
     }
 }
 
-/// One borrower's position: collateral amounts (one per collateral asset) and debt.
+/// One borrower's position as of now: collateral amounts (one per collateral asset) and
+/// debt, interest included. A copy read out of the pool ([`LendingPool::position`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Position {
     /// Collateral held, in units of each asset (same order as the pool's assets).
@@ -275,6 +319,18 @@ pub struct Liquidation {
     pub borne_by_depositors: f64,
 }
 
+/// The balance-sheet effect of one liquidation, without the per-asset seizure (which the
+/// caller's buffers receive): what the simulation's hot loop needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Liquidated {
+    /// Debt repaid into the cash.
+    pub(crate) repaid: f64,
+    /// Debt written off (0 unless the collateral ran out).
+    pub(crate) bad_debt: f64,
+    /// Part of it absorbed by the reserve.
+    pub(crate) absorbed: f64,
+}
+
 /// What a withdrawal request got.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Withdrawal {
@@ -288,20 +344,88 @@ pub struct Withdrawal {
     pub unmet_value: f64,
 }
 
-/// A lending pool of one borrowed asset against one or more collateral assets.
+/// A lending pool of one borrowed asset against one or more collateral assets: its one
+/// balance sheet.
 ///
 /// Balance sheet: assets are `cash + total debt`; the reserve (the protocol's share) and
 /// the depositors' claim `shares x share_price` split them, so
-/// `share_price = (cash + debt - reserve) / shares`.
-#[derive(Debug, Clone, PartialEq)]
+/// `share_price = (cash + debt - reserve) / shares`. Debts are stored scaled by a borrow
+/// index (Aave's variable-debt index): `debt = scaled x index`, so accruing interest is one
+/// multiplication whatever the number of positions, and leaves every position's rank by
+/// liquidation price unchanged. Positions are held as arrays (collateral row-major, one row
+/// per position), the layout the Monte Carlo walks.
+///
+/// ```
+/// use creditlab_defi::lending::{CollateralAsset, LendingPool, RateModel};
+/// let mut pool = LendingPool::new(vec![CollateralAsset::weth_like()], RateModel::usdc_like())?;
+/// pool.deposit(10_000.0)?;
+/// let id = pool.open_position(vec![1.0], 1500.0, &[2000.0])?;
+/// pool.accrue(1.0 / 365.0)?; // a day of interest
+/// // ETH falls to 1,700: HF = 1700 x 0.825 / debt < 0.95, the whole debt is repaid.
+/// let l = pool.liquidate(id, &[1700.0])?.expect("liquidatable");
+/// assert_eq!(l.close_factor, 1.0);
+/// assert_eq!(l.bad_debt, 0.0);
+/// assert_eq!(pool.position(id)?.debt, 0.0);
+/// assert!(pool.share_price() > 1.0); // depositors kept the interest
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
+#[derive(Debug, PartialEq)]
 pub struct LendingPool {
     assets: Vec<CollateralAsset>,
     rates: RateModel,
     cash: f64,
     reserve: f64,
     shares: f64,
-    positions: Vec<Position>,
+    /// The borrow index: `debt = scaled x index`, 1 when the pool opens.
+    index: f64,
+    /// Sum of the scaled debts, kept up to date operation by operation.
+    total_scaled: f64,
+    /// Collateral per position and asset, row-major (`n_positions x n_assets`).
+    collateral: Vec<f64>,
+    /// Scaled debt per position.
+    scaled: Vec<f64>,
     protocol_collateral: Vec<f64>,
+    /// Debt written off so far.
+    bad_debt: f64,
+    /// The part of it the reserve could not absorb.
+    borne_by_depositors: f64,
+}
+
+impl Clone for LendingPool {
+    fn clone(&self) -> Self {
+        Self {
+            assets: self.assets.clone(),
+            rates: self.rates,
+            cash: self.cash,
+            reserve: self.reserve,
+            shares: self.shares,
+            index: self.index,
+            total_scaled: self.total_scaled,
+            collateral: self.collateral.clone(),
+            scaled: self.scaled.clone(),
+            protocol_collateral: self.protocol_collateral.clone(),
+            bad_debt: self.bad_debt,
+            borne_by_depositors: self.borne_by_depositors,
+        }
+    }
+
+    /// Field by field, reusing this pool's buffers: how a Monte Carlo worker goes back to
+    /// hour 0 at the start of each path without allocating.
+    fn clone_from(&mut self, source: &Self) {
+        self.assets.clone_from(&source.assets);
+        self.rates = source.rates;
+        self.cash = source.cash;
+        self.reserve = source.reserve;
+        self.shares = source.shares;
+        self.index = source.index;
+        self.total_scaled = source.total_scaled;
+        self.collateral.clone_from(&source.collateral);
+        self.scaled.clone_from(&source.scaled);
+        self.protocol_collateral
+            .clone_from(&source.protocol_collateral);
+        self.bad_debt = source.bad_debt;
+        self.borne_by_depositors = source.borne_by_depositors;
+    }
 }
 
 fn rejected(what: impl Into<String>, reason: impl Into<String>) -> DefiError {
@@ -312,40 +436,59 @@ fn rejected(what: impl Into<String>, reason: impl Into<String>) -> DefiError {
 }
 
 impl LendingPool {
-    /// An empty pool accepting these collateral assets (at least one) at these rates.
+    /// An empty pool accepting these collateral assets (at least one) at these rates; errors
+    /// name the field (`assets[1].ltv`, `rates.slope1`).
     pub fn new(assets: Vec<CollateralAsset>, rates: RateModel) -> Result<Self> {
         if assets.is_empty() {
-            return Err(rejected(
+            return Err(invalid(
                 "assets",
                 "a pool needs at least one collateral asset",
             ));
         }
-        for a in &assets {
-            CollateralAsset::new(
-                a.name.clone(),
-                a.ltv,
-                a.liquidation_threshold,
-                a.liquidation_bonus,
-                a.protocol_fee_share,
-            )?;
+        for (k, a) in assets.iter().enumerate() {
+            a.validate()
+                .map_err(|e| e.within(&format!("assets[{k}]")))?;
         }
-        RateModel::new(
-            rates.base,
-            rates.slope1,
-            rates.slope2,
-            rates.optimal_utilization,
-            rates.reserve_factor,
-        )?;
-        let n = assets.len();
-        Ok(Self {
+        rates.validate().map_err(|e| e.within("rates"))?;
+        Ok(Self::from_balance_sheet(
             assets,
             rates,
-            cash: 0.0,
-            reserve: 0.0,
-            shares: 0.0,
-            positions: Vec::new(),
+            0.0,
+            0.0,
+            0.0,
+            Vec::new(),
+            Vec::new(),
+        ))
+    }
+
+    /// A pool with this balance sheet at a borrow index of 1, its parameters already
+    /// checked: cash, reserve and shares as given, position `i` holding
+    /// `collateral[i * n..(i + 1) * n]` and owing `debt[i]`.
+    pub(crate) fn from_balance_sheet(
+        assets: Vec<CollateralAsset>,
+        rates: RateModel,
+        cash: f64,
+        reserve: f64,
+        shares: f64,
+        collateral: Vec<f64>,
+        debt: Vec<f64>,
+    ) -> Self {
+        let n = assets.len();
+        debug_assert_eq!(collateral.len(), debt.len() * n);
+        Self {
             protocol_collateral: vec![0.0; n],
-        })
+            assets,
+            rates,
+            cash,
+            reserve,
+            shares,
+            index: 1.0,
+            total_scaled: debt.iter().sum(),
+            collateral,
+            scaled: debt,
+            bad_debt: 0.0,
+            borne_by_depositors: 0.0,
+        }
     }
 
     /// The collateral assets.
@@ -373,17 +516,42 @@ impl LendingPool {
     pub fn shares(&self) -> f64 {
         self.shares
     }
-    /// Total debt of all positions.
+    /// The borrow index: how much one unit borrowed when the pool opened owes now.
+    pub fn borrow_index(&self) -> f64 {
+        self.index
+    }
+    /// Total debt of all positions, `sum of scaled debts x index`.
     pub fn total_debt(&self) -> f64 {
-        self.positions.iter().map(|p| p.debt).sum()
+        self.total_scaled * self.index
     }
-    /// The positions, by id.
-    pub fn positions(&self) -> &[Position] {
-        &self.positions
+    /// Debt written off so far (all liquidations together).
+    pub fn bad_debt(&self) -> f64 {
+        self.bad_debt
     }
-    /// Current utilization `debt / (cash + debt)`.
+    /// The part of [`LendingPool::bad_debt`] the reserve could not absorb: the depositors'
+    /// loss.
+    pub fn borne_by_depositors(&self) -> f64 {
+        self.borne_by_depositors
+    }
+    /// Number of positions ever opened (ids `0..len`; closed ones stay, with no debt).
+    pub fn len(&self) -> usize {
+        self.scaled.len()
+    }
+    /// Whether no position was ever opened.
+    pub fn is_empty(&self) -> bool {
+        self.scaled.is_empty()
+    }
+    /// Position `id` as of now (a copy).
+    pub fn position(&self, id: usize) -> Result<Position> {
+        self.check_id(id)?;
+        Ok(Position {
+            collateral: self.collateral_of(id).to_vec(),
+            debt: self.debt_of(id),
+        })
+    }
+    /// Current utilization `debt / (cash + debt)` (cash below 0 counts as 0).
     pub fn utilization(&self) -> f64 {
-        RateModel::utilization(self.cash, self.total_debt())
+        RateModel::utilization(self.cash.max(0.0), self.total_debt())
     }
     /// Depositors' claim `cash + debt - reserve`.
     pub fn depositor_equity(&self) -> f64 {
@@ -398,9 +566,34 @@ impl LendingPool {
         }
     }
 
+    /// Collateral of position `i` (unchecked index).
+    #[inline]
+    pub(crate) fn collateral_of(&self, i: usize) -> &[f64] {
+        let n = self.assets.len();
+        &self.collateral[i * n..(i + 1) * n]
+    }
+    /// Scaled debt of position `i` (unchecked index).
+    #[inline]
+    pub(crate) fn scaled_debt_of(&self, i: usize) -> f64 {
+        self.scaled[i]
+    }
+    /// Debt of position `i` (unchecked index).
+    #[inline]
+    fn debt_of(&self, i: usize) -> f64 {
+        self.scaled[i] * self.index
+    }
+
+    fn check_id(&self, id: usize) -> Result<()> {
+        if id < self.scaled.len() {
+            Ok(())
+        } else {
+            Err(rejected(format!("position {id}"), "no such position"))
+        }
+    }
+
     fn check_prices(&self, prices: &[f64]) -> Result<()> {
         if prices.len() != self.assets.len() {
-            return Err(rejected(
+            return Err(invalid(
                 "prices",
                 format!(
                     "{} prices for {} collateral assets",
@@ -409,22 +602,16 @@ impl LendingPool {
                 ),
             ));
         }
-        for (a, &p) in self.assets.iter().zip(prices) {
-            check_positive(&format!("price of {}", a.name), p)?;
+        for (k, &p) in prices.iter().enumerate() {
+            check_positive(format!("prices[{k}]"), p)?;
         }
         Ok(())
-    }
-
-    fn position(&self, id: usize) -> Result<&Position> {
-        self.positions
-            .get(id)
-            .ok_or_else(|| rejected(format!("position {id}"), "no such position"))
     }
 
     /// Supplies `amount` of the borrowed asset; returns the shares minted at the current
     /// share price.
     pub fn deposit(&mut self, amount: f64) -> Result<f64> {
-        check_positive("deposit amount", amount)?;
+        check_positive("amount", amount)?;
         let price = self.share_price();
         if price <= 0.0 {
             return Err(rejected(
@@ -441,28 +628,34 @@ impl LendingPool {
     /// Redeems up to `shares` at the current share price, limited by the cash in the pool:
     /// beyond it the request is partially filled and the rest reported as unmet.
     pub fn withdraw(&mut self, shares: f64) -> Result<Withdrawal> {
-        check_range("withdrawal shares", shares, 0.0, f64::MAX)?;
-        if shares > self.shares * (1.0 + 1e-12) {
-            return Err(DefiError::InvalidParameter {
-                field: "withdrawal shares".into(),
-                value: shares,
-                reason: "more than the shares outstanding",
-            });
+        check_at_least("shares", shares, 0.0)?;
+        if shares > self.shares * (1.0 + SHARE_SLACK) {
+            return Err(out_of_range(
+                "shares",
+                shares,
+                format!("must be at most the {} shares outstanding", self.shares),
+            ));
         }
-        let shares = shares.min(self.shares);
         let price = self.share_price().max(0.0);
+        Ok(self.redeem(shares.min(self.shares), price))
+    }
+
+    /// Redeems `shares` at `price` against the cash: pays `min(shares x price, cash)` and
+    /// burns the shares that bought (none at a price of 0). The one withdrawal rule, of
+    /// [`LendingPool::withdraw`] and of the simulation's runs.
+    pub(crate) fn redeem(&mut self, shares: f64, price: f64) -> Withdrawal {
         let wanted = shares * price;
         let paid = wanted.min(self.cash);
         let redeemed = if price > 0.0 { paid / price } else { 0.0 };
         self.cash -= paid;
         self.shares -= redeemed;
         let unmet_shares = shares - redeemed;
-        Ok(Withdrawal {
+        Withdrawal {
             shares_redeemed: redeemed,
             paid,
             unmet_shares,
             unmet_value: unmet_shares * price,
-        })
+        }
     }
 
     /// Borrowing capacity `sum_k collateral_k x price_k x ltv_k`.
@@ -485,7 +678,7 @@ impl LendingPool {
     ) -> Result<usize> {
         self.check_prices(prices)?;
         if collateral.len() != self.assets.len() {
-            return Err(rejected(
+            return Err(invalid(
                 "collateral",
                 format!(
                     "{} amounts for {} assets",
@@ -494,121 +687,165 @@ impl LendingPool {
                 ),
             ));
         }
-        for (a, &c) in self.assets.iter().zip(&collateral) {
-            check_range(format!("collateral {}", a.name), c, 0.0, f64::MAX)?;
+        for (k, &c) in collateral.iter().enumerate() {
+            check_at_least(format!("collateral[{k}]"), c, 0.0)?;
         }
-        check_range("borrow amount", borrow, 0.0, f64::MAX)?;
+        check_at_least("borrow", borrow, 0.0)?;
         let limit = self.borrow_limit(&collateral, prices);
         if borrow > limit {
             return Err(rejected(
-                "borrow amount",
+                "borrow",
                 format!("{borrow} exceeds the LTV limit {limit}"),
             ));
         }
         if borrow > self.cash {
             return Err(rejected(
-                "borrow amount",
+                "borrow",
                 format!("{borrow} exceeds the cash in the pool {}", self.cash),
             ));
         }
         self.cash -= borrow;
-        self.positions.push(Position {
-            collateral,
-            debt: borrow,
-        });
-        Ok(self.positions.len() - 1)
+        let scaled = borrow / self.index;
+        self.total_scaled += scaled;
+        self.scaled.push(scaled);
+        self.collateral.extend_from_slice(&collateral);
+        Ok(self.scaled.len() - 1)
     }
 
     /// Health factor `sum_k collateral_k x price_k x threshold_k / debt` (infinite without
     /// debt).
     pub fn health_factor(&self, id: usize, prices: &[f64]) -> Result<f64> {
         self.check_prices(prices)?;
-        let p = self.position(id)?;
-        Ok(self.health(p, prices))
+        self.check_id(id)?;
+        Ok(self.health_at(id, prices))
     }
 
-    fn health(&self, p: &Position, prices: &[f64]) -> f64 {
-        if p.debt <= 0.0 {
+    /// [`LendingPool::health_factor`] without the checks: the simulation's.
+    #[inline]
+    pub(crate) fn health_at(&self, i: usize, prices: &[f64]) -> f64 {
+        let debt = self.debt_of(i);
+        if debt <= 0.0 {
             return f64::INFINITY;
         }
-        let weighted: f64 = p
-            .collateral
-            .iter()
-            .zip(prices)
-            .zip(&self.assets)
-            .map(|((c, pr), a)| c * pr * a.liquidation_threshold)
-            .sum();
-        weighted / p.debt
+        let mut weighted = 0.0;
+        for ((c, p), a) in self.collateral_of(i).iter().zip(prices).zip(&self.assets) {
+            weighted += c * p * a.liquidation_threshold;
+        }
+        weighted / debt
     }
 
-    /// Accrues `dt` years of interest at the current borrow rate: every debt grows by
-    /// `borrow_rate x dt` (simple within the step, compounded from step to step), the
-    /// reserve receives `reserve_factor` of the interest and depositors the rest.
-    /// Returns the interest charged.
+    /// Accrues `dt` years of interest at the borrow rate of the current utilization: the
+    /// borrow index grows by `borrow_rate x dt` (simple within the step, compounded from
+    /// step to step), so every debt does; the reserve receives `reserve_factor` of the
+    /// interest and depositors the rest. Returns the interest charged.
     pub fn accrue(&mut self, dt: f64) -> Result<f64> {
-        check_range("dt", dt, 0.0, f64::MAX)?;
-        let rate = self.rates.borrow_rate(self.utilization());
-        let mut interest = 0.0;
-        for p in &mut self.positions {
-            let i = p.debt * rate * dt;
-            p.debt += i;
-            interest += i;
-        }
+        check_at_least("dt", dt, 0.0)?;
+        Ok(self.accrue_unchecked(dt))
+    }
+
+    /// [`LendingPool::accrue`] without the check: the simulation's.
+    pub(crate) fn accrue_unchecked(&mut self, dt: f64) -> f64 {
+        let debt = self.total_debt();
+        let rate = self
+            .rates
+            .borrow_rate(RateModel::utilization(self.cash.max(0.0), debt));
+        let interest = debt * rate * dt;
+        self.index *= 1.0 + rate * dt;
         self.reserve += interest * self.rates.reserve_factor;
-        Ok(interest)
+        interest
     }
 
     /// Liquidates position `id` at `prices` if its health factor is below 1 (`Ok(None)`
     /// otherwise). The liquidator repays up to the close factor of the debt, asset by asset
     /// in the pool's order, seizing collateral worth `repaid x (1 + bonus)`, of which
-    /// `protocol_fee_share x bonus` goes to the protocol's treasury. When all collateral is taken and
-    /// debt remains, the rest is bad debt: absorbed by the reserve first, then by the
-    /// depositors (the share price falls).
+    /// `protocol_fee_share x bonus` goes to the protocol's treasury. When all collateral is
+    /// taken and debt remains, the rest is bad debt: absorbed by the reserve first, then by
+    /// the depositors (the share price falls).
     pub fn liquidate(&mut self, id: usize, prices: &[f64]) -> Result<Option<Liquidation>> {
+        self.liquidate_up_to(id, prices, f64::INFINITY)
+    }
+
+    /// [`LendingPool::liquidate`] with the repayment capped at `max_repay` as well as by the
+    /// close factor: a liquidator short of capital (the simulation's capacity per step).
+    pub fn liquidate_up_to(
+        &mut self,
+        id: usize,
+        prices: &[f64],
+        max_repay: f64,
+    ) -> Result<Option<Liquidation>> {
         self.check_prices(prices)?;
-        let hf = self.health(self.position(id)?, prices);
+        self.check_id(id)?;
+        if max_repay.is_nan() || max_repay < 0.0 {
+            return Err(out_of_range("max_repay", max_repay, "must be >= 0"));
+        }
+        let hf = self.health_at(id, prices);
         if hf >= 1.0 {
             return Ok(None);
         }
-        let close_factor = close_factor(hf);
         let n = self.assets.len();
         let mut seized = vec![0.0; n];
         let mut fee = vec![0.0; n];
-        let pos = &mut self.positions[id];
-        let repaid = seize(
-            &self.assets,
-            &mut pos.collateral,
-            pos.debt * close_factor,
-            prices,
-            &mut seized,
-            &mut fee,
-        );
-        pos.debt -= repaid;
-        self.cash += repaid;
-        for (held, f) in self.protocol_collateral.iter_mut().zip(&fee) {
-            *held += f;
-        }
-        let mut liquidation = Liquidation {
+        let done = self.liquidate_at(id, hf, prices, max_repay, &mut seized, &mut fee);
+        Ok(Some(Liquidation {
             health_factor: hf,
-            close_factor,
-            repaid,
+            close_factor: close_factor(hf),
+            repaid: done.repaid,
             seized_by_liquidator: seized,
             protocol_fee: fee,
-            bad_debt: 0.0,
-            absorbed_by_reserve: 0.0,
-            borne_by_depositors: 0.0,
-        };
-        let pos = &mut self.positions[id];
-        if pos.debt > 0.0 && pos.collateral.iter().all(|&c| c <= 0.0) {
-            let bad = pos.debt;
-            pos.debt = 0.0;
-            let absorbed = bad.min(self.reserve.max(0.0));
-            self.reserve -= absorbed;
-            liquidation.bad_debt = bad;
-            liquidation.absorbed_by_reserve = absorbed;
-            liquidation.borne_by_depositors = bad - absorbed;
+            bad_debt: done.bad_debt,
+            absorbed_by_reserve: done.absorbed,
+            borne_by_depositors: done.bad_debt - done.absorbed,
+        }))
+    }
+
+    /// The one liquidation rule, of [`LendingPool::liquidate_up_to`] and of the simulation:
+    /// position `i`, at health factor `hf` (< 1) at `prices`, repays
+    /// `min(debt x close_factor(hf), max_repay)` through [`seize`] (the liquidator's
+    /// collateral into `seized`, the protocol's fee into `fee`, per asset); the repayment
+    /// goes into the cash and the fee to the protocol. A position left with debt and no
+    /// collateral, or with collateral worth nothing at these prices (nothing could be
+    /// repaid), is written off: the reserve absorbs what it can, depositors the rest.
+    pub(crate) fn liquidate_at(
+        &mut self,
+        i: usize,
+        hf: f64,
+        prices: &[f64],
+        max_repay: f64,
+        seized: &mut [f64],
+        fee: &mut [f64],
+    ) -> Liquidated {
+        let n = self.assets.len();
+        let row = i * n;
+        let debt = self.debt_of(i);
+        let cap = (debt * close_factor(hf)).min(max_repay);
+        let collateral = &mut self.collateral[row..row + n];
+        let repaid = seize(&self.assets, collateral, cap, prices, seized, fee);
+        self.cash += repaid;
+        for (held, f) in self.protocol_collateral.iter_mut().zip(fee.iter()) {
+            *held += f;
         }
-        Ok(Some(liquidation))
+        let mut left = debt - repaid;
+        let mut bad_debt = 0.0;
+        let mut absorbed = 0.0;
+        // Collateral worth nothing at this price (nothing could be repaid) is as good as
+        // none: the debt is written off and the worthless collateral stays.
+        let worthless = repaid <= 0.0;
+        if left > 0.0 && (worthless || self.collateral[row..row + n].iter().all(|&c| c <= 0.0)) {
+            absorbed = left.min(self.reserve.max(0.0));
+            self.reserve -= absorbed;
+            self.bad_debt += left;
+            self.borne_by_depositors += left - absorbed;
+            bad_debt = left;
+            left = 0.0;
+        }
+        let new_scaled = left / self.index;
+        self.total_scaled += new_scaled - self.scaled[i];
+        self.scaled[i] = new_scaled;
+        Liquidated {
+            repaid,
+            bad_debt,
+            absorbed,
+        }
     }
 }
 
@@ -616,8 +853,13 @@ impl LendingPool {
 mod tests {
     use super::*;
     use approx::assert_abs_diff_eq;
+    use creditlab_numerics::prec;
 
-    const EPS: f64 = 1e-9;
+    /// The amounts of these tests are of order 10,000 (the deposits): a few roundings of
+    /// them.
+    const EPS: f64 = prec::IDENTITY * 10_000.0;
+    /// Health factors, collateral units and rates are of order one.
+    const UNIT: f64 = prec::IDENTITY;
 
     /// A pool with 10,000 deposited and one WETH position: 1 WETH, 1,500 borrowed.
     fn pool_with_position() -> (LendingPool, usize) {
@@ -635,7 +877,7 @@ mod tests {
         assert_abs_diff_eq!(
             pool.health_factor(id, &[2000.0]).unwrap(),
             1.1,
-            epsilon = EPS
+            epsilon = UNIT
         );
         // LTV limit: 1 WETH at 2000 x 0.8 = 1600.
         assert!(
@@ -652,22 +894,22 @@ mod tests {
         let (mut pool, id) = pool_with_position();
         // Price 1800: HF = 1800 x 0.825 / 1500 = 0.99 in (0.95, 1): close factor 50%.
         let l = pool.liquidate(id, &[1800.0]).unwrap().unwrap();
-        assert_abs_diff_eq!(l.health_factor, 0.99, epsilon = EPS);
+        assert_abs_diff_eq!(l.health_factor, 0.99, epsilon = UNIT);
         assert_eq!(l.close_factor, 0.5);
         assert_abs_diff_eq!(l.repaid, 750.0, epsilon = EPS);
         // Collateral taken: 750 x 1.05 = 787.5 worth = 0.4375 WETH; protocol fee
         // 750 x 0.05 x 0.1 = 3.75 worth = 0.0020833 WETH; the liquidator gets the rest.
-        assert_abs_diff_eq!(l.protocol_fee[0], 3.75 / 1800.0, epsilon = EPS);
+        assert_abs_diff_eq!(l.protocol_fee[0], 3.75 / 1800.0, epsilon = UNIT);
         assert_abs_diff_eq!(
             l.seized_by_liquidator[0],
             (787.5 - 3.75) / 1800.0,
-            epsilon = EPS
+            epsilon = UNIT
         );
-        let p = &pool.positions()[id];
+        let p = pool.position(id).unwrap();
         assert_abs_diff_eq!(p.debt, 750.0, epsilon = EPS);
-        assert_abs_diff_eq!(p.collateral[0], 1.0 - 0.4375, epsilon = EPS);
+        assert_abs_diff_eq!(p.collateral[0], 1.0 - 0.4375, epsilon = UNIT);
         assert_eq!(l.bad_debt, 0.0);
-        assert_abs_diff_eq!(pool.protocol_collateral()[0], 3.75 / 1800.0, epsilon = EPS);
+        assert_abs_diff_eq!(pool.protocol_collateral()[0], 3.75 / 1800.0, epsilon = UNIT);
         assert_eq!(pool.reserve(), 0.0);
         // Cash back: 10000 - 1500 + 750.
         assert_abs_diff_eq!(pool.cash(), 9250.0, epsilon = EPS);
@@ -675,7 +917,7 @@ mod tests {
         assert_abs_diff_eq!(
             pool.health_factor(id, &[1800.0]).unwrap(),
             1.11375,
-            epsilon = EPS
+            epsilon = UNIT
         );
     }
 
@@ -691,15 +933,15 @@ mod tests {
         assert_abs_diff_eq!(
             l.seized_by_liquidator[0] + l.protocol_fee[0],
             taken,
-            epsilon = EPS
+            epsilon = UNIT
         );
-        assert_abs_diff_eq!(l.protocol_fee[0], 7.5 / 1700.0, epsilon = EPS);
-        let p = &pool.positions()[id];
+        assert_abs_diff_eq!(l.protocol_fee[0], 7.5 / 1700.0, epsilon = UNIT);
+        let p = pool.position(id).unwrap();
         assert_eq!(p.debt, 0.0);
-        assert_abs_diff_eq!(p.collateral[0], 1.0 - taken, epsilon = EPS);
+        assert_abs_diff_eq!(p.collateral[0], 1.0 - taken, epsilon = UNIT);
         assert_eq!(l.bad_debt, 0.0);
         // Depositors are whole: the debt came back in cash.
-        assert_abs_diff_eq!(pool.share_price(), 1.0, epsilon = EPS);
+        assert_abs_diff_eq!(pool.share_price(), 1.0, epsilon = UNIT);
         assert_abs_diff_eq!(pool.cash(), 10_000.0, epsilon = EPS);
     }
 
@@ -730,8 +972,10 @@ mod tests {
             epsilon = EPS
         );
         assert_eq!(pool.reserve(), 0.0);
-        assert_eq!(pool.positions()[id].collateral[0], 0.0);
-        assert_eq!(pool.positions()[id].debt, 0.0);
+        assert_eq!(pool.position(id).unwrap().collateral[0], 0.0);
+        assert_eq!(pool.position(id).unwrap().debt, 0.0);
+        assert_eq!(pool.bad_debt(), l.bad_debt);
+        assert_eq!(pool.borne_by_depositors(), l.borne_by_depositors);
         // Depositors lose exactly their part; the share price falls.
         assert_abs_diff_eq!(
             equity_before - pool.depositor_equity(),
@@ -762,15 +1006,15 @@ mod tests {
             [900.0, 12_000.0],
             [500.0, 5000.0],
         ] {
-            let before = pool.positions()[id].clone();
+            let before = pool.position(id).unwrap();
             let cash_before = pool.cash();
             if let Some(l) = pool.liquidate(id, &prices).unwrap() {
-                let after = &pool.positions()[id];
+                let after = pool.position(id).unwrap();
                 for k in 0..2 {
                     assert_abs_diff_eq!(
                         before.collateral[k],
                         after.collateral[k] + l.seized_by_liquidator[k] + l.protocol_fee[k],
-                        epsilon = EPS
+                        epsilon = UNIT
                     );
                 }
                 assert_abs_diff_eq!(
@@ -786,33 +1030,33 @@ mod tests {
                 );
             }
         }
-        assert_eq!(pool.positions()[id].debt, 0.0);
+        assert_eq!(pool.position(id).unwrap().debt, 0.0);
     }
 
     #[test]
     fn interest_model_at_and_around_the_kink() {
         let m = RateModel::new(0.01, 0.04, 0.60, 0.8, 0.1).unwrap();
-        assert_abs_diff_eq!(m.borrow_rate(0.0), 0.01, epsilon = 1e-15);
-        assert_abs_diff_eq!(m.borrow_rate(0.4), 0.01 + 0.04 * 0.5, epsilon = 1e-15);
-        assert_abs_diff_eq!(m.borrow_rate(0.8), 0.05, epsilon = 1e-15);
-        assert_abs_diff_eq!(m.borrow_rate(0.9), 0.05 + 0.60 * 0.5, epsilon = 1e-12);
-        assert_abs_diff_eq!(m.borrow_rate(1.0), 0.65, epsilon = 1e-15);
+        assert_abs_diff_eq!(m.borrow_rate(0.0), 0.01, epsilon = UNIT);
+        assert_abs_diff_eq!(m.borrow_rate(0.4), 0.01 + 0.04 * 0.5, epsilon = UNIT);
+        assert_abs_diff_eq!(m.borrow_rate(0.8), 0.05, epsilon = UNIT);
+        assert_abs_diff_eq!(m.borrow_rate(0.9), 0.05 + 0.60 * 0.5, epsilon = UNIT);
+        assert_abs_diff_eq!(m.borrow_rate(1.0), 0.65, epsilon = UNIT);
         // Continuous at the kink, slopes 0.04 / 0.8 below and 0.6 / 0.2 above.
         let h = 1e-6;
         assert_abs_diff_eq!(
             (m.borrow_rate(0.8) - m.borrow_rate(0.8 - h)) / h,
             0.05,
-            epsilon = 1e-6
+            epsilon = prec::FINITE_DIFFERENCE
         );
         assert_abs_diff_eq!(
             (m.borrow_rate(0.8 + h) - m.borrow_rate(0.8)) / h,
             3.0,
-            epsilon = 1e-6
+            epsilon = prec::FINITE_DIFFERENCE
         );
-        assert_abs_diff_eq!(m.supply_rate(0.8), 0.05 * 0.8 * 0.9, epsilon = 1e-15);
+        assert_abs_diff_eq!(m.supply_rate(0.8), 0.05 * 0.8 * 0.9, epsilon = UNIT);
         assert_eq!(m.supply_rate(0.0), 0.0);
         assert_eq!(RateModel::utilization(0.0, 0.0), 0.0);
-        assert_abs_diff_eq!(RateModel::utilization(25.0, 75.0), 0.75, epsilon = 1e-15);
+        assert_abs_diff_eq!(RateModel::utilization(25.0, 75.0), 0.75, epsilon = UNIT);
         assert!(RateModel::new(0.0, 0.04, 0.6, 1.0, 0.1).is_err());
         assert!(RateModel::new(-0.01, 0.04, 0.6, 0.8, 0.1).is_err());
     }
@@ -828,7 +1072,7 @@ mod tests {
         assert_abs_diff_eq!(
             pool.depositor_equity() - before,
             supply * liquidity * 0.25,
-            epsilon = 1e-9
+            epsilon = EPS
         );
     }
 
@@ -862,15 +1106,35 @@ mod tests {
 
     #[test]
     fn rejects_bad_parameters_naming_them() {
+        // The field is data: the parameter's name, under the asset's path in a pool.
         let e = CollateralAsset::new("X", 0.8, 0.7, 0.05, 0.1).unwrap_err();
-        assert!(e.to_string().contains("X: liquidation_threshold"), "{e}");
+        assert_eq!(e.field(), Some("liquidation_threshold"));
+        assert!(e.to_string().contains("liquidation_threshold"), "{e}");
         let e = CollateralAsset::new("X", 0.8, 0.95, 0.1, 0.1).unwrap_err();
-        assert!(e.to_string().contains("X: liquidation_bonus"), "{e}");
+        assert_eq!(e.field(), Some("liquidation_bonus"));
+        let bad = CollateralAsset {
+            liquidation_threshold: 0.7,
+            ..CollateralAsset::weth_like()
+        };
+        let e = LendingPool::new(
+            vec![CollateralAsset::weth_like(), bad],
+            RateModel::usdc_like(),
+        )
+        .unwrap_err();
+        assert_eq!(e.field(), Some("assets[1].liquidation_threshold"));
+        let rates = RateModel {
+            slope1: -0.04,
+            ..RateModel::usdc_like()
+        };
+        let e = LendingPool::new(vec![CollateralAsset::weth_like()], rates).unwrap_err();
+        assert_eq!(e.field(), Some("rates.slope1"));
         let (mut pool, id) = pool_with_position();
         let e = pool.liquidate(id, &[f64::NAN]).unwrap_err();
-        assert!(e.to_string().contains("price of WETH"), "{e}");
+        assert_eq!(e.field(), Some("prices[0]"));
         assert!(pool.liquidate(id, &[1.0, 2.0]).is_err());
         assert!(pool.health_factor(7, &[1.0]).is_err());
+        assert!(pool.position(7).is_err());
+        assert!(pool.liquidate_up_to(id, &[1000.0], f64::NAN).is_err());
         assert!(pool.deposit(-1.0).is_err());
         assert!(pool.accrue(f64::NAN).is_err());
         assert!(LendingPool::new(vec![], RateModel::usdc_like()).is_err());
@@ -894,7 +1158,7 @@ mod tests {
             let id = pool.open_position(vec![weth, wbtc], limit * ltv_use, &p0).unwrap();
             pool.accrue(years).unwrap();
             let prices = [2000.0 * drop_eth, 30_000.0 * drop_btc];
-            let before = pool.positions()[id].clone();
+            let before = pool.position(id).unwrap();
             let hf = pool.health_factor(id, &prices).unwrap();
             let equity_before = pool.depositor_equity();
             let reserve_before = pool.reserve();
@@ -902,7 +1166,8 @@ mod tests {
                 None => proptest::prop_assert!(hf >= 1.0),
                 Some(l) => {
                     proptest::prop_assert!(hf < 1.0);
-                    let after = &pool.positions()[id];
+                    let after = pool.position(id).unwrap();
+                    // Collateral of a few units, debts and equity of up to 50,000.
                     for k in 0..2 {
                         proptest::prop_assert!(after.collateral[k] >= 0.0);
                         proptest::prop_assert!(
@@ -911,19 +1176,24 @@ mod tests {
                                 - l.seized_by_liquidator[k]
                                 - l.protocol_fee[k])
                                 .abs()
-                                < 1e-9
+                                <= prec::COMPOSED
                         );
                     }
                     proptest::prop_assert!(
-                        (before.debt - after.debt - l.repaid - l.bad_debt).abs() < 1e-9
+                        (before.debt - after.debt - l.repaid - l.bad_debt).abs()
+                            <= prec::IDENTITY * 50_000.0
                     );
-                    proptest::prop_assert!(l.repaid <= l.close_factor * before.debt + 1e-9);
+                    proptest::prop_assert!(
+                        l.repaid <= l.close_factor * before.debt * (1.0 + prec::IDENTITY)
+                    );
                     // Depositors lose only the bad debt the reserve could not absorb.
                     proptest::prop_assert!(
                         (equity_before - pool.depositor_equity() - l.borne_by_depositors).abs()
-                            < 1e-6
+                            <= prec::IDENTITY * 50_000.0
                     );
-                    proptest::prop_assert!(l.absorbed_by_reserve <= reserve_before + 1e-12);
+                    proptest::prop_assert!(
+                        l.absorbed_by_reserve <= reserve_before + prec::ACCUMULATED
+                    );
                 }
             }
         }

@@ -8,19 +8,26 @@
 //! - [`lending`]: the pool's mechanics (Aave v3 and Compound): deposits and shares, the
 //!   utilization-kink rate model, health factors, liquidations at a bonus, bad debt;
 //! - [`simulation`]: the pool under a moving market, path by path: liquidation cascades with
-//!   fire-sale feedback, depositor runs, a parallel deterministic Monte Carlo.
+//!   fire-sale feedback, depositor runs, a parallel deterministic Monte Carlo; each path
+//!   runs one [`lending::LendingPool`], the pool's one balance sheet;
+//! - [`config`]: the simulation's config, the documented TOML as serde types
+//!   (docs/schemas/defi-toml.md), and its one validator, whose errors carry the key's path.
 //!
 //! It knows loans only to turn a creditlab-loan book into positions
-//! ([`simulation::positions_from_book`]); it knows nothing of grades, copulas or tranches.
+//! ([`config::positions_from_book`]); it knows nothing of grades, copulas or tranches.
 //!
 //! ```
-//! use creditlab_defi::simulation::{DefiSimConfig, simulate};
+//! use creditlab_defi::config::DefiSimConfig;
+//! use creditlab_defi::simulation::simulate;
 //! // 200 WETH positions through the March-2020 crash, 8 paths of seed 42.
-//! let result = simulate(&DefiSimConfig::example(200), 8, 42)?;
+//! let mut config = DefiSimConfig::example(200);
+//! (config.paths, config.seed) = (8, 42);
+//! let result = simulate(&config)?;
 //! assert!(result.bad_debt.mean >= 0.0 && result.bad_debt.p999 <= 1.0);
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
+pub mod config;
 mod error;
 pub mod impact;
 pub mod lending;

@@ -2,16 +2,19 @@
 //! and the Monte Carlo over price paths. Methodology: docs/methodology/lending-pool.md,
 //! docs/methodology/market.md, docs/methodology/fire-sales.md.
 //!
-//! The mechanics are those of [`crate::lending`] (same collateral parameters, rate model,
-//! close factor and seizure arithmetic); this module adds time. Each step:
+//! Each path runs one [`LendingPool`], the pool's one balance sheet, through the same
+//! operations a user calls on it (interest by the borrow index, liquidation up to a
+//! repayment cap, write-off reserve first, withdrawals limited by the cash); this module adds
+//! time, the market and the order of events. Each step:
 //!
 //! 1. the fire-sale impact of earlier steps relaxes toward the fundamental price;
 //! 2. the market moves: correlated jump-diffusion ([`MarketModel`]) x the scripted shock
 //!    multiplier x the impact multiplier;
 //! 3. the oracle reports the exogenous price of `oracle_delay_steps` steps ago times the
 //!    current impact (fire sales happen on-chain, in the venues the oracle reads);
-//! 4. interest accrues at the borrow rate of the current utilization (a borrow index, as
-//!    Aave's variable-debt index, so accrual costs O(1) and does not reorder positions);
+//! 4. interest accrues at the borrow rate of the current utilization (the pool's borrow
+//!    index, as Aave's variable-debt index, so accrual costs O(1) and does not reorder
+//!    positions);
 //! 5. liquidations, worst health factor first, up to the step's liquidation capacity (debt
 //!    repaid per step); the liquidators sell the seized collateral through the impact
 //!    model, the lower price feeds back into every other position's health factor at once,
@@ -36,28 +39,26 @@
 //! simulated again once the summaries are known.
 //!
 //! ```
-//! use creditlab_defi::simulation::{DefiSimConfig, simulate};
-//! let config = DefiSimConfig::example(200); // 200 WETH positions, March-2020 crash
-//! let result = simulate(&config, 8, 42)?;
+//! use creditlab_defi::config::DefiSimConfig;
+//! use creditlab_defi::simulation::simulate;
+//! let mut config = DefiSimConfig::example(200); // 200 WETH positions, March-2020 crash
+//! config.paths = 8;
+//! let result = simulate(&config)?;
 //! assert!(result.bad_debt.mean >= 0.0);
-//! assert_eq!(result.series.hour.len(), config.steps + 1);
+//! assert_eq!(result.series.hour.len(), config.market.steps + 1);
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::error::{DefiError, Result, check_positive, check_range};
+use crate::config::{DefiSimConfig, MAX_PATHS, RunSignal, ValidConfig};
+use crate::error::{Result, out_of_range};
 use crate::impact::{ImpactModel, relaxation_per_step};
-use crate::lending::{CollateralAsset, RateModel, close_factor, seize};
-use crate::market::{AssetDynamics, HOURS_PER_YEAR, MarketModel, Oracle, ShockPath};
+use crate::lending::LendingPool;
+use crate::market::{HOURS_PER_YEAR, MarketModel, Oracle, ShockPath};
 use creditlab_numerics::rng::stream;
-use creditlab_numerics::special::norm_ppf;
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BinaryHeap;
 
-/// Most paths one call simulates.
-pub const MAX_PATHS: u64 = 10_000_000;
-/// Most steps of one path.
-pub const MAX_STEPS: usize = 1_000_000;
 /// Smallest and largest price the simulation carries: prices are clamped to them so that
 /// an absurd drift or volatility over a long horizon cannot produce 0, infinity or NaN.
 const MIN_PRICE: f64 = 1e-200;
@@ -66,268 +67,15 @@ const MAX_PRICE: f64 = 1e200;
 /// Most cascade rounds in one step (a guard; a cascade that long is reported as such).
 pub const MAX_CASCADE_ROUNDS: u32 = 1_000;
 
-/// One collateral asset in the market: its risk parameters in the pool, its price now, its
-/// dynamics and how fire sales move it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MarketAsset {
-    /// LTV, liquidation threshold, bonus, protocol fee.
-    pub risk: CollateralAsset,
-    /// Price at hour 0, in units of the borrowed asset.
-    pub initial_price: f64,
-    /// Drift, volatility and jumps.
-    pub dynamics: AssetDynamics,
-    /// Price impact of liquidators' sales.
-    pub impact: ImpactModel,
-}
-
-/// A position to open at hour 0: collateral per asset (asset units) and debt.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PositionSpec {
-    /// Collateral in units of each asset, in the order of the config's assets.
-    pub collateral: Vec<f64>,
-    /// Debt in units of the borrowed asset.
-    pub debt: f64,
-}
-
-/// What depositors watch.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunSignal {
-    /// Fall of the share price from its running peak, `1 - price / peak`.
-    SharePriceDrop,
-    /// Cumulative bad debt per unit of initial deposits.
-    BadDebt,
-    /// Utilization of the pool.
-    Utilization,
-}
-
-/// The distribution of depositors' thresholds on the run signal.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "distribution", deny_unknown_fields)]
-pub enum ThresholdDistribution {
-    /// Uniform on `[low, high]`.
-    Uniform {
-        /// Lowest threshold.
-        low: f64,
-        /// Highest threshold.
-        high: f64,
-    },
-    /// Log-normal with this median and log standard deviation.
-    LogNormal {
-        /// Median threshold.
-        median: f64,
-        /// Standard deviation of the threshold's logarithm.
-        sigma: f64,
-    },
-}
-
-impl ThresholdDistribution {
-    /// The quantile at `q` in (0, 1).
-    pub fn quantile(&self, q: f64) -> f64 {
-        match *self {
-            ThresholdDistribution::Uniform { low, high } => low + (high - low) * q,
-            ThresholdDistribution::LogNormal { median, sigma } => {
-                median * (sigma * norm_ppf(q)).exp()
-            }
-        }
-    }
-}
-
-/// Depositor runs: `run_prone_share` of the deposits is split into `cohorts` equal cohorts;
-/// cohort `j` (of `n`) has the threshold quantile `(j + 0.5) / n` of `thresholds` (a
-/// stratified draw: the thresholds are the same on every path), and asks to withdraw all
-/// its shares once the signal reaches it. The other deposits never run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct RunModel {
-    /// Number of depositor cohorts (0: no runs).
-    pub cohorts: usize,
-    /// Share of the initial deposits held by run-prone cohorts, in [0, 1].
-    pub run_prone_share: f64,
-    /// The signal depositors watch.
-    pub signal: RunSignal,
-    /// Distribution of their thresholds.
-    pub thresholds: ThresholdDistribution,
-}
-
-impl RunModel {
-    /// Nobody runs.
-    pub fn none() -> Self {
-        Self {
-            cohorts: 0,
-            run_prone_share: 0.0,
-            signal: RunSignal::SharePriceDrop,
-            thresholds: ThresholdDistribution::Uniform {
-                low: 0.0,
-                high: 0.0,
-            },
-        }
-    }
-}
-
-/// Everything one simulation needs. Validated by [`DefiSim::new`] (and so by
-/// [`simulate`]); errors name the field.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DefiSimConfig {
-    /// Collateral assets, at least one.
-    pub assets: Vec<MarketAsset>,
-    /// Correlation matrix of the assets' diffusions (n x n).
-    pub correlation: Vec<Vec<f64>>,
-    /// Interest rate model of the borrowed asset.
-    pub rates: RateModel,
-    /// Utilization at hour 0: deposits are `total debt / initial_utilization`, in (0, 1].
-    pub initial_utilization: f64,
-    /// The protocol's reserve at hour 0, as a fraction of the total debt (held in cash on
-    /// top of the deposits).
-    pub initial_reserve: f64,
-    /// The positions at hour 0 (see [`positions_from_book`]).
-    pub positions: Vec<PositionSpec>,
-    /// Length of a step in hours.
-    pub step_hours: f64,
-    /// Steps per path.
-    pub steps: usize,
-    /// Oracle delay in steps (0: the oracle reports the current price).
-    pub oracle_delay_steps: usize,
-    /// Scripted shock multiplying every asset's price, or none (calm market).
-    pub shock: Option<ShockPath>,
-    /// Half-life of the fire-sale impact, in hours (0: gone by the next step).
-    pub impact_half_life_hours: f64,
-    /// Liquidation capacity: debt liquidators can repay per hour, as a fraction of the
-    /// total debt at hour 0; `None` for unlimited.
-    pub liquidation_capacity_per_hour: Option<f64>,
-    /// Depositor runs.
-    pub runs: RunModel,
-}
-
-impl DefiSimConfig {
-    /// The same pool and market without a shock: the calm setting.
-    pub fn calm(&self) -> Self {
-        Self {
-            shock: None,
-            ..self.clone()
-        }
-    }
-
-    /// The same pool and market under the March-2020 crash ([`ShockPath::march_2020`]).
-    pub fn march_2020(&self) -> Self {
-        Self {
-            shock: Some(ShockPath::march_2020()),
-            ..self.clone()
-        }
-    }
-
-    /// A small, complete example: `n` positions on one WETH-like asset (Aave v3 risk
-    /// parameters, 2,000 per ETH, 80% volatility, jumps), LTVs spread evenly from 50% to
-    /// 80%, 80% utilization, a USDC-like rate curve, a constant-product fire-sale market
-    /// holding ten times the debt in cash,
-    /// 96 hourly steps under the March-2020 crash with a one-hour oracle delay, capacity
-    /// 5% of the debt per hour, and runs on a share-price drop.
-    pub fn example(n: usize) -> Self {
-        let price = 2000.0;
-        let positions = (0..n)
-            .map(|i| {
-                let ltv = 0.5 + 0.3 * (i as f64 + 0.5) / n.max(1) as f64;
-                PositionSpec {
-                    collateral: vec![1.0],
-                    debt: ltv * price,
-                }
-            })
-            .collect::<Vec<_>>();
-        let total: f64 = positions.iter().map(|p| p.debt).sum();
-        Self {
-            assets: vec![MarketAsset {
-                risk: CollateralAsset::weth_like(),
-                initial_price: price,
-                dynamics: AssetDynamics {
-                    drift: 0.0,
-                    volatility: 0.8,
-                    jump_intensity: 10.0,
-                    jump_mean: -0.05,
-                    jump_sd: 0.05,
-                },
-                impact: ImpactModel::ConstantProduct {
-                    depth: 10.0 * total,
-                    fee: 0.003,
-                },
-            }],
-            correlation: vec![vec![1.0]],
-            rates: RateModel::usdc_like(),
-            initial_utilization: 0.8,
-            initial_reserve: 0.0,
-            positions,
-            step_hours: 1.0,
-            steps: 96,
-            oracle_delay_steps: 1,
-            shock: Some(ShockPath::march_2020()),
-            impact_half_life_hours: 2.0,
-            liquidation_capacity_per_hour: Some(0.05),
-            runs: RunModel {
-                cohorts: 20,
-                run_prone_share: 0.5,
-                signal: RunSignal::SharePriceDrop,
-                thresholds: ThresholdDistribution::Uniform {
-                    low: 0.0,
-                    high: 0.02,
-                },
-            },
-        }
-    }
-}
-
-/// Positions from a generated book (e.g. `creditlab_loan::synthetic::defi_book`): each loan
-/// becomes a position on the asset whose volatility is nearest the loan's collateral
-/// volatility (the first such asset on a tie), holding `collateral value / initial price`
-/// units, with the principal as debt. A loan without collateral, or above the asset's LTV
-/// limit, is an error naming it.
-pub fn positions_from_book(
-    book: &creditlab_loan::Book,
-    assets: &[MarketAsset],
-) -> Result<Vec<PositionSpec>> {
-    if assets.is_empty() {
-        return Err(DefiError::Lending {
-            what: "assets".into(),
-            reason: "a pool needs at least one collateral asset".into(),
-        });
-    }
-    book.iter()
-        .map(|r| {
-            let value = r.collateral.value();
-            let vol = r.collateral.volatility();
-            let id = r.loan.id();
-            if value.is_nan() || value <= 0.0 {
-                return Err(DefiError::Lending {
-                    what: format!("loan {id}"),
-                    reason: "has no collateral; a lending pool lends against collateral only"
-                        .into(),
-                });
-            }
-            let k = (0..assets.len())
-                .min_by(|&a, &b| {
-                    let da = (assets[a].dynamics.volatility - vol).abs();
-                    let db = (assets[b].dynamics.volatility - vol).abs();
-                    da.total_cmp(&db).then(a.cmp(&b))
-                })
-                .unwrap_or(0);
-            let a = &assets[k];
-            let debt = r.loan.principal();
-            if debt > value * a.risk.ltv * (1.0 + 1e-9) {
-                return Err(DefiError::Lending {
-                    what: format!("loan {id}"),
-                    reason: format!(
-                        "LTV {:.4} exceeds {}'s limit {}",
-                        debt / value,
-                        a.risk.name,
-                        a.risk.ltv
-                    ),
-                });
-            }
-            let mut collateral = vec![0.0; assets.len()];
-            collateral[k] = value / a.initial_price;
-            Ok(PositionSpec { collateral, debt })
-        })
-        .collect()
-}
-
 /// Mean, quantiles and probability of a positive value of a per-path figure.
+///
+/// ```
+/// use creditlab_defi::simulation::Distribution;
+/// let mut bad_debt = vec![0.0, 0.0, 0.02, 0.0, 0.05];
+/// let d = Distribution::of(&mut bad_debt).expect("not empty");
+/// assert_eq!((d.p50, d.p999, d.es999), (0.0, 0.05, 0.05));
+/// assert_eq!(d.prob_positive, 0.4);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Distribution {
     /// Mean over paths.
@@ -402,7 +150,19 @@ pub struct StepSeries {
 }
 
 /// The Monte Carlo result: distributions over paths of per-path figures, and the time
-/// series of the path with the median bad debt.
+/// series of the path with the median bad debt. Serialized, it is the JSON of
+/// `cargo xtask defi --json` (docs/schemas/defi-json.md).
+///
+/// ```
+/// use creditlab_defi::config::DefiSimConfig;
+/// use creditlab_defi::simulation::simulate;
+/// let mut config = DefiSimConfig::example(100).calm();
+/// config.paths = 4;
+/// let r = simulate(&config)?;
+/// assert_eq!((r.paths, r.positions, r.shock_start_hour), (4, 100, None));
+/// assert!(r.share_of_paths_without_bad_debt <= 1.0);
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DefiSimResult {
     /// Paths simulated.
@@ -453,22 +213,18 @@ pub struct CalmAndCrash {
     pub march_2020: DefiSimResult,
 }
 
-/// Validates `config` and simulates `paths` paths from `seed`, in parallel on the current
-/// rayon pool; the result depends only on the config, `paths` and `seed`.
-pub fn simulate(config: &DefiSimConfig, paths: u64, seed: u64) -> Result<DefiSimResult> {
-    DefiSim::new(config)?.run(paths, seed)
+/// Validates `config` and simulates its `paths` paths from its `seed`, in parallel on the
+/// current rayon pool; the result depends only on the config.
+pub fn simulate(config: &DefiSimConfig) -> Result<DefiSimResult> {
+    DefiSim::new(config)?.run(config.paths, config.seed)
 }
 
 /// Both settings of the report from one config: [`DefiSimConfig::calm`] and
 /// [`DefiSimConfig::march_2020`], same paths and seed.
-pub fn simulate_calm_and_crash(
-    config: &DefiSimConfig,
-    paths: u64,
-    seed: u64,
-) -> Result<CalmAndCrash> {
+pub fn simulate_calm_and_crash(config: &DefiSimConfig) -> Result<CalmAndCrash> {
     Ok(CalmAndCrash {
-        calm: simulate(&config.calm(), paths, seed)?,
-        march_2020: simulate(&config.march_2020(), paths, seed)?,
+        calm: simulate(&config.calm())?,
+        march_2020: simulate(&config.march_2020())?,
     })
 }
 
@@ -484,18 +240,26 @@ struct PathSummary {
     unmet_shares: f64,
 }
 
-/// A validated, prepared simulation: positions ordered, thresholds drawn.
+/// A validated, prepared simulation: the pool at hour 0, positions ordered by liquidation
+/// price, run thresholds drawn. Run it for any number of paths and seeds.
+///
+/// ```
+/// use creditlab_defi::config::DefiSimConfig;
+/// use creditlab_defi::simulation::DefiSim;
+/// let sim = DefiSim::new(&DefiSimConfig::example(100))?;
+/// let (a, b) = (sim.run(4, 1)?, sim.run(4, 1)?);
+/// assert_eq!(a, b); // same seed, same result
+/// assert!(sim.total_debt() > 0.0 && sim.deposits() > sim.total_debt());
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct DefiSim {
-    config: DefiSimConfig,
     market: MarketModel,
-    risk: Vec<CollateralAsset>,
+    impacts: Vec<ImpactModel>,
     p0: Vec<f64>,
     n_assets: usize,
-    /// Collateral at hour 0, `n_pos x n_assets` row-major.
-    collateral0: Vec<f64>,
-    /// Debt at hour 0 (= scaled debt at index 1).
-    debt0: Vec<f64>,
+    /// The pool at hour 0: every path starts from a copy.
+    pool0: LendingPool,
     /// Per asset: single-asset positions `(key bits, id)`, key descending.
     order: Vec<Vec<(u64, u32)>>,
     /// Positions with several collateral assets (checked every round).
@@ -504,23 +268,19 @@ pub struct DefiSim {
     is_mixed: Vec<bool>,
     total_debt: f64,
     deposits: f64,
-    reserve0: f64,
     /// Run thresholds, ascending, one per cohort.
     thresholds: Vec<f64>,
     cohort_shares: f64,
+    signal: RunSignal,
     relax: f64,
     capacity_per_step: f64,
     dt: f64,
+    steps: usize,
+    step_hours: f64,
+    oracle_delay_steps: usize,
     /// Shock multiplier at the end of each step (index 0: hour 0).
     shock: Vec<f64>,
-}
-
-fn invalid(field: impl Into<String>, value: f64, reason: &'static str) -> DefiError {
-    DefiError::InvalidParameter {
-        field: field.into(),
-        value,
-        reason,
-    }
+    shock_start_hour: Option<f64>,
 }
 
 /// `key = debt / (collateral x LT)` as sortable bits (positive floats order as their bits).
@@ -530,158 +290,28 @@ fn key_bits(debt: f64, collateral: f64, lt: f64) -> u64 {
 }
 
 impl DefiSim {
-    /// Validates the config and prepares the simulation (orders the positions).
+    /// Validates the config ([`DefiSimConfig::validate`]) and prepares the simulation.
     pub fn new(config: &DefiSimConfig) -> Result<Self> {
-        let c = config;
-        let n = c.assets.len();
-        if n == 0 {
-            return Err(DefiError::Lending {
-                what: "assets".into(),
-                reason: "a pool needs at least one collateral asset".into(),
-            });
-        }
-        let mut risk = Vec::with_capacity(n);
-        for a in &c.assets {
-            let r = &a.risk;
-            risk.push(CollateralAsset::new(
-                r.name.clone(),
-                r.ltv,
-                r.liquidation_threshold,
-                r.liquidation_bonus,
-                r.protocol_fee_share,
-            )?);
-            check_positive(&format!("{}: initial_price", r.name), a.initial_price)?;
-            a.impact.validate().map_err(|e| match e {
-                DefiError::InvalidParameter {
-                    field,
-                    value,
-                    reason,
-                } => invalid(format!("{}: impact {field}", r.name), value, reason),
-                other => other,
-            })?;
-        }
-        check_positive("step_hours", c.step_hours)?;
-        if c.step_hours > HOURS_PER_YEAR {
-            return Err(invalid("step_hours", c.step_hours, "at most a year"));
-        }
-        if c.steps == 0 || c.steps > MAX_STEPS {
-            return Err(invalid("steps", c.steps as f64, "must be in 1..=1000000"));
-        }
-        if c.oracle_delay_steps > c.steps {
-            return Err(invalid(
-                "oracle_delay_steps",
-                c.oracle_delay_steps as f64,
-                "must be at most the number of steps",
-            ));
-        }
-        let dt = c.step_hours / HOURS_PER_YEAR;
-        let market = MarketModel::new(
-            c.assets.iter().map(|a| a.dynamics).collect(),
-            &c.correlation,
-            dt,
-        )
-        .map_err(|e| match e {
-            DefiError::InvalidParameter {
-                field,
-                value,
-                reason,
-            } => {
-                // "asset k: field" -> "NAME: field".
-                let named = field
-                    .strip_prefix("asset ")
-                    .and_then(|rest| rest.split_once(": "))
-                    .and_then(|(k, f)| {
-                        k.parse::<usize>()
-                            .ok()
-                            .map(|k| format!("{}: {f}", c.assets[k].risk.name))
-                    })
-                    .unwrap_or(field);
-                invalid(named, value, reason)
-            }
-            other => other,
-        })?;
-        RateModel::new(
-            c.rates.base,
-            c.rates.slope1,
-            c.rates.slope2,
-            c.rates.optimal_utilization,
-            c.rates.reserve_factor,
-        )?;
-        check_range("initial_utilization", c.initial_utilization, 0.0, 1.0)?;
-        if c.initial_utilization <= 0.0 {
-            return Err(invalid(
-                "initial_utilization",
-                c.initial_utilization,
-                "must be in (0, 1]",
-            ));
-        }
-        check_range("initial_reserve", c.initial_reserve, 0.0, 1.0)?;
-        check_range(
-            "impact_half_life_hours",
-            c.impact_half_life_hours,
-            0.0,
-            f64::MAX,
-        )?;
-        if let Some(cap) = c.liquidation_capacity_per_hour {
-            check_positive("liquidation_capacity_per_hour", cap)?;
-        }
-        let r = &c.runs;
-        check_range("runs: run_prone_share", r.run_prone_share, 0.0, 1.0)?;
-        if r.cohorts > 100_000 {
-            return Err(invalid("runs: cohorts", r.cohorts as f64, "at most 100000"));
-        }
-        match r.thresholds {
-            ThresholdDistribution::Uniform { low, high } => {
-                check_range("runs: thresholds low", low, 0.0, f64::MAX)?;
-                check_range("runs: thresholds high", high, low, f64::MAX)?;
-            }
-            ThresholdDistribution::LogNormal { median, sigma } => {
-                check_positive("runs: thresholds median", median)?;
-                check_range("runs: thresholds sigma", sigma, 0.0, 10.0)?;
-            }
-        }
-        if c.positions.is_empty() {
-            return Err(DefiError::Lending {
-                what: "positions".into(),
-                reason: "at least one position is needed".into(),
-            });
-        }
-        if c.positions.len() > u32::MAX as usize {
-            return Err(invalid(
-                "positions",
-                c.positions.len() as f64,
-                "too many positions",
-            ));
-        }
-        let mut collateral0 = Vec::with_capacity(c.positions.len() * n);
-        let mut debt0 = Vec::with_capacity(c.positions.len());
+        Ok(Self::prepare(config.validate()?))
+    }
+
+    /// Prepares a validated config: opens the pool at hour 0 and orders the positions.
+    pub fn prepare(valid: ValidConfig) -> Self {
+        let ValidConfig {
+            config: c,
+            risk,
+            market,
+            impacts,
+            shock,
+            positions,
+        } = valid;
+        let n = risk.len();
+        let mut collateral0 = Vec::with_capacity(positions.len() * n);
+        let mut debt0 = Vec::with_capacity(positions.len());
         let mut order: Vec<Vec<(u64, u32)>> = vec![Vec::new(); n];
         let mut mixed = Vec::new();
-        let mut is_mixed = vec![false; c.positions.len()];
-        for (i, p) in c.positions.iter().enumerate() {
-            if p.collateral.len() != n {
-                return Err(DefiError::Lending {
-                    what: format!("position {i}"),
-                    reason: format!("{} collateral amounts for {n} assets", p.collateral.len()),
-                });
-            }
-            let mut limit = 0.0;
-            for (k, &amount) in p.collateral.iter().enumerate() {
-                check_range(
-                    format!("position {i}: collateral {}", risk[k].name),
-                    amount,
-                    0.0,
-                    f64::MAX,
-                )?;
-                limit += amount * c.assets[k].initial_price * risk[k].ltv;
-            }
-            check_positive(&format!("position {i}: debt"), p.debt)?;
-            if p.debt > limit * (1.0 + 1e-9) {
-                return Err(DefiError::Lending {
-                    what: format!("position {i}: debt"),
-                    reason: format!("{} exceeds the LTV limit {limit}", p.debt),
-                });
-            }
+        let mut is_mixed = vec![false; positions.len()];
+        for (i, p) in positions.iter().enumerate() {
             collateral0.extend_from_slice(&p.collateral);
             debt0.push(p.debt);
             let held: Vec<usize> = (0..n).filter(|&k| p.collateral[k] > 0.0).collect();
@@ -700,7 +330,9 @@ impl DefiSim {
             o.sort_unstable_by(|a, b| b.cmp(a));
         }
         let total_debt: f64 = debt0.iter().sum();
-        let deposits = total_debt / c.initial_utilization;
+        let deposits = total_debt / c.pool.initial_utilization;
+        let reserve0 = c.pool.initial_reserve * total_debt;
+        let r = &c.runs;
         let thresholds = (0..r.cohorts)
             .map(|j| r.thresholds.quantile((j as f64 + 0.5) / r.cohorts as f64))
             .collect();
@@ -709,36 +341,49 @@ impl DefiSim {
         } else {
             0.0
         };
-        let shock = (0..=c.steps)
+        let m = &c.market;
+        let shock_multipliers = (0..=m.steps)
             .map(|s| {
-                c.shock
+                shock
                     .as_ref()
-                    .map_or(1.0, |sh| sh.multiplier(s as f64 * c.step_hours))
+                    .map_or(1.0, |sh| sh.multiplier(s as f64 * m.step_hours))
             })
             .collect();
-        Ok(Self {
-            config: c.clone(),
-            market,
+        let pool0 = LendingPool::from_balance_sheet(
             risk,
-            p0: c.assets.iter().map(|a| a.initial_price).collect(),
-            n_assets: n,
+            c.pool.rates,
+            deposits + reserve0 - total_debt,
+            reserve0,
+            deposits,
             collateral0,
             debt0,
+        );
+        Self {
+            market,
+            impacts,
+            p0: c.assets.iter().map(|a| a.price).collect(),
+            n_assets: n,
+            pool0,
             order,
             mixed,
             is_mixed,
             total_debt,
             deposits,
-            reserve0: c.initial_reserve * total_debt,
             thresholds,
             cohort_shares,
-            relax: relaxation_per_step(c.impact_half_life_hours / c.step_hours),
+            signal: r.signal,
+            relax: relaxation_per_step(m.impact_half_life_hours / m.step_hours),
             capacity_per_step: c
-                .liquidation_capacity_per_hour
-                .map_or(f64::INFINITY, |f| f * c.step_hours * total_debt),
-            dt,
-            shock,
-        })
+                .liquidation
+                .capacity_per_hour
+                .map_or(f64::INFINITY, |f| f * m.step_hours * total_debt),
+            dt: m.step_hours / HOURS_PER_YEAR,
+            steps: m.steps,
+            step_hours: m.step_hours,
+            oracle_delay_steps: m.oracle_delay_steps,
+            shock: shock_multipliers,
+            shock_start_hour: shock.as_ref().map(ShockPath::start_hour),
+        }
     }
 
     /// Total debt at hour 0.
@@ -749,6 +394,11 @@ impl DefiSim {
     /// Deposits at hour 0.
     pub fn deposits(&self) -> f64 {
         self.deposits
+    }
+
+    /// The pool at hour 0, from which every path starts.
+    pub fn initial_pool(&self) -> &LendingPool {
+        &self.pool0
     }
 
     /// Simulates paths `0..paths` of `seed` in parallel and summarizes them.
@@ -765,8 +415,12 @@ impl DefiSim {
         seed: u64,
         on_path: &(dyn Fn() + Sync),
     ) -> Result<DefiSimResult> {
-        if paths == 0 || paths > MAX_PATHS {
-            return Err(invalid("paths", paths as f64, "must be in 1..=10000000"));
+        if !(1..=MAX_PATHS).contains(&paths) {
+            return Err(out_of_range(
+                "paths",
+                paths as f64,
+                format!("must be in 1..={MAX_PATHS}"),
+            ));
         }
         let summaries: Vec<PathSummary> = (0..paths)
             .into_par_iter()
@@ -790,7 +444,7 @@ impl DefiSim {
             .map(|s| s.borne_by_depositors / self.deposits)
             .collect();
         let mut rounds: Vec<f64> = summaries.iter().map(|s| f64::from(s.max_rounds)).collect();
-        let start = self.config.shock.as_ref().map(ShockPath::start_hour);
+        let start = self.shock_start_hour;
         let mut times: Vec<f64> = summaries
             .iter()
             .filter_map(|s| s.first_bad_debt_hour.map(|h| h - start.unwrap_or(0.0)))
@@ -821,9 +475,9 @@ impl DefiSim {
         Ok(DefiSimResult {
             paths,
             seed,
-            steps: self.config.steps,
-            step_hours: self.config.step_hours,
-            positions: self.debt0.len(),
+            steps: self.steps,
+            step_hours: self.step_hours,
+            positions: self.pool0.len(),
             total_debt: self.total_debt,
             deposits: self.deposits,
             shock_start_hour: start,
@@ -840,19 +494,14 @@ impl DefiSim {
     }
 }
 
-/// The mutable state of one path; reused from path to path by one worker.
+/// The mutable state of one path: its pool (a copy of the hour-0 pool), its market, the
+/// order of its positions and its runs; reused from path to path by one worker.
 #[derive(Debug, Clone)]
 struct PathState<'a> {
     sim: &'a DefiSim,
-    collateral: Vec<f64>,
-    scaled: Vec<f64>,
+    pool: LendingPool,
     cursor: Vec<usize>,
     heap: Vec<BinaryHeap<(u64, u32)>>,
-    index: f64,
-    total_scaled: f64,
-    cash: f64,
-    reserve: f64,
-    shares: f64,
     log_fund: Vec<f64>,
     impact: Vec<f64>,
     exo: Vec<f64>,
@@ -871,14 +520,11 @@ struct PathState<'a> {
     next_cohort: usize,
     served: usize,
     front_left: f64,
-    // Totals (for the summary and conservation checks).
+    // Totals the pool does not keep (for the summary and conservation checks).
     repaid_total: f64,
-    bad_total: f64,
-    borne_total: f64,
     interest_total: f64,
     paid_total: f64,
     seized_total: Vec<f64>,
-    fee_total: Vec<f64>,
     max_rounds: u32,
     first_bad: Option<f64>,
     hour: f64,
@@ -893,21 +539,15 @@ impl<'a> PathState<'a> {
         let n = sim.n_assets;
         let mut s = Self {
             sim,
-            collateral: Vec::new(),
-            scaled: Vec::new(),
+            pool: sim.pool0.clone(),
             cursor: vec![0; n],
             heap: vec![BinaryHeap::new(); n],
-            index: 1.0,
-            total_scaled: 0.0,
-            cash: 0.0,
-            reserve: 0.0,
-            shares: 0.0,
             log_fund: vec![0.0; n],
             impact: vec![1.0; n],
             exo: vec![0.0; n],
             market: vec![0.0; n],
             oracle_price: vec![0.0; n],
-            oracle: Oracle::new(sim.config.oracle_delay_steps, &sim.p0),
+            oracle: Oracle::new(sim.oracle_delay_steps, &sim.p0),
             dlog: vec![0.0; n],
             seized: vec![0.0; n],
             fee: vec![0.0; n],
@@ -920,12 +560,9 @@ impl<'a> PathState<'a> {
             served: 0,
             front_left: 0.0,
             repaid_total: 0.0,
-            bad_total: 0.0,
-            borne_total: 0.0,
             interest_total: 0.0,
             paid_total: 0.0,
             seized_total: vec![0.0; n],
-            fee_total: vec![0.0; n],
             max_rounds: 0,
             first_bad: None,
             hour: 0.0,
@@ -941,17 +578,9 @@ impl<'a> PathState<'a> {
     /// Back to hour 0.
     fn reset(&mut self) {
         let sim = self.sim;
-        self.collateral.clear();
-        self.collateral.extend_from_slice(&sim.collateral0);
-        self.scaled.clear();
-        self.scaled.extend_from_slice(&sim.debt0);
+        self.pool.clone_from(&sim.pool0);
         self.cursor.iter_mut().for_each(|c| *c = 0);
         self.heap.iter_mut().for_each(BinaryHeap::clear);
-        self.index = 1.0;
-        self.total_scaled = sim.total_debt;
-        self.reserve = sim.reserve0;
-        self.cash = sim.deposits + sim.reserve0 - sim.total_debt;
-        self.shares = sim.deposits;
         self.log_fund.iter_mut().for_each(|x| *x = 0.0);
         self.impact.iter_mut().for_each(|x| *x = 1.0);
         for k in 0..sim.n_assets {
@@ -966,31 +595,12 @@ impl<'a> PathState<'a> {
         self.served = 0;
         self.front_left = sim.cohort_shares;
         self.repaid_total = 0.0;
-        self.bad_total = 0.0;
-        self.borne_total = 0.0;
         self.interest_total = 0.0;
         self.paid_total = 0.0;
         self.seized_total.iter_mut().for_each(|x| *x = 0.0);
-        self.fee_total.iter_mut().for_each(|x| *x = 0.0);
         self.max_rounds = 0;
         self.first_bad = None;
         self.hour = 0.0;
-    }
-
-    fn total_debt(&self) -> f64 {
-        self.total_scaled * self.index
-    }
-
-    fn utilization(&self) -> f64 {
-        RateModel::utilization(self.cash.max(0.0), self.total_debt())
-    }
-
-    fn share_price(&self) -> f64 {
-        if self.shares > 0.0 {
-            (self.cash + self.total_debt() - self.reserve) / self.shares
-        } else {
-            1.0
-        }
     }
 
     /// Simulates path `i` of `seed` from hour 0, recording the series if asked.
@@ -1010,7 +620,7 @@ impl<'a> PathState<'a> {
             self.step_paid = 0.0;
             self.record(s);
         }
-        for s in 0..self.sim.config.steps {
+        for s in 0..self.sim.steps {
             self.step(s, &mut rng);
             if let Some(out) = series.as_deref_mut() {
                 self.record(out);
@@ -1032,8 +642,8 @@ impl<'a> PathState<'a> {
                 }
         };
         PathSummary {
-            bad_debt: self.bad_total,
-            borne_by_depositors: self.borne_total,
+            bad_debt: self.pool.bad_debt(),
+            borne_by_depositors: self.pool.borne_by_depositors(),
             repaid: self.repaid_total,
             max_rounds: self.max_rounds,
             first_bad_debt_hour: self.first_bad,
@@ -1052,9 +662,9 @@ impl<'a> PathState<'a> {
             .push(self.step_repaid / self.sim.total_debt);
         out.cascade_rounds.push(self.step_rounds);
         out.cumulative_bad_debt
-            .push(self.bad_total / self.sim.total_debt);
-        out.share_price.push(self.share_price());
-        out.utilization.push(self.utilization());
+            .push(self.pool.bad_debt() / self.sim.total_debt);
+        out.share_price.push(self.pool.share_price());
+        out.utilization.push(self.pool.utilization());
         out.withdrawals_wanted
             .push(self.step_wanted / self.sim.deposits);
         out.withdrawals_met.push(self.step_paid / self.sim.deposits);
@@ -1064,7 +674,7 @@ impl<'a> PathState<'a> {
     fn step(&mut self, s: usize, rng: &mut creditlab_numerics::rng::StreamRng) {
         let sim = self.sim;
         let n = sim.n_assets;
-        self.hour = (s + 1) as f64 * sim.config.step_hours;
+        self.hour = (s + 1) as f64 * sim.step_hours;
         self.step_repaid = 0.0;
         self.step_rounds = 0;
         self.step_wanted = 0.0;
@@ -1085,16 +695,8 @@ impl<'a> PathState<'a> {
         for ((o, l), i) in self.oracle_price.iter_mut().zip(lagged).zip(&self.impact) {
             *o = l * i;
         }
-        // 4. Interest.
-        let debt = self.total_debt();
-        let rate = sim
-            .config
-            .rates
-            .borrow_rate(RateModel::utilization(self.cash.max(0.0), debt));
-        let interest = debt * rate * sim.dt;
-        self.index *= 1.0 + rate * sim.dt;
-        self.reserve += interest * sim.config.rates.reserve_factor;
-        self.interest_total += interest;
+        // 4. Interest, by the pool's borrow index.
+        self.interest_total += self.pool.accrue_unchecked(sim.dt);
         // 5. Liquidations.
         self.liquidate();
         // 6. Runs.
@@ -1104,37 +706,16 @@ impl<'a> PathState<'a> {
     /// Pushes a single-asset position back into its asset's heap with its current key.
     fn requeue(&mut self, id: u32) {
         let sim = self.sim;
-        let n = sim.n_assets;
-        let row = id as usize * n;
-        if self.scaled[id as usize] <= 0.0 || sim.is_mixed[id as usize] {
+        let i = id as usize;
+        let scaled = self.pool.scaled_debt_of(i);
+        if scaled <= 0.0 || sim.is_mixed[i] {
             return;
         }
-        if let Some(k) = (0..n).find(|&k| self.collateral[row + k] > 0.0) {
-            self.heap[k].push((
-                key_bits(
-                    self.scaled[id as usize],
-                    self.collateral[row + k],
-                    sim.risk[k].liquidation_threshold,
-                ),
-                id,
-            ));
+        let collateral = self.pool.collateral_of(i);
+        if let Some(k) = (0..sim.n_assets).find(|&k| collateral[k] > 0.0) {
+            let lt = self.pool.assets()[k].liquidation_threshold;
+            self.heap[k].push((key_bits(scaled, collateral[k], lt), id));
         }
-    }
-
-    fn health(&self, id: u32) -> f64 {
-        let sim = self.sim;
-        let n = sim.n_assets;
-        let row = id as usize * n;
-        let debt = self.scaled[id as usize] * self.index;
-        if debt <= 0.0 {
-            return f64::INFINITY;
-        }
-        let mut w = 0.0;
-        for k in 0..n {
-            w +=
-                self.collateral[row + k] * self.oracle_price[k] * sim.risk[k].liquidation_threshold;
-        }
-        w / debt
     }
 
     /// The most urgent liquidatable position at the current prices: the lowest health
@@ -1149,7 +730,7 @@ impl<'a> PathState<'a> {
             hf < 1.0 && best.is_none_or(|(bh, bid, _)| hf.total_cmp(&bh).then(id.cmp(&bid)).is_lt())
         };
         for k in 0..sim.n_assets {
-            let scale = self.index / self.oracle_price[k];
+            let scale = self.pool.borrow_index() / self.oracle_price[k];
             if let Some(&(key, id)) = sim.order[k].get(self.cursor[k]) {
                 let hf = 1.0 / (f64::from_bits(key) * scale);
                 if better(&best, hf, id) {
@@ -1189,7 +770,7 @@ impl<'a> PathState<'a> {
         while rounds < MAX_CASCADE_ROUNDS && capacity > 0.0 {
             self.mixed_candidates.clear();
             for &id in &sim.mixed {
-                let hf = self.health(id);
+                let hf = self.pool.health_at(id as usize, &self.oracle_price);
                 if hf < 1.0 {
                     self.mixed_candidates.push((hf, id));
                 }
@@ -1206,53 +787,30 @@ impl<'a> PathState<'a> {
                 };
                 // Back into the order after the round, whatever happens below.
                 self.deferred.push(id);
-                let hf = self.health(id);
+                let hf = self.pool.health_at(id as usize, &self.oracle_price);
                 if hf >= 1.0 {
                     // Rounding put it at exactly 1: not liquidatable.
                     continue;
                 }
                 liquidated = true;
-                let i = id as usize;
-                let row = i * n;
-                let debt = self.scaled[i] * self.index;
-                let max_repay = (debt * close_factor(hf)).min(capacity);
-                let repaid = seize(
-                    &sim.risk,
-                    &mut self.collateral[row..row + n],
-                    max_repay,
+                let done = self.pool.liquidate_at(
+                    id as usize,
+                    hf,
                     &self.oracle_price,
+                    capacity,
                     &mut self.seized,
                     &mut self.fee,
                 );
-                capacity -= repaid;
-                self.cash += repaid;
-                self.repaid_total += repaid;
-                self.step_repaid += repaid;
-                let mut left = debt - repaid;
-                // Collateral worth nothing at this price (nothing could be repaid) is as good
-                // as none: the debt is written off and the worthless collateral stays.
-                let worthless = repaid <= 0.0;
+                capacity -= done.repaid;
+                self.repaid_total += done.repaid;
+                self.step_repaid += done.repaid;
                 for k in 0..n {
                     self.sold[k] += self.seized[k];
                     self.seized_total[k] += self.seized[k];
-                    self.fee_total[k] += self.fee[k];
                 }
-                if left > 0.0
-                    && (worthless || self.collateral[row..row + n].iter().all(|&c| c <= 0.0))
-                {
-                    // No collateral left: the rest is bad debt, reserve first.
-                    let absorbed = left.min(self.reserve.max(0.0));
-                    self.reserve -= absorbed;
-                    self.bad_total += left;
-                    self.borne_total += left - absorbed;
-                    if self.first_bad.is_none() {
-                        self.first_bad = Some(self.hour);
-                    }
-                    left = 0.0;
+                if done.bad_debt > 0.0 && self.first_bad.is_none() {
+                    self.first_bad = Some(self.hour);
                 }
-                let new_scaled = left / self.index;
-                self.total_scaled += new_scaled - self.scaled[i];
-                self.scaled[i] = new_scaled;
             }
             let deferred = std::mem::take(&mut self.deferred);
             for &id in &deferred {
@@ -1266,7 +824,7 @@ impl<'a> PathState<'a> {
             // Fire sale: the seized collateral is sold; the price falls for everyone.
             for k in 0..n {
                 if self.sold[k] > 0.0 {
-                    let model = &sim.config.assets[k].impact;
+                    let model = &sim.impacts[k];
                     let ratio =
                         model.price_ratio(self.sold[k], self.exo[k] * self.impact[k], sim.p0[k]);
                     // Floors keep prices positive (no 0 / 0) under absurd parameters.
@@ -1286,12 +844,12 @@ impl<'a> PathState<'a> {
         if cohorts == 0 {
             return;
         }
-        let price = self.share_price();
+        let price = self.pool.share_price();
         self.peak_share_price = self.peak_share_price.max(price);
-        let signal = match sim.config.runs.signal {
+        let signal = match sim.signal {
             RunSignal::SharePriceDrop => 1.0 - price / self.peak_share_price,
-            RunSignal::BadDebt => self.bad_total / sim.deposits,
-            RunSignal::Utilization => self.utilization(),
+            RunSignal::BadDebt => self.pool.bad_debt() / sim.deposits,
+            RunSignal::Utilization => self.pool.utilization(),
         };
         self.max_signal = self.max_signal.max(signal);
         while self.next_cohort < cohorts && sim.thresholds[self.next_cohort] <= self.max_signal {
@@ -1304,19 +862,16 @@ impl<'a> PathState<'a> {
         let outstanding =
             self.front_left + sim.cohort_shares * (self.next_cohort - self.served - 1) as f64;
         self.step_wanted = outstanding * price;
-        while self.served < self.next_cohort && self.cash > 0.0 {
+        while self.served < self.next_cohort && self.pool.cash() > 0.0 {
             let want = self.front_left * price;
-            let paid = want.min(self.cash);
-            self.cash -= paid;
-            self.paid_total += paid;
-            self.step_paid += paid;
-            let redeemed = paid / price;
-            self.shares -= redeemed;
-            if paid >= want {
+            let w = self.pool.redeem(self.front_left, price);
+            self.paid_total += w.paid;
+            self.step_paid += w.paid;
+            if w.paid >= want {
                 self.served += 1;
                 self.front_left = sim.cohort_shares;
             } else {
-                self.front_left -= redeemed;
+                self.front_left -= w.shares_redeemed;
                 break;
             }
         }
@@ -1326,6 +881,27 @@ impl<'a> PathState<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::{
+        AssetConfig, BookConfig, ImpactConfig, RunModel, ShockKind, ThresholdDistribution,
+        positions_from_book,
+    };
+    use crate::lending::CollateralAsset;
+    use crate::market::AssetDynamics;
+    use creditlab_numerics::prec;
+
+    /// Simulates `paths` paths of `seed` (not the config's own).
+    fn simulate(c: &DefiSimConfig, paths: u64, seed: u64) -> Result<DefiSimResult> {
+        DefiSim::new(c)?.run(paths, seed)
+    }
+
+    /// `asset` with these dynamics.
+    fn set_dynamics(asset: &mut AssetConfig, d: AssetDynamics) {
+        asset.drift = d.drift;
+        asset.volatility = d.volatility;
+        asset.jump_intensity = d.jump_intensity;
+        asset.jump_mean = d.jump_mean;
+        asset.jump_sd = d.jump_sd;
+    }
 
     #[test]
     fn distribution_quantiles_and_expected_shortfall_by_hand() {
@@ -1347,39 +923,50 @@ mod tests {
     /// No noise: only the scripted shock moves the price.
     fn scripted(n: usize, capacity: Option<f64>) -> DefiSimConfig {
         let mut c = DefiSimConfig::example(n);
-        c.assets[0].dynamics = AssetDynamics::constant();
-        c.liquidation_capacity_per_hour = capacity;
+        set_dynamics(&mut c.assets[0], AssetDynamics::constant());
+        c.liquidation.capacity_per_hour = capacity;
         c
     }
 
     impl PathState<'_> {
         /// Checks conservation: collateral and debt at hour 0 = now + seized + bad debt.
+        /// The balance sheet after many steps of sums over the positions: rounding relative
+        /// to the amounts.
         fn check_conservation(&self) {
             let sim = self.sim;
+            let (pool, pool0) = (&self.pool, &sim.pool0);
             let n = sim.n_assets;
+            let positions = pool.len();
+            let total = sim.total_debt;
             for k in 0..n {
-                let now: f64 = self.collateral.iter().skip(k).step_by(n).sum();
-                let start: f64 = sim.collateral0.iter().skip(k).step_by(n).sum();
+                let now: f64 = (0..positions).map(|i| pool.collateral_of(i)[k]).sum();
+                let start: f64 = (0..positions).map(|i| pool0.collateral_of(i)[k]).sum();
                 assert_abs_diff_eq!(
                     start,
-                    now + self.seized_total[k] + self.fee_total[k],
-                    epsilon = 1e-9 * start.max(1.0)
+                    now + self.seized_total[k] + pool.protocol_collateral()[k],
+                    epsilon = prec::ACCUMULATED * start.max(1.0)
                 );
             }
-            let debt_now: f64 = self.scaled.iter().map(|s| s * self.index).sum();
+            let debt_now: f64 = (0..positions)
+                .map(|i| pool.scaled_debt_of(i) * pool.borrow_index())
+                .sum();
             assert_abs_diff_eq!(
-                sim.total_debt + self.interest_total,
-                debt_now + self.repaid_total + self.bad_total,
-                epsilon = 1e-9 * sim.total_debt
+                total + self.interest_total,
+                debt_now + self.repaid_total + pool.bad_debt(),
+                epsilon = prec::ACCUMULATED * total
             );
-            assert_abs_diff_eq!(debt_now, self.total_debt(), epsilon = 1e-9 * sim.total_debt);
             assert_abs_diff_eq!(
-                self.cash,
-                sim.deposits + sim.reserve0 - sim.total_debt + self.repaid_total - self.paid_total,
-                epsilon = 1e-9 * sim.total_debt
+                debt_now,
+                pool.total_debt(),
+                epsilon = prec::ACCUMULATED * total
             );
-            assert!(self.cash >= -1e-9 * sim.total_debt);
-            assert!(self.collateral.iter().all(|&c| c >= 0.0));
+            assert_abs_diff_eq!(
+                pool.cash(),
+                pool0.cash() + self.repaid_total - self.paid_total,
+                epsilon = prec::ACCUMULATED * total
+            );
+            assert!(pool.cash() >= -prec::ACCUMULATED * total);
+            assert!((0..positions).all(|i| pool.collateral_of(i).iter().all(|&c| c >= 0.0)));
         }
     }
 
@@ -1387,19 +974,82 @@ mod tests {
     fn conservation_every_step_through_a_crash() {
         for capacity in [None, Some(0.01)] {
             let mut c = DefiSimConfig::example(300);
-            c.liquidation_capacity_per_hour = capacity;
-            c.initial_reserve = 0.002;
+            c.liquidation.capacity_per_hour = capacity;
+            c.pool.initial_reserve = 0.002;
             let sim = DefiSim::new(&c).unwrap();
             for path in 0..3 {
                 let mut st = PathState::new(&sim);
                 let mut rng = stream(9, path);
-                for s in 0..c.steps {
+                for s in 0..c.market.steps {
                     st.step(s, &mut rng);
                     st.check_conservation();
                 }
                 assert!(st.repaid_total > 0.0);
             }
         }
+    }
+
+    #[test]
+    fn a_path_is_the_lending_pool_operated_step_by_step() {
+        // No fire-sale impact and no runs: a step is interest, then rounds of liquidations
+        // at the step's oracle prices, worst health factor first, each up to the capacity
+        // left. The same operations through the public API of a copy of the hour-0 pool give
+        // the same balance sheet (cash, debts, collateral, reserve, shares, bad debt) to the
+        // last bit, step after step.
+        let mut written_off = false;
+        for capacity in [Some(0.05), Some(0.002), None] {
+            let mut c = DefiSimConfig::example(7);
+            c.assets[0].impact = ImpactConfig::None;
+            c.runs = RunModel::none();
+            c.pool.initial_reserve = 0.001;
+            c.liquidation.capacity_per_hour = capacity;
+            let sim = DefiSim::new(&c).unwrap();
+            let dt = c.market.step_hours / HOURS_PER_YEAR;
+            let per_step = capacity.map_or(f64::INFINITY, |f| {
+                f * c.market.step_hours * sim.total_debt()
+            });
+            for path in 0..4 {
+                let mut st = PathState::new(&sim);
+                let mut pool = sim.initial_pool().clone();
+                let mut rng = stream(5, path);
+                let mut repaid = 0.0;
+                for s in 0..c.market.steps {
+                    st.step(s, &mut rng);
+                    let prices = st.oracle_price.clone();
+                    pool.accrue(dt).unwrap();
+                    let mut left = per_step;
+                    for _ in 0..MAX_CASCADE_ROUNDS {
+                        let mut round: Vec<(f64, usize)> = (0..pool.len())
+                            .map(|i| (pool.health_factor(i, &prices).unwrap(), i))
+                            .filter(|&(hf, _)| hf < 1.0)
+                            .collect();
+                        round.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                        if round.is_empty() || left <= 0.0 {
+                            break;
+                        }
+                        for (_, i) in round {
+                            if left <= 0.0 {
+                                break;
+                            }
+                            let l = pool.liquidate_up_to(i, &prices, left).unwrap().unwrap();
+                            left -= l.repaid;
+                            repaid += l.repaid;
+                        }
+                    }
+                    assert_eq!(
+                        st.pool, pool,
+                        "capacity {capacity:?}, path {path}, step {s}"
+                    );
+                }
+                assert!(repaid > 0.0);
+                assert_eq!(repaid.to_bits(), st.repaid_total.to_bits());
+                written_off |= pool.bad_debt() > 0.0;
+            }
+        }
+        assert!(
+            written_off,
+            "some path of the limited capacity wrote debt off"
+        );
     }
 
     #[test]
@@ -1435,15 +1085,17 @@ mod tests {
         // A sudden 15% gap with a thin market: the first liquidations' sales push more
         // positions under 1 within the same step.
         let mut c = scripted(400, None);
-        c.shock = Some(ShockPath::new(vec![(1.0, 1.0), (2.0, 0.85)]).unwrap());
-        c.oracle_delay_steps = 0;
-        c.steps = 3;
-        c.assets[0].impact = ImpactModel::ConstantProduct {
-            depth: 0.05 * 400.0 * 1300.0,
+        c.market.shock = ShockKind::Custom;
+        c.market.shock_knots = Some(vec![[1.0, 1.0], [2.0, 0.85]]);
+        c.market.oracle_delay_steps = 0;
+        c.market.steps = 3;
+        // A market holding 5% of the debt in cash.
+        c.assets[0].impact = ImpactConfig::ConstantProduct {
+            depth: 0.05,
             fee: 0.003,
         };
         let thin = simulate(&c, 1, 0).unwrap();
-        c.assets[0].impact = ImpactModel::None;
+        c.assets[0].impact = ImpactConfig::None;
         let deep = simulate(&c, 1, 0).unwrap();
         assert!(thin.cascade_rounds.p50 > 1.0, "{:?}", thin.cascade_rounds);
         assert_eq!(deep.cascade_rounds.p50, 1.0);
@@ -1468,7 +1120,7 @@ mod tests {
         assert_abs_diff_eq!(
             highest,
             (0.5 + 0.3 * 999.5 / 1000.0) * 2000.0 / 0.825,
-            epsilon = 1e-9
+            epsilon = prec::IDENTITY * highest
         );
     }
 
@@ -1477,7 +1129,7 @@ mod tests {
         // Everyone is run-prone at a tiny threshold; a crash with bad debt: withdrawals
         // beyond the cash are unmet.
         let mut c = scripted(300, Some(0.002));
-        c.initial_utilization = 0.95;
+        c.pool.initial_utilization = 0.95;
         c.runs = RunModel {
             cohorts: 10,
             run_prone_share: 1.0,
@@ -1498,7 +1150,7 @@ mod tests {
             sigma: 0.05,
         };
         assert!(d.quantile(0.1) < d.quantile(0.5));
-        assert_abs_diff_eq!(d.quantile(0.5), 0.9, epsilon = 1e-12);
+        assert_abs_diff_eq!(d.quantile(0.5), 0.9, epsilon = prec::SPECIAL);
     }
 
     #[test]
@@ -1525,11 +1177,14 @@ mod tests {
         // Volatility 10, a jump a step of mean log size -5, a thousand hourly steps: prices
         // hit the floor, everything is written off, and nothing is NaN.
         let mut c = DefiSimConfig::example(50);
-        c.assets[0].dynamics = AssetDynamics::new(10.0, 10.0, 8760.0, -5.0, 5.0).unwrap();
-        c.steps = 1000;
-        c.assets[0].impact = ImpactModel::Exponential {
+        set_dynamics(
+            &mut c.assets[0],
+            AssetDynamics::new(10.0, 10.0, 8760.0, -5.0, 5.0).unwrap(),
+        );
+        c.market.steps = 1000;
+        c.assets[0].impact = ImpactConfig::Exponential {
             beta: 1e6,
-            depth: 1.0,
+            depth: 1e-5,
         };
         let r = simulate(&c, 4, 1).unwrap();
         for d in [
@@ -1550,7 +1205,7 @@ mod tests {
         let sim = DefiSim::new(&c).unwrap();
         let mut st = PathState::new(&sim);
         let mut rng = stream(1, 2);
-        for s in 0..c.steps {
+        for s in 0..c.market.steps {
             st.step(s, &mut rng);
             st.check_conservation();
         }
@@ -1558,25 +1213,86 @@ mod tests {
 
     #[test]
     fn rejects_bad_configs_naming_the_field() {
+        // The field is data, a path from the config's root.
+        let field = |c: &DefiSimConfig| {
+            let e = DefiSim::new(c).unwrap_err();
+            assert!(e.to_string().contains(e.field().unwrap()), "{e}");
+            e.field().unwrap().to_string()
+        };
         let mut c = DefiSimConfig::example(10);
-        c.positions[3].debt = 1e9;
-        let e = simulate(&c, 1, 0).unwrap_err().to_string();
-        assert!(e.contains("position 3: debt"), "{e}");
+        if let Some(p) = c.book.positions.as_mut() {
+            p[3].debt = 1e9;
+        }
+        assert_eq!(field(&c), "book.positions[3].debt");
         let mut c = DefiSimConfig::example(10);
-        c.assets[0].dynamics.volatility = -1.0;
-        let e = simulate(&c, 1, 0).unwrap_err().to_string();
-        assert!(e.contains("WETH: volatility"), "{e}");
+        c.assets[0].volatility = -1.0;
+        assert_eq!(field(&c), "assets[0].volatility");
         let mut c = DefiSimConfig::example(10);
-        c.correlation = vec![vec![1.0, 0.5], vec![0.5, 1.0]];
-        assert!(simulate(&c, 1, 0).is_err());
+        c.market.correlation = vec![vec![1.0, 0.5], vec![0.5, 1.0]];
+        assert_eq!(field(&c), "market.correlation");
         let mut c = DefiSimConfig::example(10);
-        c.liquidation_capacity_per_hour = Some(0.0);
-        let e = simulate(&c, 1, 0).unwrap_err().to_string();
-        assert!(e.contains("liquidation_capacity_per_hour"), "{e}");
+        c.liquidation.capacity_per_hour = Some(0.0);
+        assert_eq!(field(&c), "liquidation.capacity_per_hour");
         assert!(simulate(&DefiSimConfig::example(10), 0, 0).is_err());
         let mut c = DefiSimConfig::example(10);
-        c.step_hours = f64::NAN;
-        assert!(simulate(&c, 1, 0).is_err());
+        c.paths = 0;
+        assert_eq!(field(&c), "paths");
+        let mut c = DefiSimConfig::example(10);
+        c.market.step_hours = f64::NAN;
+        assert_eq!(field(&c), "market.step_hours");
+        let mut c = DefiSimConfig::example(10);
+        c.market.steps = 0;
+        assert_eq!(field(&c), "market.steps");
+        let mut c = DefiSimConfig::example(10);
+        c.market.oracle_delay_steps = 97;
+        assert_eq!(field(&c), "market.oracle_delay_steps");
+        let mut c = DefiSimConfig::example(10);
+        c.pool.rates.slope1 = -0.04;
+        assert_eq!(field(&c), "pool.rates.slope1");
+        let mut c = DefiSimConfig::example(10);
+        c.pool.initial_utilization = 0.0;
+        assert_eq!(field(&c), "pool.initial_utilization");
+        let mut c = DefiSimConfig::example(10);
+        c.runs.thresholds = ThresholdDistribution::LogNormal {
+            median: 0.0,
+            sigma: 1.0,
+        };
+        assert_eq!(field(&c), "runs.thresholds.median");
+        let mut c = DefiSimConfig::example(10);
+        c.runs.cohorts = 1_000_000;
+        assert_eq!(field(&c), "runs.cohorts");
+        let mut c = DefiSimConfig::example(10);
+        c.assets[0].liquidation_threshold = 0.7;
+        assert_eq!(field(&c), "assets[0].liquidation_threshold");
+        let mut c = DefiSimConfig::example(10);
+        c.assets[0].impact = ImpactConfig::ConstantProduct {
+            depth: 1.0,
+            fee: 1.0,
+        };
+        assert_eq!(field(&c), "assets[0].impact.fee");
+        let mut c = DefiSimConfig::example(10);
+        c.assets[0].price = 0.0;
+        assert_eq!(field(&c), "assets[0].price");
+        let mut c = DefiSimConfig::example(10);
+        c.assets.push(c.assets[0].clone());
+        c.market.correlation = vec![vec![1.0, 0.0], vec![0.0, 1.0]];
+        assert_eq!(field(&c), "assets[1].name");
+        let mut c = DefiSimConfig::example(10);
+        c.market.shock = ShockKind::Custom;
+        assert_eq!(field(&c), "market.shock");
+        c.market.shock_knots = Some(vec![[0.0, 1.0], [5.0, -0.5]]);
+        assert_eq!(field(&c), "market.shock_knots[1]");
+        let mut c = DefiSimConfig::example(10);
+        c.market.shock_knots = Some(vec![[0.0, 1.0]]);
+        assert_eq!(field(&c), "market.shock_knots");
+        let mut c = DefiSimConfig::example(10);
+        if let Some(p) = c.book.positions.as_mut() {
+            p[2].collateral.push(1.0);
+        }
+        assert_eq!(field(&c), "book.positions[2].collateral");
+        let mut c = DefiSimConfig::example(10);
+        c.book.positions = None;
+        assert_eq!(field(&c), "book");
     }
 
     #[test]
@@ -1589,15 +1305,19 @@ mod tests {
         })
         .unwrap();
         let mut assets = DefiSimConfig::example(1).assets;
-        let mut wbtc = assets[0].clone();
-        wbtc.risk = CollateralAsset::new("WBTC", 0.8, 0.825, 0.05, 0.1).unwrap();
-        wbtc.dynamics.volatility = 0.6;
-        wbtc.initial_price = 30_000.0;
+        let weth = &assets[0];
+        let mut wbtc = AssetConfig::new(
+            CollateralAsset::new("WBTC", 0.8, 0.825, 0.05, 0.1).unwrap(),
+            30_000.0,
+            weth.dynamics().unwrap(),
+            weth.impact,
+        );
+        wbtc.volatility = 0.6;
         assets.push(wbtc);
         let positions = positions_from_book(&book, &assets).unwrap();
         assert_eq!(positions.len(), 300);
         let debt: f64 = positions.iter().map(|p| p.debt).sum();
-        assert_abs_diff_eq!(debt, 1.0e6, epsilon = 1e-6);
+        assert_abs_diff_eq!(debt, 1.0e6, epsilon = prec::ACCUMULATED * 1.0e6);
         for (p, r) in positions.iter().zip(book.iter()) {
             let k = if r.collateral.volatility() >= 0.7 {
                 0
@@ -1605,15 +1325,15 @@ mod tests {
                 1
             };
             assert_abs_diff_eq!(
-                p.collateral[k] * assets[k].initial_price,
+                p.collateral[k] * assets[k].price,
                 r.collateral.value(),
-                epsilon = 1e-6
+                epsilon = prec::IDENTITY * r.collateral.value()
             );
         }
         let mut c = DefiSimConfig::example(1);
         c.assets = assets;
-        c.correlation = vec![vec![1.0, 0.8], vec![0.8, 1.0]];
-        c.positions = positions;
+        c.market.correlation = vec![vec![1.0, 0.8], vec![0.8, 1.0]];
+        c.book = BookConfig::positions(positions);
         let r = simulate(&c, 4, 1).unwrap();
         assert_eq!(r.positions, 300);
         assert_eq!(r.series.market_price.len(), 2);

@@ -5,13 +5,14 @@
 
 use crate::error::Result;
 use crate::progress::{Progress, counted};
-use creditlab_defi::{impact::ImpactModel, market::AssetDynamics};
+use creditlab_defi::config::{
+    AssetConfig, BookConfig, DefiSimConfig, ImpactConfig, LiquidationConfig, MarketConfig,
+    PoolConfig, RunModel, RunSignal, ShockKind, ThresholdDistribution, positions_from_book,
+};
+use creditlab_defi::market::AssetDynamics;
 use creditlab_defi::{
     lending::{CollateralAsset, RateModel},
-    simulation::{
-        DefiSim, DefiSimConfig, DefiSimResult, MarketAsset, RunModel, RunSignal, StepSeries,
-        ThresholdDistribution, positions_from_book,
-    },
+    simulation::{DefiSim, DefiSimResult, StepSeries},
 };
 use creditlab_loan::Book;
 use serde::{Deserialize, Serialize};
@@ -177,31 +178,31 @@ impl DefiPoolSpec {
         capacity: f64,
         oracle_delay_steps: usize,
     ) -> Result<DefiSimConfig> {
-        let total_debt = book.total_principal();
         let assets = self
             .assets
             .iter()
             .map(|a| {
-                Ok(MarketAsset {
+                Ok(AssetConfig::new(
                     // Aave v3's WETH parameters for every asset: the book is underwritten at
                     // LTVs of 80% at most.
-                    risk: CollateralAsset {
+                    CollateralAsset {
                         name: a.name.clone(),
                         ..CollateralAsset::weth_like()
                     },
-                    initial_price: 1.0,
-                    dynamics: AssetDynamics::new(
+                    1.0,
+                    AssetDynamics::new(
                         0.0,
                         a.volatility,
                         a.jump_intensity,
                         a.jump_mean,
                         a.jump_sd,
                     )?,
-                    impact: ImpactModel::ConstantProduct {
-                        depth: self.market_depth * total_debt,
+                    // Depth per unit of the pool's debt, as the config takes it.
+                    ImpactConfig::ConstantProduct {
+                        depth: self.market_depth,
                         fee: self.market_fee,
                     },
-                })
+                ))
             })
             .collect::<Result<Vec<_>>>()?;
         let step_hours = if crash {
@@ -219,18 +220,28 @@ impl DefiPoolSpec {
             .collect();
         let positions = positions_from_book(book, &assets)?;
         let base = DefiSimConfig {
+            // The study passes its own paths and seed to each run.
+            seed: 0,
+            paths: self.paths,
+            pool: PoolConfig {
+                initial_utilization: self.initial_utilization,
+                initial_reserve: self.initial_reserve,
+                rates: RateModel::usdc_like(),
+            },
             assets,
-            correlation,
-            rates: RateModel::usdc_like(),
-            initial_utilization: self.initial_utilization,
-            initial_reserve: self.initial_reserve,
-            positions,
-            step_hours,
-            steps: (hours / step_hours).round().max(1.0) as usize,
-            oracle_delay_steps,
-            shock: None,
-            impact_half_life_hours: self.impact_half_life_hours,
-            liquidation_capacity_per_hour: Some(capacity),
+            market: MarketConfig {
+                step_hours,
+                steps: (hours / step_hours).round().max(1.0) as usize,
+                correlation,
+                oracle_delay_steps,
+                impact_half_life_hours: self.impact_half_life_hours,
+                shock: ShockKind::None,
+                shock_knots: None,
+            },
+            liquidation: LiquidationConfig {
+                capacity_per_hour: Some(capacity),
+            },
+            book: BookConfig::positions(positions),
             runs: if self.run_cohorts == 0 {
                 RunModel::none()
             } else {

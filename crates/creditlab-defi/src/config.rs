@@ -1,0 +1,1044 @@
+//! The simulation's config: the documented TOML (docs/schemas/defi-toml.md) as serde types,
+//! and its one validator.
+//!
+//! [`DefiSimConfig`] deserializes a file strictly (`deny_unknown_fields` at every level) and
+//! [`DefiSimConfig::validate`] checks it, resolving it into what [`DefiSim`] runs (the
+//! positions of a generated book, the fire-sale depths in money, the shock path, the market
+//! model). Every error carries the key's path as data ([`DefiError::field`]:
+//! `assets[0].volatility`, `market.steps`, `book.positions[3].debt`,
+//! `runs.thresholds.median`), relative to the config's root, so a caller that holds the
+//! file's text can point at the line; a caller that embeds the config as a table of a larger
+//! file prefixes the path with the table's name.
+//!
+//! ```
+//! use creditlab_defi::config::DefiSimConfig;
+//! let mut config = DefiSimConfig::example(50);
+//! config.validate()?;
+//! config.assets[0].volatility = -0.8;
+//! let e = config.validate().unwrap_err();
+//! assert_eq!(e.field(), Some("assets[0].volatility"));
+//! # Ok::<(), creditlab_defi::DefiError>(())
+//! ```
+//!
+//! [`DefiSim`]: crate::simulation::DefiSim
+//! [`DefiError::field`]: crate::DefiError::field
+
+use crate::error::{Result, check_at_least, check_positive, check_range, invalid, out_of_range};
+use crate::impact::ImpactModel;
+use crate::lending::{CollateralAsset, RateModel};
+use crate::market::{AssetDynamics, HOURS_PER_YEAR, MarketModel, ShockPath};
+use creditlab_numerics::special::norm_ppf;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Most paths one call simulates.
+pub const MAX_PATHS: u64 = 10_000_000;
+/// Most steps of one path.
+pub const MAX_STEPS: usize = 1_000_000;
+/// Most depositor cohorts.
+pub const MAX_COHORTS: usize = 100_000;
+/// Relative slack on a position's LTV limit at hour 0, so that a position opened exactly
+/// at the limit (in another unit, or by [`positions_from_book`]) is not refused for a
+/// rounding.
+const LTV_SLACK: f64 = 1e-9;
+
+/// A DeFi lending-pool simulation: the pool, its collateral assets and their markets, the
+/// liquidators, the positions, the depositors' runs, and how many paths of which seed.
+/// The file format of `cargo xtask defi` (docs/schemas/defi-toml.md).
+///
+/// ```
+/// use creditlab_defi::config::{DefiSimConfig, ShockKind};
+/// let text = include_str!("../../../scenarios/defi.toml");
+/// let config: DefiSimConfig = toml::from_str(text).expect("the default config parses");
+/// assert_eq!(config.market.shock, ShockKind::March2020);
+/// let valid = config.validate()?;
+/// assert_eq!(valid.positions().len(), 5000);
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefiSimConfig {
+    /// Seed of the price paths.
+    pub seed: u64,
+    /// Number of price paths, 1..=[`MAX_PATHS`].
+    pub paths: u64,
+    /// The pool: utilization, reserve, rate model.
+    pub pool: PoolConfig,
+    /// Collateral assets (at least one): risk parameters, price, dynamics, fire-sale market.
+    pub assets: Vec<AssetConfig>,
+    /// Time grid, correlation, oracle, shock.
+    pub market: MarketConfig,
+    /// Liquidators.
+    pub liquidation: LiquidationConfig,
+    /// The positions at hour 0: generated or listed.
+    pub book: BookConfig,
+    /// Depositor runs.
+    pub runs: RunModel,
+}
+
+/// `[pool]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// Utilization at hour 0, in (0, 1]: deposits = total debt / utilization.
+    pub initial_utilization: f64,
+    /// The protocol's reserve at hour 0, as a fraction of the total debt (held in cash on
+    /// top of the deposits), in [0, 1].
+    pub initial_reserve: f64,
+    /// The utilization-kink rate model of the borrowed asset.
+    pub rates: RateModel,
+}
+
+/// One `[[assets]]` entry: a collateral asset's risk parameters in the pool, its price at
+/// hour 0, its dynamics and the market its seized collateral is sold into.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssetConfig {
+    /// Name, e.g. `WETH`; unique.
+    pub name: String,
+    /// Maximum LTV at origination.
+    pub ltv: f64,
+    /// Liquidation threshold.
+    pub liquidation_threshold: f64,
+    /// Liquidation bonus.
+    pub liquidation_bonus: f64,
+    /// Share of the bonus paid to the protocol.
+    pub protocol_fee_share: f64,
+    /// Price at hour 0, in units of the borrowed asset.
+    pub price: f64,
+    /// Annualized drift.
+    pub drift: f64,
+    /// Annualized volatility.
+    pub volatility: f64,
+    /// Jumps per year.
+    pub jump_intensity: f64,
+    /// Mean log jump size.
+    pub jump_mean: f64,
+    /// Standard deviation of the log jump size.
+    pub jump_sd: f64,
+    /// The market liquidators sell seized collateral into.
+    pub impact: ImpactConfig,
+}
+
+impl AssetConfig {
+    /// An asset of these risk parameters, price at hour 0, dynamics and fire-sale market.
+    pub fn new(
+        risk: CollateralAsset,
+        price: f64,
+        dynamics: AssetDynamics,
+        impact: ImpactConfig,
+    ) -> Self {
+        Self {
+            name: risk.name,
+            ltv: risk.ltv,
+            liquidation_threshold: risk.liquidation_threshold,
+            liquidation_bonus: risk.liquidation_bonus,
+            protocol_fee_share: risk.protocol_fee_share,
+            price,
+            drift: dynamics.drift,
+            volatility: dynamics.volatility,
+            jump_intensity: dynamics.jump_intensity,
+            jump_mean: dynamics.jump_mean,
+            jump_sd: dynamics.jump_sd,
+            impact,
+        }
+    }
+
+    /// The risk parameters, checked by [`CollateralAsset::new`].
+    pub fn risk(&self) -> Result<CollateralAsset> {
+        CollateralAsset::new(
+            self.name.clone(),
+            self.ltv,
+            self.liquidation_threshold,
+            self.liquidation_bonus,
+            self.protocol_fee_share,
+        )
+    }
+
+    /// The dynamics, checked by [`AssetDynamics::new`].
+    pub fn dynamics(&self) -> Result<AssetDynamics> {
+        AssetDynamics::new(
+            self.drift,
+            self.volatility,
+            self.jump_intensity,
+            self.jump_mean,
+            self.jump_sd,
+        )
+    }
+}
+
+/// `impact = { model = ... }`: how liquidators' sales move an asset's price, with the depth
+/// given as a multiple of the pool's total debt at hour 0 (so a config is independent of
+/// the book's size). [`ImpactConfig::at_debt`] gives the [`ImpactModel`] in money.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ImpactConfig {
+    /// Sales do not move the price.
+    None,
+    /// A constant-product pool holding `depth x total debt` of cash at hour 0.
+    ConstantProduct {
+        /// Cash side, as a multiple of the total debt, > 0.
+        depth: f64,
+        /// Swap fee, in [0, 1).
+        fee: f64,
+    },
+    /// `p' = p exp(-beta sold / (depth x total debt))`.
+    Exponential {
+        /// Impact coefficient, >= 0.
+        beta: f64,
+        /// Depth, as a multiple of the total debt, > 0.
+        depth: f64,
+    },
+}
+
+impl ImpactConfig {
+    /// The model in money for a pool of `total_debt` at hour 0 (depths as given when the
+    /// total is not a positive finite number).
+    pub fn at_debt(&self, total_debt: f64) -> ImpactModel {
+        let scale = if total_debt.is_finite() && total_debt > 0.0 {
+            Some(total_debt)
+        } else {
+            None
+        };
+        let depth_of = |depth: f64| scale.map_or(depth, |t| depth * t);
+        match *self {
+            ImpactConfig::None => ImpactModel::None,
+            ImpactConfig::ConstantProduct { depth, fee } => ImpactModel::ConstantProduct {
+                depth: depth_of(depth),
+                fee,
+            },
+            ImpactConfig::Exponential { beta, depth } => ImpactModel::Exponential {
+                beta,
+                depth: depth_of(depth),
+            },
+        }
+    }
+
+    /// Checks the parameters ([`ImpactModel::validate`] on the relative depth); errors name
+    /// the field (`depth`, `fee`, `beta`).
+    pub fn validate(&self) -> Result<()> {
+        self.at_debt(f64::NAN).validate()
+    }
+}
+
+/// `[market]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketConfig {
+    /// Hours per step, in (0, 8760].
+    pub step_hours: f64,
+    /// Steps per path, 1..=[`MAX_STEPS`].
+    pub steps: usize,
+    /// Correlation matrix of the assets' diffusions (n x n).
+    pub correlation: Vec<Vec<f64>>,
+    /// Oracle delay in steps (0: the oracle reports the current price), at most `steps`.
+    pub oracle_delay_steps: usize,
+    /// Half-life of the fire-sale impact, in hours (0: gone by the next step).
+    pub impact_half_life_hours: f64,
+    /// `none`, `march_2020` or `custom` (then `shock_knots`).
+    pub shock: ShockKind,
+    /// `[[hour, multiplier], ...]` of a custom shock.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shock_knots: Option<Vec<[f64; 2]>>,
+}
+
+/// The scripted shock multiplying every asset's price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ShockKind {
+    /// A calm market: no shock.
+    None,
+    /// ETH/USD on 12-13 March 2020 ([`ShockPath::march_2020`]).
+    #[serde(rename = "march_2020")]
+    March2020,
+    /// The knots of `shock_knots` ([`ShockPath::new`]).
+    Custom,
+}
+
+/// `[liquidation]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiquidationConfig {
+    /// Debt liquidators can repay per hour, as a fraction of the total debt at hour 0;
+    /// absent for unlimited capacity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity_per_hour: Option<f64>,
+}
+
+/// `[book]`: exactly one of `generated` and `positions`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookConfig {
+    /// A synthetic DeFi book (creditlab-loan's `defi_book`), placed by
+    /// [`positions_from_book`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<GeneratedBook>,
+    /// Explicit positions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positions: Option<Vec<PositionSpec>>,
+}
+
+impl BookConfig {
+    /// Explicit positions.
+    pub fn positions(positions: Vec<PositionSpec>) -> Self {
+        Self {
+            generated: None,
+            positions: Some(positions),
+        }
+    }
+}
+
+/// `generated = { loans, total_principal, seed }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratedBook {
+    /// Number of positions.
+    pub loans: usize,
+    /// Total debt.
+    pub total_principal: f64,
+    /// Seed of the book.
+    pub seed: u64,
+}
+
+/// A position to open at hour 0: collateral per asset (asset units) and debt.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionSpec {
+    /// Collateral in units of each asset, in the order of the config's assets.
+    pub collateral: Vec<f64>,
+    /// Debt in units of the borrowed asset.
+    pub debt: f64,
+}
+
+/// What depositors watch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunSignal {
+    /// Fall of the share price from its running peak, `1 - price / peak`.
+    SharePriceDrop,
+    /// Cumulative bad debt per unit of initial deposits.
+    BadDebt,
+    /// Utilization of the pool.
+    Utilization,
+}
+
+/// The distribution of depositors' thresholds on the run signal.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "distribution", deny_unknown_fields)]
+pub enum ThresholdDistribution {
+    /// Uniform on `[low, high]`.
+    Uniform {
+        /// Lowest threshold.
+        low: f64,
+        /// Highest threshold.
+        high: f64,
+    },
+    /// Log-normal with this median and log standard deviation.
+    LogNormal {
+        /// Median threshold.
+        median: f64,
+        /// Standard deviation of the threshold's logarithm.
+        sigma: f64,
+    },
+}
+
+impl ThresholdDistribution {
+    /// The quantile at `q` in (0, 1).
+    pub fn quantile(&self, q: f64) -> f64 {
+        match *self {
+            ThresholdDistribution::Uniform { low, high } => low + (high - low) * q,
+            ThresholdDistribution::LogNormal { median, sigma } => {
+                median * (sigma * norm_ppf(q)).exp()
+            }
+        }
+    }
+
+    /// Checks the parameters; errors name the field (`low`, `high`, `median`, `sigma`).
+    pub fn validate(&self) -> Result<()> {
+        match *self {
+            ThresholdDistribution::Uniform { low, high } => {
+                check_at_least("low", low, 0.0)?;
+                check_at_least("high", high, low)?;
+            }
+            ThresholdDistribution::LogNormal { median, sigma } => {
+                check_positive("median", median)?;
+                check_range("sigma", sigma, 0.0, 10.0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[runs]`: depositor runs. `run_prone_share` of the deposits is split into `cohorts`
+/// equal cohorts; cohort `j` (of `n`) has the threshold quantile `(j + 0.5) / n` of
+/// `thresholds` (a stratified draw: the thresholds are the same on every path), and asks to
+/// withdraw all its shares once the signal reaches it. The other deposits never run.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunModel {
+    /// Number of depositor cohorts, 0..=[`MAX_COHORTS`] (0: no runs).
+    pub cohorts: usize,
+    /// Share of the initial deposits held by run-prone cohorts, in [0, 1].
+    pub run_prone_share: f64,
+    /// The signal depositors watch.
+    pub signal: RunSignal,
+    /// Distribution of their thresholds.
+    pub thresholds: ThresholdDistribution,
+}
+
+impl RunModel {
+    /// Nobody runs.
+    pub fn none() -> Self {
+        Self {
+            cohorts: 0,
+            run_prone_share: 0.0,
+            signal: RunSignal::SharePriceDrop,
+            thresholds: ThresholdDistribution::Uniform {
+                low: 0.0,
+                high: 0.0,
+            },
+        }
+    }
+
+    /// Checks the parameters; errors name the field (`cohorts`, `thresholds.median`).
+    pub fn validate(&self) -> Result<()> {
+        if self.cohorts > MAX_COHORTS {
+            return Err(out_of_range(
+                "cohorts",
+                self.cohorts as f64,
+                format!("must be at most {MAX_COHORTS}"),
+            ));
+        }
+        check_range("run_prone_share", self.run_prone_share, 0.0, 1.0)?;
+        self.thresholds
+            .validate()
+            .map_err(|e| e.within("thresholds"))
+    }
+}
+
+/// A config that passed [`DefiSimConfig::validate`], resolved into the models the
+/// simulation runs. [`DefiSim::prepare`](crate::simulation::DefiSim::prepare) takes it.
+#[derive(Debug, Clone)]
+pub struct ValidConfig {
+    pub(crate) config: DefiSimConfig,
+    pub(crate) risk: Vec<CollateralAsset>,
+    pub(crate) market: MarketModel,
+    pub(crate) impacts: Vec<ImpactModel>,
+    pub(crate) shock: Option<ShockPath>,
+    pub(crate) positions: Vec<PositionSpec>,
+}
+
+impl ValidConfig {
+    /// The config as given.
+    pub fn config(&self) -> &DefiSimConfig {
+        &self.config
+    }
+    /// The positions at hour 0 (a generated book's, placed on the assets).
+    pub fn positions(&self) -> &[PositionSpec] {
+        &self.positions
+    }
+    /// The fire-sale models per asset, depths in money.
+    pub fn impacts(&self) -> &[ImpactModel] {
+        &self.impacts
+    }
+    /// The scripted shock, if any.
+    pub fn shock(&self) -> Option<&ShockPath> {
+        self.shock.as_ref()
+    }
+}
+
+impl DefiSimConfig {
+    /// The one check of a config: every key in its domain, the parts consistent with each
+    /// other (a correlation matrix for the assets, positions within their LTV limit at the
+    /// initial prices, a book given one way), each part checked by its own constructor
+    /// ([`CollateralAsset::new`], [`AssetDynamics::new`], [`RateModel::new`],
+    /// [`MarketModel::new`], [`ShockPath::new`]). Errors name the key by its path from the
+    /// config's root ([`DefiError::field`](crate::DefiError::field)). Returns the config resolved: a generated book
+    /// drawn and placed, depths in money, the shock path and the market model.
+    pub fn validate(&self) -> Result<ValidConfig> {
+        if !(1..=MAX_PATHS).contains(&self.paths) {
+            return Err(out_of_range(
+                "paths",
+                self.paths as f64,
+                format!("must be in 1..={MAX_PATHS}"),
+            ));
+        }
+        let p = &self.pool;
+        p.rates.validate().map_err(|e| e.within("pool.rates"))?;
+        if !(p.initial_utilization > 0.0 && p.initial_utilization <= 1.0) {
+            return Err(out_of_range(
+                "pool.initial_utilization",
+                p.initial_utilization,
+                "must be in (0, 1]",
+            ));
+        }
+        check_range("pool.initial_reserve", p.initial_reserve, 0.0, 1.0)?;
+        if self.assets.is_empty() {
+            return Err(invalid(
+                "assets",
+                "at least one collateral asset ([[assets]] table) is needed",
+            ));
+        }
+        let mut names = HashMap::new();
+        let mut risk = Vec::with_capacity(self.assets.len());
+        let mut dynamics = Vec::with_capacity(self.assets.len());
+        for (i, a) in self.assets.iter().enumerate() {
+            let at = format!("assets[{i}]");
+            if let Some(j) = names.insert(a.name.as_str(), i) {
+                return Err(invalid(
+                    format!("{at}.name"),
+                    format!("`{}` is also the name of assets[{j}]", a.name),
+                ));
+            }
+            risk.push(a.risk().map_err(|e| e.within(&at))?);
+            check_positive(format!("{at}.price"), a.price)?;
+            dynamics.push(a.dynamics().map_err(|e| e.within(&at))?);
+            a.impact
+                .validate()
+                .map_err(|e| e.within(&format!("{at}.impact")))?;
+        }
+        let m = &self.market;
+        if !(m.step_hours.is_finite() && m.step_hours > 0.0 && m.step_hours <= HOURS_PER_YEAR) {
+            return Err(out_of_range(
+                "market.step_hours",
+                m.step_hours,
+                format!("must be in (0, {HOURS_PER_YEAR}]"),
+            ));
+        }
+        if !(1..=MAX_STEPS).contains(&m.steps) {
+            return Err(out_of_range(
+                "market.steps",
+                m.steps as f64,
+                format!("must be in 1..={MAX_STEPS}"),
+            ));
+        }
+        let market = MarketModel::new(dynamics, &m.correlation, m.step_hours / HOURS_PER_YEAR)
+            .map_err(|e| e.within("market"))?;
+        if m.oracle_delay_steps > m.steps {
+            return Err(out_of_range(
+                "market.oracle_delay_steps",
+                m.oracle_delay_steps as f64,
+                format!("must be at most the {} steps", m.steps),
+            ));
+        }
+        check_at_least(
+            "market.impact_half_life_hours",
+            m.impact_half_life_hours,
+            0.0,
+        )?;
+        let shock = match (m.shock, &m.shock_knots) {
+            (ShockKind::None, None) => None,
+            (ShockKind::March2020, None) => Some(ShockPath::march_2020()),
+            (ShockKind::Custom, Some(knots)) => Some(
+                ShockPath::new(knots.iter().map(|k| (k[0], k[1])).collect())
+                    .map_err(|e| e.within("market.shock_knots"))?,
+            ),
+            (ShockKind::Custom, None) => {
+                return Err(invalid(
+                    "market.shock",
+                    "`custom` needs `shock_knots = [[hour, multiplier], ...]`",
+                ));
+            }
+            (_, Some(_)) => {
+                return Err(invalid(
+                    "market.shock_knots",
+                    "only a `custom` shock takes knots",
+                ));
+            }
+        };
+        if let Some(c) = self.liquidation.capacity_per_hour
+            && !(c.is_finite() && c > 0.0)
+        {
+            return Err(out_of_range(
+                "liquidation.capacity_per_hour",
+                c,
+                "must be finite and > 0 (leave the key out for unlimited capacity)",
+            ));
+        }
+        let positions = match (&self.book.generated, &self.book.positions) {
+            (Some(g), None) => {
+                use creditlab_loan::synthetic::{BookSpec, defi_book};
+                let book = defi_book(&BookSpec {
+                    loans: g.loans,
+                    total_principal: Some(g.total_principal),
+                    seed: g.seed,
+                })
+                .map_err(|e| invalid("book.generated", e.to_string()))?;
+                let positions = positions_from_book(&book, &self.assets)
+                    .map_err(|e| e.within("book.generated"))?;
+                check_positions(&positions, &self.assets)
+                    .map_err(|e| e.within("book.generated"))?;
+                positions
+            }
+            (None, Some(list)) => {
+                check_positions(list, &self.assets).map_err(|e| e.within("book.positions"))?;
+                list.clone()
+            }
+            _ => {
+                return Err(invalid(
+                    "book",
+                    "give exactly one of `generated = { ... }` and `positions = [ ... ]`",
+                ));
+            }
+        };
+        self.runs.validate().map_err(|e| e.within("runs"))?;
+        let total: f64 = positions.iter().map(|p| p.debt).sum();
+        Ok(ValidConfig {
+            config: self.clone(),
+            risk,
+            market,
+            impacts: self
+                .assets
+                .iter()
+                .map(|a| a.impact.at_debt(total))
+                .collect(),
+            shock,
+            positions,
+        })
+    }
+
+    /// The same pool and market without a shock: the calm setting.
+    pub fn calm(&self) -> Self {
+        let mut c = self.clone();
+        c.market.shock = ShockKind::None;
+        c.market.shock_knots = None;
+        c
+    }
+
+    /// The same pool and market under the March-2020 crash ([`ShockPath::march_2020`]).
+    pub fn march_2020(&self) -> Self {
+        let mut c = self.clone();
+        c.market.shock = ShockKind::March2020;
+        c.market.shock_knots = None;
+        c
+    }
+
+    /// A small, complete example: `n` positions on one WETH-like asset (Aave v3 risk
+    /// parameters, 2,000 per ETH, 80% volatility, jumps), LTVs spread evenly from 50% to
+    /// 80%, 80% utilization, a USDC-like rate curve, a constant-product fire-sale market
+    /// holding ten times the debt in cash, 96 hourly steps under the March-2020 crash with
+    /// a one-hour oracle delay, capacity 5% of the debt per hour, and runs on a share-price
+    /// drop; 100 paths of seed 42.
+    pub fn example(n: usize) -> Self {
+        let price = 2000.0;
+        let positions = (0..n)
+            .map(|i| {
+                let ltv = 0.5 + 0.3 * (i as f64 + 0.5) / n.max(1) as f64;
+                PositionSpec {
+                    collateral: vec![1.0],
+                    debt: ltv * price,
+                }
+            })
+            .collect::<Vec<_>>();
+        Self {
+            seed: 42,
+            paths: 100,
+            pool: PoolConfig {
+                initial_utilization: 0.8,
+                initial_reserve: 0.0,
+                rates: RateModel::usdc_like(),
+            },
+            assets: vec![AssetConfig::new(
+                CollateralAsset::weth_like(),
+                price,
+                AssetDynamics {
+                    drift: 0.0,
+                    volatility: 0.8,
+                    jump_intensity: 10.0,
+                    jump_mean: -0.05,
+                    jump_sd: 0.05,
+                },
+                ImpactConfig::ConstantProduct {
+                    depth: 10.0,
+                    fee: 0.003,
+                },
+            )],
+            market: MarketConfig {
+                step_hours: 1.0,
+                steps: 96,
+                correlation: vec![vec![1.0]],
+                oracle_delay_steps: 1,
+                impact_half_life_hours: 2.0,
+                shock: ShockKind::March2020,
+                shock_knots: None,
+            },
+            liquidation: LiquidationConfig {
+                capacity_per_hour: Some(0.05),
+            },
+            book: BookConfig::positions(positions),
+            runs: RunModel {
+                cohorts: 20,
+                run_prone_share: 0.5,
+                signal: RunSignal::SharePriceDrop,
+                thresholds: ThresholdDistribution::Uniform {
+                    low: 0.0,
+                    high: 0.02,
+                },
+            },
+        }
+    }
+}
+
+/// Checks positions against the assets: one collateral amount >= 0 per asset, a debt > 0
+/// within the LTV limit at the initial prices. Fields are relative to the list
+/// (`[3].debt`).
+fn check_positions(positions: &[PositionSpec], assets: &[AssetConfig]) -> Result<()> {
+    if positions.is_empty() {
+        return Err(invalid("", "at least one position is needed"));
+    }
+    if positions.len() > u32::MAX as usize {
+        return Err(invalid(
+            "",
+            format!("{} positions, more than {}", positions.len(), u32::MAX),
+        ));
+    }
+    let n = assets.len();
+    for (i, p) in positions.iter().enumerate() {
+        if p.collateral.len() != n {
+            return Err(invalid(
+                format!("[{i}].collateral"),
+                format!("{} amounts for {n} assets", p.collateral.len()),
+            ));
+        }
+        let mut limit = 0.0;
+        for (k, &amount) in p.collateral.iter().enumerate() {
+            check_at_least(format!("[{i}].collateral[{k}]"), amount, 0.0)?;
+            limit += amount * assets[k].price * assets[k].ltv;
+        }
+        check_positive(format!("[{i}].debt"), p.debt)?;
+        if p.debt > limit * (1.0 + LTV_SLACK) {
+            return Err(out_of_range(
+                format!("[{i}].debt"),
+                p.debt,
+                format!("must be within the LTV limit {limit} at the initial prices"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Positions from a generated book (e.g. `creditlab_loan::synthetic::defi_book`): each loan
+/// becomes a position on the asset whose volatility is nearest the loan's collateral
+/// volatility (the first such asset on a tie), holding `collateral value / price` units,
+/// with the principal as debt. A loan without collateral, or above the asset's LTV limit,
+/// is an error naming it.
+pub fn positions_from_book(
+    book: &creditlab_loan::Book,
+    assets: &[AssetConfig],
+) -> Result<Vec<PositionSpec>> {
+    if assets.is_empty() {
+        return Err(invalid(
+            "assets",
+            "a pool needs at least one collateral asset",
+        ));
+    }
+    book.iter()
+        .map(|r| {
+            let value = r.collateral.value();
+            let vol = r.collateral.volatility();
+            let id = r.loan.id();
+            if value.is_nan() || value <= 0.0 {
+                return Err(invalid(
+                    "",
+                    format!(
+                        "loan {id} has no collateral; a lending pool lends against collateral only"
+                    ),
+                ));
+            }
+            let k = (0..assets.len())
+                .min_by(|&a, &b| {
+                    let da = (assets[a].volatility - vol).abs();
+                    let db = (assets[b].volatility - vol).abs();
+                    da.total_cmp(&db).then(a.cmp(&b))
+                })
+                .unwrap_or(0);
+            let a = &assets[k];
+            let debt = r.loan.principal();
+            if debt > value * a.ltv * (1.0 + LTV_SLACK) {
+                return Err(invalid(
+                    "",
+                    format!(
+                        "loan {id}: LTV {:.4} exceeds {}'s limit {}",
+                        debt / value,
+                        a.name,
+                        a.ltv
+                    ),
+                ));
+            }
+            let mut collateral = vec![0.0; assets.len()];
+            collateral[k] = value / a.price;
+            Ok(PositionSpec { collateral, debt })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = include_str!("../../../scenarios/defi.toml");
+
+    fn parse(text: &str) -> std::result::Result<DefiSimConfig, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The path of the error `validate` reports for `text`.
+    fn field_of(text: &str) -> String {
+        let e = parse(text).expect("parses").validate().unwrap_err();
+        e.field().expect("names a field").to_string()
+    }
+
+    #[test]
+    fn the_default_file_parses_validates_and_round_trips() {
+        let c = parse(DEFAULT).unwrap();
+        assert_eq!((c.seed, c.paths), (20261123, 1000));
+        assert_eq!(c.market.shock, ShockKind::March2020);
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.positions().len(), 5000);
+        assert_eq!(valid.config(), &c);
+        // Depth 1.0 per unit of debt: the total debt in money.
+        let total: f64 = valid.positions().iter().map(|p| p.debt).sum();
+        assert_eq!(
+            valid.impacts(),
+            &[ImpactModel::ConstantProduct {
+                depth: total,
+                fee: 0.003
+            }]
+        );
+        assert_eq!(valid.shock(), Some(&ShockPath::march_2020()));
+        let again = parse(&toml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+        let example = DefiSimConfig::example(20);
+        assert_eq!(parse(&toml::to_string(&example).unwrap()).unwrap(), example);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused_at_every_level() {
+        for (from, to) in [
+            ("\npaths = 1000", "\npaths = 1000\npathz = 3"),
+            (
+                "initial_reserve = 0.005",
+                "initial_reserve = 0.005\nreserve = 1",
+            ),
+            (
+                "reserve_factor = 0.10 }",
+                "reserve_factor = 0.10, kink = 1 }",
+            ),
+            ("jump_sd = 0.10", "jump_sd = 0.10\njump_sdd = 0.1"),
+            ("fee = 0.003 }", "fee = 0.003, beta = 1 }"),
+            ("shock = \"march_2020\"", "shock = \"march_2021\""),
+            (
+                "capacity_per_hour = 0.05",
+                "capacity_per_hour = 0.05\nspeed = 1",
+            ),
+            ("seed = 20261123 }", "seed = 20261123, vol = 1 }"),
+            ("sigma = 1.0 }", "sigma = 1.0, low = 0 }"),
+            ("signal = \"share_price_drop\"", "signal = \"price\""),
+        ] {
+            assert!(DEFAULT.contains(from), "{from}");
+            let text = DEFAULT.replace(from, to);
+            assert!(parse(&text).is_err(), "{to} should be refused");
+        }
+    }
+
+    #[test]
+    fn errors_name_the_key_of_the_file() {
+        let cases = [
+            (
+                "volatility = 0.80",
+                "volatility = -0.8",
+                "assets[0].volatility",
+            ),
+            (
+                "ltv = 0.80",
+                "ltv = 0.90",
+                "assets[0].liquidation_threshold",
+            ),
+            ("price = 2000.0", "price = 0.0", "assets[0].price"),
+            ("fee = 0.003 }", "fee = 1.0 }", "assets[0].impact.fee"),
+            ("depth = 1.0,", "depth = -1.0,", "assets[0].impact.depth"),
+            ("slope1 = 0.04", "slope1 = -0.04", "pool.rates.slope1"),
+            (
+                "optimal_utilization = 0.90",
+                "optimal_utilization = 1.0",
+                "pool.rates.optimal_utilization",
+            ),
+            (
+                "initial_utilization = 0.8",
+                "initial_utilization = 1.5",
+                "pool.initial_utilization",
+            ),
+            (
+                "initial_reserve = 0.005",
+                "initial_reserve = -0.1",
+                "pool.initial_reserve",
+            ),
+            ("\nsteps = 384", "\nsteps = 0", "market.steps"),
+            (
+                "step_hours = 0.25",
+                "step_hours = 9000.0",
+                "market.step_hours",
+            ),
+            (
+                "correlation = [[1.0]]",
+                "correlation = [[1.0, 0.1], [0.1, 1.0]]",
+                "market.correlation",
+            ),
+            (
+                "correlation = [[1.0]]",
+                "correlation = [[0.5]]",
+                "market.correlation",
+            ),
+            (
+                "oracle_delay_steps = 1",
+                "oracle_delay_steps = 385",
+                "market.oracle_delay_steps",
+            ),
+            (
+                "impact_half_life_hours = 1.0",
+                "impact_half_life_hours = -1.0",
+                "market.impact_half_life_hours",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"custom\"",
+                "market.shock",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"march_2020\"\nshock_knots = [[0.0, 1.0]]",
+                "market.shock_knots",
+            ),
+            (
+                "shock = \"march_2020\"",
+                "shock = \"custom\"\nshock_knots = [[0.0, 1.0], [0.0, 0.5]]",
+                "market.shock_knots[1]",
+            ),
+            (
+                "capacity_per_hour = 0.05",
+                "capacity_per_hour = 0.0",
+                "liquidation.capacity_per_hour",
+            ),
+            ("loans = 5000", "loans = 0", "book.generated"),
+            ("cohorts = 100", "cohorts = 100001", "runs.cohorts"),
+            (
+                "run_prone_share = 0.5",
+                "run_prone_share = 2.0",
+                "runs.run_prone_share",
+            ),
+            ("median = 0.001", "median = 0.0", "runs.thresholds.median"),
+            ("sigma = 1.0", "sigma = 11.0", "runs.thresholds.sigma"),
+            ("\npaths = 1000", "\npaths = 0", "paths"),
+        ];
+        for (from, to, field) in cases {
+            assert!(DEFAULT.contains(from), "{from}");
+            assert_eq!(field_of(&DEFAULT.replace(from, to)), field, "{to}");
+        }
+        let uniform = DEFAULT.replace(
+            "{ distribution = \"log_normal\", median = 0.001, sigma = 1.0 }",
+            "{ distribution = \"uniform\", low = 0.2, high = 0.1 }",
+        );
+        assert_eq!(field_of(&uniform), "runs.thresholds.high");
+    }
+
+    #[test]
+    fn listed_positions_and_two_assets() {
+        let listed = DEFAULT.replace(
+            "generated = { loans = 5000, total_principal = 1_000_000_000.0, seed = 20261123 }",
+            "positions = [{ collateral = [1.0], debt = 1000.0 }, { collateral = [2.0], debt = 3000.0 }]",
+        );
+        let c = parse(&listed).unwrap();
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.positions().len(), 2);
+        // Depth 1.0 x the total debt of 4,000.
+        assert_eq!(
+            valid.impacts()[0],
+            ImpactModel::ConstantProduct {
+                depth: 4000.0,
+                fee: 0.003
+            }
+        );
+        // 3,000 on 2 ETH at 2,000 is within 80%; 3,300 is not.
+        let over = listed.replace("debt = 3000.0", "debt = 3300.0");
+        assert_eq!(field_of(&over), "book.positions[1].debt");
+        let short = listed.replace("collateral = [2.0]", "collateral = [2.0, 1.0]");
+        assert_eq!(field_of(&short), "book.positions[1].collateral");
+        let negative = listed.replace("collateral = [2.0]", "collateral = [-2.0]");
+        assert_eq!(field_of(&negative), "book.positions[1].collateral[0]");
+        let both = listed.replace(
+            "[book]\n",
+            "[book]\ngenerated = { loans = 10, total_principal = 1e4, seed = 1 }\n",
+        );
+        assert_eq!(field_of(&both), "book");
+        let none = listed.replace(
+            "positions = [{ collateral = [1.0], debt = 1000.0 }, { collateral = [2.0], debt = 3000.0 }]",
+            "",
+        );
+        assert_eq!(field_of(&none), "book");
+        let empty = DefiSimConfig {
+            book: BookConfig::positions(Vec::new()),
+            ..c.clone()
+        };
+        assert_eq!(
+            empty.validate().unwrap_err().field(),
+            Some("book.positions")
+        );
+
+        // A second asset: the generated book's loans go to the nearest volatility.
+        let second = "[[assets]]\nname = \"WBTC\"\nltv = 0.80\nliquidation_threshold = 0.825\n\
+            liquidation_bonus = 0.05\nprotocol_fee_share = 0.10\nprice = 30000.0\ndrift = 0.0\n\
+            volatility = 0.6\njump_intensity = 0.0\njump_mean = 0.0\njump_sd = 0.0\n\
+            impact = { model = \"exponential\", beta = 1.0, depth = 2.0 }\n\n[market]";
+        let two = DEFAULT.replace("[market]", second).replace(
+            "correlation = [[1.0]]",
+            "correlation = [[1.0, 0.7], [0.7, 1.0]]",
+        );
+        let c = parse(&two).unwrap();
+        let valid = c.validate().unwrap();
+        let on_btc = valid
+            .positions()
+            .iter()
+            .filter(|p| p.collateral[1] > 0.0)
+            .count();
+        assert!(on_btc > 0 && on_btc < 5000, "{on_btc}");
+        assert!(matches!(
+            valid.impacts()[1],
+            ImpactModel::Exponential { beta: 1.0, .. }
+        ));
+        let same_name = two.replace("name = \"WBTC\"", "name = \"WETH\"");
+        assert_eq!(field_of(&same_name), "assets[1].name");
+        let one_row = two.replace(
+            "correlation = [[1.0, 0.7], [0.7, 1.0]]",
+            "correlation = [[1.0]]",
+        );
+        assert_eq!(field_of(&one_row), "market.correlation");
+        let bad_btc = two.replace("volatility = 0.6", "volatility = 11.0");
+        assert_eq!(field_of(&bad_btc), "assets[1].volatility");
+        let no_assets = DefiSimConfig {
+            assets: Vec::new(),
+            ..c
+        };
+        assert_eq!(no_assets.validate().unwrap_err().field(), Some("assets"));
+    }
+
+    #[test]
+    fn a_custom_shock_and_the_settings() {
+        let custom = DEFAULT.replace(
+            "shock = \"march_2020\"",
+            "shock = \"custom\"\nshock_knots = [[12.0, 0.7], [24.0, 0.5]]",
+        );
+        let c = parse(&custom).unwrap();
+        let shock = c.validate().unwrap().shock().cloned().unwrap();
+        assert_eq!(shock.knots(), &[(0.0, 1.0), (12.0, 0.7), (24.0, 0.5)]);
+        let calm = c.calm();
+        assert_eq!(
+            (calm.market.shock, &calm.market.shock_knots),
+            (ShockKind::None, &None)
+        );
+        assert!(calm.validate().unwrap().shock().is_none());
+        assert_eq!(
+            c.march_2020().validate().unwrap().shock(),
+            Some(&ShockPath::march_2020())
+        );
+    }
+}
