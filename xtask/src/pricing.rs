@@ -2,7 +2,7 @@
 //! tranches and nth-to-default baskets of a homogeneous pool in a one-factor copula.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
-use creditlab_contagion::{Copula, Tranche};
+use creditlab_contagion::{Copula, CopulaSpec, Tranche};
 use creditlab_pool::pricing::{self, HomogeneousBasket, Schedule};
 use serde::Serialize;
 
@@ -59,6 +59,17 @@ fn flagged(e: creditlab_pool::PoolError, fields: &[&str]) -> TaskError {
         text = text.replace("payments_per_year", "--frequency");
     }
     TaskError::msg(text)
+}
+
+/// The one-factor copula of `--copula` at `--rho`; the error names the flag at fault.
+pub(crate) fn one_factor_copula(spec: &CopulaSpec, rho: f64) -> Result<Copula, TaskError> {
+    spec.one_factor(rho).map_err(|e| {
+        let flag = match &e {
+            creditlab_contagion::Error::InvalidParameter { field, .. } if field == "rho" => "--rho",
+            _ => "--copula",
+        };
+        TaskError::msg(format!("{flag}: {e}"))
+    })
 }
 
 /// Parses `--copula` with correlation `rho`.

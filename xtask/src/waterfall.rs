@@ -3,8 +3,9 @@
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use crate::tranche::read_deal;
+use creditlab_contagion::CopulaSpec;
 use creditlab_loan::{DefaultRate, Pool, project_pool};
-use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall, vasicek_scenarios};
+use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall, copula_scenarios};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask waterfall`.
@@ -13,17 +14,25 @@ pub struct Args {
     /// The deal file (TOML, docs/schemas/deal-toml.md) with a `[waterfall]` section.
     #[arg(long)]
     deal: PathBuf,
-    /// Instead of the one scenario: simulate this many, each with its own constant CDR
-    /// drawn from the Vasicek distribution around the scenario's `default` (which must be
-    /// a `cdr`), and print each note's expected loss, P(loss), WAL and yield percentiles.
+    /// Instead of the one scenario: simulate this many, each with its own constant CDR,
+    /// the pool's default rate conditional on one draw of the copula's systematic state
+    /// around the scenario's `default` (which must be a `cdr`), and print each note's
+    /// expected loss, P(loss), WAL and yield percentiles.
     #[arg(long, default_value_t = 0)]
     scenarios: usize,
-    /// Asset correlation of the Vasicek CDR draws (with --scenarios).
+    /// Asset correlation of the CDR draws (with --scenarios).
     #[arg(long, default_value_t = 0.15)]
     rho: f64,
+    /// One-factor copula of the CDR draws (with --scenarios): gaussian (Vasicek), t:NU or
+    /// double-t:NU_M,NU_Z.
+    #[arg(long, default_value = "gaussian")]
+    copula: CopulaSpec,
     /// Seed of the draws (with --scenarios).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Print JSON (every month, amounts in cents) instead of a table.
     #[arg(long)]
     json: bool,
@@ -52,33 +61,30 @@ pub fn run(args: Args) -> TaskResult {
     let waterfall = Waterfall::new(w.notes, w.fee_rate, w.principal, reserve, w.cleanup_call)
         .map_err(|e| in_file(format!("waterfall: {e}")))?;
     if args.scenarios > 0 {
-        if !(0.0..=1.0).contains(&args.rho) {
-            return Err(TaskError::msg(format!(
-                "--rho must be in [0, 1], got {}",
-                args.rho
-            )));
-        }
+        let copula = crate::pricing::one_factor_copula(&args.copula, args.rho)?;
         let DefaultRate::Cdr(cdr) = *w.scenario.default_rate() else {
             return Err(in_file(
                 "--scenarios needs waterfall.scenario.default = { type = \"cdr\", ... }".into(),
             ));
         };
         let s = &w.scenario;
-        let flows = vasicek_scenarios(
-            &pool,
-            s.prepayment(),
-            cdr,
-            args.rho,
-            s.recovery_lag(),
-            s.severity(),
-            s.advancing(),
-            args.scenarios,
-            args.seed,
-        )
-        .map_err(|e| in_file(format!("waterfall.scenario: {e}")))?;
-        let stats = waterfall
-            .simulate(&flows)
-            .map_err(|e| in_file(format!("waterfall: {e}")))?;
+        let stats = crate::pipeline::thread_pool(args.threads)?.install(|| {
+            let flows = copula_scenarios(
+                &pool,
+                s.prepayment(),
+                cdr,
+                &copula,
+                s.recovery_lag(),
+                s.severity(),
+                s.advancing(),
+                args.scenarios,
+                args.seed,
+            )
+            .map_err(|e| in_file(format!("waterfall.scenario: {e}")))?;
+            waterfall
+                .simulate(&flows)
+                .map_err(|e| in_file(format!("waterfall: {e}")))
+        })?;
         if args.json {
             return print_json(&stats);
         }
@@ -111,8 +117,8 @@ pub fn run(args: Args) -> TaskResult {
             ]);
         }
         println!(
-            "{} scenarios, CDR drawn around {cdr} with rho {}",
-            args.scenarios, args.rho
+            "{} scenarios, CDR drawn around {cdr} with rho {} ({} copula)",
+            args.scenarios, args.rho, args.copula
         );
         print!("{t}");
         return Ok(());

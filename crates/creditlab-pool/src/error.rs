@@ -24,6 +24,18 @@ pub enum PoolError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// A field of an input spec (a deal file, the CDO squared's parameters) that cannot be
+    /// used. `field` is its path from the spec's root, e.g. `pool.segments[1].pd`,
+    /// `tranches[2].attach` or `model.copula`, so a caller can find it in the file.
+    #[error("{field}{}: {reason}", value.as_ref().map_or(String::new(), |v| format!(" = {v}")))]
+    Spec {
+        /// Path of the field from the spec's root.
+        field: String,
+        /// The offending value as written, when one value is at fault.
+        value: Option<String>,
+        /// What is wrong and what it must be instead.
+        reason: String,
+    },
     /// A model or method that cannot be used for this calculation.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -42,6 +54,33 @@ pub enum PoolError {
     /// An error from the grading crate (master scale look-up).
     #[error(transparent)]
     Grade(#[from] creditlab_grade::GradeError),
+}
+
+impl PoolError {
+    /// The field at fault, when the error names one: the path of a spec field
+    /// ([`PoolError::Spec`]) or the parameter of a calculation
+    /// ([`PoolError::InvalidParameter`], e.g. `ka` or `attach`).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            PoolError::Spec { field, .. } | PoolError::InvalidParameter { field, .. } => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
+    /// A [`PoolError::Spec`] for `field` with the offending `value`.
+    pub(crate) fn spec(
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        PoolError::Spec {
+            field: field.into(),
+            value: Some(value.to_string()),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// Result with [`PoolError`].

@@ -28,6 +28,7 @@ mod error;
 pub mod pricing;
 pub mod rating;
 pub mod resec;
+pub mod scenario;
 pub mod stress;
 pub mod structure;
 pub mod waterfall;
