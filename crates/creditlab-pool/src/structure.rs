@@ -11,11 +11,8 @@
 //!   (as fractions of the pool) where the deal has them.
 
 use crate::error::{PoolError, Result};
-use creditlab_contagion::{Estimate, LossDistribution, Tranche};
+use creditlab_contagion::{Estimate, LossDistribution, Tranche, check_tiling};
 use serde::{Deserialize, Serialize};
-
-/// Tolerance for "the next tranche attaches where the previous one detaches".
-const TILE_TOLERANCE: f64 = 1e-12;
 
 /// A tranche with its name, e.g. `"A"` for `[0.15, 1)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,8 +32,9 @@ pub struct CapitalStructure {
 
 impl CapitalStructure {
     /// Validates `(name, attach, detach)` triples, junior first: each tranche satisfies
-    /// `0 <= A < D <= 1`, the first attaches at 0, each attaches where the previous one
-    /// detaches, the last detaches at 1. The error names the offending tranche.
+    /// `0 <= A < D <= 1`, names are unique, and the tranches tile the pool
+    /// ([`check_tiling`]: the first attaches at 0, each exactly where the previous one
+    /// detaches, the last detaches at 1). The error names the offending tranche.
     pub fn new<S: Into<String>>(tranches: impl IntoIterator<Item = (S, f64, f64)>) -> Result<Self> {
         let mut out: Vec<NamedTranche> = Vec::new();
         for (i, (name, attach, detach)) in tranches.into_iter().enumerate() {
@@ -56,43 +54,21 @@ impl CapitalStructure {
                     reason: "duplicate tranche name".into(),
                 });
             }
-            let expected = out.last().map_or(0.0, |t| t.tranche.detach());
-            if attach > expected + TILE_TOLERANCE {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: format!(
-                        "attaches at {attach} but the tranche below detaches at {expected}: \
-                         a gap (tranches must be listed junior first, the first attaching at 0)"
-                    ),
-                });
-            }
-            if attach < expected - TILE_TOLERANCE {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: format!(
-                        "attaches at {attach}, below {expected} where the tranche below \
-                         detaches: an overlap (tranches must be listed junior first)"
-                    ),
-                });
-            }
             out.push(NamedTranche { name, tranche });
         }
-        let Some(last) = out.last() else {
-            return Err(PoolError::Tranche {
+        let bounds: Vec<Tranche> = out.iter().map(|t| t.tranche).collect();
+        check_tiling(&bounds).map_err(|e| match e {
+            creditlab_contagion::Error::Tiling { index, reason } if index >= 1 => {
+                PoolError::Tranche {
+                    name: out[index - 1].name.clone(),
+                    reason,
+                }
+            }
+            _ => PoolError::Tranche {
                 name: "(none)".into(),
                 reason: "a capital structure needs at least one tranche".into(),
-            });
-        };
-        if last.tranche.detach() < 1.0 - TILE_TOLERANCE {
-            return Err(PoolError::Tranche {
-                name: last.name.clone(),
-                reason: format!(
-                    "the most senior tranche detaches at {}, not 1: the structure must cover \
-                     the whole pool",
-                    last.tranche.detach()
-                ),
-            });
-        }
+            },
+        })?;
         Ok(Self { tranches: out })
     }
 
@@ -239,6 +215,12 @@ mod tests {
         let start = CapitalStructure::new([("S", 0.05, 1.0)]).unwrap_err();
         assert!(start.to_string().contains("gap"));
         assert!(CapitalStructure::new(Vec::<(String, f64, f64)>::new()).is_err());
+        // Tiling is exact (contagion's check_tiling): a sliver of 1e-13 is a gap, an overlap
+        // of 1e-13 an overlap.
+        let sliver = CapitalStructure::new([("E", 0.0, 0.05), ("S", 0.05 + 1e-13, 1.0)]);
+        assert!(sliver.unwrap_err().to_string().contains("gap"));
+        let overlap = CapitalStructure::new([("E", 0.0, 0.05), ("S", 0.05 - 1e-13, 1.0)]);
+        assert!(overlap.unwrap_err().to_string().contains("overlap"));
         let from = CapitalStructure::from_detachments(vec!["E", "M", "S"], &[0.03, 0.1]).unwrap();
         assert_eq!(from.tranches()[2].tranche.attach(), 0.1);
     }
