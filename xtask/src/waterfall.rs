@@ -1,11 +1,12 @@
 //! `cargo xtask waterfall --deal FILE`: the month-by-month cash flows of every note for one
-//! scenario, from the deal's `[waterfall]` section (docs/schemas/deal-toml.md).
+//! scenario, from the deal's `[waterfall]` section (docs/schemas/deal-toml.md), or with
+//! `--scenarios N` each note's statistics over copula scenarios (creditlab-pool's
+//! `DealSpec::run_waterfall` and `DealSpec::simulate_waterfall`).
 
-use crate::cli::{Table, TaskError, TaskResult, print_json};
-use crate::tranche::read_deal;
+use crate::cli::{Table, TaskResult, print_json};
+use crate::tranche::DealFile;
 use creditlab_contagion::CopulaSpec;
-use creditlab_loan::{DefaultRate, Pool, project_pool};
-use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall, copula_scenarios};
+use creditlab_loan::DefaultRate;
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask waterfall`.
@@ -40,51 +41,17 @@ pub struct Args {
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
-    let file = args.deal.display().to_string();
-    let in_file = |e: String| TaskError::msg(format!("{file}: {e}"));
-    let deal = read_deal(&args.deal)?;
-    let w = deal
-        .waterfall
-        .ok_or_else(|| in_file("the deal has no [waterfall] section".into()))?;
-    let pool = Pool::new(
-        w.collateral.balance,
-        w.collateral.coupon,
-        w.collateral.term_months,
-    )
-    .map_err(|e| in_file(format!("waterfall.collateral: {e}")))?;
-    let flows = PoolFlows::from_cashflows(&project_pool(&pool, &w.scenario));
-    let reserve = w.reserve.unwrap_or(ReserveSpec {
-        initial: 0.0,
-        target_fraction: 0.0,
-        floor: 0.0,
-    });
-    let waterfall = Waterfall::new(w.notes, w.fee_rate, w.principal, reserve, w.cleanup_call)
-        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    let file = DealFile::read(&args.deal)?;
+    let w = file.spec.waterfall_spec().map_err(|e| file.error(e))?;
+    file.spec.validate().map_err(|e| file.error(e))?;
     if args.scenarios > 0 {
         let copula = crate::pricing::one_factor_copula(&args.copula, args.rho)?;
-        let DefaultRate::Cdr(cdr) = *w.scenario.default_rate() else {
-            return Err(in_file(
-                "--scenarios needs waterfall.scenario.default = { type = \"cdr\", ... }".into(),
-            ));
-        };
-        let s = &w.scenario;
-        let stats = crate::pipeline::thread_pool(args.threads)?.install(|| {
-            let flows = copula_scenarios(
-                &pool,
-                s.prepayment(),
-                cdr,
-                &copula,
-                s.recovery_lag(),
-                s.severity(),
-                s.advancing(),
-                args.scenarios,
-                args.seed,
-            )
-            .map_err(|e| in_file(format!("waterfall.scenario: {e}")))?;
-            waterfall
-                .simulate(&flows)
-                .map_err(|e| in_file(format!("waterfall: {e}")))
-        })?;
+        let stats = crate::pipeline::thread_pool(args.threads)?
+            .install(|| {
+                file.spec
+                    .simulate_waterfall(&copula, args.scenarios, args.seed)
+            })
+            .map_err(|e| file.error(e))?;
         if args.json {
             return print_json(&stats);
         }
@@ -116,6 +83,10 @@ pub fn run(args: Args) -> TaskResult {
                 pct(&n.yields, 0.95),
             ]);
         }
+        let cdr = match w.scenario.default_rate() {
+            DefaultRate::Cdr(cdr) => *cdr,
+            _ => f64::NAN,
+        };
         println!(
             "{} scenarios, CDR drawn around {cdr} with rho {} ({} copula)",
             args.scenarios, args.rho, args.copula
@@ -123,13 +94,11 @@ pub fn run(args: Args) -> TaskResult {
         print!("{t}");
         return Ok(());
     }
-    let run = waterfall
-        .run(&flows)
-        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    let run = file.spec.run_waterfall().map_err(|e| file.error(e))?;
     if args.json {
         return print_json(&run);
     }
-    let names: Vec<String> = waterfall.notes().iter().map(|n| n.name.clone()).collect();
+    let names: Vec<String> = w.notes.iter().map(|n| n.name.clone()).collect();
     let mut header = vec!["month".to_string(), "collected".into(), "fees".into()];
     for n in &names {
         header.push(format!("{n} int"));

@@ -521,32 +521,36 @@ fn bad_segments_name_line_and_key() {
     case(
         "pd.toml",
         t,
-        format!("pd.toml:{line}: [[pool.segments]] #2: pd = 1.08: must be in [0, 1]"),
+        format!("pd.toml, line {line}: pool.segments[1].pd = 1.08: must be in [0, 1]"),
     );
     let t = good.replace("ead = 2.5", "ead = -2.5");
     let line = line_of(&t, "ead = -2.5");
     case(
         "ead.toml",
         t,
-        format!("ead.toml:{line}: [[pool.segments]] #2: ead"),
+        format!("ead.toml, line {line}: pool.segments[1].ead = -2.5"),
     );
     let t = good.replace("count = 60", "count = 0");
     let line = line_of(&t, "count = 0");
     case(
         "count.toml",
         t,
-        format!("count.toml:{line}: [[pool.segments]] #1: count"),
+        format!("count.toml, line {line}: pool.segments[0].count = 0"),
     );
     let t = good.replace("lgd = 0.40", "lgd = 4.0");
     let line = line_of(&t, "lgd = 4.0");
     case(
         "lgd.toml",
         t,
-        format!("lgd.toml:{line}: [[pool.segments]] #1: lgd"),
+        format!("lgd.toml, line {line}: pool.segments[0].lgd = 4"),
     );
     let t = good.replace("horizon = 5 ", "horizon = 5\nnames = 100 ");
     let line = line_of(&t, "names = 100");
-    case("both.toml", t, format!("both.toml:{line}: pool.names"));
+    case(
+        "both.toml",
+        t,
+        format!("both.toml, line {line}: pool.names"),
+    );
     let t = good.replace("count = 40", "count = 40\ncuont = 1");
     case("typo.toml", t, "cuont".into());
     let t = good.replace("count = 40\n", "");
@@ -556,7 +560,7 @@ fn bad_segments_name_line_and_key() {
     case(
         "horizon.toml",
         t,
-        format!("horizon.toml:{line}: pool.horizon"),
+        format!("horizon.toml, line {line}: pool.horizon = 0"),
     );
     let t = good + "\n[[stress]]\npd = 0.1\nrho = 0.3\n";
     case("stress.toml", t, "[[stress]]".into());

@@ -81,6 +81,64 @@ impl PoolError {
             reason: reason.into(),
         }
     }
+
+    /// This error located at `field` of a spec: a [`PoolError::Spec`] whose reason is this
+    /// error's message (a spec error keeps its own, more precise, field).
+    pub(crate) fn at(self, field: impl Into<String>) -> Self {
+        match self {
+            PoolError::Spec { .. } => self,
+            other => PoolError::Spec {
+                field: field.into(),
+                value: None,
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+/// An error of a constructor that validates a list or a group of fields, with the path of
+/// the field at fault relative to what was validated (`[1].attach` of a list of tranches,
+/// `notes[0].balance` or `fee_rate` of a waterfall), so a spec that holds it can name the
+/// field from its own root.
+#[derive(Debug)]
+pub(crate) struct Located {
+    /// Path of the field at fault, relative to the validated value (empty: all of it).
+    pub path: String,
+    /// The error the constructor itself returns.
+    pub error: PoolError,
+}
+
+impl Located {
+    /// `error` at `path`.
+    pub fn new(path: impl Into<String>, error: PoolError) -> Self {
+        Self {
+            path: path.into(),
+            error,
+        }
+    }
+
+    /// The error as a [`PoolError::Spec`] at `prefix` joined with the relative path (a `.`
+    /// between them unless the path is empty or an index).
+    pub fn under(self, prefix: &str) -> PoolError {
+        let field = match (prefix.is_empty(), self.path.is_empty()) {
+            (_, true) => prefix.to_string(),
+            (true, false) => self.path,
+            (false, false) if self.path.starts_with('[') => format!("{prefix}{}", self.path),
+            (false, false) => format!("{prefix}.{}", self.path),
+        };
+        match self.error {
+            PoolError::Spec { value, reason, .. } => PoolError::Spec {
+                field,
+                value,
+                reason,
+            },
+            other => PoolError::Spec {
+                field,
+                value: None,
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 /// Result with [`PoolError`].

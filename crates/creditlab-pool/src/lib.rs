@@ -23,6 +23,7 @@
 
 pub mod capital;
 pub mod cohort;
+pub mod deal;
 pub mod el_scale;
 mod error;
 pub mod pricing;

@@ -10,7 +10,7 @@
 //! * credit enhancement: the subordination `A`, plus overcollateralization and reserve
 //!   (as fractions of the pool) where the deal has them.
 
-use crate::error::{PoolError, Result};
+use crate::error::{Located, PoolError, Result};
 use creditlab_contagion::{Estimate, LossDistribution, Tranche, check_tiling};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +36,14 @@ impl CapitalStructure {
     /// ([`check_tiling`]: the first attaches at 0, each exactly where the previous one
     /// detaches, the last detaches at 1). The error names the offending tranche.
     pub fn new<S: Into<String>>(tranches: impl IntoIterator<Item = (S, f64, f64)>) -> Result<Self> {
+        Self::located(tranches).map_err(|e| e.error)
+    }
+
+    /// [`CapitalStructure::new`] whose error also gives the path of the key at fault in the
+    /// list (`[1].attach`: the second tranche's attachment; `name`, `attach` or `detach`).
+    pub(crate) fn located<S: Into<String>>(
+        tranches: impl IntoIterator<Item = (S, f64, f64)>,
+    ) -> std::result::Result<Self, Located> {
         let mut out: Vec<NamedTranche> = Vec::new();
         for (i, (name, attach, detach)) in tranches.into_iter().enumerate() {
             let name: String = name.into();
@@ -44,30 +52,53 @@ impl CapitalStructure {
             } else {
                 name
             };
-            let tranche = Tranche::new(attach, detach).map_err(|e| PoolError::Tranche {
-                name: name.clone(),
-                reason: e.to_string(),
+            let at = |key: &str, reason: String| {
+                Located::new(
+                    format!("[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: name.clone(),
+                        reason,
+                    },
+                )
+            };
+            let tranche = Tranche::new(attach, detach).map_err(|e| {
+                let key = if (0.0..1.0).contains(&attach) {
+                    "detach"
+                } else {
+                    "attach"
+                };
+                at(key, e.to_string())
             })?;
             if out.iter().any(|t| t.name == name) {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: "duplicate tranche name".into(),
-                });
+                return Err(at("name", "duplicate tranche name".into()));
             }
             out.push(NamedTranche { name, tranche });
         }
         let bounds: Vec<Tranche> = out.iter().map(|t| t.tranche).collect();
         check_tiling(&bounds).map_err(|e| match e {
             creditlab_contagion::Error::Tiling { index, reason } if index >= 1 => {
-                PoolError::Tranche {
-                    name: out[index - 1].name.clone(),
-                    reason,
-                }
+                let i = index - 1;
+                let below = if i == 0 { 0.0 } else { bounds[i - 1].detach() };
+                let key = if bounds[i].attach() == below {
+                    "detach"
+                } else {
+                    "attach"
+                };
+                Located::new(
+                    format!("[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: out[i].name.clone(),
+                        reason,
+                    },
+                )
             }
-            _ => PoolError::Tranche {
-                name: "(none)".into(),
-                reason: "a capital structure needs at least one tranche".into(),
-            },
+            _ => Located::new(
+                "",
+                PoolError::Tranche {
+                    name: "(none)".into(),
+                    reason: "a capital structure needs at least one tranche".into(),
+                },
+            ),
         })?;
         Ok(Self { tranches: out })
     }

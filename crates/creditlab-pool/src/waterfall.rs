@@ -33,7 +33,7 @@
 //! proceeds are added to the principal collections and the deal ends that month. Note
 //! principal unpaid when the deal ends (call or last month) is the note's loss.
 
-use crate::error::{PoolError, Result, check_range};
+use crate::error::{Located, PoolError, Result, check_range};
 use crate::scenario::ScenarioRates;
 use creditlab_contagion::Copula;
 use creditlab_loan::{Assumptions, CashFlows, DefaultRate, Pool, Prepayment, project_pool};
@@ -168,48 +168,80 @@ impl Waterfall {
         reserve: ReserveSpec,
         cleanup_call: f64,
     ) -> Result<Self> {
+        Self::located(notes, fee_rate, principal, reserve, cleanup_call).map_err(|e| e.error)
+    }
+
+    /// [`Waterfall::new`] whose error also gives the path of the field at fault
+    /// (`notes[1].coupon`, `principal.loss_trigger`, `reserve.floor`).
+    pub(crate) fn located(
+        notes: Vec<NoteSpec>,
+        fee_rate: f64,
+        principal: PrincipalRule,
+        reserve: ReserveSpec,
+        cleanup_call: f64,
+    ) -> std::result::Result<Self, Located> {
         if notes.is_empty() {
-            return Err(PoolError::Tranche {
-                name: "(none)".into(),
-                reason: "a waterfall needs at least one note".into(),
-            });
+            return Err(Located::new(
+                "notes",
+                PoolError::Tranche {
+                    name: "(none)".into(),
+                    reason: "a waterfall needs at least one note".into(),
+                },
+            ));
         }
         for (i, n) in notes.iter().enumerate() {
-            let bad = |reason: String| PoolError::Tranche {
-                name: n.name.clone(),
-                reason,
+            let bad = |key: &str, reason: String| {
+                Located::new(
+                    format!("notes[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: n.name.clone(),
+                        reason,
+                    },
+                )
             };
             if n.name.trim().is_empty() {
-                return Err(PoolError::Tranche {
-                    name: format!("#{}", i + 1),
-                    reason: "a note needs a name".into(),
-                });
+                return Err(Located::new(
+                    format!("notes[{i}].name"),
+                    PoolError::Tranche {
+                        name: format!("#{}", i + 1),
+                        reason: "a note needs a name".into(),
+                    },
+                ));
             }
             if notes[..i].iter().any(|m| m.name == n.name) {
-                return Err(bad("duplicate note name".into()));
+                return Err(bad("name", "duplicate note name".into()));
             }
             if !(n.balance.is_finite() && n.balance > 0.0 && n.balance < 1e15) {
-                return Err(bad(format!("balance {} must be finite and > 0", n.balance)));
+                return Err(bad(
+                    "balance",
+                    format!("balance {} must be finite and > 0", n.balance),
+                ));
             }
             if !(n.coupon.is_finite() && (0.0..=1.0).contains(&n.coupon)) {
-                return Err(bad(format!("coupon {} must be in [0, 1]", n.coupon)));
+                return Err(bad(
+                    "coupon",
+                    format!("coupon {} must be in [0, 1]", n.coupon),
+                ));
             }
             for (what, t) in [("oc_trigger", n.oc_trigger), ("ic_trigger", n.ic_trigger)] {
                 if let Some(t) = t
                     && !(t.is_finite() && t > 0.0)
                 {
-                    return Err(bad(format!("{what} {t} must be finite and > 0")));
+                    return Err(bad(what, format!("{what} {t} must be finite and > 0")));
                 }
             }
         }
-        check_range("fee_rate", fee_rate, 0.0, 1.0)?;
+        let field = |check: Result<()>| {
+            check.map_err(|e| Located::new(e.field().unwrap_or_default().to_string(), e))
+        };
+        field(check_range("fee_rate", fee_rate, 0.0, 1.0).map(drop))?;
         if let PrincipalRule::ProRata { loss_trigger } = principal {
-            check_range("loss_trigger", loss_trigger, 0.0, 1.0)?;
+            field(check_range("principal.loss_trigger", loss_trigger, 0.0, 1.0).map(drop))?;
         }
-        check_amount("reserve.initial", reserve.initial)?;
-        check_amount("reserve.floor", reserve.floor)?;
-        check_range("reserve.target_fraction", reserve.target_fraction, 0.0, 1.0)?;
-        check_range("cleanup_call", cleanup_call, 0.0, 1.0)?;
+        field(check_amount("reserve.initial", reserve.initial))?;
+        field(check_amount("reserve.floor", reserve.floor))?;
+        field(check_range("reserve.target_fraction", reserve.target_fraction, 0.0, 1.0).map(drop))?;
+        field(check_range("cleanup_call", cleanup_call, 0.0, 1.0).map(drop))?;
         Ok(Self {
             notes,
             fee_rate,
