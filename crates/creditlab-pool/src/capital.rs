@@ -117,6 +117,12 @@ pub fn sec_sa_ka_with_unknown(ksa: f64, w: f64, unknown: f64) -> Result<f64> {
     Ok((1.0 - unknown) * sec_sa_ka(ksa, w)? + unknown)
 }
 
+/// SEC-SA's supervisory parameter `p`: 1, or 1.5 for a re-securitization (EU CRR Art.
+/// 261(1), 269(1)).
+pub fn sec_sa_p(resecuritization: bool) -> f64 {
+    if resecuritization { 1.5 } else { 1.0 }
+}
+
 /// SEC-SA risk weight of a tranche `[attach, detach)` over a pool with charge `ka`
 /// (`p = 1`, floor 15%; a re-securitization: `p = 1.5`, floor 100%).
 pub fn sec_sa_risk_weight(
@@ -125,12 +131,12 @@ pub fn sec_sa_risk_weight(
     detach: f64,
     resecuritization: bool,
 ) -> Result<f64> {
-    let (p, floor) = if resecuritization {
-        (1.5, RESECURITIZATION_FLOOR)
+    let floor = if resecuritization {
+        RESECURITIZATION_FLOOR
     } else {
-        (1.0, SECURITIZATION_FLOOR)
+        SECURITIZATION_FLOOR
     };
-    ssfa_risk_weight(ka, attach, detach, p, floor)
+    ssfa_risk_weight(ka, attach, detach, sec_sa_p(resecuritization), floor)
 }
 
 /// The kind of underlying pool for SEC-IRBA's supervisory parameters.

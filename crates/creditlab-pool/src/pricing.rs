@@ -304,6 +304,45 @@ pub struct Legs {
     pub fair_spread: f64,
 }
 
+/// Basis points per unit of spread (a spread of 0.01 is 100 bp).
+pub const BASIS_POINTS: f64 = 1e4;
+
+impl Legs {
+    /// The fair spread in basis points.
+    pub fn fair_spread_bp(&self) -> f64 {
+        self.fair_spread * BASIS_POINTS
+    }
+}
+
+/// A synthetic tranche's fair spread and legs, as `cargo xtask tranche-spread` reports them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrancheQuote {
+    /// Attachment point.
+    pub attach: f64,
+    /// Detachment point.
+    pub detach: f64,
+    /// Fair running spread in basis points.
+    pub fair_spread_bp: f64,
+    /// Present value of the protection leg per unit of tranche notional.
+    pub protection_leg: f64,
+    /// Present value of the premium leg at a spread of 1 (RPV01).
+    pub premium_leg_per_unit_spread: f64,
+}
+
+impl TrancheQuote {
+    /// The quote of `tranche` on `basket` ([`tranche_legs`]).
+    pub fn of(basket: &HomogeneousBasket, tranche: Tranche, schedule: &Schedule) -> Self {
+        let legs = tranche_legs(basket, tranche, schedule);
+        Self {
+            attach: tranche.attach(),
+            detach: tranche.detach(),
+            fair_spread_bp: legs.fair_spread_bp(),
+            protection_leg: legs.protection,
+            premium_leg_per_unit_spread: legs.premium_per_unit_spread,
+        }
+    }
+}
+
 /// The legs and fair spread of a synthetic tranche on `basket`.
 pub fn tranche_legs(basket: &HomogeneousBasket, tranche: Tranche, schedule: &Schedule) -> Legs {
     let losses: Vec<f64> = schedule
