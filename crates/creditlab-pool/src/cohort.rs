@@ -127,6 +127,7 @@ mod tests {
     use super::*;
     use creditlab_loan::DefaultRate;
     use creditlab_loan::{Channel, Recourse};
+    use creditlab_numerics::prec;
 
     fn loans() -> Vec<Loan> {
         (0..200)
@@ -162,7 +163,10 @@ mod tests {
         let by_cohort = cohorts.project(&a);
         assert_eq!(by_loan.months(), by_cohort.months());
         let scale = by_loan.opening_balance();
-        assert!((by_loan.opening_balance() - by_cohort.opening_balance()).abs() < 1e-9 * scale);
+        assert!(
+            (by_loan.opening_balance() - by_cohort.opening_balance()).abs()
+                <= prec::ACCUMULATED * scale
+        );
         for (x, y) in [
             (by_loan.balance(), by_cohort.balance()),
             (by_loan.interest(), by_cohort.interest()),
@@ -181,7 +185,10 @@ mod tests {
             ),
         ] {
             for (m, (a, b)) in x.iter().zip(y).enumerate() {
-                assert!((a - b).abs() <= 1e-9 * scale, "month {m}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= prec::ACCUMULATED * scale,
+                    "month {m}: {a} vs {b}"
+                );
             }
         }
     }

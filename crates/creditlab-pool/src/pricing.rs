@@ -40,6 +40,10 @@ const NORMAL_NODES: usize = 96;
 const T_NODES: usize = 128;
 /// Nodes per dimension of the t copula's two-dimensional state.
 const T_COPULA_NODES: usize = 64;
+/// A payment date within this many years (about 0.03 seconds) of maturity is maturity: the
+/// multiples of the period accumulate rounding, and a whole number of periods must not
+/// leave a zero-length final period.
+const DATE_TOLERANCE: f64 = 1e-9;
 /// Largest basket handled (the binomial tables are `n + 1` long per node and date).
 pub const MAX_NAMES: usize = 100_000;
 
@@ -259,7 +263,7 @@ impl Schedule {
         let mut i = 1u32;
         loop {
             let t = f64::from(i) * dt;
-            if t >= self.maturity - 1e-9 {
+            if t >= self.maturity - DATE_TOLERANCE {
                 dates.push(self.maturity);
                 return dates;
             }
@@ -382,13 +386,22 @@ pub fn nth_to_default_legs(basket: &HomogeneousBasket, schedule: &Schedule) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     fn hw_basket(n: usize, copula: Copula) -> HomogeneousBasket {
         HomogeneousBasket::new(n, 0.01, 0.4, copula).unwrap()
     }
 
+    /// QuantLib's tolerance for its Hull-White references (test-suite/cdo.cpp,
+    /// nthtodefault.cpp): the published spreads are rounded to the basis point and come
+    /// from a different quadrature, so a spread matches within 1 bp ...
+    const HULL_WHITE_BP: f64 = 1.0;
+    /// ... or 4% of the published spread.
+    const HULL_WHITE_RELATIVE: f64 = 0.04;
+
     fn close(got_bp: f64, want_bp: f64) -> bool {
-        (got_bp - want_bp).abs() <= 1.0 || (got_bp - want_bp).abs() <= 0.04 * want_bp
+        (got_bp - want_bp).abs() <= HULL_WHITE_BP
+            || (got_bp - want_bp).abs() <= HULL_WHITE_RELATIVE * want_bp
     }
 
     /// Hull and White (2004), as in QuantLib's test-suite/cdo.cpp: 100 names, hazard 1%,
@@ -428,21 +441,24 @@ mod tests {
         let b = hw_basket(20, Copula::gaussian(0.0).unwrap());
         let d = b.default_count_distribution(3.0);
         let p = b.default_probability(3.0);
-        assert!((d.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!((d[0] - (1.0 - p).powi(20)).abs() < 1e-12);
+        assert!((d.iter().sum::<f64>() - 1.0).abs() <= prec::ACCUMULATED);
+        assert!((d[0] - (1.0 - p).powi(20)).abs() <= prec::ACCUMULATED);
         // First to default of independent names: P(K >= 1) = 1 - (1-p)^n.
-        assert!((b.kth_default_probability(1, 3.0) - (1.0 - (1.0 - p).powi(20))).abs() < 1e-12);
+        assert!(
+            (b.kth_default_probability(1, 3.0) - (1.0 - (1.0 - p).powi(20))).abs()
+                <= prec::ACCUMULATED
+        );
         for c in [
             Copula::student_t(0.3, 5.0).unwrap(),
             Copula::double_t(0.3, 4.0, 4.0).unwrap(),
         ] {
             let b = hw_basket(50, c);
             let d = b.default_count_distribution(5.0);
-            assert!((d.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+            assert!((d.iter().sum::<f64>() - 1.0).abs() <= prec::QUADRATURE);
             // The mean number of defaults is n times the marginal PD whatever the copula.
             let mean: f64 = d.iter().enumerate().map(|(k, q)| k as f64 * q).sum();
             assert!(
-                (mean - 50.0 * b.default_probability(5.0)).abs() < 1e-4,
+                (mean - 50.0 * b.default_probability(5.0)).abs() <= prec::QUADRATURE,
                 "{mean}"
             );
         }

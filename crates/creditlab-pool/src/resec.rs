@@ -363,7 +363,7 @@ mod tests {
             .iter()
             .map(|t| t.expected_loss.value * (t.detach - t.attach))
             .sum();
-        assert!((el - high.mezzanine_held_directly.expected_loss.value).abs() < 1e-12);
+        assert!((el - high.mezzanine_held_directly.expected_loss.value).abs() <= prec::ACCUMULATED);
         assert!(cdo2.risk(&g(0.1), 0, 1).is_err());
         let multi = Copula::MultiFactor(creditlab_contagion::copula::MultiFactor::explicit(2));
         assert!(cdo2.risk(&multi, 10, 1).is_err());
@@ -421,7 +421,7 @@ mod tests {
             .iter()
             .map(|t| t.expected_loss * (t.detach - t.attach))
             .sum();
-        assert!((el - high.mezzanine_held_directly.expected_loss).abs() < 1e-12);
+        assert!((el - high.mezzanine_held_directly.expected_loss).abs() <= prec::ACCUMULATED);
         // Errors name the parameter.
         let bad = CdoSquaredParams {
             rhos: vec![0.1, 1.5],

@@ -29,11 +29,14 @@ const MAX_ONE_FACTOR_STATE: usize = 2;
 ///
 /// ```
 /// use creditlab_contagion::Copula;
+/// use creditlab_numerics::prec;
 /// use creditlab_pool::scenario::ScenarioRates;
 /// let t = ScenarioRates::new(&Copula::student_t(0.2, 4.0)?, 0.03)?;
 /// let rates: Vec<f64> = (0..2000).map(|s| t.rate(7, s)).collect();
-/// let mean = rates.iter().sum::<f64>() / rates.len() as f64;
-/// assert!((mean - 0.03).abs() < 0.005);
+/// let n = rates.len() as f64;
+/// let mean = rates.iter().sum::<f64>() / n;
+/// let sd = (rates.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+/// assert!(prec::within_sigmas(mean, 0.03, sd / n.sqrt(), prec::MC_SIGMAS));
 /// assert!(rates.iter().all(|r| (0.0..=1.0).contains(r)));
 /// # Ok::<(), creditlab_pool::PoolError>(())
 /// ```

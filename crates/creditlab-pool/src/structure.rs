@@ -225,6 +225,7 @@ pub fn expected_loss_over_time(
 mod tests {
     use super::*;
     use creditlab_contagion::mc::McDistribution;
+    use creditlab_numerics::prec;
 
     #[test]
     fn validation_names_the_offending_tranche() {
@@ -264,21 +265,21 @@ mod tests {
             CapitalStructure::new([("E", 0.0, 0.05), ("M", 0.05, 0.2), ("S", 0.2, 1.0)]).unwrap();
         let r = s.risk(&dist, 0.01).unwrap();
         // Equity: losses 0, 0.4, 1, 1 -> EL 0.6, P(L > 0) = 0.75.
-        assert!((r[0].expected_loss.value - 0.6).abs() < 1e-12);
-        assert!((r[0].default_probability.value - 0.75).abs() < 1e-12);
-        assert!((r[0].loss_given_default.unwrap() - 0.8).abs() < 1e-12);
+        assert!((r[0].expected_loss.value - 0.6).abs() <= prec::IDENTITY);
+        assert!((r[0].default_probability.value - 0.75).abs() <= prec::IDENTITY);
+        assert!((r[0].loss_given_default.unwrap() - 0.8).abs() <= prec::IDENTITY);
         // Mezzanine: losses 0, 0, 1/3, 1 -> EL 1/3, P = 0.5.
-        assert!((r[1].expected_loss.value - 1.0 / 3.0).abs() < 1e-12);
-        assert!((r[1].default_probability.value - 0.5).abs() < 1e-12);
+        assert!((r[1].expected_loss.value - 1.0 / 3.0).abs() <= prec::IDENTITY);
+        assert!((r[1].default_probability.value - 0.5).abs() <= prec::IDENTITY);
         // Senior: 0.1/0.8 in one scenario.
-        assert!((r[2].expected_loss.value - 0.125 / 4.0).abs() < 1e-12);
-        assert!((r[2].credit_enhancement - 0.21).abs() < 1e-12);
+        assert!((r[2].expected_loss.value - 0.125 / 4.0).abs() <= prec::IDENTITY);
+        assert!((r[2].credit_enhancement - 0.21).abs() <= prec::IDENTITY);
         // Tranche losses weighted by thickness add up to the pool's expected loss.
         let pool_el: f64 = r
             .iter()
             .map(|t| t.expected_loss.value * (t.detach - t.attach))
             .sum();
-        assert!((pool_el - 0.105).abs() < 1e-12);
+        assert!((pool_el - 0.105).abs() <= prec::IDENTITY);
         assert!(s.risk(&dist, -0.1).is_err());
     }
 
@@ -288,8 +289,8 @@ mod tests {
         let d2 = McDistribution::from_losses(vec![0.02, 0.06]);
         let t = Tranche::new(0.0, 0.05).unwrap();
         let path = expected_loss_over_time(t, &[(1.0, &d1), (2.0, &d2)]).unwrap();
-        assert!((path[0].1.value - 0.2).abs() < 1e-12);
-        assert!((path[1].1.value - 0.7).abs() < 1e-12);
+        assert!((path[0].1.value - 0.2).abs() <= prec::IDENTITY);
+        assert!((path[1].1.value - 0.7).abs() <= prec::IDENTITY);
         assert!(expected_loss_over_time(t, &[(2.0, &d1), (1.0, &d2)]).is_err());
     }
 }
