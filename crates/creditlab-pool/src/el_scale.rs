@@ -146,6 +146,30 @@ pub enum ElScaleError {
 
 /// Cumulative expected-loss bounds by grade (AAA ... CCC) and horizon: the master scale of
 /// rating by expected loss. Valid by construction (see [`ExpectedLossScale::new`]).
+///
+/// ```
+/// use creditlab_grade::Grade;
+/// use creditlab_pool::{ExpectedLossScale, rate_by_expected_loss};
+/// let scale = ExpectedLossScale::standard();
+/// assert!(scale.source().contains("not Moody's"));
+/// // A tranche losing 0.5% of its notional over 5 years, and one losing 40%.
+/// assert_eq!(rate_by_expected_loss(&scale, 0.005, 5.0)?, Grade::BBB);
+/// assert_eq!(rate_by_expected_loss(&scale, 0.4, 5.0)?, Grade::CCC);
+/// // A table of two horizons, interpolated in between (here at 2 years).
+/// let table = ExpectedLossScale::from_toml(
+///     "horizons = [1, 3]\n\
+///      [[grade]]\nname = \"AAA\"\nel = [0.0001, 0.0003]\n\
+///      [[grade]]\nname = \"AA\"\nel = [0.0003, 0.0009]\n\
+///      [[grade]]\nname = \"A\"\nel = [0.001, 0.003]\n\
+///      [[grade]]\nname = \"BBB\"\nel = [0.003, 0.009]\n\
+///      [[grade]]\nname = \"BB\"\nel = [0.01, 0.03]\n\
+///      [[grade]]\nname = \"B\"\nel = [0.05, 0.15]\n\
+///      [[grade]]\nname = \"CCC\"\nel = [0.3, 0.5]\n",
+///     "inline table",
+/// )?;
+/// assert_eq!(rate_by_expected_loss(&table, 0.0004, 2.0)?, Grade::AA);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExpectedLossScale {
     horizons: Vec<f64>,

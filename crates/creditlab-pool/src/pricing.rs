@@ -49,6 +49,21 @@ pub const MAX_NAMES: usize = 100_000;
 
 /// A homogeneous basket of names in a one-factor copula, with its quadrature over the
 /// systematic state.
+///
+/// ```
+/// use creditlab_contagion::{Copula, Tranche};
+/// use creditlab_numerics::prec;
+/// use creditlab_pool::pricing::{HomogeneousBasket, Schedule, tranche_legs};
+/// // Hull and White's basket: 100 names, hazard 1%, recovery 40%, Gaussian rho 0.3.
+/// let basket = HomogeneousBasket::new(100, 0.01, 0.4, Copula::gaussian(0.3)?)?;
+/// let counts = basket.default_count_distribution(5.0);
+/// assert!((counts.iter().sum::<f64>() - 1.0).abs() <= prec::ACCUMULATED);
+/// let schedule = Schedule::new(5.0, 4, 0.05)?;
+/// let equity = tranche_legs(&basket, Tranche::new(0.0, 0.03)?, &schedule);
+/// // Their 1487 bp, within QuantLib's 4%.
+/// assert!(prec::relative_close(equity.fair_spread_bp(), 1487.0, 0.04, 1.0));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone)]
 pub struct HomogeneousBasket {
     n: usize,

@@ -34,6 +34,21 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// A CDO squared over homogeneous underlying pools sharing one common factor.
+///
+/// ```
+/// use creditlab_contagion::{Copula, Tranche};
+/// use creditlab_pool::{CapitalStructure, resec::CdoSquared};
+/// let notes = CapitalStructure::new([("junior", 0.0, 0.3), ("senior", 0.3, 1.0)])?;
+/// let cdo2 = CdoSquared::new(10, 100, 0.05, 0.5, Tranche::new(0.04, 0.08)?, notes)?;
+/// let low = cdo2.risk(&Copula::gaussian(0.05)?, 5_000, 7)?;
+/// let high = cdo2.risk(&Copula::gaussian(0.3)?, 5_000, 7)?;
+/// // The senior note's default probability rises with the common factor's correlation.
+/// assert!(high.outer[1].default_probability.value > low.outer[1].default_probability.value);
+/// // Any one-factor copula of the core: the t copula's joint tail hits it more often.
+/// let t = cdo2.risk(&Copula::student_t(0.05, 4.0)?, 5_000, 7)?;
+/// assert!(t.outer[1].default_probability.value > low.outer[1].default_probability.value);
+/// # Ok::<(), creditlab_pool::PoolError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CdoSquared {
     pools: usize,

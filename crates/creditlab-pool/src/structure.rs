@@ -25,6 +25,21 @@ pub struct NamedTranche {
 
 /// A capital structure: tranches ordered from the most junior (attaching at 0) to the most
 /// senior (detaching at 1), with no gaps or overlaps.
+///
+/// ```
+/// use creditlab_contagion::DiscreteLoss;
+/// use creditlab_pool::CapitalStructure;
+/// let s = CapitalStructure::new([("equity", 0.0, 0.05), ("senior", 0.05, 1.0)])?;
+/// // Pool losses 2% and 10% with probability one half each.
+/// let dist = DiscreteLoss::new(vec![0.02, 0.10], vec![0.5, 0.5]);
+/// let risk = s.risk(&dist, 0.0)?;
+/// assert_eq!(risk[0].expected_loss.value, 0.7); // (0.4 + 1) / 2
+/// assert_eq!(risk[1].default_probability.value, 0.5);
+/// // A gap is refused, naming the tranche.
+/// let gap = CapitalStructure::new([("equity", 0.0, 0.05), ("senior", 0.06, 1.0)]);
+/// assert!(gap.unwrap_err().to_string().contains("tranche senior"));
+/// # Ok::<(), creditlab_pool::PoolError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CapitalStructure {
     tranches: Vec<NamedTranche>,
@@ -158,6 +173,19 @@ impl CapitalStructure {
 }
 
 /// What a loss distribution says about one tranche.
+///
+/// ```
+/// use creditlab_contagion::{DiscreteLoss, Tranche};
+/// use creditlab_numerics::prec;
+/// use creditlab_pool::TrancheRisk;
+/// // Pool losses 0, 4% and 12%, equally likely; the mezzanine 3-7%.
+/// let dist = DiscreteLoss::new(vec![0.0, 0.04, 0.12], vec![1.0 / 3.0; 3]);
+/// let mezz = TrancheRisk::of("mezzanine", Tranche::new(0.03, 0.07)?, &dist, 0.01);
+/// assert!((mezz.default_probability.value - 2.0 / 3.0).abs() <= prec::IDENTITY);
+/// assert!((mezz.expected_loss.value - (0.25 + 1.0) / 3.0).abs() <= prec::IDENTITY);
+/// assert_eq!(mezz.credit_enhancement, 0.04); // subordination 3% + 1% reserve
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrancheRisk {
     /// The tranche's name.

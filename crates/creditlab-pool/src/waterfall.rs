@@ -147,6 +147,32 @@ pub struct ReserveSpec {
 
 /// A validated waterfall: notes, most senior first, fees, principal rule, reserve and
 /// clean-up call.
+///
+/// ```
+/// use creditlab_loan::{Assumptions, DefaultRate, Pool, Prepayment, project_pool};
+/// use creditlab_pool::waterfall::{NoteSpec, PoolFlows, PrincipalRule, ReserveSpec, Waterfall};
+/// let note = |name: &str, balance: f64, coupon: f64| NoteSpec {
+///     name: name.into(),
+///     balance,
+///     coupon,
+///     oc_trigger: None,
+///     ic_trigger: None,
+/// };
+/// let w = Waterfall::new(
+///     vec![note("A", 85.0e6, 0.045), note("B", 10.0e6, 0.065)],
+///     0.005,
+///     PrincipalRule::Sequential,
+///     ReserveSpec { initial: 0.0, target_fraction: 0.0, floor: 0.0 },
+///     0.1,
+/// )?;
+/// let pool = Pool::new(100.0e6, 0.07, 360)?;
+/// let a = Assumptions::new(Prepayment::Cpr(0.08), DefaultRate::Cdr(0.01), 12, 0.4, false)?;
+/// let run = w.run(&PoolFlows::from_cashflows(&project_pool(&pool, &a)))?;
+/// // Cash is conserved to the cent in every month.
+/// assert!(run.periods.iter().all(|p| p.collected == p.paid() + p.reserve_change));
+/// assert_eq!(run.notes[0].unpaid_principal, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Waterfall {
     notes: Vec<NoteSpec>,
