@@ -105,7 +105,7 @@ pub fn waterfall_run(
         &cohorts,
         &creditlab_loan::Prepayment::Cpr(0.08),
         0.02,
-        0.15,
+        &creditlab_contagion::Copula::gaussian(0.15).expect("a correlation"),
         12,
         0.4,
         false,

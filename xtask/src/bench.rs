@@ -328,7 +328,7 @@ fn bench_waterfall(repeat: usize) -> Result<WaterfallFigures, TaskError> {
             &cohorts,
             &creditlab_loan::Prepayment::Cpr(0.08),
             0.02,
-            0.15,
+            &Copula::gaussian(0.15)?,
             12,
             0.4,
             false,

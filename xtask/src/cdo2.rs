@@ -1,7 +1,8 @@
 //! `cargo xtask cdo2`: a CDO squared against the same exposures held directly, at several
 //! correlations (creditlab-pool's `compare_cdo_squared`; docs/schemas/cdo2-json.md).
 //!
-//! `pools` homogeneous pools of `names` loans share one Gaussian factor; the same
+//! `pools` homogeneous pools of `names` loans share one factor (`--copula`, Gaussian by
+//! default); the same
 //! mezzanine tranche is cut from each and their average loss is tranched again. For each
 //! correlation the task prints the expected loss, default probability and master-scale
 //! rating of one mezzanine tranche, of all of them held directly, and of every note of the
@@ -9,6 +10,7 @@
 //! correlation to the last.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use creditlab_contagion::{CopulaSpec, Tranche, parse_tranches};
 use creditlab_grade::MasterScale;
 use creditlab_pool::resec::{CdoSquaredAtRho, RatedNote};
 use creditlab_pool::{CdoSquaredParams, compare_cdo_squared};
@@ -44,40 +46,36 @@ pub struct Args {
     /// Monte Carlo scenarios per correlation.
     #[arg(long, default_value_t = 40_000)]
     scenarios: u64,
+    /// One-factor copula of the common factor, taken at every correlation: gaussian, t:NU
+    /// or double-t:NU_M,NU_Z.
+    #[arg(long, default_value = "gaussian")]
+    copula: CopulaSpec,
     /// Seed (the same factor draws at every correlation).
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
 }
 
-/// Parses `A-D`, naming the flag on error.
-fn bounds(flag: &str, part: &str) -> Result<(f64, f64), TaskError> {
-    let bad = |why: String| TaskError::msg(format!("--{flag} {part:?}: {why}"));
-    let (a, d) = part
-        .trim()
-        .split_once('-')
-        .ok_or_else(|| bad("expected ATTACH-DETACH, e.g. 0.04-0.08".into()))?;
-    let num = |v: &str, what: &str| {
-        v.trim()
-            .parse::<f64>()
-            .map_err(|_| bad(format!("{what} {v:?} is not a number")))
-    };
-    Ok((num(a, "attachment")?, num(d, "detachment")?))
-}
-
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
-    let (mezzanine_attach, mezzanine_detach) = bounds("mezzanine", &args.mezzanine)?;
+    let mezzanine: Tranche = args
+        .mezzanine
+        .parse()
+        .map_err(|e| TaskError::msg(format!("--mezzanine: {e}")))?;
+    let tranches =
+        parse_tranches(&args.tranches).map_err(|e| TaskError::msg(format!("--tranches: {e}")))?;
+    // Each note is named by its text, e.g. "0.3-1".
     let outer = args
         .tranches
         .split(',')
-        .map(|part| {
-            let (a, d) = bounds("tranches", part)?;
-            Ok((part.trim().to_string(), a, d))
-        })
-        .collect::<Result<Vec<_>, TaskError>>()?;
+        .zip(tranches)
+        .map(|(text, t)| (text.trim().to_string(), t.attach(), t.detach()))
+        .collect();
     let rhos = args
         .rho
         .split(',')
@@ -93,20 +91,22 @@ pub fn run(args: Args) -> TaskResult {
         pd: args.pd,
         lgd: args.lgd,
         horizon: args.horizon,
-        mezzanine_attach,
-        mezzanine_detach,
+        mezzanine_attach: mezzanine.attach(),
+        mezzanine_detach: mezzanine.detach(),
         outer,
+        copula: args.copula,
         rhos,
         scenarios: args.scenarios,
         seed: args.seed,
     };
-    let c = compare_cdo_squared(&params, &MasterScale::standard())?;
+    let c = crate::pipeline::thread_pool(args.threads)?
+        .install(|| compare_cdo_squared(&params, &MasterScale::standard()))?;
     if args.json {
         return print_json(&c);
     }
     println!(
         "CDO squared: {} pools x {} loans (PD {} over {} years, LGD {}), mezzanine {}-{} of \
-         each, {} scenarios per correlation",
+         each, {} copula, {} scenarios per correlation",
         params.pools,
         params.names,
         params.pd,
@@ -114,6 +114,7 @@ pub fn run(args: Args) -> TaskResult {
         params.lgd,
         params.mezzanine_attach,
         params.mezzanine_detach,
+        params.copula,
         params.scenarios
     );
     let notes = |r: &CdoSquaredAtRho| -> Vec<RatedNote> {

@@ -2,8 +2,9 @@
 //! tranches and nth-to-default baskets of a homogeneous pool in a one-factor copula.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
-use creditlab_contagion::{Copula, Tranche};
-use creditlab_pool::pricing::{self, HomogeneousBasket, Schedule};
+use creditlab_contagion::{Copula, CopulaSpec, parse_tranches};
+use creditlab_pool::PoolError;
+use creditlab_pool::pricing::{self, HomogeneousBasket, Schedule, TrancheQuote};
 use serde::Serialize;
 
 /// The basket and market flags both tasks share.
@@ -27,9 +28,9 @@ pub struct Market {
     /// Asset correlation, in [0, 1].
     #[arg(long)]
     rho: f64,
-    /// Copula: gaussian, t:NU or double-t:NU_M,NU_Z.
+    /// One-factor copula: gaussian, t:NU or double-t:NU_M,NU_Z.
     #[arg(long, default_value = "gaussian")]
-    copula: String,
+    copula: CopulaSpec,
     /// Premium payments per year.
     #[arg(long, default_value_t = 4)]
     frequency: u32,
@@ -40,73 +41,53 @@ pub struct Market {
 
 impl Market {
     fn basket(&self) -> Result<(HomogeneousBasket, Schedule), TaskError> {
-        let copula = parse_copula(&self.copula, self.rho)?;
+        let copula = one_factor_copula(&self.copula, self.rho)?;
         let basket = HomogeneousBasket::new(self.names, self.hazard, self.recovery, copula)
-            .map_err(|e| flagged(e, &["names", "hazard", "recovery"]))?;
-        let schedule = Schedule::new(self.maturity, self.frequency, self.rate)
-            .map_err(|e| flagged(e, &["maturity", "rate"]))?;
+            .map_err(|e| {
+                flag_error(
+                    e,
+                    &[
+                        ("names", "--names"),
+                        ("hazard", "--hazard"),
+                        ("recovery", "--recovery"),
+                    ],
+                )
+            })?;
+        let schedule = Schedule::new(self.maturity, self.frequency, self.rate).map_err(|e| {
+            flag_error(
+                e,
+                &[
+                    ("maturity", "--maturity"),
+                    ("rate", "--rate"),
+                    ("payments_per_year", "--frequency"),
+                ],
+            )
+        })?;
         Ok((basket, schedule))
     }
 }
 
-/// Rewrites `invalid FIELD` as `invalid --FIELD` for the fields that are flags.
-fn flagged(e: creditlab_pool::PoolError, fields: &[&str]) -> TaskError {
-    let mut text = e.to_string();
-    for f in fields {
-        text = text.replace(&format!("invalid {f}:"), &format!("invalid --{f}:"));
+/// A library error prefixed with the flag behind its field (`flags` maps a field to its
+/// flag), read from the error's data.
+pub(crate) fn flag_error(e: PoolError, flags: &[(&str, &str)]) -> TaskError {
+    match e
+        .field()
+        .and_then(|f| flags.iter().find(|(field, _)| *field == f))
+    {
+        Some((_, flag)) => TaskError::msg(format!("{flag}: {e}")),
+        None => e.into(),
     }
-    if text.contains("payments_per_year") {
-        text = text.replace("payments_per_year", "--frequency");
-    }
-    TaskError::msg(text)
 }
 
-/// Parses `--copula` with correlation `rho`.
-fn parse_copula(s: &str, rho: f64) -> Result<Copula, TaskError> {
-    let bad = |why: &str| TaskError::msg(format!("--copula {s:?}: {why}"));
-    let num = |v: &str| -> Result<f64, TaskError> {
-        v.trim()
-            .parse::<f64>()
-            .map_err(|_| bad(&format!("{v:?} is not a number")))
-    };
-    if !(rho.is_finite() && (0.0..=1.0).contains(&rho)) {
-        return Err(TaskError::msg(format!(
-            "--rho must be in [0, 1], got {rho}"
-        )));
-    }
-    let copula = if s == "gaussian" {
-        Copula::gaussian(rho)
-    } else if let Some(nu) = s.strip_prefix("t:") {
-        Copula::student_t(rho, num(nu)?)
-    } else if let Some(nus) = s.strip_prefix("double-t:") {
-        let (m, z) = nus
-            .split_once(',')
-            .ok_or_else(|| bad("expected double-t:NU_M,NU_Z"))?;
-        Copula::double_t(rho, num(m)?, num(z)?)
-    } else {
-        return Err(bad("expected gaussian, t:NU or double-t:NU_M,NU_Z"));
-    };
-    copula.map_err(|e| bad(&e.to_string()))
-}
-
-/// Parses `--tranches 0-0.03,0.03-0.06`.
-fn parse_tranches(s: &str) -> Result<Vec<Tranche>, TaskError> {
-    s.split(',')
-        .map(|part| {
-            let bad = |why: String| TaskError::msg(format!("--tranches {part:?}: {why}"));
-            let (a, d) = part
-                .trim()
-                .split_once('-')
-                .ok_or_else(|| bad("expected ATTACH-DETACH, e.g. 0.03-0.06".into()))?;
-            let a: f64 = a
-                .parse()
-                .map_err(|_| bad(format!("attachment {a:?} is not a number")))?;
-            let d: f64 = d
-                .parse()
-                .map_err(|_| bad(format!("detachment {d:?} is not a number")))?;
-            Tranche::new(a, d).map_err(|e| bad(e.to_string()))
-        })
-        .collect()
+/// The one-factor copula of `--copula` at `--rho`; the error names the flag at fault.
+pub(crate) fn one_factor_copula(spec: &CopulaSpec, rho: f64) -> Result<Copula, TaskError> {
+    spec.one_factor(rho).map_err(|e| {
+        let flag = match &e {
+            creditlab_contagion::Error::InvalidParameter { field, .. } if field == "rho" => "--rho",
+            _ => "--copula",
+        };
+        TaskError::msg(format!("{flag}: {e}"))
+    })
 }
 
 /// Flags of `cargo xtask tranche-spread`.
@@ -120,15 +101,6 @@ pub struct SpreadArgs {
 }
 
 #[derive(Debug, Serialize)]
-struct TrancheOut {
-    attach: f64,
-    detach: f64,
-    fair_spread_bp: f64,
-    protection_leg: f64,
-    premium_leg_per_unit_spread: f64,
-}
-
-#[derive(Debug, Serialize)]
 struct SpreadOutput {
     names: usize,
     hazard: f64,
@@ -136,27 +108,19 @@ struct SpreadOutput {
     maturity: f64,
     rate: f64,
     rho: f64,
-    copula: String,
-    tranches: Vec<TrancheOut>,
+    copula: CopulaSpec,
+    tranches: Vec<TrancheQuote>,
 }
 
 /// Runs `tranche-spread`.
 pub fn run_spread(args: SpreadArgs) -> TaskResult {
-    let tranches = parse_tranches(&args.tranches)?;
+    let tranches =
+        parse_tranches(&args.tranches).map_err(|e| TaskError::msg(format!("--tranches: {e}")))?;
     let m = &args.market;
     let (basket, schedule) = m.basket()?;
-    let tranches: Vec<TrancheOut> = tranches
+    let tranches: Vec<TrancheQuote> = tranches
         .into_iter()
-        .map(|t| {
-            let legs = pricing::tranche_legs(&basket, t, &schedule);
-            TrancheOut {
-                attach: t.attach(),
-                detach: t.detach(),
-                fair_spread_bp: legs.fair_spread * 1e4,
-                protection_leg: legs.protection,
-                premium_leg_per_unit_spread: legs.premium_per_unit_spread,
-            }
-        })
+        .map(|t| TrancheQuote::of(&basket, t, &schedule))
         .collect();
     let out = SpreadOutput {
         names: m.names,
@@ -199,7 +163,7 @@ struct NtdOutput {
     maturity: f64,
     rate: f64,
     rho: f64,
-    copula: String,
+    copula: CopulaSpec,
     /// Fair spread of the n-th-to-default swap, n = 1 ... names.
     spreads_bp: Vec<f64>,
 }
@@ -216,7 +180,7 @@ pub fn run_ntd(args: NtdArgs) -> TaskResult {
     let (basket, schedule) = m.basket()?;
     let spreads_bp: Vec<f64> = pricing::nth_to_default_legs(&basket, &schedule)
         .iter()
-        .map(|l| l.fair_spread * 1e4)
+        .map(|l| l.fair_spread_bp())
         .collect();
     let out = NtdOutput {
         names: m.names,

@@ -84,10 +84,9 @@ pub fn run(args: Args) -> TaskResult {
             t.risk_weight().map_err(flag_error)?,
         )
     } else {
-        let p = if args.resec { 1.5 } else { 1.0 };
         let rw = capital::sec_sa_risk_weight(args.ka, args.attach, args.detach, args.resec)
             .map_err(flag_error)?;
-        (p, rw)
+        (capital::sec_sa_p(args.resec), rw)
     };
     let out = Output {
         approach: args.approach,
@@ -114,16 +113,18 @@ pub fn run(args: Args) -> TaskResult {
     Ok(())
 }
 
-/// Names the flag behind a library parameter error (`ka`, `kirb` -> `--ka`, etc.).
+/// The flag behind each field a SEC-SA or SEC-IRBA error can name.
+const FLAGS: [(&str, &str); 8] = [
+    ("ka", "--ka"),
+    ("kirb", "--ka"),
+    ("k", "--ka"),
+    ("attach", "--attach"),
+    ("detach", "--detach"),
+    ("lgd", "--lgd"),
+    ("maturity", "--maturity"),
+    ("n", "--n"),
+];
+
 fn flag_error(e: creditlab_pool::PoolError) -> TaskError {
-    let text = e.to_string();
-    let text = text
-        .replace("invalid kirb", "invalid --ka")
-        .replace("invalid k:", "invalid --ka:")
-        .replace("invalid attach", "invalid --attach")
-        .replace("invalid detach", "invalid --detach")
-        .replace("invalid lgd", "invalid --lgd")
-        .replace("invalid maturity", "invalid --maturity")
-        .replace("invalid n:", "invalid --n:");
-    TaskError::msg(text)
+    crate::pricing::flag_error(e, &FLAGS)
 }

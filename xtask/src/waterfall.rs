@@ -1,10 +1,12 @@
 //! `cargo xtask waterfall --deal FILE`: the month-by-month cash flows of every note for one
-//! scenario, from the deal's `[waterfall]` section (docs/schemas/deal-toml.md).
+//! scenario, from the deal's `[waterfall]` section (docs/schemas/deal-toml.md), or with
+//! `--scenarios N` each note's statistics over copula scenarios (creditlab-pool's
+//! `DealSpec::run_waterfall` and `DealSpec::simulate_waterfall`).
 
-use crate::cli::{Table, TaskError, TaskResult, print_json};
-use crate::tranche::read_deal;
-use creditlab_loan::{DefaultRate, Pool, project_pool};
-use creditlab_pool::waterfall::{PoolFlows, ReserveSpec, Waterfall, vasicek_scenarios};
+use crate::cli::{Table, TaskResult, print_json};
+use crate::tranche::DealFile;
+use creditlab_contagion::CopulaSpec;
+use creditlab_loan::DefaultRate;
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask waterfall`.
@@ -13,17 +15,25 @@ pub struct Args {
     /// The deal file (TOML, docs/schemas/deal-toml.md) with a `[waterfall]` section.
     #[arg(long)]
     deal: PathBuf,
-    /// Instead of the one scenario: simulate this many, each with its own constant CDR
-    /// drawn from the Vasicek distribution around the scenario's `default` (which must be
-    /// a `cdr`), and print each note's expected loss, P(loss), WAL and yield percentiles.
+    /// Instead of the one scenario: simulate this many, each with its own constant CDR,
+    /// the pool's default rate conditional on one draw of the copula's systematic state
+    /// around the scenario's `default` (which must be a `cdr`), and print each note's
+    /// expected loss, P(loss), WAL and yield percentiles.
     #[arg(long, default_value_t = 0)]
     scenarios: usize,
-    /// Asset correlation of the Vasicek CDR draws (with --scenarios).
+    /// Asset correlation of the CDR draws (with --scenarios).
     #[arg(long, default_value_t = 0.15)]
     rho: f64,
+    /// One-factor copula of the CDR draws (with --scenarios): gaussian (Vasicek), t:NU or
+    /// double-t:NU_M,NU_Z.
+    #[arg(long, default_value = "gaussian")]
+    copula: CopulaSpec,
     /// Seed of the draws (with --scenarios).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     /// Print JSON (every month, amounts in cents) instead of a table.
     #[arg(long)]
     json: bool,
@@ -31,54 +41,17 @@ pub struct Args {
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
-    let file = args.deal.display().to_string();
-    let in_file = |e: String| TaskError::msg(format!("{file}: {e}"));
-    let deal = read_deal(&args.deal)?;
-    let w = deal
-        .waterfall
-        .ok_or_else(|| in_file("the deal has no [waterfall] section".into()))?;
-    let pool = Pool::new(
-        w.collateral.balance,
-        w.collateral.coupon,
-        w.collateral.term_months,
-    )
-    .map_err(|e| in_file(format!("waterfall.collateral: {e}")))?;
-    let flows = PoolFlows::from_cashflows(&project_pool(&pool, &w.scenario));
-    let reserve = w.reserve.unwrap_or(ReserveSpec {
-        initial: 0.0,
-        target_fraction: 0.0,
-        floor: 0.0,
-    });
-    let waterfall = Waterfall::new(w.notes, w.fee_rate, w.principal, reserve, w.cleanup_call)
-        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    let file = DealFile::read(&args.deal)?;
+    let w = file.spec.waterfall_spec().map_err(|e| file.error(e))?;
+    file.spec.validate().map_err(|e| file.error(e))?;
     if args.scenarios > 0 {
-        if !(0.0..=1.0).contains(&args.rho) {
-            return Err(TaskError::msg(format!(
-                "--rho must be in [0, 1], got {}",
-                args.rho
-            )));
-        }
-        let DefaultRate::Cdr(cdr) = *w.scenario.default_rate() else {
-            return Err(in_file(
-                "--scenarios needs waterfall.scenario.default = { type = \"cdr\", ... }".into(),
-            ));
-        };
-        let s = &w.scenario;
-        let flows = vasicek_scenarios(
-            &pool,
-            s.prepayment(),
-            cdr,
-            args.rho,
-            s.recovery_lag(),
-            s.severity(),
-            s.advancing(),
-            args.scenarios,
-            args.seed,
-        )
-        .map_err(|e| in_file(format!("waterfall.scenario: {e}")))?;
-        let stats = waterfall
-            .simulate(&flows)
-            .map_err(|e| in_file(format!("waterfall: {e}")))?;
+        let copula = crate::pricing::one_factor_copula(&args.copula, args.rho)?;
+        let stats = crate::pipeline::thread_pool(args.threads)?
+            .install(|| {
+                file.spec
+                    .simulate_waterfall(&copula, args.scenarios, args.seed)
+            })
+            .map_err(|e| file.error(e))?;
         if args.json {
             return print_json(&stats);
         }
@@ -110,20 +83,22 @@ pub fn run(args: Args) -> TaskResult {
                 pct(&n.yields, 0.95),
             ]);
         }
+        let cdr = match w.scenario.default_rate() {
+            DefaultRate::Cdr(cdr) => *cdr,
+            _ => f64::NAN,
+        };
         println!(
-            "{} scenarios, CDR drawn around {cdr} with rho {}",
-            args.scenarios, args.rho
+            "{} scenarios, CDR drawn around {cdr} with rho {} ({} copula)",
+            args.scenarios, args.rho, args.copula
         );
         print!("{t}");
         return Ok(());
     }
-    let run = waterfall
-        .run(&flows)
-        .map_err(|e| in_file(format!("waterfall: {e}")))?;
+    let run = file.spec.run_waterfall().map_err(|e| file.error(e))?;
     if args.json {
         return print_json(&run);
     }
-    let names: Vec<String> = waterfall.notes().iter().map(|n| n.name.clone()).collect();
+    let names: Vec<String> = w.notes.iter().map(|n| n.name.clone()).collect();
     let mut header = vec!["month".to_string(), "collected".into(), "fees".into()];
     for n in &names {
         header.push(format!("{n} int"));

@@ -117,6 +117,12 @@ pub fn sec_sa_ka_with_unknown(ksa: f64, w: f64, unknown: f64) -> Result<f64> {
     Ok((1.0 - unknown) * sec_sa_ka(ksa, w)? + unknown)
 }
 
+/// SEC-SA's supervisory parameter `p`: 1, or 1.5 for a re-securitization (EU CRR Art.
+/// 261(1), 269(1)).
+pub fn sec_sa_p(resecuritization: bool) -> f64 {
+    if resecuritization { 1.5 } else { 1.0 }
+}
+
 /// SEC-SA risk weight of a tranche `[attach, detach)` over a pool with charge `ka`
 /// (`p = 1`, floor 15%; a re-securitization: `p = 1.5`, floor 100%).
 pub fn sec_sa_risk_weight(
@@ -125,12 +131,12 @@ pub fn sec_sa_risk_weight(
     detach: f64,
     resecuritization: bool,
 ) -> Result<f64> {
-    let (p, floor) = if resecuritization {
-        (1.5, RESECURITIZATION_FLOOR)
+    let floor = if resecuritization {
+        RESECURITIZATION_FLOOR
     } else {
-        (1.0, SECURITIZATION_FLOOR)
+        SECURITIZATION_FLOOR
     };
-    ssfa_risk_weight(ka, attach, detach, p, floor)
+    ssfa_risk_weight(ka, attach, detach, sec_sa_p(resecuritization), floor)
 }
 
 /// The kind of underlying pool for SEC-IRBA's supervisory parameters.
@@ -268,6 +274,7 @@ fn check_tranche(attach: f64, detach: f64) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn ssfa_by_hand() {
@@ -275,8 +282,8 @@ mod tests {
         // K = (e^-1.5 - e^-0.25) / (-12.5 * 0.1) = 0.444536..., RW = 555.67%.
         let k = ((-1.5f64).exp() - (-0.25f64).exp()) / (-1.25);
         let rw = sec_sa_risk_weight(0.08, 0.10, 0.20, false).unwrap();
-        assert!((rw - 12.5 * k).abs() < 1e-12);
-        assert!((rw - 5.556706).abs() < 1e-5, "{rw}");
+        assert!((rw - 12.5 * k).abs() <= prec::COMPOSED);
+        assert!((rw - 5.556706).abs() <= prec::printed(6), "{rw}");
     }
 
     #[test]
@@ -290,7 +297,7 @@ mod tests {
         // Straddling KA = 8%: tranche 5-15%, weights 0.3 and 0.7.
         let above = ssfa_k(0.08, 0.08, 0.15, 1.0);
         let rw = sec_sa_risk_weight(0.08, 0.05, 0.15, false).unwrap();
-        assert!((rw - (0.3 * 12.5 + 0.7 * 12.5 * above)).abs() < 1e-12);
+        assert!((rw - (0.3 * 12.5 + 0.7 * 12.5 * above)).abs() <= prec::COMPOSED);
         // Re-securitization: p = 1.5 makes the same tranche riskier.
         let r1 = sec_sa_risk_weight(0.08, 0.1, 0.2, false).unwrap();
         let r2 = sec_sa_risk_weight(0.08, 0.1, 0.2, true).unwrap();
@@ -300,12 +307,12 @@ mod tests {
         for i in 0..20 {
             let a = 0.05 * f64::from(i);
             let rw = sec_sa_risk_weight(0.08, a, a + 0.05, false).unwrap();
-            assert!(rw <= last + 1e-12);
+            assert!(rw <= last + prec::COMPOSED);
             last = rw;
         }
         assert!(sec_sa_risk_weight(1.2, 0.1, 0.2, false).is_err());
         assert!(sec_sa_risk_weight(0.08, 0.3, 0.2, false).is_err());
-        assert!((sec_sa_ka(0.08, 0.1).unwrap() - (0.9 * 0.08 + 0.05)).abs() < 1e-15);
+        assert!((sec_sa_ka(0.08, 0.1).unwrap() - (0.9 * 0.08 + 0.05)).abs() <= prec::IDENTITY);
     }
 
     #[test]
@@ -314,9 +321,9 @@ mod tests {
         // 1%, tranche 5-25%, not a re-securitization: K_A' = 0.1146, K_A = 0.1235 (rounded
         // there), risk weight 954%.
         let ka1 = sec_sa_ka(0.09, 0.06).unwrap();
-        assert!((ka1 - 0.1146).abs() < 1e-12, "{ka1}");
+        assert!((ka1 - 0.1146).abs() <= prec::IDENTITY, "{ka1}");
         let ka = sec_sa_ka_with_unknown(0.09, 0.06, 0.01).unwrap();
-        assert!((ka - 0.1235).abs() < 1e-4, "{ka}");
+        assert!((ka - 0.1235).abs() <= prec::printed(4), "{ka}");
         let rw = sec_sa_risk_weight(ka, 0.05, 0.25, false).unwrap();
         assert_eq!((100.0 * rw).round(), 954.0, "{rw}");
         assert!(sec_sa_ka_with_unknown(0.09, 0.06, 0.06).is_err());
@@ -356,7 +363,7 @@ mod tests {
     #[test]
     fn mixed_pool_p_is_the_nominal_weighted_average() {
         let p = mixed_pool_p(&[(300.0, 0.4), (100.0, 0.8)]).unwrap();
-        assert!((p - 0.5).abs() < 1e-15);
+        assert!((p - 0.5).abs() <= prec::IDENTITY);
         assert!(mixed_pool_p(&[]).is_err());
         assert!(mixed_pool_p(&[(-1.0, 0.4)]).is_err());
         assert!(mixed_pool_p(&[(1.0, 0.0)]).is_err());
@@ -376,11 +383,11 @@ mod tests {
             pool: IrbaPool::Wholesale,
             senior: true,
         };
-        assert!((t.p().unwrap() - 0.5221).abs() < 1e-12);
+        assert!((t.p().unwrap() - 0.5221).abs() <= prec::IDENTITY);
         let a: f64 = -1.0 / (0.5221 * 0.06);
         let k = ((a * 0.94).exp() - (a * 0.04).exp()) / (a * 0.9);
         let rw = t.risk_weight().unwrap();
-        assert!((rw - (12.5 * k).max(0.15)).abs() < 1e-12);
+        assert!((rw - (12.5 * k).max(0.15)).abs() <= prec::COMPOSED);
         // Retail non-senior, KIRB 10%, LGD 0.3, MT 3: p = -0.578 + 0.165 + 0.81 = 0.397.
         let r = SecIrba {
             kirb: 0.10,
@@ -392,7 +399,7 @@ mod tests {
             pool: IrbaPool::Retail,
             senior: false,
         };
-        assert!((r.p().unwrap() - 0.397).abs() < 1e-12);
+        assert!((r.p().unwrap() - 0.397).abs() <= prec::IDENTITY);
         // p floored at 0.3: retail senior with a high KIRB and short maturity.
         let f = SecIrba {
             kirb: 0.2,

@@ -6,6 +6,7 @@
 
 use crate::error::{PoolError, Result};
 use crate::waterfall::PoolFlows;
+use creditlab_contagion::Copula;
 use creditlab_loan::{
     Amortization, Assumptions, CashFlows, Loan, LoanId, Prepayment, Rate, project_loan,
 };
@@ -95,17 +96,16 @@ impl Cohorts {
 }
 
 /// Scenarios of pool collections for a loan-level pool: as
-/// [`vasicek_scenarios`](crate::waterfall::vasicek_scenarios) (scenario `s` draws
-/// `z_s ~ N(0, 1)` from contagion's stream `(seed, s)` and projects at
-/// `CDR_s = Phi((Phi^-1(cdr) - sqrt(rho) z_s) / sqrt(1 - rho))`), but projecting the
-/// cohorts of `cohorts`, scenarios in parallel (rayon). Each scenario depends only on its
-/// own stream, so the result does not depend on the number of threads.
-#[allow(clippy::too_many_arguments)]
+/// [`copula_scenarios`](crate::waterfall::copula_scenarios) (scenario `s` draws the
+/// systematic state of `copula` from the stream `(seed, s)` and projects at the pool's
+/// conditional default rate, [`ScenarioRates`](crate::scenario::ScenarioRates)), but
+/// projecting the cohorts of `cohorts`, scenarios in parallel (rayon). Each scenario
+/// depends only on its own stream, so the result does not depend on the number of threads.
 pub fn cohort_scenarios(
     cohorts: &Cohorts,
     prepayment: &Prepayment,
     cdr: f64,
-    rho: f64,
+    copula: &Copula,
     recovery_lag: u32,
     severity: f64,
     advancing: bool,
@@ -114,7 +114,7 @@ pub fn cohort_scenarios(
 ) -> Result<Vec<PoolFlows>> {
     crate::waterfall::scenario_flows(
         prepayment,
-        (cdr, rho),
+        (cdr, copula),
         (recovery_lag, severity, advancing),
         scenarios,
         seed,
@@ -127,6 +127,7 @@ mod tests {
     use super::*;
     use creditlab_loan::DefaultRate;
     use creditlab_loan::{Channel, Recourse};
+    use creditlab_numerics::prec;
 
     fn loans() -> Vec<Loan> {
         (0..200)
@@ -162,7 +163,10 @@ mod tests {
         let by_cohort = cohorts.project(&a);
         assert_eq!(by_loan.months(), by_cohort.months());
         let scale = by_loan.opening_balance();
-        assert!((by_loan.opening_balance() - by_cohort.opening_balance()).abs() < 1e-9 * scale);
+        assert!(
+            (by_loan.opening_balance() - by_cohort.opening_balance()).abs()
+                <= prec::ACCUMULATED * scale
+        );
         for (x, y) in [
             (by_loan.balance(), by_cohort.balance()),
             (by_loan.interest(), by_cohort.interest()),
@@ -181,7 +185,10 @@ mod tests {
             ),
         ] {
             for (m, (a, b)) in x.iter().zip(y).enumerate() {
-                assert!((a - b).abs() <= 1e-9 * scale, "month {m}: {a} vs {b}");
+                assert!(
+                    (a - b).abs() <= prec::ACCUMULATED * scale,
+                    "month {m}: {a} vs {b}"
+                );
             }
         }
     }
@@ -194,7 +201,7 @@ mod tests {
                 &cohorts,
                 &Prepayment::Cpr(0.06),
                 0.03,
-                0.15,
+                &Copula::gaussian(0.15).unwrap(),
                 12,
                 0.4,
                 false,
@@ -222,7 +229,7 @@ mod tests {
                 &cohorts,
                 &Prepayment::Cpr(0.06),
                 1.5,
-                0.1,
+                &Copula::gaussian(0.1).unwrap(),
                 12,
                 0.4,
                 false,

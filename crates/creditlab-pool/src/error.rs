@@ -24,6 +24,18 @@ pub enum PoolError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// A field of an input spec (a deal file, the CDO squared's parameters) that cannot be
+    /// used. `field` is its path from the spec's root, e.g. `pool.segments[1].pd`,
+    /// `tranches[2].attach` or `model.copula`, so a caller can find it in the file.
+    #[error("{field}{}: {reason}", value.as_ref().map_or(String::new(), |v| format!(" = {v}")))]
+    Spec {
+        /// Path of the field from the spec's root.
+        field: String,
+        /// The offending value as written, when one value is at fault.
+        value: Option<String>,
+        /// What is wrong and what it must be instead.
+        reason: String,
+    },
     /// A model or method that cannot be used for this calculation.
     #[error("unsupported: {0}")]
     Unsupported(String),
@@ -42,6 +54,91 @@ pub enum PoolError {
     /// An error from the grading crate (master scale look-up).
     #[error(transparent)]
     Grade(#[from] creditlab_grade::GradeError),
+}
+
+impl PoolError {
+    /// The field at fault, when the error names one: the path of a spec field
+    /// ([`PoolError::Spec`]) or the parameter of a calculation
+    /// ([`PoolError::InvalidParameter`], e.g. `ka` or `attach`).
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            PoolError::Spec { field, .. } | PoolError::InvalidParameter { field, .. } => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
+    /// A [`PoolError::Spec`] for `field` with the offending `value`.
+    pub(crate) fn spec(
+        field: impl Into<String>,
+        value: impl std::fmt::Display,
+        reason: impl Into<String>,
+    ) -> Self {
+        PoolError::Spec {
+            field: field.into(),
+            value: Some(value.to_string()),
+            reason: reason.into(),
+        }
+    }
+
+    /// This error located at `field` of a spec: a [`PoolError::Spec`] whose reason is this
+    /// error's message (a spec error keeps its own, more precise, field).
+    pub(crate) fn at(self, field: impl Into<String>) -> Self {
+        match self {
+            PoolError::Spec { .. } => self,
+            other => PoolError::Spec {
+                field: field.into(),
+                value: None,
+                reason: other.to_string(),
+            },
+        }
+    }
+}
+
+/// An error of a constructor that validates a list or a group of fields, with the path of
+/// the field at fault relative to what was validated (`[1].attach` of a list of tranches,
+/// `notes[0].balance` or `fee_rate` of a waterfall), so a spec that holds it can name the
+/// field from its own root.
+#[derive(Debug)]
+pub(crate) struct Located {
+    /// Path of the field at fault, relative to the validated value (empty: all of it).
+    pub path: String,
+    /// The error the constructor itself returns.
+    pub error: PoolError,
+}
+
+impl Located {
+    /// `error` at `path`.
+    pub fn new(path: impl Into<String>, error: PoolError) -> Self {
+        Self {
+            path: path.into(),
+            error,
+        }
+    }
+
+    /// The error as a [`PoolError::Spec`] at `prefix` joined with the relative path (a `.`
+    /// between them unless the path is empty or an index).
+    pub fn under(self, prefix: &str) -> PoolError {
+        let field = match (prefix.is_empty(), self.path.is_empty()) {
+            (_, true) => prefix.to_string(),
+            (true, false) => self.path,
+            (false, false) if self.path.starts_with('[') => format!("{prefix}{}", self.path),
+            (false, false) => format!("{prefix}.{}", self.path),
+        };
+        match self.error {
+            PoolError::Spec { value, reason, .. } => PoolError::Spec {
+                field,
+                value,
+                reason,
+            },
+            other => PoolError::Spec {
+                field,
+                value: None,
+                reason: other.to_string(),
+            },
+        }
+    }
 }
 
 /// Result with [`PoolError`].

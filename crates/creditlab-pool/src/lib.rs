@@ -2,7 +2,13 @@
 //! ([`structure`]), tranche ratings and the WARF ([`rating`]), model-risk
 //! stress ([`stress`]), the expected-loss rating scale ([`el_scale`]), Basel securitization capital, SEC-SA and SEC-IRBA ([`capital`]),
 //! pricing of synthetic tranches and nth-to-default baskets ([`pricing`]), the monthly
-//! cash-flow waterfall ([`waterfall`]) and the CDO squared ([`resec`]).
+//! cash-flow waterfall ([`waterfall`]) and the CDO squared ([`resec`]); the deal file that
+//! ties a pool, its model, its tranches, capital and waterfall together, with one
+//! validator whose errors name the field's path ([`deal`]).
+//!
+//! Products that simulate their own collateral (the waterfall's default-rate scenarios,
+//! the CDO squared's pools) draw the systematic state of any one-factor copula of
+//! creditlab-contagion through one loop body ([`scenario`]).
 //!
 //! The loss of a pool comes from creditlab-contagion (any [`LossDistribution`], exact or
 //! simulated, or a one-factor copula for pricing); ratings reuse creditlab-grade's master
@@ -23,17 +29,21 @@
 
 pub mod capital;
 pub mod cohort;
+pub mod deal;
 pub mod el_scale;
 mod error;
 pub mod pricing;
 pub mod rating;
 pub mod resec;
+pub mod scenario;
 pub mod stress;
 pub mod structure;
 pub mod waterfall;
 
+pub use deal::DealSpec;
 pub use el_scale::{ElScaleError, ExpectedLossScale};
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, rate_by_expected_loss, warf};
 pub use resec::{CdoSquaredComparison, CdoSquaredParams, compare_cdo_squared};
+pub use scenario::ScenarioRates;
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};

@@ -167,6 +167,7 @@ pub fn warf(holdings: &[(f64, MoodysRating)]) -> Result<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn warf_of_a_small_pool() {
@@ -176,7 +177,7 @@ mod tests {
             (20.0, MoodysRating::Caa1),
         ];
         // (50 * 2720 + 30 * 1766 + 20 * 4770) / 100 = 2843.8
-        assert!((warf(&pool).unwrap() - 2843.8).abs() < 1e-9);
+        assert!((warf(&pool).unwrap() - 2843.8).abs() <= prec::IDENTITY * 2843.8);
         assert_eq!(MoodysRating::from_warf(2843.8).unwrap(), MoodysRating::B3);
         assert_eq!(MoodysRating::from_warf(2720.0).unwrap(), MoodysRating::B2);
         assert_eq!(MoodysRating::from_warf(1.0).unwrap(), MoodysRating::Aaa);

@@ -10,12 +10,9 @@
 //! * credit enhancement: the subordination `A`, plus overcollateralization and reserve
 //!   (as fractions of the pool) where the deal has them.
 
-use crate::error::{PoolError, Result};
-use creditlab_contagion::{Estimate, LossDistribution, Tranche};
+use crate::error::{Located, PoolError, Result};
+use creditlab_contagion::{Estimate, LossDistribution, Tranche, check_tiling};
 use serde::{Deserialize, Serialize};
-
-/// Tolerance for "the next tranche attaches where the previous one detaches".
-const TILE_TOLERANCE: f64 = 1e-12;
 
 /// A tranche with its name, e.g. `"A"` for `[0.15, 1)`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,6 +25,21 @@ pub struct NamedTranche {
 
 /// A capital structure: tranches ordered from the most junior (attaching at 0) to the most
 /// senior (detaching at 1), with no gaps or overlaps.
+///
+/// ```
+/// use creditlab_contagion::DiscreteLoss;
+/// use creditlab_pool::CapitalStructure;
+/// let s = CapitalStructure::new([("equity", 0.0, 0.05), ("senior", 0.05, 1.0)])?;
+/// // Pool losses 2% and 10% with probability one half each.
+/// let dist = DiscreteLoss::new(vec![0.02, 0.10], vec![0.5, 0.5]);
+/// let risk = s.risk(&dist, 0.0)?;
+/// assert_eq!(risk[0].expected_loss.value, 0.7); // (0.4 + 1) / 2
+/// assert_eq!(risk[1].default_probability.value, 0.5);
+/// // A gap is refused, naming the tranche.
+/// let gap = CapitalStructure::new([("equity", 0.0, 0.05), ("senior", 0.06, 1.0)]);
+/// assert!(gap.unwrap_err().to_string().contains("tranche senior"));
+/// # Ok::<(), creditlab_pool::PoolError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CapitalStructure {
     tranches: Vec<NamedTranche>,
@@ -35,9 +47,18 @@ pub struct CapitalStructure {
 
 impl CapitalStructure {
     /// Validates `(name, attach, detach)` triples, junior first: each tranche satisfies
-    /// `0 <= A < D <= 1`, the first attaches at 0, each attaches where the previous one
-    /// detaches, the last detaches at 1. The error names the offending tranche.
+    /// `0 <= A < D <= 1`, names are unique, and the tranches tile the pool
+    /// ([`check_tiling`]: the first attaches at 0, each exactly where the previous one
+    /// detaches, the last detaches at 1). The error names the offending tranche.
     pub fn new<S: Into<String>>(tranches: impl IntoIterator<Item = (S, f64, f64)>) -> Result<Self> {
+        Self::located(tranches).map_err(|e| e.error)
+    }
+
+    /// [`CapitalStructure::new`] whose error also gives the path of the key at fault in the
+    /// list (`[1].attach`: the second tranche's attachment; `name`, `attach` or `detach`).
+    pub(crate) fn located<S: Into<String>>(
+        tranches: impl IntoIterator<Item = (S, f64, f64)>,
+    ) -> std::result::Result<Self, Located> {
         let mut out: Vec<NamedTranche> = Vec::new();
         for (i, (name, attach, detach)) in tranches.into_iter().enumerate() {
             let name: String = name.into();
@@ -46,53 +67,54 @@ impl CapitalStructure {
             } else {
                 name
             };
-            let tranche = Tranche::new(attach, detach).map_err(|e| PoolError::Tranche {
-                name: name.clone(),
-                reason: e.to_string(),
+            let at = |key: &str, reason: String| {
+                Located::new(
+                    format!("[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: name.clone(),
+                        reason,
+                    },
+                )
+            };
+            let tranche = Tranche::new(attach, detach).map_err(|e| {
+                let key = if (0.0..1.0).contains(&attach) {
+                    "detach"
+                } else {
+                    "attach"
+                };
+                at(key, e.to_string())
             })?;
             if out.iter().any(|t| t.name == name) {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: "duplicate tranche name".into(),
-                });
-            }
-            let expected = out.last().map_or(0.0, |t| t.tranche.detach());
-            if attach > expected + TILE_TOLERANCE {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: format!(
-                        "attaches at {attach} but the tranche below detaches at {expected}: \
-                         a gap (tranches must be listed junior first, the first attaching at 0)"
-                    ),
-                });
-            }
-            if attach < expected - TILE_TOLERANCE {
-                return Err(PoolError::Tranche {
-                    name,
-                    reason: format!(
-                        "attaches at {attach}, below {expected} where the tranche below \
-                         detaches: an overlap (tranches must be listed junior first)"
-                    ),
-                });
+                return Err(at("name", "duplicate tranche name".into()));
             }
             out.push(NamedTranche { name, tranche });
         }
-        let Some(last) = out.last() else {
-            return Err(PoolError::Tranche {
-                name: "(none)".into(),
-                reason: "a capital structure needs at least one tranche".into(),
-            });
-        };
-        if last.tranche.detach() < 1.0 - TILE_TOLERANCE {
-            return Err(PoolError::Tranche {
-                name: last.name.clone(),
-                reason: format!(
-                    "the most senior tranche detaches at {}, not 1: the structure must cover \
-                     the whole pool",
-                    last.tranche.detach()
-                ),
-            });
-        }
+        let bounds: Vec<Tranche> = out.iter().map(|t| t.tranche).collect();
+        check_tiling(&bounds).map_err(|e| match e {
+            creditlab_contagion::Error::Tiling { index, reason } if index >= 1 => {
+                let i = index - 1;
+                let below = if i == 0 { 0.0 } else { bounds[i - 1].detach() };
+                let key = if bounds[i].attach() == below {
+                    "detach"
+                } else {
+                    "attach"
+                };
+                Located::new(
+                    format!("[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: out[i].name.clone(),
+                        reason,
+                    },
+                )
+            }
+            _ => Located::new(
+                "",
+                PoolError::Tranche {
+                    name: "(none)".into(),
+                    reason: "a capital structure needs at least one tranche".into(),
+                },
+            ),
+        })?;
         Ok(Self { tranches: out })
     }
 
@@ -151,6 +173,19 @@ impl CapitalStructure {
 }
 
 /// What a loss distribution says about one tranche.
+///
+/// ```
+/// use creditlab_contagion::{DiscreteLoss, Tranche};
+/// use creditlab_numerics::prec;
+/// use creditlab_pool::TrancheRisk;
+/// // Pool losses 0, 4% and 12%, equally likely; the mezzanine 3-7%.
+/// let dist = DiscreteLoss::new(vec![0.0, 0.04, 0.12], vec![1.0 / 3.0; 3]);
+/// let mezz = TrancheRisk::of("mezzanine", Tranche::new(0.03, 0.07)?, &dist, 0.01);
+/// assert!((mezz.default_probability.value - 2.0 / 3.0).abs() <= prec::IDENTITY);
+/// assert!((mezz.expected_loss.value - (0.25 + 1.0) / 3.0).abs() <= prec::IDENTITY);
+/// assert_eq!(mezz.credit_enhancement, 0.04); // subordination 3% + 1% reserve
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrancheRisk {
     /// The tranche's name.
@@ -218,6 +253,7 @@ pub fn expected_loss_over_time(
 mod tests {
     use super::*;
     use creditlab_contagion::mc::McDistribution;
+    use creditlab_numerics::prec;
 
     #[test]
     fn validation_names_the_offending_tranche() {
@@ -239,6 +275,12 @@ mod tests {
         let start = CapitalStructure::new([("S", 0.05, 1.0)]).unwrap_err();
         assert!(start.to_string().contains("gap"));
         assert!(CapitalStructure::new(Vec::<(String, f64, f64)>::new()).is_err());
+        // Tiling is exact (contagion's check_tiling): a sliver of 1e-13 is a gap, an overlap
+        // of 1e-13 an overlap.
+        let sliver = CapitalStructure::new([("E", 0.0, 0.05), ("S", 0.05 + 1e-13, 1.0)]);
+        assert!(sliver.unwrap_err().to_string().contains("gap"));
+        let overlap = CapitalStructure::new([("E", 0.0, 0.05), ("S", 0.05 - 1e-13, 1.0)]);
+        assert!(overlap.unwrap_err().to_string().contains("overlap"));
         let from = CapitalStructure::from_detachments(vec!["E", "M", "S"], &[0.03, 0.1]).unwrap();
         assert_eq!(from.tranches()[2].tranche.attach(), 0.1);
     }
@@ -251,21 +293,21 @@ mod tests {
             CapitalStructure::new([("E", 0.0, 0.05), ("M", 0.05, 0.2), ("S", 0.2, 1.0)]).unwrap();
         let r = s.risk(&dist, 0.01).unwrap();
         // Equity: losses 0, 0.4, 1, 1 -> EL 0.6, P(L > 0) = 0.75.
-        assert!((r[0].expected_loss.value - 0.6).abs() < 1e-12);
-        assert!((r[0].default_probability.value - 0.75).abs() < 1e-12);
-        assert!((r[0].loss_given_default.unwrap() - 0.8).abs() < 1e-12);
+        assert!((r[0].expected_loss.value - 0.6).abs() <= prec::IDENTITY);
+        assert!((r[0].default_probability.value - 0.75).abs() <= prec::IDENTITY);
+        assert!((r[0].loss_given_default.unwrap() - 0.8).abs() <= prec::IDENTITY);
         // Mezzanine: losses 0, 0, 1/3, 1 -> EL 1/3, P = 0.5.
-        assert!((r[1].expected_loss.value - 1.0 / 3.0).abs() < 1e-12);
-        assert!((r[1].default_probability.value - 0.5).abs() < 1e-12);
+        assert!((r[1].expected_loss.value - 1.0 / 3.0).abs() <= prec::IDENTITY);
+        assert!((r[1].default_probability.value - 0.5).abs() <= prec::IDENTITY);
         // Senior: 0.1/0.8 in one scenario.
-        assert!((r[2].expected_loss.value - 0.125 / 4.0).abs() < 1e-12);
-        assert!((r[2].credit_enhancement - 0.21).abs() < 1e-12);
+        assert!((r[2].expected_loss.value - 0.125 / 4.0).abs() <= prec::IDENTITY);
+        assert!((r[2].credit_enhancement - 0.21).abs() <= prec::IDENTITY);
         // Tranche losses weighted by thickness add up to the pool's expected loss.
         let pool_el: f64 = r
             .iter()
             .map(|t| t.expected_loss.value * (t.detach - t.attach))
             .sum();
-        assert!((pool_el - 0.105).abs() < 1e-12);
+        assert!((pool_el - 0.105).abs() <= prec::IDENTITY);
         assert!(s.risk(&dist, -0.1).is_err());
     }
 
@@ -275,8 +317,8 @@ mod tests {
         let d2 = McDistribution::from_losses(vec![0.02, 0.06]);
         let t = Tranche::new(0.0, 0.05).unwrap();
         let path = expected_loss_over_time(t, &[(1.0, &d1), (2.0, &d2)]).unwrap();
-        assert!((path[0].1.value - 0.2).abs() < 1e-12);
-        assert!((path[1].1.value - 0.7).abs() < 1e-12);
+        assert!((path[0].1.value - 0.2).abs() <= prec::IDENTITY);
+        assert!((path[1].1.value - 0.7).abs() <= prec::IDENTITY);
         assert!(expected_loss_over_time(t, &[(2.0, &d1), (1.0, &d2)]).is_err());
     }
 }

@@ -33,10 +33,10 @@
 //! proceeds are added to the principal collections and the deal ends that month. Note
 //! principal unpaid when the deal ends (call or last month) is the note's loss.
 
-use crate::error::{PoolError, Result, check_range};
-use creditlab_contagion::copula::{gaussian_conditional_pd, gaussian_threshold};
+use crate::error::{Located, PoolError, Result, check_range};
+use crate::scenario::ScenarioRates;
+use creditlab_contagion::Copula;
 use creditlab_loan::{Assumptions, CashFlows, DefaultRate, Pool, Prepayment, project_pool};
-use rand_distr::{Distribution, StandardNormal};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -147,6 +147,32 @@ pub struct ReserveSpec {
 
 /// A validated waterfall: notes, most senior first, fees, principal rule, reserve and
 /// clean-up call.
+///
+/// ```
+/// use creditlab_loan::{Assumptions, DefaultRate, Pool, Prepayment, project_pool};
+/// use creditlab_pool::waterfall::{NoteSpec, PoolFlows, PrincipalRule, ReserveSpec, Waterfall};
+/// let note = |name: &str, balance: f64, coupon: f64| NoteSpec {
+///     name: name.into(),
+///     balance,
+///     coupon,
+///     oc_trigger: None,
+///     ic_trigger: None,
+/// };
+/// let w = Waterfall::new(
+///     vec![note("A", 85.0e6, 0.045), note("B", 10.0e6, 0.065)],
+///     0.005,
+///     PrincipalRule::Sequential,
+///     ReserveSpec { initial: 0.0, target_fraction: 0.0, floor: 0.0 },
+///     0.1,
+/// )?;
+/// let pool = Pool::new(100.0e6, 0.07, 360)?;
+/// let a = Assumptions::new(Prepayment::Cpr(0.08), DefaultRate::Cdr(0.01), 12, 0.4, false)?;
+/// let run = w.run(&PoolFlows::from_cashflows(&project_pool(&pool, &a)))?;
+/// // Cash is conserved to the cent in every month.
+/// assert!(run.periods.iter().all(|p| p.collected == p.paid() + p.reserve_change));
+/// assert_eq!(run.notes[0].unpaid_principal, 0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Waterfall {
     notes: Vec<NoteSpec>,
@@ -168,48 +194,80 @@ impl Waterfall {
         reserve: ReserveSpec,
         cleanup_call: f64,
     ) -> Result<Self> {
+        Self::located(notes, fee_rate, principal, reserve, cleanup_call).map_err(|e| e.error)
+    }
+
+    /// [`Waterfall::new`] whose error also gives the path of the field at fault
+    /// (`notes[1].coupon`, `principal.loss_trigger`, `reserve.floor`).
+    pub(crate) fn located(
+        notes: Vec<NoteSpec>,
+        fee_rate: f64,
+        principal: PrincipalRule,
+        reserve: ReserveSpec,
+        cleanup_call: f64,
+    ) -> std::result::Result<Self, Located> {
         if notes.is_empty() {
-            return Err(PoolError::Tranche {
-                name: "(none)".into(),
-                reason: "a waterfall needs at least one note".into(),
-            });
+            return Err(Located::new(
+                "notes",
+                PoolError::Tranche {
+                    name: "(none)".into(),
+                    reason: "a waterfall needs at least one note".into(),
+                },
+            ));
         }
         for (i, n) in notes.iter().enumerate() {
-            let bad = |reason: String| PoolError::Tranche {
-                name: n.name.clone(),
-                reason,
+            let bad = |key: &str, reason: String| {
+                Located::new(
+                    format!("notes[{i}].{key}"),
+                    PoolError::Tranche {
+                        name: n.name.clone(),
+                        reason,
+                    },
+                )
             };
             if n.name.trim().is_empty() {
-                return Err(PoolError::Tranche {
-                    name: format!("#{}", i + 1),
-                    reason: "a note needs a name".into(),
-                });
+                return Err(Located::new(
+                    format!("notes[{i}].name"),
+                    PoolError::Tranche {
+                        name: format!("#{}", i + 1),
+                        reason: "a note needs a name".into(),
+                    },
+                ));
             }
             if notes[..i].iter().any(|m| m.name == n.name) {
-                return Err(bad("duplicate note name".into()));
+                return Err(bad("name", "duplicate note name".into()));
             }
             if !(n.balance.is_finite() && n.balance > 0.0 && n.balance < 1e15) {
-                return Err(bad(format!("balance {} must be finite and > 0", n.balance)));
+                return Err(bad(
+                    "balance",
+                    format!("balance {} must be finite and > 0", n.balance),
+                ));
             }
             if !(n.coupon.is_finite() && (0.0..=1.0).contains(&n.coupon)) {
-                return Err(bad(format!("coupon {} must be in [0, 1]", n.coupon)));
+                return Err(bad(
+                    "coupon",
+                    format!("coupon {} must be in [0, 1]", n.coupon),
+                ));
             }
             for (what, t) in [("oc_trigger", n.oc_trigger), ("ic_trigger", n.ic_trigger)] {
                 if let Some(t) = t
                     && !(t.is_finite() && t > 0.0)
                 {
-                    return Err(bad(format!("{what} {t} must be finite and > 0")));
+                    return Err(bad(what, format!("{what} {t} must be finite and > 0")));
                 }
             }
         }
-        check_range("fee_rate", fee_rate, 0.0, 1.0)?;
+        let field = |check: Result<()>| {
+            check.map_err(|e| Located::new(e.field().unwrap_or_default().to_string(), e))
+        };
+        field(check_range("fee_rate", fee_rate, 0.0, 1.0).map(drop))?;
         if let PrincipalRule::ProRata { loss_trigger } = principal {
-            check_range("loss_trigger", loss_trigger, 0.0, 1.0)?;
+            field(check_range("principal.loss_trigger", loss_trigger, 0.0, 1.0).map(drop))?;
         }
-        check_amount("reserve.initial", reserve.initial)?;
-        check_amount("reserve.floor", reserve.floor)?;
-        check_range("reserve.target_fraction", reserve.target_fraction, 0.0, 1.0)?;
-        check_range("cleanup_call", cleanup_call, 0.0, 1.0)?;
+        field(check_amount("reserve.initial", reserve.initial))?;
+        field(check_amount("reserve.floor", reserve.floor))?;
+        field(check_range("reserve.target_fraction", reserve.target_fraction, 0.0, 1.0).map(drop))?;
+        field(check_range("cleanup_call", cleanup_call, 0.0, 1.0).map(drop))?;
         Ok(Self {
             notes,
             fee_rate,
@@ -587,15 +645,28 @@ impl Waterfall {
 }
 
 /// Scenarios of pool collections: creditlab-loan's projection of `pool`, each scenario with
-/// its own constant annual default rate drawn from the Vasicek distribution around `cdr`,
-/// `CDR_s = Phi((Phi^-1(cdr) - sqrt(rho) z_s) / sqrt(1 - rho))`, `z_s ~ N(0, 1)` from
-/// contagion's seeded stream `s` (reproducible). Prepayment, recovery lag, severity and
-/// advancing are shared by all scenarios.
-pub fn vasicek_scenarios(
+/// its own constant annual default rate, the rate of a pool with unconditional rate `cdr`
+/// conditional on the systematic state of `copula` (any one-factor copula of
+/// creditlab-contagion; [`ScenarioRates`]): scenario `s` draws the state from the seeded
+/// stream `(seed, s)` (reproducible). Under the Gaussian copula the rate is Vasicek's,
+/// `CDR_s = Phi((Phi^-1(cdr) - sqrt(rho) z_s) / sqrt(1 - rho))`, `z_s ~ N(0, 1)`.
+/// Prepayment, recovery lag, severity and advancing are shared by all scenarios.
+///
+/// ```
+/// use creditlab_contagion::Copula;
+/// use creditlab_loan::{Pool, Prepayment};
+/// use creditlab_pool::waterfall::copula_scenarios;
+/// let pool = Pool::new(100.0e6, 0.07, 360)?;
+/// let t = Copula::student_t(0.15, 4.0)?;
+/// let flows = copula_scenarios(&pool, &Prepayment::Cpr(0.06), 0.03, &t, 12, 0.4, false, 20, 1)?;
+/// assert_eq!(flows.len(), 20);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn copula_scenarios(
     pool: &Pool,
     prepayment: &Prepayment,
     cdr: f64,
-    rho: f64,
+    copula: &Copula,
     recovery_lag: u32,
     severity: f64,
     advancing: bool,
@@ -604,7 +675,7 @@ pub fn vasicek_scenarios(
 ) -> Result<Vec<PoolFlows>> {
     scenario_flows(
         prepayment,
-        (cdr, rho),
+        (cdr, copula),
         (recovery_lag, severity, advancing),
         scenarios,
         seed,
@@ -612,35 +683,27 @@ pub fn vasicek_scenarios(
     )
 }
 
-/// The scenario loop shared by [`vasicek_scenarios`] and
-/// [`cohort_scenarios`](crate::cohort::cohort_scenarios): scenario `s` draws `z_s` from
-/// contagion's stream `(seed, s)`, sets its Vasicek CDR, and `project`s the pool under it.
+/// The scenario loop shared by [`copula_scenarios`] and
+/// [`cohort_scenarios`](crate::cohort::cohort_scenarios): scenario `s` draws its default
+/// rate from stream `(seed, s)` ([`ScenarioRates::rate`]) and `project`s the pool under it.
 /// Scenarios run in parallel; each depends only on its own stream, so the result does not
 /// depend on the number of threads.
 pub(crate) fn scenario_flows(
     prepayment: &Prepayment,
-    (cdr, rho): (f64, f64),
+    (cdr, copula): (f64, &Copula),
     (recovery_lag, severity, advancing): (u32, f64, bool),
     scenarios: usize,
     seed: u64,
     project: impl Fn(&Assumptions) -> CashFlows + Sync,
 ) -> Result<Vec<PoolFlows>> {
     check_range("cdr", cdr, 0.0, 1.0)?;
-    check_range("rho", rho, 0.0, 1.0)?;
-    let c = gaussian_threshold(cdr);
+    let rates = ScenarioRates::new(copula, cdr)?;
     (0..scenarios as u64)
         .into_par_iter()
         .map(|s| {
-            let mut rng = creditlab_numerics::rng::stream(seed, s);
-            let z: f64 = StandardNormal.sample(&mut rng);
-            let scenario_cdr = if cdr <= 0.0 || cdr >= 1.0 {
-                cdr
-            } else {
-                gaussian_conditional_pd(c, rho, z).clamp(0.0, 1.0)
-            };
             let a = Assumptions::new(
                 prepayment.clone(),
-                DefaultRate::Cdr(scenario_cdr),
+                DefaultRate::Cdr(rates.rate(seed, s)),
                 recovery_lag,
                 severity,
                 advancing,
@@ -654,6 +717,7 @@ pub(crate) fn scenario_flows(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
     use proptest::prelude::*;
 
     fn note(name: &str, balance: f64, coupon: f64) -> NoteSpec {
@@ -721,9 +785,9 @@ mod tests {
                 .all(|p| p.principal_paid[1] == 0)
         );
         assert!(run.periods.last().unwrap().called);
-        // Yield at par without losses is the coupon.
+        // Yield at par without losses is the coupon, up to the IRR bisection and the cents.
         let y = run.notes[0].yield_rate.unwrap();
-        assert!((y - 0.04).abs() < 1e-6, "{y} {:?}", &run.notes);
+        assert!((y - 0.04).abs() <= prec::CONVERGED, "{y} {:?}", &run.notes);
         assert!(run.notes[0].wal.unwrap() < run.notes[1].wal.unwrap());
     }
 
@@ -908,43 +972,41 @@ mod tests {
         }
     }
 
-    #[test]
-    fn vasicek_scenarios_spread_the_default_rate_and_feed_the_simulation() {
+    /// `copula_scenarios` of the 100m, 7%, 30-year pool at CPR 6%, lag 12, severity 40%.
+    fn scenarios(cdr: f64, copula: &Copula, n: usize, seed: u64) -> Result<Vec<PoolFlows>> {
         let pool = Pool::new(100.0e6, 0.07, 360).unwrap();
-        let flows = vasicek_scenarios(
+        copula_scenarios(
             &pool,
             &Prepayment::Cpr(0.06),
-            0.03,
-            0.15,
+            cdr,
+            copula,
             12,
             0.4,
             false,
-            200,
-            3,
+            n,
+            seed,
         )
-        .unwrap();
-        assert_eq!(flows.len(), 200);
-        let losses: Vec<f64> = flows
+    }
+
+    fn total_losses(flows: &[PoolFlows]) -> Vec<f64> {
+        flows
             .iter()
             .map(|f| f.periods.iter().map(|p| p.losses).sum())
-            .collect();
+            .collect()
+    }
+
+    #[test]
+    fn vasicek_scenarios_spread_the_default_rate_and_feed_the_simulation() {
+        let gaussian = Copula::gaussian(0.15).unwrap();
+        let flows = scenarios(0.03, &gaussian, 200, 3).unwrap();
+        assert_eq!(flows.len(), 200);
+        let losses = total_losses(&flows);
         let (lo, hi) = losses
             .iter()
             .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
         assert!(hi > 3.0 * lo, "{lo} {hi}");
         // Same seed, same scenarios.
-        let again = vasicek_scenarios(
-            &pool,
-            &Prepayment::Cpr(0.06),
-            0.03,
-            0.15,
-            12,
-            0.4,
-            false,
-            5,
-            3,
-        )
-        .unwrap();
+        let again = scenarios(0.03, &gaussian, 5, 3).unwrap();
         assert_eq!(again[..], flows[..5]);
         let w = Waterfall::new(
             vec![note("A", 80.0e6, 0.045), note("B", 12.0e6, 0.07)],
@@ -956,20 +1018,38 @@ mod tests {
         .unwrap();
         let stats = w.simulate(&flows).unwrap();
         assert!(stats[1].expected_loss > stats[0].expected_loss);
-        assert!(
-            vasicek_scenarios(
-                &pool,
-                &Prepayment::Cpr(0.06),
-                1.5,
-                0.1,
-                12,
-                0.4,
-                false,
-                1,
-                1
+        assert!(scenarios(1.5, &Copula::gaussian(0.1).unwrap(), 1, 1).is_err());
+        // A multi-factor copula has no meaning for one pool-level default rate.
+        let multi = Copula::MultiFactor(creditlab_contagion::copula::MultiFactor::explicit(2));
+        let e = scenarios(0.03, &multi, 1, 1).unwrap_err();
+        assert!(e.to_string().contains("one-factor"), "{e}");
+    }
+
+    /// At the same correlation, the Student-t copula's joint tail puts more scenarios at
+    /// extreme default rates: the pool's worst losses are larger and the junior note loses
+    /// more often, while the mean default rate stays the deal's CDR.
+    #[test]
+    fn a_t_copula_fattens_the_waterfall_loss_tail() {
+        let rho = 0.15;
+        let run = |copula: &Copula| {
+            let flows = scenarios(0.03, copula, 2000, 21).unwrap();
+            let mut losses = total_losses(&flows);
+            losses.sort_by(f64::total_cmp);
+            let w = Waterfall::new(
+                vec![note("A", 85.0e6, 0.045), note("B", 10.0e6, 0.07)],
+                0.005,
+                PrincipalRule::Sequential,
+                no_reserve(),
+                0.0,
             )
-            .is_err()
-        );
+            .unwrap();
+            let stats = w.simulate(&flows).unwrap();
+            (losses[(0.995 * losses.len() as f64) as usize], stats)
+        };
+        let (g_tail, g) = run(&Copula::gaussian(rho).unwrap());
+        let (t_tail, t) = run(&Copula::student_t(rho, 4.0).unwrap());
+        assert!(t_tail > 1.1 * g_tail, "t {t_tail} vs gaussian {g_tail}");
+        assert!(t[0].expected_loss > g[0].expected_loss, "{t:?} {g:?}");
     }
 
     #[test]
