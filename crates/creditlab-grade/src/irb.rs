@@ -10,7 +10,7 @@
 //! removed it. See docs/methodology/basel-irb.md.
 
 use crate::error::{GradeError, Result, check_unit};
-use crate::normal;
+use creditlab_numerics::special::{norm_cdf, norm_ppf};
 use serde::{Deserialize, Serialize};
 
 /// The PD floor applied before the formula (Basel II paragraph 285: 0.03%).
@@ -144,9 +144,9 @@ pub fn capital(class: AssetClass, pd: f64, lgd: f64, maturity_years: f64) -> Res
     let k = if pd_used >= 1.0 {
         0.0
     } else {
-        let x = (normal::quantile(pd_used) + r.sqrt() * normal::quantile(CONFIDENCE))
+        let x = (norm_ppf(pd_used) + r.sqrt() * norm_ppf(CONFIDENCE))
             / (1.0 - r).sqrt();
-        ((lgd * normal::cdf(x) - pd_used * lgd) * ma).max(0.0)
+        ((lgd * norm_cdf(x) - pd_used * lgd) * ma).max(0.0)
     };
     Ok(IrbCapital {
         pd: pd_used,

@@ -28,7 +28,7 @@
 //! See docs/methodology/grading.md.
 
 use crate::error::{GradeError, Result, check_non_negative, check_positive};
-use crate::normal;
+use creditlab_numerics::special::norm_cdf;
 use serde::{Deserialize, Serialize};
 
 /// Whether the lender can claim the shortfall from the borrower's other income.
@@ -161,10 +161,10 @@ pub(crate) fn conditional_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
     let v = sigma_sqrt_t;
     let d2 = ((s / k).ln() - 0.5 * v * v) / v;
     let d1 = d2 + v;
-    let p = normal::cdf(-d2);
+    let p = norm_cdf(-d2);
     // E[S_T | S_T < k] = s N(−d₁) / N(−d₂).
     let ratio = if p > 1e-250 {
-        normal::cdf(-d1) / p
+        norm_cdf(-d1) / p
     } else {
         // Mills-ratio asymptote for d₂ → ∞: N(−x) ≈ φ(x)/x.
         (-(v * d2) - 0.5 * v * v).exp() * d2 / d1
@@ -184,7 +184,7 @@ fn shortfall_probability(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
         return if s < k { 1.0 } else { 0.0 };
     }
     let d2 = ((s / k).ln() - 0.5 * sigma_sqrt_t * sigma_sqrt_t) / sigma_sqrt_t;
-    normal::cdf(-d2)
+    norm_cdf(-d2)
 }
 
 /// `E[max(k − s·e^{−σ²T/2 + σ√T Z}, 0)]`: the zero-rate Black–Scholes put.
@@ -200,7 +200,7 @@ pub(crate) fn expected_shortfall(s: f64, k: f64, sigma_sqrt_t: f64) -> f64 {
     }
     let d1 = ((s / k).ln() + 0.5 * sigma_sqrt_t * sigma_sqrt_t) / sigma_sqrt_t;
     let d2 = d1 - sigma_sqrt_t;
-    (k * normal::cdf(-d2) - s * normal::cdf(-d1)).max(0.0)
+    (k * norm_cdf(-d2) - s * norm_cdf(-d1)).max(0.0)
 }
 
 impl LgdInput {
@@ -285,6 +285,7 @@ pub fn expected_loss(pd: f64, lgd: f64, ead: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::special::norm_pdf;
 
     fn input(recourse: Recourse) -> LgdInput {
         LgdInput {
@@ -305,7 +306,7 @@ mod tests {
         let n = 20_000;
         let (a, b) = (-12.0, 12.0);
         let h = (b - a) / n as f64;
-        let f = |z: f64| (k - s * (-0.5 * v * v + v * z).exp()).max(0.0) * normal::pdf(z);
+        let f = |z: f64| (k - s * (-0.5 * v * v + v * z).exp()).max(0.0) * norm_pdf(z);
         let mut sum = f(a) + f(b);
         for i in 1..n {
             let w = if i % 2 == 1 { 4.0 } else { 2.0 };
@@ -341,9 +342,9 @@ mod tests {
         let g = |z: f64, with_loss: bool| {
             let loss = k - s * (-0.5 * v * v + v * z).exp();
             if with_loss {
-                loss * normal::pdf(z)
+                loss * norm_pdf(z)
             } else {
-                normal::pdf(z)
+                norm_pdf(z)
             }
         };
         let simpson = |with_loss: bool| {
@@ -373,7 +374,7 @@ mod tests {
             );
             // And it is the put over the default probability.
             let d2 = ((s / k).ln() - 0.5 * v * v) / v;
-            let via_put = expected_shortfall(s, k, v) / normal::cdf(-d2);
+            let via_put = expected_shortfall(s, k, v) / norm_cdf(-d2);
             assert!((closed - via_put).abs() < 1e-9 * k);
         }
         // Deep in the tail (d₂ ≈ 58) the asymptote takes over and stays small and positive.

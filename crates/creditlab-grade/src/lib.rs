@@ -44,7 +44,6 @@ pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
-mod normal;
 pub mod scale;
 pub mod scorecard;
 pub mod validation;

@@ -12,7 +12,7 @@
 //! ([`GradeError::SingularHessian`]); no convergence ([`GradeError::NotConverged`]).
 
 use crate::error::{GradeError, Result};
-use crate::normal::logistic;
+use creditlab_numerics::special::logistic;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 

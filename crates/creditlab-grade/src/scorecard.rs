@@ -31,7 +31,7 @@
 
 use crate::error::{GradeError, Result};
 use crate::logistic::{IrlsOptions, LogisticFit, fit_logistic};
-use crate::normal::{self, logistic};
+use creditlab_numerics::special::{logistic, logit, norm_pdf, norm_ppf};
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
@@ -265,7 +265,7 @@ pub struct PdPosterior {
 impl PdPosterior {
     /// The `q`-quantile of the PD, closed form: `logistic(μ + s G(q))`. `q` in (0, 1).
     pub fn quantile(&self, q: f64) -> f64 {
-        logistic(self.logit_mean + self.logit_sd * normal::quantile(q))
+        logistic(self.logit_mean + self.logit_sd * norm_ppf(q))
     }
 
     /// The median PD, `logistic(μ)`.
@@ -287,7 +287,7 @@ impl PdPosterior {
         let n = 400;
         let (a, b) = (-10.0, 10.0);
         let h = (b - a) / n as f64;
-        let f = |z: f64| g(logistic(self.logit_mean + self.logit_sd * z)) * normal::pdf(z);
+        let f = |z: f64| g(logistic(self.logit_mean + self.logit_sd * z)) * norm_pdf(z);
         let mut sum = f(a) + f(b);
         for i in 1..n {
             sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(a + i as f64 * h);
@@ -354,7 +354,7 @@ impl Default for Scorecard {
             population_sd,
         };
         Self {
-            intercept: normal::logit(0.02),
+            intercept: logit(0.02),
             features: [
                 spec(Feature::CreditScore, -1.30, 0.80),
                 spec(Feature::Ltv, 2.50, 0.15),
@@ -638,7 +638,7 @@ mod tests {
         assert!(a.missing_factors.is_empty());
         // Hand computation of the logit for the prime borrower.
         let logit =
-            normal::logit(0.02) - 1.3 * 1.0 + 2.5 * (0.5 - 0.7) + 1.5 * (0.1 - 0.2) + 1.0 * 0.0
+            logit(0.02) - 1.3 * 1.0 + 2.5 * (0.5 - 0.7) + 1.5 * (0.1 - 0.2) + 1.0 * 0.0
                 - 0.8 * (6.0f64 / 4.0).ln()
                 - 0.4 * (90_000.0f64 / 60_000.0).ln()
                 + 2.0 * (0.25 - 0.35);
@@ -738,7 +738,7 @@ mod tests {
         // Stronger coefficients than the default card and a higher base rate, so that
         // 60 000 loans identify every coefficient well.
         let mut truth = Scorecard {
-            intercept: normal::logit(0.08),
+            intercept: logit(0.08),
             ..Scorecard::default()
         };
         truth.features[1].population_sd = 0.2;
@@ -776,7 +776,7 @@ mod tests {
         assert!(matches!(e, GradeError::NotEnoughData(_)), "{e}");
 
         let truth = Scorecard {
-            intercept: normal::logit(0.1),
+            intercept: logit(0.1),
             ..Scorecard::default()
         };
         let mut rows = simulate(&truth, 5_000, 9);
