@@ -436,6 +436,7 @@ mod tests {
     use creditlab_loan::{
         Amortization, Borrower, Channel, Collateral, Loan, LoanId, Rate, Recourse as LoanRecourse,
     };
+    use creditlab_numerics::prec;
 
     fn mortgage(id: u64, score: u16, income: f64) -> LoanRecord {
         let loan = Loan::new(
@@ -480,15 +481,21 @@ mod tests {
         let obs = observation(&r);
         let payment = 12.0 * r.loan.monthly_payment();
         assert_eq!(obs.credit_score, Some(760.0));
-        assert!((obs.ltv.unwrap() - 0.6).abs() < 1e-15);
-        assert!((obs.payment_coverage.unwrap() - 120_000.0 / payment).abs() < 1e-9);
-        assert!((obs.dti.unwrap() - (payment + 6_000.0) / 120_000.0).abs() < 1e-12);
+        assert!((obs.ltv.unwrap() - 0.6).abs() < prec::IDENTITY);
+        // The same quotients as the library's: equal to rounding.
+        assert!(prec::relative_close(
+            obs.payment_coverage.unwrap(),
+            120_000.0 / payment,
+            prec::IDENTITY,
+            1.0
+        ));
+        assert!((obs.dti.unwrap() - (payment + 6_000.0) / 120_000.0).abs() < prec::IDENTITY);
         let anon = observation(&defi(2));
         assert_eq!(anon.credit_score, None);
         assert_eq!(anon.income, None);
         assert_eq!(anon.payment_coverage, None);
         assert_eq!(anon.dti, None);
-        assert!((anon.ltv.unwrap() - 0.6).abs() < 1e-15);
+        assert!((anon.ltv.unwrap() - 0.6).abs() < prec::IDENTITY);
     }
 
     #[test]
@@ -501,8 +508,9 @@ mod tests {
         assert_eq!(anon.pd.missing_factors.len(), 3);
         // EL and capital follow their definitions.
         for g in [&bank, &anon] {
-            assert!((g.el_one_year - g.pd.pd * g.lgd.lgd * g.ead).abs() < 1e-9);
-            assert!((g.capital_amount - g.capital.k * g.ead).abs() < 1e-9);
+            // The definitions themselves: equal to rounding, on amounts of size EAD.
+            assert!((g.el_one_year - g.pd.pd * g.lgd.lgd * g.ead).abs() < prec::IDENTITY * g.ead);
+            assert!((g.capital_amount - g.capital.k * g.ead).abs() < prec::IDENTITY * g.ead);
             assert!(g.capital.pd >= g.pd.pd_conservative);
         }
         assert_eq!(bank.asset_class, AssetClass::ResidentialMortgage);
@@ -516,7 +524,7 @@ mod tests {
         // Withholding the borrower side makes the mortgage look like an anonymous loan.
         let blind = grade_record(&mortgage(1, 780, 150_000.0), &cfg, true).unwrap();
         assert!(blind.grade > bank.grade);
-        assert!((blind.lgd.lgd - blind.lgd.collateral_lgd).abs() < 1e-15);
+        assert!((blind.lgd.lgd - blind.lgd.collateral_lgd).abs() < prec::IDENTITY);
     }
 
     #[test]
@@ -531,11 +539,12 @@ mod tests {
         let full = grade_book(&book, &cfg, false).unwrap();
         let s = &full.summary;
         assert_eq!(s.loans, 400);
-        assert!((s.ead - 400.0 * 240_000.0).abs() < 1e-6);
+        // A sum of integers below 2^53: exact.
+        assert!((s.ead - 400.0 * 240_000.0).abs() < prec::IDENTITY * s.ead);
         let by_grade: usize = s.by_grade.iter().map(|b| b.loans).sum();
         assert_eq!(by_grade, 400);
         let el: f64 = s.by_grade.iter().map(|b| b.el_one_year).sum();
-        assert!((el - s.el_one_year).abs() < 1e-6 * s.el_one_year);
+        assert!((el - s.el_one_year).abs() < prec::ACCUMULATED * s.el_one_year);
         let blind = grade_book(&book, &cfg, true).unwrap();
         // Same collateral everywhere: without borrower facts every loan looks alike.
         assert_eq!(blind.summary.by_grade.len(), 1);
@@ -549,6 +558,7 @@ mod tests {
         )
         .unwrap();
         assert!(v.full_information.auc > 0.6, "{}", v.full_information.auc);
-        assert!((v.borrower_side_withheld.auc - 0.5).abs() < 1e-12);
+        // Every PD tied: the mid-rank sum gives exactly one half.
+        assert!((v.borrower_side_withheld.auc - 0.5).abs() < prec::IDENTITY);
     }
 }

@@ -19,12 +19,13 @@
 //!
 //! ```
 //! use creditlab_grade::irb::{self, AssetClass};
+//! use creditlab_numerics::prec;
 //! use creditlab_grade::scale::{Grade, MasterScale};
 //! use creditlab_grade::scorecard::{Observation, Scorecard};
 //!
 //! // Basel II Annex 5: corporate, PD 1%, LGD 45%, M 2.5 years → 92.32%.
 //! let c = irb::capital(AssetClass::Corporate, 0.01, 0.45, 2.5)?;
-//! assert!((c.risk_weight - 0.9232).abs() < 1e-4);
+//! assert!((c.risk_weight - 0.9232).abs() < prec::printed(4));
 //!
 //! // Good collateral, nothing known about the borrower: a wide posterior, a low grade.
 //! let anonymous = Observation {

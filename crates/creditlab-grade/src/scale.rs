@@ -224,6 +224,7 @@ impl Default for MasterScale {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn grades_follow_the_documented_bands() {
@@ -252,20 +253,20 @@ mod tests {
         let s = MasterScale::standard();
         let mut lower = 0.0;
         for b in &s.bands()[..7] {
-            assert!((b.lower - lower).abs() < 1e-15);
+            assert!((b.lower - lower).abs() < prec::IDENTITY);
             assert_eq!(s.grade(b.central).unwrap(), b.grade);
             assert_eq!(s.grade(b.lower).unwrap(), b.grade);
             assert_eq!(s.band(b.grade), *b);
             lower = b.upper;
         }
-        assert!((lower - 1.0).abs() < 1e-15);
+        assert!((lower - 1.0).abs() < prec::IDENTITY);
     }
 
     #[test]
     fn horizon_normalization() {
         // 5-year PD of 1 − 0.99^5 is a 1% annual PD.
         let p5 = pd_over(0.01, 5.0).unwrap();
-        assert!((annualize(p5, 5.0).unwrap() - 0.01).abs() < 1e-14);
+        assert!((annualize(p5, 5.0).unwrap() - 0.01).abs() < prec::SPECIAL);
         let s = MasterScale::standard();
         // 5% over 5 years is ~1.02% a year: BB, although 5% would be B over one year.
         assert_eq!(s.grade_over(0.05, 5.0).unwrap(), Grade::BB);
