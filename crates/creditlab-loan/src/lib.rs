@@ -18,6 +18,7 @@
 //! let cf = project_pool(&pool, &a);
 //! assert_eq!(cf.balance()[0].round(), 97_934_244.0);
 //! assert_eq!(cf.recoveries()[12].round(), 791_646.0);
+//! // Every dollar of principal is paid, prepaid or defaulted, to the cent.
 //! let t = cf.totals();
 //! assert!((t.scheduled_principal + t.prepayments + t.defaults - 1.0e8).abs() < 0.005);
 //! # Ok::<(), creditlab_loan::Error>(())
