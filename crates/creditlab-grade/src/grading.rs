@@ -5,8 +5,9 @@
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
 use crate::lgd::{self, DefaultTrigger, JumpRisk, Lgd, LgdInput, Recourse};
+use crate::logistic::IrlsOptions;
 use crate::scale::{Grade, MasterScale};
-use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard};
+use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard, ScorecardFit};
 use crate::validation::{self, ValidationReport};
 use creditlab_loan::{Book, Channel, CollateralKind, LoanRecord};
 use rand::{RngExt, SeedableRng};
@@ -428,6 +429,74 @@ pub fn simulate_outcomes(full: &[LoanGrade], config: &GradingConfig, seed: u64) 
     full.iter()
         .map(|g| rng.random::<f64>() < pd_over_outcome_horizon(g, config.outcome_horizon_years))
         .collect()
+}
+
+/// Validation of a graded book against the outcomes of the loans that have one, or, when
+/// none has one and `simulate_seed` is set, against outcomes simulated from the
+/// full-information PDs ([`simulate_outcomes`]); `None` when there is nothing to validate
+/// against or the outcomes hold only one class. `full` and `withheld` are `book` graded
+/// with all factors and with the borrower side withheld.
+pub fn validate_book(
+    book: &Book,
+    full: &BookGrades,
+    withheld: &BookGrades,
+    config: &GradingConfig,
+    simulate_seed: Option<u64>,
+) -> Result<Option<InformationValidation>> {
+    let two_classes = |outcomes: &[bool]| {
+        let d = outcomes.iter().filter(|&&b| b).count();
+        d > 0 && d < outcomes.len()
+    };
+    let known: Vec<usize> = (0..book.len())
+        .filter(|&i| book.records()[i].defaulted.is_some())
+        .collect();
+    if known.is_empty() {
+        let Some(seed) = simulate_seed else {
+            return Ok(None);
+        };
+        let outcomes = simulate_outcomes(&full.loans, config, seed);
+        if !two_classes(&outcomes) {
+            return Ok(None);
+        }
+        let source = format!("simulated one-year outcomes (full-information PDs, seed {seed})");
+        return validate_information(&full.loans, &withheld.loans, &outcomes, source, config)
+            .map(Some);
+    }
+    let pick = |g: &BookGrades| {
+        known
+            .iter()
+            .map(|&i| g.loans[i].clone())
+            .collect::<Vec<_>>()
+    };
+    let outcomes: Vec<bool> = known
+        .iter()
+        .map(|&i| book.records()[i].defaulted.unwrap_or(false))
+        .collect();
+    if !two_classes(&outcomes) {
+        return Ok(None);
+    }
+    let source = format!(
+        "observed one-year default flags ({} of {} loans)",
+        known.len(),
+        book.len()
+    );
+    validate_information(&pick(full), &pick(withheld), &outcomes, source, config).map(Some)
+}
+
+/// Fits the scorecard ([`Scorecard::fit`]) on the loans of `book` that have an observed
+/// default flag. An error when none has one.
+pub fn fit_scorecard(book: &Book, options: &IrlsOptions) -> Result<ScorecardFit> {
+    let rows: Vec<(Observation, bool)> = book
+        .iter()
+        .filter_map(|r| r.defaulted.map(|d| (observation(r), d)))
+        .collect();
+    if rows.is_empty() {
+        return Err(GradeError::NotEnoughData(format!(
+            "fitting needs observed default flags, and none of the {} loans has one",
+            book.len()
+        )));
+    }
+    Scorecard::fit(&rows, options)
 }
 
 #[cfg(test)]

@@ -12,6 +12,8 @@
 use crate::error::{GradeError, Result, check_unit};
 use creditlab_numerics::special::{norm_cdf, norm_ppf};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// The PD floor applied before the formula (Basel II paragraph 285: 0.03%).
 pub const PD_FLOOR: f64 = 0.0003;
@@ -67,6 +69,63 @@ impl AssetClass {
                 let w = (1.0 - (-35.0 * pd).exp()) / (1.0 - (-35.0f64).exp());
                 0.03 * w + 0.16 * (1.0 - w)
             }
+        }
+    }
+}
+
+/// The command-line form of a class: `corporate`, `sme:SALES_MEUR` (e.g. `sme:5`),
+/// `mortgage`, `qrre` or `other-retail`; [`fmt::Display`] writes the same form.
+///
+/// ```
+/// use creditlab_grade::irb::AssetClass;
+/// let sme: AssetClass = "sme:5".parse()?;
+/// assert_eq!(sme, AssetClass::Sme { sales_meur: 5.0 });
+/// assert_eq!(sme.to_string(), "sme:5");
+/// assert!("sme:-1".parse::<AssetClass>().is_err());
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
+impl FromStr for AssetClass {
+    type Err = GradeError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        const EXPECTED: &str = "expected corporate, sme:SALES_MEUR, mortgage, qrre or other-retail";
+        match s {
+            "corporate" => Ok(AssetClass::Corporate),
+            "mortgage" => Ok(AssetClass::ResidentialMortgage),
+            "qrre" => Ok(AssetClass::QualifyingRevolving),
+            "other-retail" => Ok(AssetClass::OtherRetail),
+            _ => {
+                let Some(sales) = s.strip_prefix("sme:") else {
+                    return Err(GradeError::UnknownAssetClass {
+                        text: s.to_string(),
+                        reason: EXPECTED,
+                    });
+                };
+                let sales_meur: f64 = sales.parse().map_err(|_| GradeError::UnknownAssetClass {
+                    text: s.to_string(),
+                    reason: "the SME sales after `sme:` must be a number (EUR million)",
+                })?;
+                if !(sales_meur.is_finite() && sales_meur >= 0.0) {
+                    return Err(GradeError::InvalidParameter {
+                        field: "sme sales".into(),
+                        value: sales_meur,
+                        reason: "must be finite and >= 0 EUR million",
+                    });
+                }
+                Ok(AssetClass::Sme { sales_meur })
+            }
+        }
+    }
+}
+
+impl fmt::Display for AssetClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AssetClass::Corporate => f.write_str("corporate"),
+            AssetClass::Sme { sales_meur } => write!(f, "sme:{sales_meur}"),
+            AssetClass::ResidentialMortgage => f.write_str("mortgage"),
+            AssetClass::QualifyingRevolving => f.write_str("qrre"),
+            AssetClass::OtherRetail => f.write_str("other-retail"),
         }
     }
 }
@@ -247,6 +306,26 @@ mod tests {
         assert!((m10.k - m5.k).abs() < prec::IDENTITY);
         // At M = 1 the maturity adjustment is exactly 1: (1 − 1.5b)/(1 − 1.5b).
         assert!((maturity_adjustment(0.02, 1.0) - 1.0).abs() < prec::IDENTITY);
+    }
+
+    #[test]
+    fn classes_parse_and_print_their_command_line_form() {
+        for text in [
+            "corporate",
+            "sme:5",
+            "sme:12.5",
+            "mortgage",
+            "qrre",
+            "other-retail",
+        ] {
+            let class: AssetClass = text.parse().unwrap();
+            assert_eq!(class.to_string(), text);
+        }
+        for bad in ["junk", "sme:", "sme:abc", "sme:-1", "sme:inf", "Corporate"] {
+            assert!(bad.parse::<AssetClass>().is_err(), "{bad}");
+        }
+        let e = "sme:-1".parse::<AssetClass>().unwrap_err();
+        assert!(e.to_string().contains("sme sales"), "{e}");
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //! - [`irb`]: Basel IRB capital K and risk weights per asset class.
 //! - [`validation`]: AUC, Gini, ROC, KS, Brier, binomial and Hosmer–Lemeshow tests.
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
+//! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
 //! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
 //!
@@ -45,6 +46,7 @@ pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
+pub mod report;
 pub mod scale;
 pub mod scorecard;
 pub mod validation;
@@ -52,5 +54,6 @@ pub mod validation;
 pub use error::{GradeError, Result};
 pub use grading::{BookGrades, GradingConfig, LoanGrade, grade_book, grade_record};
 pub use irb::{AssetClass, IrbCapital};
+pub use report::{GradeReport, IrbReport};
 pub use scale::{Grade, MasterScale};
 pub use scorecard::{Observation, PdPosterior, Scorecard};

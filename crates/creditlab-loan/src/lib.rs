@@ -6,6 +6,7 @@
 //!   PSA), default (MDR, CDR, SDA), recovery-lag, severity and advancing assumptions, with
 //!   the BMA/SIFMA standard-formula conventions (`docs/methodology/cashflows.md`).
 //! - [`tape`]: streaming CSV and JSON Lines loan tapes (`docs/schemas/loan-tape.md`).
+//! - [`report`]: a projection as a serializable result (`docs/schemas/cashflows-json.md`).
 //! - [`synthetic`]: seeded bank and DeFi books (`docs/methodology/books.md`).
 //!
 //! ```
@@ -30,6 +31,7 @@ pub mod cashflow;
 mod collateral;
 mod error;
 mod loan;
+pub mod report;
 pub mod synthetic;
 pub mod tape;
 
@@ -44,4 +46,5 @@ pub use error::{Error, Result};
 pub use loan::{
     Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
 };
+pub use report::{CashFlowReport, CashFlowSource};
 pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};
