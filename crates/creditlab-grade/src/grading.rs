@@ -74,6 +74,19 @@ impl Default for LgdAssumptions {
 }
 
 /// Everything grading needs besides the loans.
+///
+/// ```
+/// use creditlab_grade::{GradingConfig, grade_book};
+/// use creditlab_loan::synthetic::{BookSpec, bank_book, defi_book};
+/// let spec = BookSpec { loans: 200, total_principal: None, seed: 1 };
+/// let config = GradingConfig::default();
+/// let bank = grade_book(&bank_book(&spec)?, &config, false)?;
+/// let defi = grade_book(&defi_book(&spec)?, &config, false)?;
+/// // Anonymous borrowers grade lower, whatever their collateral.
+/// assert!(defi.summary.mean_grade_rank > bank.summary.mean_grade_rank);
+/// assert_eq!(bank.loans.len(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradingConfig {
     /// The scorecard (default coefficients, or fitted).

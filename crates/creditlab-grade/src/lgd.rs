@@ -68,6 +68,33 @@ pub struct JumpRisk {
 }
 
 /// The inputs of the LGD of one loan.
+///
+/// ```
+/// use creditlab_grade::lgd::{DefaultTrigger, LgdInput, Recourse};
+/// // An 80 loan on collateral worth 100 (10% haircut, 5% sale cost, 60% volatility,
+/// // six months to sell), without recourse.
+/// let mut x = LgdInput {
+///     ead: 80.0,
+///     collateral_value: 100.0,
+///     haircut: 0.10,
+///     volatility: 0.6,
+///     liquidation_horizon_years: 0.5,
+///     liquidation_cost: 0.05,
+///     recourse: Recourse::NonRecourse,
+///     trigger: DefaultTrigger::Borrower,
+///     jumps: None,
+/// };
+/// let borrower = x.lgd()?.lgd;
+/// assert!(borrower > 0.0 && borrower < 0.2);
+/// // Full recourse to the borrower's income lowers it.
+/// x.recourse = Recourse::Full { recoverable: 20.0 };
+/// assert!(x.lgd()?.lgd < borrower);
+/// // A default that *is* a collateral shortfall (DeFi) loses more, given that it happens.
+/// x.recourse = Recourse::NonRecourse;
+/// x.trigger = DefaultTrigger::CollateralShortfall;
+/// assert!(x.lgd()?.lgd > borrower);
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LgdInput {
     /// Exposure at default (currency), > 0.

@@ -122,6 +122,20 @@ fn rcond(h: &DMatrix<f64>) -> f64 {
 
 /// Fits a logistic regression of `defaults` on the columns of `x` (include a column of ones
 /// for the intercept yourself).
+///
+/// ```
+/// use creditlab_grade::logistic::{IrlsOptions, fit_logistic};
+/// use nalgebra::DMatrix;
+/// // Intercept only: 100 defaults in 1,000 give the log-odds ln(0.1 / 0.9).
+/// let x = DMatrix::from_element(1000, 1, 1.0);
+/// let y: Vec<bool> = (0..1000).map(|i| i < 100).collect();
+/// let options = IrlsOptions::default();
+/// let fit = fit_logistic(&x, &y, &options)?;
+/// assert!((fit.coefficients[0] - (0.1f64 / 0.9).ln()).abs() < options.tolerance);
+/// // One class only has no maximum-likelihood fit.
+/// assert!(fit_logistic(&x, &[false; 1000], &IrlsOptions::default()).is_err());
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
 pub fn fit_logistic(
     x: &DMatrix<f64>,
     defaults: &[bool],

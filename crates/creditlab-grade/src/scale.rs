@@ -125,6 +125,17 @@ pub fn pd_over(annual_pd: f64, horizon_years: f64) -> Result<f64> {
 }
 
 /// A master scale: contiguous one-year PD bands from 0 to 1, best grade first, D last.
+///
+/// ```
+/// use creditlab_grade::{Grade, MasterScale};
+/// let scale = MasterScale::standard();
+/// assert_eq!(scale.grade(0.002)?, Grade::BBB);
+/// assert_eq!(scale.grade(1.0)?, Grade::D);
+/// // A five-year PD of 5% is about 1.02% a year: BB, not B.
+/// assert_eq!(scale.grade_over(0.05, 5.0)?, Grade::BB);
+/// assert!(scale.grade(1.5).is_err());
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MasterScale {
     bands: Vec<Band>,

@@ -253,6 +253,17 @@ pub struct FeatureSpec {
 }
 
 /// The logit-normal posterior of a one-year PD: `logit PD ~ N(logit_mean, logit_sd²)`.
+///
+/// ```
+/// use creditlab_grade::PdPosterior;
+/// use creditlab_numerics::special::logistic;
+/// let p = PdPosterior { logit_mean: -3.9, logit_sd: 1.0 };
+/// assert_eq!(p.median(), logistic(-3.9));
+/// // Uncertainty raises the mean PD above the median (Jensen) and widens the interval.
+/// assert!(p.mean() > p.median());
+/// let (lo, hi) = p.interval(0.9);
+/// assert!(lo < p.median() && p.median() < hi && hi == p.quantile(0.95));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct PdPosterior {
     /// Mean of the logit.

@@ -254,6 +254,22 @@ pub fn hosmer_lemeshow(pd: &[f64], defaulted: &[bool], groups: usize) -> Result<
 }
 
 /// Every validation figure of one set of PDs against outcomes.
+///
+/// ```
+/// use creditlab_grade::validation::validate;
+/// use creditlab_grade::{Grade, MasterScale};
+/// use creditlab_numerics::prec;
+/// let pd = [0.01, 0.02, 0.05, 0.10, 0.20, 0.30];
+/// let defaulted = [false, false, true, false, true, true];
+/// let scale = MasterScale::standard();
+/// let grades: Vec<Grade> = pd.iter().map(|&p| scale.grade(p)).collect::<Result<_, _>>()?;
+/// let v = validate(&pd, &grades, &defaulted)?;
+/// // 8 of the 9 (defaulter, non-defaulter) pairs are ranked right.
+/// assert!((v.auc - 8.0 / 9.0).abs() < prec::IDENTITY);
+/// assert!((v.gini - (2.0 * v.auc - 1.0)).abs() < prec::IDENTITY);
+/// assert_eq!(v.roc.first().unwrap().false_positive_rate, 0.0);
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ValidationReport {
     /// Observations.
