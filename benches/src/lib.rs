@@ -3,7 +3,13 @@
 //! writes docs/PERFORMANCE.md.
 //!
 //! The workloads are defined here once, so the criterion benches and their documentation
-//! agree on what is measured.
+//! agree on what is measured; [`measure`] runs and times them, [`markdown`] writes the page.
+
+mod error;
+pub mod markdown;
+pub mod measure;
+
+pub use error::{BenchError, Result};
 
 /// Loans in the plain Monte Carlo benchmark (`Portfolio::standard_book`).
 pub const MC_LOANS: usize = 10_000;

@@ -6,8 +6,10 @@
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_loan::cashflow::add_loan;
 use creditlab_loan::tape::open_tape;
-use creditlab_loan::{Assumptions, CashFlows, DefaultRate, Error, Pool, Prepayment, project_pool};
-use serde_json::{Value, json};
+use creditlab_loan::{
+    Assumptions, CashFlowReport, CashFlowSource, CashFlows, DefaultRate, Error, Pool, Prepayment,
+    project_pool,
+};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask cashflows`.
@@ -121,67 +123,24 @@ pub fn run(args: Args) -> TaskResult {
                     path.display()
                 )));
             }
-            let source = json!({ "tape": { "path": path.display().to_string(), "loans": loans } });
+            let source = CashFlowSource::Tape {
+                path: path.display().to_string(),
+                loans,
+            };
             (cf, source)
         }
         None => {
             let pool = Pool::new(args.balance, args.coupon, args.term).map_err(flag_error)?;
-            let source = json!({ "pool": {
-                "balance": pool.balance(),
-                "coupon": pool.coupon(),
-                "term_months": pool.term_months(),
-                "level_payment": pool.level_payment(),
-            }});
-            (project_pool(&pool, &a), source)
+            (project_pool(&pool, &a), CashFlowSource::pool(&pool))
         }
     };
-    let shown = args.months.unwrap_or(usize::MAX).min(cf.months());
+    let report = CashFlowReport::new(source, &a, &cf, args.months);
     if args.json {
-        print_json(&to_json(&cf, &a, source, shown)?)
+        print_json(&report)
     } else {
-        print!("{}", table(&cf, shown));
+        print!("{}", table(&report.cash_flows, report.shown));
         Ok(())
     }
-}
-
-fn to_json(
-    cf: &CashFlows,
-    a: &Assumptions,
-    source: Value,
-    shown: usize,
-) -> Result<Value, TaskError> {
-    let v = |x: &[f64]| Value::from(x[..shown].to_vec());
-    let t = cf.totals();
-    Ok(json!({
-        "source": source,
-        "assumptions": serde_json::to_value(a)
-            .map_err(|e| TaskError::msg(format!("cannot serialize the assumptions: {e}")))?,
-        "opening_balance": cf.opening_balance(),
-        "months": cf.months(),
-        "month": (1..=shown).collect::<Vec<_>>(),
-        "balance": v(cf.balance()),
-        "foreclosure_balance": v(cf.foreclosure_balance()),
-        "scheduled_principal": v(cf.scheduled_principal()),
-        "prepayments": v(cf.prepayments()),
-        "defaults": v(cf.defaults()),
-        "advanced_principal": v(cf.advanced_principal()),
-        "recoveries": v(cf.recoveries()),
-        "losses": v(cf.losses()),
-        "interest": v(cf.interest()),
-        "advanced_interest": v(cf.advanced_interest()),
-        "total_cash": v(cf.total_cash()),
-        "totals": {
-            "scheduled_principal": t.scheduled_principal,
-            "prepayments": t.prepayments,
-            "defaults": t.defaults,
-            "advanced_principal": t.advanced_principal,
-            "recoveries": t.recoveries,
-            "losses": t.losses,
-            "interest": t.interest,
-            "advanced_interest": t.advanced_interest,
-            "total_cash": t.total_cash,
-        },
-    }))
 }
 
 fn table(cf: &CashFlows, shown: usize) -> Table {

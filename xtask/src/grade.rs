@@ -5,15 +5,13 @@
 //! Methodology: docs/methodology/grading.md. JSON output: docs/schemas/grade-json.md.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
-use creditlab_grade::grading::{
-    self, BookGrades, BookSummary, GradingConfig, InformationValidation, LoanGrade,
-};
+use creditlab_grade::grading::{self, GradingConfig};
 use creditlab_grade::logistic::IrlsOptions;
-use creditlab_grade::scorecard::{Factor, Scorecard};
-use creditlab_grade::validation::{RocPoint, ValidationReport};
+use creditlab_grade::report::{GradeReport, MAX_ROC_POINTS};
+use creditlab_grade::validation::ValidationReport;
+use creditlab_loan::Book;
 use creditlab_loan::synthetic::{self, BookSpec};
 use creditlab_loan::tape::open_tape;
-use creditlab_loan::{Book, LoanRecord};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -57,87 +55,6 @@ pub struct Args {
     /// Print a JSON object (docs/schemas/grade-json.md) instead of tables.
     #[arg(long)]
     json: bool,
-}
-
-/// One loan in the JSON output.
-#[derive(Debug, Serialize)]
-struct LoanRow {
-    id: u64,
-    grade: String,
-    ead: f64,
-    pd: f64,
-    pd_lower: f64,
-    pd_upper: f64,
-    pd_conservative: f64,
-    pd_lifetime: f64,
-    life_years: f64,
-    lgd: f64,
-    capital_lgd: f64,
-    el_one_year: f64,
-    el_lifetime: f64,
-    k: f64,
-    risk_weight: f64,
-    capital: f64,
-    missing_factors: Vec<Factor>,
-    defaulted: Option<bool>,
-}
-
-impl From<&LoanGrade> for LoanRow {
-    fn from(g: &LoanGrade) -> Self {
-        Self {
-            id: g.id,
-            grade: g.grade.to_string(),
-            ead: g.ead,
-            pd: g.pd.pd,
-            pd_lower: g.pd.pd_lower,
-            pd_upper: g.pd.pd_upper,
-            pd_conservative: g.pd.pd_conservative,
-            pd_lifetime: g.pd.pd_lifetime,
-            life_years: g.pd.life_years,
-            lgd: g.lgd.lgd,
-            capital_lgd: g.capital_lgd,
-            el_one_year: g.el_one_year,
-            el_lifetime: g.el_lifetime,
-            k: g.capital.k,
-            risk_weight: g.capital.risk_weight,
-            capital: g.capital_amount,
-            missing_factors: g.pd.missing_factors.clone(),
-            defaulted: g.defaulted,
-        }
-    }
-}
-
-/// The fitted coefficients, for the JSON output.
-#[derive(Debug, Serialize)]
-struct FitRow {
-    column: &'static str,
-    coefficient: f64,
-    standard_error: f64,
-}
-
-/// The whole JSON output.
-#[derive(Debug, Serialize)]
-struct Output {
-    source: String,
-    conservative_quantile: f64,
-    fit: Option<Vec<FitRow>>,
-    summary: BookSummary,
-    summary_borrower_side_withheld: BookSummary,
-    validation: Option<InformationValidation>,
-    loans: Vec<LoanRow>,
-}
-
-/// Largest number of ROC points written per curve in JSON (evenly thinned).
-const MAX_ROC_POINTS: usize = 201;
-
-fn thin(roc: &mut Vec<RocPoint>) {
-    if roc.len() > MAX_ROC_POINTS {
-        let n = roc.len();
-        let picked: Vec<RocPoint> = (0..MAX_ROC_POINTS)
-            .map(|i| roc[i * (n - 1) / (MAX_ROC_POINTS - 1)])
-            .collect();
-        *roc = picked;
-    }
 }
 
 fn load(args: &Args) -> Result<(Book, String), TaskError> {
@@ -185,123 +102,23 @@ pub fn run(args: Args) -> TaskResult {
     }
     let (book, source) = load(&args)?;
     let mut config = GradingConfig::default();
-    let mut fit_rows = None;
-    if args.fit {
-        let rows: Vec<_> = book
-            .iter()
-            .filter_map(|r: &LoanRecord| r.defaulted.map(|d| (grading::observation(r), d)))
-            .collect();
-        if rows.is_empty() {
-            return Err(TaskError::msg(
-                "--fit needs observed default flags, and this data has none",
-            ));
-        }
-        let fitted = Scorecard::fit(&rows, &IrlsOptions::default())
+    let fitted = if args.fit {
+        let fitted = grading::fit_scorecard(&book, &IrlsOptions::default())
             .map_err(|e| TaskError::msg(format!("--fit: {e}")))?;
-        fit_rows = Some(
-            fitted
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(j, c)| FitRow {
-                    column: c,
-                    coefficient: fitted.fit.coefficients[j],
-                    standard_error: fitted.fit.standard_errors[j],
-                })
-                .collect::<Vec<_>>(),
-        );
-        config.scorecard = fitted.scorecard;
-    }
-    config.scorecard.conservative_quantile = args.quantile;
-
-    let full = grading::grade_book(&book, &config, false)?;
-    let withheld = grading::grade_book(&book, &config, true)?;
-    let simulate = args.simulate_outcomes.then_some(args.seed);
-    let validation = validation(&book, &full, &withheld, &config, simulate)?;
-
-    if args.json {
-        let mut validation = validation;
-        if let Some(v) = &mut validation {
-            thin(&mut v.full_information.roc);
-            thin(&mut v.borrower_side_withheld.roc);
-        }
-        return print_json(&Output {
-            source,
-            conservative_quantile: args.quantile,
-            fit: fit_rows,
-            summary: full.summary,
-            summary_borrower_side_withheld: withheld.summary,
-            validation,
-            loans: full.loans.iter().map(LoanRow::from).collect(),
-        });
-    }
-    print_text(
-        &source,
-        &full,
-        &withheld,
-        validation.as_ref(),
-        fit_rows.as_deref(),
-    );
-    Ok(())
-}
-
-/// Validation against the observed outcomes of the loans that have one, or, when none has
-/// one and `simulate_seed` is set, against outcomes simulated from the full-information
-/// PDs; `None` when there is nothing to validate against or only one class.
-fn validation(
-    book: &Book,
-    full: &BookGrades,
-    withheld: &BookGrades,
-    config: &GradingConfig,
-    simulate_seed: Option<u64>,
-) -> Result<Option<InformationValidation>, TaskError> {
-    let known: Vec<usize> = (0..book.len())
-        .filter(|&i| book.records()[i].defaulted.is_some())
-        .collect();
-    if known.is_empty() {
-        let Some(seed) = simulate_seed else {
-            return Ok(None);
-        };
-        let outcomes = grading::simulate_outcomes(&full.loans, config, seed);
-        let d = outcomes.iter().filter(|&&b| b).count();
-        if d == 0 || d == outcomes.len() {
-            return Ok(None);
-        }
-        let source = format!("simulated one-year outcomes (full-information PDs, seed {seed})");
-        return Ok(Some(grading::validate_information(
-            &full.loans,
-            &withheld.loans,
-            &outcomes,
-            source,
-            config,
-        )?));
-    }
-    let pick = |g: &BookGrades| {
-        known
-            .iter()
-            .map(|&i| g.loans[i].clone())
-            .collect::<Vec<_>>()
+        config.scorecard = fitted.scorecard.clone();
+        Some(fitted)
+    } else {
+        None
     };
-    let outcomes: Vec<bool> = known
-        .iter()
-        .map(|&i| book.records()[i].defaulted.unwrap_or(false))
-        .collect();
-    let d = outcomes.iter().filter(|&&b| b).count();
-    if d == 0 || d == outcomes.len() {
-        return Ok(None);
+    config.scorecard.conservative_quantile = args.quantile;
+    let simulate = args.simulate_outcomes.then_some(args.seed);
+    let mut report = GradeReport::build(&book, source, &config, fitted.as_ref(), simulate)?;
+    if args.json {
+        report.thin_roc(MAX_ROC_POINTS);
+        return print_json(&report);
     }
-    let source = format!(
-        "observed one-year default flags ({} of {} loans)",
-        known.len(),
-        book.len()
-    );
-    Ok(Some(grading::validate_information(
-        &pick(full),
-        &pick(withheld),
-        &outcomes,
-        source,
-        config,
-    )?))
+    print_text(&report);
+    Ok(())
 }
 
 fn pct(x: f64) -> String {
@@ -312,20 +129,14 @@ fn money(x: f64) -> String {
     format!("{x:.0}")
 }
 
-fn print_text(
-    source: &str,
-    full: &BookGrades,
-    withheld: &BookGrades,
-    validation: Option<&InformationValidation>,
-    fit: Option<&[FitRow]>,
-) {
-    let s = &full.summary;
-    println!("{source}: {} loans, EAD {}", s.loans, money(s.ead));
-    if let Some(fit) = fit {
+fn print_text(report: &GradeReport) {
+    let s = &report.summary;
+    println!("{}: {} loans, EAD {}", report.source, s.loans, money(s.ead));
+    if let Some(fit) = &report.fit {
         let mut t = Table::new(["fitted column", "coefficient", "std error"]);
         for f in fit {
             t.row([
-                f.column.to_string(),
+                f.column.clone(),
                 format!("{:.4}", f.coefficient),
                 format!("{:.4}", f.standard_error),
             ]);
@@ -348,7 +159,7 @@ fn print_text(
     }
     println!("\n{t}");
     let mut t = Table::new(["", "all factors", "borrower side withheld"]);
-    let w = &withheld.summary;
+    let w = &report.summary_borrower_side_withheld;
     type Row = (&'static str, f64, f64, fn(f64) -> String);
     let rows: [Row; 8] = [
         ("mean PD (1y)", s.mean_pd, w.mean_pd, pct),
@@ -374,7 +185,7 @@ fn print_text(
         t.row([name.to_string(), f(a), f(b)]);
     }
     println!("{t}");
-    match validation {
+    match &report.validation {
         None => println!("validation: no outcomes with both defaults and non-defaults"),
         Some(v) => {
             println!("validation against {}", v.outcomes);

@@ -16,6 +16,15 @@ pub enum GradeError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// An asset class written in a form [`crate::irb::AssetClass`]'s `FromStr` does not
+    /// know.
+    #[error("unknown asset class {text:?}: {reason}")]
+    UnknownAssetClass {
+        /// The text given.
+        text: String,
+        /// What it must be instead.
+        reason: &'static str,
+    },
     /// A grade name that is not on the master scale.
     #[error("unknown grade {0:?}: expected one of AAA, AA, A, BBB, BB, B, CCC, D")]
     UnknownGrade(String),

@@ -5,8 +5,9 @@
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
 use crate::lgd::{self, DefaultTrigger, JumpRisk, Lgd, LgdInput, Recourse};
+use crate::logistic::IrlsOptions;
 use crate::scale::{Grade, MasterScale};
-use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard};
+use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard, ScorecardFit};
 use crate::validation::{self, ValidationReport};
 use creditlab_loan::{Book, Channel, CollateralKind, LoanRecord};
 use rand::{RngExt, SeedableRng};
@@ -73,6 +74,19 @@ impl Default for LgdAssumptions {
 }
 
 /// Everything grading needs besides the loans.
+///
+/// ```
+/// use creditlab_grade::{GradingConfig, grade_book};
+/// use creditlab_loan::synthetic::{BookSpec, bank_book, defi_book};
+/// let spec = BookSpec { loans: 200, total_principal: None, seed: 1 };
+/// let config = GradingConfig::default();
+/// let bank = grade_book(&bank_book(&spec)?, &config, false)?;
+/// let defi = grade_book(&defi_book(&spec)?, &config, false)?;
+/// // Anonymous borrowers grade lower, whatever their collateral.
+/// assert!(defi.summary.mean_grade_rank > bank.summary.mean_grade_rank);
+/// assert_eq!(bank.loans.len(), 200);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradingConfig {
     /// The scorecard (default coefficients, or fitted).
@@ -430,12 +444,81 @@ pub fn simulate_outcomes(full: &[LoanGrade], config: &GradingConfig, seed: u64) 
         .collect()
 }
 
+/// Validation of a graded book against the outcomes of the loans that have one, or, when
+/// none has one and `simulate_seed` is set, against outcomes simulated from the
+/// full-information PDs ([`simulate_outcomes`]); `None` when there is nothing to validate
+/// against or the outcomes hold only one class. `full` and `withheld` are `book` graded
+/// with all factors and with the borrower side withheld.
+pub fn validate_book(
+    book: &Book,
+    full: &BookGrades,
+    withheld: &BookGrades,
+    config: &GradingConfig,
+    simulate_seed: Option<u64>,
+) -> Result<Option<InformationValidation>> {
+    let two_classes = |outcomes: &[bool]| {
+        let d = outcomes.iter().filter(|&&b| b).count();
+        d > 0 && d < outcomes.len()
+    };
+    let known: Vec<usize> = (0..book.len())
+        .filter(|&i| book.records()[i].defaulted.is_some())
+        .collect();
+    if known.is_empty() {
+        let Some(seed) = simulate_seed else {
+            return Ok(None);
+        };
+        let outcomes = simulate_outcomes(&full.loans, config, seed);
+        if !two_classes(&outcomes) {
+            return Ok(None);
+        }
+        let source = format!("simulated one-year outcomes (full-information PDs, seed {seed})");
+        return validate_information(&full.loans, &withheld.loans, &outcomes, source, config)
+            .map(Some);
+    }
+    let pick = |g: &BookGrades| {
+        known
+            .iter()
+            .map(|&i| g.loans[i].clone())
+            .collect::<Vec<_>>()
+    };
+    let outcomes: Vec<bool> = known
+        .iter()
+        .map(|&i| book.records()[i].defaulted.unwrap_or(false))
+        .collect();
+    if !two_classes(&outcomes) {
+        return Ok(None);
+    }
+    let source = format!(
+        "observed one-year default flags ({} of {} loans)",
+        known.len(),
+        book.len()
+    );
+    validate_information(&pick(full), &pick(withheld), &outcomes, source, config).map(Some)
+}
+
+/// Fits the scorecard ([`Scorecard::fit`]) on the loans of `book` that have an observed
+/// default flag. An error when none has one.
+pub fn fit_scorecard(book: &Book, options: &IrlsOptions) -> Result<ScorecardFit> {
+    let rows: Vec<(Observation, bool)> = book
+        .iter()
+        .filter_map(|r| r.defaulted.map(|d| (observation(r), d)))
+        .collect();
+    if rows.is_empty() {
+        return Err(GradeError::NotEnoughData(format!(
+            "fitting needs observed default flags, and none of the {} loans has one",
+            book.len()
+        )));
+    }
+    Scorecard::fit(&rows, options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use creditlab_loan::{
         Amortization, Borrower, Channel, Collateral, Loan, LoanId, Rate, Recourse as LoanRecourse,
     };
+    use creditlab_numerics::prec;
 
     fn mortgage(id: u64, score: u16, income: f64) -> LoanRecord {
         let loan = Loan::new(
@@ -480,15 +563,21 @@ mod tests {
         let obs = observation(&r);
         let payment = 12.0 * r.loan.monthly_payment();
         assert_eq!(obs.credit_score, Some(760.0));
-        assert!((obs.ltv.unwrap() - 0.6).abs() < 1e-15);
-        assert!((obs.payment_coverage.unwrap() - 120_000.0 / payment).abs() < 1e-9);
-        assert!((obs.dti.unwrap() - (payment + 6_000.0) / 120_000.0).abs() < 1e-12);
+        assert!((obs.ltv.unwrap() - 0.6).abs() < prec::IDENTITY);
+        // The same quotients as the library's: equal to rounding.
+        assert!(prec::relative_close(
+            obs.payment_coverage.unwrap(),
+            120_000.0 / payment,
+            prec::IDENTITY,
+            1.0
+        ));
+        assert!((obs.dti.unwrap() - (payment + 6_000.0) / 120_000.0).abs() < prec::IDENTITY);
         let anon = observation(&defi(2));
         assert_eq!(anon.credit_score, None);
         assert_eq!(anon.income, None);
         assert_eq!(anon.payment_coverage, None);
         assert_eq!(anon.dti, None);
-        assert!((anon.ltv.unwrap() - 0.6).abs() < 1e-15);
+        assert!((anon.ltv.unwrap() - 0.6).abs() < prec::IDENTITY);
     }
 
     #[test]
@@ -501,8 +590,9 @@ mod tests {
         assert_eq!(anon.pd.missing_factors.len(), 3);
         // EL and capital follow their definitions.
         for g in [&bank, &anon] {
-            assert!((g.el_one_year - g.pd.pd * g.lgd.lgd * g.ead).abs() < 1e-9);
-            assert!((g.capital_amount - g.capital.k * g.ead).abs() < 1e-9);
+            // The definitions themselves: equal to rounding, on amounts of size EAD.
+            assert!((g.el_one_year - g.pd.pd * g.lgd.lgd * g.ead).abs() < prec::IDENTITY * g.ead);
+            assert!((g.capital_amount - g.capital.k * g.ead).abs() < prec::IDENTITY * g.ead);
             assert!(g.capital.pd >= g.pd.pd_conservative);
         }
         assert_eq!(bank.asset_class, AssetClass::ResidentialMortgage);
@@ -516,7 +606,7 @@ mod tests {
         // Withholding the borrower side makes the mortgage look like an anonymous loan.
         let blind = grade_record(&mortgage(1, 780, 150_000.0), &cfg, true).unwrap();
         assert!(blind.grade > bank.grade);
-        assert!((blind.lgd.lgd - blind.lgd.collateral_lgd).abs() < 1e-15);
+        assert!((blind.lgd.lgd - blind.lgd.collateral_lgd).abs() < prec::IDENTITY);
     }
 
     #[test]
@@ -531,11 +621,12 @@ mod tests {
         let full = grade_book(&book, &cfg, false).unwrap();
         let s = &full.summary;
         assert_eq!(s.loans, 400);
-        assert!((s.ead - 400.0 * 240_000.0).abs() < 1e-6);
+        // A sum of integers below 2^53: exact.
+        assert!((s.ead - 400.0 * 240_000.0).abs() < prec::IDENTITY * s.ead);
         let by_grade: usize = s.by_grade.iter().map(|b| b.loans).sum();
         assert_eq!(by_grade, 400);
         let el: f64 = s.by_grade.iter().map(|b| b.el_one_year).sum();
-        assert!((el - s.el_one_year).abs() < 1e-6 * s.el_one_year);
+        assert!((el - s.el_one_year).abs() < prec::ACCUMULATED * s.el_one_year);
         let blind = grade_book(&book, &cfg, true).unwrap();
         // Same collateral everywhere: without borrower facts every loan looks alike.
         assert_eq!(blind.summary.by_grade.len(), 1);
@@ -549,6 +640,7 @@ mod tests {
         )
         .unwrap();
         assert!(v.full_information.auc > 0.6, "{}", v.full_information.auc);
-        assert!((v.borrower_side_withheld.auc - 0.5).abs() < 1e-12);
+        // Every PD tied: the mid-rank sum gives exactly one half.
+        assert!((v.borrower_side_withheld.auc - 0.5).abs() < prec::IDENTITY);
     }
 }

@@ -10,8 +10,10 @@
 //! removed it. See docs/methodology/basel-irb.md.
 
 use crate::error::{GradeError, Result, check_unit};
-use crate::normal;
+use creditlab_numerics::special::{norm_cdf, norm_ppf};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// The PD floor applied before the formula (Basel II paragraph 285: 0.03%).
 pub const PD_FLOOR: f64 = 0.0003;
@@ -67,6 +69,63 @@ impl AssetClass {
                 let w = (1.0 - (-35.0 * pd).exp()) / (1.0 - (-35.0f64).exp());
                 0.03 * w + 0.16 * (1.0 - w)
             }
+        }
+    }
+}
+
+/// The command-line form of a class: `corporate`, `sme:SALES_MEUR` (e.g. `sme:5`),
+/// `mortgage`, `qrre` or `other-retail`; [`fmt::Display`] writes the same form.
+///
+/// ```
+/// use creditlab_grade::irb::AssetClass;
+/// let sme: AssetClass = "sme:5".parse()?;
+/// assert_eq!(sme, AssetClass::Sme { sales_meur: 5.0 });
+/// assert_eq!(sme.to_string(), "sme:5");
+/// assert!("sme:-1".parse::<AssetClass>().is_err());
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
+impl FromStr for AssetClass {
+    type Err = GradeError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        const EXPECTED: &str = "expected corporate, sme:SALES_MEUR, mortgage, qrre or other-retail";
+        match s {
+            "corporate" => Ok(AssetClass::Corporate),
+            "mortgage" => Ok(AssetClass::ResidentialMortgage),
+            "qrre" => Ok(AssetClass::QualifyingRevolving),
+            "other-retail" => Ok(AssetClass::OtherRetail),
+            _ => {
+                let Some(sales) = s.strip_prefix("sme:") else {
+                    return Err(GradeError::UnknownAssetClass {
+                        text: s.to_string(),
+                        reason: EXPECTED,
+                    });
+                };
+                let sales_meur: f64 = sales.parse().map_err(|_| GradeError::UnknownAssetClass {
+                    text: s.to_string(),
+                    reason: "the SME sales after `sme:` must be a number (EUR million)",
+                })?;
+                if !(sales_meur.is_finite() && sales_meur >= 0.0) {
+                    return Err(GradeError::InvalidParameter {
+                        field: "sme sales".into(),
+                        value: sales_meur,
+                        reason: "must be finite and >= 0 EUR million",
+                    });
+                }
+                Ok(AssetClass::Sme { sales_meur })
+            }
+        }
+    }
+}
+
+impl fmt::Display for AssetClass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AssetClass::Corporate => f.write_str("corporate"),
+            AssetClass::Sme { sales_meur } => write!(f, "sme:{sales_meur}"),
+            AssetClass::ResidentialMortgage => f.write_str("mortgage"),
+            AssetClass::QualifyingRevolving => f.write_str("qrre"),
+            AssetClass::OtherRetail => f.write_str("other-retail"),
         }
     }
 }
@@ -144,9 +203,8 @@ pub fn capital(class: AssetClass, pd: f64, lgd: f64, maturity_years: f64) -> Res
     let k = if pd_used >= 1.0 {
         0.0
     } else {
-        let x = (normal::quantile(pd_used) + r.sqrt() * normal::quantile(CONFIDENCE))
-            / (1.0 - r).sqrt();
-        ((lgd * normal::cdf(x) - pd_used * lgd) * ma).max(0.0)
+        let x = (norm_ppf(pd_used) + r.sqrt() * norm_ppf(CONFIDENCE)) / (1.0 - r).sqrt();
+        ((lgd * norm_cdf(x) - pd_used * lgd) * ma).max(0.0)
     };
     Ok(IrbCapital {
         pd: pd_used,
@@ -160,11 +218,17 @@ pub fn capital(class: AssetClass, pd: f64, lgd: f64, maturity_years: f64) -> Res
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     /// Risk weight in percent.
     fn rw(class: AssetClass, pd: f64, lgd: f64) -> f64 {
         capital(class, pd, lgd, 2.5).unwrap().risk_weight * 100.0
     }
+
+    /// Tolerance on Annex 5's risk weights, in percentage points: the table is rounded to
+    /// 0.01 (half of which is `prec::printed(2)`), and two of its entries are truncated
+    /// rather than rounded (see the test), so a whole hundredth is needed.
+    const ANNEX5_POINTS: f64 = 0.01;
 
     /// Basel II Annex 5 (June 2006), "Illustrative IRB risk weights for UL", M = 2.5 years.
     /// Columns: corporate LGD 45% (sales 50 and 5 EUR m), residential mortgages LGD 45% and
@@ -215,7 +279,7 @@ mod tests {
                 // truncated rather than rounded (mortgage LGD 25% at PD 0.03%: 2.3051 printed
                 // as 2.30; other retail LGD 85% at 0.10%: 21.0855 printed as 21.08).
                 assert!(
-                    (got - want).abs() <= 0.01,
+                    (got - want).abs() <= ANNEX5_POINTS,
                     "PD {pd} column {col}: computed {got:.4}%, Annex 5 {want}%"
                 );
             }
@@ -226,22 +290,42 @@ mod tests {
     fn pd_floor_and_defaulted_exposures() {
         let tiny = capital(AssetClass::Corporate, 0.0, 0.45, 2.5).unwrap();
         let floor = capital(AssetClass::Corporate, PD_FLOOR, 0.45, 2.5).unwrap();
-        assert!((tiny.k - floor.k).abs() < 1e-15);
-        assert!((tiny.pd - PD_FLOOR).abs() < 1e-15);
+        assert!((tiny.k - floor.k).abs() < prec::IDENTITY);
+        assert!((tiny.pd - PD_FLOOR).abs() < prec::IDENTITY);
         let defaulted = capital(AssetClass::OtherRetail, 1.0, 0.45, 2.5).unwrap();
-        assert!(defaulted.k.abs() < 1e-15);
+        assert!(defaulted.k.abs() < prec::IDENTITY);
     }
 
     #[test]
     fn sme_adjustment_vanishes_at_50_million_and_maturity_is_clamped() {
         let big = capital(AssetClass::Sme { sales_meur: 80.0 }, 0.01, 0.45, 2.5).unwrap();
         let corp = capital(AssetClass::Corporate, 0.01, 0.45, 2.5).unwrap();
-        assert!((big.k - corp.k).abs() < 1e-15);
+        assert!((big.k - corp.k).abs() < prec::IDENTITY);
         let m10 = capital(AssetClass::Corporate, 0.01, 0.45, 10.0).unwrap();
         let m5 = capital(AssetClass::Corporate, 0.01, 0.45, 5.0).unwrap();
-        assert!((m10.k - m5.k).abs() < 1e-15);
+        assert!((m10.k - m5.k).abs() < prec::IDENTITY);
         // At M = 1 the maturity adjustment is exactly 1: (1 − 1.5b)/(1 − 1.5b).
-        assert!((maturity_adjustment(0.02, 1.0) - 1.0).abs() < 1e-12);
+        assert!((maturity_adjustment(0.02, 1.0) - 1.0).abs() < prec::IDENTITY);
+    }
+
+    #[test]
+    fn classes_parse_and_print_their_command_line_form() {
+        for text in [
+            "corporate",
+            "sme:5",
+            "sme:12.5",
+            "mortgage",
+            "qrre",
+            "other-retail",
+        ] {
+            let class: AssetClass = text.parse().unwrap();
+            assert_eq!(class.to_string(), text);
+        }
+        for bad in ["junk", "sme:", "sme:abc", "sme:-1", "sme:inf", "Corporate"] {
+            assert!(bad.parse::<AssetClass>().is_err(), "{bad}");
+        }
+        let e = "sme:-1".parse::<AssetClass>().unwrap_err();
+        assert!(e.to_string().contains("sme sales"), "{e}");
     }
 
     #[test]

@@ -14,17 +14,19 @@
 //! - [`irb`]: Basel IRB capital K and risk weights per asset class.
 //! - [`validation`]: AUC, Gini, ROC, KS, Brier, binomial and Hosmer–Lemeshow tests.
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
+//! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
 //! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
 //!
 //! ```
 //! use creditlab_grade::irb::{self, AssetClass};
+//! use creditlab_numerics::prec;
 //! use creditlab_grade::scale::{Grade, MasterScale};
 //! use creditlab_grade::scorecard::{Observation, Scorecard};
 //!
 //! // Basel II Annex 5: corporate, PD 1%, LGD 45%, M 2.5 years → 92.32%.
 //! let c = irb::capital(AssetClass::Corporate, 0.01, 0.45, 2.5)?;
-//! assert!((c.risk_weight - 0.9232).abs() < 1e-4);
+//! assert!((c.risk_weight - 0.9232).abs() < prec::printed(4));
 //!
 //! // Good collateral, nothing known about the borrower: a wide posterior, a low grade.
 //! let anonymous = Observation {
@@ -44,7 +46,7 @@ pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
-mod normal;
+pub mod report;
 pub mod scale;
 pub mod scorecard;
 pub mod validation;
@@ -52,5 +54,6 @@ pub mod validation;
 pub use error::{GradeError, Result};
 pub use grading::{BookGrades, GradingConfig, LoanGrade, grade_book, grade_record};
 pub use irb::{AssetClass, IrbCapital};
+pub use report::{GradeReport, IrbReport};
 pub use scale::{Grade, MasterScale};
 pub use scorecard::{Observation, PdPosterior, Scorecard};

@@ -125,6 +125,17 @@ pub fn pd_over(annual_pd: f64, horizon_years: f64) -> Result<f64> {
 }
 
 /// A master scale: contiguous one-year PD bands from 0 to 1, best grade first, D last.
+///
+/// ```
+/// use creditlab_grade::{Grade, MasterScale};
+/// let scale = MasterScale::standard();
+/// assert_eq!(scale.grade(0.002)?, Grade::BBB);
+/// assert_eq!(scale.grade(1.0)?, Grade::D);
+/// // A five-year PD of 5% is about 1.02% a year: BB, not B.
+/// assert_eq!(scale.grade_over(0.05, 5.0)?, Grade::BB);
+/// assert!(scale.grade(1.5).is_err());
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MasterScale {
     bands: Vec<Band>,
@@ -224,6 +235,7 @@ impl Default for MasterScale {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     #[test]
     fn grades_follow_the_documented_bands() {
@@ -252,20 +264,20 @@ mod tests {
         let s = MasterScale::standard();
         let mut lower = 0.0;
         for b in &s.bands()[..7] {
-            assert!((b.lower - lower).abs() < 1e-15);
+            assert!((b.lower - lower).abs() < prec::IDENTITY);
             assert_eq!(s.grade(b.central).unwrap(), b.grade);
             assert_eq!(s.grade(b.lower).unwrap(), b.grade);
             assert_eq!(s.band(b.grade), *b);
             lower = b.upper;
         }
-        assert!((lower - 1.0).abs() < 1e-15);
+        assert!((lower - 1.0).abs() < prec::IDENTITY);
     }
 
     #[test]
     fn horizon_normalization() {
         // 5-year PD of 1 − 0.99^5 is a 1% annual PD.
         let p5 = pd_over(0.01, 5.0).unwrap();
-        assert!((annualize(p5, 5.0).unwrap() - 0.01).abs() < 1e-14);
+        assert!((annualize(p5, 5.0).unwrap() - 0.01).abs() < prec::SPECIAL);
         let s = MasterScale::standard();
         // 5% over 5 years is ~1.02% a year: BB, although 5% would be B over one year.
         assert_eq!(s.grade_over(0.05, 5.0).unwrap(), Grade::BB);

@@ -9,6 +9,17 @@ use std::collections::HashSet;
 
 /// One loan with what the lender knows about its borrower and collateral, and, when
 /// observed, whether it defaulted (for fitting and validating scorecards).
+///
+/// ```
+/// use creditlab_loan::*;
+/// let loan = Loan::new(LoanId(7), 6_000.0, Rate::Floating { index: 0.04, spread: 0.02 }, 12,
+///     Amortization::InterestOnly, Channel::DefiAnonymous, Recourse::None)?;
+/// let eth = Collateral::new(CollateralKind::CryptoAsset, 10_000.0, 0.8, 0.05)?;
+/// let record = LoanRecord::new(loan, Borrower::anonymous(), eth);
+/// assert_eq!(record.ltv(), Some(0.6));
+/// assert_eq!(record.defaulted, None);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoanRecord {
     /// The loan contract.
@@ -41,6 +52,18 @@ impl LoanRecord {
 }
 
 /// A set of loan records with unique ids.
+///
+/// ```
+/// use creditlab_loan::Book;
+/// use creditlab_loan::synthetic::{BookSpec, bank_book};
+/// let book = bank_book(&BookSpec { loans: 100, total_principal: Some(1.0e7), seed: 1 })?;
+/// assert_eq!(book.len(), 100);
+/// assert!((book.total_principal() - 1.0e7).abs() < 1e-6);
+/// // Ids must be unique: a book of the same records twice is refused.
+/// let twice: Vec<_> = book.iter().chain(book.iter()).cloned().collect();
+/// assert!(Book::new(twice).is_err());
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "BookFields")]
 pub struct Book {

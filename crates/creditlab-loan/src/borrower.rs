@@ -10,6 +10,17 @@ pub const MAX_SCORE: u16 = 850;
 
 /// A borrower's underwriting information. Every field is optional because a DeFi borrower
 /// reveals none of it; missing is `None`, never a default value.
+///
+/// ```
+/// use creditlab_loan::Borrower;
+/// let known = Borrower::new(Some(720), Some(90_000.0), Some(27_000.0))?;
+/// assert_eq!(known.dti(), Some(0.3));
+/// // Nothing revealed is not an average borrower: every fact stays unknown.
+/// let anon = Borrower::anonymous();
+/// assert!(anon.is_anonymous() && anon.dti().is_none());
+/// assert!(Borrower::new(Some(900), None, None).is_err());
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 #[serde(try_from = "BorrowerFields")]
 pub struct Borrower {

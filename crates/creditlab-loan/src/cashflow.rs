@@ -308,6 +308,23 @@ impl Pool {
 /// Accounting identities (exact up to floating-point rounding, see the methodology):
 /// `Σ scheduled_principal + Σ prepayments + Σ defaults = opening_balance` and
 /// `Σ defaults = Σ advanced_principal + Σ recoveries + Σ losses`.
+///
+/// ```
+/// use creditlab_loan::*;
+/// let a = Assumptions::new(Prepayment::Psa(150.0), DefaultRate::Sda(100.0), 12, 0.3, false)?;
+/// let loan = Loan::new(LoanId(1), 300_000.0, Rate::Fixed { annual: 0.05 }, 360,
+///     Amortization::LevelPayment, Channel::BankUnderwritten, Recourse::Full)?;
+/// let mut book = CashFlows::new();
+/// for _ in 0..3 {
+///     book.add(&project_loan(&loan, &a));
+/// }
+/// let t = book.totals();
+/// assert_eq!(book.months(), 360);
+/// // Principal is conserved, and every default ends as a recovery or a loss.
+/// assert!((t.scheduled_principal + t.prepayments + t.defaults - 900_000.0).abs() < 0.005);
+/// assert!((t.defaults - t.recoveries - t.losses).abs() < 0.005);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct CashFlows {
     opening_balance: f64,

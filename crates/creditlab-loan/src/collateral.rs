@@ -19,6 +19,14 @@ pub enum CollateralKind {
 
 /// Collateral: kind, current market value, annual volatility of that value and the
 /// haircut lost when it is liquidated (costs, slippage, fire-sale discount).
+///
+/// ```
+/// use creditlab_loan::{Collateral, CollateralKind};
+/// let house = Collateral::new(CollateralKind::ResidentialProperty, 250_000.0, 0.1, 0.2)?;
+/// assert_eq!(house.liquidation_value(), 200_000.0);
+/// assert!(Collateral::new(CollateralKind::CryptoAsset, 1_000.0, 0.8, 1.5).is_err());
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CollateralFields")]
 pub struct Collateral {

@@ -6,6 +6,7 @@
 //!   PSA), default (MDR, CDR, SDA), recovery-lag, severity and advancing assumptions, with
 //!   the BMA/SIFMA standard-formula conventions (`docs/methodology/cashflows.md`).
 //! - [`tape`]: streaming CSV and JSON Lines loan tapes (`docs/schemas/loan-tape.md`).
+//! - [`report`]: a projection as a serializable result (`docs/schemas/cashflows-json.md`).
 //! - [`synthetic`]: seeded bank and DeFi books (`docs/methodology/books.md`).
 //!
 //! ```
@@ -18,6 +19,7 @@
 //! let cf = project_pool(&pool, &a);
 //! assert_eq!(cf.balance()[0].round(), 97_934_244.0);
 //! assert_eq!(cf.recoveries()[12].round(), 791_646.0);
+//! // Every dollar of principal is paid, prepaid or defaulted, to the cent.
 //! let t = cf.totals();
 //! assert!((t.scheduled_principal + t.prepayments + t.defaults - 1.0e8).abs() < 0.005);
 //! # Ok::<(), creditlab_loan::Error>(())
@@ -29,6 +31,7 @@ pub mod cashflow;
 mod collateral;
 mod error;
 mod loan;
+pub mod report;
 pub mod synthetic;
 pub mod tape;
 
@@ -43,4 +46,5 @@ pub use error::{Error, Result};
 pub use loan::{
     Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
 };
+pub use report::{CashFlowReport, CashFlowSource};
 pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};

@@ -100,6 +100,26 @@ pub enum Recourse {
 }
 
 /// A loan contract, validated at construction.
+///
+/// ```
+/// use creditlab_loan::{Amortization, Channel, Error, Loan, LoanId, Rate, Recourse};
+/// // $200,000 over 30 years at 6%: the standard mortgage-table payment of $1,199.10.
+/// let loan = Loan::new(
+///     LoanId(1),
+///     200_000.0,
+///     Rate::Fixed { annual: 0.06 },
+///     360,
+///     Amortization::LevelPayment,
+///     Channel::BankUnderwritten,
+///     Recourse::Full,
+/// )?;
+/// assert_eq!((loan.monthly_payment() * 100.0).round() / 100.0, 1_199.10);
+/// // A bad field is an error that names it.
+/// let bad = Loan::new(LoanId(2), -1.0, Rate::Fixed { annual: 0.06 }, 360,
+///     Amortization::LevelPayment, Channel::BankUnderwritten, Recourse::Full);
+/// assert!(matches!(bad, Err(Error::Invalid { field: "principal", .. })));
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "LoanFields")]
 pub struct Loan {

@@ -19,6 +19,16 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 pub const MAX_LOANS: usize = 10_000_000;
 
 /// Size, optional total principal and seed of a synthetic book.
+///
+/// ```
+/// use creditlab_loan::synthetic::{BookSpec, bank_book, defi_book};
+/// let spec = BookSpec { loans: 200, total_principal: None, seed: 9 };
+/// // Deterministic in the seed.
+/// assert_eq!(bank_book(&spec)?, bank_book(&spec)?);
+/// // The DeFi book's borrowers reveal nothing.
+/// assert!(defi_book(&spec)?.iter().all(|r| r.borrower.is_anonymous()));
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BookSpec {
     /// Number of loans (1..=10,000,000).

@@ -100,6 +100,24 @@ pub fn open_tape(path: &Path) -> Result<TapeReader<File>> {
 }
 
 /// A streaming tape reader: an iterator over the records, one row in memory at a time.
+///
+/// ```
+/// use creditlab_loan::synthetic::{BookSpec, defi_book};
+/// use creditlab_loan::{TapeFormat, TapeReader, write_tape};
+/// let book = defi_book(&BookSpec { loans: 50, total_principal: None, seed: 4 })?;
+/// // Write → read is exact, in either format.
+/// let csv = write_tape(Vec::new(), TapeFormat::Csv, book.records())?;
+/// let back = TapeReader::new(csv.as_slice(), TapeFormat::Csv)?
+///     .collect::<Result<Vec<_>, _>>()?;
+/// assert_eq!(back, book.records());
+/// // A malformed row names its line and column.
+/// let bad = "id,principal\n1,lots\n";
+/// let e = TapeReader::new(bad.as_bytes(), TapeFormat::Csv)
+///     .and_then(|mut r| r.next().unwrap())
+///     .unwrap_err();
+/// assert!(e.to_string().contains("line"), "{e}");
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
 pub struct TapeReader<R: Read> {
     inner: Inner<R>,
     done: bool,

@@ -3,11 +3,13 @@
 //! recovery lag has run out (always, by maturity), `Σ defaults = Σ advanced principal +
 //! Σ recoveries + Σ losses`, both to the cent.
 
+use crate::common::{bank_loan, bma_pool};
 use approx::assert_abs_diff_eq;
 use creditlab_loan::{
     Amortization, Assumptions, CashFlows, Channel, DefaultRate, Loan, LoanId, Pool, Prepayment,
     Rate, Recourse, project_loan, project_pool,
 };
+use creditlab_numerics::prec;
 use proptest::prelude::*;
 
 fn prepayment() -> impl Strategy<Value = Prepayment> {
@@ -44,18 +46,18 @@ fn check(cf: &CashFlows, opening: f64) {
     assert_abs_diff_eq!(
         t.scheduled_principal + t.prepayments + t.defaults,
         opening,
-        epsilon = 0.005
+        epsilon = prec::CENT
     );
     assert_abs_diff_eq!(
         t.defaults,
         t.advanced_principal + t.recoveries + t.losses,
-        epsilon = 0.005
+        epsilon = prec::CENT
     );
-    assert_abs_diff_eq!(*cf.balance().last().unwrap(), 0.0, epsilon = 0.005);
+    assert_abs_diff_eq!(*cf.balance().last().unwrap(), 0.0, epsilon = prec::CENT);
     assert_abs_diff_eq!(
         *cf.foreclosure_balance().last().unwrap(),
         0.0,
-        epsilon = 0.005
+        epsilon = prec::CENT
     );
     for i in 0..cf.months() {
         for v in [
@@ -67,7 +69,12 @@ fn check(cf: &CashFlows, opening: f64) {
             cf.losses()[i],
             cf.interest()[i],
         ] {
-            assert!(v >= -1e-6, "negative flow {v} in month {}", i + 1);
+            // Zero in exact arithmetic may come out as minus a few ulps of the opening.
+            assert!(
+                v >= -prec::IDENTITY * opening,
+                "negative flow {v} in month {}",
+                i + 1
+            );
         }
     }
 }
@@ -102,10 +109,7 @@ proptest! {
                 balloon_month: ((f64::from(term) * balloon_frac) as u32).clamp(1, term - 1),
             },
         };
-        let loan = Loan::new(
-            LoanId(1), principal, Rate::Fixed { annual: rate }, term, amortization,
-            Channel::BankUnderwritten, Recourse::Full,
-        ).unwrap();
+        let loan = bank_loan(principal, Rate::Fixed { annual: rate }, term, amortization).unwrap();
         let cf = project_loan(&loan, &a);
         prop_assert_eq!(cf.months(), loan.maturity_months() as usize);
         check(&cf, principal);
@@ -122,9 +126,11 @@ fn scheduled_only_pool_matches_the_annuity() {
     let mut prev = 250_000.0;
     for i in 0..360 {
         let paid = cf.scheduled_principal()[i] + cf.interest()[i];
-        assert_abs_diff_eq!(paid, pmt, epsilon = 1e-6);
-        assert_abs_diff_eq!(cf.interest()[i], prev * 0.005, epsilon = 1e-6);
-        assert_abs_diff_eq!(cf.total_cash()[i], pmt, epsilon = 1e-6);
+        // A schedule of 360 months on a balance of 250 000.
+        let tol = prec::ACCUMULATED * 250_000.0;
+        assert_abs_diff_eq!(paid, pmt, epsilon = tol);
+        assert_abs_diff_eq!(cf.interest()[i], prev * 0.005, epsilon = tol);
+        assert_abs_diff_eq!(cf.total_cash()[i], pmt, epsilon = tol);
         prev = cf.balance()[i];
     }
 }
@@ -146,20 +152,21 @@ fn interest_only_loan_pays_a_bullet() {
     .unwrap();
     let cf = project_loan(&loan, &Assumptions::scheduled_only());
     assert!(cf.scheduled_principal()[..11].iter().all(|x| *x == 0.0));
-    assert_abs_diff_eq!(cf.scheduled_principal()[11], 10_000.0, epsilon = 1e-9);
-    assert_abs_diff_eq!(cf.interest()[0], 50.0, epsilon = 1e-9);
+    assert_abs_diff_eq!(
+        cf.scheduled_principal()[11],
+        10_000.0,
+        epsilon = prec::IDENTITY * 10_000.0
+    );
+    assert_abs_diff_eq!(cf.interest()[0], 50.0, epsilon = prec::IDENTITY * 50.0);
 }
 
 #[test]
 fn balloon_loan_repays_the_remaining_balance_at_the_balloon_month() {
-    let loan = Loan::new(
-        LoanId(1),
+    let loan = bank_loan(
         100_000.0,
         Rate::Fixed { annual: 0.06 },
         360,
         Amortization::Balloon { balloon_month: 84 },
-        Channel::BankUnderwritten,
-        Recourse::Full,
     )
     .unwrap();
     let cf = project_loan(&loan, &Assumptions::scheduled_only());
@@ -169,8 +176,16 @@ fn balloon_loan_repays_the_remaining_balance_at_the_balloon_month() {
     let pmt = loan.monthly_payment();
     let r: f64 = 0.005;
     let bal_83 = 100_000.0 * (1.0 + r).powi(83) - pmt * ((1.0 + r).powi(83) - 1.0) / r;
-    assert_abs_diff_eq!(cf.balance()[82], bal_83, epsilon = 1e-6);
-    assert_abs_diff_eq!(cf.scheduled_principal()[83], bal_83, epsilon = 1e-6);
+    assert_abs_diff_eq!(
+        cf.balance()[82],
+        bal_83,
+        epsilon = prec::ACCUMULATED * 100_000.0
+    );
+    assert_abs_diff_eq!(
+        cf.scheduled_principal()[83],
+        bal_83,
+        epsilon = prec::ACCUMULATED * 100_000.0
+    );
 }
 
 #[test]
@@ -184,23 +199,22 @@ fn summing_loans_equals_projecting_the_pool_when_identical() {
         true,
     )
     .unwrap();
-    let loan = Loan::new(
-        LoanId(1),
+    let loan = bank_loan(
         10_000_000.0,
         Rate::Fixed { annual: 0.08 },
         360,
         Amortization::LevelPayment,
-        Channel::BankUnderwritten,
-        Recourse::Full,
     )
     .unwrap();
     let mut sum = CashFlows::new();
     for _ in 0..10 {
         sum.add(&project_loan(&loan, &a));
     }
-    let pool = project_pool(&Pool::new(100_000_000.0, 0.08, 360).unwrap(), &a);
+    let pool = project_pool(&bma_pool(), &a);
+    // Ten schedules summed against one, on $100m.
+    let tol = prec::ACCUMULATED * 1.0e8;
     for i in 0..360 {
-        assert_abs_diff_eq!(sum.balance()[i], pool.balance()[i], epsilon = 1e-4);
-        assert_abs_diff_eq!(sum.losses()[i], pool.losses()[i], epsilon = 1e-4);
+        assert_abs_diff_eq!(sum.balance()[i], pool.balance()[i], epsilon = tol);
+        assert_abs_diff_eq!(sum.losses()[i], pool.losses()[i], epsilon = tol);
     }
 }

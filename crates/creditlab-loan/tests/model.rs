@@ -1,9 +1,10 @@
 //! Validation of the data model: bad input is an error naming the field, never a panic.
 
 use creditlab_loan::{
-    Amortization, Assumptions, Book, Borrower, Channel, Collateral, CollateralKind, DefaultRate,
-    Error, Loan, LoanId, LoanRecord, Pool, Prepayment, Rate, Recourse,
+    Amortization, Assumptions, Book, Borrower, Collateral, CollateralKind, DefaultRate, Error,
+    Loan, LoanRecord, Pool, Prepayment, Rate,
 };
+use creditlab_numerics::prec;
 
 fn field(e: Error) -> &'static str {
     match e {
@@ -12,17 +13,7 @@ fn field(e: Error) -> &'static str {
     }
 }
 
-fn loan(principal: f64, rate: Rate, term: u32, am: Amortization) -> creditlab_loan::Result<Loan> {
-    Loan::new(
-        LoanId(1),
-        principal,
-        rate,
-        term,
-        am,
-        Channel::BankUnderwritten,
-        Recourse::Full,
-    )
-}
+use crate::common::bank_loan as loan;
 
 #[test]
 fn loan_rejects_bad_fields() {
@@ -69,7 +60,7 @@ fn loan_rejects_bad_fields() {
         lp,
     )
     .unwrap();
-    assert!((ok.rate().current() - 0.05).abs() < 1e-15);
+    assert!((ok.rate().current() - 0.05).abs() < prec::IDENTITY);
 }
 
 #[test]
@@ -78,7 +69,7 @@ fn borrower_missing_is_none_and_dti_is_derived() {
     assert!(anon.is_anonymous());
     assert_eq!(anon.dti(), None);
     let b = Borrower::new(Some(720), Some(100_000.0), Some(36_000.0)).unwrap();
-    assert!((b.dti().unwrap() - 0.36).abs() < 1e-15);
+    assert!((b.dti().unwrap() - 0.36).abs() < prec::IDENTITY);
     let no_income = Borrower::new(Some(720), None, Some(36_000.0)).unwrap();
     assert_eq!(no_income.dti(), None);
     assert_eq!(
@@ -115,7 +106,7 @@ fn collateral_validation_and_ltv() {
         "liquidation_haircut"
     );
     let c = Collateral::new(ResidentialProperty, 250_000.0, 0.1, 0.2).unwrap();
-    assert!((c.liquidation_value() - 200_000.0).abs() < 1e-9);
+    assert!((c.liquidation_value() - 200_000.0).abs() < prec::IDENTITY * 200_000.0);
     let l = loan(
         200_000.0,
         Rate::Fixed { annual: 0.05 },
@@ -124,12 +115,12 @@ fn collateral_validation_and_ltv() {
     )
     .unwrap();
     let rec = LoanRecord::new(l.clone(), Borrower::anonymous(), c);
-    assert!((rec.ltv().unwrap() - 0.8).abs() < 1e-15);
+    assert!((rec.ltv().unwrap() - 0.8).abs() < prec::IDENTITY);
     let unsecured = LoanRecord::new(l, Borrower::anonymous(), Collateral::unsecured());
     assert_eq!(unsecured.ltv(), None);
     let book = Book::new(vec![rec.clone()]).unwrap();
-    assert!((book.total_principal() - 200_000.0).abs() < 1e-9);
-    assert!((book.weighted_average_ltv().unwrap() - 0.8).abs() < 1e-15);
+    assert!((book.total_principal() - 200_000.0).abs() < prec::IDENTITY * 200_000.0);
+    assert!((book.weighted_average_ltv().unwrap() - 0.8).abs() < prec::IDENTITY);
     assert!(matches!(
         Book::new(vec![rec.clone(), rec]),
         Err(Error::DuplicateId(1))

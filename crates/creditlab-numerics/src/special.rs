@@ -202,6 +202,112 @@ pub fn norm_ppf(p: f64) -> f64 {
     x - u / (1.0 + 0.5 * x * u)
 }
 
+/// The logistic function 1 / (1 + e^-x), the inverse of [`logit`]. Written in two branches
+/// so that neither tail loses accuracy: for x < 0 it is e^x / (1 + e^x), which keeps full
+/// relative accuracy into the far lower tail, where e^-x would overflow.
+///
+/// ```
+/// use creditlab_numerics::special::{logistic, logit};
+/// assert_eq!(logistic(0.0), 0.5);
+/// assert!((logistic(-700.0) / (-700.0f64).exp() - 1.0).abs() < 1e-15);
+/// assert!((logit(logistic(-3.0)) + 3.0).abs() < 1e-15);
+/// ```
+pub fn logistic(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// The logit ln(p / (1 - p)), the log-odds of a probability `p` in (0, 1); -inf at 0,
+/// +inf at 1, NaN outside [0, 1]. Near p = 1 the difference 1 - p carries the rounding of
+/// `p` itself, so `logit(logistic(x))` is exact to rounding for x <= 0 and loses about
+/// e^x ulps for x > 0.
+pub fn logit(p: f64) -> f64 {
+    (p / (1.0 - p)).ln()
+}
+
+/// The logistic and logit tests, apart from the normal ones so each can change alone.
+#[cfg(test)]
+mod logistic_tests {
+    use super::*;
+    use crate::prec;
+
+    #[test]
+    fn logistic_is_exact_in_both_tails_and_symmetric() {
+        assert_eq!(logistic(0.0), 0.5);
+        // Upper tail: 1 - e^-x to rounding, and exactly 1 once e^-x is below half an ulp.
+        for x in [1.0, 5.0, 20.0, 36.0] {
+            let want = 1.0 / (1.0 + f64::exp(-x));
+            assert!((logistic(x) - want).abs() <= prec::IDENTITY);
+        }
+        assert_eq!(logistic(40.0), 1.0);
+        assert_eq!(logistic(800.0), 1.0);
+        // Lower tail: e^x (1 - e^x + ...) with full relative accuracy down to e^-700.
+        for x in [-1.0, -5.0, -40.0, -300.0, -700.0] {
+            let e = f64::exp(x);
+            assert!(prec::relative_close(
+                logistic(x),
+                e / (1.0 + e),
+                prec::IDENTITY,
+                0.0
+            ));
+        }
+        assert!(prec::relative_close(
+            logistic(-700.0),
+            f64::exp(-700.0),
+            prec::IDENTITY,
+            0.0
+        ));
+        // Past x = -709, 1 / (1 + e^-x) overflows to 0; e^x / (1 + e^x) is still positive.
+        assert!(logistic(-720.0) > 0.0);
+        assert_eq!(logistic(-800.0), 0.0);
+        // Symmetry logistic(-x) = 1 - logistic(x) in the body of the curve.
+        for i in -40..=40 {
+            let x = f64::from(i) / 8.0;
+            assert!((logistic(-x) - (1.0 - logistic(x))).abs() <= prec::IDENTITY);
+        }
+    }
+
+    #[test]
+    fn logit_inverts_logistic() {
+        assert_eq!(logit(0.5), 0.0);
+        assert_eq!(logit(0.0), f64::NEG_INFINITY);
+        assert_eq!(logit(1.0), f64::INFINITY);
+        assert!(logit(1.5).is_nan());
+        // For x <= 0 both p and 1 - p are exact to rounding: the round trip is an identity,
+        // relative to |x| once |x| exceeds one.
+        for i in -800..=0 {
+            let x = f64::from(i) / 4.0 * 3.5;
+            assert!(
+                prec::relative_close(logit(logistic(x)), x, prec::IDENTITY, 1.0),
+                "x = {x}: {}",
+                logit(logistic(x))
+            );
+        }
+        // For x > 0, 1 - p cancels: the error is the rounding of p, half an ulp of 1,
+        // relative to 1 - p = 1 / (1 + e^x).
+        for i in 1..=80 {
+            let x = f64::from(i) / 4.0;
+            let bound = prec::IDENTITY * (1.0 + x.exp());
+            assert!(
+                (logit(logistic(x)) - x).abs() <= bound,
+                "x = {x}: {}",
+                logit(logistic(x))
+            );
+        }
+        // And the other way round, on probabilities: e^y amplifies the rounding of y = logit
+        // p by |y| (its condition number), so the identity is relative to 1 + |y|.
+        for p in [1e-300, 1e-12, 1e-6, 0.02, 0.3, 0.5] {
+            let y = logit(p);
+            let tol = prec::IDENTITY * (1.0 + y.abs());
+            assert!(prec::relative_close(logistic(y), p, tol, 0.0), "p = {p}");
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

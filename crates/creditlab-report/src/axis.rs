@@ -69,6 +69,10 @@ pub fn nice_number(x: f64, round: bool) -> f64 {
     m * pow10(e)
 }
 
+/// A data end within this fraction of a step of a tick is on that tick: the division
+/// `lo / step` rounds, and without the slack an end exactly on a tick could gain one more.
+const TICK_SNAP: f64 = 1e-9;
+
 /// Linear ticks covering `min ..= max`, about `target` of them, on a 1-2-5 step (Heckbert's
 /// loose labelling). Labels share one number of decimals; from 10,000 up they use a k / m /
 /// bn suffix. A degenerate or non-finite range is widened to something drawable.
@@ -85,8 +89,8 @@ pub fn linear(min: f64, max: f64, target: usize) -> Ticks {
         e += 1;
     }
     let step = scaled(m, e);
-    let k0 = (lo / step + 1e-9).floor();
-    let k1 = (hi / step - 1e-9).ceil();
+    let k0 = (lo / step + TICK_SNAP).floor();
+    let k1 = (hi / step - TICK_SNAP).ceil();
     if !(k0.is_finite() && k1.is_finite()) || k0.abs() > 1e15 || k1.abs() > 1e15 || k1 - k0 > 1e3 {
         return two_ticks(lo, hi);
     }

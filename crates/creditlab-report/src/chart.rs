@@ -56,6 +56,18 @@ struct ReferenceLine {
 
 /// A chart and its data. Build with [`Chart::line`], [`Chart::step`] or [`Chart::bars`], set
 /// scales first, then add series: each series is validated against the scales when added.
+///
+/// ```
+/// use creditlab_report::{Chart, ReportError, Scale};
+/// let bars = Chart::bars("el", "Expected loss", vec!["bank".into(), "defi".into()], "EL (%)")
+///     .bar_series("one year", vec![0.07, 0.28])?;
+/// let svg = bars.to_svg();
+/// assert!(svg.starts_with("<svg") && svg.contains("defi"));
+/// // Zero has no place on a log axis: the series is refused, naming the point.
+/// let log = Chart::line("tail", "Loss tail", "loss", "P(L > x)").y_scale(Scale::Log10);
+/// assert!(log.series("mc", vec![(0.1, 0.01), (0.2, 0.0)]).is_err());
+/// # Ok::<(), ReportError>(())
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct Chart {
     id: String,

@@ -8,6 +8,21 @@ use crate::escape::{self, Span};
 use crate::{Chart, ReportError, Table};
 
 /// A report: a title, intro paragraphs and sections of text, tables and charts.
+///
+/// ```
+/// use creditlab_report::{Report, ReportError, Section, Table};
+/// let mut t = Table::new("size", "Book size", ["book", "loans"]);
+/// t.row(["bank", "10,000"])?;
+/// let mut s = Section::new("books", "The books");
+/// s.text("Two books of **equal** size.").table(t);
+/// let mut r = Report::new("Study");
+/// r.section(s);
+/// r.validate()?;
+/// assert!(r.to_markdown().starts_with("# Study"));
+/// let json: serde_json::Value = serde_json::from_str(&r.to_json()?).unwrap();
+/// assert_eq!(json["sections"][0]["blocks"][1]["kind"], "table");
+/// # Ok::<(), ReportError>(())
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     /// Shown as the document's heading and HTML `<title>`.
@@ -19,6 +34,13 @@ pub struct Report {
 }
 
 /// A section: an id (the HTML anchor), a heading and its blocks.
+///
+/// ```
+/// use creditlab_report::{Block, Section};
+/// let mut s = Section::new("verdict", "Verdict");
+/// s.text("DeFi is safer per dollar lent.");
+/// assert!(matches!(&s.blocks[0], Block::Text(t) if t.starts_with("DeFi")));
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct Section {
     /// Anchor id: `<section id="...">` and the table of contents' link target.

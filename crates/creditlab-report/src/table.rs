@@ -7,6 +7,18 @@ use crate::escape;
 
 /// A table of text cells under a header. Cells are already formatted (see [`crate::format`]),
 /// so every renderer shows the same digits.
+///
+/// ```
+/// use creditlab_report::{ReportError, Table, format};
+/// let mut t = Table::new("el", "Expected loss", ["book", "EL", "exposure"]);
+/// t.row(["bank", &format::pct(0.0007), &format::money(1.0e9)])?;
+/// assert_eq!(t.to_csv(), "book,EL,exposure\nbank,0.07%,1bn\n");
+/// // A row of the wrong length is refused, naming the table and the row.
+/// let e = t.row(["defi", "0.28%"]).unwrap_err();
+/// assert!(matches!(e, ReportError::RowLength { row: 1, expected: 3, found: 2, .. }));
+/// assert!(e.to_string().contains("el"));
+/// # Ok::<(), ReportError>(())
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct Table {
     id: String,

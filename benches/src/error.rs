@@ -1,0 +1,38 @@
+//! The crate's error type: a workload that could not be built or run.
+
+use thiserror::Error;
+
+/// Why a measurement failed. The models' errors pass through unchanged.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum BenchError {
+    /// A correlated-default model rejected the workload.
+    #[error(transparent)]
+    Contagion(#[from] creditlab_contagion::Error),
+    /// The waterfall or its scenarios rejected the workload.
+    #[error(transparent)]
+    Pool(#[from] creditlab_pool::PoolError),
+    /// The DeFi simulation rejected the workload.
+    #[error(transparent)]
+    Defi(#[from] creditlab_defi::DefiError),
+    /// The study's built-in scenario could not be read.
+    #[error(transparent)]
+    Study(#[from] creditlab_study::StudyError),
+    /// The one-thread pool of the Monte Carlo measurement could not be built.
+    #[error("cannot build a thread pool: {0}")]
+    ThreadPool(#[from] rayon::ThreadPoolBuildError),
+    /// The default study's child process could not be started or waited for.
+    #[error("cannot {action} the pipeline: {source}")]
+    Pipeline {
+        /// `run` or `wait for`.
+        action: &'static str,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+    /// The default study's child process failed.
+    #[error("the pipeline failed: {0}")]
+    PipelineFailed(std::process::ExitStatus),
+}
+
+/// Result alias for this crate.
+pub type Result<T> = std::result::Result<T, BenchError>;

@@ -1,0 +1,613 @@
+//! The measurements behind `cargo xtask bench`: each workload of this crate run and timed
+//! in-process (median of `repeat` runs after a warm-up, wall-clock timers around whole
+//! calls), and the default study timed as a child process. The summary needs more than
+//! times: the importance-sampling estimate, its relative standard error and the
+//! variance-reduction factor come from the same runs, which is why this is not criterion
+//! (`cargo bench -p creditlab-benches` gives criterion's statistics for the same
+//! workloads).
+//!
+//! ```no_run
+//! // Seconds of the exact recursion on 1,000 loans, median of 3 runs.
+//! let figures = creditlab_benches::measure::exact(3)?;
+//! println!("{:.4} s", figures.median_seconds);
+//! # Ok::<(), creditlab_benches::BenchError>(())
+//! ```
+
+use crate::error::{BenchError, Result};
+use crate::{
+    EXACT_LOANS, EXACT_NODES, GL_LEVEL, MC_LOANS, MC_RHO, MC_SCENARIOS, SEED, WF_SCENARIOS,
+    waterfall_deal, waterfall_pool,
+};
+use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
+use creditlab_contagion::mc::MonteCarlo;
+use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+use serde::Serialize;
+use std::path::Path;
+use std::time::Instant;
+
+/// Scenarios of the importance-sampling pilot run.
+pub const GL_PILOT: u64 = 4_000;
+/// Target relative standard error of the importance-sampling estimate.
+pub const GL_TARGET_REL_SE: f64 = 0.05;
+/// The run is sized from the pilot for this relative SE, a margin under the target for the
+/// pilot's own sampling error.
+pub const GL_SIZING_REL_SE: f64 = 0.04;
+/// Plain Monte Carlo scenarios timed for the work-normalised variance reduction.
+pub const GL_PLAIN_SCENARIOS: u64 = 20_000;
+/// Target seconds of the waterfall workload (issue 4).
+pub const WF_TARGET_SECONDS: f64 = 5.0;
+/// Speed target of plain Monte Carlo (issue 3).
+pub const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
+/// Target seconds of importance sampling, shift included (issue 3).
+pub const TARGET_GL_SECONDS: f64 = 1.0;
+
+/// The machine a measurement ran on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Machine {
+    /// Cores available to the process.
+    pub nproc: usize,
+    /// `model name` of `/proc/cpuinfo`.
+    pub cpu_model: String,
+    /// `rustc -V`.
+    pub rustc: String,
+    /// Threads of rayon's global pool.
+    pub rayon_threads: usize,
+    /// 1-minute load average when the measurement started (`/proc/loadavg`): other work
+    /// on this shared machine slows the figures down.
+    pub load_average: f64,
+}
+
+impl Machine {
+    /// This machine, with `load_average` taken by the caller when the measurement started.
+    pub fn detect(load_average: f64) -> Self {
+        Self {
+            nproc: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            cpu_model: cpu_model(),
+            rustc: rustc_version(),
+            rayon_threads: rayon::current_num_threads(),
+            load_average,
+        }
+    }
+}
+
+/// Plain Monte Carlo on the standard book ([`mc`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct McFigures {
+    /// Loans in the book.
+    pub loans: usize,
+    /// Asset correlation.
+    pub rho: f64,
+    /// Scenarios per timed run.
+    pub scenarios_per_run: u64,
+    /// Cohorts the book groups into.
+    pub cohorts: usize,
+    /// Median wall time of a run, seconds.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+    /// Loans × scenarios / median time, all threads.
+    pub loan_scenarios_per_second: f64,
+    /// The same on one thread.
+    pub loan_scenarios_per_second_one_thread: f64,
+    /// The same book with every EAD made distinct (single loans, geometric skipping).
+    pub heterogeneous_loan_scenarios_per_second: f64,
+    /// The speed target (issue 3).
+    pub target_loan_scenarios_per_second: f64,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// Glasserman-Li importance sampling of a tail probability ([`importance_sampling`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IsFigures {
+    /// The loss level of `P(L > level)`.
+    pub level: f64,
+    /// Seconds to optimise the mean shift.
+    pub shift_seconds: f64,
+    /// The optimised mean shift of the factors.
+    pub shift: Vec<f64>,
+    /// Scenarios of the pilot run that sizes the timed run.
+    pub pilot_scenarios: u64,
+    /// Seconds of the pilot.
+    pub pilot_seconds: f64,
+    /// Scenarios of the timed run.
+    pub scenarios: u64,
+    /// Median seconds of the timed run.
+    pub seconds: f64,
+    /// Shift plus run, seconds.
+    pub total_seconds: f64,
+    /// The estimated probability.
+    pub probability: f64,
+    /// Its standard error.
+    pub std_error: f64,
+    /// Standard error over the estimate.
+    pub relative_std_error: f64,
+    /// Variance reduction per scenario, `p (1 - p) / Var_IS`.
+    pub variance_reduction: f64,
+    /// Plain Monte Carlo seconds per scenario on the same portfolio.
+    pub plain_seconds_per_scenario: f64,
+    /// Importance-sampling seconds per scenario.
+    pub is_seconds_per_scenario: f64,
+    /// Variance reduction per unit of time.
+    pub work_normalised_variance_reduction: f64,
+    /// Target relative standard error.
+    pub target_relative_std_error: f64,
+    /// Target seconds, shift included.
+    pub target_seconds: f64,
+    /// Whether both targets are met.
+    pub met: bool,
+}
+
+/// The exact recursion ([`exact`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExactFigures {
+    /// Loans in the book.
+    pub loans: usize,
+    /// Asset correlation.
+    pub rho: f64,
+    /// Gauss-Hermite nodes.
+    pub nodes: usize,
+    /// Median seconds of `ExactLoss::new`.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+}
+
+/// The cash-flow waterfall over Vasicek scenarios ([`waterfall`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WaterfallFigures {
+    /// Loans in the pool.
+    pub loans: usize,
+    /// Cohorts they merge into.
+    pub cohorts: usize,
+    /// Longest projection, months.
+    pub months: usize,
+    /// Notes of the deal.
+    pub notes: usize,
+    /// Scenarios.
+    pub scenarios: usize,
+    /// Median seconds of cohorts + projection + waterfall.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+    /// Of the median run: the scenario projection alone.
+    pub projection_seconds: f64,
+    /// Of the median run: the waterfall alone.
+    pub waterfall_seconds: f64,
+    /// Expected loss of the senior note.
+    pub senior_expected_loss: f64,
+    /// Expected loss of the most junior note.
+    pub junior_expected_loss: f64,
+    /// Target seconds.
+    pub target_seconds: f64,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// The DeFi lending pool simulation ([`defi`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefiFigures {
+    /// Positions in the pool.
+    pub positions: usize,
+    /// Price paths.
+    pub paths: u64,
+    /// Steps per path.
+    pub steps: usize,
+    /// Step length, minutes.
+    pub step_minutes: f64,
+    /// Median seconds of a calm-day run.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+    /// Positions × paths × steps / median time (notional).
+    pub position_path_steps_per_second: f64,
+    /// The same workload under the March-2020 shock (its first 24 hours: most positions
+    /// are liquidated), median of up to 3 runs.
+    pub crash_median_seconds: f64,
+    /// Mean liquidation volume per unit of debt, calm day.
+    pub calm_liquidation_volume: f64,
+    /// Mean liquidation volume per unit of debt, crash.
+    pub crash_liquidation_volume: f64,
+    /// Mean bad debt per unit of debt, crash.
+    pub crash_bad_debt: f64,
+    /// 1-minute load average when this measurement started.
+    pub load_average: f64,
+    /// Threads of rayon's global pool.
+    pub rayon_threads: usize,
+    /// Target seconds.
+    pub target_seconds: f64,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// The default study's wall time and peak memory: issue 7's targets ([`pipeline`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PipelineFigures {
+    /// Loans per book of the built-in scenario.
+    pub loans_per_book: usize,
+    /// DeFi paths per setting of the built-in scenario.
+    pub defi_paths: u64,
+    /// Runs measured.
+    pub runs: usize,
+    /// Median wall time, seconds.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+    /// Peak resident memory of the child (`VmHWM`), MiB.
+    pub peak_rss_mib: f64,
+    /// 1-minute load average when this measurement started.
+    pub load_average: f64,
+    /// Target seconds.
+    pub target_seconds: f64,
+    /// Target peak memory, MiB.
+    pub target_peak_rss_mib: f64,
+    /// Whether both targets are met.
+    pub met: bool,
+}
+
+/// Every workload's figures: `target/creditlab-bench/summary.json`, and the source of
+/// docs/PERFORMANCE.md ([`crate::markdown::performance_page`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The command that measured them.
+    pub command: String,
+    /// The machine.
+    pub machine: Machine,
+    /// Plain Monte Carlo.
+    pub mc: McFigures,
+    /// Importance sampling.
+    pub importance_sampling: IsFigures,
+    /// The exact recursion.
+    pub exact: ExactFigures,
+    /// The waterfall.
+    pub waterfall: WaterfallFigures,
+    /// The DeFi lending pool.
+    pub defi: DefiFigures,
+    /// The default study.
+    pub pipeline: PipelineFigures,
+}
+
+/// The median of `v` (the upper one of an even count).
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn rustc_version() -> String {
+    std::process::Command::new("rustc")
+        .arg("-V")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Seconds of one call of `f`, and its result.
+pub fn time<T>(f: impl FnOnce() -> T) -> (f64, T) {
+    let t = Instant::now();
+    let out = f();
+    (t.elapsed().as_secs_f64(), out)
+}
+
+/// The 1-minute load average of `/proc/loadavg`; NaN where there is none.
+pub fn load_average() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(f64::NAN)
+}
+
+/// Plain Monte Carlo on `Portfolio::standard_book(MC_LOANS)`: all threads, one thread,
+/// and the same book with every EAD distinct.
+pub fn mc(repeat: usize) -> Result<McFigures> {
+    let book = Portfolio::standard_book(MC_LOANS)?;
+    let mc = MonteCarlo::new(&book, &Copula::gaussian(MC_RHO)?)?;
+    let _warm = mc.run(SEED, MC_SCENARIOS / 10);
+    let times: Vec<f64> = (0..repeat)
+        .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+        .collect();
+    let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+    let one_thread = one.install(|| {
+        median(
+            (0..repeat.min(3))
+                .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+                .collect(),
+        )
+    });
+    let work = MC_LOANS as f64 * MC_SCENARIOS as f64;
+    let hetero = Portfolio::new((0..MC_LOANS).map(|i| {
+        const PD: [f64; 5] = [0.005, 0.01, 0.02, 0.05, 0.10];
+        let ead = 1.0 + (i % 7) as f64 + 1e-6 * i as f64;
+        creditlab_contagion::Exposure::new(ead, PD[i % 5], creditlab_contagion::Lgd::Constant(0.45))
+    }))?;
+    let hmc = MonteCarlo::new(&hetero, &Copula::gaussian(MC_RHO)?)?;
+    let hetero_time = median(
+        (0..repeat)
+            .map(|r| time(|| hmc.run(SEED + r as u64, MC_SCENARIOS / 10).expected_loss()).0)
+            .collect(),
+    );
+    let med = median(times.clone());
+    let rate = work / med;
+    Ok(McFigures {
+        loans: MC_LOANS,
+        rho: MC_RHO,
+        scenarios_per_run: MC_SCENARIOS,
+        cohorts: mc.n_cohorts(),
+        median_seconds: med,
+        best_seconds: times.iter().copied().fold(f64::INFINITY, f64::min),
+        loan_scenarios_per_second: rate,
+        loan_scenarios_per_second_one_thread: work / one_thread,
+        heterogeneous_loan_scenarios_per_second: work / 10.0 / hetero_time,
+        target_loan_scenarios_per_second: TARGET_LOAN_SCENARIOS_PER_S,
+        met: rate >= TARGET_LOAN_SCENARIOS_PER_S,
+    })
+}
+
+/// Glasserman-Li importance sampling of `P(L > GL_LEVEL)`: shift, a pilot that sizes the
+/// run for a 4% relative standard error, the timed runs, and plain Monte Carlo's cost per
+/// scenario on the same portfolio.
+pub fn importance_sampling(repeat: usize) -> Result<IsFigures> {
+    let (book, copula) = glasserman_li_portfolio()?;
+    let (shift_seconds, is) = time(|| ImportanceSampler::new(&book, &copula, GL_LEVEL));
+    let is = is?;
+    // Pilot: how many scenarios does a 5% relative SE need?
+    let (pilot_seconds, pilot) = time(|| is.run(SEED, GL_PILOT));
+    let rel = pilot.probability.std_error.unwrap_or(f64::NAN) / pilot.probability.value;
+    let needed = ((GL_PILOT as f64) * (rel / GL_SIZING_REL_SE).powi(2)).ceil() as u64;
+    let scenarios = needed.max(100);
+    let mut runs: Vec<(f64, creditlab_contagion::importance::TailEstimate)> = (0..repeat)
+        .map(|r| time(|| is.run(SEED + 1 + r as u64, scenarios)))
+        .collect();
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (seconds, est) = runs.swap_remove(runs.len() / 2);
+    // Plain Monte Carlo cost per scenario on the same portfolio, for the work-normalised
+    // variance reduction.
+    let mc = MonteCarlo::new(&book, &copula)?;
+    let (plain_seconds, _) = time(|| mc.run(SEED, GL_PLAIN_SCENARIOS));
+    let plain_per = plain_seconds / GL_PLAIN_SCENARIOS as f64;
+    let is_per = seconds / scenarios as f64;
+    let std_error = est.probability.std_error.unwrap_or(f64::NAN);
+    let relative = std_error / est.probability.value;
+    Ok(IsFigures {
+        level: GL_LEVEL,
+        shift_seconds,
+        shift: is.shift().to_vec(),
+        pilot_scenarios: GL_PILOT,
+        pilot_seconds,
+        scenarios,
+        seconds,
+        total_seconds: shift_seconds + seconds,
+        probability: est.probability.value,
+        std_error,
+        relative_std_error: relative,
+        variance_reduction: est.variance_reduction,
+        plain_seconds_per_scenario: plain_per,
+        is_seconds_per_scenario: is_per,
+        work_normalised_variance_reduction: est.variance_reduction * plain_per / is_per,
+        target_relative_std_error: GL_TARGET_REL_SE,
+        target_seconds: TARGET_GL_SECONDS,
+        met: relative <= GL_TARGET_REL_SE && shift_seconds + seconds <= TARGET_GL_SECONDS,
+    })
+}
+
+/// `ExactLoss::new` on `Portfolio::standard_book(EXACT_LOANS)` with `EXACT_NODES` nodes.
+pub fn exact(repeat: usize) -> Result<ExactFigures> {
+    let book = Portfolio::standard_book(EXACT_LOANS)?;
+    let copula = Copula::gaussian(MC_RHO)?;
+    let config = ExactConfig {
+        nodes: EXACT_NODES,
+        ..ExactConfig::default()
+    };
+    let _warm = ExactLoss::new(&book, &copula, &config)?;
+    let mut times = Vec::new();
+    for _ in 0..repeat {
+        let (t, d) = time(|| ExactLoss::new(&book, &copula, &config));
+        d?;
+        times.push(t);
+    }
+    Ok(ExactFigures {
+        loans: EXACT_LOANS,
+        rho: MC_RHO,
+        nodes: EXACT_NODES,
+        best_seconds: times.iter().copied().fold(f64::INFINITY, f64::min),
+        median_seconds: median(times),
+    })
+}
+
+/// One timed waterfall run: total, projection and waterfall seconds, cohorts, months and
+/// each note's expected loss.
+type WaterfallTiming = (f64, f64, f64, usize, usize, Vec<f64>);
+
+/// The waterfall workload: cohorts, scenario projection and waterfall, timed apart.
+pub fn waterfall(repeat: usize) -> Result<WaterfallFigures> {
+    use creditlab_pool::cohort::{Cohorts, cohort_scenarios};
+    let loans = waterfall_pool();
+    let deal = waterfall_deal();
+    // One timed run: cohorts, scenarios (CDR 2%, rho 0.15, CPR 8%, lag 12, severity 40%),
+    // waterfall. Returns (total, projection, waterfall seconds, per-note statistics).
+    let once = |seed: u64| -> Result<WaterfallTiming> {
+        let start = Instant::now();
+        let cohorts = Cohorts::new(&loans)?;
+        let flows = cohort_scenarios(
+            &cohorts,
+            &creditlab_loan::Prepayment::Cpr(0.08),
+            0.02,
+            &Copula::gaussian(0.15)?,
+            12,
+            0.4,
+            false,
+            WF_SCENARIOS,
+            seed,
+        )?;
+        let projected = start.elapsed().as_secs_f64();
+        let stats = deal.simulate(&flows)?;
+        let total = start.elapsed().as_secs_f64();
+        let months = flows.iter().map(|f| f.periods.len()).max().unwrap_or(0);
+        Ok((
+            total,
+            projected,
+            total - projected,
+            cohorts.len(),
+            months,
+            stats.iter().map(|s| s.expected_loss).collect(),
+        ))
+    };
+    let _warm = once(SEED)?;
+    let mut runs = (0..repeat)
+        .map(|r| once(SEED + r as u64))
+        .collect::<Result<Vec<_>>>()?;
+    let best = runs.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (total, projected, waterfall, cohorts, months, el) = runs.swap_remove(runs.len() / 2);
+    Ok(WaterfallFigures {
+        loans: loans.len(),
+        cohorts,
+        months,
+        notes: deal.notes().len(),
+        scenarios: WF_SCENARIOS,
+        median_seconds: total,
+        best_seconds: best,
+        projection_seconds: projected,
+        waterfall_seconds: waterfall,
+        senior_expected_loss: el[0],
+        junior_expected_loss: el[el.len() - 1],
+        target_seconds: WF_TARGET_SECONDS,
+        met: total <= WF_TARGET_SECONDS,
+    })
+}
+
+/// Target seconds of the DeFi workload (issue 6).
+pub const DEFI_TARGET_SECONDS: f64 = 10.0;
+
+/// The DeFi workload: a calm day and the March-2020 shock, every repetition on one seed.
+pub fn defi(repeat: usize) -> Result<DefiFigures> {
+    use crate::{DEFI_PATHS, DEFI_POSITIONS, DEFI_STEP_HOURS, DEFI_STEPS, defi_config};
+    use creditlab_defi::simulation::DefiSim;
+    let load_average = load_average();
+    let config = defi_config();
+    let sim = DefiSim::new(&config)?;
+    let _warm = sim.run(DEFI_PATHS / 10, SEED)?;
+    // Every repetition runs the same seed, so the figures do not depend on which
+    // repetition is the median.
+    let mut times = Vec::new();
+    let mut calm = None;
+    for _ in 0..repeat {
+        let (t, r) = time(|| sim.run(DEFI_PATHS, SEED));
+        times.push(t);
+        calm = Some(r?);
+    }
+    let calm = calm.expect("repeat >= 1");
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let seconds = median(times);
+    let crash_sim = DefiSim::new(&config.march_2020())?;
+    let mut crash_times = Vec::new();
+    let mut crash = None;
+    for _ in 0..repeat.min(3) {
+        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, SEED));
+        crash_times.push(t);
+        crash = Some(r?);
+    }
+    let crash = crash.expect("repeat >= 1");
+    let crash_seconds = median(crash_times);
+    let work = DEFI_POSITIONS as f64 * DEFI_PATHS as f64 * DEFI_STEPS as f64;
+    Ok(DefiFigures {
+        positions: DEFI_POSITIONS,
+        paths: DEFI_PATHS,
+        steps: DEFI_STEPS,
+        step_minutes: DEFI_STEP_HOURS * 60.0,
+        median_seconds: seconds,
+        best_seconds: best,
+        position_path_steps_per_second: work / seconds,
+        crash_median_seconds: crash_seconds,
+        calm_liquidation_volume: calm.liquidation_volume.mean,
+        crash_liquidation_volume: crash.liquidation_volume.mean,
+        crash_bad_debt: crash.bad_debt.mean,
+        load_average,
+        rayon_threads: rayon::current_num_threads(),
+        target_seconds: DEFI_TARGET_SECONDS,
+        met: seconds <= DEFI_TARGET_SECONDS,
+    })
+}
+
+/// Target seconds of the default study (issue 7).
+pub const PIPELINE_TARGET_SECONDS: f64 = 60.0;
+/// Target peak memory of the default study, MiB (issue 7).
+pub const PIPELINE_TARGET_MIB: f64 = 1024.0;
+
+/// Runs `exe pipeline --quiet --out DIR` (`exe` is the xtask binary: the study on its
+/// built-in scenario) as a child process `repeat` times (at most 3): wall time of the
+/// whole run, files included, and the child's peak resident memory (`VmHWM` of
+/// `/proc/<pid>/status`, sampled every 10 ms until it exits).
+pub fn pipeline(exe: &Path, repeat: usize) -> Result<PipelineFigures> {
+    let scenario = creditlab_study::Scenario::builtin()?;
+    let out = std::env::temp_dir().join(format!("creditlab-bench-pipeline-{}", std::process::id()));
+    let load_average = load_average();
+    let mut times = Vec::new();
+    let mut peak_kib = 0u64;
+    for _ in 0..repeat.clamp(1, 3) {
+        let start = Instant::now();
+        let mut child = std::process::Command::new(exe)
+            .arg("pipeline")
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&out)
+            .spawn()
+            .map_err(|source| BenchError::Pipeline {
+                action: "run",
+                source,
+            })?;
+        let status_file = format!("/proc/{}/status", child.id());
+        let status = loop {
+            if let Ok(text) = std::fs::read_to_string(&status_file)
+                && let Some(kib) = text
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak_kib = peak_kib.max(kib);
+            }
+            match child.try_wait() {
+                Ok(Some(status)) => break status,
+                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                Err(source) => {
+                    return Err(BenchError::Pipeline {
+                        action: "wait for",
+                        source,
+                    });
+                }
+            }
+        };
+        if !status.success() {
+            return Err(BenchError::PipelineFailed(status));
+        }
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    let best = times.iter().copied().fold(f64::INFINITY, f64::min);
+    let median_seconds = median(times.clone());
+    let peak_rss_mib = peak_kib as f64 / 1024.0;
+    Ok(PipelineFigures {
+        loans_per_book: scenario.books.loans,
+        defi_paths: scenario.defi_pool.paths,
+        runs: times.len(),
+        median_seconds,
+        best_seconds: best,
+        peak_rss_mib,
+        load_average,
+        target_seconds: PIPELINE_TARGET_SECONDS,
+        target_peak_rss_mib: PIPELINE_TARGET_MIB,
+        met: median_seconds <= PIPELINE_TARGET_SECONDS && peak_rss_mib <= PIPELINE_TARGET_MIB,
+    })
+}
