@@ -186,3 +186,126 @@ fn ci_runs_exactly_the_readme_test_command() {
         "README gives the main job"
     );
 }
+
+/// Every `.rs` file under `dir`, recursively, in a stable order.
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("{}: {e}", d.display())) {
+            let path = entry.expect("readable dir entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Crates whose code is model arithmetic: the harness must not reach them directly.
+const NUMERIC_CRATES: [&str; 5] = [
+    "statrs",
+    "rand_distr",
+    "nalgebra",
+    "rand",
+    "creditlab-numerics",
+];
+
+#[test]
+fn xtask_holds_no_model_code() {
+    let manifest: toml::Table = read(&root().join("xtask/Cargo.toml"))
+        .parse()
+        .expect("valid TOML");
+    let deps = manifest["dependencies"]
+        .as_table()
+        .expect("xtask has dependencies");
+    for c in NUMERIC_CRATES {
+        assert!(
+            !deps.contains_key(c),
+            "xtask depends on {c}: model code belongs in the library crates"
+        );
+    }
+    for path in rust_files(&root().join("xtask/src")) {
+        let text = read(&path);
+        for c in NUMERIC_CRATES {
+            let module = format!("{}::", c.replace('-', "_"));
+            assert!(
+                !text.contains(&module),
+                "{} uses {module}: model code belongs in the library crates",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Most lines of `xtask/src`: the harness parses, calls and prints.
+const XTASK_MAX_LINES: usize = 3_500;
+
+#[test]
+fn xtask_stays_a_thin_command_line() {
+    let lines: usize = rust_files(&root().join("xtask/src"))
+        .iter()
+        .map(|p| read(p).lines().count())
+        .sum();
+    assert!(
+        lines < XTASK_MAX_LINES,
+        "xtask/src has {lines} lines, at most {XTASK_MAX_LINES}: move what is not flag \
+         parsing, calling or printing into a library crate"
+    );
+}
+
+#[test]
+fn report_depends_on_no_other_creditlab_crate() {
+    let manifest: toml::Table = read(&root().join("crates/creditlab-report/Cargo.toml"))
+        .parse()
+        .expect("valid TOML");
+    for table in dependency_tables(&manifest) {
+        let ours: Vec<&String> = table
+            .keys()
+            .filter(|d| d.starts_with("creditlab-"))
+            .collect();
+        assert!(
+            ours.is_empty(),
+            "creditlab-report renders, it does not compute: it depends on {ours:?}"
+        );
+    }
+}
+
+#[test]
+fn every_library_crate_has_one_public_error_type() {
+    for entry in std::fs::read_dir(root().join("crates")).expect("crates/ exists") {
+        let dir = entry.expect("readable dir entry").path();
+        if !dir.join("Cargo.toml").exists() {
+            continue;
+        }
+        let mut errors = Vec::new();
+        for path in rust_files(&dir.join("src")) {
+            let text = read(&path);
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                let derive = line.trim_start();
+                if !(derive.starts_with("#[derive(") && derive.contains("Error")) {
+                    continue;
+                }
+                // The item the derive applies to: the next line that is not an attribute.
+                if let Some(item) = lines[i + 1..]
+                    .iter()
+                    .map(|l| l.trim_start())
+                    .find(|l| !l.starts_with("#[") && !l.starts_with("//"))
+                    && (item.starts_with("pub enum") || item.starts_with("pub struct"))
+                {
+                    errors.push(format!("{}: {item}", path.display()));
+                }
+            }
+        }
+        assert_eq!(
+            errors.len(),
+            1,
+            "{} must have exactly one public error type, found {errors:#?}",
+            dir.display()
+        );
+    }
+}

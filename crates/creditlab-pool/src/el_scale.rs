@@ -41,11 +41,11 @@
 //!
 //! (The numbers are placeholders, not anyone's table.)
 
+use crate::error::PoolError;
 use creditlab_grade::{Grade, MasterScale};
 use serde::Deserialize;
 use std::fmt;
 use std::path::Path;
-use thiserror::Error;
 
 /// The grades a table gives bounds for, best first: every grade but D.
 pub const TABLE_GRADES: [Grade; 7] = {
@@ -76,15 +76,14 @@ fn cumulative(pd: f64, t: f64) -> f64 {
     }
 }
 
-/// Why an expected-loss table cannot be used or read.
-#[derive(Debug, Clone, PartialEq, Error)]
+/// Why an expected-loss table cannot be used or read: the detail of
+/// [`PoolError::ElScale`], the crate's one error type.
+#[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub enum ElScaleError {
+pub enum ElScaleFault {
     /// The table has no horizons.
-    #[error("expected-loss scale: no horizons")]
     NoHorizons,
     /// A horizon is not finite and positive, or not above the previous one.
-    #[error("expected-loss scale: horizon #{index} = {value} years: {reason}")]
     Horizon {
         /// 1-based position in `horizons`.
         index: usize,
@@ -94,7 +93,6 @@ pub enum ElScaleError {
         reason: &'static str,
     },
     /// A grade's row has the wrong number of bounds.
-    #[error("expected-loss scale: {grade} has {len} bounds for {expected} horizons")]
     RowLength {
         /// The grade.
         grade: Grade,
@@ -105,7 +103,6 @@ pub enum ElScaleError {
     },
     /// A bound is outside [0, 1], not above the better grade's, or below the grade's bound
     /// at the previous horizon.
-    #[error("expected-loss scale: {grade} at {horizon} years: bound {value} {reason}")]
     Bound {
         /// The grade.
         grade: Grade,
@@ -119,7 +116,6 @@ pub enum ElScaleError {
         reason: String,
     },
     /// The horizon of a look-up is not finite and positive, or before the first tabulated one.
-    #[error("expected-loss scale: horizon {horizon} years: {reason}")]
     LookupHorizon {
         /// The horizon asked for.
         horizon: f64,
@@ -127,11 +123,8 @@ pub enum ElScaleError {
         reason: String,
     },
     /// The reference loss severity of a derived scale is outside (0, 1].
-    #[error("expected-loss scale: reference loss severity {0}: must be in (0, 1]")]
     LgdRef(f64),
     /// A table file cannot be read or parsed, or a key in it is invalid.
-    #[error("{file}{}: {key}{}{reason}", line.map_or(String::new(), |l| format!(":{l}")),
-        if key.is_empty() { "" } else { ": " })]
     File {
         /// The file (its path, or a label for text).
         file: String,
@@ -142,6 +135,60 @@ pub enum ElScaleError {
         /// What is wrong.
         reason: String,
     },
+}
+
+impl fmt::Display for ElScaleFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ElScaleFault::NoHorizons => write!(f, "expected-loss scale: no horizons"),
+            ElScaleFault::Horizon {
+                index,
+                value,
+                reason,
+            } => write!(
+                f,
+                "expected-loss scale: horizon #{index} = {value} years: {reason}"
+            ),
+            ElScaleFault::RowLength {
+                grade,
+                len,
+                expected,
+            } => write!(
+                f,
+                "expected-loss scale: {grade} has {len} bounds for {expected} horizons"
+            ),
+            ElScaleFault::Bound {
+                grade,
+                horizon,
+                value,
+                reason,
+                ..
+            } => write!(
+                f,
+                "expected-loss scale: {grade} at {horizon} years: bound {value} {reason}"
+            ),
+            ElScaleFault::LookupHorizon { horizon, reason } => {
+                write!(f, "expected-loss scale: horizon {horizon} years: {reason}")
+            }
+            ElScaleFault::LgdRef(v) => write!(
+                f,
+                "expected-loss scale: reference loss severity {v}: must be in (0, 1]"
+            ),
+            ElScaleFault::File {
+                file,
+                line,
+                key,
+                reason,
+            } => {
+                write!(f, "{file}")?;
+                if let Some(l) = line {
+                    write!(f, ":{l}")?;
+                }
+                let sep = if key.is_empty() { "" } else { ": " };
+                write!(f, ": {key}{sep}{reason}")
+            }
+        }
+    }
 }
 
 /// Cumulative expected-loss bounds by grade (AAA ... CCC) and horizon: the master scale of
@@ -188,20 +235,29 @@ impl ExpectedLossScale {
         horizons: Vec<f64>,
         bounds: [Vec<f64>; 7],
         source: impl Into<String>,
-    ) -> Result<Self, ElScaleError> {
+    ) -> crate::Result<Self> {
+        Ok(Self::checked(horizons, bounds, source)?)
+    }
+
+    /// [`ExpectedLossScale::new`] with the fault itself, for the readers to locate.
+    fn checked(
+        horizons: Vec<f64>,
+        bounds: [Vec<f64>; 7],
+        source: impl Into<String>,
+    ) -> Result<Self, ElScaleFault> {
         if horizons.is_empty() {
-            return Err(ElScaleError::NoHorizons);
+            return Err(ElScaleFault::NoHorizons);
         }
         for (j, &h) in horizons.iter().enumerate() {
             if !(h.is_finite() && h > 0.0) {
-                return Err(ElScaleError::Horizon {
+                return Err(ElScaleFault::Horizon {
                     index: j + 1,
                     value: h,
                     reason: "must be finite and > 0",
                 });
             }
             if j > 0 && h <= horizons[j - 1] {
-                return Err(ElScaleError::Horizon {
+                return Err(ElScaleFault::Horizon {
                     index: j + 1,
                     value: h,
                     reason: "horizons must be strictly increasing",
@@ -211,14 +267,14 @@ impl ExpectedLossScale {
         for (g, row) in bounds.iter().enumerate() {
             let grade = TABLE_GRADES[g];
             if row.len() != horizons.len() {
-                return Err(ElScaleError::RowLength {
+                return Err(ElScaleFault::RowLength {
                     grade,
                     len: row.len(),
                     expected: horizons.len(),
                 });
             }
             for (j, &b) in row.iter().enumerate() {
-                let bad = |reason: String| ElScaleError::Bound {
+                let bad = |reason: String| ElScaleFault::Bound {
                     grade,
                     horizon: horizons[j],
                     index: j,
@@ -276,9 +332,9 @@ impl ExpectedLossScale {
         scale: &MasterScale,
         lgd_ref: f64,
         horizons: &[f64],
-    ) -> Result<Self, ElScaleError> {
+    ) -> crate::Result<Self> {
         if !(lgd_ref > 0.0 && lgd_ref <= 1.0) {
-            return Err(ElScaleError::LgdRef(lgd_ref));
+            return Err(ElScaleFault::LgdRef(lgd_ref).into());
         }
         let bounds = TABLE_GRADES.map(|g| {
             let pd = scale.band(g).upper;
@@ -299,13 +355,15 @@ impl ExpectedLossScale {
 
     /// Reads a table from `path`: CSV when the name ends in `.csv` ([`Self::from_csv`]),
     /// TOML otherwise ([`Self::from_toml`]). Errors name the file, the line and the key.
-    pub fn load(path: &Path) -> Result<Self, ElScaleError> {
+    pub fn load(path: &Path) -> crate::Result<Self> {
         let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| ElScaleError::File {
-            file: file.clone(),
-            line: None,
-            key: String::new(),
-            reason: format!("cannot read: {e}"),
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            PoolError::from(ElScaleFault::File {
+                file: file.clone(),
+                line: None,
+                key: String::new(),
+                reason: format!("cannot read: {e}"),
+            })
         })?;
         let csv = path
             .extension()
@@ -321,8 +379,12 @@ impl ExpectedLossScale {
     /// grade AAA ... CCC (any order, once each) with one bound per horizon. Blank lines and
     /// lines starting with `#` are skipped; a comment `# source: TEXT` names the source.
     /// `file` names the table in errors, which give the line and the key.
-    pub fn from_csv(text: &str, file: &str) -> Result<Self, ElScaleError> {
-        let err = |line: Option<usize>, key: String, reason: String| ElScaleError::File {
+    pub fn from_csv(text: &str, file: &str) -> crate::Result<Self> {
+        Ok(Self::csv(text, file)?)
+    }
+
+    fn csv(text: &str, file: &str) -> Result<Self, ElScaleFault> {
+        let err = |line: Option<usize>, key: String, reason: String| ElScaleFault::File {
             file: file.to_string(),
             line,
             key,
@@ -426,57 +488,62 @@ impl ExpectedLossScale {
             bounds[g] = values;
             lines[g] = line;
         }
-        Self::new(horizons, bounds, source.unwrap_or_else(|| file.to_string())).map_err(|e| match e
-        {
-            ElScaleError::NoHorizons => {
-                err(Some(header_line), "header".into(), "no horizons".into())
-            }
-            ElScaleError::Horizon {
-                index,
-                value,
-                reason,
-            } => err(
-                Some(header_line),
-                format!("header column {}", index + 1),
-                format!("{value}: {reason}"),
-            ),
-            ElScaleError::RowLength {
-                grade,
-                len,
-                expected,
-            } => err(
-                Some(lines[grade.rank()]),
-                format!("grade {:?}", grade.as_str()),
-                format!("{len} values for {expected} horizons"),
-            ),
-            ElScaleError::Bound {
-                grade,
-                horizon,
-                index,
-                value,
-                reason,
-            } => err(
-                Some(lines[grade.rank()]),
-                format!(
-                    "grade {:?} column {} ({horizon} years)",
-                    grade.as_str(),
-                    index + 2
+        Self::checked(horizons, bounds, source.unwrap_or_else(|| file.to_string())).map_err(|e| {
+            match e {
+                ElScaleFault::NoHorizons => {
+                    err(Some(header_line), "header".into(), "no horizons".into())
+                }
+                ElScaleFault::Horizon {
+                    index,
+                    value,
+                    reason,
+                } => err(
+                    Some(header_line),
+                    format!("header column {}", index + 1),
+                    format!("{value}: {reason}"),
                 ),
-                format!("{value} {reason}"),
-            ),
-            other => err(None, String::new(), other.to_string()),
+                ElScaleFault::RowLength {
+                    grade,
+                    len,
+                    expected,
+                } => err(
+                    Some(lines[grade.rank()]),
+                    format!("grade {:?}", grade.as_str()),
+                    format!("{len} values for {expected} horizons"),
+                ),
+                ElScaleFault::Bound {
+                    grade,
+                    horizon,
+                    index,
+                    value,
+                    reason,
+                } => err(
+                    Some(lines[grade.rank()]),
+                    format!(
+                        "grade {:?} column {} ({horizon} years)",
+                        grade.as_str(),
+                        index + 2
+                    ),
+                    format!("{value} {reason}"),
+                ),
+                other => err(None, String::new(), other.to_string()),
+            }
         })
     }
 
     /// Parses a TOML table (format in the module documentation); `file` names it in errors,
     /// which give the line and the key.
-    pub fn from_toml(text: &str, file: &str) -> Result<Self, ElScaleError> {
+    pub fn from_toml(text: &str, file: &str) -> crate::Result<Self> {
+        Ok(Self::toml(text, file)?)
+    }
+
+    fn toml(text: &str, file: &str) -> Result<Self, ElScaleFault> {
         let line_of = |at: usize| {
             1 + text
                 .get(..at)
                 .map_or(0, |t| t.bytes().filter(|&b| b == b'\n').count())
         };
-        let err = |line: Option<usize>, key: String, reason: String| ElScaleError::File {
+        let err = |line: Option<usize>, key: String, reason: String| ElScaleFault::File {
             file: file.to_string(),
             line,
             key,
@@ -533,18 +600,18 @@ impl ExpectedLossScale {
             };
             bounds[g] = row.el.get_ref().iter().map(|b| *b.get_ref()).collect();
         }
-        Self::new(
+        Self::checked(
             horizons,
             bounds,
             table.source.unwrap_or_else(|| file.to_string()),
         )
         .map_err(|e| match &e {
-            ElScaleError::NoHorizons => err(
+            ElScaleFault::NoHorizons => err(
                 Some(line_of(table.horizons.span().start)),
                 "horizons".into(),
                 "is empty".into(),
             ),
-            ElScaleError::Horizon {
+            ElScaleFault::Horizon {
                 index,
                 value,
                 reason,
@@ -556,7 +623,7 @@ impl ExpectedLossScale {
                     format!("{value}: {reason}"),
                 )
             }
-            ElScaleError::RowLength {
+            ElScaleFault::RowLength {
                 grade,
                 len,
                 expected,
@@ -568,7 +635,7 @@ impl ExpectedLossScale {
                     format!("{len} values for {expected} horizons"),
                 )
             }
-            ElScaleError::Bound {
+            ElScaleFault::Bound {
                 grade,
                 horizon,
                 index,
@@ -608,7 +675,7 @@ impl ExpectedLossScale {
     /// The bound of `grade` at `horizon_years`: interpolated log-linearly between tabulated
     /// horizons, the last column beyond the table, an error before its first horizon.
     /// `None` for D.
-    pub fn bound_at(&self, grade: Grade, horizon_years: f64) -> Result<Option<f64>, ElScaleError> {
+    pub fn bound_at(&self, grade: Grade, horizon_years: f64) -> crate::Result<Option<f64>> {
         let Some(g) = TABLE_GRADES.iter().position(|&t| t == grade) else {
             return Ok(None);
         };
@@ -618,7 +685,7 @@ impl ExpectedLossScale {
 
     /// The grade of a tranche with cumulative expected loss `el` (in [0, 1], checked by the
     /// caller) over `horizon_years`.
-    pub(crate) fn grade(&self, el: f64, horizon_years: f64) -> Result<Grade, ElScaleError> {
+    pub(crate) fn grade(&self, el: f64, horizon_years: f64) -> Result<Grade, ElScaleFault> {
         let (j, w) = self.locate(horizon_years)?;
         if el >= 1.0 {
             return Ok(Grade::D);
@@ -629,9 +696,9 @@ impl ExpectedLossScale {
     }
 
     /// The column `j` and weight `w` towards column `j + 1` of `horizon_years`.
-    fn locate(&self, horizon_years: f64) -> Result<(usize, f64), ElScaleError> {
+    fn locate(&self, horizon_years: f64) -> Result<(usize, f64), ElScaleFault> {
         let h = &self.horizons;
-        let bad = |reason: String| ElScaleError::LookupHorizon {
+        let bad = |reason: String| ElScaleFault::LookupHorizon {
             horizon: horizon_years,
             reason,
         };
@@ -866,7 +933,7 @@ mod tests {
         let new = |h: Vec<f64>, b| ExpectedLossScale::new(h, b, "t").unwrap_err().to_string();
         assert_eq!(
             ExpectedLossScale::new(vec![], Default::default(), "t").unwrap_err(),
-            ElScaleError::NoHorizons
+            PoolError::ElScale(ElScaleFault::NoHorizons)
         );
         assert!(new(vec![0.0, 3.0], good()).contains("horizon #1 = 0"));
         assert!(new(vec![3.0, 3.0], good()).contains("strictly increasing"));

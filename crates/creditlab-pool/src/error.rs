@@ -49,8 +49,8 @@ pub enum PoolError {
     #[error("{0}")]
     Loan(String),
     /// An expected-loss scale is invalid, cannot be read, or cannot rate at a horizon.
-    #[error(transparent)]
-    ElScale(#[from] crate::el_scale::ElScaleError),
+    #[error("{0}")]
+    ElScale(crate::el_scale::ElScaleFault),
     /// An error from the grading crate (master scale look-up).
     #[error(transparent)]
     Grade(#[from] creditlab_grade::GradeError),
@@ -170,5 +170,11 @@ pub(crate) fn check_positive(field: &str, value: f64) -> Result<f64> {
             value,
             reason: "must be finite and > 0",
         })
+    }
+}
+
+impl From<crate::el_scale::ElScaleFault> for PoolError {
+    fn from(fault: crate::el_scale::ElScaleFault) -> Self {
+        PoolError::ElScale(fault)
     }
 }

@@ -41,7 +41,7 @@ pub mod structure;
 pub mod waterfall;
 
 pub use deal::DealSpec;
-pub use el_scale::{ElScaleError, ExpectedLossScale};
+pub use el_scale::{ElScaleFault, ExpectedLossScale};
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, rate_by_expected_loss, warf};
 pub use resec::{CdoSquaredComparison, CdoSquaredParams, compare_cdo_squared};
