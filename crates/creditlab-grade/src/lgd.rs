@@ -296,15 +296,20 @@ impl LgdInput {
                     let (_, fwd, v) = mix[0];
                     conditional_shortfall(s * fwd, self.ead, v)
                 };
-                let scale = if collateral_loss > 0.0 {
-                    given / collateral_loss
+                // The share of the collateral shortfall recourse leaves unpaid, as a ratio of
+                // two unconditional expectations: both may underflow together, their ratio
+                // stays in [0, 1] (scaling `given` by `1 / collateral_loss` would overflow).
+                let kept = if collateral_loss > 0.0 {
+                    (loss / collateral_loss).clamp(0.0, 1.0)
+                } else if given > 0.0 {
+                    ((given - recoverable).max(0.0) / given).clamp(0.0, 1.0)
                 } else {
-                    0.0
+                    1.0
                 };
                 Lgd {
-                    lgd: (loss * scale / self.ead).clamp(0.0, 1.0),
+                    lgd: (given * kept / self.ead).clamp(0.0, 1.0),
                     collateral_lgd: (given / self.ead).clamp(0.0, 1.0),
-                    recourse_recovery: ((collateral_loss - loss) * scale).max(0.0),
+                    recourse_recovery: (given * (1.0 - kept)).max(0.0),
                 }
             }
         })
@@ -320,6 +325,35 @@ pub fn expected_loss(pd: f64, lgd: f64, ead: f64) -> f64 {
 mod tests {
     use super::*;
     use creditlab_numerics::prec;
+
+    /// Regression: a liquidated position whose shortfall probability underflows (a thin
+    /// volatility, a far threshold) got an LGD of 1 instead of its tail asymptote, because
+    /// the conditional shortfall was scaled by `1 / E[loss]` with `E[loss]` subnormal
+    /// (found by `lgd_is_bounded_and_monotone_in_collateral`).
+    #[test]
+    fn underflowing_shortfall_probability_keeps_the_tail_lgd() {
+        let x = LgdInput {
+            ead: 100.0,
+            collateral_value: 426.585,
+            haircut: 0.2916,
+            volatility: 0.0303,
+            liquidation_horizon_years: 0.889,
+            liquidation_cost: 0.02,
+            recourse: Recourse::NonRecourse,
+            trigger: DefaultTrigger::CollateralShortfall,
+            jumps: None,
+        };
+        let l = x.lgd().unwrap();
+        assert!(l.lgd > 0.0 && l.lgd < 0.01, "{l:?}");
+        assert_eq!(l.lgd, l.collateral_lgd);
+        let with_recourse = LgdInput {
+            recourse: Recourse::Full { recoverable: 50.0 },
+            ..x
+        }
+        .lgd()
+        .unwrap();
+        assert!(with_recourse.lgd <= l.lgd, "{with_recourse:?}");
+    }
     use creditlab_numerics::special::norm_pdf;
 
     fn input(recourse: Recourse) -> LgdInput {
