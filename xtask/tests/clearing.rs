@@ -2,9 +2,7 @@
 //! scenarios/clearing-example.json reproduced, bad files rejected with exit code 2 and a
 //! message naming the field or entry.
 
-mod common;
-
-use common::{fails_naming, xtask};
+use crate::common::{fails_naming, xtask};
 
 use std::path::PathBuf;
 
@@ -16,7 +14,7 @@ fn example() -> String {
 }
 
 fn tmp_file(name: &str, text: &str) -> String {
-    common::tmp_file("clearing", name, text)
+    crate::common::tmp_file("clearing", name, text)
         .display()
         .to_string()
 }

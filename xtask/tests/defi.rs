@@ -3,9 +3,7 @@
 //! that leaves bad debt only when liquidation capacity is limited, and results that are
 //! bit-identical whatever the number of threads.
 
-mod common;
-
-use common::{fails_naming, json, xtask};
+use crate::common::{fails_naming, json, xtask};
 
 use std::process::Command;
 
@@ -61,7 +59,9 @@ thresholds = {{ distribution = "uniform", low = 0.0, high = 0.001 }}
 }
 
 fn tmp_file(name: &str, text: &str) -> String {
-    common::tmp_file("defi", name, text).display().to_string()
+    crate::common::tmp_file("defi", name, text)
+        .display()
+        .to_string()
 }
 
 /// 1-based line of the first line of `text` starting with `prefix`.

@@ -1,8 +1,6 @@
 //! Command-line behaviour of `cargo xtask irb` and `cargo xtask grade`.
 
-mod common;
-
-use common::{json, xtask};
+use crate::common::{json, xtask};
 
 /// Basel II Annex 5, corporate, LGD 45%, M = 2.5: risk weights in percent.
 #[test]

@@ -1,14 +1,12 @@
 //! Command-line behaviour of `cargo xtask loss`: JSON fields present and consistent, bad
 //! flags and files rejected with exit code 2 and a message naming the flag, line or column.
 
-mod common;
-
-use common::{fails_naming, json, xtask};
+use crate::common::{fails_naming, json, xtask};
 
 use std::path::PathBuf;
 
 fn tmp_file(name: &str, text: &str) -> PathBuf {
-    common::tmp_file("loss", name, text)
+    crate::common::tmp_file("loss", name, text)
 }
 
 fn f(v: &serde_json::Value) -> f64 {

@@ -1,8 +1,6 @@
 //! `cargo xtask pipeline` end to end: the quick study, its outputs, determinism and bad input.
 
-mod common;
-
-use common::{fails_naming, xtask};
+use crate::common::{fails_naming, xtask};
 
 use std::path::{Path, PathBuf};
 
@@ -36,13 +34,13 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     // nesting, nothing undocumented.
     let schema: serde_json::Value =
         serde_json::from_str(include_str!("../../docs/schemas/report.schema.json")).unwrap();
-    let violations = common::schema_violations(&schema, &json);
+    let violations = crate::common::schema_violations(&schema, &json);
     assert!(violations.is_empty(), "{violations:#?}");
     // The validator does catch a violation.
     let mut broken = json.clone();
     broken["bank"]["facts"]["loans"] = serde_json::Value::String("many".into());
     broken["bank"]["surprise"] = serde_json::Value::Bool(true);
-    assert_eq!(common::schema_violations(&schema, &broken).len(), 2);
+    assert_eq!(crate::common::schema_violations(&schema, &broken).len(), 2);
     for book in ["bank", "defi"] {
         let b = &json[book];
         assert_eq!(b["facts"]["loans"], 500);

@@ -1,9 +1,7 @@
 //! Command-line behaviour of the securitization tasks: `tranche`, `tranche-spread`, `ntd`,
 //! `ssfa`.
 
-mod common;
-
-use common::{json, xtask};
+use crate::common::{json, xtask};
 
 /// Fails with exit code 2 and a message containing `needle`.
 fn fails_naming(args: &[&str], needle: &str) {

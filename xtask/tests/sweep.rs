@@ -1,8 +1,6 @@
 //! `cargo xtask sweep`: a grid of quick studies, its table and charts, and bad parameters.
 
-mod common;
-
-use common::xtask;
+use crate::common::xtask;
 use std::path::Path;
 
 #[test]

@@ -1,9 +1,4 @@
-//! Shared by the command-line test binaries: run the harness, read its JSON.
-
-#![allow(
-    dead_code,
-    reason = "each test binary compiles this module and uses only part of it"
-)]
+//! Shared by the command-line tests: run the harness, read its JSON.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

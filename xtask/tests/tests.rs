@@ -1,0 +1,15 @@
+//! xtask's one integration-test binary: the command line's behaviour task by task (each
+//! module runs the built `xtask` binary), and the repository's invariants (`tidy`).
+//! Shared helpers are in `common`.
+
+mod common;
+
+mod cashflows;
+mod clearing;
+mod defi;
+mod grade;
+mod loss;
+mod pipeline;
+mod pool;
+mod sweep;
+mod tidy;
