@@ -9,15 +9,19 @@
 //! What `cargo xtask pipeline` and `cargo xtask sweep` do is reachable here: a notebook, a
 //! Python binding or a shard on another machine calls the same functions.
 //!
-//! ```no_run
+//! ```
 //! use creditlab_study::{Scenario, Study, progress::Silent};
 //! let mut scenario = Scenario::builtin()?;
 //! scenario.quicken(); // 500 loans per book, 200 DeFi paths
 //! let study = Study::run(&scenario, &Silent)?;
+//! assert_eq!(study.verdict.claims.len(), 8);
 //! for claim in &study.verdict.claims {
 //!     println!("claim {}: {}", claim.number, claim.judgement.as_str());
 //! }
-//! study.write(std::path::Path::new("target/my-study"))?;
+//! let out = std::env::temp_dir().join(format!("creditlab-doc-{}", std::process::id()));
+//! study.write(&out)?;
+//! assert!(out.join("report.html").exists());
+//! # std::fs::remove_dir_all(&out).ok();
 //! # Ok::<(), creditlab_study::StudyError>(())
 //! ```
 

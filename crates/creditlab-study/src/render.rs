@@ -381,7 +381,7 @@ impl Study {
 
     fn securitization_section(&self) -> Result<Section, ReportError> {
         let mut s = Section::new("securitization", "4. Securitization");
-        s.text(self.bank.loss.method.description());
+        s.text(crate::scenario::method_description(self.bank.loss.method));
         let (b, d) = (&self.bank.loss, &self.defi.loss);
         let mut t = Table::new(
             "loss",

@@ -3,6 +3,7 @@
 
 use crate::config::{config_error, parse_toml, read};
 use crate::error::Result;
+pub use creditlab_contagion::LossMethod;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -145,31 +146,18 @@ pub struct LossModel {
     pub scenarios: u64,
 }
 
-/// Loss-distribution method of the study.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum LossMethod {
-    /// The exact finite-pool distribution (Andersen-Sidenius-Basu recursion).
-    #[serde(rename = "exact")]
-    Exact,
-    /// Plain Monte Carlo (creditlab-contagion's cohort engine).
-    #[serde(rename = "mc")]
-    MonteCarlo,
-}
-
-impl LossMethod {
-    /// One sentence for the report.
-    pub fn description(self) -> &'static str {
-        match self {
-            LossMethod::Exact => {
-                "Exact finite-pool distribution (Andersen-Sidenius-Basu recursion on a loss \
-                 grid, 64 Gauss-Hermite nodes) of each graded book under a one-factor \
-                 Gaussian copula, EAD x mean one-year PD x LGD per loan."
-            }
-            LossMethod::MonteCarlo => {
-                "Monte Carlo (creditlab-contagion's cohort engine, loss.scenarios draws of the \
-                 factor) of each graded book under a one-factor Gaussian copula, EAD x mean \
-                 one-year PD x LGD per loan."
-            }
+/// One sentence for the report on how a book's loss distribution was computed.
+pub fn method_description(method: LossMethod) -> &'static str {
+    match method {
+        LossMethod::MonteCarlo => {
+            "Monte Carlo (creditlab-contagion's cohort engine, loss.scenarios draws of the \
+             factor) of each graded book under a one-factor Gaussian copula, EAD x mean \
+             one-year PD x LGD per loan."
+        }
+        _ => {
+            "Exact finite-pool distribution (Andersen-Sidenius-Basu recursion on a loss \
+             grid, 64 Gauss-Hermite nodes) of each graded book under a one-factor \
+             Gaussian copula, EAD x mean one-year PD x LGD per loan."
         }
     }
 }
@@ -256,6 +244,16 @@ impl Scenario {
             if !(0.0..=1.0).contains(&v) {
                 return fail("loss", key, format!("{v} must be a correlation in [0, 1]"));
             }
+        }
+        if !matches!(l.method, LossMethod::Exact | LossMethod::MonteCarlo) {
+            return fail(
+                "loss",
+                "method",
+                format!(
+                    "{}: the study computes its books' distributions by `exact` or `mc`",
+                    l.method
+                ),
+            );
         }
         if !(1_000..=100_000_000).contains(&l.scenarios) {
             return fail(

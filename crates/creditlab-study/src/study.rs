@@ -582,7 +582,11 @@ fn study_book(
             (summary, curve, dist.tail_probability(0.0).value)
         };
         Ok(match scenario.loss.method {
-            LossMethod::Exact => with_curve(&ExactLoss::new(
+            // The scenario allows `exact` and `mc` only (Scenario::validate).
+            LossMethod::Exact
+            | LossMethod::LargePool
+            | LossMethod::BinomialExpansion
+            | LossMethod::ImportanceSampling => with_curve(&ExactLoss::new(
                 &portfolio,
                 &copula,
                 &ExactConfig::default(),
