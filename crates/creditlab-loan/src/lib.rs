@@ -30,6 +30,7 @@ mod borrower;
 pub mod cashflow;
 mod collateral;
 mod error;
+pub mod housing;
 mod loan;
 pub mod report;
 pub mod synthetic;
