@@ -32,6 +32,7 @@ mod error;
 mod output;
 pub mod progress;
 mod render;
+pub mod rules;
 pub mod scenario;
 mod study;
 pub mod sweep;

@@ -1,0 +1,692 @@
+//! The verdict's rules (docs/methodology/verdict.md), as pure functions of measured figures
+//! and their uncertainty. Each rule returns its judgement and the sentence that explains it,
+//! built from the very numbers it judged (every number the sentence shows is in
+//! [`Ruling::cites`]), so a test can check the sentence against the figures.
+
+use creditlab_report::format::{num, pct};
+use serde::Serialize;
+
+/// Standard errors a difference must exceed to count as "beyond its uncertainty".
+pub const Z: f64 = 2.0;
+
+/// A measured figure: its value and standard error (0 for an exact figure; an analytic
+/// method's error bound counts as a standard error of half its size).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Measured {
+    /// The value.
+    pub value: f64,
+    /// Its standard error.
+    pub se: f64,
+}
+
+impl Measured {
+    /// A figure with its standard error.
+    pub fn new(value: f64, se: f64) -> Self {
+        Self {
+            value,
+            se: se.abs(),
+        }
+    }
+
+    /// An exact figure.
+    pub fn exact(value: f64) -> Self {
+        Self { value, se: 0.0 }
+    }
+
+    /// A proportion of `k` events in `n` trials with its Agresti-Coull standard error,
+    /// `sqrt(p~ (1 - p~) / (n + 4))` with `p~ = (k + 2) / (n + 4)`: not zero when no trial had
+    /// the event, so "none in 1,000 paths" is not mistaken for "impossible".
+    pub fn proportion(k: u64, n: u64) -> Self {
+        let n = n.max(1) as f64;
+        let p = k as f64 / n;
+        let q = (k as f64 + 2.0) / (n + 4.0);
+        Self::new(p, (q * (1.0 - q) / (n + 4.0)).sqrt())
+    }
+
+    /// A figure with an error bound: a standard error of half the bound.
+    pub fn bounded(value: f64, bound: f64) -> Self {
+        Self::new(value, 0.5 * bound)
+    }
+
+    /// `self / other` with the delta method's standard error (independent figures).
+    pub fn ratio(self, other: Measured) -> Measured {
+        if other.value == 0.0 {
+            return Measured::new(f64::INFINITY, f64::INFINITY);
+        }
+        let r = self.value / other.value;
+        let rel = (self.se / self.value.abs().max(f64::MIN_POSITIVE)).powi(2)
+            + (other.se / other.value.abs()).powi(2);
+        Measured::new(r, r.abs() * rel.sqrt())
+    }
+
+    /// `self - other` (independent figures).
+    pub fn minus(self, other: Measured) -> Measured {
+        Measured::new(self.value - other.value, self.se.hypot(other.se))
+    }
+}
+
+/// Whether `x` is above `y` beyond their combined uncertainty.
+pub fn above(x: Measured, y: Measured) -> bool {
+    x.value - y.value > Z * x.se.hypot(y.se)
+}
+
+/// Whether `x` is below `y` beyond their combined uncertainty.
+pub fn below(x: Measured, y: Measured) -> bool {
+    above(y, x)
+}
+
+/// Judgement of one claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Judgement {
+    /// The evidence points the claim's way beyond its uncertainty.
+    Supported,
+    /// The evidence is mixed or within its uncertainty.
+    Partly,
+    /// The evidence points the other way beyond its uncertainty.
+    NotSupported,
+}
+
+impl Judgement {
+    /// In words.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Judgement::Supported => "supported",
+            Judgement::Partly => "partly supported",
+            Judgement::NotSupported => "not supported",
+        }
+    }
+}
+
+/// A number a sentence cites: what it is, the figure, and the text the sentence shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cited {
+    /// What it is, e.g. `capacity ratio`.
+    pub name: &'static str,
+    /// The figure.
+    pub figure: Measured,
+    /// How the sentence writes it.
+    pub text: String,
+}
+
+/// A rule's outcome: the judgement, its sentence and the numbers the sentence cites.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Ruling {
+    /// The judgement.
+    pub judgement: Judgement,
+    /// Why, in one or two sentences built from `cites`.
+    pub because: String,
+    /// Every number the sentence shows.
+    pub cites: Vec<Cited>,
+}
+
+/// Builds the sentence of a ruling: `{k}` in `template` is replaced by the text of the k-th
+/// cited figure, so the sentence cannot show a number the ruling does not carry.
+struct Sentence {
+    cites: Vec<Cited>,
+}
+
+impl Sentence {
+    fn new() -> Self {
+        Self { cites: Vec::new() }
+    }
+
+    /// Cites `figure` as a percentage, with its standard error when it has one.
+    fn pct(&mut self, name: &'static str, figure: Measured) -> usize {
+        let text = if figure.se > 0.0 {
+            format!("{} ± {}", pct(figure.value), pct(figure.se))
+        } else {
+            pct(figure.value)
+        };
+        self.push(name, figure, text)
+    }
+
+    /// Cites `figure` as a number with `digits` decimals, with its standard error.
+    fn num(&mut self, name: &'static str, figure: Measured, digits: usize) -> usize {
+        let text = if figure.se > 0.0 && figure.se.is_finite() {
+            format!("{} ± {}", num(figure.value, digits), num(figure.se, digits))
+        } else {
+            num(figure.value, digits)
+        };
+        self.push(name, figure, text)
+    }
+
+    fn push(&mut self, name: &'static str, figure: Measured, text: String) -> usize {
+        self.cites.push(Cited { name, figure, text });
+        self.cites.len() - 1
+    }
+
+    fn finish(self, judgement: Judgement, template: &str) -> Ruling {
+        let mut because = template.to_string();
+        for (k, c) in self.cites.iter().enumerate() {
+            because = because.replace(&format!("{{{k}}}"), &c.text);
+        }
+        Ruling {
+            judgement,
+            because,
+            cites: self.cites,
+        }
+    }
+}
+
+/// Claim 1's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim1 {
+    /// Loans fundable per unit of equity when securitizing, over holding them.
+    pub capacity_ratio: Measured,
+    /// The senior notes' fair spread: their annual expected loss at the stressed
+    /// correlation.
+    pub senior_spread: Measured,
+    /// The pool's margin over funding: the loans' rate less the note coupon.
+    pub margin: Measured,
+}
+
+/// Claim 1: securitization makes loans liquid, so the bank lends more.
+pub fn claim1(e: &Claim1) -> Ruling {
+    let quarter = Measured::exact(1.25);
+    let pays = below(e.senior_spread, e.margin);
+    let costs = above(e.senior_spread, e.margin);
+    let judgement = if e.capacity_ratio.value >= 2.0 && pays {
+        Judgement::Supported
+    } else if below(e.capacity_ratio, quarter) || costs {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.num("capacity ratio", e.capacity_ratio, 1);
+    s.pct("senior spread", e.senior_spread);
+    s.pct("margin", e.margin);
+    let tail = match (pays, costs) {
+        (true, _) => "so selling them pays",
+        (_, true) => "so selling them costs more than it frees",
+        _ => "too close to tell whether selling them pays",
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "Selling the senior notes and keeping 5% of every tranche lets a unit of equity \
+             fund {{0}} times the loans it funds held whole; the notes' fair spread (their \
+             annual expected loss at the stressed correlation) is {{1}} a year against a \
+             margin over funding of {{2}}, {tail}."
+        ),
+    )
+}
+
+/// Claim 2's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim2 {
+    /// Share of the 99.9% default-rate quantile a hundred-fold bigger pool removes, at the
+    /// bank book's own correlation.
+    pub diversified_share: Measured,
+    /// The bank book's asset correlation the share is measured at.
+    pub rho: f64,
+    /// Institutions of the tranche holders' network failing only because another did not
+    /// pay them, after the bank book's 99.9% loss.
+    pub contagious_failures: usize,
+}
+
+/// Claim 2: correlated defaults defeat diversification and start a chain reaction.
+pub fn claim2(e: &Claim2) -> Ruling {
+    let floor = below(e.diversified_share, Measured::exact(0.25));
+    let no_floor = above(e.diversified_share, Measured::exact(0.5));
+    let chain = e.contagious_failures > 0;
+    let judgement = match (floor, no_floor, chain) {
+        (true, _, true) => Judgement::Supported,
+        (_, true, false) => Judgement::NotSupported,
+        _ => Judgement::Partly,
+    };
+    let mut s = Sentence::new();
+    s.pct("diversified share", e.diversified_share);
+    s.num("asset correlation", Measured::exact(e.rho), 2);
+    s.num(
+        "contagious failures",
+        Measured::exact(e.contagious_failures as f64),
+        0,
+    );
+    let a = if floor {
+        "correlation leaves a floor no pool size removes"
+    } else if no_floor {
+        "diversification works"
+    } else {
+        "diversification works only in part"
+    };
+    let b = if chain {
+        "and {2} institution(s) of the tranche holders' network fail only because another \
+         did not pay them: a chain reaction"
+    } else {
+        "and no institution of the tranche holders' network fails only because another did \
+         not pay it ({2} contagious failures): the losses stop at the first holders"
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "Pooling a hundred times more loans (1,000 to 100,000) removes {{0}} of the 99.9% \
+             default-rate quantile at the bank book's correlation of {{1}}: {a}; after the \
+             bank book's 99.9% loss {b}."
+        ),
+    )
+}
+
+/// Claim 3's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim3 {
+    /// The bank grade's AUC with every revealed fact.
+    pub auc_full: Measured,
+    /// Its AUC with the borrower's facts withheld.
+    pub auc_withheld: Measured,
+}
+
+/// Claim 3: grades rest on information.
+pub fn claim3(e: &Claim3) -> Ruling {
+    let d = e.auc_full.minus(e.auc_withheld);
+    let material = Measured::exact(0.02);
+    let judgement = if d.value >= 0.05 && above(d, material) {
+        Judgement::Supported
+    } else if below(d, material) {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.num("AUC, full information", e.auc_full, 3);
+    s.num("AUC, borrower facts withheld", e.auc_withheld, 3);
+    s.num("fall of the AUC", d, 3);
+    s.finish(
+        judgement,
+        "Withholding the borrower's facts takes the bank grade's power (AUC) from {0} to \
+         {1}, a fall of {2}.",
+    )
+}
+
+/// Claim 4's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim4 {
+    /// The DeFi book's mean PD graded on its own outcomes.
+    pub defi_pd: Measured,
+    /// The bank book's mean PD.
+    pub bank_pd: Measured,
+    /// DeFi's one-year expected loss per unit lent.
+    pub defi_el: Measured,
+    /// The bank's.
+    pub bank_el: Measured,
+}
+
+/// Claim 4: DeFi's grade is low by construction.
+pub fn claim4(e: &Claim4) -> Ruling {
+    let g = e.defi_pd.ratio(e.bank_pd);
+    let el_higher = above(e.defi_el, e.bank_el);
+    let judgement = if g.value >= 2.0 && above(g, Measured::exact(1.5)) && el_higher {
+        Judgement::Supported
+    } else if below(g, Measured::exact(1.0)) {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.pct("DeFi PD", e.defi_pd);
+    s.pct("bank PD", e.bank_pd);
+    s.num("PD ratio", g, 1);
+    s.pct("DeFi EL", e.defi_el);
+    s.pct("bank EL", e.bank_el);
+    let el = if el_higher {
+        "and its expected loss is higher too"
+    } else if below(e.defi_el, e.bank_el) {
+        "but over-collateral makes up for it: its expected loss is lower"
+    } else {
+        "and its expected loss is within the uncertainty of the bank's"
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "Graded on its own outcomes, the DeFi book's mean PD is {{0}} against the bank's \
+             {{1}} ({{2}} times), {el} ({{3}} against {{4}} per unit lent)."
+        ),
+    )
+}
+
+/// Claim 5's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim5 {
+    /// Probability over the year that some depositor asks to withdraw and is not paid in
+    /// full.
+    pub p_stall: Measured,
+    /// Mean share of the requests left unpaid on those paths.
+    pub unmet_share: Measured,
+}
+
+/// Claim 5: open pools invite runs.
+pub fn claim5(e: &Claim5) -> Ruling {
+    let frequent = above(e.p_stall, Measured::exact(0.01));
+    let material = above(e.unmet_share, Measured::exact(0.05));
+    let judgement = if frequent && material {
+        Judgement::Supported
+    } else if below(e.p_stall, Measured::exact(0.001)) {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.pct("P(withdrawals stall)", e.p_stall);
+    s.pct("unmet share", e.unmet_share);
+    s.finish(
+        judgement,
+        "Over the simulated year depositors ask to withdraw and are not paid in full with \
+         probability {0}; on those paths {1} of what they ask stays unpaid, first come, \
+         first served against the pool's cash.",
+    )
+}
+
+/// Claim 6's evidence: the five mechanisms of subprime MBS and whether DeFi shares each.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim6 {
+    /// Share of the DeFi book's borrowers that revealed a credit history.
+    pub defi_history_known: Measured,
+    /// DeFi's ES 99.9% over its EL.
+    pub defi_tail_ratio: Measured,
+    /// The bank's ES 99.9% over its EL.
+    pub bank_tail_ratio: Measured,
+    /// Share of the DeFi book graded BB or worse.
+    pub defi_low_grade_share: Measured,
+    /// DeFi's senior loss probability.
+    pub defi_senior_loss: Measured,
+    /// The bank's.
+    pub bank_senior_loss: Measured,
+    /// Whether DeFi's claims are tranched into a rated senior claim.
+    pub defi_tranched: bool,
+}
+
+/// Claim 6: DeFi resembles subprime MBS.
+pub fn claim6(e: &Claim6) -> Ruling {
+    let shared = [
+        below(e.defi_history_known, Measured::exact(0.5)),
+        above(e.defi_tail_ratio, e.bank_tail_ratio),
+        above(e.defi_low_grade_share, Measured::exact(0.5)),
+        above(e.defi_senior_loss, e.bank_senior_loss),
+        e.defi_tranched,
+    ];
+    let count = shared.iter().filter(|&&x| x).count();
+    let judgement = match count {
+        4 | 5 => Judgement::Supported,
+        0 | 1 => Judgement::NotSupported,
+        _ => Judgement::Partly,
+    };
+    let mut s = Sentence::new();
+    s.num("mechanisms shared", Measured::exact(count as f64), 0);
+    s.pct("credit history known", e.defi_history_known);
+    s.num("DeFi ES / EL", e.defi_tail_ratio, 1);
+    s.num("bank ES / EL", e.bank_tail_ratio, 1);
+    s.pct("DeFi low-grade share", e.defi_low_grade_share);
+    s.pct("DeFi senior loss probability", e.defi_senior_loss);
+    s.pct("bank senior loss probability", e.bank_senior_loss);
+    let yes = |b: bool| if b { "shared" } else { "not shared" };
+    let tranche = if e.defi_tranched {
+        "its depositors' claims are tranched (shared)"
+    } else {
+        "its depositors hold one pari passu claim, nothing is tranched or rated (not shared)"
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "DeFi shares {{0}} of five mechanisms of subprime MBS: missing borrower \
+             information ({{1}} of borrowers revealed a credit history: {}), a tail that \
+             correlation fattens (ES 99.9% over EL {{2}} against the bank's {{3}}: {}), \
+             low-grade loans ({{4}} graded BB or worse: {}), losses that reach the most \
+             senior lender ({{5}} against {{6}}: {}); and {tranche}.",
+            yes(shared[0]),
+            yes(shared[1]),
+            yes(shared[2]),
+            yes(shared[3]),
+        ),
+    )
+}
+
+/// Claim 7's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim7 {
+    /// The bank's time from the first default to the first loss, hours.
+    pub bank_hours: Measured,
+    /// DeFi's median time from the first price shock to the first loss, hours.
+    pub defi_hours: Measured,
+    /// DeFi's one-year EL per unit lent.
+    pub defi_el: Measured,
+    /// The bank's.
+    pub bank_el: Measured,
+}
+
+/// Claim 7: DeFi speeds up cash flows but does nothing to prevent defaults.
+pub fn claim7(e: &Claim7) -> Ruling {
+    let speed = e.bank_hours.ratio(e.defi_hours);
+    let prevents = below(e.defi_el, e.bank_el);
+    let judgement = if speed.value >= 10.0 && above(e.defi_el, e.bank_el) {
+        Judgement::Supported
+    } else if prevents || below(speed, Measured::exact(1.0)) {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.num("DeFi hours to loss", e.defi_hours, 0);
+    s.num("bank hours to loss", e.bank_hours, 0);
+    s.num("speed ratio", speed, 0);
+    s.pct("DeFi EL", e.defi_el);
+    s.pct("bank EL", e.bank_el);
+    let prevention = if prevents {
+        "lower than the bank's: liquidations prevent losses the bank takes"
+    } else if above(e.defi_el, e.bank_el) {
+        "higher than the bank's: speed settles losses, it does not avoid them"
+    } else {
+        "within the uncertainty of the bank's"
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "A DeFi loss arrives {{0}} hours after the first price shock against {{1}} for \
+             the bank ({{2}} times faster); DeFi's one-year expected loss is {{3}} against \
+             {{4}}, {prevention}."
+        ),
+    )
+}
+
+/// Claim 8's evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Claim8 {
+    /// DeFi's ES 99.9% per unit lent.
+    pub defi_es: Measured,
+    /// The bank's, net of recourse recoveries.
+    pub bank_es: Measured,
+    /// Share of DeFi loans with recourse.
+    pub defi_recourse_share: f64,
+    /// Share of bank loans with recourse.
+    pub bank_recourse_share: f64,
+}
+
+/// Claim 8: DeFi has no mechanism to force repayment.
+pub fn claim8(e: &Claim8) -> Ruling {
+    let judgement = if above(e.defi_es, e.bank_es) {
+        Judgement::Supported
+    } else if below(e.defi_es, e.bank_es) {
+        Judgement::NotSupported
+    } else {
+        Judgement::Partly
+    };
+    let mut s = Sentence::new();
+    s.pct(
+        "DeFi recourse share",
+        Measured::exact(e.defi_recourse_share),
+    );
+    s.pct(
+        "bank recourse share",
+        Measured::exact(e.bank_recourse_share),
+    );
+    s.pct("DeFi ES 99.9%", e.defi_es);
+    s.pct("bank ES 99.9%", e.bank_es);
+    let verdict = match judgement {
+        Judgement::Supported => "over-collateral and liquidation do not make up for it",
+        Judgement::NotSupported => "over-collateral and liquidation do recourse's work",
+        Judgement::Partly => "the tails are within each other's uncertainty",
+    };
+    s.finish(
+        judgement,
+        &format!(
+            "True of the contract: {{0}} of DeFi loans have recourse against {{1}} of the \
+             bank's. In the tail, DeFi's one-year ES 99.9% is {{2}} per unit lent against \
+             the bank's {{3}} net of recourse: {verdict}."
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(v: f64, se: f64) -> Measured {
+        Measured::new(v, se)
+    }
+
+    /// Every cited number appears in the sentence as the ruling formats it, and no `{k}`
+    /// placeholder is left.
+    fn consistent(r: &Ruling) {
+        for c in &r.cites {
+            assert!(
+                r.because.contains(&c.text),
+                "{:?} not in {}",
+                c.text,
+                r.because
+            );
+        }
+        assert!(!r.because.contains('{'), "{}", r.because);
+    }
+
+    fn outcomes(rulings: [Ruling; 3]) {
+        let want = [
+            Judgement::Supported,
+            Judgement::Partly,
+            Judgement::NotSupported,
+        ];
+        for (r, w) in rulings.iter().zip(want) {
+            consistent(r);
+            assert_eq!(r.judgement, w, "{}", r.because);
+        }
+    }
+
+    #[test]
+    fn the_uncertainty_decides_above_and_below() {
+        assert!(above(m(1.0, 0.1), m(0.5, 0.1)));
+        assert!(!above(m(1.0, 0.3), m(0.5, 0.1)));
+        assert!(below(m(0.5, 0.1), m(1.0, 0.1)));
+        let r = m(2.0, 0.2).ratio(m(1.0, 0.1));
+        assert!((r.value - 2.0).abs() < 1e-12 && (r.se - 2.0 * 0.02f64.sqrt()).abs() < 1e-12);
+        assert_eq!(Measured::bounded(1.0, 0.2).se, 0.1);
+        let none = Measured::proportion(0, 1000);
+        assert_eq!(none.value, 0.0);
+        assert!(none.se > 0.001 && none.se < 0.002, "{none:?}");
+    }
+
+    #[test]
+    fn claim_1_can_come_out_every_way() {
+        let c = |r, spread, margin| {
+            claim1(&Claim1 {
+                capacity_ratio: m(r, 0.0),
+                senior_spread: m(spread, 0.0001),
+                margin: m(margin, 0.0001),
+            })
+        };
+        outcomes([c(8.0, 0.001, 0.01), c(1.6, 0.001, 0.01), c(8.0, 0.02, 0.01)]);
+        assert_eq!(c(1.1, 0.001, 0.01).judgement, Judgement::NotSupported);
+    }
+
+    #[test]
+    fn claim_2_can_come_out_every_way() {
+        let c = |d, n| {
+            claim2(&Claim2 {
+                diversified_share: m(d, 0.01),
+                rho: 0.15,
+                contagious_failures: n,
+            })
+        };
+        outcomes([c(0.1, 1), c(0.1, 0), c(0.8, 0)]);
+        assert_eq!(c(0.8, 2).judgement, Judgement::Partly);
+    }
+
+    #[test]
+    fn claim_3_can_come_out_every_way() {
+        let c = |full, withheld, se| {
+            claim3(&Claim3 {
+                auc_full: m(full, se),
+                auc_withheld: m(withheld, se),
+            })
+        };
+        outcomes([
+            c(0.72, 0.58, 0.01),
+            c(0.72, 0.68, 0.01),
+            c(0.72, 0.72, 0.005),
+        ]);
+    }
+
+    #[test]
+    fn claim_4_can_come_out_every_way() {
+        let c = |defi_pd, defi_el| {
+            claim4(&Claim4 {
+                defi_pd: m(defi_pd, 0.001),
+                bank_pd: m(0.01, 0.0005),
+                defi_el: m(defi_el, 0.0002),
+                bank_el: m(0.002, 0.0002),
+            })
+        };
+        outcomes([c(0.05, 0.01), c(0.05, 0.0005), c(0.005, 0.0005)]);
+    }
+
+    #[test]
+    fn claim_5_can_come_out_every_way() {
+        let c = |p, unmet| {
+            claim5(&Claim5 {
+                p_stall: m(p, 0.0002),
+                unmet_share: m(unmet, 0.01),
+            })
+        };
+        outcomes([c(0.2, 0.3), c(0.2, 0.01), c(0.0, 0.0)]);
+    }
+
+    #[test]
+    fn claim_6_can_come_out_every_way() {
+        let e = |k: usize| Claim6 {
+            defi_history_known: m(if k > 0 { 0.0 } else { 0.9 }, 0.0),
+            defi_tail_ratio: m(if k > 1 { 20.0 } else { 2.0 }, 0.5),
+            bank_tail_ratio: m(5.0, 0.5),
+            defi_low_grade_share: m(if k > 2 { 0.9 } else { 0.1 }, 0.01),
+            defi_senior_loss: m(if k > 3 { 0.3 } else { 0.0 }, 0.01),
+            bank_senior_loss: m(0.01, 0.001),
+            defi_tranched: false,
+        };
+        outcomes([claim6(&e(4)), claim6(&e(2)), claim6(&e(1))]);
+        assert_eq!(claim6(&e(0)).judgement, Judgement::NotSupported);
+    }
+
+    #[test]
+    fn claim_7_can_come_out_every_way() {
+        let c = |defi_hours, defi_el| {
+            claim7(&Claim7 {
+                bank_hours: m(8760.0, 0.0),
+                defi_hours: m(defi_hours, 1.0),
+                defi_el: m(defi_el, 0.0001),
+                bank_el: m(0.002, 0.0001),
+            })
+        };
+        outcomes([c(12.0, 0.01), c(12.0, 0.002), c(12.0, 0.0001)]);
+        assert_eq!(c(20_000.0, 0.01).judgement, Judgement::NotSupported);
+    }
+
+    #[test]
+    fn claim_8_can_come_out_every_way() {
+        let c = |defi_es| {
+            claim8(&Claim8 {
+                defi_es: m(defi_es, 0.002),
+                bank_es: m(0.02, 0.001),
+                defi_recourse_share: 0.0,
+                bank_recourse_share: 1.0,
+            })
+        };
+        outcomes([c(0.1), c(0.021), c(0.001)]);
+    }
+}
