@@ -10,6 +10,8 @@
 //! - [`simulation`]: the pool under a moving market, path by path: liquidation cascades with
 //!   fire-sale feedback, depositor runs, a parallel deterministic Monte Carlo; each path
 //!   runs one [`lending::LendingPool`], the pool's one balance sheet;
+//! - [`stats`]: per-path figures summarized over paths, each with its Monte Carlo
+//!   standard error;
 //! - [`config`]: the simulation's config, the documented TOML as serde types
 //!   (docs/schemas/defi-toml.md), and its one validator, whose errors carry the key's path.
 //!
@@ -33,5 +35,6 @@ pub mod impact;
 pub mod lending;
 pub mod market;
 pub mod simulation;
+pub mod stats;
 
 pub use error::{DefiError, Result};

@@ -59,6 +59,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BinaryHeap;
 
+pub use crate::stats::{Distribution, StandardErrors};
+
 /// Smallest and largest price the simulation carries: prices are clamped to them so that
 /// an absurd drift or volatility over a long horizon cannot produce 0, infinity or NaN.
 const MIN_PRICE: f64 = 1e-200;
@@ -66,58 +68,6 @@ const MIN_PRICE: f64 = 1e-200;
 const MAX_PRICE: f64 = 1e200;
 /// Most cascade rounds in one step (a guard; a cascade that long is reported as such).
 pub const MAX_CASCADE_ROUNDS: u32 = 1_000;
-
-/// Mean, quantiles and probability of a positive value of a per-path figure.
-///
-/// ```
-/// use creditlab_defi::simulation::Distribution;
-/// let mut bad_debt = vec![0.0, 0.0, 0.02, 0.0, 0.05];
-/// let d = Distribution::of(&mut bad_debt).expect("not empty");
-/// assert_eq!((d.p50, d.p999, d.es999), (0.0, 0.05, 0.05));
-/// assert_eq!(d.prob_positive, 0.4);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Distribution {
-    /// Mean over paths.
-    pub mean: f64,
-    /// Median (empirical quantile: the `ceil(q n)`-th smallest value).
-    pub p50: f64,
-    /// 95% quantile.
-    pub p95: f64,
-    /// 99% quantile.
-    pub p99: f64,
-    /// 99.9% quantile.
-    pub p999: f64,
-    /// 99.9% expected shortfall: the mean of the worst `ceil(0.001 n)` values (at least
-    /// one), the tail that the 99.9% quantile only bounds.
-    pub es999: f64,
-    /// Share of paths with a value > 0.
-    pub prob_positive: f64,
-}
-
-impl Distribution {
-    /// The distribution of `values` (sorted in place); `None` when empty.
-    pub fn of(values: &mut [f64]) -> Option<Self> {
-        if values.is_empty() {
-            return None;
-        }
-        values.sort_by(f64::total_cmp);
-        let n = values.len();
-        let q = |p: f64| values[((p * n as f64).ceil() as usize).clamp(1, n) - 1];
-        Some(Self {
-            mean: values.iter().sum::<f64>() / n as f64,
-            p50: q(0.5),
-            p95: q(0.95),
-            p99: q(0.99),
-            p999: q(0.999),
-            es999: {
-                let tail = ((0.001 * n as f64).ceil() as usize).clamp(1, n);
-                values[n - tail..].iter().sum::<f64>() / tail as f64
-            },
-            prob_positive: values.iter().filter(|&&v| v > 0.0).count() as f64 / n as f64,
-        })
-    }
-}
 
 /// One path step by step (index 0 is hour 0, before the first step). Amounts are per unit
 /// of the initial total debt (liquidations, bad debt) or of the initial deposits
@@ -903,21 +853,6 @@ mod tests {
         asset.jump_sd = d.jump_sd;
     }
 
-    #[test]
-    fn distribution_quantiles_and_expected_shortfall_by_hand() {
-        let mut v: Vec<f64> = (1..=2000).rev().map(f64::from).collect();
-        let d = Distribution::of(&mut v).unwrap();
-        assert_eq!(d.mean, 1000.5);
-        assert_eq!(d.p50, 1000.0);
-        assert_eq!(d.p999, 1998.0);
-        // The worst ceil(0.001 x 2000) = 2 values.
-        assert_eq!(d.es999, 1999.5);
-        assert_eq!(d.prob_positive, 1.0);
-        let mut one = vec![-3.0];
-        let d = Distribution::of(&mut one).unwrap();
-        assert_eq!((d.p999, d.es999, d.prob_positive), (-3.0, -3.0, 0.0));
-        assert!(Distribution::of(&mut []).is_none());
-    }
     use approx::assert_abs_diff_eq;
 
     /// No noise: only the scripted shock moves the price.
