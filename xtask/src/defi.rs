@@ -162,14 +162,17 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_key() {
-        let bad_vol = DEFAULT_DEFI.replace("volatility = 0.8", "volatility = -0.8");
+        let bad_vol = DEFAULT_DEFI.replace("volatility = 0.7644", "volatility = -0.8");
         let e = load(&bad_vol, "x.toml").unwrap_err().to_string();
         let line = line_of(&bad_vol, "assets[0].volatility").unwrap();
         assert!(
             e.contains(&format!("x.toml, line {line}: assets[0].volatility")),
             "{e}"
         );
-        let unknown = DEFAULT_DEFI.replace("\nsteps = 384", "\nstepz = 3\nsteps = 384");
+        let unknown = DEFAULT_DEFI.replace(
+            "\nhorizon_hours = 8760.0",
+            "\nstepz = 3\nhorizon_hours = 8760.0",
+        );
         let e = load(&unknown, "x.toml").unwrap_err().to_string();
         assert!(e.contains("x.toml, line") && e.contains("stepz"), "{e}");
         // Embedded as a [defi] table of another file: the field's path under the table's
@@ -193,8 +196,8 @@ mod tests {
             e.contains(&format!("s.toml, line {line}: defi.assets[0].volatility")),
             "{e}"
         );
-        let steps = DEFAULT_DEFI.replace("oracle_delay_steps = 1", "oracle_delay_steps = 100000");
+        let steps = DEFAULT_DEFI.replace("oracle_delay_hours = 0.0", "oracle_delay_hours = 1e5");
         let e = load(&steps, "x.toml").unwrap_err().to_string();
-        assert!(e.contains("market.oracle_delay_steps"), "{e}");
+        assert!(e.contains("market.oracle_delay_hours"), "{e}");
     }
 }

@@ -39,9 +39,9 @@ impact = {{ model = "constant_product", depth = 10.0, fee = 0.003 }}
 
 [market]
 step_hours = 1.0
-steps = 48
+horizon_hours = 48.0
 correlation = [[1.0]]
-oracle_delay_steps = 1
+oracle_delay_hours = 1.0
 impact_half_life_hours = 1.0
 shock = "march_2020"
 
@@ -83,7 +83,7 @@ fn bad_configs_exit_2_naming_line_and_key() {
         &["vol.toml", &at, "assets[0].volatility"],
     );
 
-    let text = good.replace("steps = 48", "steps = 48\nsped = 3");
+    let text = good.replace("horizon_hours = 48.0", "horizon_hours = 48.0\nsped = 3");
     let path = tmp_file("unknown.toml", &text);
     let at = format!("line {}", line(&text, "sped"));
     fails_naming(&xtask(&["defi", "--config", &path]), &[&at, "sped"]);

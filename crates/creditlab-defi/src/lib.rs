@@ -5,6 +5,7 @@
 //!   March 2020, and a lagging oracle;
 //! - [`impact`]: fire-sale price impact (a constant-product market maker, exponential
 //!   impact) and its relaxation between steps;
+//! - [`aave`]: Aave v3's published reserve configurations (Ethereum, 31 October 2023);
 //! - [`lending`]: the pool's mechanics (Aave v3 and Compound): deposits and shares, the
 //!   utilization-kink rate model, health factors, liquidations at a bonus, bad debt;
 //! - [`simulation`]: the pool under a moving market, path by path: liquidation cascades with
@@ -29,6 +30,7 @@
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
+pub mod aave;
 pub mod config;
 mod error;
 pub mod impact;

@@ -5,23 +5,31 @@
 //! Each path runs one [`LendingPool`], the pool's one balance sheet, through the same
 //! operations a user calls on it (interest by the borrow index, liquidation up to a
 //! repayment cap, write-off reserve first, withdrawals limited by the cash); this module adds
-//! time, the market and the order of events. Each step:
+//! time, the market and the order of events. At the start of a path the hours of its random
+//! shocks are drawn (if the config has any); then each step:
 //!
 //! 1. the fire-sale impact of earlier steps relaxes toward the fundamental price;
-//! 2. the market moves: correlated jump-diffusion ([`MarketModel`]) x the scripted shock
-//!    multiplier x the impact multiplier;
-//! 3. the oracle reports the exogenous price of `oracle_delay_steps` steps ago times the
-//!    current impact (fire sales happen on-chain, in the venues the oracle reads);
+//! 2. the market moves: correlated jump-diffusion with crash days common to all assets
+//!    ([`MarketModel`]) x the scripted and random shock multipliers give the *reference*
+//!    price; x the impact multiplier gives the on-chain market price;
+//! 3. the oracle reports the reference price of `oracle_delay_hours` ago (times the
+//!    current impact when it reads the on-chain market, `oracle_source = "amm"`);
 //! 4. interest accrues at the borrow rate of the current utilization (the pool's borrow
 //!    index, as Aave's variable-debt index, so accrual costs O(1) and does not reorder
 //!    positions);
 //! 5. liquidations, worst health factor first, up to the step's liquidation capacity (debt
-//!    repaid per step); the liquidators sell the seized collateral through the impact
-//!    model, the lower price feeds back into every other position's health factor at once,
-//!    and the next round liquidates what that pushed under 1 (a cascade), until no new
-//!    position is liquidatable or the capacity is exhausted;
+//!    repaid per step), by every liquidatable position or only those that pay the
+//!    liquidator (`liquidators = "profit"`); the liquidators sell the seized collateral
+//!    through the impact model; with an oracle on the market price the lower price feeds
+//!    back into every other position's health factor at once, and the next round
+//!    liquidates what that pushed under 1 (a cascade), until no new position is
+//!    liquidatable or the capacity is exhausted;
 //! 6. runs: depositor cohorts whose threshold the run signal has crossed ask to withdraw
 //!    everything; requests are served first come, first served against the cash.
+//!
+//! At the horizon every open position is marked at the reference price: its shortfall
+//! (debt minus collateral value, where positive) is the loss it will leave, so the loss of
+//! a path is the bad debt booked plus the open shortfall.
 //!
 //! **Ordering.** Positions with one collateral asset (all positions of a generated book)
 //! are kept sorted per asset by their *scaled liquidation price*
@@ -35,7 +43,7 @@
 //! **Determinism.** Path `i` draws from [`stream`]`(seed, i)`; per-path summaries are
 //! collected in path order and reduced sequentially, so a seed gives bit-identical results
 //! on any number of threads. Memory is one summary per path, never positions x paths or
-//! steps x paths; the time series is of one path (the path with the median bad debt),
+//! steps x paths; the time series is of one path (the path with the median loss),
 //! simulated again once the summaries are known.
 //!
 //! ```
@@ -45,21 +53,30 @@
 //! config.paths = 8;
 //! let result = simulate(&config)?;
 //! assert!(result.bad_debt.mean >= 0.0);
-//! assert_eq!(result.series.hour.len(), config.market.steps + 1);
+//! assert!(result.loss.mean >= result.bad_debt.mean);
+//! assert_eq!(result.series.hour.len(), 96 + 1);
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
-use crate::config::{DefiSimConfig, MAX_PATHS, RunSignal, ValidConfig};
+use crate::config::{
+    DefiSimConfig, GAS_WINDOW_HOURS, GasConfig, Liquidators, MAX_PATHS, OracleSource, RunSignal,
+    ValidConfig,
+};
 use crate::error::{Result, out_of_range};
 use crate::impact::{ImpactModel, relaxation_per_step};
-use crate::lending::LendingPool;
-use crate::market::{HOURS_PER_YEAR, MarketModel, Oracle, ShockPath};
-use creditlab_numerics::rng::stream;
+use crate::lending::{BadDebtAccounting, LendingPool};
+use crate::market::{HOURS_PER_YEAR, MarketModel, Oracle, ShockPath, poisson_by_inversion};
+use creditlab_numerics::rng::{StreamRng, open01, stream};
+use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BinaryHeap;
 
 pub use crate::stats::{Distribution, StandardErrors};
+
+/// Version of the JSON of [`DefiSimResult`] (docs/schemas/defi-json.md): it changes
+/// whenever a field is renamed, removed or changes meaning.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Smallest and largest price the simulation carries: prices are clamped to them so that
 /// an absurd drift or volatility over a long horizon cannot produce 0, infinity or NaN.
@@ -71,14 +88,16 @@ pub const MAX_CASCADE_ROUNDS: u32 = 1_000;
 
 /// One path step by step (index 0 is hour 0, before the first step). Amounts are per unit
 /// of the initial total debt (liquidations, bad debt) or of the initial deposits
-/// (withdrawals); prices are per asset, `[asset][step]`.
+/// (withdrawals, deficit); prices are per asset, `[asset][step]`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct StepSeries {
     /// Which path (its index in the stream of the seed).
     pub path: u64,
     /// Hours since the start.
     pub hour: Vec<f64>,
-    /// Market price per asset (fundamental x shock x impact).
+    /// Reference price per asset (fundamental x shocks: what an off-chain oracle reads).
+    pub reference_price: Vec<Vec<f64>>,
+    /// Market price per asset (reference x fire-sale impact).
     pub market_price: Vec<Vec<f64>>,
     /// Oracle price per asset.
     pub oracle_price: Vec<Vec<f64>>,
@@ -88,10 +107,17 @@ pub struct StepSeries {
     pub cascade_rounds: Vec<u32>,
     /// Cumulative bad debt, per unit of initial debt.
     pub cumulative_bad_debt: Vec<f64>,
+    /// The reserve's deficit (deficit accounting), per unit of initial deposits.
+    pub deficit: Vec<f64>,
     /// Share price (1 at hour 0).
     pub share_price: Vec<f64>,
     /// Utilization after the step.
     pub utilization: Vec<f64>,
+    /// Annual supply rate paid in the step: depositors' share of the interest per unit of
+    /// their claims, annualized (0 at hour 0).
+    pub supply_rate: Vec<f64>,
+    /// Gas price in gwei (profit-driven liquidators; 0 otherwise).
+    pub gas_gwei: Vec<f64>,
     /// Value of the withdrawal requests outstanding in the step, per unit of initial
     /// deposits.
     pub withdrawals_wanted: Vec<f64>,
@@ -99,9 +125,9 @@ pub struct StepSeries {
     pub withdrawals_met: Vec<f64>,
 }
 
-/// The Monte Carlo result: distributions over paths of per-path figures, and the time
-/// series of the path with the median bad debt. Serialized, it is the JSON of
-/// `cargo xtask defi --json` (docs/schemas/defi-json.md).
+/// The Monte Carlo result: distributions over paths of per-path figures, each with its
+/// standard error, and the time series of the path with the median loss. Serialized, it
+/// is the JSON of `cargo xtask defi --json` (docs/schemas/defi-json.md).
 ///
 /// ```
 /// use creditlab_defi::config::DefiSimConfig;
@@ -111,10 +137,14 @@ pub struct StepSeries {
 /// let r = simulate(&config)?;
 /// assert_eq!((r.paths, r.positions, r.shock_start_hour), (4, 100, None));
 /// assert!(r.share_of_paths_without_bad_debt <= 1.0);
+/// // The loss counted is the bad debt booked plus the open positions' shortfall.
+/// assert!((r.loss.mean - r.bad_debt.mean - r.open_shortfall.mean).abs() < 1e-12);
 /// # Ok::<(), creditlab_defi::DefiError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DefiSimResult {
+    /// [`SCHEMA_VERSION`].
+    pub schema_version: u32,
     /// Paths simulated.
     pub paths: u64,
     /// Seed.
@@ -123,25 +153,73 @@ pub struct DefiSimResult {
     pub steps: usize,
     /// Hours per step.
     pub step_hours: f64,
+    /// Length of a path in hours.
+    pub horizon_hours: f64,
+    /// Oracle delay in hours.
+    pub oracle_delay_hours: f64,
+    /// What the oracle reads.
+    pub oracle_source: OracleSource,
+    /// How bad debt is accounted for.
+    pub bad_debt_accounting: BadDebtAccounting,
+    /// When liquidators act.
+    pub liquidators: Liquidators,
     /// Positions at hour 0.
     pub positions: usize,
     /// Total debt at hour 0 (units of the borrowed asset).
     pub total_debt: f64,
     /// Deposits at hour 0.
     pub deposits: f64,
-    /// Hour the scripted shock starts (`None` without a shock: times are then from hour 0).
+    /// Hour the scripted shock starts (`None` without a scripted shock).
     pub shock_start_hour: Option<f64>,
-    /// Bad debt written off over the path, per unit of initial debt.
+    /// The loss the verdict counts: bad debt booked plus the open positions' shortfall at
+    /// the horizon, per unit of initial debt.
+    pub loss: Distribution,
+    /// Bad debt written off over the path (booked), per unit of initial debt.
     pub bad_debt: Distribution,
-    /// Depositors' loss (bad debt the reserve could not absorb), per unit of deposits.
+    /// Shortfall of the positions still open at the horizon, `sum of max(debt -
+    /// collateral value at the reference price, 0)`, per unit of initial debt.
+    pub open_shortfall: Distribution,
+    /// Depositors' loss as booked: bad debt the reserve could not absorb (deficit or
+    /// share-price write-off), per unit of initial deposits.
     pub depositor_loss: Distribution,
+    /// Depositors' loss with the open positions marked: the booked part plus the open
+    /// shortfall the reserve left at the horizon cannot cover, per unit of initial
+    /// deposits: the loss of the depositors as a group.
+    pub depositor_loss_marked: Distribution,
+    /// The marked loss of the depositors still in the pool at the horizon, per unit of
+    /// their deposits (per share; shares are worth 1 at hour 0): the unbacked claims
+    /// (deficit accounting) or the write-offs per share (share-price accounting) plus
+    /// the uncovered open shortfall, over the shares left (0 when none are).
+    pub remaining_depositor_loss: Distribution,
+    /// Interest credited to depositors over the path, per unit of initial deposits.
+    pub depositor_interest: Distribution,
+    /// Depositors' return over the path: interest minus the marked loss, per unit of
+    /// initial deposits.
+    pub depositor_return: Distribution,
+    /// Time average over the path's steps of the annual supply rate.
+    pub mean_supply_rate: Distribution,
     /// Debt repaid by liquidators over the path, per unit of initial debt.
     pub liquidation_volume: Distribution,
+    /// Liquidatable positions a profit-driven liquidator declined (summed over steps and
+    /// rounds; 0 with capacity liquidators).
+    pub declined_liquidations: Distribution,
     /// The longest cascade of the path: most liquidation rounds in one step.
     pub cascade_rounds: Distribution,
+    /// Crash days common to all assets on the path.
+    pub crash_days: Distribution,
+    /// Random shocks (e.g. the March-2020 shape) starting on the path.
+    pub random_shocks: Distribution,
     /// Hours from the shock's start (or hour 0) to the first bad debt, over the paths with
     /// bad debt (`None` when no path had any).
     pub hours_to_first_bad_debt: Option<Distribution>,
+    /// Hours from the path's first shock (scripted or random shock, or crash day) to its
+    /// first loss to lenders (bad debt booked or an open position under water at the
+    /// reference price), over the paths with a loss after a shock (`None` when none).
+    pub hours_from_first_shock_to_loss: Option<Distribution>,
+    /// Paths with a loss (booked or open) at some step.
+    pub paths_with_loss: u64,
+    /// Of those, the paths whose first loss came before any shock (from the diffusion).
+    pub paths_with_loss_before_any_shock: u64,
     /// Share of paths without bad debt.
     pub share_of_paths_without_bad_debt: f64,
     /// Share of the shares depositors asked to withdraw that had not been paid by the end
@@ -149,7 +227,7 @@ pub struct DefiSimResult {
     pub unmet_withdrawals: Distribution,
     /// Share of paths on which some depositor asked to withdraw.
     pub share_of_paths_with_withdrawals: f64,
-    /// The path with the median bad debt, step by step.
+    /// The path with the median loss, step by step.
     pub series: StepSeries,
 }
 
@@ -182,12 +260,34 @@ pub fn simulate_calm_and_crash(config: &DefiSimConfig) -> Result<CalmAndCrash> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PathSummary {
     bad_debt: f64,
+    open_shortfall: f64,
     borne_by_depositors: f64,
+    /// Booked plus the uncovered open shortfall.
+    depositors_marked: f64,
+    /// Per share left at the horizon.
+    remaining_loss: f64,
+    depositor_interest: f64,
+    mean_supply_rate: f64,
     repaid: f64,
+    declined: u64,
     max_rounds: u32,
+    crash_days: u32,
+    random_shocks: u32,
     first_bad_debt_hour: Option<f64>,
+    first_shock_hour: Option<f64>,
+    first_loss_hour: Option<f64>,
     wanted_shares: f64,
     unmet_shares: f64,
+}
+
+/// Gas of profit-driven liquidators: the config and where the ETH price comes from.
+#[derive(Debug, Clone)]
+struct Gas {
+    config: GasConfig,
+    /// The asset named `WETH`, whose reference price moves the ETH price.
+    weth: Option<usize>,
+    /// Steps in [`GAS_WINDOW_HOURS`], at least one.
+    window_steps: usize,
 }
 
 /// A validated, prepared simulation: the pool at hour 0, positions ordered by liquidation
@@ -228,9 +328,16 @@ pub struct DefiSim {
     steps: usize,
     step_hours: f64,
     oracle_delay_steps: usize,
-    /// Shock multiplier at the end of each step (index 0: hour 0).
+    oracle_source: OracleSource,
+    liquidators: Liquidators,
+    gas: Option<Gas>,
+    /// Per asset: the liquidator's share of the bonus, `bonus x (1 - protocol fee)`.
+    net_bonus: Vec<f64>,
+    /// Scripted shock multiplier at the end of each step (index 0: hour 0).
     shock: Vec<f64>,
     shock_start_hour: Option<f64>,
+    /// A shape placed at random hours and its frequency per year.
+    random_shock: Option<(ShockPath, f64)>,
 }
 
 /// `key = debt / (collateral x LT)` as sortable bits (positive floats order as their bits).
@@ -253,6 +360,9 @@ impl DefiSim {
             market,
             impacts,
             shock,
+            random_shock,
+            steps,
+            oracle_delay_steps,
             positions,
         } = valid;
         let n = risk.len();
@@ -292,13 +402,22 @@ impl DefiSim {
             0.0
         };
         let m = &c.market;
-        let shock_multipliers = (0..=m.steps)
+        let shock_multipliers = (0..=steps)
             .map(|s| {
                 shock
                     .as_ref()
                     .map_or(1.0, |sh| sh.multiplier(s as f64 * m.step_hours))
             })
             .collect();
+        let net_bonus = risk
+            .iter()
+            .map(|a| a.liquidation_bonus * (1.0 - a.protocol_fee_share))
+            .collect();
+        let gas = c.liquidation.gas.map(|config| Gas {
+            config,
+            weth: c.assets.iter().position(|a| a.name == "WETH"),
+            window_steps: ((GAS_WINDOW_HOURS / m.step_hours).round() as usize).max(1),
+        });
         let pool0 = LendingPool::from_balance_sheet(
             risk,
             c.pool.rates,
@@ -307,6 +426,7 @@ impl DefiSim {
             deposits,
             collateral0,
             debt0,
+            c.pool.bad_debt_accounting,
         );
         Self {
             market,
@@ -328,11 +448,16 @@ impl DefiSim {
                 .capacity_per_hour
                 .map_or(f64::INFINITY, |f| f * m.step_hours * total_debt),
             dt: m.step_hours / HOURS_PER_YEAR,
-            steps: m.steps,
+            steps,
             step_hours: m.step_hours,
-            oracle_delay_steps: m.oracle_delay_steps,
+            oracle_delay_steps,
+            oracle_source: m.oracle_source,
+            liquidators: c.liquidation.liquidators,
+            gas,
+            net_bonus,
             shock: shock_multipliers,
             shock_start_hour: shock.as_ref().map(ShockPath::start_hour),
+            random_shock,
         }
     }
 
@@ -344,6 +469,11 @@ impl DefiSim {
     /// Deposits at hour 0.
     pub fn deposits(&self) -> f64 {
         self.deposits
+    }
+
+    /// Steps per path.
+    pub fn steps(&self) -> usize {
+        self.steps
     }
 
     /// The pool at hour 0, from which every path starts.
@@ -383,61 +513,81 @@ impl DefiSim {
                 },
             )
             .collect();
-        let per_debt = |f: fn(&PathSummary) -> f64| -> Distribution {
-            let mut v: Vec<f64> = summaries.iter().map(|s| f(s) / self.total_debt).collect();
+        let of = |f: &dyn Fn(&PathSummary) -> f64| -> Distribution {
+            let mut v: Vec<f64> = summaries.iter().map(f).collect();
             Distribution::of(&mut v).expect("paths >= 1")
         };
-        let bad_debt = per_debt(|s| s.bad_debt);
-        let liquidation_volume = per_debt(|s| s.repaid);
-        let mut loss: Vec<f64> = summaries
-            .iter()
-            .map(|s| s.borne_by_depositors / self.deposits)
-            .collect();
-        let mut rounds: Vec<f64> = summaries.iter().map(|s| f64::from(s.max_rounds)).collect();
+        let (debt, deposits) = (self.total_debt, self.deposits);
         let start = self.shock_start_hour;
         let mut times: Vec<f64> = summaries
             .iter()
             .filter_map(|s| s.first_bad_debt_hour.map(|h| h - start.unwrap_or(0.0)))
             .collect();
         let with_bad = times.len();
-        let mut unmet: Vec<f64> = summaries
+        let mut after_shock = Vec::new();
+        let (mut with_loss, mut before_shock) = (0u64, 0u64);
+        for s in &summaries {
+            if let Some(loss) = s.first_loss_hour {
+                with_loss += 1;
+                match s.first_shock_hour {
+                    Some(shock) if shock <= loss => after_shock.push(loss - shock),
+                    _ => before_shock += 1,
+                }
+            }
+        }
+        let asked = summaries.iter().filter(|s| s.wanted_shares > 0.0).count();
+        // The path with the median loss (ties broken by index), simulated again.
+        let mut by_loss: Vec<(f64, u64)> = summaries
             .iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(i, s)| (s.bad_debt + s.open_shortfall, i as u64))
+            .collect();
+        by_loss.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        let median_path = by_loss[(by_loss.len() - 1) / 2].1;
+        let mut series = StepSeries::default();
+        PathState::new(self).run(seed, median_path, Some(&mut series));
+        let n = paths as f64;
+        Ok(DefiSimResult {
+            schema_version: SCHEMA_VERSION,
+            paths,
+            seed,
+            steps: self.steps,
+            step_hours: self.step_hours,
+            horizon_hours: self.steps as f64 * self.step_hours,
+            oracle_delay_hours: self.oracle_delay_steps as f64 * self.step_hours,
+            oracle_source: self.oracle_source,
+            bad_debt_accounting: self.pool0.accounting(),
+            liquidators: self.liquidators,
+            positions: self.pool0.len(),
+            total_debt: debt,
+            deposits,
+            shock_start_hour: start,
+            loss: of(&|s| (s.bad_debt + s.open_shortfall) / debt),
+            bad_debt: of(&|s| s.bad_debt / debt),
+            open_shortfall: of(&|s| s.open_shortfall / debt),
+            depositor_loss: of(&|s| s.borne_by_depositors / deposits),
+            depositor_loss_marked: of(&|s| s.depositors_marked / deposits),
+            remaining_depositor_loss: of(&|s| s.remaining_loss),
+            depositor_interest: of(&|s| s.depositor_interest / deposits),
+            depositor_return: of(&|s| (s.depositor_interest - s.depositors_marked) / deposits),
+            mean_supply_rate: of(&|s| s.mean_supply_rate),
+            liquidation_volume: of(&|s| s.repaid / debt),
+            declined_liquidations: of(&|s| s.declined as f64),
+            cascade_rounds: of(&|s| f64::from(s.max_rounds)),
+            crash_days: of(&|s| f64::from(s.crash_days)),
+            random_shocks: of(&|s| f64::from(s.random_shocks)),
+            hours_to_first_bad_debt: Distribution::of(&mut times),
+            hours_from_first_shock_to_loss: Distribution::of(&mut after_shock),
+            paths_with_loss: with_loss,
+            paths_with_loss_before_any_shock: before_shock,
+            share_of_paths_without_bad_debt: (paths as usize - with_bad) as f64 / n,
+            unmet_withdrawals: of(&|s| {
                 if s.wanted_shares > 0.0 {
                     s.unmet_shares / s.wanted_shares
                 } else {
                     0.0
                 }
-            })
-            .collect();
-        let asked = summaries.iter().filter(|s| s.wanted_shares > 0.0).count();
-        // The path with the median bad debt (ties broken by index), simulated again.
-        let mut by_bad: Vec<(f64, u64)> = summaries
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.bad_debt, i as u64))
-            .collect();
-        by_bad.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        let median_path = by_bad[(by_bad.len() - 1) / 2].1;
-        let mut series = StepSeries::default();
-        PathState::new(self).run(seed, median_path, Some(&mut series));
-        let n = paths as f64;
-        Ok(DefiSimResult {
-            paths,
-            seed,
-            steps: self.steps,
-            step_hours: self.step_hours,
-            positions: self.pool0.len(),
-            total_debt: self.total_debt,
-            deposits: self.deposits,
-            shock_start_hour: start,
-            bad_debt,
-            depositor_loss: Distribution::of(&mut loss).expect("paths >= 1"),
-            liquidation_volume,
-            cascade_rounds: Distribution::of(&mut rounds).expect("paths >= 1"),
-            hours_to_first_bad_debt: Distribution::of(&mut times),
-            share_of_paths_without_bad_debt: (paths as usize - with_bad) as f64 / n,
-            unmet_withdrawals: Distribution::of(&mut unmet).expect("paths >= 1"),
+            }),
             share_of_paths_with_withdrawals: asked as f64 / n,
             series,
         })
@@ -454,16 +604,25 @@ struct PathState<'a> {
     heap: Vec<BinaryHeap<(u64, u32)>>,
     log_fund: Vec<f64>,
     impact: Vec<f64>,
+    /// Reference price: fundamental x shocks.
     exo: Vec<f64>,
     market: Vec<f64>,
     oracle_price: Vec<f64>,
     oracle: Oracle,
+    /// The reference price [`GAS_WINDOW_HOURS`] ago (profit-driven liquidators).
+    window: Oracle,
     dlog: Vec<f64>,
     seized: Vec<f64>,
     fee: Vec<f64>,
     sold: Vec<f64>,
+    /// Per asset: no liquidation of it pays any more in this round.
+    blocked: Vec<bool>,
+    /// Scratch collateral of a quoted liquidation.
+    quote: Vec<f64>,
     mixed_candidates: Vec<(f64, u32)>,
     deferred: Vec<u32>,
+    /// Start hours of this path's random shocks.
+    events: Vec<f64>,
     // Runs.
     max_signal: f64,
     peak_share_price: f64,
@@ -473,20 +632,30 @@ struct PathState<'a> {
     // Totals the pool does not keep (for the summary and conservation checks).
     repaid_total: f64,
     interest_total: f64,
+    depositor_interest: f64,
+    supply_rate_sum: f64,
     paid_total: f64,
     seized_total: Vec<f64>,
+    declined: u64,
     max_rounds: u32,
+    crash_days: u32,
     first_bad: Option<f64>,
+    first_shock: Option<f64>,
+    first_loss: Option<f64>,
     hour: f64,
+    gas_gwei: f64,
+    gas_cost: f64,
     step_repaid: f64,
     step_rounds: u32,
     step_wanted: f64,
     step_paid: f64,
+    step_supply_rate: f64,
 }
 
 impl<'a> PathState<'a> {
     fn new(sim: &'a DefiSim) -> Self {
         let n = sim.n_assets;
+        let window = sim.gas.as_ref().map_or(0, |g| g.window_steps);
         let mut s = Self {
             sim,
             pool: sim.pool0.clone(),
@@ -498,12 +667,16 @@ impl<'a> PathState<'a> {
             market: vec![0.0; n],
             oracle_price: vec![0.0; n],
             oracle: Oracle::new(sim.oracle_delay_steps, &sim.p0),
+            window: Oracle::new(window, &sim.p0),
             dlog: vec![0.0; n],
             seized: vec![0.0; n],
             fee: vec![0.0; n],
             sold: vec![0.0; n],
+            blocked: vec![false; n],
+            quote: vec![0.0; n],
             mixed_candidates: Vec::new(),
             deferred: Vec::new(),
+            events: Vec::new(),
             max_signal: 0.0,
             peak_share_price: 1.0,
             next_cohort: 0,
@@ -511,15 +684,24 @@ impl<'a> PathState<'a> {
             front_left: 0.0,
             repaid_total: 0.0,
             interest_total: 0.0,
+            depositor_interest: 0.0,
+            supply_rate_sum: 0.0,
             paid_total: 0.0,
             seized_total: vec![0.0; n],
+            declined: 0,
             max_rounds: 0,
+            crash_days: 0,
             first_bad: None,
+            first_shock: None,
+            first_loss: None,
             hour: 0.0,
+            gas_gwei: 0.0,
+            gas_cost: 0.0,
             step_repaid: 0.0,
             step_rounds: 0,
             step_wanted: 0.0,
             step_paid: 0.0,
+            step_supply_rate: 0.0,
         };
         s.reset();
         s
@@ -539,6 +721,8 @@ impl<'a> PathState<'a> {
         self.market.copy_from_slice(&self.exo);
         self.oracle_price.copy_from_slice(&self.exo);
         self.oracle.reset(&self.exo);
+        self.window.reset(&self.exo);
+        self.events.clear();
         self.max_signal = 0.0;
         self.peak_share_price = 1.0;
         self.next_cohort = 0;
@@ -546,28 +730,59 @@ impl<'a> PathState<'a> {
         self.front_left = sim.cohort_shares;
         self.repaid_total = 0.0;
         self.interest_total = 0.0;
+        self.depositor_interest = 0.0;
+        self.supply_rate_sum = 0.0;
         self.paid_total = 0.0;
         self.seized_total.iter_mut().for_each(|x| *x = 0.0);
+        self.declined = 0;
         self.max_rounds = 0;
+        self.crash_days = 0;
         self.first_bad = None;
+        self.first_shock = sim.shock_start_hour;
+        self.first_loss = None;
         self.hour = 0.0;
+        self.gas_gwei = 0.0;
+        self.gas_cost = 0.0;
+    }
+
+    /// Draws the start hours of this path's random shocks: a Poisson count of mean
+    /// `per_year x horizon in years` by inversion from one uniform, then one uniform hour
+    /// in `[0, horizon)` each. Nothing is drawn without random shocks.
+    fn draw_events(&mut self, rng: &mut StreamRng) {
+        let sim = self.sim;
+        let Some((shape, per_year)) = &sim.random_shock else {
+            return;
+        };
+        let horizon = sim.steps as f64 * sim.step_hours;
+        let mean = per_year * horizon / HOURS_PER_YEAR;
+        let count = poisson_by_inversion((-mean).exp(), mean, rng);
+        for _ in 0..count {
+            let hour = open01(rng.next_u64()) * horizon;
+            self.events.push(hour);
+            let start = hour + shape.start_hour();
+            self.first_shock = Some(self.first_shock.map_or(start, |f| f.min(start)));
+        }
     }
 
     /// Simulates path `i` of `seed` from hour 0, recording the series if asked.
     fn run(&mut self, seed: u64, i: u64, mut series: Option<&mut StepSeries>) -> PathSummary {
         self.reset();
         let mut rng = stream(seed, i);
+        self.draw_events(&mut rng);
         if let Some(s) = series.as_deref_mut() {
+            let n = self.sim.n_assets;
             *s = StepSeries {
                 path: i,
-                market_price: vec![Vec::new(); self.sim.n_assets],
-                oracle_price: vec![Vec::new(); self.sim.n_assets],
+                reference_price: vec![Vec::new(); n],
+                market_price: vec![Vec::new(); n],
+                oracle_price: vec![Vec::new(); n],
                 ..StepSeries::default()
             };
             self.step_repaid = 0.0;
             self.step_rounds = 0;
             self.step_wanted = 0.0;
             self.step_paid = 0.0;
+            self.step_supply_rate = 0.0;
             self.record(s);
         }
         for s in 0..self.sim.steps {
@@ -579,49 +794,149 @@ impl<'a> PathState<'a> {
         self.summary()
     }
 
+    /// The shortfall of the open positions at the reference prices:
+    /// `sum of max(debt - collateral value, 0)`.
+    fn open_shortfall(&self) -> f64 {
+        let pool = &self.pool;
+        let mut total = 0.0;
+        for i in 0..pool.len() {
+            let debt = pool.scaled_debt_of(i) * pool.borrow_index();
+            if debt <= 0.0 {
+                continue;
+            }
+            let value: f64 = pool
+                .collateral_of(i)
+                .iter()
+                .zip(&self.exo)
+                .map(|(c, p)| c * p)
+                .sum();
+            total += (debt - value).max(0.0);
+        }
+        total
+    }
+
+    /// Whether an open position is under water at the reference price (its debt above its
+    /// collateral's value), from the tops of the orders: the open single-asset positions
+    /// of asset `k` are those left in its order from the cursor and those in its heap,
+    /// and the highest key among them is the first under water. Mixed positions are
+    /// checked one by one.
+    fn any_under_water(&self) -> bool {
+        let sim = self.sim;
+        let index = self.pool.borrow_index();
+        for k in 0..sim.n_assets {
+            let lt = self.pool.assets()[k].liquidation_threshold;
+            let top = sim.order[k]
+                .get(self.cursor[k])
+                .map(|&(key, _)| key)
+                .into_iter()
+                .chain(self.heap[k].peek().map(|&(key, _)| key))
+                .max();
+            // debt > collateral x price  <=>  price < key x LT x index.
+            if let Some(key) = top
+                && self.exo[k] < f64::from_bits(key) * lt * index
+            {
+                return true;
+            }
+        }
+        sim.mixed.iter().any(|&id| {
+            let i = id as usize;
+            let debt = self.pool.scaled_debt_of(i) * index;
+            let value: f64 = self
+                .pool
+                .collateral_of(i)
+                .iter()
+                .zip(&self.exo)
+                .map(|(c, p)| c * p)
+                .sum();
+            debt > value
+        })
+    }
+
     fn summary(&self) -> PathSummary {
-        let wanted = self.sim.cohort_shares * self.next_cohort as f64;
+        let sim = self.sim;
+        let wanted = sim.cohort_shares * self.next_cohort as f64;
         let paid_shares = if self.next_cohort == 0 {
             0.0
         } else {
-            self.sim.cohort_shares * self.served as f64
+            sim.cohort_shares * self.served as f64
                 + if self.served < self.next_cohort {
-                    self.sim.cohort_shares - self.front_left
+                    sim.cohort_shares - self.front_left
                 } else {
                     0.0
                 }
         };
+        let pool = &self.pool;
+        let shortfall = self.open_shortfall();
+        // The open shortfall, marked at the horizon, falls on the reserve left first.
+        let uncovered = (shortfall - pool.reserve().max(0.0)).max(0.0);
+        let shares = pool.shares();
+        let remaining_loss = if shares > 0.0 {
+            let per_share = match pool.accounting() {
+                BadDebtAccounting::Deficit => (pool.deficit() + uncovered) / shares,
+                BadDebtAccounting::SharePrice => pool.written_off_per_share() + uncovered / shares,
+            };
+            // A share cannot lose more than it was worth: its claim now plus what was
+            // written off it.
+            per_share.min(pool.share_price().max(0.0) + pool.written_off_per_share())
+        } else {
+            0.0
+        };
         PathSummary {
-            bad_debt: self.pool.bad_debt(),
-            borne_by_depositors: self.pool.borne_by_depositors(),
+            bad_debt: pool.bad_debt(),
+            open_shortfall: shortfall,
+            borne_by_depositors: pool.borne_by_depositors(),
+            depositors_marked: pool.borne_by_depositors() + uncovered,
+            remaining_loss,
+            depositor_interest: self.depositor_interest,
+            mean_supply_rate: self.supply_rate_sum / sim.steps as f64,
             repaid: self.repaid_total,
+            declined: self.declined,
             max_rounds: self.max_rounds,
+            crash_days: self.crash_days,
+            random_shocks: self.events.len() as u32,
             first_bad_debt_hour: self.first_bad,
+            first_shock_hour: self.first_shock,
+            first_loss_hour: self.first_loss,
             wanted_shares: wanted,
             unmet_shares: (wanted - paid_shares).max(0.0),
         }
     }
 
     fn record(&self, out: &mut StepSeries) {
+        let sim = self.sim;
         out.hour.push(self.hour);
-        for k in 0..self.sim.n_assets {
+        for k in 0..sim.n_assets {
+            out.reference_price[k].push(self.exo[k]);
             out.market_price[k].push(self.market[k]);
             out.oracle_price[k].push(self.oracle_price[k]);
         }
-        out.liquidations
-            .push(self.step_repaid / self.sim.total_debt);
+        out.liquidations.push(self.step_repaid / sim.total_debt);
         out.cascade_rounds.push(self.step_rounds);
         out.cumulative_bad_debt
-            .push(self.pool.bad_debt() / self.sim.total_debt);
+            .push(self.pool.bad_debt() / sim.total_debt);
+        out.deficit.push(self.pool.deficit() / sim.deposits);
         out.share_price.push(self.pool.share_price());
         out.utilization.push(self.pool.utilization());
-        out.withdrawals_wanted
-            .push(self.step_wanted / self.sim.deposits);
-        out.withdrawals_met.push(self.step_paid / self.sim.deposits);
+        out.supply_rate.push(self.step_supply_rate);
+        out.gas_gwei.push(self.gas_gwei);
+        out.withdrawals_wanted.push(self.step_wanted / sim.deposits);
+        out.withdrawals_met.push(self.step_paid / sim.deposits);
+    }
+
+    /// The product of the random shocks' multipliers at `hour`.
+    fn random_multiplier(&self, hour: f64) -> f64 {
+        match &self.sim.random_shock {
+            Some((shape, _)) => self
+                .events
+                .iter()
+                .map(|&start| shape.multiplier(hour - start))
+                .product(),
+            None => 1.0,
+        }
     }
 
     /// One step (`s` from 0): market, oracle, interest, liquidation cascade, runs.
-    fn step(&mut self, s: usize, rng: &mut creditlab_numerics::rng::StreamRng) {
+    fn step(&mut self, s: usize, rng: &mut StreamRng) {
         let sim = self.sim;
         let n = sim.n_assets;
         self.hour = (s + 1) as f64 * sim.step_hours;
@@ -631,26 +946,68 @@ impl<'a> PathState<'a> {
         self.step_paid = 0.0;
         // 1-2. Impact relaxes; the market moves.
         if sim.market.is_random() {
-            sim.market.step(rng, &mut self.dlog);
+            let crashes = sim.market.step(rng, &mut self.dlog);
+            if crashes > 0 {
+                self.crash_days += crashes;
+                if self.first_shock.is_none_or(|f| f > self.hour) {
+                    self.first_shock = Some(self.hour);
+                }
+            }
         }
-        let shock = sim.shock[s + 1];
+        let shock = sim.shock[s + 1] * self.random_multiplier(self.hour);
         for k in 0..n {
             self.impact[k] = ImpactModel::relax(self.impact[k], sim.relax);
             self.log_fund[k] += self.dlog[k];
             self.exo[k] = (sim.p0[k] * self.log_fund[k].exp() * shock).clamp(MIN_PRICE, MAX_PRICE);
             self.market[k] = self.exo[k] * self.impact[k];
         }
-        // 3. Oracle: the exogenous price `delay` steps ago, times today's impact.
+        // 3. Oracle: the reference price `delay` steps ago (times today's impact when it
+        // reads the on-chain market).
         let lagged = self.oracle.update(&self.exo);
-        for ((o, l), i) in self.oracle_price.iter_mut().zip(lagged).zip(&self.impact) {
-            *o = l * i;
+        match sim.oracle_source {
+            OracleSource::Reference => self.oracle_price.copy_from_slice(lagged),
+            OracleSource::Amm => {
+                for ((o, l), i) in self.oracle_price.iter_mut().zip(lagged).zip(&self.impact) {
+                    *o = l * i;
+                }
+            }
         }
-        // 4. Interest, by the pool's borrow index.
-        self.interest_total += self.pool.accrue_unchecked(sim.dt);
+        // Gas: the price rises with the largest fall of a reference price over the day.
+        if let Some(gas) = &sim.gas {
+            let before = self.window.update(&self.exo);
+            let fall = self
+                .exo
+                .iter()
+                .zip(before)
+                .map(|(now, then)| 1.0 - now / then)
+                .fold(0.0, f64::max);
+            self.gas_gwei = gas.config.gwei_at(fall);
+            let eth = gas.weth.map_or(gas.config.eth_price, |k| {
+                gas.config.eth_price * self.exo[k] / sim.p0[k]
+            });
+            self.gas_cost = gas.config.cost(self.gas_gwei, eth);
+        }
+        // 4. Interest, by the pool's borrow index; depositors get all but the reserve
+        // factor's share, on their claims.
+        let claims = self.pool.depositor_equity();
+        let interest = self.pool.accrue_unchecked(sim.dt);
+        self.interest_total += interest;
+        let to_depositors = interest * (1.0 - self.pool.rates().reserve_factor);
+        self.depositor_interest += to_depositors;
+        self.step_supply_rate = if claims > 0.0 {
+            to_depositors / (claims * sim.dt)
+        } else {
+            0.0
+        };
+        self.supply_rate_sum += self.step_supply_rate;
         // 5. Liquidations.
         self.liquidate();
         // 6. Runs.
         self.runs();
+        // The first loss to lenders: bad debt booked or a position under water.
+        if self.first_loss.is_none() && (self.pool.bad_debt() > 0.0 || self.any_under_water()) {
+            self.first_loss = Some(self.hour);
+        }
     }
 
     /// Pushes a single-asset position back into its asset's heap with its current key.
@@ -669,8 +1026,8 @@ impl<'a> PathState<'a> {
     }
 
     /// The most urgent liquidatable position at the current prices: the lowest health
-    /// factor below 1 among the tops of each asset's order and heap and the round's mixed
-    /// candidates (ties by id). Removes it from its source.
+    /// factor below 1 among the tops of each asset's order and heap (assets not blocked)
+    /// and the round's mixed candidates (ties by id). Removes it from its source.
     fn next_candidate(&mut self, mixed_at: &mut usize) -> Option<(f64, u32)> {
         let sim = self.sim;
         // (hf, id, source): source k * 2 = order of asset k, k * 2 + 1 = its heap,
@@ -680,6 +1037,9 @@ impl<'a> PathState<'a> {
             hf < 1.0 && best.is_none_or(|(bh, bid, _)| hf.total_cmp(&bh).then(id.cmp(&bid)).is_lt())
         };
         for k in 0..sim.n_assets {
+            if self.blocked[k] {
+                continue;
+            }
             let scale = self.pool.borrow_index() / self.oracle_price[k];
             if let Some(&(key, id)) = sim.order[k].get(self.cursor[k]) {
                 let hf = 1.0 / (f64::from_bits(key) * scale);
@@ -710,11 +1070,64 @@ impl<'a> PathState<'a> {
         Some((hf, id))
     }
 
+    /// What a profit-driven liquidator repays of position `id` at health factor `hf`,
+    /// within `cap` (close factor and capacity left), or `None` when no repayment pays.
+    ///
+    /// The liquidator repays `r` and receives collateral worth `r (1 + bonus (1 - fee))`
+    /// at the oracle price, which it sells into the fire-sale market after the round's
+    /// earlier sales: its profit is the proceeds minus `r` minus the gas. For a
+    /// single-asset position the repayment is the profit-maximizing one (the marginal
+    /// unit sold fetches what it cost, [`ImpactModel::units_to_marginal`]), capped; a
+    /// market where even the first unit does not pay blocks the asset for the round.
+    fn profitable_repay(&mut self, id: u32, hf: f64, cap: f64) -> Option<f64> {
+        let sim = self.sim;
+        let i = id as usize;
+        let n = sim.n_assets;
+        let debt = self.pool.scaled_debt_of(i) * self.pool.borrow_index();
+        let mut repay = (debt * crate::lending::close_factor(hf)).min(cap);
+        let held: Option<usize> = if sim.is_mixed[i] {
+            None
+        } else {
+            (0..n).find(|&k| self.pool.collateral_of(i)[k] > 0.0)
+        };
+        if let Some(k) = held {
+            // Debt repaid per unit the liquidator receives.
+            let c = self.oracle_price[k] / (1.0 + sim.net_bonus[k]);
+            let model = &sim.impacts[k];
+            if model.marginal_proceeds(self.sold[k], self.market[k], sim.p0[k]) <= c {
+                self.blocked[k] = true;
+                return None;
+            }
+            let units = model.units_to_marginal(c, self.market[k], sim.p0[k]) - self.sold[k];
+            repay = repay.min(units.max(0.0) * c);
+        }
+        if repay <= 0.0 {
+            return None;
+        }
+        // Quote the seizure on a copy of the collateral.
+        self.quote.copy_from_slice(self.pool.collateral_of(i));
+        let repaid = crate::lending::seize(
+            self.pool.assets(),
+            &mut self.quote,
+            repay,
+            &self.oracle_price,
+            &mut self.seized,
+            &mut self.fee,
+        );
+        let proceeds: f64 = (0..n)
+            .map(|k| {
+                sim.impacts[k].proceeds(self.sold[k], self.seized[k], self.market[k], sim.p0[k])
+            })
+            .sum();
+        (proceeds - repaid - self.gas_cost >= 0.0 && repaid > 0.0).then_some(repay)
+    }
+
     /// The step's liquidation cascade: rounds at fixed prices, each liquidating worst
     /// health first until nothing is below 1 or the capacity is spent, then the fire sale.
     fn liquidate(&mut self) {
         let sim = self.sim;
         let n = sim.n_assets;
+        let profit = sim.liquidators == Liquidators::Profit;
         let mut capacity = sim.capacity_per_step;
         let mut rounds = 0u32;
         while rounds < MAX_CASCADE_ROUNDS && capacity > 0.0 {
@@ -729,6 +1142,7 @@ impl<'a> PathState<'a> {
                 .sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             let mut mixed_at = 0;
             self.sold.iter_mut().for_each(|x| *x = 0.0);
+            self.blocked.iter_mut().for_each(|x| *x = false);
             self.deferred.clear();
             let mut liquidated = false;
             while capacity > 0.0 {
@@ -742,12 +1156,23 @@ impl<'a> PathState<'a> {
                     // Rounding put it at exactly 1: not liquidatable.
                     continue;
                 }
+                let max_repay = if profit {
+                    match self.profitable_repay(id, hf, capacity) {
+                        Some(r) => r,
+                        None => {
+                            self.declined += 1;
+                            continue;
+                        }
+                    }
+                } else {
+                    capacity
+                };
                 liquidated = true;
                 let done = self.pool.liquidate_at(
                     id as usize,
                     hf,
                     &self.oracle_price,
-                    capacity,
+                    max_repay,
                     &mut self.seized,
                     &mut self.fee,
                 );
@@ -771,16 +1196,18 @@ impl<'a> PathState<'a> {
                 break;
             }
             rounds += 1;
-            // Fire sale: the seized collateral is sold; the price falls for everyone.
+            // Fire sale: the seized collateral is sold; the market price falls, and with
+            // it the oracle's when it reads the market.
             for k in 0..n {
                 if self.sold[k] > 0.0 {
                     let model = &sim.impacts[k];
-                    let ratio =
-                        model.price_ratio(self.sold[k], self.exo[k] * self.impact[k], sim.p0[k]);
+                    let ratio = model.price_ratio(self.sold[k], self.market[k], sim.p0[k]);
                     // Floors keep prices positive (no 0 / 0) under absurd parameters.
                     self.impact[k] = (self.impact[k] * ratio).max(MIN_PRICE);
                     self.market[k] = (self.exo[k] * self.impact[k]).max(MIN_PRICE);
-                    self.oracle_price[k] = (self.oracle_price[k] * ratio).max(MIN_PRICE);
+                    if sim.oracle_source == OracleSource::Amm {
+                        self.oracle_price[k] = (self.oracle_price[k] * ratio).max(MIN_PRICE);
+                    }
                 }
             }
         }
@@ -799,6 +1226,7 @@ impl<'a> PathState<'a> {
         let signal = match sim.signal {
             RunSignal::SharePriceDrop => 1.0 - price / self.peak_share_price,
             RunSignal::BadDebt => self.pool.bad_debt() / sim.deposits,
+            RunSignal::Deficit => self.pool.deficit() / sim.deposits,
             RunSignal::Utilization => self.pool.utilization(),
         };
         self.max_signal = self.max_signal.max(signal);
@@ -915,7 +1343,7 @@ mod tests {
             for path in 0..3 {
                 let mut st = PathState::new(&sim);
                 let mut rng = stream(9, path);
-                for s in 0..c.market.steps {
+                for s in 0..sim.steps() {
                     st.step(s, &mut rng);
                     st.check_conservation();
                 }
@@ -948,7 +1376,7 @@ mod tests {
                 let mut pool = sim.initial_pool().clone();
                 let mut rng = stream(5, path);
                 let mut repaid = 0.0;
-                for s in 0..c.market.steps {
+                for s in 0..sim.steps() {
                     st.step(s, &mut rng);
                     let prices = st.oracle_price.clone();
                     pool.accrue(dt).unwrap();
@@ -1022,8 +1450,10 @@ mod tests {
         let mut c = scripted(400, None);
         c.market.shock = ShockKind::Custom;
         c.market.shock_knots = Some(vec![[1.0, 1.0], [2.0, 0.85]]);
-        c.market.oracle_delay_steps = 0;
-        c.market.steps = 3;
+        c.market.oracle_delay_hours = 0.0;
+        c.market.horizon_hours = 3.0;
+        // The oracle reads the market the liquidators sell into: the feedback of a cascade.
+        c.market.oracle_source = OracleSource::Amm;
         // A market holding 5% of the debt in cash.
         c.assets[0].impact = ImpactConfig::ConstantProduct {
             depth: 0.05,
@@ -1116,7 +1546,7 @@ mod tests {
             &mut c.assets[0],
             AssetDynamics::new(10.0, 10.0, 8760.0, -5.0, 5.0).unwrap(),
         );
-        c.market.steps = 1000;
+        c.market.horizon_hours = 1000.0;
         c.assets[0].impact = ImpactConfig::Exponential {
             beta: 1e6,
             depth: 1e-5,
@@ -1140,7 +1570,7 @@ mod tests {
         let sim = DefiSim::new(&c).unwrap();
         let mut st = PathState::new(&sim);
         let mut rng = stream(1, 2);
-        for s in 0..c.market.steps {
+        for s in 0..sim.steps() {
             st.step(s, &mut rng);
             st.check_conservation();
         }
@@ -1176,11 +1606,17 @@ mod tests {
         c.market.step_hours = f64::NAN;
         assert_eq!(field(&c), "market.step_hours");
         let mut c = DefiSimConfig::example(10);
-        c.market.steps = 0;
-        assert_eq!(field(&c), "market.steps");
+        c.market.horizon_hours = 0.0;
+        assert_eq!(field(&c), "market.horizon_hours");
         let mut c = DefiSimConfig::example(10);
-        c.market.oracle_delay_steps = 97;
-        assert_eq!(field(&c), "market.oracle_delay_steps");
+        c.market.horizon_hours = 95.5;
+        assert_eq!(field(&c), "market.horizon_hours");
+        let mut c = DefiSimConfig::example(10);
+        c.market.oracle_delay_hours = 97.0;
+        assert_eq!(field(&c), "market.oracle_delay_hours");
+        let mut c = DefiSimConfig::example(10);
+        c.market.oracle_delay_hours = 0.5;
+        assert_eq!(field(&c), "market.oracle_delay_hours");
         let mut c = DefiSimConfig::example(10);
         c.pool.rates.slope1 = -0.04;
         assert_eq!(field(&c), "pool.rates.slope1");

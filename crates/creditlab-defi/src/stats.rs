@@ -177,7 +177,11 @@ mod tests {
         // sd of 1..=2000 (n - 1 denominator): sqrt(n (n + 1) / 12).
         let sd = (2000.0f64 * 2001.0 / 12.0).sqrt();
         let want = sd / 2000f64.sqrt();
-        assert!((d.se.mean - want).abs() <= prec::ACCUMULATED * want, "{}", d.se.mean);
+        assert!(
+            (d.se.mean - want).abs() <= prec::ACCUMULATED * want,
+            "{}",
+            d.se.mean
+        );
         // Median: ranks 1000 -+ sqrt(500) = 977.64.. and 1022.36..: floor 977, ceil 1023.
         assert_eq!(d.se.p50, 0.5 * (1023.0 - 977.0));
         // 99.9%: ranks 1998 -+ sqrt(1.998) = 1996.586.., 1999.413..: 1996 and 2000.
