@@ -1097,6 +1097,7 @@ pub fn positions_from_book_by<'b>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use creditlab_numerics::prec;
 
     const DEFAULT: &str = include_str!("../../../scenarios/defi.toml");
 
@@ -1500,6 +1501,93 @@ mod tests {
         assert_eq!(
             c.march_2020().validate().unwrap().shock(),
             Some(&ShockPath::march_2020())
+        );
+    }
+
+    #[test]
+    fn hours_are_whole_steps() {
+        // 0.75 h of 15-minute steps is 3 steps although 0.25 x 3 is not 0.75 to the bit.
+        assert_eq!(hours_to_steps("k", 0.75, 0.25, 10).unwrap(), 3);
+        assert_eq!(hours_to_steps("k", 24.0, 5.0 / 60.0, 1000).unwrap(), 288);
+        assert_eq!(hours_to_steps("k", 0.0, 1.0, 10).unwrap(), 0);
+        let e = hours_to_steps("market.oracle_delay_hours", 0.3, 0.25, 10).unwrap_err();
+        assert_eq!(e.field(), Some("market.oracle_delay_hours"));
+        assert!(
+            e.to_string()
+                .contains("multiple of market.step_hours (0.25 h)"),
+            "{e}"
+        );
+        assert!(hours_to_steps("k", 3.0, 0.25, 11).is_err());
+        assert!(hours_to_steps("k", -1.0, 1.0, 10).is_err());
+        assert!(hours_to_steps("k", f64::NAN, 1.0, 10).is_err());
+        // The same oracle delay in hours is the same number of steps in any unit.
+        let c = parse(DEFAULT).unwrap();
+        for (step, delay, steps) in [(1.0, 1.0, 1), (0.25, 1.0, 4), (0.5, 0.0, 0)] {
+            let mut c = c.clone();
+            c.market.step_hours = step;
+            c.market.oracle_delay_hours = delay;
+            assert_eq!(c.validate().unwrap().oracle_delay_steps(), steps);
+        }
+    }
+
+    #[test]
+    fn gas_by_hand() {
+        let g = GasConfig {
+            units: 600_000.0,
+            gwei: 13.0,
+            peak_multiplier: 6.0,
+            reference_fall: 0.4235,
+            eth_price: 2000.0,
+        };
+        // 600,000 x 13 gwei x 1e-9 ETH/gwei x 2,000 = 15.6; at the peak 93.6.
+        assert!((g.cost(13.0, 2000.0) - 15.6).abs() <= prec::IDENTITY * 16.0);
+        assert!((g.cost(g.gwei_at(1.0), 2000.0) - 93.6).abs() <= prec::IDENTITY * 100.0);
+        // Log-linear in the fall: halfway, sqrt(6) x 13.
+        let half = g.gwei_at(0.4235 / 2.0);
+        assert!((half - 13.0 * 6f64.sqrt()).abs() <= prec::COMPOSED * half);
+        assert_eq!(g.gwei_at(-0.2), 13.0);
+        g.validate().unwrap();
+        for (bad, field) in [
+            (GasConfig { units: -1.0, ..g }, "units"),
+            (GasConfig { gwei: 0.0, ..g }, "gwei"),
+            (
+                GasConfig {
+                    peak_multiplier: 0.9,
+                    ..g
+                },
+                "peak_multiplier",
+            ),
+            (
+                GasConfig {
+                    reference_fall: 0.0,
+                    ..g
+                },
+                "reference_fall",
+            ),
+            (
+                GasConfig {
+                    eth_price: f64::NAN,
+                    ..g
+                },
+                "eth_price",
+            ),
+        ] {
+            assert_eq!(bad.validate().unwrap_err().field(), Some(field));
+        }
+    }
+
+    #[test]
+    fn the_stress_file_is_the_96_hour_march_2020() {
+        let c = parse(include_str!("../../../scenarios/defi-march-2020.toml")).unwrap();
+        let valid = c.validate().unwrap();
+        assert_eq!(valid.shock(), Some(&ShockPath::march_2020()));
+        assert_eq!((valid.steps(), c.market.step_hours), (384, 0.25));
+        assert!(valid.random_shock().is_none() && valid.market().crash_days().is_none());
+        // Same pool and assets as the default year.
+        let year = parse(DEFAULT).unwrap();
+        assert_eq!(
+            (c.pool, c.assets, c.book),
+            (year.pool, year.assets, year.book)
         );
     }
 }

@@ -481,6 +481,20 @@ impl Clone for LendingPool {
     }
 }
 
+impl LendingPool {
+    /// The same pool with every collateral asset's liquidation bonus at 0: a settlement in
+    /// which each position's collateral goes to repay its debt at the given prices, what
+    /// marking the open positions at the horizon assumes (tests check the marking by it).
+    #[cfg(test)]
+    pub(crate) fn without_bonus(&self) -> Self {
+        let mut pool = self.clone();
+        for a in &mut pool.assets {
+            a.liquidation_bonus = 0.0;
+        }
+        pool
+    }
+}
+
 fn rejected(what: impl Into<String>, reason: impl Into<String>) -> DefiError {
     DefiError::Lending {
         what: what.into(),
