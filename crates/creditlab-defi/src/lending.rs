@@ -75,13 +75,15 @@ pub(crate) fn seize(
         if value <= 0.0 {
             continue;
         }
-        let repay = left.min(value / (1.0 + a.liquidation_bonus));
-        let taken_value = repay * (1.0 + a.liquidation_bonus);
-        // All of it when the repayment is limited by the collateral (no dust left).
-        let taken = if taken_value >= value {
-            collateral[k]
+        let limit = value / (1.0 + a.liquidation_bonus);
+        // All of it when the repayment is limited by the collateral: no dust left (the
+        // rounding of `limit x (1 + bonus)` may fall an ulp short of `value`, which would
+        // leave a worthless crumb of collateral holding the position open).
+        let (repay, taken) = if left >= limit {
+            (limit, collateral[k])
         } else {
-            taken_value / prices[k]
+            let wanted = left * (1.0 + a.liquidation_bonus) / prices[k];
+            (left, wanted.min(collateral[k]))
         };
         let fee_k = repay * a.liquidation_bonus * a.protocol_fee_share / prices[k];
         fee[k] = fee_k.min(taken);

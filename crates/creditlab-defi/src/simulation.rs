@@ -64,7 +64,7 @@ use crate::config::{
 };
 use crate::error::{Result, out_of_range};
 use crate::impact::{ImpactModel, relaxation_per_step};
-use crate::lending::{BadDebtAccounting, LendingPool};
+use crate::lending::{BadDebtAccounting, FULL_CLOSE_HEALTH_FACTOR, LendingPool};
 use crate::market::{HOURS_PER_YEAR, MarketModel, Oracle, ShockPath, poisson_by_inversion};
 use creditlab_numerics::rng::{StreamRng, open01, stream};
 use rand::Rng;
@@ -594,6 +594,120 @@ impl DefiSim {
     }
 }
 
+/// Single-asset positions a profit-driven liquidator set aside because no repayment of
+/// them can pay the gas in the step ([`PathState::unpark`] has the bound), so that a step
+/// does not pop them from the order again and again. Per asset, three max-heaps of
+/// `(value bits, id, generation)`: by debt x close factor (returned when the threshold
+/// falls to it), and by liquidation key, one for each close factor (the highest key is
+/// the first under water; a position parked at 50% returns when its health factor
+/// reaches 0.95). An entry is live while its position is parked with that generation;
+/// stale entries are dropped when they reach the top.
+#[derive(Debug, Clone)]
+struct Parked {
+    by_debt: Vec<BinaryHeap<(u64, u32, u32)>>,
+    by_key_full: Vec<BinaryHeap<(u64, u32, u32)>>,
+    by_key_half: Vec<BinaryHeap<(u64, u32, u32)>>,
+    /// Per position: whether parked now, and the generation of its parking.
+    now: Vec<bool>,
+    generation: Vec<u32>,
+    /// Per asset: the debt x close factor below which a position cannot pay in this step.
+    below: Vec<f64>,
+}
+
+impl Parked {
+    fn new(n_assets: usize, positions: usize) -> Self {
+        Self {
+            by_debt: vec![BinaryHeap::new(); n_assets],
+            by_key_full: vec![BinaryHeap::new(); n_assets],
+            by_key_half: vec![BinaryHeap::new(); n_assets],
+            now: vec![false; positions],
+            generation: vec![0; positions],
+            below: vec![0.0; n_assets],
+        }
+    }
+
+    fn clear(&mut self) {
+        for h in [&mut self.by_debt, &mut self.by_key_full, &mut self.by_key_half] {
+            h.iter_mut().for_each(BinaryHeap::clear);
+        }
+        self.now.iter_mut().for_each(|x| *x = false);
+    }
+
+    fn park(&mut self, k: usize, id: u32, debt_cf: f64, key: u64, half: bool) {
+        let i = id as usize;
+        self.now[i] = true;
+        self.generation[i] = self.generation[i].wrapping_add(1);
+        let g = self.generation[i];
+        self.by_debt[k].push((debt_cf.to_bits(), id, g));
+        let by_key = if half {
+            &mut self.by_key_half[k]
+        } else {
+            &mut self.by_key_full[k]
+        };
+        by_key.push((key, id, g));
+    }
+
+    /// Drops the stale entries at the top of `heap`.
+    fn clean(heap: &mut BinaryHeap<(u64, u32, u32)>, now: &[bool], generation: &[u32]) {
+        while let Some(&(_, id, g)) = heap.peek() {
+            let i = id as usize;
+            if now[i] && generation[i] == g {
+                break;
+            }
+            heap.pop();
+        }
+    }
+
+    /// Pops the live top of `heap` if `take(value)` and unparks it.
+    fn pop_if(
+        heap: &mut BinaryHeap<(u64, u32, u32)>,
+        now: &mut [bool],
+        generation: &[u32],
+        take: impl Fn(u64) -> bool,
+    ) -> Option<u32> {
+        Self::clean(heap, now, generation);
+        let &(value, id, _) = heap.peek()?;
+        if !take(value) {
+            return None;
+        }
+        heap.pop();
+        now[id as usize] = false;
+        Some(id)
+    }
+
+    /// The parked position of asset `k` with the largest debt x close factor, unparked, if
+    /// `take` accepts that value.
+    fn pop_at_least(&mut self, k: usize, take: impl Fn(u64) -> bool) -> Option<u32> {
+        Self::pop_if(&mut self.by_debt[k], &mut self.now, &self.generation, take)
+    }
+
+    /// The position of asset `k` parked at a 50% close factor with the highest key,
+    /// unparked, if `take` accepts that key.
+    fn pop_half_at_least(&mut self, k: usize, take: impl Fn(u64) -> bool) -> Option<u32> {
+        Self::pop_if(&mut self.by_key_half[k], &mut self.now, &self.generation, take)
+    }
+
+    /// Drops the stale entries at the tops of asset `k`'s heaps: after every unparking,
+    /// so that every top is live.
+    fn clean_tops(&mut self, k: usize) {
+        for heap in [
+            &mut self.by_debt[k],
+            &mut self.by_key_full[k],
+            &mut self.by_key_half[k],
+        ] {
+            Self::clean(heap, &self.now, &self.generation);
+        }
+    }
+
+    /// The highest liquidation key among the parked positions of asset `k` (the tops are
+    /// live: [`Parked::clean_tops`] runs after every unparking, and parking adds live
+    /// entries only).
+    fn top_key(&self, k: usize) -> Option<u64> {
+        let top = |heap: &BinaryHeap<(u64, u32, u32)>| heap.peek().map(|&(key, _, _)| key);
+        top(&self.by_key_full[k]).max(top(&self.by_key_half[k]))
+    }
+}
+
 /// The mutable state of one path: its pool (a copy of the hour-0 pool), its market, the
 /// order of its positions and its runs; reused from path to path by one worker.
 #[derive(Debug, Clone)]
@@ -617,6 +731,12 @@ struct PathState<'a> {
     sold: Vec<f64>,
     /// Per asset: no liquidation of it pays any more in this round.
     blocked: Vec<bool>,
+    /// Positions set aside because no liquidation of them can pay the gas
+    /// ([`Parked`]).
+    parked: Parked,
+    /// Whether positions that cannot pay the gas are set aside (always, but for the test
+    /// that checks it changes nothing).
+    parking: bool,
     /// Scratch collateral of a quoted liquidation.
     quote: Vec<f64>,
     mixed_candidates: Vec<(f64, u32)>,
@@ -673,6 +793,8 @@ impl<'a> PathState<'a> {
             fee: vec![0.0; n],
             sold: vec![0.0; n],
             blocked: vec![false; n],
+            parked: Parked::new(n, sim.pool0.len()),
+            parking: true,
             quote: vec![0.0; n],
             mixed_candidates: Vec::new(),
             deferred: Vec::new(),
@@ -713,6 +835,7 @@ impl<'a> PathState<'a> {
         self.pool.clone_from(&sim.pool0);
         self.cursor.iter_mut().for_each(|c| *c = 0);
         self.heap.iter_mut().for_each(BinaryHeap::clear);
+        self.parked.clear();
         self.log_fund.iter_mut().for_each(|x| *x = 0.0);
         self.impact.iter_mut().for_each(|x| *x = 1.0);
         for k in 0..sim.n_assets {
@@ -817,8 +940,8 @@ impl<'a> PathState<'a> {
 
     /// Whether an open position is under water at the reference price (its debt above its
     /// collateral's value), from the tops of the orders: the open single-asset positions
-    /// of asset `k` are those left in its order from the cursor and those in its heap,
-    /// and the highest key among them is the first under water. Mixed positions are
+    /// of asset `k` are those left in its order from the cursor, those in its heap and
+    /// those parked, and the highest key among them is the first under water. Mixed positions are
     /// checked one by one.
     fn any_under_water(&self) -> bool {
         let sim = self.sim;
@@ -830,6 +953,7 @@ impl<'a> PathState<'a> {
                 .map(|&(key, _)| key)
                 .into_iter()
                 .chain(self.heap[k].peek().map(|&(key, _)| key))
+                .chain(self.parked.top_key(k))
                 .max();
             // debt > collateral x price  <=>  price < key x LT x index.
             if let Some(key) = top
@@ -1082,6 +1206,79 @@ impl<'a> PathState<'a> {
     fn profitable_repay(&mut self, id: u32, hf: f64, cap: f64) -> Option<f64> {
         let sim = self.sim;
         let i = id as usize;
+        if self.parking && !sim.is_mixed[i] {
+            // Worth nothing to a liquidator in this step, whatever it repays within the
+            // close factor: set aside until the gas, the margin or the close factor changes.
+            let k = (0..sim.n_assets).find(|&k| self.pool.collateral_of(i)[k] > 0.0)?;
+            let scaled = self.pool.scaled_debt_of(i);
+            let cf = crate::lending::close_factor(hf);
+            if scaled * cf * self.pool.borrow_index() < self.parked.below[k] {
+                let lt = self.pool.assets()[k].liquidation_threshold;
+                let key = key_bits(scaled, self.pool.collateral_of(i)[k], lt);
+                self.parked.park(k, id, scaled * cf, key, cf < 1.0);
+                // Not back into the order after the round.
+                let last = self.deferred.pop();
+                debug_assert_eq!(last, Some(id));
+                return None;
+            }
+        }
+        self.quote_repay(id, hf, cap)
+    }
+
+    /// Sets the step's parking thresholds and returns to their heaps the parked positions
+    /// that could pay again. A position of asset `k` repaying at most `cf D` (close factor
+    /// times debt) earns at most `cf D ((1 + bonus') m / p_oracle - 1)` before the gas `G`,
+    /// `m` the marginal proceeds of the first unit sold at the step's market price (the
+    /// proceeds are concave; within a step the margin only falls: sales lower the market,
+    /// and an oracle on the market falls with it); so `cf D < G / margin` cannot pay.
+    /// Positions come back when the threshold falls to their `cf D`, or, parked at a close
+    /// factor of 50%, when their health factor reaches 0.95 (the close factor doubles).
+    fn unpark(&mut self) {
+        let sim = self.sim;
+        if sim.gas.is_none() || !self.parking {
+            return;
+        }
+        self.set_park_thresholds();
+        let index = self.pool.borrow_index();
+        for k in 0..sim.n_assets {
+            let below = self.parked.below[k];
+            while let Some(id) = self.parked.pop_at_least(k, |bits| f64::from_bits(bits) * index >= below) {
+                self.requeue(id);
+            }
+            self.unpark_full_close(k);
+        }
+    }
+
+    /// The parking thresholds at the current prices, `G / margin` per asset (see
+    /// [`PathState::unpark`]): at the start of each step, and again at the start of each
+    /// round, where the margin can only have fallen.
+    fn set_park_thresholds(&mut self) {
+        let sim = self.sim;
+        for k in 0..sim.n_assets {
+            let m = sim.impacts[k].marginal_proceeds(0.0, self.market[k], sim.p0[k]);
+            let margin = ((1.0 + sim.net_bonus[k]) * m / self.oracle_price[k] - 1.0).max(0.0);
+            self.parked.below[k] = if margin > 0.0 {
+                self.gas_cost / margin
+            } else {
+                f64::INFINITY
+            };
+        }
+    }
+
+    /// Returns the positions of asset `k` parked at a 50% close factor whose health factor
+    /// has reached 0.95: `HF = price / (key x index) <= 0.95`.
+    fn unpark_full_close(&mut self, k: usize) {
+        let key_min = self.oracle_price[k] / (FULL_CLOSE_HEALTH_FACTOR * self.pool.borrow_index());
+        while let Some(id) = self.parked.pop_half_at_least(k, |key| f64::from_bits(key) >= key_min) {
+            self.requeue(id);
+        }
+        self.parked.clean_tops(k);
+    }
+
+    /// [`PathState::profitable_repay`] for a position not parked: the quote.
+    fn quote_repay(&mut self, id: u32, hf: f64, cap: f64) -> Option<f64> {
+        let sim = self.sim;
+        let i = id as usize;
         let n = sim.n_assets;
         let debt = self.pool.scaled_debt_of(i) * self.pool.borrow_index();
         let mut repay = (debt * crate::lending::close_factor(hf)).min(cap);
@@ -1094,12 +1291,16 @@ impl<'a> PathState<'a> {
             // Debt repaid per unit the liquidator receives.
             let c = self.oracle_price[k] / (1.0 + sim.net_bonus[k]);
             let model = &sim.impacts[k];
-            if model.marginal_proceeds(self.sold[k], self.market[k], sim.p0[k]) <= c {
+            let marginal = model.marginal_proceeds(self.sold[k], self.market[k], sim.p0[k]);
+            let units = model.units_to_marginal(c, self.market[k], sim.p0[k]) - self.sold[k];
+            // The most any liquidation of asset k can still earn in this round: the units
+            // until the marginal one stops paying, each earning at most what the next one
+            // does (the proceeds are concave). Below the gas, nothing of k pays.
+            if marginal <= c || units.max(0.0) * (marginal - c) < self.gas_cost {
                 self.blocked[k] = true;
                 return None;
             }
-            let units = model.units_to_marginal(c, self.market[k], sim.p0[k]) - self.sold[k];
-            repay = repay.min(units.max(0.0) * c);
+            repay = repay.min(units * c);
         }
         if repay <= 0.0 {
             return None;
@@ -1128,9 +1329,15 @@ impl<'a> PathState<'a> {
         let sim = self.sim;
         let n = sim.n_assets;
         let profit = sim.liquidators == Liquidators::Profit;
+        if profit {
+            self.unpark();
+        }
         let mut capacity = sim.capacity_per_step;
         let mut rounds = 0u32;
         while rounds < MAX_CASCADE_ROUNDS && capacity > 0.0 {
+            if profit && self.parking && rounds > 0 {
+                self.set_park_thresholds();
+            }
             self.mixed_candidates.clear();
             for &id in &sim.mixed {
                 let hf = self.pool.health_at(id as usize, &self.oracle_price);
@@ -1207,6 +1414,10 @@ impl<'a> PathState<'a> {
                     self.market[k] = (self.exo[k] * self.impact[k]).max(MIN_PRICE);
                     if sim.oracle_source == OracleSource::Amm {
                         self.oracle_price[k] = (self.oracle_price[k] * ratio).max(MIN_PRICE);
+                        // The oracle fell: parked health factors may have reached 0.95.
+                        if profit && self.parking {
+                            self.unpark_full_close(k);
+                        }
                     }
                 }
             }
