@@ -627,7 +627,11 @@ impl Parked {
     }
 
     fn clear(&mut self) {
-        for h in [&mut self.by_debt, &mut self.by_key_full, &mut self.by_key_half] {
+        for h in [
+            &mut self.by_debt,
+            &mut self.by_key_full,
+            &mut self.by_key_half,
+        ] {
             h.iter_mut().for_each(BinaryHeap::clear);
         }
         self.now.iter_mut().for_each(|x| *x = false);
@@ -684,7 +688,12 @@ impl Parked {
     /// The position of asset `k` parked at a 50% close factor with the highest key,
     /// unparked, if `take` accepts that key.
     fn pop_half_at_least(&mut self, k: usize, take: impl Fn(u64) -> bool) -> Option<u32> {
-        Self::pop_if(&mut self.by_key_half[k], &mut self.now, &self.generation, take)
+        Self::pop_if(
+            &mut self.by_key_half[k],
+            &mut self.now,
+            &self.generation,
+            take,
+        )
     }
 
     /// Drops the stale entries at the tops of asset `k`'s heaps: after every unparking,
@@ -1242,7 +1251,10 @@ impl<'a> PathState<'a> {
         let index = self.pool.borrow_index();
         for k in 0..sim.n_assets {
             let below = self.parked.below[k];
-            while let Some(id) = self.parked.pop_at_least(k, |bits| f64::from_bits(bits) * index >= below) {
+            while let Some(id) = self
+                .parked
+                .pop_at_least(k, |bits| f64::from_bits(bits) * index >= below)
+            {
                 self.requeue(id);
             }
             self.unpark_full_close(k);
@@ -1269,7 +1281,10 @@ impl<'a> PathState<'a> {
     /// has reached 0.95: `HF = price / (key x index) <= 0.95`.
     fn unpark_full_close(&mut self, k: usize) {
         let key_min = self.oracle_price[k] / (FULL_CLOSE_HEALTH_FACTOR * self.pool.borrow_index());
-        while let Some(id) = self.parked.pop_half_at_least(k, |key| f64::from_bits(key) >= key_min) {
+        while let Some(id) = self
+            .parked
+            .pop_half_at_least(k, |key| f64::from_bits(key) >= key_min)
+        {
             self.requeue(id);
         }
         self.parked.clean_tops(k);
@@ -2459,5 +2474,46 @@ mod tests {
             assert!(p.collateral[k] > 0.0, "loan {}: {p:?}", r.loan.id());
         }
         assert!(placed.iter().any(|p| p.collateral[1] > 0.0));
+    }
+
+    #[test]
+    fn parking_what_cannot_pay_changes_nothing() {
+        // Profit-driven liquidators with dear gas, crash days and a thin market, on the
+        // reference and on the AMM oracle: setting aside the positions that cannot pay
+        // gives the same pool, step after step, as examining every one of them.
+        for source in [OracleSource::Reference, OracleSource::Amm] {
+            let mut c = DefiSimConfig::example(400);
+            with_crash_days(&mut c, 200.0);
+            with_profit(&mut c);
+            c.liquidation.gas = Some(GasConfig {
+                gwei: 300.0,
+                ..gas()
+            });
+            c.market.oracle_source = source;
+            c.assets[0].impact = ImpactConfig::ConstantProduct {
+                depth: 0.2,
+                fee: 0.003,
+            };
+            let sim = DefiSim::new(&c).unwrap();
+            let mut parked_some = false;
+            for path in 0..4 {
+                let mut on = PathState::new(&sim);
+                let mut off = PathState::new(&sim);
+                off.parking = false;
+                let (mut a, mut b) = (stream(31, path), stream(31, path));
+                for s in 0..sim.steps() {
+                    on.step(s, &mut a);
+                    off.step(s, &mut b);
+                    assert_eq!(on.pool, off.pool, "{source:?}, path {path}, step {s}");
+                    parked_some |= on.parked.now.iter().any(|&p| p);
+                }
+                let (x, y) = (on.summary(), off.summary());
+                assert_eq!(
+                    (x.bad_debt, x.open_shortfall, x.repaid, x.first_loss_hour),
+                    (y.bad_debt, y.open_shortfall, y.repaid, y.first_loss_hour)
+                );
+            }
+            assert!(parked_some, "{source:?}: the test parks something");
+        }
     }
 }
