@@ -874,7 +874,8 @@ impl DefiSimConfig {
         })
     }
 
-    /// The same pool and market without a shock: the calm setting.
+    /// The same pool and market without the scripted shock (crash days and random shocks,
+    /// if any, stay): the calm setting.
     pub fn calm(&self) -> Self {
         let mut c = self.clone();
         c.market.shock = ShockKind::None;
