@@ -49,7 +49,7 @@ const STEP_SLACK: f64 = 1e-9;
 pub const GAS_WINDOW_HOURS: f64 = 24.0;
 
 /// `hours` in whole steps of `step_hours`, for the key `field`: an error unless `hours`
-/// is a multiple of the step (to [`STEP_SLACK`]) and within `0..=max` steps.
+/// is a multiple of the step (to a relative `1e-9`) and within `0..=max` steps.
 pub fn hours_to_steps(field: &str, hours: f64, step_hours: f64, max: usize) -> Result<usize> {
     check_at_least(field, hours, 0.0)?;
     let steps = (hours / step_hours).round();
