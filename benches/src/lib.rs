@@ -165,11 +165,12 @@ pub const DEFI_YEAR_POSITIONS: usize = 10_000;
 /// Paths of the year-long DeFi benchmark.
 pub const DEFI_YEAR_PATHS: u64 = 20;
 
-/// The year-long DeFi benchmark: the market, pool and liquidators of the default
-/// `scenarios/defi.toml` (WETH and WBTC with Aave v3's parameters of 31 October 2023,
-/// 8,760 hourly steps, crash days common to both assets, the March-2020 shape at a random
-/// hour, profit-driven liquidators, deficit accounting, runs on the deficit), built here
-/// from the same numbers, on a `defi_book` of [`DEFI_YEAR_POSITIONS`] positions.
+/// The year-long DeFi benchmark: the market and pool of the default `scenarios/defi.toml`
+/// (WETH and WBTC with Aave v3's parameters of 31 October 2023, 8,760 hourly steps, crash
+/// days common to both assets, the March-2020 shape at a random hour, deficit accounting,
+/// runs on the deficit), built here from the same numbers, with its costlier option,
+/// profit-driven liquidators with its gas, on a `defi_book` of [`DEFI_YEAR_POSITIONS`]
+/// positions.
 pub fn defi_year_config() -> creditlab_defi::config::DefiSimConfig {
     use creditlab_defi::config::{
         AssetConfig, BookConfig, CrashDaysConfig, DefiSimConfig, GasConfig, ImpactConfig,

@@ -1152,7 +1152,8 @@ mod tests {
         assert_eq!((valid.steps(), valid.oracle_delay_steps()), (8760, 0));
         assert_eq!(c.market.oracle_source, OracleSource::Reference);
         assert_eq!(c.pool.bad_debt_accounting, BadDebtAccounting::Deficit);
-        assert_eq!(c.liquidation.liquidators, Liquidators::Profit);
+        assert_eq!(c.liquidation.liquidators, Liquidators::Capacity);
+        assert!(c.liquidation.gas.is_some());
         // Depth 1.0 per unit of debt: the total debt in money, for both assets.
         let total: f64 = valid.positions().iter().map(|p| p.debt).sum();
         let cp = ImpactModel::ConstantProduct {
@@ -1221,7 +1222,7 @@ mod tests {
                 "oracle_source = \"reference\"",
                 "oracle_source = \"chainlink\"",
             ),
-            ("liquidators = \"profit\"", "liquidators = \"bots\""),
+            ("liquidators = \"capacity\"", "liquidators = \"bots\""),
             ("per_year = 8.86,", "per_year = 8.86, size = 1,"),
             ("per_year = 0.1528 }", "per_year = 0.1528, hour = 3 }"),
             ("eth_price = 2000.0 }", "eth_price = 2000.0, tip = 1 }"),
@@ -1357,9 +1358,9 @@ mod tests {
                 "liquidation.gas.reference_fall",
             ),
             (
-                "gas = { units = 600000.0, gwei = 13.0, peak_multiplier = 6.0, reference_fall = 0.4235, eth_price = 2000.0 }",
-                "",
-                "liquidation.liquidators",
+                "eth_price = 2000.0 }",
+                "eth_price = 0.0 }",
+                "liquidation.gas.eth_price",
             ),
             (
                 "impact_half_life_hours = 1.0",
@@ -1397,6 +1398,14 @@ mod tests {
             assert!(DEFAULT.contains(from), "{from}");
             assert_eq!(field_of(&DEFAULT.replace(from, to)), field, "{to}");
         }
+        // Profit-driven liquidators without gas: the key that needs it.
+        let no_gas = DEFAULT
+            .replace("liquidators = \"capacity\"", "liquidators = \"profit\"")
+            .replace(
+                "gas = { units = 600000.0, gwei = 13.0, peak_multiplier = 6.0, reference_fall = 0.4235, eth_price = 2000.0 }",
+                "",
+            );
+        assert_eq!(field_of(&no_gas), "liquidation.liquidators");
         let uniform = DEFAULT.replace(
             "{ distribution = \"log_normal\", median = 0.001, sigma = 1.0 }",
             "{ distribution = \"uniform\", low = 0.2, high = 0.1 }",
