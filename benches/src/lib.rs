@@ -156,10 +156,94 @@ pub fn defi_config() -> creditlab_defi::config::DefiSimConfig {
         depth: 1.0,
         fee: 0.003,
     };
-    c.market.steps = DEFI_STEPS;
+    c.market.horizon_hours = DEFI_STEPS as f64 * DEFI_STEP_HOURS;
     c.market.step_hours = DEFI_STEP_HOURS;
+    c.market.oracle_delay_hours = DEFI_STEP_HOURS;
     c.market.impact_half_life_hours = 0.5;
+    // The workload as it was measured before deficit accounting and the reference oracle.
+    c.market.oracle_source = creditlab_defi::config::OracleSource::Amm;
+    c.pool.bad_debt_accounting = creditlab_defi::lending::BadDebtAccounting::SharePrice;
     c.calm()
+}
+
+/// Positions of the year-long DeFi benchmark.
+pub const DEFI_YEAR_POSITIONS: usize = 10_000;
+/// Paths of the year-long DeFi benchmark.
+pub const DEFI_YEAR_PATHS: u64 = 20;
+
+/// The year-long DeFi benchmark: the market and pool of the default `scenarios/defi.toml`
+/// (WETH and WBTC with Aave v3's parameters of 31 October 2023, 8,760 hourly steps, crash
+/// days common to both assets, the March-2020 shape at a random hour, deficit accounting,
+/// runs on the deficit), built here from the same numbers, with its costlier option,
+/// profit-driven liquidators with its gas, on a `defi_book` of [`DEFI_YEAR_POSITIONS`]
+/// positions.
+pub fn defi_year_config() -> creditlab_defi::config::DefiSimConfig {
+    use creditlab_defi::config::{
+        AssetConfig, BookConfig, CrashDaysConfig, DefiSimConfig, GasConfig, ImpactConfig,
+        Liquidators, RandomShockConfig, RunSignal, ShockKind, positions_from_book,
+    };
+    use creditlab_defi::market::AssetDynamics;
+    use creditlab_loan::synthetic::{BookSpec, defi_book};
+    let impact = ImpactConfig::ConstantProduct {
+        depth: 1.0,
+        fee: 0.003,
+    };
+    let asset = |name: &str, price: f64, vol: f64, crash: (f64, f64)| {
+        let mut a = AssetConfig::new(
+            creditlab_defi::aave::collateral(name).expect("in Aave's table"),
+            price,
+            AssetDynamics::new(0.0, vol, 0.0, 0.0, 0.0).expect("valid dynamics"),
+            impact,
+        );
+        (a.crash_jump_mean, a.crash_jump_sd) = crash;
+        a
+    };
+    let mut c = DefiSimConfig::example(1);
+    c.assets = vec![
+        asset("WETH", 2000.0, 0.7644, (-0.1403, 0.0413)),
+        asset("WBTC", 30_000.0, 0.6197, (-0.1014, 0.0354)),
+    ];
+    c.pool.initial_reserve = 0.005;
+    c.pool.rates = creditlab_defi::aave::rates("USDC").expect("in Aave's table");
+    c.market.step_hours = 1.0;
+    c.market.horizon_hours = 8760.0;
+    c.market.correlation = vec![vec![1.0, 0.727], vec![0.727, 1.0]];
+    c.market.oracle_delay_hours = 0.0;
+    c.market.impact_half_life_hours = 1.0;
+    c.market.shock = ShockKind::None;
+    c.market.crash_days = Some(CrashDaysConfig {
+        per_year: 8.86,
+        correlation: vec![vec![1.0, 0.375], vec![0.375, 1.0]],
+    });
+    c.market.random_shock = Some(RandomShockConfig {
+        shape: ShockKind::March2020,
+        knots: None,
+        per_year: 0.1528,
+    });
+    c.liquidation.liquidators = Liquidators::Profit;
+    c.liquidation.gas = Some(GasConfig {
+        units: 600_000.0,
+        gwei: 13.0,
+        peak_multiplier: 6.0,
+        reference_fall: 0.4235,
+        eth_price: 2000.0,
+    });
+    c.runs.signal = RunSignal::Deficit;
+    c.runs.cohorts = 100;
+    c.runs.thresholds = creditlab_defi::config::ThresholdDistribution::LogNormal {
+        median: 0.001,
+        sigma: 1.0,
+    };
+    let book = defi_book(&BookSpec {
+        loans: DEFI_YEAR_POSITIONS,
+        total_principal: Some(1.0e9),
+        seed: SEED,
+    })
+    .expect("valid book");
+    c.book = BookConfig::positions(
+        positions_from_book(&book, &c.assets).expect("positions within the LTV"),
+    );
+    c
 }
 
 /// One run of the DeFi benchmark: [`DEFI_PATHS`] paths of `sim`; returns the mean

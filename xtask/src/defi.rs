@@ -48,17 +48,39 @@ fn load(text: &str, origin: &str) -> Result<(DefiSimConfig, ValidConfig), TaskEr
     Ok((config, valid))
 }
 
+/// Formats `v` with `digits` decimals, in scientific notation when it is too small for
+/// them to show it.
+fn num(v: f64, digits: usize) -> String {
+    let a = v.abs();
+    if a > 0.0 && a < 0.5 * 10f64.powi(-(digits as i32)) {
+        format!("{v:.1e}")
+    } else {
+        format!("{v:.digits$}")
+    }
+}
+
 fn row(table: &mut Table, name: &str, d: &Distribution, digits: usize) {
-    let f = |v: f64| format!("{v:.digits$}");
+    let f = |v: f64| num(v, digits);
     table.row([
         name.to_string(),
         f(d.mean),
+        f(d.se.mean),
         f(d.p50),
         f(d.p95),
         f(d.p99),
         f(d.p999),
+        f(d.se.p999),
+        f(d.es999),
+        d.se.es999.map_or_else(|| "n/a".to_string(), f),
         format!("{:.3}", d.prob_positive),
     ]);
+}
+
+fn name_of<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 /// Runs the task.
@@ -79,70 +101,135 @@ pub fn run(args: Args) -> TaskResult {
     if args.json {
         return print_json(&result);
     }
+    let m = &config.market;
     println!(
-        "{} positions, total debt {:.0}, deposits {:.0}; {} paths of {} steps of {} h, seed {}; shock: {}",
+        "{} positions, total debt {:.0}, deposits {:.0}; {} paths of {} steps of {} h ({} h), seed {}",
         result.positions,
         result.total_debt,
         result.deposits,
         result.paths,
         result.steps,
         result.step_hours,
+        result.horizon_hours,
         result.seed,
-        match config.market.shock {
+    );
+    println!(
+        "shock at hour 0: {}; random shock: {}; crash days: {}; oracle: {} {} h late; bad debt: {}; liquidators: {}",
+        match m.shock {
             ShockKind::None => "none",
             ShockKind::March2020 => "march_2020",
             ShockKind::Custom => "custom",
-        }
+        },
+        m.random_shock
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |r| format!("{} a year", r.per_year)),
+        m.crash_days
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |c| format!("{} a year", c.per_year)),
+        name_of(&result.oracle_source),
+        result.oracle_delay_hours,
+        name_of(&result.bad_debt_accounting),
+        name_of(&result.liquidators),
     );
-    let mut table = Table::new(["per path", "mean", "p50", "p95", "p99", "p99.9", "P(>0)"]);
-    row(&mut table, "bad debt / debt", &result.bad_debt, 6);
+    let mut table = Table::new([
+        "per path", "mean", "+-se", "p50", "p95", "p99", "p99.9", "+-se", "ES99.9", "+-se", "P(>0)",
+    ]);
+    let r = &result;
+    row(&mut table, "loss / debt (booked + open)", &r.loss, 6);
+    row(&mut table, "bad debt / debt (booked)", &r.bad_debt, 6);
+    row(&mut table, "open shortfall / debt", &r.open_shortfall, 6);
     row(
         &mut table,
-        "depositor loss / deposits",
-        &result.depositor_loss,
+        "depositor loss, booked / deposits",
+        &r.depositor_loss,
         6,
     );
     row(
         &mut table,
-        "liquidations / debt",
-        &result.liquidation_volume,
-        4,
+        "depositor loss, marked / deposits",
+        &r.depositor_loss_marked,
+        6,
+    );
+    row(
+        &mut table,
+        "loss of depositors left / theirs",
+        &r.remaining_depositor_loss,
+        6,
+    );
+    row(
+        &mut table,
+        "depositor interest / deposits",
+        &r.depositor_interest,
+        6,
+    );
+    row(
+        &mut table,
+        "depositor return / deposits",
+        &r.depositor_return,
+        6,
+    );
+    row(
+        &mut table,
+        "mean supply rate (annual)",
+        &r.mean_supply_rate,
+        6,
+    );
+    row(&mut table, "liquidations / debt", &r.liquidation_volume, 4);
+    row(
+        &mut table,
+        "declined liquidations",
+        &r.declined_liquidations,
+        1,
     );
     row(
         &mut table,
         "cascade rounds (max/step)",
-        &result.cascade_rounds,
+        &r.cascade_rounds,
         1,
     );
-    if let Some(t) = &result.hours_to_first_bad_debt {
-        row(&mut table, "hours to first bad debt", t, 2);
+    row(&mut table, "crash days", &r.crash_days, 2);
+    row(&mut table, "random shocks", &r.random_shocks, 3);
+    if let Some(t) = &r.hours_from_first_shock_to_loss {
+        row(&mut table, "hours, first shock to loss", t, 1);
+    }
+    if let Some(t) = &r.hours_to_first_bad_debt {
+        row(&mut table, "hours to first bad debt", t, 1);
     }
     row(
         &mut table,
         "unmet withdrawals (share)",
-        &result.unmet_withdrawals,
+        &r.unmet_withdrawals,
         4,
     );
     print!("{table}");
     println!(
-        "paths without bad debt: {:.2}%; paths with withdrawal requests: {:.2}%",
-        100.0 * result.share_of_paths_without_bad_debt,
-        100.0 * result.share_of_paths_with_withdrawals
+        "the 99.9% figures rest on the worst {} of {} paths (ES standard error: n/a below 2)",
+        r.loss.tail_paths, r.paths
     );
-    let s = &result.series;
-    let last = s.hour.len() - 1;
     println!(
-        "median-bad-debt path {}: price {:.2} -> {:.2} (low {:.2}), bad debt {:.6}, share price {:.6}, utilization {:.4}",
+        "paths with a loss to lenders: {} ({} before any shock); without bad debt: {:.2}%; with withdrawal requests: {:.2}%",
+        r.paths_with_loss,
+        r.paths_with_loss_before_any_shock,
+        100.0 * r.share_of_paths_without_bad_debt,
+        100.0 * r.share_of_paths_with_withdrawals
+    );
+    let s = &r.series;
+    let last = s.hour.len() - 1;
+    let low = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    println!(
+        "median-loss path {}: {} {:.2} -> {:.2} (low {:.2}); bad debt {:.6}, deficit {:.6}, share price {:.6}, utilization {:.4}, supply rate {:.4} to {:.4}",
         s.path,
-        s.market_price[0][0],
-        s.market_price[0][last],
-        s.market_price[0]
-            .iter()
-            .copied()
-            .fold(f64::INFINITY, f64::min),
+        config.assets.first().map_or("", |a| a.name.as_str()),
+        s.reference_price[0][0],
+        s.reference_price[0][last],
+        low(&s.reference_price[0]),
         s.cumulative_bad_debt[last],
+        s.deficit[last],
         s.share_price[last],
-        s.utilization[last]
+        s.utilization[last],
+        low(&s.supply_rate[1..]),
+        high(&s.supply_rate[1..]),
     );
     Ok(())
 }
@@ -162,14 +249,17 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_key() {
-        let bad_vol = DEFAULT_DEFI.replace("volatility = 0.8", "volatility = -0.8");
+        let bad_vol = DEFAULT_DEFI.replace("volatility = 0.7644", "volatility = -0.8");
         let e = load(&bad_vol, "x.toml").unwrap_err().to_string();
         let line = line_of(&bad_vol, "assets[0].volatility").unwrap();
         assert!(
             e.contains(&format!("x.toml, line {line}: assets[0].volatility")),
             "{e}"
         );
-        let unknown = DEFAULT_DEFI.replace("\nsteps = 384", "\nstepz = 3\nsteps = 384");
+        let unknown = DEFAULT_DEFI.replace(
+            "\nhorizon_hours = 8760.0",
+            "\nstepz = 3\nhorizon_hours = 8760.0",
+        );
         let e = load(&unknown, "x.toml").unwrap_err().to_string();
         assert!(e.contains("x.toml, line") && e.contains("stepz"), "{e}");
         // Embedded as a [defi] table of another file: the field's path under the table's
@@ -193,8 +283,8 @@ mod tests {
             e.contains(&format!("s.toml, line {line}: defi.assets[0].volatility")),
             "{e}"
         );
-        let steps = DEFAULT_DEFI.replace("oracle_delay_steps = 1", "oracle_delay_steps = 100000");
+        let steps = DEFAULT_DEFI.replace("oracle_delay_hours = 0.0", "oracle_delay_hours = 1e5");
         let e = load(&steps, "x.toml").unwrap_err().to_string();
-        assert!(e.contains("market.oracle_delay_steps"), "{e}");
+        assert!(e.contains("market.oracle_delay_hours"), "{e}");
     }
 }

@@ -1,7 +1,9 @@
 //! Command-line behaviour of `cargo xtask defi`: bad configs rejected with exit code 2 and
-//! a message naming the line and the key, the documented `--json` keys, a scripted crash
-//! that leaves bad debt only when liquidation capacity is limited, and results that are
-//! bit-identical whatever the number of threads.
+//! a message naming the file, the line and the key (unknown keys, wrong types, values out
+//! of range, the new keys included), the documented `--json` keys and their standard
+//! errors, a scripted crash that leaves bad debt only when liquidation capacity is limited,
+//! the default year and the March-2020 stress file, and results that are bit-identical
+//! whatever the number of threads.
 
 use crate::common::{fails_naming, json, xtask};
 
@@ -37,9 +39,9 @@ impact = {{ model = "constant_product", depth = 10.0, fee = 0.003 }}
 
 [market]
 step_hours = 1.0
-steps = 48
+horizon_hours = 48.0
 correlation = [[1.0]]
-oracle_delay_steps = 1
+oracle_delay_hours = 1.0
 impact_half_life_hours = 1.0
 shock = "march_2020"
 
@@ -83,7 +85,7 @@ fn bad_configs_exit_2_naming_line_and_key() {
         &["vol.toml", &at, "assets[0].volatility"],
     );
 
-    let text = good.replace("steps = 48", "steps = 48\nsped = 3");
+    let text = good.replace("horizon_hours = 48.0", "horizon_hours = 48.0\nsped = 3");
     let path = tmp_file("unknown.toml", &text);
     let at = format!("line {}", line(&text, "sped"));
     fails_naming(&xtask(&["defi", "--config", &path]), &[&at, "sped"]);
@@ -128,19 +130,38 @@ fn json_has_the_documented_keys() {
         "defi", "--config", &path, "--json", "--paths", "8",
     ]));
     for key in [
+        "schema_version",
         "paths",
         "seed",
         "steps",
         "step_hours",
+        "horizon_hours",
+        "oracle_delay_hours",
+        "oracle_source",
+        "bad_debt_accounting",
+        "liquidators",
         "positions",
         "total_debt",
         "deposits",
         "shock_start_hour",
+        "loss",
         "bad_debt",
+        "open_shortfall",
         "depositor_loss",
+        "depositor_loss_marked",
+        "remaining_depositor_loss",
+        "depositor_interest",
+        "depositor_return",
+        "mean_supply_rate",
         "liquidation_volume",
+        "declined_liquidations",
         "cascade_rounds",
+        "crash_days",
+        "random_shocks",
         "hours_to_first_bad_debt",
+        "hours_from_first_shock_to_loss",
+        "paths_with_loss",
+        "paths_with_loss_before_any_shock",
         "share_of_paths_without_bad_debt",
         "unmet_withdrawals",
         "share_of_paths_with_withdrawals",
@@ -151,6 +172,7 @@ fn json_has_the_documented_keys() {
     assert_eq!(v["paths"], 8);
     assert_eq!(v["positions"], 80);
     for key in [
+        "n",
         "mean",
         "p50",
         "p95",
@@ -158,20 +180,32 @@ fn json_has_the_documented_keys() {
         "p999",
         "es999",
         "prob_positive",
+        "tail_paths",
     ] {
         assert!(v["bad_debt"][key].is_number(), "bad_debt.{key}");
     }
+    // Standard errors: numbers, but the expected shortfall's with fewer than two tail
+    // paths (8 paths: one), which is null.
+    for key in ["mean", "p50", "p95", "p99", "p999", "prob_positive"] {
+        assert!(v["loss"]["se"][key].is_number(), "loss.se.{key}");
+    }
+    assert!(v["loss"]["se"]["es999"].is_null());
+    assert_eq!(v["loss"]["tail_paths"], 1);
     let s = &v["series"];
     for key in [
         "path",
         "hour",
+        "reference_price",
         "market_price",
         "oracle_price",
         "liquidations",
         "cascade_rounds",
         "cumulative_bad_debt",
+        "deficit",
         "share_price",
         "utilization",
+        "supply_rate",
+        "gas_gwei",
         "withdrawals_wanted",
         "withdrawals_met",
     ] {
@@ -210,9 +244,10 @@ fn scripted_crash_bad_debt_only_when_capacity_is_limited() {
 
 #[test]
 fn identical_results_on_one_and_four_threads() {
+    // Every random draw of the model: diffusion, own jumps, crash days, random shocks.
     let path = tmp_file(
         "threads.toml",
-        &config(200, true, "capacity_per_hour = 0.01"),
+        &config_with_new_keys().replace("loans = 80", "loans = 200"),
     );
     let run = |threads: &str| {
         Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -233,4 +268,176 @@ fn identical_results_on_one_and_four_threads() {
     let out = xtask(&["defi", "--config", &path, "--paths", "4"]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("bad debt / debt"));
+}
+
+/// The small config with every new key: deficit accounting, the reference oracle, crash
+/// days, a random shock, profit-driven liquidators with gas, runs on the deficit.
+fn config_with_new_keys() -> String {
+    config(80, true, "capacity_per_hour = 0.05")
+        .replace(
+            "initial_reserve = 0.0\n",
+            "initial_reserve = 0.0\nbad_debt_accounting = \"deficit\"\n",
+        )
+        .replace(
+            "jump_sd = 0.10\n",
+            "jump_sd = 0.10\ncrash_jump_mean = -0.14\ncrash_jump_sd = 0.04\n",
+        )
+        .replace(
+            "shock = \"march_2020\"\n",
+            "shock = \"march_2020\"\noracle_source = \"reference\"\n\
+             crash_days = { per_year = 50.0, correlation = [[1.0]] }\n\
+             random_shock = { shape = \"march_2020\", per_year = 20.0 }\n",
+        )
+        .replace(
+            "capacity_per_hour = 0.05\n",
+            "capacity_per_hour = 0.05\nliquidators = \"profit\"\n\
+             gas = { units = 600000.0, gwei = 13.0, peak_multiplier = 6.0, reference_fall = 0.4235, eth_price = 2000.0 }\n",
+        )
+        .replace("signal = \"bad_debt\"", "signal = \"deficit\"")
+}
+
+#[test]
+fn the_new_keys_run_and_their_bad_values_name_file_line_and_key() {
+    let good = config_with_new_keys();
+    let path = tmp_file("new.toml", &good);
+    let v = json(&xtask(&[
+        "defi", "--config", &path, "--json", "--paths", "8",
+    ]));
+    assert_eq!(v["bad_debt_accounting"], "deficit");
+    assert_eq!(v["oracle_source"], "reference");
+    assert_eq!(v["liquidators"], "profit");
+    assert!(v["crash_days"]["mean"].as_f64().unwrap() > 0.0);
+    // Unknown keys, wrong types and values out of range, each at its line.
+    for (name, from, to, line_of, key) in [
+        (
+            "unknown-crash.toml",
+            "per_year = 50.0,",
+            "per_year = 50.0, size = 2,",
+            "crash_days",
+            "size",
+        ),
+        (
+            "unknown-gas.toml",
+            "eth_price = 2000.0 }",
+            "eth_price = 2000.0, tip = 1 }",
+            "gas",
+            "tip",
+        ),
+        (
+            "type-horizon.toml",
+            "horizon_hours = 48.0",
+            "horizon_hours = \"two days\"",
+            "horizon_hours",
+            "horizon_hours",
+        ),
+        (
+            "type-accounting.toml",
+            "bad_debt_accounting = \"deficit\"",
+            "bad_debt_accounting = \"haircut\"",
+            "bad_debt_accounting",
+            "haircut",
+        ),
+        (
+            "type-oracle.toml",
+            "oracle_source = \"reference\"",
+            "oracle_source = 3",
+            "oracle_source",
+            "oracle_source",
+        ),
+        (
+            "range-delay.toml",
+            "oracle_delay_hours = 1.0",
+            "oracle_delay_hours = 0.5",
+            "oracle_delay_hours",
+            "market.oracle_delay_hours",
+        ),
+        (
+            "range-crash.toml",
+            "per_year = 50.0,",
+            "per_year = -5.0,",
+            "crash_days",
+            "market.crash_days.per_year",
+        ),
+        (
+            "range-crash-sd.toml",
+            "crash_jump_sd = 0.04",
+            "crash_jump_sd = -0.04",
+            "crash_jump_sd",
+            "assets[0].crash_jump_sd",
+        ),
+        (
+            "range-random.toml",
+            "per_year = 20.0 }",
+            "per_year = 5000.0 }",
+            "random_shock",
+            "market.random_shock.per_year",
+        ),
+        (
+            "range-gas.toml",
+            "reference_fall = 0.4235",
+            "reference_fall = 2.0",
+            "gas",
+            "liquidation.gas.reference_fall",
+        ),
+    ] {
+        assert!(good.contains(from), "{from}");
+        let text = good.replace(from, to);
+        let path = tmp_file(name, &text);
+        let at = format!("line {}", line(&text, line_of));
+        fails_naming(&xtask(&["defi", "--config", &path]), &[name, &at, key]);
+    }
+    // Profit-driven liquidators without gas: the key that needs it is named.
+    let text = good.replace(
+        "gas = { units = 600000.0, gwei = 13.0, peak_multiplier = 6.0, reference_fall = 0.4235, eth_price = 2000.0 }\n",
+        "",
+    );
+    let path = tmp_file("no-gas.toml", &text);
+    let at = format!("line {}", line(&text, "liquidators"));
+    fails_naming(
+        &xtask(&["defi", "--config", &path]),
+        &[&at, "liquidation.liquidators"],
+    );
+    // The old step counts are gone: unknown keys.
+    let text = good.replace("horizon_hours = 48.0", "steps = 48");
+    let path = tmp_file("old-steps.toml", &text);
+    fails_naming(&xtask(&["defi", "--config", &path]), &["steps"]);
+}
+
+#[test]
+fn the_default_year_and_the_march_2020_stress() {
+    // The built-in default: a year of hourly steps, two assets; a few paths.
+    let v = json(&xtask(&["defi", "--json", "--paths", "3"]));
+    assert_eq!(v["schema_version"], 2);
+    assert_eq!(
+        (v["steps"].as_u64(), v["horizon_hours"].as_f64()),
+        (Some(8760), Some(8760.0))
+    );
+    assert_eq!(v["series"]["reference_price"].as_array().unwrap().len(), 2);
+    assert_eq!(v["series"]["hour"].as_array().unwrap().len(), 8761);
+    // The stress file: 96 hours of 15-minute steps from the March-2020 shape.
+    let stress = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/defi-march-2020.toml"
+    );
+    let v = json(&xtask(&[
+        "defi", "--config", stress, "--json", "--paths", "3",
+    ]));
+    assert_eq!(
+        (v["steps"].as_u64(), v["shock_start_hour"].as_f64()),
+        (Some(384), Some(0.0))
+    );
+    assert_eq!(v["oracle_delay_hours"], 1.0);
+    // The table names the new figures.
+    let out = xtask(&["defi", "--config", stress, "--paths", "3"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "loss / debt (booked + open)",
+        "open shortfall",
+        "loss of depositors left",
+        "mean supply rate",
+        "+-se",
+        "rest on the worst",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
 }

@@ -181,6 +181,92 @@ impl ImpactModel {
     }
 }
 
+impl ImpactModel {
+    /// Cash received for selling `q` more units after `before` units were sold, starting
+    /// from the price `p` (`p0` sets a constant-product pool's liquidity): the proceeds of
+    /// a liquidator who sells into a market others have already sold into this round.
+    /// Constant product: `out(u) = y u (1 - f) / (x + u (1 - f))` with
+    /// `x = depth / sqrt(p0 p)`, `y = x p`; exponential: `out(u) = (depth / beta)
+    /// (1 - exp(-beta p u / depth))`, the integral of the price `p exp(-beta p v / depth)`;
+    /// no impact: `p q`. The result is `out(before + q) - out(before)`: the round's sales
+    /// count as one trade that the liquidators share in the order they sell (as
+    /// [`ImpactModel::price_ratio`] moves the price by the round's total).
+    ///
+    /// ```
+    /// use creditlab_defi::impact::{ConstantProduct, ImpactModel};
+    /// let model = ImpactModel::ConstantProduct { depth: 200_000.0, fee: 0.003 };
+    /// // At p = p0 = 2000 the pool holds 100 ETH and 200,000 of cash: selling 3 after 5
+    /// // gets what one sale of 8 gets beyond one of 5.
+    /// let amm = ConstantProduct::new(100.0, 200_000.0, 0.003)?;
+    /// let quoted = model.proceeds(5.0, 3.0, 2000.0, 2000.0);
+    /// assert!((quoted - (amm.amount_out(8.0) - amm.amount_out(5.0))).abs() < 1e-9);
+    /// # Ok::<(), creditlab_defi::DefiError>(())
+    /// ```
+    pub fn proceeds(&self, before: f64, q: f64, p: f64, p0: f64) -> f64 {
+        if q <= 0.0 {
+            return 0.0;
+        }
+        match *self {
+            ImpactModel::None => p * q,
+            ImpactModel::ConstantProduct { depth, fee } => {
+                let x = depth / (p0 * p).sqrt();
+                let y = x * p;
+                let out = |u: f64| y * u * (1.0 - fee) / (x + u * (1.0 - fee));
+                out(before + q) - out(before)
+            }
+            ImpactModel::Exponential { beta, depth } => {
+                if beta <= 0.0 {
+                    return p * q;
+                }
+                let k = beta * p / depth;
+                // out(b + q) - out(b) = (depth / beta) e^{-k b} (1 - e^{-k q}).
+                (depth / beta) * (-k * before).exp() * (-(k * q)).exp_m1().abs()
+            }
+        }
+    }
+
+    /// The marginal proceeds of selling after `sold` units from the price `p`: the cash one
+    /// more unit fetches, `d out / du` at `u = sold` (`p (1 - fee)` before any sale in a
+    /// constant-product pool).
+    pub fn marginal_proceeds(&self, sold: f64, p: f64, p0: f64) -> f64 {
+        match *self {
+            ImpactModel::None => p,
+            ImpactModel::ConstantProduct { depth, fee } => {
+                let x = depth / (p0 * p).sqrt();
+                let d = x + sold * (1.0 - fee);
+                p * x * x * (1.0 - fee) / (d * d)
+            }
+            ImpactModel::Exponential { beta, depth } => p * (-beta * p * sold / depth).exp(),
+        }
+    }
+
+    /// The total units `u` sold from the price `p` at which the marginal proceeds fall to
+    /// `c` (a liquidator who gets one unit of collateral per `c` of debt repaid stops
+    /// there): `(sqrt(x y (1 - fee) / c) - x) / (1 - fee)` for a constant-product pool,
+    /// `(depth / (beta p)) ln(p / c)` for exponential impact; infinite without impact (or
+    /// `beta = 0`) when `p > c`; 0 when even the first unit fetches less than `c`.
+    pub fn units_to_marginal(&self, c: f64, p: f64, p0: f64) -> f64 {
+        if self.marginal_proceeds(0.0, p, p0) <= c {
+            return 0.0;
+        }
+        match *self {
+            ImpactModel::None => f64::INFINITY,
+            ImpactModel::ConstantProduct { depth, fee } => {
+                let x = depth / (p0 * p).sqrt();
+                let y = x * p;
+                ((x * y * (1.0 - fee) / c).sqrt() - x) / (1.0 - fee)
+            }
+            ImpactModel::Exponential { beta, depth } => {
+                if beta <= 0.0 {
+                    f64::INFINITY
+                } else {
+                    depth / (beta * p) * (p / c).ln()
+                }
+            }
+        }
+    }
+}
+
 /// The fraction of the log price gap that arbitrage closes per step for a half-life of
 /// `half_life_steps` steps: `1 - 2^(-1 / half_life)`; 1 (instant) for a half-life of 0.
 pub fn relaxation_per_step(half_life_steps: f64) -> f64 {
@@ -284,6 +370,50 @@ mod tests {
         .validate()
         .unwrap_err();
         assert_eq!(e.field(), Some("depth"));
+    }
+
+    #[test]
+    fn proceeds_and_the_marginal_unit_by_hand() {
+        // Constant product at p = 1500, p0 = 2000, depth 1e6: the explicit pool's one sale
+        // of 65 minus its one sale of 40 (the round's sales as one trade).
+        let model = ImpactModel::ConstantProduct {
+            depth: 1.0e6,
+            fee: 0.003,
+        };
+        let l = 1.0e6 / 2000f64.sqrt();
+        let p: f64 = 1500.0;
+        let amm = ConstantProduct::new(l / p.sqrt(), l * p.sqrt(), 0.003).unwrap();
+        let second = amm.amount_out(65.0) - amm.amount_out(40.0);
+        assert!((model.proceeds(40.0, 25.0, p, 2000.0) - second).abs() <= CASH);
+        // The marginal proceeds are the derivative of the proceeds, and at the marginal
+        // unit they equal c.
+        let h = 1e-4;
+        let fd = (model.proceeds(40.0, h, p, 2000.0)) / h;
+        assert!(
+            (fd - model.marginal_proceeds(40.0, p, 2000.0)).abs() <= prec::FINITE_DIFFERENCE * p,
+            "{fd}"
+        );
+        let c = 1400.0;
+        let u = model.units_to_marginal(c, p, 2000.0);
+        assert!((model.marginal_proceeds(u, p, 2000.0) - c).abs() <= prec::ACCUMULATED * c);
+        assert_eq!(model.units_to_marginal(p, p, 2000.0), 0.0);
+        // Exponential: out(b + q) - out(b) = (D / beta) e^{-k b} (1 - e^{-k q}), k = beta p / D.
+        let e = ImpactModel::Exponential {
+            beta: 0.5,
+            depth: 1000.0,
+        };
+        let k: f64 = 0.5 * 50.0 / 1000.0;
+        let want = 2000.0 * (-k * 2.0).exp() * (1.0 - (-k * 3.0).exp());
+        assert!((e.proceeds(2.0, 3.0, 50.0, 80.0) - want).abs() <= prec::COMPOSED * want);
+        let u = e.units_to_marginal(40.0, 50.0, 80.0);
+        assert!((u - 1000.0 / 25.0 * (50.0f64 / 40.0).ln()).abs() <= prec::COMPOSED * u);
+        assert!((e.marginal_proceeds(u, 50.0, 80.0) - 40.0).abs() <= prec::COMPOSED * 40.0);
+        assert_eq!(ImpactModel::None.proceeds(1.0, 3.0, 50.0, 80.0), 150.0);
+        assert_eq!(
+            ImpactModel::None.units_to_marginal(40.0, 50.0, 80.0),
+            f64::INFINITY
+        );
+        assert_eq!(ImpactModel::None.units_to_marginal(60.0, 50.0, 80.0), 0.0);
     }
 
     proptest! {

@@ -1,7 +1,9 @@
 //! The mechanics of an over-collateralized DeFi lending pool, modelled on Aave v3 and
 //! Compound: depositors supply the borrowed asset for pool shares; borrowers post volatile
 //! collateral and borrow against it; positions below a health factor of 1 are liquidated
-//! at a bonus; bad debt falls on the reserve, then on depositors. No market simulation here:
+//! at a bonus; bad debt falls on the reserve, then on depositors: booked as a reserve
+//! deficit that leaves every depositor's claim as it was (Aave v3.3, the default), or
+//! written off through the share price ([`BadDebtAccounting`]). No market simulation here:
 //! prices are inputs. Methodology: docs/methodology/lending-pool.md.
 //!
 //! [`LendingPool`] is the pool's one balance sheet: the Monte Carlo of
@@ -52,7 +54,7 @@ pub fn close_factor(hf: f64) -> f64 {
 /// an asset when the repayment is limited by it). Writes the liquidator's part into
 /// `seized` and the protocol's fee into `fee` (per asset, asset units, overwritten) and
 /// returns the debt repaid. The caller reduces the debt and books the cash.
-fn seize(
+pub(crate) fn seize(
     assets: &[CollateralAsset],
     collateral: &mut [f64],
     max_repay: f64,
@@ -73,13 +75,15 @@ fn seize(
         if value <= 0.0 {
             continue;
         }
-        let repay = left.min(value / (1.0 + a.liquidation_bonus));
-        let taken_value = repay * (1.0 + a.liquidation_bonus);
-        // All of it when the repayment is limited by the collateral (no dust left).
-        let taken = if taken_value >= value {
-            collateral[k]
+        let limit = value / (1.0 + a.liquidation_bonus);
+        // All of it when the repayment is limited by the collateral: no dust left (the
+        // rounding of `limit x (1 + bonus)` may fall an ulp short of `value`, which would
+        // leave a worthless crumb of collateral holding the position open).
+        let (repay, taken) = if left >= limit {
+            (limit, collateral[k])
         } else {
-            taken_value / prices[k]
+            let wanted = left * (1.0 + a.liquidation_bonus) / prices[k];
+            (left, wanted.min(collateral[k]))
         };
         let fee_k = repay * a.liquidation_bonus * a.protocol_fee_share / prices[k];
         fee[k] = fee_k.min(taken);
@@ -89,6 +93,41 @@ fn seize(
         repaid += repay;
     }
     repaid
+}
+
+/// Where the bad debt the reserve cannot absorb goes.
+///
+/// ```
+/// use creditlab_defi::lending::{BadDebtAccounting, CollateralAsset, LendingPool, RateModel};
+/// for accounting in [BadDebtAccounting::Deficit, BadDebtAccounting::SharePrice] {
+///     let mut pool = LendingPool::new(vec![CollateralAsset::weth_like()], RateModel::usdc_like())?
+///         .with_accounting(accounting);
+///     pool.deposit(10_000.0)?;
+///     let id = pool.open_position(vec![1.0], 1500.0, &[2000.0])?;
+///     pool.liquidate(id, &[1000.0])?; // 1,000 of collateral for 1,500 of debt
+///     let lost = 1500.0 - 1000.0 / 1.05;
+///     assert!((pool.borne_by_depositors() - lost).abs() < 1e-9);
+///     match accounting {
+///         // The claims are untouched and partly unbacked: the last depositors out lose.
+///         BadDebtAccounting::Deficit => assert_eq!((pool.share_price(), pool.deficit()), (1.0, lost)),
+///         // Every depositor loses pro rata.
+///         BadDebtAccounting::SharePrice => assert!(pool.share_price() < 1.0),
+///     }
+/// }
+/// # Ok::<(), creditlab_defi::DefiError>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BadDebtAccounting {
+    /// Aave v3.3: the debt left when a position's collateral is exhausted is burned and
+    /// booked as the reserve's deficit (`reserve.deficit`); aToken balances, and so the
+    /// share price, are untouched; depositors withdraw at par while the cash lasts, so the
+    /// last ones out hold the unbacked claims.
+    #[default]
+    Deficit,
+    /// The loss is written off against the depositors' equity: the share price falls and
+    /// every depositor still in the pool loses pro rata.
+    SharePrice,
 }
 
 /// Risk parameters of one collateral asset.
@@ -315,7 +354,9 @@ pub struct Liquidation {
     pub bad_debt: f64,
     /// Part of the bad debt absorbed by the reserve.
     pub absorbed_by_reserve: f64,
-    /// Part of the bad debt borne by depositors (through the share price).
+    /// Part of the bad debt borne by depositors: booked as deficit (the depositors' claims
+    /// unbacked by that much), or written off through the share price, per the pool's
+    /// [`BadDebtAccounting`].
     pub borne_by_depositors: f64,
 }
 
@@ -347,9 +388,11 @@ pub struct Withdrawal {
 /// A lending pool of one borrowed asset against one or more collateral assets: its one
 /// balance sheet.
 ///
-/// Balance sheet: assets are `cash + total debt`; the reserve (the protocol's share) and
-/// the depositors' claim `shares x share_price` split them, so
-/// `share_price = (cash + debt - reserve) / shares`. Debts are stored scaled by a borrow
+/// Balance sheet: assets are `cash + total debt`; the reserve (the protocol's share, the
+/// first-loss cover) and the depositors' claim `shares x share_price` split them, with
+/// the deficit (bad debt neither the reserve nor the share price absorbed) as the part of
+/// the claims nothing backs: `share_price = (cash + debt + deficit - reserve) / shares`.
+/// Debts are stored scaled by a borrow
 /// index (Aave's variable-debt index): `debt = scaled x index`, so accruing interest is one
 /// multiplication whatever the number of positions, and leaves every position's rank by
 /// liquidation price unchanged. Positions are held as arrays (collateral row-major, one row
@@ -389,6 +432,12 @@ pub struct LendingPool {
     bad_debt: f64,
     /// The part of it the reserve could not absorb.
     borne_by_depositors: f64,
+    accounting: BadDebtAccounting,
+    /// Deficit accounting: the bad debt the reserve did not absorb, claims nothing backs.
+    deficit: f64,
+    /// Share-price accounting: the write-offs per share outstanding at the time, summed
+    /// (the loss of a share held from the start).
+    written_off_per_share: f64,
 }
 
 impl Clone for LendingPool {
@@ -406,6 +455,9 @@ impl Clone for LendingPool {
             protocol_collateral: self.protocol_collateral.clone(),
             bad_debt: self.bad_debt,
             borne_by_depositors: self.borne_by_depositors,
+            accounting: self.accounting,
+            deficit: self.deficit,
+            written_off_per_share: self.written_off_per_share,
         }
     }
 
@@ -425,6 +477,23 @@ impl Clone for LendingPool {
             .clone_from(&source.protocol_collateral);
         self.bad_debt = source.bad_debt;
         self.borne_by_depositors = source.borne_by_depositors;
+        self.accounting = source.accounting;
+        self.deficit = source.deficit;
+        self.written_off_per_share = source.written_off_per_share;
+    }
+}
+
+impl LendingPool {
+    /// The same pool with every collateral asset's liquidation bonus at 0: a settlement in
+    /// which each position's collateral goes to repay its debt at the given prices, what
+    /// marking the open positions at the horizon assumes (tests check the marking by it).
+    #[cfg(test)]
+    pub(crate) fn without_bonus(&self) -> Self {
+        let mut pool = self.clone();
+        for a in &mut pool.assets {
+            a.liquidation_bonus = 0.0;
+        }
+        pool
     }
 }
 
@@ -436,8 +505,9 @@ fn rejected(what: impl Into<String>, reason: impl Into<String>) -> DefiError {
 }
 
 impl LendingPool {
-    /// An empty pool accepting these collateral assets (at least one) at these rates; errors
-    /// name the field (`assets[1].ltv`, `rates.slope1`).
+    /// An empty pool accepting these collateral assets (at least one) at these rates, with
+    /// Aave v3.3's deficit accounting ([`LendingPool::with_accounting`] for the other);
+    /// errors name the field (`assets[1].ltv`, `rates.slope1`).
     pub fn new(assets: Vec<CollateralAsset>, rates: RateModel) -> Result<Self> {
         if assets.is_empty() {
             return Err(invalid(
@@ -458,12 +528,24 @@ impl LendingPool {
             0.0,
             Vec::new(),
             Vec::new(),
+            BadDebtAccounting::default(),
         ))
+    }
+
+    /// The same pool with bad debt accounted for by `accounting`.
+    pub fn with_accounting(mut self, accounting: BadDebtAccounting) -> Self {
+        self.accounting = accounting;
+        self
     }
 
     /// A pool with this balance sheet at a borrow index of 1, its parameters already
     /// checked: cash, reserve and shares as given, position `i` holding
-    /// `collateral[i * n..(i + 1) * n]` and owing `debt[i]`.
+    /// `collateral[i * n..(i + 1) * n]` and owing `debt[i]`, bad debt accounted for by
+    /// `accounting`.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "the balance sheet's items, each a number or array of its own"
+    )]
     pub(crate) fn from_balance_sheet(
         assets: Vec<CollateralAsset>,
         rates: RateModel,
@@ -472,6 +554,7 @@ impl LendingPool {
         shares: f64,
         collateral: Vec<f64>,
         debt: Vec<f64>,
+        accounting: BadDebtAccounting,
     ) -> Self {
         let n = assets.len();
         debug_assert_eq!(collateral.len(), debt.len() * n);
@@ -488,6 +571,9 @@ impl LendingPool {
             scaled: debt,
             bad_debt: 0.0,
             borne_by_depositors: 0.0,
+            accounting,
+            deficit: 0.0,
+            written_off_per_share: 0.0,
         }
     }
 
@@ -529,9 +615,29 @@ impl LendingPool {
         self.bad_debt
     }
     /// The part of [`LendingPool::bad_debt`] the reserve could not absorb: the depositors'
-    /// loss.
+    /// loss (as a group), whatever the accounting.
     pub fn borne_by_depositors(&self) -> f64 {
         self.borne_by_depositors
+    }
+    /// How bad debt is accounted for.
+    pub fn accounting(&self) -> BadDebtAccounting {
+        self.accounting
+    }
+    /// The reserve's deficit (deficit accounting; 0 with share-price accounting): the
+    /// depositors' claims that nothing backs.
+    pub fn deficit(&self) -> f64 {
+        self.deficit
+    }
+    /// What the pool's assets net of the reserve are worth to the depositors:
+    /// `cash + debt - reserve`, their claims minus the deficit.
+    pub fn backing(&self) -> f64 {
+        self.cash + self.total_debt() - self.reserve
+    }
+    /// Share-price accounting: the loss so far of a share held since the pool opened, the
+    /// write-offs per share outstanding at each (0 with deficit accounting, where the
+    /// loss stays in [`LendingPool::deficit`] until the claims are redeemed).
+    pub fn written_off_per_share(&self) -> f64 {
+        self.written_off_per_share
     }
     /// Number of positions ever opened (ids `0..len`; closed ones stay, with no debt).
     pub fn len(&self) -> usize {
@@ -553,9 +659,10 @@ impl LendingPool {
     pub fn utilization(&self) -> f64 {
         RateModel::utilization(self.cash.max(0.0), self.total_debt())
     }
-    /// Depositors' claim `cash + debt - reserve`.
+    /// Depositors' claim `cash + debt + deficit - reserve`: what their shares say they own
+    /// (the deficit is the part of it nothing backs).
     pub fn depositor_equity(&self) -> f64 {
-        self.cash + self.total_debt() - self.reserve
+        self.cash + self.total_debt() + self.deficit - self.reserve
     }
     /// Value of one share (1 before the first deposit).
     pub fn share_price(&self) -> f64 {
@@ -760,7 +867,7 @@ impl LendingPool {
     /// in the pool's order, seizing collateral worth `repaid x (1 + bonus)`, of which
     /// `protocol_fee_share x bonus` goes to the protocol's treasury. When all collateral is
     /// taken and debt remains, the rest is bad debt: absorbed by the reserve first, then by
-    /// the depositors (the share price falls).
+    /// the depositors (as deficit, or through the share price: [`BadDebtAccounting`]).
     pub fn liquidate(&mut self, id: usize, prices: &[f64]) -> Result<Option<Liquidation>> {
         self.liquidate_up_to(id, prices, f64::INFINITY)
     }
@@ -804,7 +911,8 @@ impl LendingPool {
     /// collateral into `seized`, the protocol's fee into `fee`, per asset); the repayment
     /// goes into the cash and the fee to the protocol. A position left with debt and no
     /// collateral, or with collateral worth nothing at these prices (nothing could be
-    /// repaid), is written off: the reserve absorbs what it can, depositors the rest.
+    /// repaid), is written off: the reserve absorbs what it can, depositors the rest, as
+    /// deficit or through the share price.
     pub(crate) fn liquidate_at(
         &mut self,
         i: usize,
@@ -834,7 +942,19 @@ impl LendingPool {
             absorbed = left.min(self.reserve.max(0.0));
             self.reserve -= absorbed;
             self.bad_debt += left;
-            self.borne_by_depositors += left - absorbed;
+            let borne = left - absorbed;
+            self.borne_by_depositors += borne;
+            match self.accounting {
+                // The debt is burned and its uncovered part booked as deficit: the claims,
+                // and so the share price, stay as they were.
+                BadDebtAccounting::Deficit => self.deficit += borne,
+                // The debt is burned: the claims lose `borne`, per share.
+                BadDebtAccounting::SharePrice => {
+                    if self.shares > 0.0 {
+                        self.written_off_per_share += borne / self.shares;
+                    }
+                }
+            }
             bad_debt = left;
             left = 0.0;
         }
@@ -947,7 +1067,9 @@ mod tests {
 
     #[test]
     fn bad_debt_hits_reserve_then_depositors() {
-        let (mut pool, id) = pool_with_position();
+        // Share-price accounting: the depositors' equity falls by their part.
+        let (pool, id) = pool_with_position();
+        let mut pool = pool.with_accounting(BadDebtAccounting::SharePrice);
         // Give the reserve something: one year of interest at a known rate.
         let u = 1500.0 / 10_000.0;
         let rate = RateModel::usdc_like().borrow_rate(u);
@@ -983,6 +1105,45 @@ mod tests {
             epsilon = EPS
         );
         assert!(pool.share_price() < 1.0);
+    }
+
+    #[test]
+    fn deficit_accounting_by_hand() {
+        // The same loss as above under Aave v3.3's accounting: the reserve absorbs its
+        // accrued interest share, the rest is booked as deficit; the claims (share price)
+        // do not move; depositors withdraw at par while the cash lasts, the last ones out
+        // hold the unbacked claims.
+        let (mut pool, id) = pool_with_position();
+        assert_eq!(pool.accounting(), BadDebtAccounting::Deficit);
+        let interest = pool.accrue(1.0).unwrap();
+        let reserve = interest * 0.1;
+        let debt = 1500.0 + interest;
+        let price_before = pool.share_price();
+        let l = pool.liquidate(id, &[1000.0]).unwrap().unwrap();
+        let repaid = 1000.0 / 1.05;
+        let deficit = debt - repaid - reserve;
+        assert_abs_diff_eq!(l.bad_debt, debt - repaid, epsilon = EPS);
+        assert_abs_diff_eq!(l.absorbed_by_reserve, reserve, epsilon = EPS);
+        assert_abs_diff_eq!(l.borne_by_depositors, deficit, epsilon = EPS);
+        assert_abs_diff_eq!(pool.deficit(), deficit, epsilon = EPS);
+        assert_eq!(pool.written_off_per_share(), 0.0);
+        assert_eq!(pool.share_price(), price_before);
+        // Claims = backing + deficit.
+        assert_abs_diff_eq!(
+            pool.depositor_equity(),
+            pool.backing() + deficit,
+            epsilon = EPS
+        );
+        // Cash: 10,000 - 1,500 + 1000 / 1.05. A first depositor redeems 5,000 shares at
+        // par in full; the rest of the cash pays part of the remaining 5,000.
+        let cash = 10_000.0 - 1500.0 + repaid;
+        assert_abs_diff_eq!(pool.cash(), cash, epsilon = EPS);
+        let first = pool.withdraw(5000.0).unwrap();
+        assert_abs_diff_eq!(first.paid, 5000.0 * price_before, epsilon = EPS);
+        let last = pool.withdraw(5000.0).unwrap();
+        assert_abs_diff_eq!(last.paid, cash - 5000.0 * price_before, epsilon = EPS);
+        // What the last holders cannot get is the deficit (no debt is left to repay).
+        assert_abs_diff_eq!(last.unmet_value, deficit, epsilon = EPS);
     }
 
     #[test]
@@ -1145,13 +1306,20 @@ mod tests {
         fn liquidation_conserves_collateral_and_debt(
             weth in 0.0f64..5.0, wbtc in 0.0f64..0.3, ltv_use in 0.0f64..1.0,
             drop_eth in 0.05f64..1.0, drop_btc in 0.05f64..1.0, years in 0.0f64..2.0,
+            deficit in proptest::bool::ANY,
         ) {
             let wbtc_asset = CollateralAsset::new("WBTC", 0.7, 0.75, 0.065, 0.1).unwrap();
+            let accounting = if deficit {
+                BadDebtAccounting::Deficit
+            } else {
+                BadDebtAccounting::SharePrice
+            };
             let mut pool = LendingPool::new(
                 vec![CollateralAsset::weth_like(), wbtc_asset],
                 RateModel::usdc_like(),
             )
-            .unwrap();
+            .unwrap()
+            .with_accounting(accounting);
             pool.deposit(50_000.0).unwrap();
             let p0 = [2000.0, 30_000.0];
             let limit = weth * 2000.0 * 0.8 + wbtc * 30_000.0 * 0.7;
@@ -1162,6 +1330,7 @@ mod tests {
             let hf = pool.health_factor(id, &prices).unwrap();
             let equity_before = pool.depositor_equity();
             let reserve_before = pool.reserve();
+            let deficit_before = pool.deficit();
             match pool.liquidate(id, &prices).unwrap() {
                 None => proptest::prop_assert!(hf >= 1.0),
                 Some(l) => {
@@ -1186,9 +1355,28 @@ mod tests {
                     proptest::prop_assert!(
                         l.repaid <= l.close_factor * before.debt * (1.0 + prec::IDENTITY)
                     );
-                    // Depositors lose only the bad debt the reserve could not absorb.
+                    // Depositors lose only the bad debt the reserve could not absorb: their
+                    // equity falls by it (share price), or their claims stay and that much
+                    // of them is left unbacked (deficit).
+                    let backing_before = equity_before - deficit_before;
+                    if deficit {
+                        proptest::prop_assert!(
+                            (equity_before - pool.depositor_equity()).abs()
+                                <= prec::IDENTITY * 50_000.0
+                        );
+                        proptest::prop_assert!(
+                            (pool.deficit() - deficit_before - l.borne_by_depositors).abs()
+                                <= prec::IDENTITY * 50_000.0
+                        );
+                    } else {
+                        proptest::prop_assert!(
+                            (equity_before - pool.depositor_equity() - l.borne_by_depositors)
+                                .abs()
+                                <= prec::IDENTITY * 50_000.0
+                        );
+                    }
                     proptest::prop_assert!(
-                        (equity_before - pool.depositor_equity() - l.borne_by_depositors).abs()
+                        (backing_before - pool.backing() - l.borne_by_depositors).abs()
                             <= prec::IDENTITY * 50_000.0
                     );
                     proptest::prop_assert!(

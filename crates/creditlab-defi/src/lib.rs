@@ -5,11 +5,14 @@
 //!   March 2020, and a lagging oracle;
 //! - [`impact`]: fire-sale price impact (a constant-product market maker, exponential
 //!   impact) and its relaxation between steps;
+//! - [`aave`]: Aave v3's published reserve configurations (Ethereum, 31 October 2023);
 //! - [`lending`]: the pool's mechanics (Aave v3 and Compound): deposits and shares, the
 //!   utilization-kink rate model, health factors, liquidations at a bonus, bad debt;
 //! - [`simulation`]: the pool under a moving market, path by path: liquidation cascades with
 //!   fire-sale feedback, depositor runs, a parallel deterministic Monte Carlo; each path
 //!   runs one [`lending::LendingPool`], the pool's one balance sheet;
+//! - [`stats`]: per-path figures summarized over paths, each with its Monte Carlo
+//!   standard error;
 //! - [`config`]: the simulation's config, the documented TOML as serde types
 //!   (docs/schemas/defi-toml.md), and its one validator, whose errors carry the key's path.
 //!
@@ -27,11 +30,13 @@
 //! # Ok::<(), creditlab_defi::DefiError>(())
 //! ```
 
+pub mod aave;
 pub mod config;
 mod error;
 pub mod impact;
 pub mod lending;
 pub mod market;
 pub mod simulation;
+pub mod stats;
 
 pub use error::{DefiError, Result};

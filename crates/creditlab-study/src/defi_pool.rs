@@ -6,9 +6,11 @@
 use crate::error::Result;
 use crate::progress::{Progress, counted};
 use creditlab_defi::config::{
-    AssetConfig, BookConfig, DefiSimConfig, ImpactConfig, LiquidationConfig, MarketConfig,
-    PoolConfig, RunModel, RunSignal, ShockKind, ThresholdDistribution, positions_from_book,
+    AssetConfig, BookConfig, DefiSimConfig, ImpactConfig, LiquidationConfig, Liquidators,
+    MarketConfig, OracleSource, PoolConfig, RunModel, RunSignal, ShockKind, ThresholdDistribution,
+    positions_from_book,
 };
+use creditlab_defi::lending::BadDebtAccounting;
 use creditlab_defi::market::AssetDynamics;
 use creditlab_defi::{
     lending::{CollateralAsset, RateModel},
@@ -226,20 +228,29 @@ impl DefiPoolSpec {
             pool: PoolConfig {
                 initial_utilization: self.initial_utilization,
                 initial_reserve: self.initial_reserve,
+                // The study's behaviour so far: bad debt through the share price (its
+                // runs watch the share price).
+                bad_debt_accounting: BadDebtAccounting::SharePrice,
                 rates: RateModel::usdc_like(),
             },
             assets,
             market: MarketConfig {
                 step_hours,
-                steps: (hours / step_hours).round().max(1.0) as usize,
+                horizon_hours: (hours / step_hours).round().max(1.0) * step_hours,
                 correlation,
-                oracle_delay_steps,
+                oracle_delay_hours: oracle_delay_steps as f64 * step_hours,
+                // The study's behaviour so far: the oracle reads the on-chain market.
+                oracle_source: OracleSource::Amm,
                 impact_half_life_hours: self.impact_half_life_hours,
                 shock: ShockKind::None,
                 shock_knots: None,
+                crash_days: None,
+                random_shock: None,
             },
             liquidation: LiquidationConfig {
                 capacity_per_hour: Some(capacity),
+                liquidators: Liquidators::Capacity,
+                gas: None,
             },
             book: BookConfig::positions(positions),
             runs: if self.run_cohorts == 0 {
