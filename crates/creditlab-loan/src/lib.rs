@@ -42,7 +42,7 @@ pub use cashflow::{
     Assumptions, CashFlowTotals, CashFlows, DefaultRate, Pool, Prepayment, project_loan,
     project_pool, project_records,
 };
-pub use collateral::{Collateral, CollateralKind};
+pub use collateral::{AssetSymbol, Collateral, CollateralKind, MAX_ASSET_SYMBOL_LEN};
 pub use error::{Error, Result};
 pub use loan::{
     Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
