@@ -55,8 +55,12 @@ pub struct LoanRow {
     pub pd_lifetime: f64,
     /// The loan's life in years.
     pub life_years: f64,
-    /// Model LGD.
+    /// Model LGD, net of recourse recoveries.
     pub lgd: f64,
+    /// What the collateral alone leaves unpaid, per unit of EAD.
+    pub collateral_lgd: f64,
+    /// Expected recourse recovery from the borrower (currency): `(collateral_lgd - lgd) EAD`.
+    pub recourse_recovery: f64,
     /// The LGD used for capital (mortgages floored at 10%).
     pub capital_lgd: f64,
     /// One-year expected loss.
@@ -88,6 +92,8 @@ impl From<&LoanGrade> for LoanRow {
             pd_lifetime: g.pd.pd_lifetime,
             life_years: g.pd.life_years,
             lgd: g.lgd.lgd,
+            collateral_lgd: g.lgd.collateral_lgd,
+            recourse_recovery: g.lgd.recourse_recovery,
             capital_lgd: g.capital_lgd,
             el_one_year: g.el_one_year,
             el_lifetime: g.el_lifetime,
