@@ -2,6 +2,7 @@
 //! its posterior, grade, LGD, expected loss and IRB capital per loan, and a book summary
 //! with validation where outcomes are known.
 
+use crate::collateral_model::CollateralModelConfig;
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
 use crate::lgd::{self, DefaultTrigger, JumpRisk, Lgd, LgdInput, Recourse};
@@ -112,6 +113,8 @@ pub struct GradingConfig {
     /// Horizon of observed default flags in years, for calibration (the PD compared with
     /// an outcome is the PD over this horizon, capped at the loan's life).
     pub outcome_horizon_years: f64,
+    /// The collateral-only model of DeFi books: split seed, upper quantile, IRLS.
+    pub collateral_model: CollateralModelConfig,
 }
 
 impl Default for GradingConfig {
@@ -122,6 +125,7 @@ impl Default for GradingConfig {
             lgd: LgdAssumptions::default(),
             asset_class: None,
             outcome_horizon_years: 1.0,
+            collateral_model: CollateralModelConfig::default(),
         }
     }
 }
