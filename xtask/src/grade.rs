@@ -41,6 +41,10 @@ pub struct Args {
     /// Loans in the synthetic book.
     #[arg(long, default_value_t = 10_000, conflicts_with = "tape")]
     loans: usize,
+    /// Rescale the synthetic book to this total principal (as the study does: incomes
+    /// scale with it, so PDs move; LTV and DTI do not).
+    #[arg(long, conflicts_with = "tape")]
+    total_principal: Option<f64>,
     /// Seed of the synthetic book, of --simulate-outcomes and of the collateral-only
     /// model's fit/test split.
     #[arg(long, default_value_t = 1)]
@@ -80,9 +84,16 @@ fn load(args: &Args) -> Result<(Book, String), TaskError> {
             args.loans
         )));
     }
+    if let Some(t) = args.total_principal
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(TaskError::msg(format!(
+            "--total-principal must be a positive amount, got {t}"
+        )));
+    }
     let spec = BookSpec {
         loans: args.loans,
-        total_principal: None,
+        total_principal: args.total_principal,
         seed: args.seed,
     };
     Ok(match args.book {

@@ -137,6 +137,10 @@ fn grade_bad_input_exits_2_with_a_message() {
             vec!["grade", "--book", "defi", "--loans", "200", "--fit"],
             "--fit",
         ),
+        (
+            vec!["grade", "--book", "bank", "--total-principal", "0"],
+            "--total-principal",
+        ),
     ] {
         let out = xtask(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
