@@ -265,3 +265,41 @@ impl Collateral {
         self.value * (1.0 - self.haircut)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_and_threshold_round_trip_through_serde_and_old_json_still_reads() {
+        let weth = Collateral::new(CollateralKind::CryptoAsset, 9_000.0, 0.9, 0.05)
+            .unwrap()
+            .with_asset(AssetSymbol::new("WETH").unwrap())
+            .unwrap()
+            .with_liquidation_threshold(0.83)
+            .unwrap();
+        let text = serde_json::to_string(&weth).unwrap();
+        assert!(
+            text.contains(r#""asset":"WETH""#) && text.contains("0.83"),
+            "{text}"
+        );
+        assert_eq!(serde_json::from_str::<Collateral>(&text).unwrap(), weth);
+        // Without the two fields (JSON written before them): None, and nothing written.
+        let plain = Collateral::new(CollateralKind::Vehicle, 1_000.0, 0.2, 0.3).unwrap();
+        let old = r#"{"kind":"vehicle","value":1000.0,"volatility":0.2,"haircut":0.3}"#;
+        assert_eq!(serde_json::to_string(&plain).unwrap(), old);
+        assert_eq!(serde_json::from_str::<Collateral>(old).unwrap(), plain);
+        // Bad values are refused on the way in, naming the field.
+        let bad = r#"{"kind":"vehicle","value":1.0,"volatility":0.2,"haircut":0.3,"asset":"a b"}"#;
+        assert!(serde_json::from_str::<Collateral>(bad).is_err());
+        let e = Collateral::unsecured()
+            .with_asset(AssetSymbol::new("WETH").unwrap())
+            .unwrap_err();
+        assert_eq!(e.field(), Some("collateral_asset"));
+        let e = plain.with_liquidation_threshold(1.2).unwrap_err();
+        assert_eq!(e.field(), Some("liquidation_threshold"));
+        assert!(AssetSymbol::new("").is_err());
+        assert!(AssetSymbol::new("ABCDEFGHIJKLMNOPQ").is_err());
+        assert_eq!(AssetSymbol::new("USDC.e").unwrap().to_string(), "USDC.e");
+    }
+}
