@@ -1,10 +1,13 @@
 //! `cargo xtask grade`: grade every loan of a tape or a synthetic book (PD with its
 //! interval, grade, LGD, EL, IRB capital) and summarize, with validation where outcomes
-//! exist: once with every revealed factor, once with the borrower side withheld.
+//! exist: once with every revealed factor, once with the borrower side withheld. A book of
+//! liquidated positions (the DeFi book) also gets the collateral-only model fitted on half
+//! of its outcomes and judged, against the bank scorecard, on the other half.
 //!
 //! Methodology: docs/methodology/grading.md. JSON output: docs/schemas/grade-json.md.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use creditlab_grade::collateral_model::{CollateralModelReport, OutOfSample};
 use creditlab_grade::grading::{self, GradingConfig};
 use creditlab_grade::logistic::IrlsOptions;
 use creditlab_grade::report::{GradeReport, MAX_ROC_POINTS};
@@ -38,7 +41,12 @@ pub struct Args {
     /// Loans in the synthetic book.
     #[arg(long, default_value_t = 10_000, conflicts_with = "tape")]
     loans: usize,
-    /// Seed of the synthetic book and of --simulate-outcomes.
+    /// Rescale the synthetic book to this total principal (as the study does: incomes
+    /// scale with it, so PDs move; LTV and DTI do not).
+    #[arg(long, conflicts_with = "tape")]
+    total_principal: Option<f64>,
+    /// Seed of the synthetic book, of --simulate-outcomes and of the collateral-only
+    /// model's fit/test split.
     #[arg(long, default_value_t = 1)]
     seed: u64,
     /// When the data has no observed default flags, validate against outcomes simulated
@@ -49,7 +57,8 @@ pub struct Args {
     /// every factor observed), instead of the documented default coefficients.
     #[arg(long)]
     fit: bool,
-    /// Conservative posterior quantile of the PD used for the grade and capital.
+    /// Conservative posterior quantile of the PD used for the grade and capital, and the
+    /// quantile of the collateral-only model's upper confidence bound.
     #[arg(long, default_value_t = 0.95)]
     quantile: f64,
     /// Print a JSON object (docs/schemas/grade-json.md) instead of tables.
@@ -75,9 +84,16 @@ fn load(args: &Args) -> Result<(Book, String), TaskError> {
             args.loans
         )));
     }
+    if let Some(t) = args.total_principal
+        && !(t.is_finite() && t > 0.0)
+    {
+        return Err(TaskError::msg(format!(
+            "--total-principal must be a positive amount, got {t}"
+        )));
+    }
     let spec = BookSpec {
         loans: args.loans,
-        total_principal: None,
+        total_principal: args.total_principal,
         seed: args.seed,
     };
     Ok(match args.book {
@@ -111,6 +127,8 @@ pub fn run(args: Args) -> TaskResult {
         None
     };
     config.scorecard.conservative_quantile = args.quantile;
+    config.collateral_model.split_seed = args.seed;
+    config.collateral_model.upper_quantile = args.quantile;
     let simulate = args.simulate_outcomes.then_some(args.seed);
     let mut report = GradeReport::build(&book, source, &config, fitted.as_ref(), simulate)?;
     if args.json {
@@ -161,7 +179,7 @@ fn print_text(report: &GradeReport) {
     let mut t = Table::new(["", "all factors", "borrower side withheld"]);
     let w = &report.summary_borrower_side_withheld;
     type Row = (&'static str, f64, f64, fn(f64) -> String);
-    let rows: [Row; 8] = [
+    let rows: [Row; 10] = [
         ("mean PD (1y)", s.mean_pd, w.mean_pd, pct),
         (
             "mean conservative PD",
@@ -169,7 +187,19 @@ fn print_text(report: &GradeReport) {
             w.mean_pd_conservative,
             pct,
         ),
-        ("mean LGD", s.mean_lgd, w.mean_lgd, pct),
+        (
+            "mean collateral LGD",
+            s.mean_collateral_lgd,
+            w.mean_collateral_lgd,
+            pct,
+        ),
+        (
+            "recourse recovery / EAD",
+            s.mean_recourse_recovery,
+            w.mean_recourse_recovery,
+            pct,
+        ),
+        ("mean LGD (net)", s.mean_lgd, w.mean_lgd, pct),
         ("EL one year", s.el_one_year, w.el_one_year, money),
         ("EL lifetime", s.el_lifetime, w.el_lifetime, money),
         ("IRB capital", s.capital, w.capital, money),
@@ -197,12 +227,25 @@ fn print_text(report: &GradeReport) {
                     "Gini" => format!("{:.4}", r.gini),
                     "KS" => format!("{:.4}", r.ks),
                     "Brier" => format!("{:.5}", r.brier),
+                    "defaults / expected" => format!(
+                        "{} / {:.1}",
+                        r.calibration.defaults, r.calibration.expected_defaults
+                    ),
+                    "count test p" => format!("{:.3e}", r.calibration.p_value),
                     _ => r
                         .hosmer_lemeshow
                         .map_or("n/a".to_string(), |h| format!("{:.3e}", h.p_value)),
                 }
             };
-            for m in ["AUC", "Gini", "KS", "Brier", "Hosmer-Lemeshow p"] {
+            for m in [
+                "AUC",
+                "Gini",
+                "KS",
+                "Brier",
+                "defaults / expected",
+                "count test p",
+                "Hosmer-Lemeshow p",
+            ] {
                 t.row([m.to_string(), metric(a, m), metric(b, m)]);
             }
             println!("\n{t}");
@@ -227,4 +270,65 @@ fn print_text(report: &GradeReport) {
             println!("binomial test per grade (all factors)\n{t}");
         }
     }
+    match &report.collateral_model {
+        None => {
+            if let Some(why) = &report.collateral_model_skipped {
+                println!("\ncollateral-only model: none ({why})");
+            }
+        }
+        Some(c) => print_collateral_model(c),
+    }
+}
+
+fn print_collateral_model(c: &CollateralModelReport) {
+    println!(
+        "\ncollateral-only model: fitted on {} loans ({} defaults), tested on {} ({} defaults, \
+         {}), split seed {}",
+        c.fit_loans,
+        c.fit_defaults,
+        c.test_loans,
+        c.test_defaults,
+        pct(c.test_default_rate),
+        c.split_seed
+    );
+    let mut t = Table::new(["fitted column", "coefficient", "std error"]);
+    for f in &c.fit {
+        t.row([
+            f.column.clone(),
+            format!("{:.4}", f.coefficient),
+            format!("{:.4}", f.standard_error),
+        ]);
+    }
+    println!("{t}");
+    if !c.dropped.is_empty() {
+        println!("dropped (constant or collinear): {}", c.dropped.join(", "));
+    }
+    let (a, b) = (&c.collateral_model, &c.bank_scorecard);
+    let mut t = Table::new(["out of sample", "collateral-only", "bank scorecard"]);
+    type Row = (&'static str, fn(&OutOfSample) -> String);
+    let rows: [Row; 7] = [
+        ("mean PD", |m| pct(m.mean_pd)),
+        ("mean conservative PD", |m| pct(m.mean_pd_conservative)),
+        ("AUC", |m| format!("{:.4}", m.auc)),
+        ("Brier", |m| format!("{:.5}", m.brier)),
+        ("defaults / expected", |m| {
+            format!(
+                "{} / {:.1}",
+                m.calibration.defaults, m.calibration.expected_defaults
+            )
+        }),
+        ("count test p", |m| format!("{:.3e}", m.calibration.p_value)),
+        ("Hosmer-Lemeshow p", |m| {
+            m.hosmer_lemeshow
+                .map_or("n/a".to_string(), |h| format!("{:.3e}", h.p_value))
+        }),
+    ];
+    for (name, f) in rows {
+        t.row([name.to_string(), f(a), f(b)]);
+    }
+    println!("{t}");
+    println!(
+        "conservative PD, collateral-only: {}\nconservative PD, bank scorecard: {}",
+        a.conservative, b.conservative
+    );
 }

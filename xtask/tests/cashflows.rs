@@ -197,7 +197,8 @@ fn malformed_tape_exits_2_naming_row_and_column() {
     let path = tmp("bad.csv");
     let mut bytes = write_tape(Vec::new(), TapeFormat::Csv, &[loan_record(1)]).unwrap();
     bytes.extend_from_slice(
-        b"2,lots,fixed,0.08,,,360,level_payment,,bank_underwritten,full,,,,unsecured,0,0,0,\n",
+        // 21 fields: the tape's columns since collateral_asset and liquidation_threshold.
+        b"2,lots,fixed,0.08,,,360,level_payment,,bank_underwritten,full,,,,unsecured,0,0,0,,,\n",
     );
     std::fs::write(&path, bytes).unwrap();
     let out = xtask(&["--tape", path.to_str().unwrap()]);

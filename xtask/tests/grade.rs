@@ -137,6 +137,10 @@ fn grade_bad_input_exits_2_with_a_message() {
             vec!["grade", "--book", "defi", "--loans", "200", "--fit"],
             "--fit",
         ),
+        (
+            vec!["grade", "--book", "bank", "--total-principal", "0"],
+            "--total-principal",
+        ),
     ] {
         let out = xtask(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -213,4 +217,73 @@ fn grade_tape_without_outcomes_validates_only_on_request() {
             > v["borrower_side_withheld"]["auc"].as_f64().unwrap()
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn grade_defi_book_fits_the_collateral_only_model_out_of_sample() {
+    let v = grade_summary("defi");
+    let c = &v["collateral_model"];
+    assert!(v["collateral_model_skipped"].is_null());
+    let n = |k: &str| c[k].as_u64().unwrap();
+    assert_eq!(n("fit_loans") + n("test_loans"), 3000);
+    assert_eq!(c["split_seed"], 7);
+    assert_eq!(c["fit"][0]["column"], "intercept");
+    let own = &c["collateral_model"];
+    let bank = &c["bank_scorecard"];
+    let f = |m: &serde_json::Value, k: &str| m[k].as_f64().unwrap();
+    // The estimation-uncertainty bound is above the point PD and labelled apart from the
+    // population spread of the bank scorecard's posterior.
+    assert!(f(own, "mean_pd_conservative") > f(own, "mean_pd"));
+    assert!(own["conservative"].as_str().unwrap().contains("estimation"));
+    assert!(
+        bank["conservative"]
+            .as_str()
+            .unwrap()
+            .contains("population")
+    );
+    for m in [own, bank] {
+        let t = &m["calibration"];
+        assert_eq!(t["loans"].as_u64().unwrap(), n("test_loans"));
+        assert_eq!(t["method"], "exact-poisson-binomial");
+        let p = t["p_value"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+        assert!(f(m, "auc") > 0.0 && f(m, "auc") < 1.0);
+    }
+    // Each book's graded PD against its realised default rate, with the count test.
+    let cal = &v["validation"]["full_information"]["calibration"];
+    assert_eq!(cal["loans"], 3000);
+    assert!(cal["p_value"].as_f64().is_some());
+    // The bank book has no liquidation thresholds: no collateral-only model, and it says
+    // why.
+    let bank_book = grade_summary("bank");
+    assert!(bank_book["collateral_model"].is_null());
+    assert!(
+        bank_book["collateral_model_skipped"]
+            .as_str()
+            .unwrap()
+            .contains("liquidation threshold")
+    );
+    // Its mortgages report the collateral LGD, the recourse recovery and the net LGD.
+    let s = &bank_book["summary"];
+    let g = |k: &str| s[k].as_f64().unwrap();
+    assert!(g("mean_recourse_recovery") > 0.0);
+    assert!(
+        (g("mean_lgd") - (g("mean_collateral_lgd") - g("mean_recourse_recovery"))).abs() < 1e-12
+    );
+}
+
+#[test]
+fn grade_defi_text_output_shows_the_collateral_only_model() {
+    let out = xtask(&["grade", "--book", "defi", "--loans", "3000", "--seed", "5"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "collateral-only model: fitted on",
+        "bank scorecard",
+        "count test p",
+        "estimation uncertainty",
+        "population spread",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
 }

@@ -16,6 +16,15 @@ pub enum GradeError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// An input rejected with a reason but no single number to show (e.g. a loan the
+    /// house-price model cannot value); `field` is a dotted path.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// Which input, e.g. `loan 17: housing.value`.
+        field: String,
+        /// What was wrong, with the offending value.
+        reason: String,
+    },
     /// An asset class written in a form [`crate::irb::AssetClass`]'s `FromStr` does not
     /// know.
     #[error("unknown asset class {text:?}: {reason}")]
@@ -63,6 +72,17 @@ pub enum GradeError {
     /// The information matrix X'WX is singular: collinear or constant features.
     #[error("logistic fit: singular Hessian ({0}); check for constant or collinear features")]
     SingularHessian(String),
+}
+
+impl GradeError {
+    /// The field the error is about, when it names one: carried as data, so a caller
+    /// never parses the message.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::InvalidParameter { field, .. } | Self::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
 }
 
 /// Result alias for this crate.

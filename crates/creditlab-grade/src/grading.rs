@@ -2,6 +2,7 @@
 //! its posterior, grade, LGD, expected loss and IRB capital per loan, and a book summary
 //! with validation where outcomes are known.
 
+use crate::collateral_model::CollateralModelConfig;
 use crate::error::{GradeError, Result};
 use crate::irb::{self, AssetClass, IrbCapital};
 use crate::lgd::{self, DefaultTrigger, JumpRisk, Lgd, LgdInput, Recourse};
@@ -9,6 +10,7 @@ use crate::logistic::IrlsOptions;
 use crate::scale::{Grade, MasterScale};
 use crate::scorecard::{LTV_CAP, Observation, PdAssessment, Scorecard, ScorecardFit};
 use crate::validation::{self, ValidationReport};
+use creditlab_loan::housing::{CollateralLaw, MortgageLgd, MortgageLossModel};
 use creditlab_loan::{Book, Channel, CollateralKind, LoanRecord};
 use rand::{RngExt, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -28,7 +30,15 @@ pub struct Liquidation {
 /// docs/methodology/grading.md.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LgdAssumptions {
-    /// Residential property: one year to foreclose and sell, 5% legal and carrying costs.
+    /// Residential property: the house-price and foreclosure model of
+    /// docs/methodology/housing.md ([`MortgageLossModel::us_crisis`] by default). Its
+    /// collateral LGD moves with the house-price factor and its recourse recovery is a
+    /// stated share of the shortfall, shown apart. `None` falls back to the closed form of
+    /// [`lgd`] with [`Self::property`] (the LGD before issue 13, which netted a share of
+    /// the borrower's income and had no downturn).
+    pub housing: Option<MortgageLossModel>,
+    /// Residential property without [`Self::housing`]: one year to foreclose and sell, 5%
+    /// legal and carrying costs.
     pub property: Liquidation,
     /// Vehicles: three months to repossess and auction, 5% costs.
     pub vehicle: Liquidation,
@@ -41,7 +51,8 @@ pub struct LgdAssumptions {
     /// leaves almost no shortfall, which is not what DeFi bad debt looks like.
     pub crypto_jumps: Option<JumpRisk>,
     /// Share of the borrower's free income (after their other debts) a full-recourse
-    /// lender can collect, e.g. 25% (the US federal wage-garnishment cap).
+    /// lender can collect, e.g. 25% (the US federal wage-garnishment cap); not used for
+    /// residential property under [`Self::housing`].
     pub recourse_income_share: f64,
     /// Years over which that share is collected.
     pub recourse_years: f64,
@@ -50,6 +61,7 @@ pub struct LgdAssumptions {
 impl Default for LgdAssumptions {
     fn default() -> Self {
         Self {
+            housing: Some(MortgageLossModel::us_crisis()),
             property: Liquidation {
                 horizon_years: 1.0,
                 cost: 0.05,
@@ -101,6 +113,8 @@ pub struct GradingConfig {
     /// Horizon of observed default flags in years, for calibration (the PD compared with
     /// an outcome is the PD over this horizon, capped at the loan's life).
     pub outcome_horizon_years: f64,
+    /// The collateral-only model of DeFi books: split seed, upper quantile, IRLS.
+    pub collateral_model: CollateralModelConfig,
 }
 
 impl Default for GradingConfig {
@@ -111,6 +125,7 @@ impl Default for GradingConfig {
             lgd: LgdAssumptions::default(),
             asset_class: None,
             outcome_horizon_years: 1.0,
+            collateral_model: CollateralModelConfig::default(),
         }
     }
 }
@@ -186,6 +201,29 @@ pub fn lgd_input(record: &LoanRecord, assumptions: &LgdAssumptions) -> LgdInput 
     }
 }
 
+/// The house-price LGD of a residential-property loan under `assumptions.housing`: its loss
+/// law, collateral LGD, recourse recovery and net LGD; `None` for other collateral or
+/// without a housing model.
+pub fn housing_lgd(
+    record: &LoanRecord,
+    assumptions: &LgdAssumptions,
+) -> Result<Option<MortgageLgd>> {
+    let Some(model) = &assumptions.housing else {
+        return Ok(None);
+    };
+    model.of_record(record).map_err(|e| {
+        let reason = match &e {
+            creditlab_loan::Error::Invalid { reason, .. }
+            | creditlab_loan::Error::InvalidAt { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        };
+        GradeError::Invalid {
+            field: format!("housing.{}", e.field().unwrap_or("model")),
+            reason,
+        }
+    })
+}
+
 /// The IRB asset class of a record under `config`.
 pub fn asset_class(record: &LoanRecord, config: &GradingConfig) -> AssetClass {
     config
@@ -207,8 +245,11 @@ pub struct LoanGrade {
     pub pd: PdAssessment,
     /// The grade of the conservative one-year PD on the master scale.
     pub grade: Grade,
-    /// LGD and its parts.
+    /// LGD and its parts: the net LGD, the collateral LGD and the recourse recovery.
     pub lgd: Lgd,
+    /// The loss law given default, for residential property under the housing model (the
+    /// parameters of creditlab-contagion's `Lgd::Collateral`); `None` otherwise.
+    pub collateral_law: Option<CollateralLaw>,
     /// One-year expected loss, mean PD × LGD × EAD.
     pub el_one_year: f64,
     /// Expected loss over the loan's life, lifetime PD × LGD × EAD.
@@ -243,6 +284,10 @@ pub fn grade_record(
             value,
             reason,
         },
+        GradeError::Invalid { field, reason } => GradeError::Invalid {
+            field: format!("loan {id}: {field}"),
+            reason,
+        },
         other => other,
     };
     let mut obs = observation(record);
@@ -252,12 +297,30 @@ pub fn grade_record(
     let life_years = f64::from(record.loan.maturity_months()) / 12.0;
     let pd = config.scorecard.assess(&obs, life_years).map_err(with_id)?;
     let grade = config.scale.grade(pd.pd_conservative).map_err(with_id)?;
-    let mut lgd_in = lgd_input(record, &config.lgd);
-    if withhold_borrower_side && let Recourse::Full { .. } = lgd_in.recourse {
-        lgd_in.recourse = Recourse::Full { recoverable: 0.0 };
-    }
-    let lgd = lgd_in.lgd().map_err(with_id)?;
-    let ead = lgd_in.ead;
+    let ead = record.loan.principal();
+    let (lgd, collateral_law) = match housing_lgd(record, &config.lgd).map_err(with_id)? {
+        Some(m) => {
+            // An anonymous borrower cannot be pursued: the counterfactual recovers nothing.
+            let recovery = if withhold_borrower_side {
+                0.0
+            } else {
+                m.recourse_recovery
+            };
+            let lgd = Lgd {
+                lgd: m.collateral_lgd - recovery,
+                collateral_lgd: m.collateral_lgd,
+                recourse_recovery: recovery * ead,
+            };
+            (lgd, Some(m.law))
+        }
+        None => {
+            let mut lgd_in = lgd_input(record, &config.lgd);
+            if withhold_borrower_side && let Recourse::Full { .. } = lgd_in.recourse {
+                lgd_in.recourse = Recourse::Full { recoverable: 0.0 };
+            }
+            (lgd_in.lgd().map_err(with_id)?, None)
+        }
+    };
     let class = asset_class(record, config);
     let capital_lgd = irb::regulatory_lgd(class, lgd.lgd);
     let capital = irb::capital(class, pd.pd_conservative, capital_lgd, life_years.min(5.0))
@@ -270,6 +333,7 @@ pub fn grade_record(
         pd,
         grade,
         lgd,
+        collateral_law,
         asset_class: class,
         capital_amount: capital.k * ead,
         capital_lgd,
@@ -314,8 +378,14 @@ pub struct BookSummary {
     pub mean_pd: f64,
     /// EAD-weighted mean conservative one-year PD.
     pub mean_pd_conservative: f64,
-    /// EAD-weighted mean LGD.
+    /// EAD-weighted mean LGD, net of recourse recoveries.
     pub mean_lgd: f64,
+    /// EAD-weighted mean collateral LGD: what the collateral alone leaves unpaid (for
+    /// mortgages, the house-price severity).
+    pub mean_collateral_lgd: f64,
+    /// Recourse recoveries per unit of EAD, `Σ recovery / Σ EAD`: the gap between the two
+    /// LGDs, shown as its own figure.
+    pub mean_recourse_recovery: f64,
     /// EAD-weighted mean grade rank (0 = AAA … 7 = D).
     pub mean_grade_rank: f64,
     /// Loans per grade, AAA first (grades with no loan omitted).
@@ -365,6 +435,12 @@ pub fn summarize(loans: &[LoanGrade]) -> BookSummary {
         mean_pd: w(&|l| l.pd.pd),
         mean_pd_conservative: w(&|l| l.pd.pd_conservative),
         mean_lgd: w(&|l| l.lgd.lgd),
+        mean_collateral_lgd: w(&|l| l.lgd.collateral_lgd),
+        mean_recourse_recovery: if ead > 0.0 {
+            loans.iter().map(|l| l.lgd.recourse_recovery).sum::<f64>() / ead
+        } else {
+            0.0
+        },
         mean_grade_rank: w(&|l| l.grade.rank() as f64),
         by_grade,
     }
@@ -642,5 +718,61 @@ mod tests {
         assert!(v.full_information.auc > 0.6, "{}", v.full_information.auc);
         // Every PD tied: the mid-rank sum gives exactly one half.
         assert!((v.borrower_side_withheld.auc - 0.5).abs() < prec::IDENTITY);
+    }
+
+    #[test]
+    fn mortgages_take_their_lgd_from_the_house_with_recourse_apart() {
+        let cfg = GradingConfig::default();
+        let r = mortgage(1, 720, 120_000.0);
+        let g = grade_record(&r, &cfg, false).unwrap();
+        let model = MortgageLossModel::us_crisis();
+        let m = model.of_record(&r).unwrap().unwrap();
+        assert_eq!(g.collateral_law, Some(m.law));
+        assert_eq!(g.lgd.collateral_lgd, m.collateral_lgd);
+        assert!((g.lgd.lgd - m.lgd).abs() <= prec::IDENTITY);
+        assert!(
+            (g.lgd.recourse_recovery - m.recourse_recovery * g.ead).abs() <= prec::IDENTITY * g.ead
+        );
+        // EL uses the net LGD.
+        assert!((g.el_one_year - g.pd.pd * m.lgd * g.ead).abs() <= prec::IDENTITY * g.ead);
+        // Withheld borrower side: nobody to pursue, so no recourse recovery.
+        let blind = grade_record(&r, &cfg, true).unwrap();
+        assert_eq!(blind.lgd.recourse_recovery, 0.0);
+        assert_eq!(blind.lgd.lgd, blind.lgd.collateral_lgd);
+        // DeFi collateral has no house law; without the housing model the closed form of
+        // `lgd` is back.
+        assert_eq!(
+            grade_record(&defi(2), &cfg, false).unwrap().collateral_law,
+            None
+        );
+        let legacy = GradingConfig {
+            lgd: LgdAssumptions {
+                housing: None,
+                ..LgdAssumptions::default()
+            },
+            ..GradingConfig::default()
+        };
+        let old = grade_record(&r, &legacy, false).unwrap();
+        assert_eq!(old.collateral_law, None);
+        assert_eq!(old.lgd, lgd_input(&r, &legacy.lgd).lgd().unwrap());
+    }
+
+    #[test]
+    fn the_book_summary_shows_collateral_lgd_recovery_and_net_lgd() {
+        let records: Vec<LoanRecord> = (0..50u64)
+            .map(|i| mortgage(i, 600 + (i * 5) as u16, 60_000.0 + 1_000.0 * i as f64))
+            .collect();
+        let book = Book::new(records).unwrap();
+        let graded = grade_book(&book, &GradingConfig::default(), false).unwrap();
+        let s = &graded.summary;
+        assert!(s.mean_recourse_recovery > 0.0);
+        assert!(
+            (s.mean_lgd - (s.mean_collateral_lgd - s.mean_recourse_recovery)).abs()
+                <= prec::ACCUMULATED
+        );
+        // The collateral LGD is the book severity of the housing model.
+        let sev = MortgageLossModel::us_crisis().book(&book).unwrap().unwrap();
+        assert!((s.mean_collateral_lgd - sev.collateral_lgd).abs() <= prec::ACCUMULATED);
+        assert!((s.mean_lgd - sev.lgd).abs() <= prec::ACCUMULATED);
     }
 }

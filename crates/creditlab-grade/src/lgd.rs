@@ -28,6 +28,10 @@
 //! See docs/methodology/grading.md.
 
 use crate::error::{GradeError, Result, check_non_negative, check_positive};
+/// The loss law of a defaulted mortgage from the house (creditlab-loan's `housing`), as
+/// grading reports it per loan ([`crate::LoanGrade::collateral_law`]): the parameters of
+/// creditlab-contagion's `Lgd::Collateral`.
+pub use creditlab_loan::housing::{CollateralLaw, MortgageLgd, MortgageLossModel};
 use creditlab_numerics::special::norm_cdf;
 use serde::{Deserialize, Serialize};
 

@@ -9,10 +9,16 @@
 //!   imputed; the grade uses a conservative quantile of it.
 //! - [`lgd`]: LGD from the collateral (haircut, price volatility over the liquidation
 //!   horizon, liquidation cost) and recourse, in closed form; EL = PD × LGD × EAD.
+//!   Mortgages take theirs from the house-price model of `creditlab_loan::housing`
+//!   ([`lgd::CollateralLaw`], [`grading::LgdAssumptions::housing`]).
 //! - [`scale`]: the master scale of one-year PD bands to AAA … CCC and D, shared with
 //!   tranche ratings.
 //! - [`irb`]: Basel IRB capital K and risk weights per asset class.
-//! - [`validation`]: AUC, Gini, ROC, KS, Brier, binomial and Hosmer–Lemeshow tests.
+//! - [`validation`]: AUC, Gini, ROC, KS, Brier, the count test of a book's defaults
+//!   against its PDs, binomial and Hosmer–Lemeshow tests.
+//! - [`collateral_model`]: a collateral-only PD model fitted on a DeFi book's own outcomes,
+//!   with an upper confidence bound from estimation uncertainty, judged out of sample
+//!   against the bank scorecard's extrapolation.
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
 //! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
@@ -41,6 +47,7 @@
 //! # Ok::<(), creditlab_grade::GradeError>(())
 //! ```
 
+pub mod collateral_model;
 mod error;
 pub mod grading;
 pub mod irb;

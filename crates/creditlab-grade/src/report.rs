@@ -22,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use crate::collateral_model::{CollateralModelReport, CollateralObservation};
 use crate::error::Result;
 use crate::grading::{
     BookSummary, GradingConfig, InformationValidation, LoanGrade, grade_book, validate_book,
@@ -55,8 +56,12 @@ pub struct LoanRow {
     pub pd_lifetime: f64,
     /// The loan's life in years.
     pub life_years: f64,
-    /// Model LGD.
+    /// Model LGD, net of recourse recoveries.
     pub lgd: f64,
+    /// What the collateral alone leaves unpaid, per unit of EAD.
+    pub collateral_lgd: f64,
+    /// Expected recourse recovery from the borrower (currency): `(collateral_lgd - lgd) EAD`.
+    pub recourse_recovery: f64,
     /// The LGD used for capital (mortgages floored at 10%).
     pub capital_lgd: f64,
     /// One-year expected loss.
@@ -88,6 +93,8 @@ impl From<&LoanGrade> for LoanRow {
             pd_lifetime: g.pd.pd_lifetime,
             life_years: g.pd.life_years,
             lgd: g.lgd.lgd,
+            collateral_lgd: g.lgd.collateral_lgd,
+            recourse_recovery: g.lgd.recourse_recovery,
             capital_lgd: g.capital_lgd,
             el_one_year: g.el_one_year,
             el_lifetime: g.el_lifetime,
@@ -161,6 +168,13 @@ pub struct GradeReport {
     /// Validation against observed (or simulated) outcomes; `None` when there are none, or
     /// only one class.
     pub validation: Option<InformationValidation>,
+    /// For a book of positions with liquidation thresholds and observed outcomes (a DeFi
+    /// book): the collateral-only model fitted on one half and judged, with the bank
+    /// scorecard, on the other. `None` otherwise, with the reason in
+    /// `collateral_model_skipped`.
+    pub collateral_model: Option<CollateralModelReport>,
+    /// Why there is no collateral-only model, when there is none.
+    pub collateral_model_skipped: Option<String>,
     /// Every loan, in book order, graded on all factors.
     pub loans: Vec<LoanRow>,
 }
@@ -180,6 +194,7 @@ impl GradeReport {
         let full = grade_book(book, config, false)?;
         let withheld = grade_book(book, config, true)?;
         let validation = validate_book(book, &full, &withheld, config, simulate_outcomes)?;
+        let (collateral_model, collateral_model_skipped) = collateral_model(book, config);
         Ok(Self {
             source: source.into(),
             conservative_quantile: config.scorecard.conservative_quantile,
@@ -188,6 +203,8 @@ impl GradeReport {
             summary: full.summary,
             summary_borrower_side_withheld: withheld.summary,
             validation,
+            collateral_model,
+            collateral_model_skipped,
         })
     }
 
@@ -198,6 +215,41 @@ impl GradeReport {
             thin_roc(&mut v.full_information.roc, max_points);
             thin_roc(&mut v.borrower_side_withheld.roc, max_points);
         }
+    }
+}
+
+/// The collateral-only model of `book` when every loan with an outcome has the collateral
+/// features, else the reason there is none (a fit that fails is a reason, not an error:
+/// the rest of the report stands).
+fn collateral_model(
+    book: &Book,
+    config: &GradingConfig,
+) -> (Option<CollateralModelReport>, Option<String>) {
+    let with_outcome = book.iter().filter(|r| r.defaulted.is_some()).count();
+    if with_outcome == 0 {
+        return (None, Some("no observed outcomes".into()));
+    }
+    if let Some(r) = book
+        .iter()
+        .filter(|r| r.defaulted.is_some())
+        .find(|r| CollateralObservation::of_record(r).is_err())
+    {
+        return (
+            None,
+            Some(format!(
+                "loan {} has no liquidation threshold: not a book of liquidated positions",
+                r.loan.id()
+            )),
+        );
+    }
+    match CollateralModelReport::build(book, config) {
+        Ok(r) => (Some(r), None),
+        Err(e) => (
+            None,
+            Some(format!(
+                "the collateral-only model could not be fitted: {e}"
+            )),
+        ),
     }
 }
 

@@ -1,10 +1,12 @@
 //! Validation of PDs against realized outcomes: discrimination (ROC, AUC, Gini, KS),
-//! accuracy (Brier score) and calibration (per-grade binomial tests, Hosmer–Lemeshow).
+//! accuracy (Brier score) and calibration (the book's defaults against the sum of its PDs,
+//! per-grade binomial tests, Hosmer–Lemeshow).
 //!
 //! Scores are PDs: a higher score means riskier. See docs/methodology/validation.md.
 
 use crate::error::{GradeError, Result};
 use crate::scale::Grade;
+use creditlab_numerics::special::{norm_cdf, norm_sf};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF};
 
@@ -200,6 +202,129 @@ fn binomial_tails(n: usize, d: usize, p: f64) -> (f64, f64) {
     (ge.clamp(0.0, 1.0), le.clamp(0.0, 1.0))
 }
 
+/// Largest book whose default count is tested with the exact Poisson-binomial law; above
+/// it the normal approximation is used (its error is then far below any p-value that
+/// matters, and the exact recursion's cost grows with the square of the size).
+pub const EXACT_CALIBRATION_LIMIT: usize = 20_000;
+
+/// How [`calibration_test`] computed its p-values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CalibrationMethod {
+    /// The exact law of a sum of independent Bernoulli defaults with the given PDs.
+    ExactPoissonBinomial,
+    /// `N(Σ p, Σ p (1 − p))` with a continuity correction of one half.
+    NormalApproximation,
+}
+
+/// The calibration of a set of PDs as a whole: the number of defaults against its law
+/// when each loan defaults independently with its PD.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CalibrationTest {
+    /// Loans.
+    pub loans: usize,
+    /// Observed defaults.
+    pub defaults: usize,
+    /// Expected defaults, `Σ PD`.
+    pub expected_defaults: f64,
+    /// Observed default rate.
+    pub default_rate: f64,
+    /// Mean PD, `Σ PD / loans`.
+    pub mean_pd: f64,
+    /// Standard deviation of the default count under independence, `sqrt(Σ p (1 − p))`.
+    pub sd: f64,
+    /// `(defaults − expected) / sd`: positive when the PDs are too low.
+    pub z: f64,
+    /// How the p-values were computed.
+    pub method: CalibrationMethod,
+    /// `P(X ≥ defaults)`: small values say the PDs are too low.
+    pub p_value_too_low: f64,
+    /// `P(X ≤ defaults)`: small values say the PDs are too high.
+    pub p_value_too_high: f64,
+    /// Two-sided p-value, `min(1, 2 min(too low, too high))`.
+    pub p_value: f64,
+}
+
+/// The book-level calibration test: are the observed defaults consistent with the PDs if
+/// loans default independently? The count `X = Σ Bernoulli(pᵢ)` is Poisson-binomial;
+/// up to [`EXACT_CALIBRATION_LIMIT`] loans its law is computed exactly by the recursion
+/// `P_i(k) = P_{i−1}(k)(1 − pᵢ) + P_{i−1}(k − 1) pᵢ`, above it by the normal
+/// approximation with a continuity correction. Correlated defaults (a common factor) make
+/// the true law wider, so a small p-value is evidence against the PDs only under
+/// independence (docs/methodology/validation.md).
+///
+/// ```
+/// use creditlab_grade::validation::{CalibrationMethod, calibration_test};
+/// use creditlab_numerics::prec;
+/// // Two loans at 50%: P(X ≥ 2) = 1/4, P(X ≤ 2) = 1.
+/// let t = calibration_test(&[0.5, 0.5], &[true, true])?;
+/// assert_eq!(t.method, CalibrationMethod::ExactPoissonBinomial);
+/// assert!((t.p_value_too_low - 0.25).abs() < prec::IDENTITY);
+/// assert!((t.p_value - 0.5).abs() < prec::IDENTITY);
+/// # Ok::<(), creditlab_grade::GradeError>(())
+/// ```
+pub fn calibration_test(pd: &[f64], defaulted: &[bool]) -> Result<CalibrationTest> {
+    let (n, d) = check_inputs(pd, defaulted)?;
+    if n == 0 {
+        return Err(GradeError::NotEnoughData("no observations".into()));
+    }
+    let expected: f64 = pd.iter().sum();
+    let var: f64 = pd.iter().map(|p| p * (1.0 - p)).sum();
+    let sd = var.sqrt();
+    let (method, too_low, too_high) = if n <= EXACT_CALIBRATION_LIMIT {
+        let law = poisson_binomial(pd);
+        let upper: f64 = law[d..].iter().sum();
+        let lower: f64 = law[..=d].iter().sum();
+        (CalibrationMethod::ExactPoissonBinomial, upper, lower)
+    } else if sd > 0.0 {
+        let x = d as f64;
+        (
+            CalibrationMethod::NormalApproximation,
+            norm_sf((x - 0.5 - expected) / sd),
+            norm_cdf((x + 0.5 - expected) / sd),
+        )
+    } else {
+        // Every PD is 0 or 1: the count is certain.
+        let certain = expected.round() as usize;
+        (
+            CalibrationMethod::NormalApproximation,
+            if d <= certain { 1.0 } else { 0.0 },
+            if d >= certain { 1.0 } else { 0.0 },
+        )
+    };
+    let (too_low, too_high) = (too_low.clamp(0.0, 1.0), too_high.clamp(0.0, 1.0));
+    Ok(CalibrationTest {
+        loans: n,
+        defaults: d,
+        expected_defaults: expected,
+        default_rate: d as f64 / n as f64,
+        mean_pd: expected / n as f64,
+        sd,
+        z: if sd > 0.0 {
+            (d as f64 - expected) / sd
+        } else {
+            0.0
+        },
+        method,
+        p_value_too_low: too_low,
+        p_value_too_high: too_high,
+        p_value: (2.0 * too_low.min(too_high)).min(1.0),
+    })
+}
+
+/// The Poisson-binomial law of `Σ Bernoulli(pᵢ)`: `P(X = k)` for `k = 0 … n`.
+fn poisson_binomial(pd: &[f64]) -> Vec<f64> {
+    let mut law = vec![0.0; pd.len() + 1];
+    law[0] = 1.0;
+    for (i, &p) in pd.iter().enumerate() {
+        for k in (1..=i + 1).rev() {
+            law[k] = law[k] * (1.0 - p) + law[k - 1] * p;
+        }
+        law[0] *= 1.0 - p;
+    }
+    law
+}
+
 /// The Hosmer–Lemeshow goodness-of-fit test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct HosmerLemeshow {
@@ -286,6 +411,8 @@ pub struct ValidationReport {
     pub brier: f64,
     /// Hosmer–Lemeshow over 10 PD deciles; `None` if too few usable groups.
     pub hosmer_lemeshow: Option<HosmerLemeshow>,
+    /// The defaults of all loans against the sum of their PDs ([`calibration_test`]).
+    pub calibration: CalibrationTest,
     /// Per-grade binomial tests.
     pub by_grade: Vec<GradeCalibration>,
     /// The ROC curve, for charts.
@@ -303,6 +430,7 @@ pub fn validate(pd: &[f64], grades: &[Grade], defaulted: &[bool]) -> Result<Vali
         ks: ks_statistic(pd, defaulted)?,
         brier: brier_score(pd, defaulted)?,
         hosmer_lemeshow: hosmer_lemeshow(pd, defaulted, 10).ok(),
+        calibration: calibration_test(pd, defaulted)?,
         by_grade: binomial_by_grade(pd, grades, defaulted)?,
         roc: roc_curve(pd, defaulted)?,
     })
@@ -437,5 +565,48 @@ mod tests {
         assert!((ge - 0.5).abs() < SMALL_BINOMIAL && (le - 0.875).abs() < SMALL_BINOMIAL);
         let (ge0, _) = binomial_tails(3, 0, 0.5);
         assert!((ge0 - 1.0).abs() < prec::IDENTITY);
+    }
+
+    #[test]
+    fn the_poisson_binomial_by_hand_and_against_the_binomial() {
+        // PDs 0.1, 0.2, 0.5: P(X = 0) = 0.9 · 0.8 · 0.5 = 0.36, P(X = 3) = 0.01.
+        let law = poisson_binomial(&[0.1, 0.2, 0.5]);
+        assert!((law[0] - 0.36).abs() < prec::IDENTITY);
+        assert!((law[3] - 0.01).abs() < prec::IDENTITY);
+        // P(X = 1) = .1·.8·.5 + .9·.2·.5 + .9·.8·.5 = 0.04 + 0.09 + 0.36.
+        assert!((law[1] - 0.49).abs() < prec::IDENTITY);
+        assert!((law.iter().sum::<f64>() - 1.0).abs() < prec::IDENTITY);
+        // Equal PDs: the binomial, whose tails statrs computes independently.
+        let pd = vec![0.03; 400];
+        let mut y = vec![false; 400];
+        for v in y.iter_mut().take(19) {
+            *v = true;
+        }
+        let t = calibration_test(&pd, &y).unwrap();
+        let (ge, le) = binomial_tails(400, 19, 0.03);
+        assert!((t.p_value_too_low - ge).abs() < prec::STATRS, "{t:?} {ge}");
+        assert!((t.p_value_too_high - le).abs() < prec::STATRS, "{t:?} {le}");
+    }
+
+    #[test]
+    fn calibrated_books_pass_the_count_test_and_halved_pds_fail_it() {
+        let (pd, y) = sample(20_000, 7, 10);
+        let t = calibration_test(&pd, &y).unwrap();
+        assert_eq!(t.method, CalibrationMethod::ExactPoissonBinomial);
+        assert!(t.p_value > ACCEPT_P, "{t:?}");
+        let half: Vec<f64> = pd.iter().map(|p| p / 2.0).collect();
+        let bad = calibration_test(&half, &y).unwrap();
+        assert!(bad.p_value_too_low < REJECT_P && bad.z > 0.0, "{bad:?}");
+        // Above the exact limit the normal approximation takes over and agrees.
+        let (big_pd, big_y) = sample(EXACT_CALIBRATION_LIMIT + 1, 8, 10);
+        let normal = calibration_test(&big_pd, &big_y).unwrap();
+        assert_eq!(normal.method, CalibrationMethod::NormalApproximation);
+        let exact = {
+            let law = poisson_binomial(&big_pd);
+            law[normal.defaults..].iter().sum::<f64>()
+        };
+        // A continuity-corrected normal tail of a count with sd ≈ 60: within a hundredth.
+        const NORMAL_APPROXIMATION: f64 = 0.01;
+        assert!((normal.p_value_too_low - exact).abs() < NORMAL_APPROXIMATION);
     }
 }

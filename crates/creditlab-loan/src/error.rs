@@ -11,6 +11,15 @@ pub enum Error {
         /// Why it was rejected, with the offending value.
         reason: String,
     },
+    /// A field of a list-shaped spec (e.g. a book's collateral assets) is outside its
+    /// domain; the field is a dotted path such as `assets[0].volatility`.
+    #[error("invalid {field}: {reason}")]
+    InvalidAt {
+        /// Dotted path of the rejected field, relative to the spec's root.
+        field: String,
+        /// Why it was rejected, with the offending value.
+        reason: String,
+    },
     /// A loan tape row could not be turned into a [`LoanRecord`](crate::LoanRecord).
     #[error("tape line {line}, column `{column}`: {reason}")]
     Tape {
@@ -30,6 +39,25 @@ pub enum Error {
 }
 
 impl Error {
+    /// The field (or tape column) the error is about, when it names one: carried as data,
+    /// so a caller never parses the message.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Invalid { field, .. } => Some(field),
+            Self::InvalidAt { field, .. } => Some(field),
+            Self::Tape { column, .. } => Some(column),
+            Self::DuplicateId(_) | Self::Io(_) => None,
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidAt`].
+    pub(crate) fn invalid_at(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidAt {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
     /// Shorthand for [`Error::Invalid`].
     pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
         Self::Invalid {

@@ -11,6 +11,14 @@
 //! - [`Foreclosure`]: the liquidation of a defaulted mortgage: the months it takes, the
 //!   interest lost meanwhile, the costs, and the forced-sale discount on the house, so
 //!   [`Foreclosure::loss`] is the loss per unit of the balance for a given house value.
+//! - [`CollateralLaw`]: the loss per unit of EAD of a defaulted mortgage as a function of
+//!   the systematic factor `z` and the house's own noise `eps`, with its conditional mean
+//!   given `z` (a Black-Scholes put), its unconditional mean (the severity) and its
+//!   default-weighted (downturn) mean.
+//! - [`MortgageLossModel`]: the index model, the foreclosure and the house's idiosyncratic
+//!   spread together, turning a mortgage (balance, property value, rate, recourse) into its
+//!   [`CollateralLaw`] and its LGD with the recourse recovery shown apart
+//!   ([`MortgageLgd`]), per loan and per book ([`BookSeverity`]).
 //!
 //! ```
 //! use creditlab_loan::housing::{Foreclosure, HousePricePath};
@@ -23,8 +31,14 @@
 //! # Ok::<(), creditlab_loan::Error>(())
 //! ```
 
+use crate::book::{Book, LoanRecord};
+use crate::collateral::CollateralKind;
 use crate::error::{Error, Result};
+use crate::loan::Recourse;
+use creditlab_numerics::quadrature::Rule;
+use creditlab_numerics::special::{norm_cdf, norm_ppf};
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
 
 /// The national index's log change over a horizon: drift and volatility per year.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -238,6 +252,396 @@ impl Foreclosure {
     }
 }
 
+/// Standard deviation of a single house's log value around the index's at the sale: 0.125,
+/// the middle of the 0.10 to 0.15 of creditlab's repeat-sales computation on 43,313 Seattle
+/// sales of 2010-2016 (docs/methodology/housing.md, "The house itself").
+pub const HOUSE_IDIOSYNCRATIC_SPREAD: f64 = 0.125;
+
+/// Share of the post-sale shortfall a full-recourse lender recovers from the borrower: 2%,
+/// an assumption. US lenders sue for deficiencies "in only a small minority of cases where
+/// they legally could" (The Wall Street Journal, 2011) and no recovery rate is published;
+/// pursuit in a few percent of foreclosures (Lee County, Florida: 270 deficiency judgments
+/// in 2010 against tens of thousands of foreclosures in the state) times about half of a
+/// judgment collected from borrowers who are mostly judgment-proof gives about 2%. Sources
+/// in docs/methodology/housing.md, "Recourse".
+pub const RECOURSE_RECOVERY_SHARE: f64 = 0.02;
+
+/// Nodes of the Gauss-Hermite rule over the systematic factor (the default-weighted mean):
+/// the integrands are smooth, and 64 nodes reach the far tail where low-PD defaults sit.
+const FACTOR_NODES: usize = 64;
+
+fn factor_rule() -> &'static Rule {
+    static RULE: OnceLock<Rule> = OnceLock::new();
+    RULE.get_or_init(|| {
+        // 64 is inside 1..=MAX_NODES, so the rule always builds.
+        Rule::gauss_hermite(FACTOR_NODES).unwrap_or(Rule {
+            nodes: vec![0.0],
+            weights: vec![1.0],
+        })
+    })
+}
+
+/// `E[max(k - s e^{v Z}, 0)]`, `Z ~ N(0, 1)`: a put on a lognormal whose log has mean
+/// `ln s` (median `s`) and standard deviation `v`, so `E[s e^{vZ}] = s e^{v^2/2}`.
+fn lognormal_put(s: f64, k: f64, v: f64) -> f64 {
+    if k <= 0.0 {
+        return 0.0;
+    }
+    if s <= 0.0 {
+        return k;
+    }
+    if v <= 0.0 {
+        return (k - s).max(0.0);
+    }
+    let x = (k / s).ln() / v;
+    (k * norm_cdf(x) - s * (0.5 * v * v).exp() * norm_cdf(x - v)).max(0.0)
+}
+
+/// The loss per unit of EAD of a defaulted secured loan whose collateral is sold after the
+/// default:
+///
+/// ```text
+/// loss = min(max(1 + cost - (1 - discount) V, 0), 1 + cost),   V = value exp(mu + b z + s eps)
+/// ```
+///
+/// with `z` the standard normal systematic factor (the one that moves defaults: a low `z`
+/// means more defaults and, with `b > 0`, lower prices) and `eps ~ N(0, 1)` the house's own
+/// noise. `value` is the house's value per unit of the balance today, `mu` and `b` the
+/// index's log change to the sale (its mean and its loading on `z`), `s` the house's
+/// idiosyncratic spread, `cost` the claim beyond the balance (lost interest and costs) and
+/// `discount` what the forced sale loses of the value (`1 - sale_fraction`). These are the
+/// parameters of creditlab-contagion's `Lgd::Collateral`, here as the loan crate's own type.
+///
+/// ```
+/// use creditlab_loan::housing::MortgageLossModel;
+/// let model = MortgageLossModel::us_crisis();
+/// // A loan at 80% LTV and 6% a year.
+/// let law = model.law(1.0 / 0.8, 0.06)?;
+/// // A bad draw of the factor raises the expected loss.
+/// assert!(law.conditional_mean(-2.0) > law.conditional_mean(2.0));
+/// // The severity is the mean over the factor; defaults cluster where prices are low, so
+/// // the default-weighted (downturn) mean is higher.
+/// let severity = law.expected_loss();
+/// assert!(severity > 0.05 && severity < 0.4);
+/// assert!(law.default_weighted_loss(0.02, 0.15)? > severity);
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralLaw {
+    /// House value per unit of the balance today, `> 0`.
+    pub value: f64,
+    /// Mean of the index's log change from today to the sale.
+    pub mu: f64,
+    /// Loading of that log change on the systematic factor `z`, `>= 0`.
+    pub b: f64,
+    /// Standard deviation of the house's own log deviation from the index, `>= 0`.
+    pub s: f64,
+    /// What is owed beyond the balance at the sale (lost interest and costs), per unit,
+    /// `>= 0`.
+    pub cost: f64,
+    /// Share of the value the sale loses (forced-sale discount and selling costs), in
+    /// `[0, 1)`.
+    pub discount: f64,
+}
+
+impl CollateralLaw {
+    /// Validated parameters; errors name the field.
+    pub fn new(value: f64, mu: f64, b: f64, s: f64, cost: f64, discount: f64) -> Result<Self> {
+        if !(value.is_finite() && value > 0.0) {
+            return Err(Error::invalid("value", format!("{value} must be > 0")));
+        }
+        if !(mu.is_finite() && mu.abs() <= 10.0) {
+            return Err(Error::invalid("mu", format!("{mu} must be in [-10, 10]")));
+        }
+        for (field, v) in [("b", b), ("s", s), ("cost", cost)] {
+            if !(v.is_finite() && (0.0..=10.0).contains(&v)) {
+                return Err(Error::invalid(field, format!("{v} must be in [0, 10]")));
+            }
+        }
+        if !(discount.is_finite() && (0.0..1.0).contains(&discount)) {
+            return Err(Error::invalid(
+                "discount",
+                format!("{discount} must be in [0, 1)"),
+            ));
+        }
+        Ok(Self {
+            value,
+            mu,
+            b,
+            s,
+            cost,
+            discount,
+        })
+    }
+
+    /// The claim at the sale per unit of EAD, `1 + cost`: the most that can be lost.
+    pub fn claim(&self) -> f64 {
+        1.0 + self.cost
+    }
+
+    /// The loss for one draw of the factor `z` and the house's noise `eps`.
+    pub fn loss(&self, z: f64, eps: f64) -> f64 {
+        let v = self.value * (self.mu + self.b * z + self.s * eps).exp();
+        (self.claim() - (1.0 - self.discount) * v).clamp(0.0, self.claim())
+    }
+
+    /// `E[loss | z]`, closed form: a put with strike `1 + cost` on the sale proceeds
+    /// `(1 - discount) value e^{mu + b z} e^{s eps}`, lognormal in `eps`. (The cap at
+    /// `1 + cost` never binds: the proceeds are positive.)
+    pub fn conditional_mean(&self, z: f64) -> f64 {
+        let proceeds = (1.0 - self.discount) * self.value * (self.mu + self.b * z).exp();
+        lognormal_put(proceeds, self.claim(), self.s)
+    }
+
+    /// The unconditional expected loss `E[loss]`, the severity: the mean over `z` of
+    /// [`Self::conditional_mean`]. In closed form, because `b z + s eps` is normal with
+    /// variance `b^2 + s^2`: a put with that total volatility. (Tested against Gauss-Hermite
+    /// quadrature over `z` of the conditional mean.)
+    pub fn expected_loss(&self) -> f64 {
+        let proceeds = (1.0 - self.discount) * self.value * self.mu.exp();
+        lognormal_put(proceeds, self.claim(), self.b.hypot(self.s))
+    }
+
+    /// The default-weighted mean loss `E[p(z) E[loss | z]] / pd` when defaults follow the
+    /// one-factor Gaussian (Vasicek) model on the same factor, `p(z) = N((G(pd) - sqrt(rho)
+    /// z) / sqrt(1 - rho))`: the LGD of the loans that do default, higher than
+    /// [`Self::expected_loss`] when `b > 0` and `rho > 0` because defaults come with low
+    /// prices (the downturn LGD of Basel II, paragraph 468). Gauss-Hermite quadrature over
+    /// `z`. `pd` in `(0, 1)`, `rho` in `[0, 1)`; errors name them.
+    pub fn default_weighted_loss(&self, pd: f64, rho: f64) -> Result<f64> {
+        if !(pd > 0.0 && pd < 1.0) {
+            return Err(Error::invalid("pd", format!("{pd} must be in (0, 1)")));
+        }
+        if !(rho.is_finite() && (0.0..1.0).contains(&rho)) {
+            return Err(Error::invalid("rho", format!("{rho} must be in [0, 1)")));
+        }
+        let c = norm_ppf(pd);
+        let (a, w) = (rho.sqrt(), (1.0 - rho).sqrt());
+        let rule = factor_rule();
+        let p = |z: f64| norm_cdf((c - a * z) / w);
+        let weight = rule.integrate(p);
+        let joint = rule.integrate(|z| p(z) * self.conditional_mean(z));
+        Ok(if weight > 0.0 {
+            joint / weight
+        } else {
+            self.expected_loss()
+        })
+    }
+}
+
+/// Everything that turns a mortgage into its loss law: the house-price index, the
+/// foreclosure, the house's idiosyncratic spread, when the default happens and what
+/// recourse recovers.
+///
+/// ```
+/// use creditlab_loan::Recourse;
+/// use creditlab_loan::housing::MortgageLossModel;
+/// let model = MortgageLossModel::us_crisis();
+/// // 1.5 years from today to the sale: a default at the middle of a one-year horizon,
+/// // then 12 months of foreclosure.
+/// assert_eq!(model.years_to_sale(), 1.5);
+/// let m = model.mortgage(200_000.0, 250_000.0, 0.06, Recourse::Full)?;
+/// // Recourse is shown apart, never netted silently: net = collateral - recovery.
+/// assert!(m.recourse_recovery > 0.0);
+/// assert_eq!(m.lgd, m.collateral_lgd - m.recourse_recovery);
+/// # Ok::<(), creditlab_loan::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MortgageLossModel {
+    /// The national index's drift and volatility.
+    pub house_prices: HousePriceModel,
+    /// The foreclosure: months, costs, discount, selling costs.
+    pub foreclosure: Foreclosure,
+    /// Standard deviation of the house's log value around the index at the sale.
+    pub idiosyncratic_spread: f64,
+    /// Years from today (when the house's value is known) to the default: 0.5, the middle
+    /// of a one-year horizon. The index then moves on for the foreclosure's months.
+    pub default_time_years: f64,
+    /// Share of the post-sale shortfall recovered from a full-recourse borrower.
+    pub recourse_recovery_share: f64,
+}
+
+impl MortgageLossModel {
+    /// The US model: the Case-Shiller national index (drift 5.15%, volatility 5.61%), the
+    /// 2008-2011 foreclosure ([`Foreclosure::us_crisis`]), the idiosyncratic spread
+    /// [`HOUSE_IDIOSYNCRATIC_SPREAD`], default at the middle of a one-year horizon, and the
+    /// recourse recovery share [`RECOURSE_RECOVERY_SHARE`].
+    pub fn us_crisis() -> Self {
+        Self {
+            house_prices: HousePriceModel::case_shiller_national(),
+            foreclosure: Foreclosure::us_crisis(),
+            idiosyncratic_spread: HOUSE_IDIOSYNCRATIC_SPREAD,
+            default_time_years: 0.5,
+            recourse_recovery_share: RECOURSE_RECOVERY_SHARE,
+        }
+    }
+
+    /// Checks every field; errors name it.
+    pub fn validate(&self) -> Result<()> {
+        HousePriceModel::new(self.house_prices.drift, self.house_prices.volatility)?;
+        let f = self.foreclosure;
+        Foreclosure::new(f.months, f.costs, f.sale_discount, f.selling_costs)?;
+        for (field, v, hi) in [
+            ("idiosyncratic_spread", self.idiosyncratic_spread, 2.0),
+            ("default_time_years", self.default_time_years, 50.0),
+            ("recourse_recovery_share", self.recourse_recovery_share, 1.0),
+        ] {
+            if !(v.is_finite() && (0.0..=hi).contains(&v)) {
+                return Err(Error::invalid(field, format!("{v} must be in [0, {hi}]")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Years from today to the sale: the default time plus the foreclosure's months.
+    pub fn years_to_sale(&self) -> f64 {
+        self.default_time_years + f64::from(self.foreclosure.months) / 12.0
+    }
+
+    /// The loss law of a mortgage with house value `value_per_balance` per unit of the
+    /// balance and annual rate `rate`, the index following [`Self::house_prices`] to the
+    /// sale: `mu = (drift - sigma^2/2) t`, `b = sigma sqrt(t)`, `t` = [`Self::years_to_sale`].
+    pub fn law(&self, value_per_balance: f64, rate: f64) -> Result<CollateralLaw> {
+        let t = self.years_to_sale();
+        let m = self.house_prices;
+        self.law_at_index(
+            value_per_balance,
+            rate,
+            m.log_change(t, 0.0),
+            m.volatility * t.sqrt(),
+        )
+    }
+
+    /// The loss law with a given index log change to the sale: mean `index_log_mean`,
+    /// loading `index_log_sd` on the factor (0 for a realised path, e.g.
+    /// `ln HousePricePath::ratio(origination, sale)`).
+    pub fn law_at_index(
+        &self,
+        value_per_balance: f64,
+        rate: f64,
+        index_log_mean: f64,
+        index_log_sd: f64,
+    ) -> Result<CollateralLaw> {
+        self.validate()?;
+        if !(rate.is_finite() && (0.0..=1.0).contains(&rate)) {
+            return Err(Error::invalid("rate", format!("{rate} must be in [0, 1]")));
+        }
+        CollateralLaw::new(
+            value_per_balance,
+            index_log_mean,
+            index_log_sd,
+            self.idiosyncratic_spread,
+            self.foreclosure.claim(rate) - 1.0,
+            1.0 - self.foreclosure.sale_fraction(),
+        )
+    }
+
+    /// The LGD of one mortgage: its law, the collateral LGD (the law's expected loss), the
+    /// recourse recovery (a share of that shortfall, for full recourse only) and the net
+    /// LGD, all per unit of the balance.
+    pub fn mortgage(
+        &self,
+        balance: f64,
+        property_value: f64,
+        rate: f64,
+        recourse: Recourse,
+    ) -> Result<MortgageLgd> {
+        if !(balance.is_finite() && balance > 0.0) {
+            return Err(Error::invalid("balance", format!("{balance} must be > 0")));
+        }
+        let law = self.law(property_value / balance, rate)?;
+        Ok(MortgageLgd::of(law, recourse, self.recourse_recovery_share))
+    }
+
+    /// [`Self::mortgage`] of a loan record secured by residential property (principal,
+    /// collateral value, current rate, recourse); `None` for any other collateral.
+    pub fn of_record(&self, record: &LoanRecord) -> Result<Option<MortgageLgd>> {
+        if record.collateral.kind() != CollateralKind::ResidentialProperty {
+            return Ok(None);
+        }
+        self.mortgage(
+            record.loan.principal(),
+            record.collateral.value(),
+            record.loan.rate().current(),
+            record.loan.recourse(),
+        )
+        .map(Some)
+    }
+
+    /// The EAD-weighted severity of a book's residential-property loans: the one severity
+    /// for both the cash-flow projection and the loss model. `None` when the book holds no
+    /// such loan.
+    pub fn book(&self, book: &Book) -> Result<Option<BookSeverity>> {
+        let (mut loans, mut ead, mut gross, mut recovered) = (0usize, 0.0, 0.0, 0.0);
+        for r in book {
+            if let Some(m) = self.of_record(r)? {
+                let e = r.loan.principal();
+                loans += 1;
+                ead += e;
+                gross += m.collateral_lgd * e;
+                recovered += m.recourse_recovery * e;
+            }
+        }
+        Ok((loans > 0).then(|| BookSeverity {
+            loans,
+            ead,
+            collateral_lgd: gross / ead,
+            recourse_recovery: recovered / ead,
+            lgd: (gross - recovered) / ead,
+        }))
+    }
+}
+
+/// The LGD of one mortgage, per unit of its balance, with recourse shown apart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MortgageLgd {
+    /// The loss law given default.
+    pub law: CollateralLaw,
+    /// What the house leaves unpaid on average: the law's expected loss, the severity the
+    /// cash flows use.
+    pub collateral_lgd: f64,
+    /// What recourse recovers of that shortfall from the borrower: the recovery share of it
+    /// for full recourse, 0 otherwise.
+    pub recourse_recovery: f64,
+    /// Net LGD, `collateral_lgd - recourse_recovery`.
+    pub lgd: f64,
+}
+
+impl MortgageLgd {
+    /// The parts of `law` for a loan with `recourse`, recovering `share` of the shortfall
+    /// when the recourse is full.
+    pub fn of(law: CollateralLaw, recourse: Recourse, share: f64) -> Self {
+        let collateral_lgd = law.expected_loss();
+        let recourse_recovery = match recourse {
+            Recourse::Full => share * collateral_lgd,
+            Recourse::None => 0.0,
+        };
+        Self {
+            law,
+            collateral_lgd,
+            recourse_recovery,
+            lgd: collateral_lgd - recourse_recovery,
+        }
+    }
+}
+
+/// A book's mortgage severity: EAD-weighted over its residential-property loans.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BookSeverity {
+    /// Residential-property loans counted.
+    pub loans: usize,
+    /// Their total EAD (principal).
+    pub ead: f64,
+    /// EAD-weighted collateral LGD: the severity for the cash flows and the loss model.
+    pub collateral_lgd: f64,
+    /// EAD-weighted recourse recovery per unit of EAD.
+    pub recourse_recovery: f64,
+    /// EAD-weighted net LGD.
+    pub lgd: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,7 +667,7 @@ mod tests {
     fn the_index_model_is_a_lognormal_with_its_drift() {
         let m = HousePriceModel::case_shiller_national();
         // E[H_t / H_0] = exp(mu t): integrate exp(log_change) against the normal density.
-        let rule = creditlab_numerics::quadrature::Rule::gauss_hermite(64).unwrap();
+        let rule = Rule::gauss_hermite(64).unwrap();
         let mean = rule.integrate(|z| m.log_change(2.0, z).exp());
         assert!((mean - (2.0 * m.drift).exp()).abs() <= prec::QUADRATURE);
         assert!(HousePriceModel::new(0.0, -0.1).is_err());
@@ -287,5 +691,193 @@ mod tests {
         assert_eq!(f.loss(3.0, 0.065).unwrap(), 0.0);
         assert!(f.loss(-1.0, 0.05).is_err());
         assert!(Foreclosure::new(12, 0.05, 1.0, 0.06).is_err());
+    }
+
+    /// `E[max(k - p e^{s eps}, 0)]` by composite Simpson over eps in [-12, 12]: the
+    /// integrand has a kink where the sale covers the claim, so the rule is good to about
+    /// `prec::FINITE_DIFFERENCE` of the claim.
+    fn simpson_over_eps(law: &CollateralLaw, z: f64) -> f64 {
+        let n = 20_000;
+        let (a, b) = (-12.0, 12.0);
+        let h = (b - a) / n as f64;
+        let f = |e: f64| law.loss(z, e) * creditlab_numerics::special::norm_pdf(e);
+        let mut sum = f(a) + f(b);
+        for i in 1..n {
+            sum += if i % 2 == 1 { 4.0 } else { 2.0 } * f(a + i as f64 * h);
+        }
+        sum * h / 3.0
+    }
+
+    #[test]
+    fn a_2006_loan_sold_in_2011_loses_what_fannie_maes_2006_2007_vintages_imply() {
+        // Originated in June 2006 at 75% LTV and 6.5%, defaulted in June 2010 and sold 12
+        // months later (Foreclosure::us_crisis), at the index's realised fall: b = 0, only
+        // the house's own spread is uncertain.
+        let model = MortgageLossModel::us_crisis();
+        let path = HousePricePath::case_shiller_national_2006_2012();
+        for sale in ["2011-06", "2012-02"] {
+            let ratio = path.ratio("2006-06", sale).unwrap();
+            let law = model
+                .law_at_index(1.0 / 0.75, 0.065, ratio.ln(), 0.0)
+                .unwrap();
+            let severity = law.expected_loss();
+            // Fannie Mae's 2006 and 2007 vintages: about 47% and 43% of the balance of the
+            // loans that ended in a credit event (docs/methodology/housing.md).
+            assert!((0.40..0.50).contains(&severity), "{sale}: {severity}");
+            // Without the house's own spread, the foreclosure arithmetic by hand.
+            let by_hand = Foreclosure::us_crisis().loss(ratio / 0.75, 0.065).unwrap();
+            let certain = CollateralLaw { s: 0.0, ..law }.expected_loss();
+            assert!(
+                (certain - by_hand).abs() <= prec::COMPOSED,
+                "{certain} {by_hand}"
+            );
+        }
+    }
+
+    #[test]
+    fn severity_rises_with_ltv() {
+        let model = MortgageLossModel::us_crisis();
+        let mut last = -1.0;
+        for i in 0..=30 {
+            let ltv = 0.4 + 0.02 * f64::from(i);
+            let sev = model.law(1.0 / ltv, 0.06).unwrap().expected_loss();
+            assert!(sev > last, "LTV {ltv}: {sev} after {last}");
+            last = sev;
+        }
+        // Well above water it is small, underwater it is most of the balance.
+        assert!(model.law(2.5, 0.06).unwrap().expected_loss() < 1e-3);
+        assert!(model.law(1.0, 0.06).unwrap().expected_loss() > 0.25);
+    }
+
+    #[test]
+    fn without_noise_the_law_is_the_deterministic_foreclosure_loss() {
+        let model = MortgageLossModel {
+            idiosyncratic_spread: 0.0,
+            ..MortgageLossModel::us_crisis()
+        };
+        let f = model.foreclosure;
+        for (value, rate, mu) in [
+            (1.25, 0.06, 0.0),
+            (1.0 / 0.75, 0.065, -0.3),
+            (3.0, 0.05, 0.1),
+        ] {
+            let law = model.law_at_index(value, rate, mu, 0.0).unwrap();
+            let by_hand = f.loss(value * mu.exp(), rate).unwrap();
+            for z in [-3.0, 0.0, 2.0] {
+                assert!((law.conditional_mean(z) - by_hand).abs() <= prec::IDENTITY * 4.0);
+                assert!((law.loss(z, 1.7) - by_hand).abs() <= prec::IDENTITY * 4.0);
+            }
+            assert!((law.expected_loss() - by_hand).abs() <= prec::IDENTITY * 4.0);
+            assert!((law.cost - (rate + 0.05)).abs() <= prec::IDENTITY);
+            assert!((law.discount - (1.0 - 0.73 * 0.94)).abs() <= prec::IDENTITY);
+        }
+    }
+
+    #[test]
+    fn conditional_mean_matches_numerical_integration_over_the_house() {
+        let model = MortgageLossModel::us_crisis();
+        for (ltv, z) in [(0.8, 0.0), (0.95, -2.5), (0.6, -4.0), (0.9, 1.5)] {
+            let law = model.law(1.0 / ltv, 0.06).unwrap();
+            let closed = law.conditional_mean(z);
+            let numeric = simpson_over_eps(&law, z);
+            assert!(
+                (closed - numeric).abs() <= prec::FINITE_DIFFERENCE * law.claim(),
+                "LTV {ltv}, z {z}: {closed} vs {numeric}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_severity_is_the_factor_quadrature_of_the_conditional_mean() {
+        let rule = Rule::gauss_hermite(96).unwrap();
+        let model = MortgageLossModel::us_crisis();
+        for (value, b, s) in [(1.25, 0.0687, 0.125), (1.05, 0.3, 0.1), (1.6, 0.2, 0.3)] {
+            let law = CollateralLaw {
+                b,
+                s,
+                ..model.law(value, 0.06).unwrap()
+            };
+            let quadrature = rule.integrate(|z| law.conditional_mean(z));
+            assert!(
+                (quadrature - law.expected_loss()).abs() <= prec::QUADRATURE,
+                "{quadrature} vs {}",
+                law.expected_loss()
+            );
+        }
+    }
+
+    #[test]
+    fn defaults_at_low_prices_raise_the_default_weighted_loss() {
+        let law = MortgageLossModel::us_crisis()
+            .law(1.0 / 0.85, 0.06)
+            .unwrap();
+        let severity = law.expected_loss();
+        // Independent defaults, or prices that do not load on the factor: no downturn.
+        let independent = law.default_weighted_loss(0.02, 0.0).unwrap();
+        assert!((independent - severity).abs() <= prec::QUADRATURE);
+        let flat = CollateralLaw { b: 0.0, ..law };
+        let flat_dw = flat.default_weighted_loss(0.02, 0.3).unwrap();
+        assert!((flat_dw - flat.expected_loss()).abs() <= prec::QUADRATURE);
+        // Correlated: higher, and more so the more correlated.
+        let mild = law.default_weighted_loss(0.02, 0.15).unwrap();
+        let strong = law.default_weighted_loss(0.02, 0.5).unwrap();
+        assert!(
+            severity < mild && mild < strong,
+            "{severity} {mild} {strong}"
+        );
+        assert!(law.default_weighted_loss(0.0, 0.1).is_err());
+        assert!(law.default_weighted_loss(0.02, 1.0).is_err());
+    }
+
+    #[test]
+    fn recourse_is_shown_apart_and_only_for_full_recourse() {
+        let model = MortgageLossModel::us_crisis();
+        let full = model
+            .mortgage(200_000.0, 240_000.0, 0.06, Recourse::Full)
+            .unwrap();
+        let none = model
+            .mortgage(200_000.0, 240_000.0, 0.06, Recourse::None)
+            .unwrap();
+        assert_eq!(full.collateral_lgd, none.collateral_lgd);
+        assert_eq!(none.recourse_recovery, 0.0);
+        assert_eq!(none.lgd, none.collateral_lgd);
+        assert!((full.recourse_recovery - 0.02 * full.collateral_lgd).abs() <= prec::IDENTITY);
+        assert!((full.lgd + full.recourse_recovery - full.collateral_lgd).abs() <= prec::IDENTITY);
+        let bad = MortgageLossModel {
+            recourse_recovery_share: 1.5,
+            ..model
+        };
+        assert!(matches!(
+            bad.mortgage(1.0, 1.0, 0.06, Recourse::Full),
+            Err(Error::Invalid {
+                field: "recourse_recovery_share",
+                ..
+            })
+        ));
+        assert!(model.mortgage(0.0, 1.0, 0.06, Recourse::Full).is_err());
+        assert!(model.law(1.2, 1.5).is_err());
+    }
+
+    #[test]
+    fn a_book_severity_is_the_ead_weighted_mean_of_its_mortgages() {
+        use crate::synthetic::{BookSpec, bank_book, defi_book};
+        let spec = BookSpec {
+            loans: 300,
+            total_principal: None,
+            seed: 6,
+        };
+        let model = MortgageLossModel::us_crisis();
+        let bank = bank_book(&spec).unwrap();
+        let sev = model.book(&bank).unwrap().unwrap();
+        let (mut num, mut den) = (0.0, 0.0);
+        for r in &bank {
+            let m = model.of_record(r).unwrap().unwrap();
+            num += m.collateral_lgd * r.loan.principal();
+            den += r.loan.principal();
+        }
+        assert_eq!(sev.loans, 300);
+        assert!((sev.collateral_lgd - num / den).abs() <= prec::ACCUMULATED);
+        assert!((sev.lgd + sev.recourse_recovery - sev.collateral_lgd).abs() <= prec::IDENTITY);
+        assert!(model.book(&defi_book(&spec).unwrap()).unwrap().is_none());
     }
 }

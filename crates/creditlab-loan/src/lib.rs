@@ -7,7 +7,11 @@
 //!   the BMA/SIFMA standard-formula conventions (`docs/methodology/cashflows.md`).
 //! - [`tape`]: streaming CSV and JSON Lines loan tapes (`docs/schemas/loan-tape.md`).
 //! - [`report`]: a projection as a serializable result (`docs/schemas/cashflows-json.md`).
-//! - [`synthetic`]: seeded bank and DeFi books (`docs/methodology/books.md`).
+//! - [`synthetic`]: seeded bank and DeFi books, the DeFi book on a list of collateral
+//!   assets with Aave v3's parameters (`docs/methodology/books.md`).
+//! - [`housing`]: the house-price index, the realised 2006-2012 path, foreclosure, and the
+//!   loss law of a defaulted mortgage with its severity and recourse recovery
+//!   (`docs/methodology/housing.md`).
 //!
 //! ```
 //! use creditlab_loan::{Assumptions, DefaultRate, Pool, Prepayment, project_pool};
@@ -42,7 +46,7 @@ pub use cashflow::{
     Assumptions, CashFlowTotals, CashFlows, DefaultRate, Pool, Prepayment, project_loan,
     project_pool, project_records,
 };
-pub use collateral::{Collateral, CollateralKind};
+pub use collateral::{AssetSymbol, Collateral, CollateralKind, MAX_ASSET_SYMBOL_LEN};
 pub use error::{Error, Result};
 pub use loan::{
     Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,

@@ -6,7 +6,7 @@
 
 use crate::book::LoanRecord;
 use crate::borrower::Borrower;
-use crate::collateral::{Collateral, CollateralKind};
+use crate::collateral::{AssetSymbol, Collateral, CollateralKind};
 use crate::error::{Error, Result};
 use crate::loan::{Amortization, Channel, Loan, LoanId, Rate, Recourse};
 use serde_json::{Map, Value};
@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 /// Every column of a tape, in the order the writer emits them.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 21] = [
     "id",
     "principal",
     "rate_type",
@@ -34,6 +34,8 @@ pub const COLUMNS: [&str; 19] = [
     "collateral_value",
     "collateral_volatility",
     "liquidation_haircut",
+    "collateral_asset",
+    "liquidation_threshold",
     "defaulted",
 ];
 
@@ -408,13 +410,20 @@ fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
             ));
         }
     };
-    let collateral = Collateral::new(
+    let mut collateral = Collateral::new(
         kind,
         num("collateral_value", req("collateral_value")?)?,
         num("collateral_volatility", req("collateral_volatility")?)?,
         num("liquidation_haircut", req("liquidation_haircut")?)?,
     )
     .map_err(at)?;
+    if let Some(t) = get("collateral_asset") {
+        let asset = AssetSymbol::new(t).map_err(at)?;
+        collateral = collateral.with_asset(asset).map_err(at)?;
+    }
+    if let Some(t) = opt_num("liquidation_threshold")? {
+        collateral = collateral.with_liquidation_threshold(t).map_err(at)?;
+    }
 
     let defaulted = match get("defaulted") {
         None => None,
@@ -437,7 +446,7 @@ fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
 }
 
 /// The cells of one record, indexed like [`COLUMNS`]: JSON values, `Null` when missing.
-fn cells(r: &LoanRecord) -> [Value; 19] {
+fn cells(r: &LoanRecord) -> [Value; COLUMNS.len()] {
     let loan = &r.loan;
     let (rate_type, rate, index, spread) = match loan.rate() {
         Rate::Fixed { annual } => ("fixed", Some(annual), None, None),
@@ -483,6 +492,8 @@ fn cells(r: &LoanRecord) -> [Value; 19] {
         Value::from(r.collateral.value()),
         Value::from(r.collateral.volatility()),
         Value::from(r.collateral.haircut()),
+        r.collateral.asset().map_or(Value::Null, Value::from),
+        f(r.collateral.liquidation_threshold()),
         r.defaulted
             .map_or(Value::Null, |d| Value::from(u8::from(d))),
     ]

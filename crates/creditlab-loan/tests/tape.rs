@@ -4,8 +4,8 @@
 use creditlab_loan::synthetic::{BookSpec, bank_book, defi_book};
 use creditlab_loan::tape::{COLUMNS, TapeFormat, TapeReader, write_tape};
 use creditlab_loan::{
-    Amortization, Borrower, Channel, Collateral, CollateralKind, Error, Loan, LoanId, LoanRecord,
-    Rate, Recourse,
+    Amortization, AssetSymbol, Borrower, Channel, Collateral, CollateralKind, Error, Loan, LoanId,
+    LoanRecord, Rate, Recourse,
 };
 use creditlab_numerics::prec;
 use proptest::prelude::*;
@@ -36,10 +36,14 @@ fn record() -> impl Strategy<Value = LoanRecord> {
             prop::option::of(0.0..1e7f64),
         ),
         (kind, 1e-3..1e12f64, 0.0..5.0f64, 0.0..=1.0f64),
+        (
+            prop::option::of("[A-Za-z0-9._-]{1,16}"),
+            prop::option::of(1e-6..=1.0f64),
+        ),
         prop::option::of(any::<bool>()),
     )
         .prop_map(
-            |(id, p, rate, term, am, bank, full, (s, i, d), (kind, v, vol, h), def)| {
+            |(id, p, rate, term, am, bank, full, (s, i, d), (kind, v, vol, h), (a, lt), def)| {
                 let amortization = match am {
                     0 => Amortization::LevelPayment,
                     u32::MAX => Amortization::InterestOnly,
@@ -56,7 +60,14 @@ fn record() -> impl Strategy<Value = LoanRecord> {
                 let collateral = if kind == CollateralKind::Unsecured {
                     Collateral::unsecured()
                 } else {
-                    Collateral::new(kind, v, vol, h).unwrap()
+                    let mut c = Collateral::new(kind, v, vol, h).unwrap();
+                    if let Some(a) = a {
+                        c = c.with_asset(AssetSymbol::new(&a).unwrap()).unwrap();
+                    }
+                    if let Some(lt) = lt {
+                        c = c.with_liquidation_threshold(lt).unwrap();
+                    }
+                    c
                 };
                 LoanRecord {
                     loan: Loan::new(LoanId(id), p, rate, term, amortization, channel, recourse)
@@ -128,12 +139,47 @@ fn tape_err(text: &str, format: TapeFormat) -> (u64, String, String) {
     }
 }
 
+/// A tape header without the optional collateral_asset and liquidation_threshold columns
+/// (a tape written before they existed): still read.
 const HEADER: &str = "id,principal,rate_type,rate,index_rate,spread,term_months,amortization,balloon_month,channel,recourse,credit_score,income,debt_service,collateral_kind,collateral_value,collateral_volatility,liquidation_haircut,defaulted";
+/// Every column, as the writer emits them.
+const FULL_HEADER: &str = "id,principal,rate_type,rate,index_rate,spread,term_months,amortization,balloon_month,channel,recourse,credit_score,income,debt_service,collateral_kind,collateral_value,collateral_volatility,liquidation_haircut,collateral_asset,liquidation_threshold,defaulted";
 const GOOD: &str = "1,200000,fixed,0.06,,,360,level_payment,,bank_underwritten,full,720,90000,30000,residential_property,250000,0.1,0.25,0";
 
 #[test]
 fn header_matches_the_documented_columns() {
-    assert_eq!(HEADER, COLUMNS.join(","));
+    // The collateral_asset and liquidation_threshold columns (issue 13) come before
+    // `defaulted`; the header of a tape without them is the full header less those two.
+    assert_eq!(FULL_HEADER, COLUMNS.join(","));
+    assert_eq!(
+        HEADER,
+        FULL_HEADER.replace(",collateral_asset,liquidation_threshold", "")
+    );
+}
+
+#[test]
+fn the_collateral_asset_and_its_liquidation_threshold_read_and_name_their_column() {
+    let row = |asset: &str, lt: &str| {
+        format!(
+            "{FULL_HEADER}\n2,5000,floating,,0.04,0.02,12,interest_only,,defi_anonymous,none,,,,\
+             crypto_asset,9000,0.9,0.0476,{asset},{lt},0\n"
+        )
+    };
+    let recs = read_all(row("WETH", "0.83").into_bytes(), TapeFormat::Csv);
+    assert_eq!(recs[0].collateral.asset(), Some("WETH"));
+    assert_eq!(recs[0].collateral.liquidation_threshold(), Some(0.83));
+    let none = read_all(row("", "").into_bytes(), TapeFormat::Csv);
+    assert_eq!(none[0].collateral.asset(), None);
+    assert_eq!(none[0].collateral.liquidation_threshold(), None);
+    for (asset, lt, column) in [
+        ("W ETH", "0.83", "collateral_asset"),
+        ("WETH", "1.5", "liquidation_threshold"),
+        ("WETH", "0", "liquidation_threshold"),
+        ("WETH", "high", "liquidation_threshold"),
+    ] {
+        let (line, col, why) = tape_err(&row(asset, lt), TapeFormat::Csv);
+        assert_eq!((line, col.as_str()), (2, column), "{asset} {lt}: {why}");
+    }
 }
 
 #[test]
