@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Regenerates report.schema.json's skeleton from a report.json (maintainers' tool).
 
-Usage: python3 docs/schemas/gen_report_schema.py target/creditlab-report/report.json
-Writes docs/schemas/report.schema.json. Every object gets `required` (all its keys) and
+Usage: python3 docs/schemas/gen_report_schema.py REPORT.json [MORE.json ...]
+Several reports (e.g. the default and scenarios/defi-safer.toml, full and --quick) are
+merged: a key null in one and valued in another takes the valued schema, nullable. Writes docs/schemas/report.schema.json. Every object gets `required` (all its keys) and
 `additionalProperties: false`; keys listed in NULLABLE may also be null. Review the diff:
 the schema is the contract, report-json.md explains it.
 """
@@ -10,7 +11,12 @@ import json
 import sys
 
 NULLABLE = {"weighted_average_ltv", "weighted_average_rate", "observed_default_rate",
-            "std_error", "hours_to_first_bad_debt", "first_bad_debt_hours"}
+            "std_error", "hours_to_first_bad_debt", "first_bad_debt_hours",
+            "hours_from_first_shock_to_loss", "es999", "shock_start_hour", "severity",
+            "own_data", "own_data_low_grade_share", "liquidation_buffer", "tail_paths",
+            "flip", "auc_full_information", "auc_full_information_se",
+            "auc_borrower_facts_withheld", "auc_borrower_facts_withheld_se", "calibration",
+            "hosmer_lemeshow", "se"}
 
 
 def schema_of(value, key=None):
@@ -62,9 +68,36 @@ def schema_of(value, key=None):
     return s
 
 
+def merge(a, b):
+    """One schema admitting what `a` and `b` admit (null types give way to the other)."""
+    ta, tb = a.get("type"), b.get("type")
+    if ta == "null" and tb != "null":
+        out = dict(b)
+        out["type"] = [tb, "null"] if isinstance(tb, str) else list(dict.fromkeys(tb + ["null"]))
+        return out
+    if tb == "null" and ta != "null":
+        return merge(b, a)
+    if ta == "object" or (isinstance(ta, list) and "object" in ta):
+        pa, pb = a.get("properties", {}), b.get("properties", {})
+        if set(pa) == set(pb):
+            out = dict(a)
+            out["properties"] = {k: merge(pa[k], pb[k]) for k in pa}
+            return out
+    if "items" in a and "items" in b and isinstance(a["items"], dict):
+        out = dict(a)
+        out["items"] = merge(a["items"], b["items"])
+        return out
+    if "items" in b and "items" not in a:
+        return b
+    return a
+
+
 def main():
-    report = json.load(open(sys.argv[1]))
+    reports = [json.load(open(f)) for f in sys.argv[1:]]
+    report = reports[0]
     schema = schema_of(report)
+    for other in reports[1:]:
+        schema = merge(schema, schema_of(other))
     # Numbers that happen to be integral in one run are numbers, not integers.
     def widen(s):
         if isinstance(s, dict):

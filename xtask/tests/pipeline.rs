@@ -29,7 +29,7 @@ fn run_quick(out: &Path, extra: &[&str]) -> serde_json::Value {
 fn quick_study_writes_every_output_and_is_deterministic() {
     let a = scratch("pipeline-a");
     let json = run_quick(&a, &["--threads", "1"]);
-    assert_eq!(json["schema_version"], 1);
+    assert_eq!(json["schema_version"], 2);
     // report.json is what docs/schemas/report.schema.json documents: every key, type and
     // nesting, nothing undocumented.
     let schema: serde_json::Value =
@@ -74,7 +74,7 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     // Diversification: with rho = 0 the default-rate sd falls like 1/sqrt(N) (exactly, for a
     // binomial: sd = sqrt(p (1 - p) / N)); with rho = 0.3 it stops at the floor
     // sqrt(p2 - p^2) whatever the pool size.
-    let points = json["diversification"].as_array().unwrap();
+    let points = json["diversification"]["points"].as_array().unwrap();
     let sd = |n: u64, rho: f64| {
         points
             .iter()
@@ -155,9 +155,17 @@ fn quick_study_writes_every_output_and_is_deterministic() {
     assert_eq!(claims.len(), 8);
     for (i, c) in claims.iter().enumerate() {
         assert_eq!(c["number"], i as u64 + 1);
-        assert_ne!(c["judgement"], "not_measured", "{c}");
+        assert_ne!(c["ruling"]["judgement"], "not_measured", "{c}");
+        // The sentence shows every number it cites, as the ruling carries it.
+        for cite in c["ruling"]["cites"].as_array().unwrap() {
+            let text = cite["text"].as_str().unwrap();
+            assert!(
+                c["ruling"]["because"].as_str().unwrap().contains(text),
+                "{c}"
+            );
+        }
         assert!(
-            c["because"]
+            c["ruling"]["because"]
                 .as_str()
                 .unwrap()
                 .chars()
@@ -177,8 +185,8 @@ fn quick_study_writes_every_output_and_is_deterministic() {
             < 96.0
     );
     // One point per step of the crash, and hour 0.
-    let spec = &json["scenario"]["defi_pool"];
-    let steps = spec["crash_hours"].as_f64().unwrap() / spec["crash_step_hours"].as_f64().unwrap();
+    let spec = &json["scenario"]["defi_pool"]["stress"];
+    let steps = spec["horizon_hours"].as_f64().unwrap() / spec["step_hours"].as_f64().unwrap();
     assert_eq!(
         pool["crash"]["series"]["hour"].as_array().unwrap().len(),
         steps as usize + 1
@@ -244,12 +252,12 @@ fn bad_scenarios_name_file_line_and_key_and_write_nothing() {
         ),
         (
             "days.toml",
-            default.replace("calm_days = 365", "calm_days = 0"),
-            "defi_pool.calm_days",
+            default.replace("horizon_hours = 96.0", "horizon_hours = -96.0"),
+            "defi_pool.stress.horizon_hours",
         ),
         (
             "asset.toml",
-            default.replace("name = \"ETH-like\"", "name = \"ETH-like\"\nvol = 0.8"),
+            default.replace("name = \"WETH\"", "name = \"WETH\"\nvol = 0.8"),
             "vol",
         ),
         (

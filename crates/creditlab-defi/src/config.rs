@@ -470,7 +470,7 @@ impl BookConfig {
     }
 }
 
-/// `generated = { loans, total_principal, seed }`.
+/// `generated = { loans, total_principal, seed, shares }`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeneratedBook {
@@ -480,6 +480,39 @@ pub struct GeneratedBook {
     pub total_principal: f64,
     /// Seed of the book.
     pub seed: u64,
+    /// Share of the loans secured by each asset, by name; equal shares when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shares: Option<std::collections::BTreeMap<String, f64>>,
+}
+
+/// The assets a generated book draws its loans against: each asset's share (from `shares`
+/// by name, or equal shares when `None`), its LTV, liquidation threshold, bonus and
+/// volatility, and the market's crash days with the asset's crash move. So the book and
+/// the pool carry the same parameters.
+pub fn book_assets(
+    assets: &[AssetConfig],
+    market: &MarketConfig,
+    shares: Option<&std::collections::BTreeMap<String, f64>>,
+) -> Vec<creditlab_loan::synthetic::DefiAsset> {
+    use creditlab_loan::synthetic::{CrashJumps, DefiAsset};
+    let per_year = market.crash_days.as_ref().map_or(0.0, |c| c.per_year);
+    let equal = 1.0 / assets.len().max(1) as f64;
+    assets
+        .iter()
+        .map(|a| DefiAsset {
+            name: a.name.clone(),
+            share: shares.map_or(equal, |s| s.get(&a.name).copied().unwrap_or(0.0)),
+            volatility: a.volatility,
+            ltv: a.ltv,
+            liquidation_threshold: a.liquidation_threshold,
+            liquidation_bonus: a.liquidation_bonus,
+            jumps: CrashJumps {
+                per_year,
+                mean: a.crash_jump_mean,
+                sd: a.crash_jump_sd,
+            },
+        })
+        .collect()
 }
 
 /// A position to open at hour 0: collateral per asset (asset units) and debt.
@@ -831,13 +864,15 @@ impl DefiSimConfig {
         }
         let positions = match (&self.book.generated, &self.book.positions) {
             (Some(g), None) => {
-                use creditlab_loan::synthetic::{BookSpec, defi_book};
-                let book = defi_book(&BookSpec {
+                use creditlab_loan::synthetic::{BookSpec, defi_book_with};
+                let spec = BookSpec {
                     loans: g.loans,
                     total_principal: Some(g.total_principal),
                     seed: g.seed,
-                })
-                .map_err(|e| invalid("book.generated", e.to_string()))?;
+                };
+                let drawn_on = book_assets(&self.assets, &self.market, g.shares.as_ref());
+                let book = defi_book_with(&spec, &drawn_on)
+                    .map_err(|e| invalid("book.generated", e.to_string()))?;
                 let positions = positions_from_book(&book, &self.assets)
                     .map_err(|e| e.within("book.generated"))?;
                 check_positions(&positions, &self.assets)

@@ -502,7 +502,10 @@ mod tests {
         let mean = aucs.iter().sum::<f64>() / 200.0;
         let sd = (aucs.iter().map(|a| (a - mean).powi(2)).sum::<f64>() / 199.0).sqrt();
         let formula = ses.iter().sum::<f64>() / 200.0;
-        assert!(sd / formula > 1.0 / 1.5 && sd / formula < 1.5, "{sd} vs {formula}");
+        assert!(
+            sd / formula > 1.0 / 1.5 && sd / formula < 1.5,
+            "{sd} vs {formula}"
+        );
         assert!(auc_standard_error(0.7, 0, 10).is_infinite());
     }
 

@@ -47,6 +47,21 @@ use serde::{Deserialize, Serialize};
 /// The 1250% risk weight (deduction-equivalent), as a multiple: 12.5.
 pub const MAX_RISK_WEIGHT: f64 = 12.5;
 
+/// The minimum total capital ratio, 8% of risk-weighted assets (Basel II, BCBS 128,
+/// paragraph 40): the inverse of the 12.5 that turns a capital charge into a risk weight.
+pub const MINIMUM_CAPITAL_RATIO: f64 = 1.0 / MAX_RISK_WEIGHT;
+
+/// Capital for `amount` of exposure at risk weight `risk_weight` (1.0 = 100%): 8% of its
+/// risk-weighted assets.
+///
+/// ```
+/// use creditlab_pool::capital::capital_for;
+/// assert!((capital_for(100.0, 0.35) - 2.8).abs() < 1e-12); // a 35% risk weight
+/// ```
+pub fn capital_for(amount: f64, risk_weight: f64) -> f64 {
+    MINIMUM_CAPITAL_RATIO * risk_weight * amount
+}
+
 /// Risk-weight floor of a securitization exposure: 15%.
 pub const SECURITIZATION_FLOOR: f64 = 0.15;
 

@@ -1,317 +1,274 @@
-//! Section 5 of the study: the DeFi book run as an Aave-style lending pool on simulated
-//! markets (creditlab-defi's `simulation`), once in a calm year and once through the
-//! March-2020 crash. The positions are the DeFi book's loans, so sections 1 to 4 and this
-//! one describe the same borrowers.
+//! Section 5 of the study: the DeFi book run as an Aave v3 lending pool (creditlab-defi)
+//! over one year of simulated crypto markets with crash days, and through the 96-hour
+//! March-2020 crash as a separate stress (with normal and with congested liquidations).
+//! The positions are the DeFi book's loans, generated against the same collateral assets
+//! with the same LTV limits, so sections 1 to 4 and this one describe the same borrowers.
+//!
+//! The scenario's `[defi_pool]` holds creditlab-defi's own config parts (`pool`, `assets`,
+//! `market`, `liquidation`, `runs`: docs/schemas/defi-toml.md) and the library validates
+//! them; the study adds the number of paths, each asset's share of the book, and the
+//! stress.
 
 use crate::error::Result;
 use crate::progress::{Progress, counted};
 use creditlab_defi::config::{
-    AssetConfig, BookConfig, DefiSimConfig, ImpactConfig, LiquidationConfig, Liquidators,
-    MarketConfig, OracleSource, PoolConfig, RunModel, RunSignal, ShockKind, ThresholdDistribution,
-    positions_from_book,
+    AssetConfig, BookConfig, DefiSimConfig, LiquidationConfig, MarketConfig, PoolConfig,
+    PositionSpec, RunModel, ShockKind, positions_from_book_by,
 };
-use creditlab_defi::lending::BadDebtAccounting;
-use creditlab_defi::market::AssetDynamics;
-use creditlab_defi::{
-    lending::{CollateralAsset, RateModel},
-    simulation::{DefiSim, DefiSimResult, StepSeries},
-};
+use creditlab_defi::simulation::{DefiSim, DefiSimResult, StepSeries};
 use creditlab_loan::Book;
+use creditlab_loan::synthetic::DefiAsset;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-/// One collateral asset of the pool (`[[defi_pool.assets]]`).
+/// Slack on the asset shares' sum of one.
+const SHARE_SUM_SLACK: f64 = 1e-9;
+
+/// The 96-hour March-2020 stress (`[defi_pool.stress]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct AssetSpec {
-    /// Name, for the report.
-    pub name: String,
-    /// Annual volatility of the diffusion; each loan goes to the asset whose volatility is
-    /// nearest its collateral's.
-    pub volatility: f64,
-    /// Jumps per year.
-    pub jump_intensity: f64,
-    /// Mean log size of a jump.
-    pub jump_mean: f64,
-    /// Standard deviation of a jump's log size.
-    pub jump_sd: f64,
+pub struct StressSpec {
+    /// Paths of each stress run.
+    pub paths: u64,
+    /// Length of the stress in hours, from the shock's start.
+    pub horizon_hours: f64,
+    /// Hours per step in the stress.
+    pub step_hours: f64,
+    /// Debt liquidators can repay per hour in the congested stress, per unit of the debt.
+    pub congested_capacity_per_hour: f64,
+    /// Oracle delay in the congested stress, hours.
+    pub congested_oracle_delay_hours: f64,
 }
 
-/// Scenario keys of the DeFi pool study (`[defi_pool]`).
+/// Scenario keys of the DeFi pool (`[defi_pool]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DefiPoolSpec {
-    /// Monte Carlo paths per setting.
+    /// Paths of the one-year simulation.
     pub paths: u64,
-    /// Length of the calm setting, in days.
-    pub calm_days: u32,
-    /// Length of the crash setting, in hours.
-    pub crash_hours: u32,
-    /// Hours per step in the calm year.
-    pub calm_step_hours: f64,
-    /// Hours per step in the crashes.
-    pub crash_step_hours: f64,
-    /// Oracle delay in steps.
-    pub oracle_delay_steps: usize,
-    /// Utilization at hour 0.
-    pub initial_utilization: f64,
-    /// Reserve at hour 0, per unit of debt.
-    pub initial_reserve: f64,
-    /// Debt liquidators can repay per hour, per unit of the pool's debt.
-    pub liquidation_capacity_per_hour: f64,
-    /// The same in the congested crash: the chain clogged and liquidators short of capital.
-    pub congested_capacity_per_hour: f64,
-    /// Oracle delay in steps in the congested crash.
-    pub congested_oracle_delay_steps: usize,
-    /// Cash side of each asset's constant-product fire-sale market, per unit of the pool's
-    /// debt.
-    pub market_depth: f64,
-    /// Swap fee of those markets.
-    pub market_fee: f64,
-    /// Half-life of the fire-sale impact, in hours.
-    pub impact_half_life_hours: f64,
-    /// Pairwise correlation of the assets' diffusions.
-    pub correlation: f64,
-    /// Depositor cohorts that may run.
-    pub run_cohorts: usize,
-    /// Share of the deposits held by them.
-    pub run_prone_share: f64,
-    /// Their thresholds on the share-price drop are uniform on `[0, run_threshold_max]`.
-    pub run_threshold_max: f64,
-    /// The collateral assets.
-    pub assets: Vec<AssetSpec>,
+    /// Share of the DeFi book's loans secured by each asset, by name; the shares sum to 1.
+    pub asset_shares: BTreeMap<String, f64>,
+    /// The pool: utilization, first-loss reserve, bad-debt accounting, rate model.
+    pub pool: PoolConfig,
+    /// The collateral assets: Aave risk parameters, dynamics, fire-sale markets.
+    pub assets: Vec<AssetConfig>,
+    /// The year's market: step, horizon, correlation, oracle, crash days, random shock.
+    pub market: MarketConfig,
+    /// The liquidators.
+    pub liquidation: LiquidationConfig,
+    /// Depositor runs.
+    pub runs: RunModel,
+    /// The March-2020 stress.
+    pub stress: StressSpec,
 }
 
+/// A key of `[defi_pool]` that cannot be used: its dotted path below `defi_pool` and why.
+pub type SpecError = (String, String);
+
 impl DefiPoolSpec {
-    /// Checks the keys the simulation does not check itself; the error names the key.
-    pub fn check(&self) -> std::result::Result<(), (&'static str, String)> {
-        if !(1..=10_000_000).contains(&self.paths) {
-            return Err(("paths", format!("{} is outside 1..=10000000", self.paths)));
+    /// The DeFi book's collateral assets as creditlab-loan's generator takes them: each of
+    /// the pool's assets with its share of the book, the same LTV limit, liquidation
+    /// threshold and bonus, its diffusion volatility, and the year's crash days (their
+    /// frequency, the asset's own move on one), so the book's realised defaults and the
+    /// pool see the same market.
+    pub fn book_assets(&self) -> Vec<DefiAsset> {
+        creditlab_defi::config::book_assets(&self.assets, &self.market, Some(&self.asset_shares))
+    }
+
+    /// The one-year simulation of `positions` with `seed`.
+    pub fn year(&self, positions: Vec<PositionSpec>, seed: u64) -> DefiSimConfig {
+        DefiSimConfig {
+            seed,
+            paths: self.paths,
+            pool: self.pool.clone(),
+            assets: self.assets.clone(),
+            market: self.market.clone(),
+            liquidation: self.liquidation.clone(),
+            book: BookConfig::positions(positions),
+            runs: self.runs,
         }
-        if !(1..=3650).contains(&self.calm_days) {
-            return Err((
-                "calm_days",
-                format!("{} is outside 1..=3650", self.calm_days),
-            ));
+    }
+
+    /// The March-2020 stress of `positions` with `seed`: the year's pool and assets, the
+    /// shock from hour 0 without crash days or random shocks, for the stress's hours;
+    /// `congested` with the congested capacity and oracle delay.
+    pub fn stress(
+        &self,
+        positions: Vec<PositionSpec>,
+        seed: u64,
+        congested: bool,
+    ) -> DefiSimConfig {
+        let s = &self.stress;
+        let mut market = MarketConfig {
+            step_hours: s.step_hours,
+            horizon_hours: s.horizon_hours,
+            shock: ShockKind::March2020,
+            shock_knots: None,
+            crash_days: None,
+            random_shock: None,
+            ..self.market.clone()
+        };
+        let mut liquidation = self.liquidation.clone();
+        if congested {
+            market.oracle_delay_hours = s.congested_oracle_delay_hours;
+            liquidation.capacity_per_hour = Some(s.congested_capacity_per_hour);
         }
-        if !(1..=8760).contains(&self.crash_hours) {
-            return Err((
-                "crash_hours",
-                format!("{} is outside 1..=8760", self.crash_hours),
-            ));
+        DefiSimConfig {
+            seed,
+            paths: s.paths,
+            market,
+            liquidation,
+            ..self.year(positions, seed)
         }
-        for (key, h) in [
-            ("calm_step_hours", self.calm_step_hours),
-            ("crash_step_hours", self.crash_step_hours),
-        ] {
-            if !(h.is_finite() && h > 0.0 && h <= 24.0) {
-                return Err((key, format!("{h} must be in (0, 24]")));
+    }
+
+    /// A book of one position per asset at half its LTV limit: what validation runs the
+    /// configs on before the study's book exists.
+    fn placeholder(&self) -> Vec<PositionSpec> {
+        let n = self.assets.len();
+        (0..n)
+            .map(|k| {
+                let mut collateral = vec![0.0; n];
+                let a = &self.assets[k];
+                let price = if a.price.is_finite() && a.price > 0.0 {
+                    a.price
+                } else {
+                    1.0
+                };
+                collateral[k] = 1.0;
+                PositionSpec {
+                    collateral,
+                    debt: (0.5 * a.ltv * price).max(f64::MIN_POSITIVE),
+                }
+            })
+            .collect()
+    }
+
+    /// Checks every key: the asset shares here, the rest by creditlab-defi's own validator
+    /// (on the year and on both stresses); the error names the key below `defi_pool`.
+    pub fn validate(&self) -> std::result::Result<(), SpecError> {
+        let fail = |key: &str, reason: String| Err((key.to_string(), reason));
+        for (name, &share) in &self.asset_shares {
+            if !self.assets.iter().any(|a| &a.name == name) {
+                return fail(
+                    &format!("asset_shares.{name}"),
+                    format!("`{name}` is not one of the [[defi_pool.assets]]"),
+                );
+            }
+            if !(share.is_finite() && (0.0..=1.0).contains(&share)) {
+                return fail(
+                    &format!("asset_shares.{name}"),
+                    format!("{share} must be in [0, 1]"),
+                );
             }
         }
-        for (key, v, low, high) in [
-            ("initial_utilization", self.initial_utilization, 1e-9, 1.0),
-            ("initial_reserve", self.initial_reserve, 0.0, 1.0),
+        let total: f64 = self.asset_shares.values().sum();
+        if (total - 1.0).abs() > SHARE_SUM_SLACK {
+            return fail("asset_shares", format!("the shares sum to {total}, not 1"));
+        }
+        let s = &self.stress;
+        for (key, v, positive) in [
             (
-                "liquidation_capacity_per_hour",
-                self.liquidation_capacity_per_hour,
-                1e-9,
-                1e6,
+                "stress.congested_capacity_per_hour",
+                s.congested_capacity_per_hour,
+                true,
             ),
             (
-                "congested_capacity_per_hour",
-                self.congested_capacity_per_hour,
-                1e-9,
-                1e6,
+                "stress.congested_oracle_delay_hours",
+                s.congested_oracle_delay_hours,
+                false,
             ),
-            ("market_depth", self.market_depth, 1e-9, 1e9),
-            ("market_fee", self.market_fee, 0.0, 0.999),
-            (
-                "impact_half_life_hours",
-                self.impact_half_life_hours,
-                0.0,
-                1e6,
-            ),
-            ("correlation", self.correlation, -1.0, 1.0),
-            ("run_prone_share", self.run_prone_share, 0.0, 1.0),
-            ("run_threshold_max", self.run_threshold_max, 0.0, 1.0),
         ] {
-            if !(v.is_finite() && (low..=high).contains(&v)) {
-                return Err((key, format!("{v} is outside [{low}, {high}]")));
+            let ok = v.is_finite() && if positive { v > 0.0 } else { v >= 0.0 };
+            if !ok {
+                let what = if positive { "> 0" } else { ">= 0" };
+                return fail(key, format!("{v} must be finite and {what}"));
             }
         }
-        if self.assets.is_empty() {
-            return Err(("assets", "at least one collateral asset is needed".into()));
-        }
-        if self.assets.len() > 1 && self.correlation < -1.0 / (self.assets.len() - 1) as f64 {
-            return Err((
-                "correlation",
-                format!(
-                    "{} is below -1/(n-1): not a correlation of {} assets",
-                    self.correlation,
-                    self.assets.len()
-                ),
-            ));
-        }
+        let library = |config: DefiSimConfig, prefix: &str| {
+            config.validate().map(|_| ()).map_err(|e| {
+                let field = e.field().unwrap_or("");
+                // The stress shares the year's pool, assets and runs; its market and
+                // paths are the stress's own keys.
+                let key = match (prefix, field.split_once('.').map_or(field, |(h, _)| h)) {
+                    ("stress", "market") => field
+                        .replace("market.step_hours", "stress.step_hours")
+                        .replace("market.horizon_hours", "stress.horizon_hours")
+                        .replace(
+                            "market.oracle_delay_hours",
+                            "stress.congested_oracle_delay_hours",
+                        ),
+                    ("stress", "paths") => "stress.paths".to_string(),
+                    ("stress", "liquidation") => "stress.congested_capacity_per_hour".to_string(),
+                    _ => field.to_string(),
+                };
+                (key, e.reason().to_string())
+            })
+        };
+        library(self.year(self.placeholder(), 0), "")?;
+        library(self.stress(self.placeholder(), 0, false), "stress")?;
+        library(self.stress(self.placeholder(), 0, true), "stress")?;
         Ok(())
     }
 
-    /// The shrunk setting of `--quick`: 200 paths, 90 calm days.
+    /// The shrunk setting of `--quick`: 200 paths of the year and of each stress.
     pub fn quicken(&mut self) {
         self.paths = self.paths.min(200);
-        self.calm_days = self.calm_days.min(90);
-    }
-
-    /// The simulation config of `book` under this spec, `hours` long, with or without the
-    /// March-2020 shock.
-    fn config(&self, book: &Book, hours: f64, crash: bool) -> Result<DefiSimConfig> {
-        self.config_with(
-            book,
-            hours,
-            crash,
-            self.liquidation_capacity_per_hour,
-            self.oracle_delay_steps,
-        )
-    }
-
-    fn config_with(
-        &self,
-        book: &Book,
-        hours: f64,
-        crash: bool,
-        capacity: f64,
-        oracle_delay_steps: usize,
-    ) -> Result<DefiSimConfig> {
-        let assets = self
-            .assets
-            .iter()
-            .map(|a| {
-                Ok(AssetConfig::new(
-                    // Aave v3's WETH parameters for every asset: the book is underwritten at
-                    // LTVs of 80% at most.
-                    CollateralAsset {
-                        name: a.name.clone(),
-                        ..CollateralAsset::weth_like()
-                    },
-                    1.0,
-                    AssetDynamics::new(
-                        0.0,
-                        a.volatility,
-                        a.jump_intensity,
-                        a.jump_mean,
-                        a.jump_sd,
-                    )?,
-                    // Depth per unit of the pool's debt, as the config takes it.
-                    ImpactConfig::ConstantProduct {
-                        depth: self.market_depth,
-                        fee: self.market_fee,
-                    },
-                ))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let step_hours = if crash {
-            self.crash_step_hours
-        } else {
-            self.calm_step_hours
-        };
-        let n = assets.len();
-        let correlation = (0..n)
-            .map(|i| {
-                (0..n)
-                    .map(|j| if i == j { 1.0 } else { self.correlation })
-                    .collect()
-            })
-            .collect();
-        let positions = positions_from_book(book, &assets)?;
-        let base = DefiSimConfig {
-            // The study passes its own paths and seed to each run.
-            seed: 0,
-            paths: self.paths,
-            pool: PoolConfig {
-                initial_utilization: self.initial_utilization,
-                initial_reserve: self.initial_reserve,
-                // The study's behaviour so far: bad debt through the share price (its
-                // runs watch the share price).
-                bad_debt_accounting: BadDebtAccounting::SharePrice,
-                rates: RateModel::usdc_like(),
-            },
-            assets,
-            market: MarketConfig {
-                step_hours,
-                horizon_hours: (hours / step_hours).round().max(1.0) * step_hours,
-                correlation,
-                oracle_delay_hours: oracle_delay_steps as f64 * step_hours,
-                // The study's behaviour so far: the oracle reads the on-chain market.
-                oracle_source: OracleSource::Amm,
-                impact_half_life_hours: self.impact_half_life_hours,
-                shock: ShockKind::None,
-                shock_knots: None,
-                crash_days: None,
-                random_shock: None,
-            },
-            liquidation: LiquidationConfig {
-                capacity_per_hour: Some(capacity),
-                liquidators: Liquidators::Capacity,
-                gas: None,
-            },
-            book: BookConfig::positions(positions),
-            runs: if self.run_cohorts == 0 {
-                RunModel::none()
-            } else {
-                RunModel {
-                    cohorts: self.run_cohorts,
-                    run_prone_share: self.run_prone_share,
-                    signal: RunSignal::SharePriceDrop,
-                    thresholds: ThresholdDistribution::Uniform {
-                        low: 0.0,
-                        high: self.run_threshold_max,
-                    },
-                }
-            },
-        };
-        Ok(if crash { base.march_2020() } else { base })
+        self.stress.paths = self.stress.paths.min(200);
     }
 }
 
-/// The DeFi pool in both settings.
+/// The DeFi pool over the year and through the stresses.
 #[derive(Debug, Clone, Serialize)]
 pub struct DefiPoolStudy {
-    /// The calm year (its step series is left out of the report: it is a year long).
-    pub calm: DefiSimResult,
-    /// The March-2020 crash, with the step series of its median path.
+    /// One year with crash days and the random March-2020 (its step series is left out of
+    /// the report: it is a year long).
+    pub year: DefiSimResult,
+    /// The 96-hour March-2020 crash, with the step series of its median path.
     pub crash: DefiSimResult,
     /// The same crash with congested liquidations (lower capacity, staler oracle), as on
     /// 12 March 2020 when gas prices spiked and liquidation auctions cleared at zero bids.
     pub congested: DefiSimResult,
 }
 
-/// Runs the three settings on `book`, each with a progress bar over its paths; calm and
-/// crash draw from different streams of `seed`, the two crashes from the same (common
-/// random numbers: they differ by the liquidation conditions only).
+/// The DeFi book's loans as positions of the pool: each on the asset the book names.
+pub fn positions(spec: &DefiPoolSpec, book: &Book) -> Result<Vec<PositionSpec>> {
+    Ok(positions_from_book_by(book, &spec.assets, |r| {
+        r.collateral.asset()
+    })?)
+}
+
+/// Runs the year and the two stresses on `book`, each with a progress bar over its paths;
+/// the year and the stresses draw from different streams of `seed`, the two stresses from
+/// the same (common random numbers: they differ by the liquidation conditions only).
 pub fn study(
     spec: &DefiPoolSpec,
     book: &Book,
     seed: u64,
     progress: &dyn Progress,
 ) -> Result<DefiPoolStudy> {
-    let run = |name: &str, config: &DefiSimConfig, stream: u64| {
-        counted(progress, name, spec.paths, |tick| {
-            DefiSim::new(config)?.run_with_progress(spec.paths, seed.wrapping_add(stream), tick)
+    let run = |name: &str, config: DefiSimConfig| {
+        let paths = config.paths;
+        counted(progress, name, paths, |tick| {
+            DefiSim::new(&config)?.run_with_progress(paths, config.seed, tick)
         })
     };
-    let calm_config = spec.config(book, f64::from(spec.calm_days) * 24.0, false)?;
-    let crash_config = spec.config(book, f64::from(spec.crash_hours), true)?;
-    let mut calm = run("defi pool: calm year", &calm_config, 2)?;
-    calm.series = StepSeries::default();
-    let crash = run("defi pool: March 2020", &crash_config, 3)?;
-    let congested_config = spec.config_with(
-        book,
-        f64::from(spec.crash_hours),
-        true,
-        spec.congested_capacity_per_hour,
-        spec.congested_oracle_delay_steps,
+    let positions = positions(spec, book)?;
+    let mut year = run(
+        "defi pool: one year",
+        spec.year(positions.clone(), seed.wrapping_add(2)),
     )?;
-    let congested = run("defi pool: March 2020, congested", &congested_config, 3)?;
+    year.series = StepSeries::default();
+    let crash = run(
+        "defi pool: March 2020",
+        spec.stress(positions.clone(), seed.wrapping_add(3), false),
+    )?;
+    let congested = run(
+        "defi pool: March 2020, congested",
+        spec.stress(positions, seed.wrapping_add(3), true),
+    )?;
     Ok(DefiPoolStudy {
-        calm,
+        year,
         crash,
         congested,
     })

@@ -16,7 +16,7 @@
 //! let study = Study::run(&scenario, &Silent)?;
 //! assert_eq!(study.verdict.claims.len(), 8);
 //! for claim in &study.verdict.claims {
-//!     println!("claim {}: {}", claim.number, claim.judgement.as_str());
+//!     println!("claim {}: {}", claim.number, claim.judgement().as_str());
 //! }
 //! let out = std::env::temp_dir().join(format!("creditlab-doc-{}", std::process::id()));
 //! study.write(&out)?;
@@ -29,6 +29,7 @@ pub mod config;
 pub mod contagion;
 pub mod defi_pool;
 mod error;
+pub mod flips;
 mod output;
 pub mod progress;
 mod render;

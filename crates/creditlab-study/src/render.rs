@@ -221,9 +221,97 @@ impl Study {
                 d.auc_borrower_facts_withheld,
             ),
         ] {
-            t.row([name.to_string(), format!("{x:.3}"), format!("{y:.3}")])?;
+            let auc =
+                |a: Option<f64>| a.map_or("n/a (one class)".to_string(), |a| format!("{a:.3}"));
+            t.row([name.to_string(), auc(x), auc(y)])?;
         }
+        // Calibration: each book's graded PDs against its realized defaults.
+        let rate = |g: &GradingFacts, loans: usize| {
+            format!(
+                "{} ({} of {})",
+                pct(g.defaults as f64 / loans.max(1) as f64),
+                g.defaults,
+                loans
+            )
+        };
+        t.row([
+            "realized default rate".to_string(),
+            rate(b, self.bank.facts.loans),
+            rate(d, self.defi.facts.loans),
+        ])?;
+        let p = |g: &GradingFacts| {
+            g.calibration
+                .as_ref()
+                .map_or("n/a (one class)".to_string(), |c| {
+                    format!(
+                        "{} expected, {} observed; p = {} (too low), {} (too high)",
+                        num(c.expected_defaults, 1),
+                        c.defaults,
+                        num(c.p_value_too_low, 3),
+                        num(c.p_value_too_high, 3)
+                    )
+                })
+        };
+        t.row(["calibration of the graded PDs".to_string(), p(b), p(d)])?;
         s.table(t);
+        if let Some(own) = &d.own_data {
+            s.text(format!(
+                "The DeFi book graded on its own data: a collateral-only logistic model ({}, \
+                 {}) fitted on {} of its \
+                 loans ({} defaults) and tested on the other {} ({} defaults), against the \
+                 bank scorecard's extrapolation to the same loans. The collateral model's \
+                 conservative PD reflects estimation uncertainty; the scorecard's, the \
+                 population's spread of the facts not revealed.",
+                own.fit
+                    .iter()
+                    .filter(|f| f.column != "intercept")
+                    .map(|f| f.column.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                match own.estimation {
+                    creditlab_grade::collateral_model::Estimation::Firth =>
+                        "Firth's penalized likelihood",
+                    creditlab_grade::collateral_model::Estimation::MaximumLikelihood =>
+                        "maximum likelihood",
+                },
+                own.fit_loans,
+                own.fit_defaults,
+                own.test_loans,
+                own.test_defaults
+            ));
+            let mut o = Table::new(
+                "defi-own-data",
+                "DeFi graded on its own outcomes, out of sample",
+                [
+                    "model",
+                    "mean PD",
+                    "conservative PD",
+                    "what the conservative PD reflects",
+                    "AUC",
+                    "realized rate",
+                    "calibration p (too low / too high)",
+                ],
+            );
+            for m in [&own.collateral_model, &own.bank_scorecard] {
+                o.row([
+                    m.model.to_string(),
+                    pct(m.mean_pd),
+                    pct(m.mean_pd_conservative),
+                    m.conservative.to_string(),
+                    num(m.auc, 3),
+                    pct(own.test_default_rate),
+                    format!(
+                        "{} / {}",
+                        num(m.calibration.p_value_too_low, 3),
+                        num(m.calibration.p_value_too_high, 3)
+                    ),
+                ])?;
+            }
+            s.table(o);
+        }
+        for why in b.not_computed.iter().chain(&d.not_computed) {
+            s.text(format!("Not computed: {why}."));
+        }
 
         let grades: Vec<&'static str> = creditlab_grade::Grade::ALL
             .iter()
@@ -283,10 +371,13 @@ impl Study {
                     g.auc_borrower_facts_withheld,
                 ),
             ] {
-                roc = roc.series(
-                    format!("{} {what} (AUC {auc:.2})", book.name),
-                    curve.iter().map(|p| (p[0], p[1])).collect(),
-                )?;
+                // A book of one class has no ROC curve to draw.
+                if let Some(a) = auc {
+                    roc = roc.series(
+                        format!("{} {what} (AUC {a:.2})", book.name),
+                        curve.iter().map(|p| (p[0], p[1])).collect(),
+                    )?;
+                }
             }
         }
         roc = roc.series("chance", vec![(0.0, 0.0), (1.0, 1.0)])?;
@@ -321,6 +412,7 @@ impl Study {
         );
         let point = |n: usize, rho: f64| {
             self.diversification
+                .points
                 .iter()
                 .find(|p| p.loans == n && p.rho == rho)
         };
@@ -376,6 +468,20 @@ impl Study {
         }
         s.chart(sd);
         s.chart(var);
+        let dv = &self.diversification;
+        s.text(format!(
+            "At the bank book's own mean PD ({}) and asset correlation ({}), a pool of {} \
+             loans has a 99.9% default-rate quantile of {} and a pool of {} loans {}: the \
+             bigger pool removes {} of the unexpected tail (the quantile above the mean), \
+             the figure claim 2 is judged on.",
+            pct(dv.pd),
+            dv.rho,
+            count(crate::study::SMALL_POOL as u64),
+            pct(dv.small_pool_var_999),
+            count(crate::study::LARGE_POOL as u64),
+            pct(dv.large_pool_var_999),
+            pct(dv.diversified_share)
+        ));
         Ok(s)
     }
 
@@ -589,58 +695,99 @@ impl Study {
         let p = &self.scenario.defi_pool;
         let study = &self.defi_pool;
         let mut s = Section::new("defi-pool", "5. The DeFi pool");
+        let assets: Vec<String> = p
+            .assets
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} ({} of the loans; LTV {}, liquidation threshold {}, bonus {}; \
+                     volatility {})",
+                    a.name,
+                    param_pct(p.asset_shares.get(&a.name).copied().unwrap_or(0.0)),
+                    param_pct(a.ltv),
+                    param_pct(a.liquidation_threshold),
+                    param_pct(a.liquidation_bonus),
+                    param_pct(a.volatility)
+                )
+            })
+            .collect();
+        let crash_days = p.market.crash_days.as_ref().map_or(0.0, |c| c.per_year);
+        let random = p.market.random_shock.as_ref().map_or(0.0, |r| r.per_year);
         s.text(format!(
-            "The DeFi book run as an Aave-style lending pool: every loan becomes a position \
-             on one of {} crypto assets (correlated jump-diffusions, pairwise correlation \
-             {}), an oracle {} minutes behind the market, liquidation when the health factor \
-             falls below 1 (close factor 50%, bonus 5%), liquidators repaying at most {} of \
-             the debt per hour and selling the seized collateral into constant-product \
-             markets whose lower price feeds back into every other position at once. \
-             Deposits are the debt at {} utilization; {} of them belong to depositors who \
-             withdraw once the share price falls by their threshold. {} paths per setting: \
-             a calm year, the March-2020 crash ({} hours: -30% at hour 12, -51% at hour 38, \
-             partial rebound), and the same crash with congested liquidations ({} of the \
-             debt per hour, oracle {} minutes stale), as on 12 March 2020.",
-            p.assets.len(),
-            p.correlation,
-            num(p.oracle_delay_steps as f64 * p.crash_step_hours * 60.0, 0),
-            param_pct(p.liquidation_capacity_per_hour),
-            param_pct(p.initial_utilization),
-            param_pct(p.run_prone_share),
-            p.paths,
-            p.crash_hours,
-            param_pct(p.congested_capacity_per_hour),
-            num(
-                p.congested_oracle_delay_steps as f64 * p.crash_step_hours * 60.0,
-                0
-            ),
+            "The DeFi book run as an Aave v3 lending pool: every loan becomes a position on \
+             its collateral asset, {}, with Aave v3's Ethereum parameters of 31 October 2023. \
+             Over one year of {}-hour steps the assets' prices diffuse (correlated), fall \
+             together on crash days ({} a year, the frequency of 10% daily falls of BTC or ETH \
+             in 2017-2024), and the March-2020 crash strikes at a random hour at the \
+             frequency it had in that sample ({} a year). The oracle reads the reference \
+             price {} hours late; positions below a health factor of 1 are liquidated by \
+             liquidators repaying at most {} of the debt per hour, who sell the seized \
+             collateral into constant-product markets. Bad debt beyond the {} first-loss \
+             reserve is booked as a deficit (Aave v3.3): depositors withdraw at par while \
+             the cash lasts, the last out bear it. Deposits are the debt at {} \
+             utilization; {} of them belong to depositors who run when the deficit reaches \
+             their threshold. The loss counted is the bad debt booked plus the shortfall of \
+             positions still open at the year's end. {} paths; the 96-hour March-2020 crash \
+             is a separate stress ({} paths), normal and congested ({} of the debt per hour, \
+             oracle {} hours stale).",
+            assets.join(" and "),
+            num(p.market.step_hours, 2),
+            num(crash_days, 2),
+            num(random, 3),
+            num(p.market.oracle_delay_hours, 2),
+            p.liquidation
+                .capacity_per_hour
+                .map_or_else(|| "unlimited amounts".to_string(), param_pct),
+            param_pct(p.pool.initial_reserve),
+            param_pct(p.pool.initial_utilization),
+            param_pct(p.runs.run_prone_share),
+            count(p.paths),
+            count(p.stress.paths),
+            param_pct(p.stress.congested_capacity_per_hour),
+            num(p.stress.congested_oracle_delay_hours, 1),
         ));
         let settings = [
-            ("calm year", &study.calm),
-            ("March 2020", &study.crash),
+            ("one year", &study.year),
+            ("March 2020 (96 h)", &study.crash),
             ("March 2020, congested", &study.congested),
         ];
         let mut header = vec!["per path".to_string()];
         header.extend(settings.iter().map(|(n, _)| n.to_string()));
-        let mut t = Table::new("defi-pool", "The lending pool in three markets", header);
+        let mut t = Table::new(
+            "defi-pool",
+            "The lending pool: the year and the stresses",
+            header,
+        );
         type Fig = (&'static str, fn(&DefiSimResult) -> String);
-        let rows: [Fig; 13] = [
-            ("bad debt, mean (per unit lent)", |r| pct(r.bad_debt.mean)),
-            ("bad debt, 99%", |r| pct(r.bad_debt.p99)),
-            ("bad debt, 99.9%", |r| pct(r.bad_debt.p999)),
-            ("paths with bad debt", |r| pct(r.bad_debt.prob_positive)),
-            ("depositor loss, mean", |r| pct(r.depositor_loss.mean)),
-            ("depositor loss, 99.9%", |r| pct(r.depositor_loss.p999)),
+        let rows: [Fig; 15] = [
+            ("loss, mean (per unit lent)", |r| {
+                format!("{} ± {}", pct(r.loss.mean), pct(r.loss.se.mean))
+            }),
+            ("loss, 99%", |r| pct(r.loss.p99)),
+            ("loss, 99.9%", |r| pct(r.loss.p999)),
+            ("of which open at the end, mean", |r| {
+                pct(r.open_shortfall.mean)
+            }),
+            ("paths with a loss", |r| pct(r.loss.prob_positive)),
+            ("paths the 99.9% rests on", |r| {
+                r.loss.tail_paths.to_string()
+            }),
+            ("depositors' loss (marked), mean", |r| {
+                pct(r.depositor_loss_marked.mean)
+            }),
             ("P(depositors lose anything)", |r| {
-                pct(r.depositor_loss.prob_positive)
+                pct(r.depositor_loss_marked.prob_positive)
             }),
+            ("loss of depositors left at the end, 99.9%", |r| {
+                pct(r.remaining_depositor_loss.p999)
+            }),
+            ("depositors' return, mean", |r| pct(r.depositor_return.mean)),
+            ("supply rate, mean", |r| pct(r.mean_supply_rate.mean)),
             ("liquidated debt, mean", |r| pct(r.liquidation_volume.mean)),
-            ("longest cascade, median (rounds)", |r| {
-                num(r.cascade_rounds.p50, 0)
-            }),
-            ("hours from shock to first bad debt, median", |r| {
-                r.hours_to_first_bad_debt
-                    .map_or_else(|| "never".to_string(), |d| num(d.p50, 0))
+            ("hours from first shock to first loss, median", |r| {
+                r.hours_from_first_shock_to_loss
+                    .as_ref()
+                    .map_or_else(|| "no loss".to_string(), |d| num(d.p50, 0))
             }),
             ("paths with withdrawal requests", |r| {
                 pct(r.share_of_paths_with_withdrawals)
@@ -648,7 +795,6 @@ impl Study {
             ("withdrawals not met, mean", |r| {
                 pct(r.unmet_withdrawals.mean)
             }),
-            ("withdrawals not met, 99%", |r| pct(r.unmet_withdrawals.p99)),
         ];
         for (name, f) in rows {
             let mut row = vec![name.to_string()];
@@ -658,26 +804,31 @@ impl Study {
         s.table(t);
         let mut chart = Chart::bars(
             "defi-pool-losses",
-            "Bad debt per unit lent: mean, 99% and 99.9% over paths",
+            "Loss per unit lent: mean, 99% and 99.9% over paths",
             settings.iter().map(|(n, _)| n.to_string()).collect(),
-            "bad debt / debt",
+            "loss / debt",
         );
         type Q = (&'static str, fn(&DefiSimResult) -> f64);
         let quantiles: [Q; 3] = [
-            ("mean", |r| r.bad_debt.mean),
-            ("99%", |r| r.bad_debt.p99),
-            ("99.9%", |r| r.bad_debt.p999),
+            ("mean", |r| r.loss.mean),
+            ("99%", |r| r.loss.p99),
+            ("99.9%", |r| r.loss.p999),
         ];
         for (name, f) in quantiles {
             chart = chart.bar_series(name, settings.iter().map(|(_, r)| f(r)).collect())?;
         }
         s.chart(chart);
-        s.text(
-            "Read this against section 4's loan model of the same book, which counts a DeFi \
-             default whenever a position's collateral could fall short of its debt over the \
-             year: the pool simulation shows how rarely that becomes bad debt while \
-             liquidators keep up with the price, and how quickly it does when they cannot.",
-        );
+        let year = &study.year;
+        let loan_el = self.defi.loss.summary.expected_loss.value;
+        s.text(format!(
+            "Section 4's loan model of the same book, a one-factor copula that counts a DeFi \
+             default whenever a position's collateral could fall short of its debt, puts its \
+             one-year expected loss at {}; the pool simulation, with liquidations on price \
+             paths, at {} ± {}.",
+            pct(loan_el),
+            pct(year.loss.mean),
+            pct(year.loss.se.mean)
+        ));
 
         for (id, what, r) in [
             ("crash", "March 2020", &study.crash),
@@ -689,7 +840,7 @@ impl Study {
             }
             s.text(format!(
                 "{what}, step by step: path {} of the seed's streams, the path with the \
-                 median bad debt.",
+                 median loss.",
                 series.path
             ));
             let mut prices = Chart::line(
@@ -701,10 +852,12 @@ impl Study {
             for (k, asset) in p.assets.iter().enumerate() {
                 if let (Some(m), Some(o)) = (series.market_price.get(k), series.oracle_price.get(k))
                 {
-                    prices =
-                        prices.series(format!("{} market", asset.name), zip(&series.hour, m))?;
-                    prices =
-                        prices.series(format!("{} oracle", asset.name), zip(&series.hour, o))?;
+                    let p0 = m.first().copied().unwrap_or(1.0).max(f64::MIN_POSITIVE);
+                    let rel = |v: &[f64]| v.iter().map(|x| x / p0).collect::<Vec<f64>>();
+                    prices = prices
+                        .series(format!("{} market", asset.name), zip(&series.hour, &rel(m)))?;
+                    prices = prices
+                        .series(format!("{} oracle", asset.name), zip(&series.hour, &rel(o)))?;
                 }
             }
             s.chart(prices);
@@ -738,10 +891,6 @@ impl Study {
                 "bad debt, cumulative",
                 zip(&series.hour, &series.cumulative_bad_debt),
             )?
-            .series("share price - 1", {
-                let sp: Vec<f64> = series.share_price.iter().map(|x| x - 1.0).collect();
-                zip(&series.hour, &sp)
-            })?
             .series("utilization", zip(&series.hour, &series.utilization))?
             .series(
                 "withdrawal requests outstanding",
@@ -765,11 +914,11 @@ impl Study {
              and once with Basel capital (SEC-SA on the tranche, 8% on the rest). DeFi side: \
              {} protocols hold {} of the lending pool's shares as {} of their assets, with \
              {} equity; the pool passes bad debt to its depositors pro rata. Figures per \
-             unit of the book's principal (DeFi side: of the pool's deposits). Shocks: the book's one-year expected loss (EL) and \
-             99.9% VaR at the assumed and the stressed correlation (section 4); on the DeFi \
-             side first the simulated pool's depositor loss (section 5: the calm year's \
-             99.9% quantile, the mean and 99.9% quantile of the March-2020 crash and of the \
-             congested crash), then the loan model's three (`loan ...`).",
+             unit of the book's principal (DeFi side: of the pool's deposits). Shocks: the \
+             book's one-year expected loss (EL) and 99.9% VaR at the assumed and the \
+             stressed correlation (section 4); on the DeFi side the simulated pool's \
+             depositor loss (section 5: the year's mean and 99.9% quantile, and the 99.9% \
+             quantile of the March-2020 crash and of the congested crash).",
             param_pct(c.holding_share),
             param_pct(c.interbank_share),
             param_pct(c.thin_equity),

@@ -20,6 +20,8 @@ pub struct Scenario {
     pub books: Books,
     /// Cash-flow projection assumptions per book.
     pub cashflows: Cashflows,
+    /// The bank book's loss from the house and its securitization.
+    pub bank: BankSpec,
     /// Loss-distribution model.
     pub loss: LossModel,
     /// The diversification study.
@@ -28,6 +30,34 @@ pub struct Scenario {
     pub defi_pool: crate::defi_pool::DefiPoolSpec,
     /// The clearing networks of section 6.
     pub contagion: crate::contagion::ContagionSpec,
+    /// The flip-point search of the verdict (on by default).
+    #[serde(default)]
+    pub flips: FlipSearch,
+}
+
+/// `[flips]`: the size at which each claim's parameter is swept
+/// (docs/methodology/verdict.md). Each point re-runs the stages the parameter moves, on
+/// books of `loans` loans and a DeFi year of `paths` paths, so every point's judgement
+/// rests on the same rules and sizes.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FlipSearch {
+    /// Whether the pipeline searches the flip points.
+    pub search: bool,
+    /// Loans per book at each point.
+    pub loans: usize,
+    /// Paths of the DeFi year at each point.
+    pub paths: usize,
+}
+
+impl Default for FlipSearch {
+    fn default() -> Self {
+        Self {
+            search: true,
+            loans: 500,
+            paths: 2_000,
+        }
+    }
 }
 
 /// Pool sizes and correlations of the diversification study.
@@ -56,10 +86,59 @@ pub struct Books {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Cashflows {
-    /// The bank book's.
-    pub bank: CashflowAssumptions,
+    /// The bank book's: its liquidation lag and severity come from the mortgage loss
+    /// model ([`BankSpec::mortgage_loss`]).
+    pub bank: BankCashflows,
     /// The DeFi book's.
     pub defi: CashflowAssumptions,
+}
+
+/// The bank book's projection assumptions without the liquidation lag and severity, which
+/// [`BankSpec::mortgage_loss`] gives (one severity source for the cash flows and the loss
+/// model).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankCashflows {
+    /// Prepayment speed.
+    pub prepayment: PrepaymentSpec,
+    /// Default speed.
+    pub default: DefaultSpec,
+    /// Whether the servicer advances on delinquent loans.
+    pub advancing: bool,
+}
+
+impl BankCashflows {
+    /// The full assumptions with the lag (months) and severity from the loss model.
+    pub fn with(&self, recovery_lag: u32, severity: f64) -> CashflowAssumptions {
+        CashflowAssumptions {
+            prepayment: self.prepayment,
+            default: self.default,
+            recovery_lag,
+            severity,
+            advancing: self.advancing,
+        }
+    }
+}
+
+/// The bank book's loss from the house (`[bank.mortgage_loss]`) and its securitization
+/// (`[bank.securitization]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankSpec {
+    /// What a defaulted mortgage loses (docs/methodology/housing.md).
+    pub mortgage_loss: creditlab_loan::housing::MortgageLossModel,
+    /// The bank's sale of the notes.
+    pub securitization: SecuritizationSpec,
+}
+
+/// What the bank keeps of its securitization and what the notes pay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritizationSpec {
+    /// Share of every tranche the bank keeps (vertical risk retention), in [0, 1].
+    pub retention: f64,
+    /// The notes' annual coupon, in [0, 1].
+    pub note_coupon: f64,
 }
 
 /// Projection assumptions (BMA standard formulas).
@@ -181,11 +260,12 @@ impl Scenario {
     }
 
     /// Shrinks the study for tests and demos: 500 loans per book, at most 20,000 Monte
-    /// Carlo scenarios, 200 DeFi paths of at most 90 calm days.
+    /// Carlo scenarios, 200 DeFi paths, no flip-point search.
     pub fn quicken(&mut self) {
         self.books.loans = self.books.loans.min(500);
         self.loss.scenarios = self.loss.scenarios.min(20_000);
         self.defi_pool.quicken();
+        self.flips.search = false;
     }
 
     /// Validates a scenario changed by command-line overrides.
@@ -217,10 +297,27 @@ impl Scenario {
                 format!("{} must be a positive amount", b.total_principal),
             );
         }
-        for (book, c) in [
-            ("bank", &self.cashflows.bank),
-            ("defi", &self.cashflows.defi),
+        if let Err(e) = self.bank.mortgage_loss.validate() {
+            let key = match e.field().unwrap_or("") {
+                f @ ("drift" | "volatility") => format!("house_prices.{f}"),
+                f @ ("months" | "costs" | "sale_discount" | "selling_costs") => {
+                    format!("foreclosure.{f}")
+                }
+                f => f.to_string(),
+            };
+            return fail("bank.mortgage_loss", &key, e.to_string());
+        }
+        let sec = &self.bank.securitization;
+        for (key, v) in [
+            ("retention", sec.retention),
+            ("note_coupon", sec.note_coupon),
         ] {
+            if !(v.is_finite() && (0.0..=1.0).contains(&v)) {
+                return fail("bank.securitization", key, format!("{v} must be in [0, 1]"));
+            }
+        }
+        let bank_cashflows = self.cashflows.bank.with(0, 0.0);
+        for (book, c) in [("bank", &bank_cashflows), ("defi", &self.cashflows.defi)] {
             let section = format!("cashflows.{book}");
             if let Err(e) = c.to_assumptions() {
                 let key = match &e {
@@ -301,11 +398,26 @@ impl Scenario {
                 "needs at least one correlation, each in [0, 1)".into(),
             );
         }
-        if let Err((key, reason)) = self.defi_pool.check() {
-            return fail("defi_pool", key, reason);
+        if let Err((key, reason)) = self.defi_pool.validate() {
+            return fail("defi_pool", &key, reason);
         }
         if let Err((key, reason)) = self.contagion.check() {
             return fail("contagion", key, reason);
+        }
+        let f = &self.flips;
+        if !(50..=1_000_000).contains(&f.loans) {
+            return fail(
+                "flips",
+                "loans",
+                format!("{} must be 50 to 1,000,000", f.loans),
+            );
+        }
+        if !(100..=1_000_000).contains(&f.paths) {
+            return fail(
+                "flips",
+                "paths",
+                format!("{} must be 100 to 1,000,000", f.paths),
+            );
         }
         Ok(())
     }

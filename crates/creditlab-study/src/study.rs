@@ -1,10 +1,10 @@
-//! `cargo xtask pipeline`: the study, bank book against DeFi book, from a scenario file.
-//!
-//! Stages: generate both books at the same total principal, project their cash flows,
-//! grade them (with full information and with the borrower facts withheld), and turn each
-//! graded book into a one-year loss distribution and tranche losses. Writes `report.json`,
-//! `report.md` and CSV tables into the output folder, atomically (a temporary folder renamed
-//! into place), so an interrupted run never leaves a half report.
+//! The study's stages, bank book against DeFi book, from a scenario: generate both books
+//! at the same total principal, project their cash flows, grade them (with full
+//! information and with the borrower facts withheld; the DeFi book also on its own
+//! outcomes), turn each graded book into a one-year loss distribution and tranche losses
+//! (the bank's LGDs from the house, moving with the same factor as its defaults), measure
+//! diversification, the CDO squared, the bank's securitization economics, the DeFi book as
+//! a lending pool and the clearing networks, and judge the thesis on that evidence.
 
 use crate::error::{Result, StudyError};
 use crate::progress::{Progress, stage};
@@ -16,17 +16,23 @@ use creditlab_contagion::{
     exact::{ExactConfig, ExactLoss},
     mc::MonteCarlo,
 };
-use creditlab_grade::{BookGrades, GradingConfig, grade_book, grading::validate_information};
+use creditlab_grade::collateral_model::CollateralModelReport;
+use creditlab_grade::validation::CalibrationTest;
+use creditlab_grade::{
+    BookGrades, GradingConfig, LoanGrade, grade_book, grading::validate_information,
+    report::thin_roc,
+};
+use creditlab_loan::housing::BookSeverity;
 use creditlab_loan::{
     Assumptions, Book, CashFlowTotals, CashFlows, CollateralKind, Recourse, project_records,
-    synthetic::{BookSpec, bank_book, defi_book},
+    synthetic::{BookSpec, bank_book, defi_book_with},
 };
 use creditlab_pool::{capital::sec_sa_risk_weight, rate_by_default_probability};
 use serde::Serialize;
 use std::fmt::Write as _;
 
 /// Version of report.json's schema (docs/schemas/report-json.md).
-pub const REPORT_SCHEMA_VERSION: u32 = 1;
+pub const REPORT_SCHEMA_VERSION: u32 = 2;
 
 /// One book's facts: size, collateral, what is known about the borrowers.
 #[derive(Debug, Serialize)]
@@ -83,75 +89,169 @@ pub struct GradingFacts {
     pub mean_pd: f64,
     /// Mean conservative one-year PD (the posterior quantile the grade uses).
     pub mean_pd_conservative: f64,
-    /// Exposure-weighted mean LGD.
+    /// Exposure-weighted mean LGD, net of recourse recoveries.
     pub mean_lgd: f64,
+    /// Exposure-weighted mean LGD from the collateral alone.
+    pub mean_collateral_lgd: f64,
+    /// Exposure-weighted mean recourse recovery per unit of exposure, shown apart.
+    pub mean_recourse_recovery: f64,
     /// One-year expected loss per unit of exposure.
     pub el_one_year_rate: f64,
+    /// Expected loss over the loans' life per unit of exposure.
+    pub el_lifetime_rate: f64,
     /// Basel IRB capital per unit of exposure.
     pub capital_rate: f64,
     /// Loans per master-scale grade, `(grade, count)`.
     pub loans_by_grade: Vec<(String, usize)>,
-    /// AUC of the grade against realized defaults, every revealed fact used.
-    pub auc_full_information: f64,
+    /// Realized defaults of the book.
+    pub defaults: usize,
+    /// AUC of the grade against realized defaults, every revealed fact used (`None` when
+    /// the book holds only one class: no defaults, or nothing but defaults).
+    pub auc_full_information: Option<f64>,
+    /// Its standard error (Hanley-McNeil).
+    pub auc_full_information_se: Option<f64>,
     /// AUC with the borrower-side facts withheld.
-    pub auc_borrower_facts_withheld: f64,
+    pub auc_borrower_facts_withheld: Option<f64>,
+    /// Its standard error.
+    pub auc_borrower_facts_withheld_se: Option<f64>,
+    /// The book's defaults against the sum of its graded PDs, with the test's p-values
+    /// (`None` with one class).
+    pub calibration: Option<CalibrationTest>,
+    /// Why a validation or the own-data model could not be computed, when it could not.
+    pub not_computed: Vec<String>,
     /// ROC curve with full information, `[false-positive rate, true-positive rate]`,
     /// thinned to at most [`ROC_POINTS`] points for charts.
     pub roc_full_information: Vec<[f64; 2]>,
     /// ROC curve with the borrower facts withheld.
     pub roc_borrower_facts_withheld: Vec<[f64; 2]>,
+    /// The DeFi book graded on its own outcomes: a collateral-only model fitted on one half
+    /// and tested on the other against the bank scorecard (`None` for the bank book).
+    pub own_data: Option<CollateralModelReport>,
+    /// Share of the loans the own-data model grades BB or worse (`None` without it).
+    pub own_data_low_grade_share: Option<f64>,
 }
 
 /// Most points kept of a ROC curve in the report.
 pub const ROC_POINTS: usize = 101;
 
-/// Keeps the first and last points and, between them, the first point past each 1/(k-1)
-/// step of the false-positive rate: the curve's shape at chart resolution.
-fn thin_roc(roc: &[creditlab_grade::validation::RocPoint], k: usize) -> Vec<[f64; 2]> {
-    let mut out: Vec<[f64; 2]> = Vec::with_capacity(k);
-    let step = 1.0 / (k.max(2) - 1) as f64;
-    let mut next = 0.0;
-    for (i, p) in roc.iter().enumerate() {
-        let last = i + 1 == roc.len();
-        if p.false_positive_rate >= next || last {
-            out.push([p.false_positive_rate, p.true_positive_rate]);
-            next = (p.false_positive_rate / step).floor() * step + step;
-        }
-    }
-    out
+fn roc_points(roc: &[creditlab_grade::validation::RocPoint]) -> Vec<[f64; 2]> {
+    let mut roc = roc.to_vec();
+    thin_roc(&mut roc, ROC_POINTS);
+    roc.iter()
+        .map(|p| [p.false_positive_rate, p.true_positive_rate])
+        .collect()
 }
 
 impl GradingFacts {
-    fn of(full: &BookGrades, withheld: &BookGrades, book: &Book) -> Result<Self> {
+    fn of(
+        full: &BookGrades,
+        withheld: &BookGrades,
+        book: &Book,
+        config: &GradingConfig,
+        own_data: bool,
+    ) -> Result<Self> {
         let s = &full.summary;
         let outcomes: Vec<bool> = book.iter().map(|r| r.defaulted.unwrap_or(false)).collect();
-        let validation = validate_information(
+        let defaults = outcomes.iter().filter(|&&d| d).count();
+        let mut not_computed = Vec::new();
+        // A book without a single default (or of defaults only) cannot be validated or fitted:
+        // that is an outcome of the scenario, reported, not an error.
+        let one_class = |e: &creditlab_grade::GradeError| {
+            matches!(
+                e,
+                creditlab_grade::GradeError::OneClass { .. }
+                    | creditlab_grade::GradeError::NotEnoughData(_)
+            )
+        };
+        let validation = match validate_information(
             &full.loans,
             &withheld.loans,
             &outcomes,
             "observed".into(),
-            &GradingConfig::default(),
-        )?;
+            config,
+        ) {
+            Ok(v) => Some(v),
+            Err(e) if one_class(&e) => {
+                not_computed.push(format!("validation: {e}"));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let want_own_data = own_data;
+        let own_data = if own_data {
+            match CollateralModelReport::build(book, config) {
+                Ok(r) => Some(r),
+                Err(e) if one_class(&e) => {
+                    not_computed.push(format!("own-data model: {e}"));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        let own_data_low_grade_share = match &own_data {
+            Some(report) => Some(low_grade_share(report, book, config)?),
+            // Without a fit every loan carries the book's pooled default rate.
+            None if want_own_data => {
+                let pooled = defaults as f64 / book.len().max(1) as f64;
+                let low = config.scale.grade(pooled)?.rank() >= creditlab_grade::Grade::BB.rank();
+                Some(if low { 1.0 } else { 0.0 })
+            }
+            None => None,
+        };
+        let (f, w) = match &validation {
+            Some(v) => (Some(&v.full_information), Some(&v.borrower_side_withheld)),
+            None => (None, None),
+        };
         Ok(Self {
             mean_pd: s.mean_pd,
             mean_pd_conservative: s.mean_pd_conservative,
             mean_lgd: s.mean_lgd,
+            mean_collateral_lgd: s.mean_collateral_lgd,
+            mean_recourse_recovery: s.mean_recourse_recovery,
             el_one_year_rate: s.el_one_year / s.ead,
+            el_lifetime_rate: s.el_lifetime / s.ead,
             capital_rate: s.capital / s.ead,
             loans_by_grade: s
                 .by_grade
                 .iter()
                 .map(|b| (b.grade.as_str().to_string(), b.loans))
                 .collect(),
-            auc_full_information: validation.full_information.auc,
-            auc_borrower_facts_withheld: validation.borrower_side_withheld.auc,
-            roc_full_information: thin_roc(&validation.full_information.roc, ROC_POINTS),
-            roc_borrower_facts_withheld: thin_roc(
-                &validation.borrower_side_withheld.roc,
-                ROC_POINTS,
-            ),
+            defaults,
+            auc_full_information: f.map(|f| f.auc),
+            auc_full_information_se: f.map(|f| f.auc_std_error),
+            auc_borrower_facts_withheld: w.map(|w| w.auc),
+            auc_borrower_facts_withheld_se: w.map(|w| w.auc_std_error),
+            calibration: f.map(|f| f.calibration),
+            not_computed,
+            roc_full_information: f.map_or(Vec::new(), |f| roc_points(&f.roc)),
+            roc_borrower_facts_withheld: w.map_or(Vec::new(), |w| roc_points(&w.roc)),
+            own_data,
+            own_data_low_grade_share,
         })
     }
+}
+
+/// Share of `book`'s loans whose mean PD under the own-data model grades BB or worse on
+/// the master scale.
+fn low_grade_share(
+    report: &CollateralModelReport,
+    book: &Book,
+    config: &GradingConfig,
+) -> Result<f64> {
+    use creditlab_grade::collateral_model::CollateralObservation;
+    let mut low = 0usize;
+    for r in book.iter() {
+        let pd = report
+            .model
+            .assess(&CollateralObservation::of_record(r)?, 0.5)?
+            .pd;
+        if config.scale.grade(pd)?.rank() >= creditlab_grade::Grade::BB.rank() {
+            low += 1;
+        }
+    }
+    Ok(low as f64 / book.len().max(1) as f64)
 }
 
 /// One book's one-year loss distribution under a one-factor Gaussian copula.
@@ -225,6 +325,93 @@ pub(crate) fn slug(s: &str) -> String {
     out
 }
 
+/// What the bank's securitization does to what a unit of equity can lend (claim 1), and
+/// whether selling the notes pays.
+#[derive(Debug, Clone, Serialize)]
+pub struct Securitization {
+    /// Share of every tranche the bank keeps (vertical risk retention).
+    pub retention: f64,
+    /// Capital per unit of loans held whole: the pool's IRB capital.
+    pub held_capital: f64,
+    /// Capital per unit of loans securitized: 8% of the retained slices' risk-weighted
+    /// assets, each tranche at its SEC-SA risk weight.
+    pub retained_capital: f64,
+    /// Loans a unit of equity funds when securitizing, over held whole.
+    pub capacity_ratio: f64,
+    /// The senior notes' fair spread: their one-year expected loss (per unit of the notes)
+    /// at the stressed correlation.
+    pub senior_spread: f64,
+    /// Its standard error (Monte Carlo) or half its error bound (exact).
+    pub senior_spread_se: f64,
+    /// The loans' principal-weighted annual rate.
+    pub loan_rate: f64,
+    /// The notes' annual coupon.
+    pub note_coupon: f64,
+    /// The pool's margin over funding, `loan_rate - note_coupon`.
+    pub margin: f64,
+}
+
+impl Securitization {
+    pub(crate) fn of(bank: &BookStudy, spec: &crate::scenario::SecuritizationSpec) -> Result<Self> {
+        use creditlab_pool::capital::capital_for;
+        let retained: f64 = bank
+            .loss
+            .tranche_ratings
+            .iter()
+            .map(|t| capital_for(spec.retention * (t.detach - t.attach), t.risk_weight))
+            .sum();
+        let held = bank.grading.capital_rate;
+        let senior = bank.loss.stressed.tranches.last();
+        let (spread, se) = senior.map_or((0.0, 0.0), |t| {
+            (
+                t.expected_loss.value,
+                t.expected_loss.std_error.unwrap_or(0.0),
+            )
+        });
+        let loan_rate = bank.facts.weighted_average_rate.unwrap_or(0.0);
+        Ok(Self {
+            retention: spec.retention,
+            held_capital: held,
+            retained_capital: retained,
+            capacity_ratio: if retained > 0.0 {
+                held / retained
+            } else {
+                f64::INFINITY
+            },
+            senior_spread: spread,
+            senior_spread_se: se,
+            loan_rate,
+            note_coupon: spec.note_coupon,
+            margin: loan_rate - spec.note_coupon,
+        })
+    }
+}
+
+/// Diversification in theory and in reality (claim 2): the grid of the scenario, and the
+/// share of the tail a hundred-fold bigger pool removes at the bank book's own PD and
+/// correlation.
+#[derive(Debug, Serialize)]
+pub struct DiversificationStudy {
+    /// Every size and correlation of `[diversification]`.
+    pub points: Vec<DiversificationPoint>,
+    /// The bank book's mean PD the share is measured at.
+    pub pd: f64,
+    /// The bank book's asset correlation.
+    pub rho: f64,
+    /// 99.9% default-rate quantile of a pool of [`SMALL_POOL`] loans.
+    pub small_pool_var_999: f64,
+    /// The same of [`LARGE_POOL`] loans.
+    pub large_pool_var_999: f64,
+    /// `1 - (large - pd) / (small - pd)`: the share of the unexpected tail (the quantile
+    /// above the mean) pooling a hundred times more loans removes.
+    pub diversified_share: f64,
+}
+
+/// The smaller pool of claim 2's test.
+pub const SMALL_POOL: usize = 1_000;
+/// The larger pool: a hundred times bigger.
+pub const LARGE_POOL: usize = 100_000;
+
 /// One point of the diversification study: a homogeneous pool of `loans` loans.
 #[derive(Debug, Serialize)]
 pub struct DiversificationPoint {
@@ -248,22 +435,40 @@ pub struct DiversificationPoint {
 /// binomial one when rho = 0, the exact recursion up to 2,000 loans, and the Vasicek
 /// large-pool limit beyond (which the exact recursion approaches as N grows; tested in
 /// creditlab-contagion).
-fn diversification(d: &crate::scenario::Diversification) -> Result<Vec<DiversificationPoint>> {
+pub(crate) fn diversification(
+    d: &crate::scenario::Diversification,
+    bank: &BookStudy,
+    rho: f64,
+) -> Result<DiversificationStudy> {
     use creditlab_contagion::diversification::{default_rate_quantile, default_rate_sd};
-    let mut out = Vec::new();
-    for &rho in &d.rhos {
+    let mut points = Vec::new();
+    for &r in &d.rhos {
         for &n in &d.sizes {
-            let (q, method) = default_rate_quantile(d.pd, rho, n, 0.999)?;
-            out.push(DiversificationPoint {
+            let (q, method) = default_rate_quantile(d.pd, r, n, 0.999)?;
+            points.push(DiversificationPoint {
                 loans: n,
-                rho,
-                default_rate_sd: default_rate_sd(d.pd, rho, n)?,
+                rho: r,
+                default_rate_sd: default_rate_sd(d.pd, r, n)?,
                 default_rate_var_999: q,
                 var_method: method,
             });
         }
     }
-    Ok(out)
+    let pd = bank.grading.mean_pd;
+    let (small, _) = default_rate_quantile(pd, rho, SMALL_POOL, 0.999)?;
+    let (large, _) = default_rate_quantile(pd, rho, LARGE_POOL, 0.999)?;
+    Ok(DiversificationStudy {
+        points,
+        pd,
+        rho,
+        small_pool_var_999: small,
+        large_pool_var_999: large,
+        diversified_share: if small > pd {
+            1.0 - (large - pd) / (small - pd)
+        } else {
+            0.0
+        },
+    })
 }
 
 /// Everything the study computed for one book.
@@ -277,6 +482,9 @@ pub struct BookStudy {
     pub cashflow_totals: CashFlowTotals,
     /// What grading says.
     pub grading: GradingFacts,
+    /// The mortgages' severity from the house (`None` for a book without property): the
+    /// one severity of the cash flows and the loss model.
+    pub severity: Option<BookSeverity>,
     /// The one-year loss distribution and the tranches.
     pub loss: LossFacts,
     /// The monthly cash flows (written as CSV, not into report.json).
@@ -298,9 +506,11 @@ pub struct Study {
     /// The DeFi book, through the same loan model.
     pub defi: BookStudy,
     /// Default-rate dispersion against pool size and correlation.
-    pub diversification: Vec<DiversificationPoint>,
+    pub diversification: DiversificationStudy,
     /// The CDO squared against the same mezzanine exposures held directly.
     pub cdo_squared: creditlab_pool::resec::CdoSquaredComparison,
+    /// What the bank's securitization does to its lending and whether selling pays.
+    pub securitization: Securitization,
     /// The DeFi book run as a lending pool.
     pub defi_pool: defi_pool::DefiPoolStudy,
     /// Each side's clearing network after its book's shocks.
@@ -310,39 +520,30 @@ pub struct Study {
 }
 
 impl Study {
-    /// Runs every stage on `scenario`.
+    /// Runs every stage on `scenario`; then, unless the scenario switches it off, the
+    /// flip-point search of each claim ([`crate::flips`]).
     pub fn run(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
-        let spec = |offset: u64| BookSpec {
-            loans: scenario.books.loans,
-            total_principal: Some(scenario.books.total_principal),
-            seed: scenario.seed.wrapping_add(offset),
-        };
-        let tranches = scenario
-            .loss
-            .tranches
-            .iter()
-            .map(|&[a, d]| Tranche::new(a, d))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        let defi_book = stage(progress, "defi book: generate", || defi_book(&spec(1)))?;
+        let mut study = Self::run_stages(scenario, progress)?;
+        if scenario.flips.search {
+            let flips = crate::flips::search(scenario, progress)?;
+            for (claim, flip) in study.verdict.claims.iter_mut().zip(flips) {
+                claim.flip = Some(flip);
+            }
+        }
+        Ok(study)
+    }
+
+    /// Every stage on `scenario`, without the flip-point search.
+    pub fn run_stages(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
+        let defi_book = stage(progress, "defi book: generate", || {
+            defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())
+        })?;
         let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
-        let bank = study_book(
-            "bank",
-            &stage(progress, "bank book: generate", || bank_book(&spec(0)))?,
-            &scenario.cashflows.bank.to_assumptions()?,
-            (scenario.loss.bank_rho, scenario.loss.bank_stress_rho),
-            &tranches,
-            scenario,
-            progress,
-        )?;
-        let defi = study_book(
-            "defi",
-            &defi_book,
-            &scenario.cashflows.defi.to_assumptions()?,
-            (scenario.loss.defi_rho, scenario.loss.defi_stress_rho),
-            &tranches,
-            scenario,
-            progress,
-        )?;
+        let bank_book = stage(progress, "bank book: generate", || {
+            bank_book(&book_spec(scenario, 0))
+        })?;
+        let bank = bank_study(scenario, &bank_book, progress)?;
+        let defi = defi_study(scenario, &defi_book, progress)?;
         let cdo_squared = stage(progress, "cdo squared", || {
             let params = creditlab_pool::resec::CdoSquaredParams {
                 rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
@@ -352,17 +553,19 @@ impl Study {
             };
             creditlab_pool::compare_cdo_squared(&params, &creditlab_grade::MasterScale::standard())
         })?;
+        let securitization = Securitization::of(&bank, &scenario.bank.securitization)?;
         let contagion = stage(progress, "contagion", || {
-            contagion_study(scenario, &bank, &defi, &defi_pool)
+            contagion_study(scenario, &bank, &defi_pool)
         })?;
         let diversification = stage(progress, "diversification", || {
-            diversification(&scenario.diversification)
+            diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)
         })?;
         let verdict = verdict::verdict(&verdict::Evidence {
             scenario,
             bank: &bank,
             defi: &defi,
             diversification: &diversification,
+            securitization: &securitization,
             defi_pool: &defi_pool,
             contagion: &contagion,
         });
@@ -374,6 +577,7 @@ impl Study {
             defi,
             diversification,
             cdo_squared,
+            securitization,
             defi_pool,
             contagion,
             verdict,
@@ -384,80 +588,78 @@ impl Study {
     /// what `cargo xtask sweep` tabulates and charts across a parameter grid.
     pub fn figures(&self) -> Vec<Figure> {
         let mut out = Vec::new();
-        for b in [&self.bank, &self.defi] {
-            let l = &b.loss;
-            let senior = l.summary.tranches.last();
-            let figs = [
+        let mut push =
+            |key: String, label: String, value: f64| out.push(Figure { key, label, value });
+        let v = &self.verdict;
+        for (side, name, x) in [("bank", "bank", &v.bank), ("defi", "defi pool", &v.defi)] {
+            for (key, label, value) in [
                 (
                     "expected_loss",
                     "one-year expected loss",
-                    l.summary.expected_loss.value,
+                    x.expected_loss.value,
                 ),
+                ("var_999", "one-year 99.9% VaR", x.var_999.value),
+                ("es_999", "one-year 99.9% ES", x.es_999.value),
                 (
-                    "var_999",
-                    "one-year 99.9% VaR",
-                    l.summary.var[1].estimate.value,
+                    "senior_loss_probability",
+                    "P(most senior claim loses)",
+                    x.senior_loss_probability.value,
                 ),
-                (
-                    "es_999",
-                    "one-year 99.9% ES",
-                    l.summary.es[1].estimate.value,
-                ),
-                (
-                    "stressed_var_999",
-                    "99.9% VaR at the stressed correlation",
-                    l.stressed.var[1].estimate.value,
-                ),
-                (
-                    "senior_default_probability",
-                    "senior tranche P(loss)",
-                    senior.map_or(0.0, |t| t.default_probability.value),
-                ),
-                (
-                    "mean_pd_conservative",
-                    "mean graded PD",
-                    b.grading.mean_pd_conservative,
-                ),
-                ("capital_rate", "IRB capital", b.grading.capital_rate),
-            ];
-            for (key, label, value) in figs {
-                out.push(Figure {
-                    key: format!("{}.{key}", b.name),
-                    label: format!("{}: {label}", b.name),
-                    value,
-                });
+                ("capital_rate", "IRB capital", x.capital),
+            ] {
+                push(format!("{side}.{key}"), format!("{name}: {label}"), value);
             }
+        }
+        push(
+            "bank.stressed_var_999".into(),
+            "bank: 99.9% VaR at the stressed correlation".into(),
+            self.bank.loss.stressed.var[1].estimate.value,
+        );
+        for (side, b) in [("bank", &self.bank), ("defi", &self.defi)] {
+            push(
+                format!("{side}.mean_pd"),
+                format!("{side}: mean graded PD"),
+                b.grading.mean_pd,
+            );
         }
         let pool = &self.defi_pool;
         for (key, label, r) in [
-            ("calm", "calm year", &pool.calm),
             ("crash", "March 2020", &pool.crash),
             ("congested", "March 2020, congested", &pool.congested),
         ] {
-            out.push(Figure {
-                key: format!("defi_pool.{key}.bad_debt"),
-                label: format!("defi pool, {label}: mean bad debt"),
-                value: r.bad_debt.mean,
-            });
-            out.push(Figure {
-                key: format!("defi_pool.{key}.depositor_loss_probability"),
-                label: format!("defi pool, {label}: P(depositors lose)"),
-                value: r.depositor_loss.prob_positive,
-            });
-            out.push(Figure {
-                key: format!("defi_pool.{key}.unmet_withdrawals"),
-                label: format!("defi pool, {label}: wanted withdrawals not met"),
-                value: r.unmet_withdrawals.mean,
-            });
+            push(
+                format!("defi_pool.{key}.loss"),
+                format!("defi pool, {label}: mean loss"),
+                r.loss.mean,
+            );
         }
+        push(
+            "defi_pool.year.unmet_withdrawals".into(),
+            "defi pool: wanted withdrawals not met".into(),
+            pool.year.unmet_withdrawals.mean,
+        );
         for n in &self.contagion {
             if let Some(worst) = n.shocks.last() {
-                out.push(Figure {
-                    key: format!("contagion.{}.defaults", slug(&n.side)),
-                    label: format!("{}: institutions in default, {}", n.side, worst.label),
-                    value: worst.defaulted.len() as f64,
-                });
+                push(
+                    format!("contagion.{}.defaults", slug(&n.side)),
+                    format!("{}: institutions in default, {}", n.side, worst.label),
+                    worst.defaulted.len() as f64,
+                );
             }
+        }
+        for c in &v.claims {
+            push(
+                format!("claim.{}", c.number),
+                format!(
+                    "claim {}: 1 supported, 0.5 partly, 0 not supported",
+                    c.number
+                ),
+                match c.judgement() {
+                    crate::rules::Judgement::Supported => 1.0,
+                    crate::rules::Judgement::Partly => 0.5,
+                    crate::rules::Judgement::NotSupported => 0.0,
+                },
+            );
         }
         out
     }
@@ -478,17 +680,16 @@ impl Study {
         }
         s.push('\n');
         for c in &self.verdict.claims {
-            let _ = writeln!(s, "claim {}: {}", c.number, c.judgement.as_str());
+            let _ = writeln!(s, "claim {}: {}", c.number, c.judgement().as_str());
         }
         Ok(s)
     }
 }
 
 /// Section 6: each side's network cleared after its book's shocks.
-fn contagion_study(
+pub(crate) fn contagion_study(
     scenario: &Scenario,
     bank: &BookStudy,
-    defi: &BookStudy,
     pool: &defi_pool::DefiPoolStudy,
 ) -> Result<Vec<contagion::NetworkStudy>> {
     let spec = &scenario.contagion;
@@ -517,6 +718,7 @@ fn contagion_study(
     )?;
     // Basel capital: 8% of risk-weighted assets, the tranche at its SEC-SA risk weight and
     // the rest at 100%.
+    use creditlab_pool::capital::capital_for;
     let rw: Vec<f64> = bank
         .loss
         .tranche_ratings
@@ -527,26 +729,102 @@ fn contagion_study(
         spec,
         "bank, Basel capital",
         tranches,
-        |k, n, o| 0.08 * (rw[k] * n + o),
+        |k, n, o| capital_for(n, rw[k]) + capital_for(o, 1.0),
         &bank_shocks,
     )?;
-    // DeFi shocks: the simulated pool's depositor loss (per unit of deposits, after the
-    // reserve), then the graded book's one-year loss for comparison with the bank side.
-    let mut defi_shocks = vec![("calm, 99.9%".to_string(), pool.calm.depositor_loss.p999)];
-    for (setting, r) in [("crash", &pool.crash), ("congested", &pool.congested)] {
-        defi_shocks.push((format!("{setting}, mean"), r.depositor_loss.mean));
-        defi_shocks.push((format!("{setting}, 99.9%"), r.depositor_loss.p999));
-    }
-    // The network's pool node is in units of deposits, and deposits are the debt over the
-    // utilization: a loss per unit lent is `utilization` times that per unit deposited.
-    let u = scenario.defi_pool.initial_utilization;
-    defi_shocks.extend(
-        shocks(defi)
-            .into_iter()
-            .map(|(l, x)| (format!("loan {l}"), x * u)),
-    );
+    // DeFi shocks: the simulated pool's marked depositor loss, per unit of deposits (the
+    // network's pool node is in units of deposits): the year's mean and 99.9%, and the 99.9%
+    // of each stress.
+    let defi_shocks = vec![
+        (
+            "year, mean".to_string(),
+            pool.year.depositor_loss_marked.mean,
+        ),
+        (
+            "year, 99.9%".to_string(),
+            pool.year.depositor_loss_marked.p999,
+        ),
+        (
+            "crash, 99.9%".to_string(),
+            pool.crash.depositor_loss_marked.p999,
+        ),
+        (
+            "congested, 99.9%".to_string(),
+            pool.congested.depositor_loss_marked.p999,
+        ),
+    ];
     let defi_side = contagion::defi_network(spec, 0.0, &defi_shocks)?;
     Ok(vec![thin, basel, defi_side])
+}
+
+/// The spec of the book drawn with seed offset `offset` (0 the bank, 1 DeFi).
+pub(crate) fn book_spec(scenario: &Scenario, offset: u64) -> BookSpec {
+    BookSpec {
+        loans: scenario.books.loans,
+        total_principal: Some(scenario.books.total_principal),
+        seed: scenario.seed.wrapping_add(offset),
+    }
+}
+
+fn tranches_of(scenario: &Scenario) -> Result<Vec<Tranche>> {
+    Ok(scenario
+        .loss
+        .tranches
+        .iter()
+        .map(|&[a, d]| Tranche::new(a, d))
+        .collect::<std::result::Result<Vec<_>, _>>()?)
+}
+
+fn grading_config(scenario: &Scenario) -> GradingConfig {
+    let mut config = GradingConfig::default();
+    config.lgd.housing = Some(scenario.bank.mortgage_loss);
+    config
+}
+
+/// The bank book through every stage of the loan model. One severity source: its cash
+/// flows take their lag and severity from the mortgage loss model of the same book.
+pub(crate) fn bank_study(
+    scenario: &Scenario,
+    bank_book: &Book,
+    progress: &dyn Progress,
+) -> Result<BookStudy> {
+    let severity = scenario
+        .bank
+        .mortgage_loss
+        .book(bank_book)?
+        .map_or(0.0, |s| s.collateral_lgd);
+    let bank_cashflows = scenario
+        .cashflows
+        .bank
+        .with(scenario.bank.mortgage_loss.foreclosure.months, severity);
+    study_book(
+        "bank",
+        bank_book,
+        &bank_cashflows.to_assumptions()?,
+        (scenario.loss.bank_rho, scenario.loss.bank_stress_rho),
+        &tranches_of(scenario)?,
+        scenario,
+        &grading_config(scenario),
+        progress,
+    )
+}
+
+/// The DeFi book through every stage of the loan model.
+pub(crate) fn defi_study(
+    scenario: &Scenario,
+    defi_book: &Book,
+    progress: &dyn Progress,
+) -> Result<BookStudy> {
+    study_book(
+        "defi",
+        defi_book,
+        &scenario.cashflows.defi.to_assumptions()?,
+        (scenario.loss.defi_rho, scenario.loss.defi_stress_rho),
+        &tranches_of(scenario)?,
+        scenario,
+        &grading_config(scenario),
+        progress,
+    )
 }
 
 fn study_book(
@@ -556,23 +834,23 @@ fn study_book(
     (rho, stress_rho): (f64, f64),
     tranches: &[Tranche],
     scenario: &Scenario,
+    config: &GradingConfig,
     progress: &dyn Progress,
 ) -> Result<BookStudy> {
     let cashflows = stage(progress, &format!("{name} book: cash flows"), || {
         project_records(book.iter().cloned().map(Ok), assumptions)
     })?;
-    let config = GradingConfig::default();
+    let own_data = book
+        .iter()
+        .all(|r| r.collateral.kind() == CollateralKind::CryptoAsset);
     let (full, grading) = stage(progress, &format!("{name} book: grading"), || {
-        let full = grade_book(book, &config, false)?;
-        let withheld = grade_book(book, &config, true)?;
-        let grading = GradingFacts::of(&full, &withheld, book)?;
+        let full = grade_book(book, config, false)?;
+        let withheld = grade_book(book, config, true)?;
+        let grading = GradingFacts::of(&full, &withheld, book, config, own_data)?;
         Ok::<_, StudyError>((full, grading))
     })?;
-    let portfolio = Portfolio::new(
-        full.loans
-            .iter()
-            .map(|g| Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
-    )?;
+    let severity = scenario.bank.mortgage_loss.book(book)?;
+    let portfolio = Portfolio::new(full.loans.iter().map(exposure))?;
     let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>, f64)> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
@@ -630,6 +908,7 @@ fn study_book(
         facts: BookFacts::of(book),
         cashflow_totals: cashflows.totals(),
         grading,
+        severity,
         loss: LossFacts {
             method: scenario.loss.method,
             rho,
@@ -643,6 +922,28 @@ fn study_book(
         },
         cashflows,
     })
+}
+
+/// A graded loan as an exposure of the loss model: a mortgage with its loss law from the
+/// house (its LGD moves with the same factor as its default), scaled by what recourse
+/// leaves of the shortfall; any other loan with its graded LGD.
+fn exposure(g: &LoanGrade) -> Exposure {
+    match g.collateral_law {
+        Some(law) => {
+            let kept = if g.lgd.collateral_lgd > 0.0 {
+                (g.lgd.lgd / g.lgd.collateral_lgd).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            Exposure::new(g.ead * kept, g.pd.pd, collateral_lgd(&law))
+        }
+        None => Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd)),
+    }
+}
+
+/// creditlab-loan's loss law of a mortgage as the loss model's LGD law.
+fn collateral_lgd(law: &creditlab_loan::housing::CollateralLaw) -> Lgd {
+    Lgd::Constant(law.expected_loss())
 }
 
 /// Points of an exceedance curve.

@@ -152,7 +152,7 @@ const TERMINAL_FIGURES: [&str; 5] = [
     "bank.var_999",
     "defi.expected_loss",
     "defi.var_999",
-    "defi_pool.congested.bad_debt",
+    "defi_pool.congested.loss",
 ];
 
 /// The grid with a few headline figures, narrow enough for a terminal.

@@ -1,67 +1,101 @@
-//! Section 7: the verdict. One table of bank against DeFi per unit of money lent, and one
-//! sentence per claim of the thesis saying whether the study's numbers support it. Every
-//! sentence is computed from the study, with the threshold it is judged by written in the
-//! code below and in docs/methodology/pipeline.md.
+//! Section 7: the verdict. One table of bank against DeFi per unit of money lent, each row
+//! one horizon and one seniority defined the same way on both sides, every figure with its
+//! uncertainty; the stresses apart; and one ruling per claim of the thesis, by the rules of
+//! docs/methodology/verdict.md ([`crate::rules`]).
 
 use crate::contagion::NetworkStudy;
 use crate::defi_pool::DefiPoolStudy;
+use crate::rules::{self, Judgement, Measured, Ruling};
 use crate::scenario::Scenario;
-use crate::study::{BookStudy, DiversificationPoint, Study};
-use creditlab_report::{
-    ReportError, Section, Table,
-    format::{count, num, pct},
-};
+use crate::study::{BookStudy, DiversificationStudy, Securitization, Study};
+use creditlab_contagion::Estimate;
+use creditlab_defi::stats::Distribution;
+use creditlab_report::{ReportError, Section, Table, format::pct};
 use serde::Serialize;
 
-/// The verdict's figures for one side, per unit of money lent.
+/// Hours in a month, for the bank's foreclosure timeline.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+/// What the verdict judges: every stage's result, before the study is assembled.
+#[derive(Debug, Clone, Copy)]
+pub struct Evidence<'a> {
+    /// The scenario that produced it.
+    pub scenario: &'a Scenario,
+    /// The bank book.
+    pub bank: &'a BookStudy,
+    /// The DeFi book through the loan model (its facts and grades).
+    pub defi: &'a BookStudy,
+    /// The diversification study.
+    pub diversification: &'a DiversificationStudy,
+    /// The bank's securitization economics.
+    pub securitization: &'a Securitization,
+    /// The DeFi book as a simulated lending pool.
+    pub defi_pool: &'a DefiPoolStudy,
+    /// The clearing networks.
+    pub contagion: &'a [NetworkStudy],
+}
+
+/// One side of the like-for-like table, per unit of money lent, over one year unless
+/// stated.
 #[derive(Debug, Clone, Serialize)]
 pub struct Side {
-    /// One-year expected loss.
-    pub expected_loss: f64,
-    /// One-year 99.9% VaR.
-    pub var_999: f64,
-    /// One-year 99.9% expected shortfall.
-    pub es_999: f64,
-    /// What stands against the loss: IRB capital (bank) or over-collateral, collateral
-    /// value / debt - 1 (DeFi).
-    pub buffer: f64,
-    /// What the buffer is.
-    pub buffer_kind: &'static str,
-    /// Recovery rate of a defaulted loan, 1 - mean LGD.
-    pub recovery_rate: f64,
-    /// Probability that the senior investor (bank: senior tranche) or a depositor (DeFi:
-    /// the pool's shares, pari passu) loses anything in a year.
-    pub senior_loss_probability: f64,
-    /// Time from the shock to the loss, in hours.
-    pub hours_to_loss: f64,
-    /// How that time arises.
+    /// How the side's loss is computed, in words.
+    pub loss_model: String,
+    /// Expected loss of the pool as a whole (all lenders pari passu).
+    pub expected_loss: Measured,
+    /// 99.9% VaR of the pool's loss.
+    pub var_999: Measured,
+    /// 99.9% expected shortfall of the pool's loss.
+    pub es_999: Measured,
+    /// Probability the pool loses anything.
+    pub loss_probability: Measured,
+    /// Expected loss over the loans' life (bank: the cash-flow projection's lifetime losses,
+    /// prepayment included; DeFi: the year's, the loans being one-year loans).
+    pub lifetime_expected_loss: Measured,
+    /// The most senior claim: what stands below it, per unit lent (bank: the senior
+    /// tranche's attachment; DeFi: the first-loss reserve under the depositors).
+    pub senior_protection: f64,
+    /// Probability the most senior claim loses anything.
+    pub senior_loss_probability: Measured,
+    /// Expected loss of the most senior claim, per unit of that claim.
+    pub senior_expected_loss: Measured,
+    /// Borrowers' equity in the collateral, `1 - LTV`, principal-weighted: how far the
+    /// collateral can fall before it stops covering the debt.
+    pub borrower_equity: f64,
+    /// The fall from the liquidation threshold to insolvency after the bonus,
+    /// `1 - LT (1 + bonus)`, principal-weighted (`None` for the bank: no liquidation).
+    pub liquidation_buffer: Option<f64>,
+    /// Basel IRB capital per unit of exposure (DeFi: the IRB-equivalent of its own PDs and
+    /// LGDs).
+    pub capital: f64,
+    /// What the most senior lender is paid a year (bank: the notes' coupon; DeFi: the
+    /// depositors' mean supply rate).
+    pub lender_rate: Measured,
+    /// Hours from the first shock to the first loss.
+    pub hours_to_loss: Measured,
+    /// How the time to loss is measured.
     pub time_to_loss_basis: String,
+    /// LGD from the collateral alone, exposure-weighted.
+    pub collateral_lgd: f64,
+    /// Recourse recovery per unit of exposure, shown apart.
+    pub recourse_recovery: f64,
+    /// Paths the 99.9% figures rest on (`None` for an analytic method).
+    pub tail_paths: Option<usize>,
 }
 
-/// Judgement of one claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Judgement {
-    /// This run does not measure it.
-    NotMeasured,
-    /// The numbers support the claim.
-    Supported,
-    /// The numbers support part of it.
-    Partly,
-    /// The numbers contradict it.
-    NotSupported,
-}
-
-impl Judgement {
-    /// In words.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Judgement::Supported => "supported",
-            Judgement::Partly => "partly supported",
-            Judgement::NotSupported => "not supported",
-            Judgement::NotMeasured => "not measured",
-        }
-    }
+/// One stress beside the year: its loss per unit lent and who loses.
+#[derive(Debug, Clone, Serialize)]
+pub struct Stress {
+    /// The stress.
+    pub setting: String,
+    /// Expected loss.
+    pub expected_loss: Measured,
+    /// 99.9% VaR.
+    pub var_999: Measured,
+    /// Probability of any loss.
+    pub loss_probability: Measured,
+    /// Probability the most senior claim loses.
+    pub senior_loss_probability: Measured,
 }
 
 /// One claim of the thesis and what the numbers say of it.
@@ -71,413 +105,360 @@ pub struct Claim {
     pub number: u8,
     /// The claim.
     pub claim: &'static str,
-    /// The judgement.
-    pub judgement: Judgement,
-    /// Why, with the numbers.
-    pub because: String,
+    /// The judgement, its sentence and the numbers it cites.
+    pub ruling: Ruling,
+    /// Where the judgement changes along the parameter it depends on most (filled by the
+    /// flip-point search; `None` when not searched).
+    pub flip: Option<crate::flips::FlipPoint>,
 }
 
-/// The simulated DeFi pool in one market setting, per unit lent.
-#[derive(Debug, Clone, Serialize)]
-pub struct PoolSide {
-    /// The setting.
-    pub setting: &'static str,
-    /// Mean bad debt over paths.
-    pub expected_loss: f64,
-    /// 99.9% quantile of the bad debt.
-    pub var_999: f64,
-    /// 99.9% expected shortfall of the bad debt.
-    pub es_999: f64,
-    /// Share of the liquidated debt that was recovered, `E[repaid] / (E[repaid] +
-    /// E[bad debt])` over paths: the pool's counterpart of a loan's recovery rate.
-    pub recovery_rate: f64,
-    /// Share of paths on which depositors lose anything.
-    pub depositor_loss_probability: f64,
-    /// Median hours from the shock to the first bad debt (`None`: no path had any).
-    pub hours_to_loss: Option<f64>,
-    /// Mean share of wanted withdrawals that could not be paid.
-    pub unmet_withdrawals: f64,
+impl Claim {
+    /// The judgement.
+    pub fn judgement(&self) -> Judgement {
+        self.ruling.judgement
+    }
 }
 
 /// The verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verdict {
-    /// The bank book.
+    /// The bank book, securitized.
     pub bank: Side,
-    /// The DeFi book, through the same one-year loan model as the bank's.
+    /// The DeFi book as the simulated lending pool over a year with crash days.
     pub defi: Side,
-    /// The DeFi book run as a lending pool: calm year, March 2020, congested March 2020.
-    pub defi_pool: Vec<PoolSide>,
+    /// The stresses: the bank at its stressed correlation, the DeFi pool through the
+    /// 96-hour March-2020 crash and through it congested.
+    pub stresses: Vec<Stress>,
     /// Claim by claim.
     pub claims: Vec<Claim>,
 }
 
-const HOURS_PER_MONTH: f64 = 730.0;
-
-/// What the verdict judges: every stage's result, before the study is assembled.
-#[derive(Debug, Clone, Copy)]
-pub struct Evidence<'a> {
-    /// The scenario that produced it.
-    pub scenario: &'a Scenario,
-    /// The bank book.
-    pub bank: &'a BookStudy,
-    /// The DeFi book through the loan model.
-    pub defi: &'a BookStudy,
-    /// The diversification study.
-    pub diversification: &'a [DiversificationPoint],
-    /// The DeFi book as a simulated lending pool.
-    pub defi_pool: &'a DefiPoolStudy,
-    /// The clearing networks.
-    pub contagion: &'a [NetworkStudy],
+/// An AUC and its standard error as a measured figure; without them (a book of one class),
+/// chance with an infinite standard error.
+fn auc_of(auc: Option<f64>, se: Option<f64>) -> Measured {
+    match (auc, se) {
+        (Some(a), Some(s)) => Measured::new(a, s),
+        _ => Measured::new(0.5, f64::INFINITY),
+    }
 }
 
-/// The verdict on `study`'s evidence.
-pub fn verdict(study: &Evidence<'_>) -> Verdict {
-    let (b, d) = (study.bank, study.defi);
-    let lag = study.scenario.cashflows.bank.recovery_lag;
-    let defi_lag = study.scenario.cashflows.defi.recovery_lag;
+/// A loss-distribution estimate as a measured figure: its standard error (simulation), or
+/// half its error bound (analytic methods report their accuracy).
+pub fn measured(e: Estimate) -> Measured {
+    Measured::new(e.value, e.std_error.unwrap_or(0.0))
+}
+
+/// The mean of a per-path figure.
+fn mean_of(d: &Distribution) -> Measured {
+    Measured::new(d.mean, d.se.mean)
+}
+
+/// The 99.9% quantile of a per-path figure.
+fn p999_of(d: &Distribution) -> Measured {
+    Measured::new(d.p999, d.se.p999)
+}
+
+/// The 99.9% expected shortfall of a per-path figure (an infinite standard error when it
+/// rests on fewer than two paths).
+fn es999_of(d: &Distribution) -> Measured {
+    Measured::new(d.es999, d.se.es999.unwrap_or(f64::INFINITY))
+}
+
+/// P(value > 0) of a per-path figure, with the Agresti-Coull standard error.
+fn positive_of(d: &Distribution) -> Measured {
+    let n = d.n as u64;
+    Measured::proportion((d.prob_positive * n as f64).round() as u64, n)
+}
+
+/// Principal-weighted `1 - LTV` and `1 - LT (1 + bonus)` of a DeFi book's loans on the
+/// pool's assets.
+fn defi_buffers(e: &Evidence<'_>) -> (f64, f64) {
+    let assets = &e.scenario.defi_pool.assets;
+    let ltv = e.defi.facts.weighted_average_ltv.unwrap_or(0.0);
+    let total: f64 = e.scenario.defi_pool.asset_shares.values().sum();
+    let liquidation = assets
+        .iter()
+        .map(|a| {
+            let w = e
+                .scenario
+                .defi_pool
+                .asset_shares
+                .get(&a.name)
+                .copied()
+                .unwrap_or(0.0);
+            w * (1.0 - a.liquidation_threshold * (1.0 + a.liquidation_bonus))
+        })
+        .sum::<f64>()
+        / total.max(f64::MIN_POSITIVE);
+    (1.0 - ltv, liquidation)
+}
+
+/// The verdict on the study's evidence.
+pub fn verdict(e: &Evidence<'_>) -> Verdict {
+    let (b, d) = (e.bank, e.defi);
+    let pool = &e.defi_pool.year;
+    let bank_loss = &b.loss.summary;
+    let senior = bank_loss.tranches.last();
+    let months = e.scenario.bank.mortgage_loss.foreclosure.months;
+    let first_loss_month = b
+        .cashflows
+        .losses()
+        .iter()
+        .position(|&l| l > 0.0)
+        .map_or(f64::from(months) + 1.0, |m| (m + 1) as f64);
     let bank = Side {
-        expected_loss: b.loss.summary.expected_loss.value,
-        var_999: b.loss.summary.var[1].estimate.value,
-        es_999: b.loss.summary.es[1].estimate.value,
-        buffer: b.grading.capital_rate,
-        buffer_kind: "IRB capital",
-        recovery_rate: 1.0 - b.grading.mean_lgd,
-        senior_loss_probability: b
-            .loss
-            .summary
+        loss_model: format!(
+            "the bank book's one-year loss ({}), each loan's LGD from its house at the sale \
+             (the index moves with the default factor), net of recourse",
+            crate::scenario::method_description(b.loss.method)
+        ),
+        expected_loss: measured(bank_loss.expected_loss),
+        var_999: measured(bank_loss.var[1].estimate),
+        es_999: measured(bank_loss.es[1].estimate),
+        loss_probability: Measured::exact(b.loss.any_loss_probability),
+        // The projection's lifetime losses: defaults at the scenario's SDA curve over the
+        // loans' life, shortened by prepayment, at the mortgage loss model's severity.
+        lifetime_expected_loss: Measured::exact(
+            b.cashflow_totals.losses / b.facts.total_principal.max(f64::MIN_POSITIVE),
+        ),
+        senior_protection: senior.map_or(0.0, |t| t.tranche.attach()),
+        senior_loss_probability: senior
+            .map_or(Measured::exact(0.0), |t| measured(t.default_probability)),
+        senior_expected_loss: senior.map_or(Measured::exact(0.0), |t| measured(t.expected_loss)),
+        borrower_equity: 1.0 - b.facts.weighted_average_ltv.unwrap_or(0.0),
+        liquidation_buffer: None,
+        capital: b.grading.capital_rate,
+        lender_rate: Measured::exact(e.securitization.note_coupon),
+        hours_to_loss: Measured::exact(first_loss_month * HOURS_PER_MONTH),
+        time_to_loss_basis: format!(
+            "first month with a loss in the cash flows: defaults from month 1, sold after \
+             {months} months of foreclosure"
+        ),
+        collateral_lgd: b.grading.mean_collateral_lgd,
+        recourse_recovery: b.grading.mean_recourse_recovery,
+        tail_paths: None,
+    };
+    let (equity, liquidation) = defi_buffers(e);
+    let hours = pool
+        .hours_from_first_shock_to_loss
+        .as_ref()
+        .map_or(Measured::new(f64::INFINITY, 0.0), |t| {
+            Measured::new(t.p50, t.se.p50)
+        });
+    let defi = Side {
+        loss_model: format!(
+            "the DeFi pool's simulated year ({} paths, crash days and the random March 2020 \
+             included): bad debt booked plus the shortfall of positions still open at the \
+             year's end",
+            pool.paths
+        ),
+        expected_loss: mean_of(&pool.loss),
+        var_999: p999_of(&pool.loss),
+        es_999: es999_of(&pool.loss),
+        loss_probability: positive_of(&pool.loss),
+        lifetime_expected_loss: mean_of(&pool.loss),
+        senior_protection: e.scenario.defi_pool.pool.initial_reserve,
+        senior_loss_probability: positive_of(&pool.depositor_loss_marked),
+        senior_expected_loss: mean_of(&pool.depositor_loss_marked),
+        borrower_equity: equity,
+        liquidation_buffer: Some(liquidation),
+        capital: d.grading.capital_rate,
+        lender_rate: mean_of(&pool.mean_supply_rate),
+        hours_to_loss: hours,
+        time_to_loss_basis: "median hours from a path's first price shock to its first loss, \
+                             over the paths with a loss"
+            .into(),
+        collateral_lgd: d.grading.mean_collateral_lgd,
+        recourse_recovery: d.grading.mean_recourse_recovery,
+        tail_paths: Some(pool.loss.tail_paths),
+    };
+    let stressed = &b.loss.stressed;
+    let mut stresses = vec![Stress {
+        setting: format!("bank, rho {}", b.loss.stress_rho),
+        expected_loss: measured(stressed.expected_loss),
+        var_999: measured(stressed.var[1].estimate),
+        // P(L > 0) at the stressed correlation: the first-loss tranche's loss probability
+        // when the structure starts at 0 (it always does: the tranches tile [0, 1]).
+        loss_probability: stressed
+            .tranches
+            .first()
+            .map_or(Measured::exact(0.0), |t| measured(t.default_probability)),
+        senior_loss_probability: stressed
             .tranches
             .last()
-            .map_or(0.0, |t| t.default_probability.value),
-        hours_to_loss: f64::from(lag) * HOURS_PER_MONTH,
-        time_to_loss_basis: format!("{lag} months from default to foreclosure sale"),
-    };
-    let over_collateral = d
-        .facts
-        .weighted_average_ltv
-        .filter(|l| *l > 0.0)
-        .map_or(0.0, |l| 1.0 / l - 1.0);
-    let defi = Side {
-        expected_loss: d.loss.summary.expected_loss.value,
-        var_999: d.loss.summary.var[1].estimate.value,
-        es_999: d.loss.summary.es[1].estimate.value,
-        buffer: over_collateral,
-        buffer_kind: "over-collateral",
-        recovery_rate: 1.0 - d.grading.mean_lgd,
-        // Depositors stand pari passu behind no reserve: any pool loss reaches them.
-        senior_loss_probability: d.loss.any_loss_probability,
-        hours_to_loss: f64::from(defi_lag) * HOURS_PER_MONTH,
-        time_to_loss_basis: if defi_lag == 0 {
-            "liquidated at once, on-chain".into()
-        } else {
-            format!("{defi_lag} months from default to liquidation")
-        },
-    };
-    let pool = study.defi_pool;
-    let defi_pool: Vec<PoolSide> = [
-        ("calm year", &pool.calm),
-        ("March 2020", &pool.crash),
-        ("March 2020, congested", &pool.congested),
-    ]
-    .into_iter()
-    .map(|(setting, r)| PoolSide {
-        setting,
-        expected_loss: r.bad_debt.mean,
-        var_999: r.bad_debt.p999,
-        es_999: r.bad_debt.es999,
-        recovery_rate: {
-            let (repaid, lost) = (r.liquidation_volume.mean, r.bad_debt.mean);
-            if repaid + lost > 0.0 {
-                repaid / (repaid + lost)
-            } else {
-                1.0
-            }
-        },
-        depositor_loss_probability: r.depositor_loss.prob_positive,
-        hours_to_loss: r.hours_to_first_bad_debt.map(|d| d.p50),
-        unmet_withdrawals: r.unmet_withdrawals.mean,
-    })
-    .collect();
-    let claims = claims(study, &bank, &defi, &defi_pool);
+            .map_or(Measured::exact(0.0), |t| measured(t.default_probability)),
+    }];
+    for (setting, r) in [
+        ("defi pool, March 2020 (96 h)", &e.defi_pool.crash),
+        ("defi pool, March 2020, congested", &e.defi_pool.congested),
+    ] {
+        stresses.push(Stress {
+            setting: setting.into(),
+            expected_loss: mean_of(&r.loss),
+            var_999: p999_of(&r.loss),
+            loss_probability: positive_of(&r.loss),
+            senior_loss_probability: positive_of(&r.depositor_loss_marked),
+        });
+    }
+    let claims = claims(e, &bank, &defi);
     Verdict {
         bank,
         defi,
-        defi_pool,
+        stresses,
         claims,
     }
 }
 
-fn claims(study: &Evidence<'_>, bank: &Side, defi: &Side, pool: &[PoolSide]) -> Vec<Claim> {
-    let (b, d) = (study.bank, study.defi);
-    let mut out = Vec::new();
-
-    // 1. Securitization makes liquid securities of illiquid loans.
-    let senior = b.loss.tranche_ratings.last();
-    out.push(match senior {
-        Some(s) => Claim {
-            number: 1,
-            claim: "Securitization turns illiquid loans into liquid securities, so a bank can \
-                    raise cash and lend more.",
-            judgement: Judgement::Supported,
-            because: format!(
-                "{} of the bank pool becomes a senior note rated {} at rho {}, sellable \
-                 for cash; its SSFA risk weight is {} against 100% for the loans held whole.",
-                pct(s.detach - s.attach),
-                s.rating,
-                b.loss.rho,
-                pct(s.risk_weight)
-            ),
-        },
-        None => not_measured(
-            1,
-            "Securitization turns illiquid loans into liquid securities.",
-        ),
-    });
-
-    // 2. Diversification in theory, chain reaction in reality.
-    let div = study.diversification;
-    let largest = div.iter().map(|p| p.loans).max().unwrap_or(0);
-    let sd_at = |rho: f64| {
-        div.iter()
-            .find(|p| p.loans == largest && p.rho == rho)
-            .map(|p| p.default_rate_sd)
-    };
-    let rho_max = study
-        .scenario
-        .diversification
-        .rhos
-        .iter()
-        .copied()
-        .fold(0.0, f64::max);
-    let stressed_thin = study
-        .contagion
-        .first()
-        .and_then(|n| n.shocks.last().map(|s| (n.institutions.len(), s)));
-    // A chain reaction: some institution, in any network after any shock, fails only
-    // because another did not pay it.
-    let chain = study
-        .contagion
-        .iter()
-        .flat_map(|n| n.shocks.iter().map(move |s| (n, s)))
-        .find(|(_, s)| s.contagious_defaults > 0);
-    out.push(match (sd_at(0.0), sd_at(rho_max), stressed_thin) {
-        (Some(independent), Some(correlated), Some((holders, shock))) if rho_max > 0.0 => {
-            let floor_matters = correlated > 5.0 * independent;
-            let chain_text = match chain {
-                Some((n, s)) => format!(
-                    "In the clearing network ({}), the shock \"{}\" makes {} institution(s) \
-                     fail only because others did not pay them: a chain reaction.",
-                    n.side, s.label, s.contagious_defaults
-                ),
-                None => "No institution in any clearing network fails only because another \
-                         did not pay it: with these balance sheets the losses stop at the \
-                         first holders and their creditors, without a chain reaction."
-                    .to_string(),
-            };
-            Claim {
-                number: 2,
-                claim: "In theory a bigger pool lowers risk; in reality correlated defaults \
-                        start a chain reaction.",
-                judgement: if floor_matters && chain.is_some() {
-                    Judgement::Supported
-                } else if floor_matters {
-                    Judgement::Partly
-                } else {
-                    Judgement::NotSupported
-                },
-                because: format!(
-                    "In a {}-loan pool the default rate's sd is {} with independent \
-                     defaults and {} at rho {rho_max}: correlation leaves a floor no pool \
-                     size removes. After the bank book's loss at its 99.9% {} ({}), {} of {holders} \
-                     thinly capitalized tranche holders default. {chain_text}",
-                    count(largest as u64),
-                    pct(independent),
-                    pct(correlated),
-                    shock.label,
-                    pct(shock.book_loss),
-                    shock.defaulted.len(),
-                ),
-            }
-        }
-        _ => not_measured(2, "Correlated defaults start a chain reaction."),
-    });
-
-    // 3. A security is as good as its default-rate estimate, which rests on information.
-    let (full, withheld) = (
-        b.grading.auc_full_information,
-        b.grading.auc_borrower_facts_withheld,
-    );
-    out.push(Claim {
-        number: 3,
-        claim: "A security is as good as its default-rate estimate, which rests on credit \
-                history, collateral, repayment capacity and cash flow.",
-        judgement: if full - withheld >= 0.05 {
-            Judgement::Supported
-        } else {
-            Judgement::NotSupported
-        },
-        because: format!(
-            "Withholding the borrower facts takes the bank grade's power (AUC) from {} to {}.",
-            num(full, 3),
-            num(withheld, 3)
-        ),
-    });
-
-    // 4. DeFi lends blind, so its grade is low by construction.
-    let ratio = d.grading.mean_pd_conservative / b.grading.mean_pd_conservative.max(1e-12);
-    out.push(Claim {
-        number: 4,
-        claim: "DeFi lends without the borrower's financial background, so its loan grade \
-                is low by construction.",
-        judgement: if ratio >= 2.0 {
-            if defi.recovery_rate > bank.recovery_rate {
-                Judgement::Partly
-            } else {
-                Judgement::Supported
-            }
-        } else {
-            Judgement::NotSupported
-        },
-        because: format!(
-            "The DeFi book grades at a conservative PD of {} against {} for the bank ({}x), \
-             knowing {} of its borrowers' credit histories. Over-collateral is DeFi's \
-             answer: a defaulted DeFi position recovers {} against {} for a mortgage.",
-            pct(d.grading.mean_pd_conservative),
-            pct(b.grading.mean_pd_conservative),
-            num(ratio, 1),
-            pct(d.facts.credit_history_known_share),
-            pct(defi.recovery_rate),
-            pct(bank.recovery_rate)
-        ),
-    });
-
-    // 5. Open pools invite runs.
-    let congested = &study.defi_pool.congested;
-    let calm = &study.defi_pool.calm;
-    out.push(Claim {
-        number: 5,
-        claim: "DeFi pools are open to anyone who can get in and out quickly, which makes \
-                sustained management hard (runs).",
-        judgement: if congested.unmet_withdrawals.p99 > 0.0 {
-            Judgement::Supported
-        } else if congested.share_of_paths_with_withdrawals > 0.5 {
-            Judgement::Partly
-        } else {
-            Judgement::NotSupported
-        },
-        because: format!(
-            "In the congested March-2020 crash, depositors ask to withdraw on {} of paths, \
-             and on the worst 1% of paths {} of what they ask cannot be paid (mean {}); in \
-             a calm year they ask on {} of paths. The pool's cash, not a manager, decides \
-             who gets out: first come, first served.",
-            pct(congested.share_of_paths_with_withdrawals),
-            pct(congested.unmet_withdrawals.p99),
-            pct(congested.unmet_withdrawals.mean),
-            pct(calm.share_of_paths_with_withdrawals)
-        ),
-    });
-
-    // 6. DeFi resembles subprime MBS.
-    let tail = defi.var_999 / bank.var_999.max(1e-12);
-    out.push(Claim {
-        number: 6,
-        claim: "DeFi resembles subprime mortgage-backed securities: repackaged bad loans \
-                sold for liquidity.",
-        judgement: if tail >= 2.0 {
-            Judgement::Partly
-        } else {
-            Judgement::NotSupported
-        },
-        because: format!(
-            "Per unit lent, the DeFi book's one-year 99.9% loss is {} against {} for the \
-             bank book ({}x; the simulated pool's in a calm year: {}), its loans are \
-             low-grade and its defaults correlated. But its depositors are not tranched: \
-             nothing is rated above the pool, and every depositor stands pari passu.",
-            pct(defi.var_999),
-            pct(bank.var_999),
-            num(tail, 1),
-            pool.first()
-                .map_or_else(|| "n/a".to_string(), |p| pct(p.var_999))
-        ),
-    });
-
-    // 7. DeFi speeds up cash flows but does not prevent defaults.
-    out.push(Claim {
-        number: 7,
-        claim: "DeFi speeds up cash flows but does nothing to prevent defaults.",
-        judgement: if d.grading.mean_pd >= b.grading.mean_pd
-            && defi.hours_to_loss < bank.hours_to_loss
-        {
-            Judgement::Supported
-        } else {
-            Judgement::Partly
-        },
-        because: format!(
-            "A DeFi default becomes a loss {} (bank: {}); in the congested crash the first \
-             bad debt comes {} after the shock. The DeFi book's one-year PD is {} against {}: \
-             speed settles losses, it does not avoid them.",
-            defi.time_to_loss_basis,
-            bank.time_to_loss_basis,
-            pool.get(2)
-                .and_then(|p| p.hours_to_loss)
-                .map_or_else(|| "never".to_string(), hours),
-            pct(d.grading.mean_pd),
-            pct(b.grading.mean_pd)
-        ),
-    });
-
-    // 8. No recourse: over-collateral and liquidation are DeFi's answer; they hold while
-    // liquidations keep up with the price.
-    out.push(match (pool.first(), pool.get(1), pool.get(2)) {
-        (Some(calm), Some(crash), Some(congested)) => {
-            let answer_holds = calm.expected_loss <= bank.expected_loss
-                && crash.expected_loss <= bank.expected_loss;
-            Claim {
-                number: 8,
-                claim: "DeFi has no mechanism to force repayment (no recourse).",
-                judgement: if answer_holds {
-                    Judgement::Partly
-                } else {
-                    Judgement::Supported
-                },
-                because: format!(
-                    "True of the contract: {} of DeFi loans have recourse against {} of \
-                     mortgages. {} the pool's mean bad debt is {} in a calm year and {} in the \
-                     March-2020 crash, against the bank book's one-year expected loss of {}; \
-                     with congested liquidations it is {}, which nobody can claim back from \
-                     the borrowers.",
-                    pct(d.facts.full_recourse_share),
-                    pct(b.facts.full_recourse_share),
-                    if answer_holds {
-                        "Over-collateral and liquidation stand in for recourse while \
-                         liquidators keep up:"
-                    } else {
-                        "Over-collateral and liquidation do not make up for it: crash days \
-                         outrun the liquidations, and"
-                    },
-                    pct(calm.expected_loss),
-                    pct(crash.expected_loss),
-                    pct(bank.expected_loss),
-                    pct(congested.expected_loss)
-                ),
-            }
-        }
-        _ => not_measured(8, "DeFi has no mechanism to force repayment (no recourse)."),
-    });
-    out
-}
-
-fn not_measured(number: u8, claim: &'static str) -> Claim {
-    Claim {
+/// The evidence of each claim, ruled by [`crate::rules`].
+fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
+    let (b, d) = (e.bank, e.defi);
+    let pool = &e.defi_pool.year;
+    let s = e.securitization;
+    let claim = |number: u8, claim: &'static str, ruling: Ruling| Claim {
         number,
         claim,
-        judgement: Judgement::NotMeasured,
-        because: "This run does not measure it.".into(),
-    }
+        ruling,
+        flip: None,
+    };
+    // Claim 2's chain reaction: the tranche holders' networks after the 99.9% loss.
+    let contagious = e
+        .contagion
+        .iter()
+        .filter(|n| n.side.starts_with("bank"))
+        .flat_map(|n| {
+            n.shocks
+                .iter()
+                .filter(|s| s.label.starts_with("VaR"))
+                .take(1)
+        })
+        .map(|s| s.contagious_defaults)
+        .max()
+        .unwrap_or(0);
+    let tail_ratio = |es: Measured, el: Measured| es.ratio(el);
+    let own = d.grading.own_data.as_ref();
+    // Without an own-data fit (a book of one class), the pooled default rate of the book.
+    let pooled = Measured::proportion(d.grading.defaults as u64, d.facts.loans as u64);
+    let defi_pd = own.map_or(pooled, |r| {
+        let c = &r.collateral_model.calibration;
+        // The mean PD of the out-of-sample loans, with the binomial spread of their mean.
+        Measured::new(
+            c.mean_pd,
+            (c.mean_pd * (1.0 - c.mean_pd) / c.loans.max(1) as f64).sqrt(),
+        )
+    });
+    let bank_pd = Measured::new(
+        b.grading.mean_pd,
+        (b.grading.mean_pd * (1.0 - b.grading.mean_pd) / b.facts.loans.max(1) as f64).sqrt(),
+    );
+    vec![
+        claim(
+            1,
+            "Securitization turns illiquid loans into liquid securities, so a bank can raise \
+             cash and lend more.",
+            rules::claim1(&rules::Claim1 {
+                capacity_ratio: Measured::exact(s.capacity_ratio),
+                senior_spread: Measured::new(s.senior_spread, s.senior_spread_se),
+                margin: Measured::exact(s.margin),
+            }),
+        ),
+        claim(
+            2,
+            "In theory a bigger pool lowers risk; in reality correlated defaults start a \
+             chain reaction.",
+            rules::claim2(&rules::Claim2 {
+                diversified_share: Measured::exact(e.diversification.diversified_share),
+                rho: e.diversification.rho,
+                contagious_failures: contagious,
+            }),
+        ),
+        claim(
+            3,
+            "A security is as good as its default-rate estimate, which rests on credit \
+             history, collateral, repayment capacity and cash flow.",
+            rules::claim3(&rules::Claim3 {
+                // A book of one class has no AUC: the rule then sees no evidence either
+                // way (an infinite standard error).
+                auc_full: auc_of(
+                    b.grading.auc_full_information,
+                    b.grading.auc_full_information_se,
+                ),
+                auc_withheld: auc_of(
+                    b.grading.auc_borrower_facts_withheld,
+                    b.grading.auc_borrower_facts_withheld_se,
+                ),
+            }),
+        ),
+        claim(
+            4,
+            "DeFi lends without the borrower's financial background, so its loan grade is \
+             low by construction.",
+            rules::claim4(&rules::Claim4 {
+                defi_pd,
+                bank_pd,
+                defi_el: defi.expected_loss,
+                bank_el: bank.expected_loss,
+            }),
+        ),
+        claim(
+            5,
+            "DeFi pools are open to anyone who can get in and out quickly, which makes \
+             sustained management hard (runs).",
+            rules::claim5(&rules::Claim5 {
+                p_stall: positive_of(&pool.unmet_withdrawals),
+                unmet_share: {
+                    let u = &pool.unmet_withdrawals;
+                    if u.prob_positive > 0.0 {
+                        Measured::new(u.mean / u.prob_positive, u.se.mean / u.prob_positive)
+                    } else {
+                        Measured::exact(0.0)
+                    }
+                },
+            }),
+        ),
+        claim(
+            6,
+            "DeFi resembles subprime mortgage-backed securities: repackaged bad loans sold \
+             for liquidity.",
+            rules::claim6(&rules::Claim6 {
+                defi_history_known: Measured::exact(d.facts.credit_history_known_share),
+                defi_tail_ratio: tail_ratio(defi.es_999, defi.expected_loss),
+                bank_tail_ratio: tail_ratio(bank.es_999, bank.expected_loss),
+                defi_low_grade_share: Measured::exact(
+                    d.grading.own_data_low_grade_share.unwrap_or(0.0),
+                ),
+                defi_senior_loss: defi.senior_loss_probability,
+                bank_senior_loss: bank.senior_loss_probability,
+                defi_tranched: false,
+            }),
+        ),
+        claim(
+            7,
+            "DeFi speeds up cash flows but does nothing to prevent defaults.",
+            rules::claim7(&rules::Claim7 {
+                bank_hours: bank.hours_to_loss,
+                defi_hours: defi.hours_to_loss,
+                defi_el: defi.expected_loss,
+                bank_el: bank.expected_loss,
+            }),
+        ),
+        claim(
+            8,
+            "DeFi has no mechanism to force repayment (no recourse).",
+            rules::claim8(&rules::Claim8 {
+                defi_es: defi.es_999,
+                bank_es: bank.es_999,
+                defi_recourse_share: d.facts.full_recourse_share,
+                bank_recourse_share: b.facts.full_recourse_share,
+            }),
+        ),
+    ]
 }
 
-fn hours(h: f64) -> String {
-    if h == 0.0 {
+/// Hours in words.
+pub fn hours(h: f64) -> String {
+    if !h.is_finite() {
+        "no loss".to_string()
+    } else if h == 0.0 {
         "at once".to_string()
     } else if h >= 2.0 * HOURS_PER_MONTH {
         format!("{:.0} months", h / HOURS_PER_MONTH)
@@ -488,80 +469,158 @@ fn hours(h: f64) -> String {
     }
 }
 
+/// A figure and its standard error as a cell: `0.12% ± 0.01%`, the error left out when
+/// zero, `(1 path)` when a tail rests on fewer than two paths.
+fn cell(m: Measured) -> String {
+    if !m.value.is_finite() {
+        return "n/a".into();
+    }
+    if m.se > 0.0 && m.se.is_finite() {
+        format!("{} ± {}", pct(m.value), pct(m.se))
+    } else if m.se.is_infinite() {
+        format!("{} (one path)", pct(m.value))
+    } else {
+        pct(m.value)
+    }
+}
+
 /// The verdict as the report's last section.
 pub fn section(study: &Study) -> Result<Section, ReportError> {
     let v = &study.verdict;
     let mut s = Section::new("verdict", "7. The verdict");
     s.text(
-        "Bank against DeFi, per unit of money lent. The bank holds capital against its \
-         loss; the DeFi pool holds its borrowers' over-collateral. The sentences below say, \
-         claim by claim, what these numbers support and what they do not.",
+        "Bank against DeFi, per unit of money lent, over one year unless a row says \
+         otherwise. Each row is one horizon and one seniority, defined the same way on both \
+         sides: the pool as a whole (all lenders pari passu), then the most senior claim \
+         (the bank's senior tranche; the DeFi depositors above the first-loss reserve). \
+         Every figure carries its standard error (Monte Carlo) or its method's accuracy; \
+         the rules that judge the claims below are in docs/methodology/verdict.md, \
+         written before the results.",
     );
-    let mut header = vec![
-        String::new(),
-        "bank".to_string(),
-        "defi (loan model)".to_string(),
-    ];
-    header.extend(
-        v.defi_pool
-            .iter()
-            .map(|p| format!("defi pool, {}", p.setting)),
-    );
-    let mut t = Table::new("verdict", "Bank against DeFi, per unit lent", header);
     let (b, d) = (&v.bank, &v.defi);
-    let na = || "n/a".to_string();
-    let row = |name: &str, bank: String, defi: String, pool: &dyn Fn(&PoolSide) -> String| {
-        let mut r = vec![name.to_string(), bank, defi];
-        r.extend(v.defi_pool.iter().map(pool));
-        r
-    };
-    t.row(row(
-        "expected loss (one year; pool: per path)",
-        pct(b.expected_loss),
-        pct(d.expected_loss),
-        &|p| pct(p.expected_loss),
-    ))?;
-    t.row(row("VaR 99.9%", pct(b.var_999), pct(d.var_999), &|p| {
-        pct(p.var_999)
-    }))?;
-    t.row(row("ES 99.9%", pct(b.es_999), pct(d.es_999), &|p| {
-        pct(p.es_999)
-    }))?;
-    t.row(row(
-        "held against it",
-        format!("{} ({})", pct(b.buffer), b.buffer_kind),
-        format!("{} ({})", pct(d.buffer), d.buffer_kind),
-        &|_| format!("{} ({})", pct(d.buffer), d.buffer_kind),
-    ))?;
-    t.row(row(
-        "recovery rate",
-        pct(b.recovery_rate),
-        pct(d.recovery_rate),
-        &|p| pct(p.recovery_rate),
-    ))?;
-    t.row(row(
-        "P(senior investor / depositor loses anything)",
-        pct(b.senior_loss_probability),
-        pct(d.senior_loss_probability),
-        &|p| pct(p.depositor_loss_probability),
-    ))?;
-    t.row(row(
-        "time from shock to loss",
-        hours(b.hours_to_loss),
-        hours(d.hours_to_loss),
-        &|p| p.hours_to_loss.map_or_else(|| "no loss".to_string(), hours),
-    ))?;
-    t.row(row("wanted withdrawals not met", na(), na(), &|p| {
-        pct(p.unmet_withdrawals)
-    }))?;
+    let mut t = Table::new(
+        "verdict",
+        "Bank against DeFi, per unit lent",
+        ["", "bank", "defi pool"],
+    );
+    let row = |t: &mut Table, name: &str, x: String, y: String| t.row([name.to_string(), x, y]);
+    row(
+        &mut t,
+        "expected loss, pool",
+        cell(b.expected_loss),
+        cell(d.expected_loss),
+    )?;
+    row(&mut t, "VaR 99.9%, pool", cell(b.var_999), cell(d.var_999))?;
+    row(&mut t, "ES 99.9%, pool", cell(b.es_999), cell(d.es_999))?;
+    row(
+        &mut t,
+        "P(pool loses anything)",
+        cell(b.loss_probability),
+        cell(d.loss_probability),
+    )?;
+    row(
+        &mut t,
+        "expected loss over the loans' life",
+        cell(b.lifetime_expected_loss),
+        format!("{} (one-year loans)", cell(d.lifetime_expected_loss)),
+    )?;
+    row(
+        &mut t,
+        "first-loss protection below the most senior claim",
+        format!("{} (subordination)", pct(b.senior_protection)),
+        format!("{} (reserve)", pct(d.senior_protection)),
+    )?;
+    row(
+        &mut t,
+        "P(most senior claim loses anything)",
+        cell(b.senior_loss_probability),
+        cell(d.senior_loss_probability),
+    )?;
+    row(
+        &mut t,
+        "expected loss of the most senior claim",
+        cell(b.senior_expected_loss),
+        cell(d.senior_expected_loss),
+    )?;
+    row(
+        &mut t,
+        "borrowers' equity in the collateral (1 - LTV)",
+        pct(b.borrower_equity),
+        pct(d.borrower_equity),
+    )?;
+    row(
+        &mut t,
+        "fall from liquidation to insolvency, after the bonus",
+        "no liquidation".into(),
+        d.liquidation_buffer.map_or("n/a".into(), pct),
+    )?;
+    row(
+        &mut t,
+        "IRB capital (DeFi: its IRB equivalent)",
+        pct(b.capital),
+        pct(d.capital),
+    )?;
+    row(
+        &mut t,
+        "what the most senior lender is paid a year",
+        format!("{} (note coupon)", cell(b.lender_rate)),
+        format!("{} (supply rate)", cell(d.lender_rate)),
+    )?;
+    row(
+        &mut t,
+        "LGD from the collateral; recourse recovery, apart",
+        format!("{}; {}", pct(b.collateral_lgd), pct(b.recourse_recovery)),
+        format!("{}; {}", pct(d.collateral_lgd), pct(d.recourse_recovery)),
+    )?;
+    row(
+        &mut t,
+        "time from the first shock to the first loss",
+        hours(b.hours_to_loss.value),
+        hours(d.hours_to_loss.value),
+    )?;
+    row(
+        &mut t,
+        "paths the 99.9% figures rest on",
+        "exact method".into(),
+        d.tail_paths.map_or("n/a".into(), |n| n.to_string()),
+    )?;
     s.table(t);
+    s.text(format!(
+        "The bank column is {}. The DeFi column is {}. Time to loss: bank, {}; DeFi, {}.",
+        b.loss_model, d.loss_model, b.time_to_loss_basis, d.time_to_loss_basis
+    ));
+    let mut st = Table::new(
+        "stresses",
+        "Stresses beside the year",
+        [
+            "stress",
+            "expected loss",
+            "VaR 99.9%",
+            "P(loss)",
+            "P(most senior claim loses)",
+        ],
+    );
+    for x in &v.stresses {
+        st.row([
+            x.setting.clone(),
+            cell(x.expected_loss),
+            cell(x.var_999),
+            cell(x.loss_probability),
+            cell(x.senior_loss_probability),
+        ])?;
+    }
+    s.table(st);
     for c in &v.claims {
+        let flip = c
+            .flip
+            .as_ref()
+            .map_or(String::new(), |f| format!(" {}", f.sentence(c.judgement())));
         s.text(format!(
-            "**Claim {}: {}** {} {}",
+            "**Claim {}: {}** {} {}{flip}",
             c.number,
-            c.judgement.as_str(),
+            c.judgement().as_str(),
             c.claim,
-            c.because
+            c.ruling.because,
         ));
     }
     Ok(s)

@@ -1,0 +1,445 @@
+//! Flip points: for each claim, where along the scenario parameter its judgement depends on
+//! most the judgement changes, found by a one-dimensional sweep over a documented range
+//! (docs/methodology/verdict.md). Each point re-runs only the stages the parameter moves,
+//! at the size of the scenario's `[flips]` section, and judges the claim by the same rule
+//! as the verdict.
+
+use crate::defi_pool;
+use crate::error::Result;
+use crate::progress::{Progress, Silent, counted};
+use crate::rules::Judgement;
+use crate::scenario::Scenario;
+use crate::study::{
+    Securitization, bank_study, book_spec, contagion_study, defi_study, diversification,
+};
+use crate::verdict::{self, Evidence};
+use creditlab_loan::synthetic::{bank_book, defi_book_with};
+use creditlab_report::format::num;
+use rayon::prelude::*;
+use serde::Serialize;
+
+/// Which stages a parameter moves (the others are reused from the sweep's base).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Moves {
+    /// The securitization's economics only.
+    Securitization,
+    /// The bank book's loss model, its securitization, diversification and network.
+    BankLoss,
+    /// The bank book itself, and everything the bank's loss moves.
+    BankBook,
+    /// The DeFi book itself, its grading and the pool.
+    DefiBook,
+    /// The DeFi pool's simulation and its network.
+    DefiPool,
+}
+
+/// One swept parameter: the claims it judges, its key, label and range.
+struct Parameter {
+    claims: &'static [u8],
+    key: &'static str,
+    label: &'static str,
+    values: &'static [f64],
+    moves: Moves,
+    get: fn(&Scenario) -> f64,
+    set: fn(&mut Scenario, f64),
+}
+
+/// The parameter each claim depends on most and the range it is swept over (the table of
+/// docs/methodology/verdict.md).
+const PARAMETERS: [Parameter; 6] = [
+    Parameter {
+        claims: &[1],
+        key: "bank.securitization.note_coupon",
+        label: "the notes' coupon",
+        values: &[0.02, 0.04, 0.05, 0.06, 0.07, 0.08],
+        moves: Moves::Securitization,
+        get: |s| s.bank.securitization.note_coupon,
+        set: |s, v| s.bank.securitization.note_coupon = v,
+    },
+    Parameter {
+        claims: &[2],
+        key: "loss.bank_rho",
+        label: "the bank book's asset correlation",
+        values: &[0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
+        moves: Moves::BankLoss,
+        get: |s| s.loss.bank_rho,
+        set: |s, v| s.loss.bank_rho = v,
+    },
+    Parameter {
+        claims: &[3],
+        key: "books.loans",
+        label: "the loans per book",
+        values: &[100.0, 250.0, 500.0, 1_000.0, 2_500.0, 5_000.0],
+        moves: Moves::BankBook,
+        get: |s| s.books.loans as f64,
+        set: |s, v| s.books.loans = v as usize,
+    },
+    Parameter {
+        claims: &[4],
+        key: "defi_pool.market.crash_days.per_year",
+        label: "the crash days a year",
+        values: &[0.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+        moves: Moves::DefiBook,
+        get: |s| {
+            s.defi_pool
+                .market
+                .crash_days
+                .as_ref()
+                .map_or(0.0, |c| c.per_year)
+        },
+        set: |s, v| {
+            if let Some(c) = s.defi_pool.market.crash_days.as_mut() {
+                c.per_year = v;
+            }
+        },
+    },
+    Parameter {
+        claims: &[5],
+        key: "defi_pool.runs.run_prone_share",
+        label: "the run-prone share of the deposits",
+        values: &[0.0, 0.1, 0.25, 0.5, 0.75, 1.0],
+        moves: Moves::DefiPool,
+        get: |s| s.defi_pool.runs.run_prone_share,
+        set: |s, v| s.defi_pool.runs.run_prone_share = v,
+    },
+    Parameter {
+        claims: &[6, 7, 8],
+        key: "defi_pool.liquidation.capacity_per_hour",
+        label: "the liquidators' capacity (debt repaid per hour, per unit of debt)",
+        values: &[0.0005, 0.002, 0.005, 0.02, 0.05, 0.2],
+        moves: Moves::DefiPool,
+        get: |s| s.defi_pool.liquidation.capacity_per_hour.unwrap_or(0.0),
+        set: |s, v| s.defi_pool.liquidation.capacity_per_hour = Some(v),
+    },
+];
+
+/// One swept point: the parameter's index, its value, and the judgements of its claims
+/// (or why a stage could not run there).
+type Judged = (
+    usize,
+    f64,
+    std::result::Result<Vec<(u8, Judgement)>, String>,
+);
+
+/// Every stage the verdict reads, at the sweep's size.
+struct Stages {
+    bank_book: creditlab_loan::Book,
+    bank: crate::study::BookStudy,
+    defi: crate::study::BookStudy,
+    diversification: crate::study::DiversificationStudy,
+    defi_pool: defi_pool::DefiPoolStudy,
+    contagion: Vec<crate::contagion::NetworkStudy>,
+}
+
+impl Stages {
+    fn run(scenario: &Scenario) -> Result<Self> {
+        let quiet = &Silent;
+        let defi_book = defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())?;
+        let bank_book = bank_book(&book_spec(scenario, 0))?;
+        let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, quiet)?;
+        let bank = bank_study(scenario, &bank_book, quiet)?;
+        let defi = defi_study(scenario, &defi_book, quiet)?;
+        let diversification =
+            diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)?;
+        let contagion = contagion_study(scenario, &bank, &defi_pool)?;
+        Ok(Self {
+            bank_book,
+            bank,
+            defi,
+            diversification,
+            defi_pool,
+            contagion,
+        })
+    }
+
+    /// The judgements of `claims` at `scenario`, which differs from `self`'s only in what
+    /// `moves` says: those stages are re-run, the others are `self`'s.
+    fn judge(
+        &self,
+        scenario: &Scenario,
+        moves: Moves,
+        claims: &[u8],
+    ) -> Result<Vec<(u8, Judgement)>> {
+        let quiet = &Silent;
+        let new_bank_book = match moves {
+            Moves::BankBook => Some(bank_book(&book_spec(scenario, 0))?),
+            _ => None,
+        };
+        let new_bank = match moves {
+            Moves::BankLoss | Moves::BankBook => Some(bank_study(
+                scenario,
+                new_bank_book.as_ref().unwrap_or(&self.bank_book),
+                quiet,
+            )?),
+            _ => None,
+        };
+        let bank = new_bank.as_ref().unwrap_or(&self.bank);
+        let (new_defi, new_pool) = match moves {
+            Moves::DefiBook | Moves::DefiPool => {
+                let book =
+                    defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())?;
+                let defi = match moves {
+                    Moves::DefiBook => Some(defi_study(scenario, &book, quiet)?),
+                    _ => None,
+                };
+                let pool = defi_pool::study(&scenario.defi_pool, &book, scenario.seed, quiet)?;
+                (defi, Some(pool))
+            }
+            _ => (None, None),
+        };
+        let defi = new_defi.as_ref().unwrap_or(&self.defi);
+        let pool = new_pool.as_ref().unwrap_or(&self.defi_pool);
+        let securitization = Securitization::of(bank, &scenario.bank.securitization)?;
+        let (new_div, new_net) = match moves {
+            Moves::Securitization => (None, None),
+            Moves::BankLoss | Moves::BankBook => (
+                Some(diversification(
+                    &scenario.diversification,
+                    bank,
+                    scenario.loss.bank_rho,
+                )?),
+                Some(contagion_study(scenario, bank, pool)?),
+            ),
+            Moves::DefiBook | Moves::DefiPool => {
+                (None, Some(contagion_study(scenario, bank, pool)?))
+            }
+        };
+        let v = verdict::verdict(&Evidence {
+            scenario,
+            bank,
+            defi,
+            diversification: new_div.as_ref().unwrap_or(&self.diversification),
+            securitization: &securitization,
+            defi_pool: pool,
+            contagion: new_net.as_deref().unwrap_or(&self.contagion),
+        });
+        Ok(claims
+            .iter()
+            .map(|&c| (c, v.claims[usize::from(c) - 1].judgement()))
+            .collect())
+    }
+}
+
+/// The scenario at the sweep's size: `[flips]` loans and DeFi year paths, the stresses (which
+/// no claim reads) at 100 paths, no nested search.
+fn at_sweep_size(scenario: &Scenario) -> Scenario {
+    let mut s = scenario.clone();
+    s.books.loans = s.flips.loans;
+    s.defi_pool.paths = s.flips.paths as u64;
+    s.defi_pool.stress.paths = s.defi_pool.stress.paths.min(100);
+    s.loss.scenarios = s.loss.scenarios.min(20_000);
+    s.flips.search = false;
+    s
+}
+
+/// Searches each claim's flip point: claim `k`'s is the `k-1`-th of the result. Points
+/// whose scenario is not valid (e.g. a correlation above its stressed value) are left out
+/// of the sweep and do not appear in its points.
+pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPoint>> {
+    let base_scenario = at_sweep_size(scenario);
+    let base = Stages::run(&base_scenario)?;
+    // Every (parameter, value) point, the scenario's own value included.
+    let mut points = Vec::new();
+    for (p, param) in PARAMETERS.iter().enumerate() {
+        let own = (param.get)(scenario);
+        let mut values: Vec<f64> = param.values.to_vec();
+        values.push(own);
+        values.sort_by(f64::total_cmp);
+        values.dedup();
+        for v in values {
+            let mut s = base_scenario.clone();
+            (param.set)(&mut s, v);
+            if s.check().is_ok() {
+                points.push((p, v, s));
+            }
+        }
+    }
+    let judged = counted(
+        progress,
+        "flip points",
+        points.len() as u64,
+        |tick| -> Result<Vec<Judged>> {
+            Ok(points
+                .into_par_iter()
+                .map(|(p, v, s)| {
+                    let param = &PARAMETERS[p];
+                    // A point at which a stage cannot run (a book without a single
+                    // default cannot be graded on its own outcomes) is reported, not judged.
+                    let js = base
+                        .judge(&s, param.moves, param.claims)
+                        .map_err(|e| e.to_string());
+                    tick();
+                    (p, v, js)
+                })
+                .collect())
+        },
+    )?;
+    let size = format!(
+        "{} loans per book, {} paths of the DeFi year",
+        base_scenario.books.loans, base_scenario.defi_pool.paths
+    );
+    let mut out = Vec::new();
+    for claim in 1..=8u8 {
+        let (p, param) = PARAMETERS
+            .iter()
+            .enumerate()
+            .find(|(_, param)| param.claims.contains(&claim))
+            .expect("every claim has a parameter");
+        let mut points = Vec::new();
+        let mut not_judged = Vec::new();
+        for (_, v, js) in judged.iter().filter(|(q, _, _)| *q == p) {
+            match js {
+                Ok(js) => points.extend(
+                    js.iter()
+                        .filter(|(c, _)| *c == claim)
+                        .map(|(_, j)| (*v, *j)),
+                ),
+                Err(e) => not_judged.push((*v, e.clone())),
+            }
+        }
+        out.push(FlipPoint {
+            parameter: param.key.into(),
+            label: param.label.into(),
+            points,
+            value: (param.get)(scenario),
+            size: size.clone(),
+            not_judged,
+        });
+    }
+    Ok(out)
+}
+
+/// A claim's judgement along one parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlipPoint {
+    /// The scenario key, e.g. `defi_pool.liquidation.capacity_per_hour`.
+    pub parameter: String,
+    /// What it is, in words.
+    pub label: String,
+    /// The judgement at each value swept, in increasing order of the value.
+    pub points: Vec<(f64, Judgement)>,
+    /// The scenario's own value.
+    pub value: f64,
+    /// The size each point ran at.
+    pub size: String,
+    /// Values at which a stage could not run, and why.
+    pub not_judged: Vec<(f64, String)>,
+}
+
+impl FlipPoint {
+    /// The consecutive values between which the judgement changes.
+    pub fn changes(&self) -> Vec<(f64, Judgement, f64, Judgement)> {
+        self.points
+            .windows(2)
+            .filter(|w| w[0].1 != w[1].1)
+            .map(|w| (w[0].0, w[0].1, w[1].0, w[1].1))
+            .collect()
+    }
+
+    /// The sweep's judgement at the scenario's own value.
+    pub fn at_value(&self) -> Option<Judgement> {
+        self.points
+            .iter()
+            .find(|(v, _)| *v == self.value)
+            .map(|(_, j)| *j)
+    }
+
+    /// One sentence: where the judgement changes, or that it does not in the range; and,
+    /// when the sweep's smaller size judges the scenario's own value otherwise than the
+    /// full study (`full`), that too.
+    pub fn sentence(&self, full: Judgement) -> String {
+        let digits = |x: f64| {
+            if x.fract() == 0.0 || x.abs() >= 10.0 {
+                0
+            } else if x.abs() >= 1.0 {
+                2
+            } else {
+                4
+            }
+        };
+        let (lo, hi) = match (self.points.first(), self.points.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => return format!("Not swept along {}.", self.label),
+        };
+        let changes = self.changes();
+        let mut out = if changes.is_empty() {
+            format!(
+                "Flip point: along {} from {} to {} the judgement does not change ({}; ",
+                self.label,
+                num(lo, digits(lo)),
+                num(hi, digits(hi)),
+                self.points[0].1.as_str()
+            )
+        } else {
+            let parts: Vec<String> = changes
+                .iter()
+                .map(|(a, ja, b, jb)| {
+                    format!(
+                        "{} up to {}, {} from {}",
+                        ja.as_str(),
+                        num(*a, digits(*a)),
+                        jb.as_str(),
+                        num(*b, digits(*b))
+                    )
+                })
+                .collect();
+            format!(
+                "Flip point: along {} (here {}), {} (",
+                self.label,
+                num(self.value, digits(self.value)),
+                parts.join("; ")
+            )
+        };
+        out.push_str(&format!("swept at {}", self.size));
+        match self.at_value() {
+            Some(j) if j != full => out.push_str(&format!(
+                ", a size at which the scenario's own value is judged {}",
+                j.as_str()
+            )),
+            _ => {}
+        }
+        for (v, why) in &self.not_judged {
+            out.push_str(&format!("; not judged at {}: {why}", num(*v, digits(*v))));
+        }
+        out.push_str(").");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn changes_are_found_between_swept_values() {
+        let f = FlipPoint {
+            parameter: "x".into(),
+            label: "x".into(),
+            points: vec![
+                (0.1, Judgement::Supported),
+                (0.2, Judgement::Supported),
+                (0.3, Judgement::Partly),
+                (0.4, Judgement::NotSupported),
+            ],
+            value: 0.2,
+            size: "test".into(),
+            not_judged: vec![],
+        };
+        assert_eq!(f.changes().len(), 2);
+        let s = f.sentence(Judgement::Supported);
+        assert!(
+            s.contains("supported up to 0.2000, partly supported from 0.3000"),
+            "{s}"
+        );
+        assert!(!s.contains("is judged"), "{s}");
+        // A sweep that judges the own value otherwise says so.
+        let other = f.sentence(Judgement::Partly);
+        assert!(other.contains("is judged supported"), "{other}");
+        let flat = FlipPoint {
+            points: vec![(0.1, Judgement::Partly), (0.5, Judgement::Partly)],
+            ..f
+        };
+        let s = flat.sentence(Judgement::Partly);
+        assert!(s.contains("does not change (partly supported"), "{s}");
+    }
+}

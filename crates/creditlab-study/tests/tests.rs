@@ -1,0 +1,3 @@
+//! creditlab-study's integration tests: one binary, one module per subject.
+
+mod verdict;
