@@ -17,7 +17,9 @@ pub const DEFAULT_ABSOLUTE: f64 = 1e-8;
 /// `max(relative |v|, absolute)`. For a probability or an expectation (EL, UL, ES,
 /// `P(L > x)`, a tranche's EL and `P(loss)`) the error is the figure's; a VaR at level `a`
 /// is accurate when the distribution function at it is within `max(relative (1 - a),
-/// absolute)` of `a`.
+/// absolute)` of `a` — or, where the distribution has an atom at the VaR (a concentrated
+/// book whose loans default all together) so that no loss has that distribution function,
+/// when the VaR itself is within `relative` of its value.
 ///
 /// ```
 /// use creditlab_contagion::accuracy::Tolerance;
@@ -99,6 +101,11 @@ pub struct FigureChange {
     pub error: f64,
     /// The tolerance it is held to ([`Tolerance::of`] the figure, or of `1 - level`).
     pub tolerance: f64,
+    /// What `error` measures: `value` (the figure's change) or, for a VaR,
+    /// `distribution function` (the change of `P(L > x)` at the coarser VaR); a VaR whose
+    /// distribution function has an atom there falls back to `value` with the relative
+    /// tolerance of the VaR.
+    pub criterion: String,
 }
 
 /// A refinement and the figures it moved.
@@ -126,6 +133,34 @@ pub struct FigureError {
     /// Its standard error.
     pub std_error: f64,
 }
+
+/// A figure with a bound on its numerical error (the exact method): the reported value is
+/// within `bound` of what the method would give at infinitely fine settings. For a VaR the
+/// bound is in loss units, like the VaR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureBound {
+    /// The figure (named as in [`FigureChange::figure`]).
+    pub figure: String,
+    /// Its value.
+    pub value: f64,
+    /// The error bound: twice the sum of the figure's changes over the last refinement of
+    /// the grid and of the quadrature (a refinement shrinking the error by at least 2/3),
+    /// plus the mass left out ([`AccuracyReport::trimmed_mass`]), plus a rounding floor of
+    /// 1e-12 relative. Estimated from convergence, not proven; it covers the numerical
+    /// error of the recursion, not a method's model approximations (a collateral LGD is
+    /// replaced by its conditional mean given the factor).
+    pub bound: f64,
+}
+
+/// How many times its last changes a figure's error may be: the error left after a
+/// refinement that shrinks it by a ratio `r` is at most `r / (1 - r)` times the change,
+/// which is 2 for `r = 2/3` (the exact method's refinements shrink errors by a half or
+/// more; 2/3 leaves room for the pre-asymptotic steps).
+const BOUND_SAFETY: f64 = 2.0;
+
+/// Rounding floor of a [`FigureBound`], relative to the figure: the recursion's
+/// accumulated summation error.
+const BOUND_ROUNDING: f64 = 1e-12;
 
 /// What a method says about the accuracy of its figures (`accuracy` in the loss report).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -157,6 +192,10 @@ pub struct AccuracyReport {
     /// Every figure's standard error (simulation methods).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub standard_errors: Vec<FigureError>,
+    /// Every figure's error bound (exact method, from its refinements; empty without
+    /// refinements).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub error_bounds: Vec<FigureBound>,
 }
 
 impl AccuracyReport {
@@ -172,7 +211,42 @@ impl AccuracyReport {
             trimmed_mass: None,
             refinements: Vec::new(),
             standard_errors: Vec::new(),
+            error_bounds: Vec::new(),
         }
+    }
+
+    /// The error bound of `figure` (named as in [`FigureChange::figure`], e.g.
+    /// `var[0.999]`), when the report has one.
+    pub fn error_bound(&self, figure: &str) -> Option<f64> {
+        self.error_bounds
+            .iter()
+            .find(|b| b.figure == figure)
+            .map(|b| b.bound)
+    }
+
+    /// Fills [`AccuracyReport::error_bounds`] from the refinements and the trimmed mass.
+    pub(crate) fn bound_from_refinements(&mut self) {
+        let trimmed = self.trimmed_mass.unwrap_or(0.0);
+        let Some(first) = self.refinements.first() else {
+            return;
+        };
+        self.error_bounds = first
+            .figures
+            .iter()
+            .map(|f| {
+                let moved: f64 = self
+                    .refinements
+                    .iter()
+                    .filter_map(|r| r.figures.iter().find(|g| g.figure == f.figure))
+                    .map(|g| (g.value - g.previous).abs())
+                    .sum();
+                FigureBound {
+                    figure: f.figure.clone(),
+                    value: f.value,
+                    bound: BOUND_SAFETY * moved + trimmed + BOUND_ROUNDING * f.value.abs(),
+                }
+            })
+            .collect();
     }
 
     /// A simulation's standard errors, one per figure of `summary` that has one.
@@ -237,16 +311,24 @@ pub(crate) fn compare(
     let names = figures(fs);
     let old = figures(cs);
     for ((name, new), (_, prev)) in names.into_iter().zip(old) {
-        let (error, tolerance) = if let Some(level) = name
+        let level = name
             .strip_prefix("var[")
             .and_then(|r| r.strip_suffix(']'))
-            .and_then(|l| l.parse::<f64>().ok())
-        {
-            let at = prev.value;
-            let e = (fd.tail_probability(at).value - cd.tail_probability(at).value).abs();
-            (e, tol.of(1.0 - level))
-        } else {
-            ((new.value - prev.value).abs(), tol.of(new.value))
+            .and_then(|l| l.parse::<f64>().ok());
+        let change = (new.value - prev.value).abs();
+        let (error, tolerance, criterion) = match level {
+            Some(level) => {
+                let at = prev.value;
+                let e = (fd.tail_probability(at).value - cd.tail_probability(at).value).abs();
+                let t = tol.of(1.0 - level);
+                let by_value = tol.relative * new.value.abs();
+                if e <= t || change > by_value {
+                    (e, t, "distribution function")
+                } else {
+                    (change, by_value, "value")
+                }
+            }
+            None => (change, tol.of(new.value), "value"),
         };
         out.push(FigureChange {
             figure: name,
@@ -254,6 +336,7 @@ pub(crate) fn compare(
             previous: prev.value,
             error,
             tolerance,
+            criterion: criterion.to_string(),
         });
     }
     Refinement {

@@ -112,10 +112,10 @@ pub struct ExactConfig {
     /// refuses with [`Error::AccuracyBudget`]; `true` returns the finest result with its
     /// convergence evidence and `met = false`.
     pub accept_coarser: bool,
-    /// Largest loss grid, in cells; default 2^22 (32 MiB per vector).
+    /// Largest loss grid, in cells; default 2^21 (16 MiB per vector).
     pub max_cells: usize,
-    /// Largest amount of work, in cell updates of the recursion (about a nanosecond each);
-    /// default 1e11.
+    /// Largest amount of work, in cell updates of the recursion (a few nanoseconds each on
+    /// one core); default 2e10, about a minute on two cores.
     pub max_work: f64,
     /// Nodes of the normal factor's trapezoidal rule on `[-8.5, 8.5]` at the start (its
     /// step then halves); default 64.
@@ -146,8 +146,8 @@ impl Default for ExactConfig {
             accuracy: Some(Tolerance::default()),
             targets: Targets::default(),
             accept_coarser: false,
-            max_cells: 1 << 22,
-            max_work: 1e11,
+            max_cells: 1 << 21,
+            max_work: 2e10,
             nodes: 64,
             scale_nodes: 48,
             market_nodes: 128,
@@ -231,6 +231,7 @@ pub struct ExactLoss {
     nodes: usize,
     trimmed_mass: f64,
     accuracy: AccuracyReport,
+    work: f64,
 }
 
 impl ExactLoss {
@@ -277,6 +278,12 @@ impl ExactLoss {
     /// the quadrature and of the grid.
     pub fn accuracy(&self) -> &AccuracyReport {
         &self.accuracy
+    }
+
+    /// Work spent over every refinement, in cell updates of the recursion (what
+    /// [`ExactConfig::max_work`] bounds).
+    pub fn work(&self) -> f64 {
+        self.work
     }
 
     fn reader(&self) -> &dyn LossDistribution {
@@ -534,8 +541,10 @@ struct Eval {
     summary: LossSummary,
     nodes: usize,
     trimmed: f64,
-    /// Weight of the quadrature nodes dropped (and given back to the others).
+    /// Probability mass outside the normal factor's rule.
     skipped: f64,
+    /// Work of the whole refinement up to this evaluation (cell updates).
+    work_total: f64,
     grid: String,
     quadrature: String,
     unit: f64,
@@ -728,24 +737,22 @@ impl<'a> Model<'a> {
                 let gram = |g: usize, h: usize| -> f64 {
                     a_of(g).iter().zip(a_of(h)).map(|(x, y)| x * y).sum()
                 };
-                if !moving {
-                    if let Some(b) = one_factor(reps.len(), &gram) {
-                        let mut groups: Vec<Group> = (0..reps.len())
-                            .map(|g| {
-                                let c = gram(g, g);
-                                Group {
-                                    b: b[g],
-                                    own: (c - b[g] * b[g]).max(0.0).sqrt(),
-                                    idio: (1.0 - c).max(0.0).sqrt(),
-                                    loans: Vec::new(),
-                                }
-                            })
-                            .collect();
-                        for (i, l) in self.loans.iter().enumerate() {
-                            groups[l.group].loans.push(i);
-                        }
-                        return Ok(Structure::Nested { groups });
+                if !moving && let Some(b) = one_factor(reps.len(), &gram) {
+                    let mut groups: Vec<Group> = (0..reps.len())
+                        .map(|g| {
+                            let c = gram(g, g);
+                            Group {
+                                b: b[g],
+                                own: (c - b[g] * b[g]).max(0.0).sqrt(),
+                                idio: (1.0 - c).max(0.0).sqrt(),
+                                loans: Vec::new(),
+                            }
+                        })
+                        .collect();
+                    for (i, l) in self.loans.iter().enumerate() {
+                        groups[l.group].loans.push(i);
                     }
+                    return Ok(Structure::Nested { groups });
                 }
                 let per = self.config.nodes_per_factor;
                 let count = (per as f64).powi(k as i32);
@@ -825,6 +832,7 @@ impl<'a> Model<'a> {
             },
             nodes: 0,
             trimmed_mass: 0.0,
+            work: 0.0,
             accuracy: AccuracyReport {
                 grid: Some(format!("comonotone, unit {unit:.6e}")),
                 quadrature: Some("none: the latent variables are comonotone".into()),
@@ -897,8 +905,11 @@ impl<'a> Model<'a> {
                     return self.give_up(state, (g, q), quad, grid, tol, e);
                 }
             }
-            // Keep the caches of the two finest grids only.
+            // Keep the caches of the two finest grids and the evaluations a next step reads.
             state.caches.retain(|&k, _| k + 1 >= g);
+            state.evals.retain(|&(eg, eq), _| {
+                (eg == g && eq + 1 >= q && eq <= q) || (eg + 1 == g && eq == q)
+            });
             if q == 0 {
                 q = 1;
                 continue;
@@ -1091,7 +1102,7 @@ impl<'a> Model<'a> {
                   points keeping three moments, read continuously"
             }
         };
-        let report = AccuracyReport {
+        let mut report = AccuracyReport {
             evidence: Evidence::Convergence,
             method: format!(
                 "exact recursion on {what}; quadrature step halved until the figures \
@@ -1105,7 +1116,9 @@ impl<'a> Model<'a> {
             trimmed_mass: Some(e.trimmed + e.skipped),
             refinements: [quad, grid].into_iter().flatten().collect(),
             standard_errors: Vec::new(),
+            error_bounds: Vec::new(),
         };
+        report.bound_from_refinements();
         self.finish(e, report)
     }
 
@@ -1131,6 +1144,7 @@ impl<'a> Model<'a> {
             nodes: e.nodes,
             trimmed_mass: e.trimmed,
             accuracy,
+            work: e.work_total,
         }
     }
 
@@ -1389,6 +1403,7 @@ impl<'a> Model<'a> {
             cells,
             max_rounding,
             skipped,
+            work_total: progress.work,
         })
     }
 
@@ -1397,7 +1412,7 @@ impl<'a> Model<'a> {
         let z = state[0];
         let n = self.loans.len();
         let mut steps = Vec::with_capacity(n);
-        let (mut mean, mut var, mut log_p0, mut certain) = (0.0, 0.0, 0.0, false);
+        let (mut mean, mut var, mut p0) = (0.0, 0.0, 1.0f64);
         for (i, l) in self.loans.iter().enumerate() {
             let p = self
                 .copula
@@ -1410,14 +1425,9 @@ impl<'a> Model<'a> {
             let w = amount / self.total_ead;
             mean += w * p;
             var += w * w * p * (1.0 - p);
-            if p >= 1.0 {
-                certain = true;
-            } else {
-                log_p0 += (-p).ln_1p();
-            }
+            p0 *= 1.0 - p;
             steps.push((p, st, i));
         }
-        let p0 = if certain { 0.0 } else { log_p0.exp() };
         let mut d = match &self.atoms {
             Some((atoms, atom_of)) => self.atom_node(&steps, atoms.len(), atom_of),
             None => recurse(&steps, self.pad(), cells, self.config.tail_cutoff),
@@ -1562,7 +1572,7 @@ impl<'a> Model<'a> {
         cells: usize,
     ) -> NodeDist {
         let mut steps = Vec::with_capacity(g.loans.len());
-        let (mut mean, mut var, mut log_p0, mut certain) = (0.0, 0.0, 0.0, false);
+        let (mut mean, mut var, mut p0) = (0.0, 0.0, 1.0f64);
         for &i in &g.loans {
             let l = &self.loans[i];
             let p = if l.threshold == f64::NEG_INFINITY {
@@ -1582,15 +1592,11 @@ impl<'a> Model<'a> {
             let w = amount / self.total_ead;
             mean += w * p;
             var += w * w * p * (1.0 - p);
-            if p >= 1.0 {
-                certain = true;
-            } else {
-                log_p0 += (-p).ln_1p();
-            }
+            p0 *= 1.0 - p;
             steps.push((p, st, i));
         }
         let mut d = recurse(&steps, self.pad(), cells, self.config.tail_cutoff);
-        d.p0 = if certain { 0.0 } else { log_p0.exp() };
+        d.p0 = p0;
         d.mean = mean;
         d.second = var + mean * mean;
         d
@@ -1685,76 +1691,117 @@ fn one_factor(n: usize, c: &dyn Fn(usize, usize) -> f64) -> Option<Vec<f64>> {
 }
 
 /// The recursion over `steps` (conditional PD, stencil) from a point mass at loss 0 (cell
-/// `pad`), trimming both ends below `cutoff`.
+/// `pad`), trimming both ends below `cutoff`. The distribution lives in a window of cells
+/// `[lo, hi]` (`cur[start..]`), so a node touches only the cells its support passes.
 fn recurse(steps: &[(f64, Stencil, usize)], pad: usize, cells: usize, cutoff: f64) -> NodeDist {
-    let len = cells;
-    let mut cur = vec![0.0f64; len];
-    let mut out = vec![0.0f64; len];
-    cur[pad] = 1.0;
+    let mut cur: Vec<f64> = vec![1.0];
+    let mut out: Vec<f64> = Vec::new();
+    let mut start = 0usize;
     let (mut lo, mut hi) = (pad, pad);
     let mut dropped = 0.0;
     let mut work = 0.0;
+    let top = cells - 1;
     for &(p, st, _) in steps {
         let q = 1.0 - p;
-        let width = hi - lo + 1;
+        let src = &cur[start..];
+        let width = src.len();
         work += width as f64;
-        match st {
+        // Weights given default and the offset of the first one above each source cell.
+        let (offset, weights): (isize, [f64; 4]) = match st {
             Stencil::Point(0) => continue,
-            Stencil::Point(n) => {
-                let new_hi = (hi + n).min(len - 1);
-                out[lo..=new_hi].fill(0.0);
-                for (o, c) in out[lo..=hi].iter_mut().zip(&cur[lo..=hi]) {
-                    *o = q * c;
+            Stencil::Point(n) => (n as isize, [p, 0.0, 0.0, 0.0]),
+            Stencil::Four(n, w) => (n as isize - 1, [p * w[0], p * w[1], p * w[2], p * w[3]]),
+        };
+        let reach = if matches!(st, Stencil::Point(_)) {
+            0
+        } else {
+            3
+        };
+        let first = lo as isize + offset;
+        let new_lo = (lo as isize).min(first).max(0) as usize;
+        let new_hi = ((hi as isize + offset + reach) as usize).min(top);
+        // Cell k receives q src[k - lo] + sum_j weights[j] src[k - lo - offset - j].
+        let value = |k: usize| -> f64 {
+            let i = k as isize - lo as isize;
+            let at = |i: isize| -> f64 {
+                if i >= 0 && (i as usize) < width {
+                    src[i as usize]
+                } else {
+                    0.0
                 }
-                let end = (lo + n + width).min(new_hi + 1);
-                for (o, c) in out[lo + n..end].iter_mut().zip(&cur[lo..=hi]) {
-                    *o += p * c;
-                }
-                hi = new_hi;
+            };
+            let mut v = q * at(i);
+            for (j, &w) in weights.iter().enumerate().take(reach as usize + 1) {
+                v += w * at(i - offset - j as isize);
             }
-            Stencil::Four(n, w) => {
-                // Weight j lands n - 1 + j cells above each source cell; what would land
-                // below cell 0 (never, in practice: PAD cells sit below loss 0) is dropped.
-                let base = lo as isize + n as isize - 1;
-                let new_lo = lo.min(base.max(0) as usize);
-                let new_hi = (hi + n + 2).min(len - 1);
-                out[new_lo..=new_hi].fill(0.0);
-                for (o, c) in out[lo..=hi].iter_mut().zip(&cur[lo..=hi]) {
-                    *o = q * c;
-                }
-                for (j, &wj) in w.iter().enumerate() {
-                    let start = base + j as isize;
-                    let skip = (-start).max(0) as usize;
-                    let start = start.max(0) as usize;
-                    let pw = p * wj;
-                    for c in &cur[lo..lo + skip.min(width)] {
-                        dropped += pw * c;
-                    }
-                    let end = (start + width - skip.min(width)).min(new_hi + 1);
-                    for (o, c) in out[start..end]
-                        .iter_mut()
-                        .zip(&cur[lo + skip.min(width)..=hi])
-                    {
-                        *o += pw * c;
-                    }
-                }
-                lo = new_lo;
-                hi = new_hi;
+            v
+        };
+        out.clear();
+        // The interior, where every read is inside the source, in one fused pass: source
+        // index i reads i (the survivors) and i - offset - j (the defaults).
+        let i_lo = (offset + reach).max(0);
+        let i_hi = (width as isize - 1).min(width as isize - 1 + offset);
+        if i_lo <= i_hi && (lo as isize + i_lo) as usize >= new_lo {
+            let inner_lo = lo + i_lo as usize;
+            let inner_hi = lo + i_hi as usize;
+            for k in new_lo..inner_lo {
+                out.push(value(k));
             }
+            let len = (i_hi - i_lo + 1) as usize;
+            let i0 = i_lo as usize;
+            let sq = &src[i0..i0 + len];
+            let read = |j: isize| -> &[f64] {
+                let d = (i_lo - offset - j) as usize;
+                &src[d..d + len]
+            };
+            let at = out.len();
+            out.resize(at + len, 0.0);
+            let o = &mut out[at..at + len];
+            if reach == 0 {
+                let s0 = read(0);
+                let w0 = weights[0];
+                for i in 0..len {
+                    o[i] = q * sq[i] + w0 * s0[i];
+                }
+            } else {
+                let (s0, s1, s2, s3) = (read(0), read(1), read(2), read(3));
+                let [w0, w1, w2, w3] = weights;
+                for i in 0..len {
+                    o[i] = q * sq[i] + w0 * s0[i] + w1 * s1[i] + w2 * s2[i] + w3 * s3[i];
+                }
+            }
+            for k in inner_hi + 1..=new_hi {
+                out.push(value(k));
+            }
+        } else {
+            for k in new_lo..=new_hi {
+                out.push(value(k));
+            }
+        }
+        // Weights that would land below cell 0 or above the grid are dropped.
+        if first < 0 || hi as isize + offset + reach > top as isize {
+            let kept: f64 = out.iter().sum();
+            let before: f64 = src.iter().sum();
+            dropped += before - kept;
         }
         std::mem::swap(&mut cur, &mut out);
-        while hi > lo && cur[hi].abs() < cutoff {
-            dropped += cur[hi];
+        start = 0;
+        lo = new_lo;
+        hi = new_hi;
+        while hi > lo && cur[hi - lo].abs() < cutoff {
+            dropped += cur[hi - lo];
+            cur.pop();
             hi -= 1;
         }
-        while lo < hi && cur[lo].abs() < cutoff {
-            dropped += cur[lo];
+        while lo < hi && cur[start].abs() < cutoff {
+            dropped += cur[start];
+            start += 1;
             lo += 1;
         }
     }
     NodeDist {
         lo,
-        values: cur[lo..=hi].to_vec(),
+        values: cur[start..].to_vec(),
         dropped,
         p0: 0.0,
         mean: 0.0,

@@ -53,7 +53,7 @@ pub mod report;
 pub mod smooth;
 pub mod spec;
 
-pub use accuracy::{AccuracyReport, Tolerance};
+pub use accuracy::{AccuracyReport, FigureBound, Tolerance};
 pub use bet::BinomialExpansion;
 pub use collateral::Collateral;
 pub use copula::{Copula, obligor_loadings};
