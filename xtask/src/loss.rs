@@ -24,10 +24,10 @@ pub struct Args {
     #[arg(long, conflicts_with = "book")]
     portfolio: Option<PathBuf>,
     /// A built-in book: standard:N (N loans, PD 0.5%..10%, EAD 1..7, LGD 45%),
-    /// benchmark:N[:SECTORS[:SEED]] (issue 12's loan tape: lognormal EAD, a PD per loan
-    /// from 0.005% to 35%, Beta(4, 5) LGDs; with SECTORS > 1 each loan carries its sector's
-    /// loadings of the benchmark sector model, use --copula multi) or glasserman-li (1,000
-    /// obligors on 10 factors; use --copula multi).
+    /// benchmark:N, benchmark:N:SECTORS or benchmark:N:SECTORS:SEED (issue 12's loan tape:
+    /// lognormal EAD, a PD per loan from 0.005% to 35%, Beta(4, 5) LGDs; with SECTORS > 1
+    /// each loan carries its sector's loadings of the benchmark sector model, use --copula
+    /// multi) or glasserman-li (1,000 obligors on 10 factors; use --copula multi).
     #[arg(long, default_value = "standard:1000")]
     book: String,
     /// Method: lhp (Vasicek large pool, pool-average PD and LGD), exact (Andersen-Sidenius-
