@@ -11,7 +11,9 @@ use creditlab_contagion::importance::glasserman_li_portfolio;
 use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
 use creditlab_contagion::report::DEFAULT_SCENARIOS;
-use creditlab_contagion::{CopulaSpec, Error, LossMethod, LossReport, LossRequest, Portfolio};
+use creditlab_contagion::{
+    Copula, CopulaSpec, Error, Exposure, LossMethod, LossReport, LossRequest, Portfolio, Tolerance,
+};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask loss`.
@@ -21,8 +23,11 @@ pub struct Args {
     /// mean lgd), sector, and loadings f1..fk. Conflicts with --book.
     #[arg(long, conflicts_with = "book")]
     portfolio: Option<PathBuf>,
-    /// A built-in book: standard:N (N loans, PD 0.5%..10%, EAD 1..7, LGD 45%) or
-    /// glasserman-li (1,000 obligors on 10 factors; use --copula multi).
+    /// A built-in book: standard:N (N loans, PD 0.5%..10%, EAD 1..7, LGD 45%),
+    /// benchmark:N, benchmark:N:SECTORS or benchmark:N:SECTORS:SEED (issue 12's loan tape:
+    /// lognormal EAD, a PD per loan from 0.005% to 35%, Beta(4, 5) LGDs; with SECTORS > 1
+    /// each loan carries its sector's loadings of the benchmark sector model, use --copula
+    /// multi) or glasserman-li (1,000 obligors on 10 factors; use --copula multi).
     #[arg(long, default_value = "standard:1000")]
     book: String,
     /// Method: lhp (Vasicek large pool, pool-average PD and LGD), exact (Andersen-Sidenius-
@@ -57,6 +62,21 @@ pub struct Args {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// exact: relative accuracy of every reported probability and expectation (a VaR's
+    /// distribution function against its level).
+    #[arg(long, default_value_t = Tolerance::default().relative)]
+    tolerance: f64,
+    /// exact: absolute accuracy, for figures too small for the relative one.
+    #[arg(long, default_value_t = Tolerance::default().absolute)]
+    abs_tolerance: f64,
+    /// exact: when the accuracy cannot be reached within the memory and work budget,
+    /// return the finest result with its convergence evidence (accuracy.met = false)
+    /// instead of refusing.
+    #[arg(long)]
+    accept_coarser: bool,
+    /// exact: work budget, in cell updates of the recursion (a few nanoseconds each).
+    #[arg(long, default_value_t = creditlab_contagion::ExactConfig::default().max_work)]
+    max_work: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -83,17 +103,46 @@ fn portfolio(args: &Args) -> Result<Portfolio, TaskError> {
     if args.book == "glasserman-li" {
         return Ok(glasserman_li_portfolio()?.0);
     }
+    let bad = || {
+        TaskError::msg(format!(
+            "--book: {:?}: expected standard:N, benchmark:N[:SECTORS[:SEED]] with N, SECTORS >= \
+             1, or glasserman-li",
+            args.book
+        ))
+    };
+    if let Some(rest) = args.book.strip_prefix("benchmark:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        let num = |i: usize, default: u64| -> Result<u64, TaskError> {
+            parts
+                .get(i)
+                .map_or(Ok(default), |v| v.parse::<u64>().map_err(|_| bad()))
+        };
+        let (n, sectors, seed) = (num(0, 0)? as usize, num(1, 1)? as usize, num(2, 1)?);
+        if n == 0 || sectors == 0 || parts.len() > 3 {
+            return Err(bad());
+        }
+        let book = Portfolio::benchmark_book(n, sectors, seed)?;
+        if sectors == 1 {
+            return Ok(book);
+        }
+        // The sector model's loadings on each loan, for --copula multi.
+        let Copula::MultiFactor(model) = Copula::benchmark(sectors)? else {
+            unreachable!("more than one sector is a multi-factor model");
+        };
+        let exposures = (0..book.len()).map(|i| {
+            let mut e = Exposure::new(book.ead()[i], book.pd()[i], book.lgd()[i]);
+            e.sector = book.sector()[i];
+            e.loadings = model.sector_loadings(e.sector).map(<[f64]>::to_vec);
+            e
+        });
+        return Ok(Portfolio::new(exposures)?);
+    }
     let n = args
         .book
         .strip_prefix("standard:")
         .and_then(|n| n.parse::<usize>().ok())
         .filter(|n| *n > 0)
-        .ok_or_else(|| {
-            TaskError::msg(format!(
-                "--book: {:?}: expected standard:N with N >= 1, or glasserman-li",
-                args.book
-            ))
-        })?;
+        .ok_or_else(bad)?;
     Ok(Portfolio::standard_book(n)?)
 }
 
@@ -102,6 +151,10 @@ fn flag_error(e: Error) -> TaskError {
     let flag = match e.field().and_then(|f| f.split('[').next()) {
         Some("scenarios") => "--scenarios",
         Some("tail") => "--tail",
+        Some("accuracy.relative") => "--tolerance",
+        Some("accuracy.absolute") => "--abs-tolerance",
+        Some("accept_coarser") => "--accept-coarser",
+        Some("max_work") => "--max-work",
         _ => return e.into(),
     };
     TaskError::msg(format!("{flag}: {e}"))
@@ -117,6 +170,12 @@ pub fn run(args: Args) -> TaskResult {
     request.tail = parse_list("--tail", &args.tail)?;
     request.scenarios = args.scenarios;
     request.seed = args.seed;
+    request.accuracy = Tolerance {
+        relative: args.tolerance,
+        absolute: args.abs_tolerance,
+    };
+    request.accept_coarser = args.accept_coarser;
+    request.max_work = args.max_work;
     request.validate().map_err(flag_error)?;
     if args.threads == Some(0) {
         return Err(TaskError::msg("--threads must be at least 1"));
@@ -131,7 +190,9 @@ pub fn run(args: Args) -> TaskResult {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| TaskError::msg(format!("--threads: {e}")))?;
-    let out = pool.install(|| request.run_with(&portfolio, &copula))?;
+    let out = pool
+        .install(|| request.run_with(&portfolio, &copula))
+        .map_err(flag_error)?;
     if args.json {
         return print_json(&out);
     }
@@ -202,4 +263,32 @@ fn print_table(out: &LossReport) {
         ]);
     }
     print!("{t}");
+    let a = &out.accuracy;
+    println!("accuracy: {}", a.method);
+    if let (Some(tol), Some(met)) = (a.requested, a.met) {
+        println!(
+            "  requested {:e} relative or {:e} absolute: {}",
+            tol.relative,
+            tol.absolute,
+            if met {
+                "met"
+            } else {
+                "NOT met (coarser result accepted)"
+            }
+        );
+    }
+    for line in [&a.grid, &a.quadrature].into_iter().flatten() {
+        println!("  {line}");
+    }
+    for r in &a.refinements {
+        let worst = r
+            .figures
+            .iter()
+            .map(|f| f.error / f.tolerance)
+            .fold(0.0, f64::max);
+        println!(
+            "  {} refined ({} -> {}): largest change {:.2} of its tolerance",
+            r.refined, r.from, r.to, worst
+        );
+    }
 }

@@ -50,9 +50,17 @@ pub struct BinomialExpansion {
 impl BinomialExpansion {
     /// Diversity score and binomial distribution of `portfolio` under `copula`.
     /// `Unsupported` when the portfolio has more than [`MAX_CLASSES`] distinct
-    /// (PD, factor-loading) classes.
+    /// (PD, factor-loading) classes, or a collateral LGD that moves with the factor.
     pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
         copula.check_portfolio(portfolio)?;
+        if portfolio.lgd().iter().any(|l| l.moves_with_factor()) {
+            return Err(Error::Unsupported {
+                method: "bet",
+                reason: "the binomial expansion has one loss per default, but a collateral LGD \
+                         moves with the factor (PD-LGD correlation); use exact, lhp or mc"
+                    .into(),
+            });
+        }
         let n = portfolio.len();
         // Classes of exposures sharing PD and loadings (sector or explicit).
         let mut index: HashMap<(u64, Vec<u64>), usize> = HashMap::new();

@@ -7,9 +7,7 @@
 
 use crate::error::{Error, Result, check_range};
 use crate::portfolio::Portfolio;
-#[cfg(test)]
-use creditlab_numerics::quadrature::Rule;
-use creditlab_numerics::quadrature::adaptive_pair;
+use creditlab_numerics::quadrature::{Rule, adaptive_pair};
 use creditlab_numerics::special::{norm_cdf, norm_ppf};
 use creditlab_numerics::student::{t_cdf, t_ppf};
 use nalgebra::DMatrix;
@@ -28,13 +26,24 @@ const CDF_RELATIVE_TOLERANCE: f64 = 1e-12;
 const CDF_FLOOR: f64 = 1e-300;
 /// An idiosyncratic variance below this is zero: the latent variable is fully systematic
 /// and the conditional PD is an indicator.
-const FULLY_SYSTEMATIC: f64 = 1e-14;
+pub(crate) const FULLY_SYSTEMATIC: f64 = 1e-14;
 /// How far a sector matrix may be from symmetric, or its diagonal from 1 (rounding in a
 /// matrix written to a file).
 const MATRIX_ROUNDING: f64 = 1e-12;
 /// The most negative eigenvalue a sector matrix may have and still count as positive
 /// semi-definite (rounding of the eigendecomposition).
 const EIGENVALUE_FLOOR: f64 = -1e-10;
+
+/// Nodes of the rules [`Copula::expected_loss`] uses over the t copula's scale and the
+/// double-t's market factor.
+const EXPECTED_LOSS_NODES: usize = 128;
+
+/// The benchmark book's asset correlation (one sector).
+const BENCHMARK_RHO: f64 = 0.2;
+/// Sector correlations of the benchmark's sector model: from 0.1, rising by up to 0.2.
+const BENCHMARK_SECTOR_RHO: (f64, f64) = (0.1, 0.2);
+/// Loadings of the benchmark's sector factors on the common factor: from 0.5, up to 0.4 more.
+const BENCHMARK_SECTOR_BETA: (f64, f64) = (0.5, 0.4);
 
 /// How defaults are correlated.
 ///
@@ -114,6 +123,45 @@ impl Copula {
             }
         }
         Ok(Copula::DoubleT { rho, nu_m, nu_z })
+    }
+
+    /// The copula of [`Portfolio::benchmark_book`]: with one sector the one-factor Gaussian
+    /// with rho 0.2; with `k > 1` sectors a sector model ([`MultiFactor::from_sectors`])
+    /// with distinct loadings: sector `s` has asset correlation
+    /// `rho_s = 0.1 + 0.2 s / (k - 1)` (0.1 to 0.3, mean 0.2) and its sector factor loads
+    /// `beta_s = 0.5 + 0.4 ((7 s) mod k) / (k - 1)` on a common factor, so the sector
+    /// factors correlate by `beta_s beta_t` (a one-factor structure between sectors).
+    ///
+    /// ```
+    /// use creditlab_contagion::Copula;
+    /// assert_eq!(Copula::benchmark(1)?, Copula::gaussian(0.2)?);
+    /// assert_eq!(Copula::benchmark(10)?.state_dim(), 10);
+    /// # Ok::<(), creditlab_contagion::Error>(())
+    /// ```
+    pub fn benchmark(sectors: usize) -> Result<Self> {
+        match sectors {
+            0 => Err(Error::InvalidParameter {
+                field: "sectors".into(),
+                value: 0.0,
+                reason: "must be at least 1",
+            }),
+            1 => Copula::gaussian(BENCHMARK_RHO),
+            k => {
+                let top = (k - 1) as f64;
+                let rho: Vec<f64> = (0..k)
+                    .map(|s| BENCHMARK_SECTOR_RHO.0 + BENCHMARK_SECTOR_RHO.1 * s as f64 / top)
+                    .collect();
+                let beta: Vec<f64> = (0..k)
+                    .map(|s| {
+                        BENCHMARK_SECTOR_BETA.0
+                            + BENCHMARK_SECTOR_BETA.1 * ((7 * s) % k) as f64 / top
+                    })
+                    .collect();
+                let corr =
+                    DMatrix::from_fn(k, k, |s, t| if s == t { 1.0 } else { beta[s] * beta[t] });
+                Ok(Copula::MultiFactor(MultiFactor::from_sectors(&rho, &corr)?))
+            }
+        }
     }
 
     /// The one-factor asset correlation, `None` for a multi-factor model.
@@ -234,6 +282,51 @@ impl Copula {
                 norm_cdf((c - dot) / idio.sqrt())
             }
         }
+    }
+
+    /// `E[L]` under this copula, as a fraction of total exposure:
+    /// `sum_i EAD_i E[1{default_i} LGD_i] / sum EAD`. Equal to
+    /// [`Portfolio::expected_loss`] unless an LGD moves with the factor (a collateral LGD
+    /// with a loading), when defaults in bad states meet low recoveries: closed form with the
+    /// bivariate normal for the Gaussian and multi-factor models
+    /// ([`Collateral::default_weighted_mean`](crate::Collateral::default_weighted_mean)), a
+    /// 128-node rule over the t copula's scale or the double-t's market factor otherwise.
+    ///
+    /// # Panics
+    /// For a multi-factor copula the portfolio does not fit ([`Copula::check_portfolio`]).
+    pub fn expected_loss(&self, portfolio: &Portfolio) -> f64 {
+        let thresholds = self.thresholds(portfolio.pd());
+        let mut el = 0.0;
+        for (i, &c) in thresholds.iter().enumerate() {
+            let ead = portfolio.ead()[i];
+            let lgd = portfolio.lgd()[i];
+            let crate::Lgd::Collateral(law) = lgd else {
+                el += ead * portfolio.pd()[i] * lgd.mean();
+                continue;
+            };
+            let weighted = match *self {
+                Copula::Gaussian { rho } => law.default_weighted_mean(c, rho.sqrt()),
+                Copula::MultiFactor(_) => {
+                    let a = obligor_loadings(self, portfolio, i)
+                        .expect("a multi-factor copula needs the obligor's loadings");
+                    law.default_weighted_mean(c, a[0])
+                }
+                Copula::StudentT { rho, nu } => {
+                    // Default iff sqrt(rho) z + sqrt(1 - rho) e <= c s: Gaussian given s.
+                    let rule = Rule::chi_scale(EXPECTED_LOSS_NODES, nu)
+                        .expect("a valid t copula has a chi-scale rule");
+                    rule.integrate(|s| law.default_weighted_mean(c * s, rho.sqrt()))
+                }
+                Copula::DoubleT { nu_m, .. } => {
+                    let rule =
+                        Rule::student_t(EXPECTED_LOSS_NODES, nu_m, unit_variance_scale(nu_m))
+                            .expect("a valid double-t copula has a market-factor rule");
+                    rule.integrate(|m| self.conditional_pd(c, None, &[m]) * law.conditional_mean(m))
+                }
+            };
+            el += ead * weighted;
+        }
+        el / portfolio.total_ead()
     }
 
     /// Checks that this copula can be applied to `portfolio`: a multi-factor model needs

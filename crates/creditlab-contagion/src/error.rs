@@ -64,6 +64,19 @@ pub enum Error {
     /// A numerical routine refused its arguments (a quadrature rule's node count).
     #[error(transparent)]
     Numerics(#[from] creditlab_numerics::NumericsError),
+    /// The requested accuracy cannot be reached within the method's budget (memory or
+    /// work): a coarser result is available by accepting it (`accept_coarser`).
+    #[error(
+        "{method} cannot reach the requested accuracy within its budget: {reason}; accept a \
+         coarser result with its convergence evidence by setting accept_coarser, or raise the \
+         budget"
+    )]
+    AccuracyBudget {
+        /// The method, e.g. `exact`.
+        method: &'static str,
+        /// What ran out and which figures had not converged.
+        reason: String,
+    },
     /// A method cannot handle this portfolio or model (said before any work is done).
     #[error("{method} cannot be used here: {reason}")]
     Unsupported {
@@ -76,11 +89,14 @@ pub enum Error {
 
 impl Error {
     /// The field at fault, as data, when the error names one: an invalid parameter's field
-    /// (`rho`, `exposure 3: pd`, `tail[1]`, `liabilities[0][2]`). Callers map it to their
+    /// (`rho`, `exposure 3: pd`, `tail[1]`, `liabilities[0][2]`); for
+    /// [`Error::AccuracyBudget`], `accept_coarser`, the setting that takes the coarser
+    /// result. Callers map it to their
     /// own names (a command-line flag) without reading the message.
     pub fn field(&self) -> Option<&str> {
         match self {
             Error::InvalidParameter { field, .. } => Some(field),
+            Error::AccuracyBudget { .. } => Some("accept_coarser"),
             _ => None,
         }
     }

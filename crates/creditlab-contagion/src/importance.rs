@@ -131,6 +131,12 @@ impl ImportanceSampler {
                         "exponential twisting needs constant LGDs (got a Beta LGD)",
                     ));
                 }
+                Lgd::Collateral(_) => {
+                    return Err(unsupported(
+                        "exponential twisting needs constant LGDs (got a collateral LGD, which \
+                         moves with the factor); use mc or exact",
+                    ));
+                }
             };
             let pd = portfolio.pd()[i];
             let w = portfolio.ead()[i] * lgd / total;

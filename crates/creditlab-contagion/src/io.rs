@@ -1,5 +1,6 @@
 //! Reading the core's inputs from files: errors name the file, the line and the column.
 
+use crate::collateral::Collateral;
 use crate::error::{Error, Result};
 use crate::portfolio::{Exposure, Lgd, Portfolio};
 use csv::StringRecord;
@@ -9,8 +10,12 @@ use std::path::Path;
 /// Reads a portfolio CSV with a header (case-insensitive column names, any order): `ead`
 /// (>= 0), `pd` and `lgd` (in [0, 1]) are required; `lgd_sd` (> 0 makes the LGD
 /// Beta-distributed with mean `lgd`), `sector` (0-based index) and `f1`, `f2`, ... `fk`
-/// (explicit factor loadings) are optional. Rows are read and checked one at a time, so a
-/// large book is never held as text; an error names the line (the header is line 1) and
+/// (explicit factor loadings) are optional. A collateral LGD ([`Collateral`]) comes from
+/// the columns `collateral_value` (a row with a value there has the collateral law, and its
+/// `lgd` may be blank; `lgd` is then required only without it), `collateral_drift`,
+/// `collateral_loading`, `collateral_vol`, `collateral_discount` and `collateral_cost`
+/// (each optional, blank or absent meaning 0). Rows are read and checked one at a time, so
+/// a large book is never held as text; an error names the line (the header is line 1) and
 /// the column.
 ///
 /// ```
@@ -68,13 +73,24 @@ pub fn read_portfolio(path: &Path) -> Result<Portfolio> {
     portfolio.map_err(|e| fail(None, e.to_string()))
 }
 
+/// The optional columns of a collateral LGD after `collateral_value`.
+const COLLATERAL_COLUMNS: [&str; 5] = [
+    "collateral_drift",
+    "collateral_loading",
+    "collateral_vol",
+    "collateral_discount",
+    "collateral_cost",
+];
+
 /// Where each field of a portfolio row is, from the header.
 struct Columns {
     names: Vec<String>,
     ead: usize,
     pd: usize,
-    lgd: usize,
+    lgd: Option<usize>,
     lgd_sd: Option<usize>,
+    /// `collateral_value`, then drift, loading, vol, discount, cost.
+    collateral: Option<(usize, [Option<usize>; 5])>,
     sector: Option<usize>,
     factors: Vec<usize>,
 }
@@ -85,12 +101,19 @@ impl Columns {
         let col = |name: &str| names.iter().position(|h| h == name);
         let need =
             |name: &str| col(name).ok_or_else(|| format!("no column {name:?} in the header"));
-        let (ead, pd, lgd) = (need("ead")?, need("pd")?, need("lgd")?);
+        let collateral = col("collateral_value").map(|v| (v, COLLATERAL_COLUMNS.map(&col)));
+        let (ead, pd) = (need("ead")?, need("pd")?);
+        let lgd = if collateral.is_some() {
+            col("lgd")
+        } else {
+            Some(need("lgd")?)
+        };
         let mut factors = Vec::new();
         while let Some(c) = col(&format!("f{}", factors.len() + 1)) {
             factors.push(c);
         }
         Ok(Self {
+            collateral,
             lgd_sd: col("lgd_sd"),
             sector: col("sector"),
             names,
@@ -120,6 +143,35 @@ impl Columns {
         }
     }
 
+    /// The collateral law of a row with a `collateral_value`; `None` without one.
+    fn collateral_law(
+        &self,
+        rec: &StringRecord,
+    ) -> std::result::Result<Option<Collateral>, String> {
+        let Some((value, others)) = &self.collateral else {
+            return Ok(None);
+        };
+        if rec.get(*value).unwrap_or("").is_empty() {
+            return Ok(None);
+        }
+        let mut p = [0.0; 5];
+        for (slot, c) in p.iter_mut().zip(others) {
+            if let Some(c) = *c
+                && !rec.get(c).unwrap_or("").is_empty()
+            {
+                *slot = self.cell(rec, c)?;
+            }
+        }
+        Ok(Some(Collateral {
+            value: self.cell(rec, *value)?,
+            drift: p[0],
+            loading: p[1],
+            volatility: p[2],
+            discount: p[3],
+            cost: p[4],
+        }))
+    }
+
     /// The exposure of one row, checked alone ([`Exposure::validate`]).
     fn exposure(&self, rec: &StringRecord) -> std::result::Result<Exposure, String> {
         let ead = self.cell(rec, self.ead)?;
@@ -127,13 +179,21 @@ impl Columns {
             return Err(format!("column ead: {ead} is negative"));
         }
         let pd = self.in_unit(rec, self.pd)?;
-        let lgd_mean = self.in_unit(rec, self.lgd)?;
-        let lgd = match self.lgd_sd {
-            Some(c) if self.cell(rec, c)? > 0.0 => Lgd::Beta {
-                mean: lgd_mean,
-                std_dev: self.cell(rec, c)?,
-            },
-            _ => Lgd::Constant(lgd_mean),
+        let lgd = match self.collateral_law(rec)? {
+            Some(law) => Lgd::Collateral(law),
+            None => {
+                let c = self
+                    .lgd
+                    .ok_or_else(|| "column lgd: blank, and no collateral_value".to_string())?;
+                let lgd_mean = self.in_unit(rec, c)?;
+                match self.lgd_sd {
+                    Some(c) if self.cell(rec, c)? > 0.0 => Lgd::Beta {
+                        mean: lgd_mean,
+                        std_dev: self.cell(rec, c)?,
+                    },
+                    _ => Lgd::Constant(lgd_mean),
+                }
+            }
         };
         let mut e = Exposure::new(ead, pd, lgd);
         if let Some(c) = self.sector {

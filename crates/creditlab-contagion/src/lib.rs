@@ -33,8 +33,10 @@
 //! # Ok::<(), creditlab_contagion::Error>(())
 //! ```
 
+pub mod accuracy;
 pub mod bet;
 pub mod clearing;
+pub mod collateral;
 pub mod copula;
 pub mod discrete;
 pub mod distribution;
@@ -48,15 +50,18 @@ pub mod mc;
 pub mod network;
 pub mod portfolio;
 pub mod report;
+pub mod smooth;
 pub mod spec;
 
+pub use accuracy::{AccuracyReport, FigureBound, Tolerance};
 pub use bet::BinomialExpansion;
+pub use collateral::Collateral;
 pub use copula::{Copula, obligor_loadings};
 pub use discrete::DiscreteLoss;
 pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};
 pub use error::{Error, Result};
-pub use exact::{ExactConfig, ExactLoss};
-pub use lhp::LargePool;
+pub use exact::{ExactConfig, ExactLoss, Targets};
+pub use lhp::{GranularPool, LargePool};
 pub use portfolio::{Exposure, Lgd, Portfolio};
 pub use report::{LossReport, LossRequest};
 pub use spec::{CopulaSpec, LossMethod, check_tiling, parse_tranches};

@@ -13,15 +13,17 @@
 //! [merge](McRun::merge) into exactly the run over both. Memory is one `f64` per scenario
 //! plus the cohorts: never a loans x scenarios matrix.
 
+use crate::collateral::Collateral;
 use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
 use crate::error::{Error, Result};
 use crate::portfolio::{Lgd, Portfolio};
 use creditlab_numerics::rng::{StreamRng, open01, stream, threshold_u64};
+use creditlab_numerics::special::norm_cdf;
 use rand::Rng;
 use rand_distr::{Beta, Binomial, ChiSquared, Distribution, StandardNormal, StudentT};
 use rayon::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// Scenarios simulated per parallel task. Only a scheduling grain: results do not depend on
@@ -112,6 +114,21 @@ enum CohortLgd {
     Constant,
     /// Loss per default is the weight (EAD / total EAD) times an independent Beta draw.
     Beta(Beta<f64>),
+    /// Loss per default is the weight (EAD / total EAD) times the collateral's loss at the
+    /// scenario's factor and an independent normal draw.
+    Collateral(Collateral),
+}
+
+impl CohortLgd {
+    /// One loss per unit of weight for a default in the scenario whose first factor is `z`.
+    #[inline]
+    fn draw(&self, z: f64, rng: &mut StreamRng) -> f64 {
+        match self {
+            CohortLgd::Constant => 1.0,
+            CohortLgd::Beta(beta) => beta.sample(rng),
+            CohortLgd::Collateral(c) => c.loss(z, StandardNormal.sample(rng)),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -138,6 +155,163 @@ struct PdGroup {
 const GEOMETRIC_MAX_P: f64 = 0.1;
 /// See [`GEOMETRIC_MAX_P`].
 const GEOMETRIC_MIN_LOANS: usize = 16;
+/// Loans sharing loadings are sampled in buckets of similar PD (below) when they have at
+/// least this many distinct PDs; with fewer, one conditional PD per distinct PD is cheaper.
+const BUCKET_MIN_THRESHOLDS: usize = 64;
+/// Widest spread of default thresholds (`Phi^-1(PD)` for the Gaussian) inside one bucket:
+/// the acceptance rate of the thinning, `p(lowest) / p(highest)`, stays above about 0.7
+/// even in the best states (a conditional PD of 1e-9 moves by `exp(6 x 1.1 x 0.05)`).
+const BUCKET_WIDTH: f64 = 0.05;
+
+/// Candidates of a bucket located before their loans' data are read (see
+/// [`sample_bucket`]).
+const CANDIDATE_BATCH: usize = 64;
+
+/// A loan of a bucket while building: its threshold, loss per default (or EAD share) and
+/// LGD law.
+#[derive(Debug, Clone, Copy)]
+struct BucketLoan {
+    threshold: f64,
+    weight: f64,
+    lgd: CohortLgd,
+    /// The law's parameters' bits (the cohort key).
+    key: [u64; 7],
+}
+
+/// Loans of similar PD under shared loadings, a range of the group's loan arrays:
+/// candidates are drawn by geometric skipping at the bucket's largest conditional PD and
+/// thinned by `p_i / p_max` (exact).
+#[derive(Debug, Clone)]
+struct Bucket {
+    /// Smallest and largest threshold of the bucket's loans.
+    low: f64,
+    high: f64,
+    /// The bucket's loans in the group's arrays (sorted by threshold).
+    start: usize,
+    end: usize,
+}
+
+/// The bucketed loans sharing one set of loadings (all loans, for a one-factor copula),
+/// stored column by column so that the candidates a scenario visits touch few cache lines.
+#[derive(Debug, Clone)]
+struct BucketGroup {
+    loadings: Option<Vec<f64>>,
+    buckets: Vec<Bucket>,
+    /// Thresholds of the loans, read only for the candidates the lowest PD does not accept.
+    thresholds: Vec<f64>,
+    /// Loss per default (constant LGD) or EAD share (random LGD) of the loans: the one
+    /// number an accepted candidate reads.
+    weights: Vec<f64>,
+    /// Index into `laws` of each loan's random LGD; 0 for a constant LGD. Empty when every
+    /// LGD is constant.
+    law: Vec<u32>,
+    /// `laws[0]` is the constant; the others are the group's distinct random laws.
+    laws: Vec<CohortLgd>,
+    /// Loans with PD 1: they default in every scenario.
+    certain: Vec<BucketLoan>,
+}
+
+impl BucketGroup {
+    /// Loss of loan `i` of the group's arrays given its default.
+    #[inline]
+    fn default_loss(&self, i: usize, z: f64, rng: &mut StreamRng) -> f64 {
+        let w = self.weights[i];
+        match self.law.get(i) {
+            None | Some(0) => w,
+            Some(&k) => w * self.laws[k as usize].draw(z, rng),
+        }
+    }
+}
+
+/// The conditional PD of every loan of a group given the state, as a function of its
+/// threshold: `G(a c - b)` with `G` the normal (or unit-t) CDF, or an indicator when the
+/// latent variable is fully systematic. Monotone in `c`, which is what the buckets need.
+#[derive(Debug, Clone, Copy)]
+enum Kernel {
+    Normal {
+        a: f64,
+        b: f64,
+    },
+    UnitT {
+        a: f64,
+        b: f64,
+        nu: f64,
+    },
+    /// Default iff `m <= c`.
+    Step {
+        m: f64,
+    },
+}
+
+impl Kernel {
+    fn new(copula: &Copula, loadings: Option<&[f64]>, state: &[f64]) -> Self {
+        match *copula {
+            Copula::Gaussian { rho } => {
+                if rho >= 1.0 {
+                    return Kernel::Step { m: state[0] };
+                }
+                let a = 1.0 / (1.0 - rho).sqrt();
+                Kernel::Normal {
+                    a,
+                    b: rho.sqrt() * state[0] * a,
+                }
+            }
+            Copula::StudentT { rho, .. } => {
+                // Default iff sqrt(rho) z + sqrt(1 - rho) e <= c s, with s > 0.
+                if rho >= 1.0 {
+                    return Kernel::Step {
+                        m: state[0] / state[1],
+                    };
+                }
+                let r = 1.0 / (1.0 - rho).sqrt();
+                Kernel::Normal {
+                    a: state[1] * r,
+                    b: rho.sqrt() * state[0] * r,
+                }
+            }
+            Copula::DoubleT { rho, nu_z, .. } => {
+                if rho >= 1.0 {
+                    return Kernel::Step { m: state[0] };
+                }
+                let a = 1.0 / (1.0 - rho).sqrt();
+                Kernel::UnitT {
+                    a,
+                    b: rho.sqrt() * state[0] * a,
+                    nu: nu_z,
+                }
+            }
+            Copula::MultiFactor(_) => {
+                let l = loadings.expect("a multi-factor group has loadings");
+                let (mut dot, mut ss) = (0.0, 0.0);
+                for (&ai, &zi) in l.iter().zip(state) {
+                    dot += ai * zi;
+                    ss += ai * ai;
+                }
+                let idio = 1.0 - ss;
+                if idio <= crate::copula::FULLY_SYSTEMATIC {
+                    return Kernel::Step { m: dot };
+                }
+                let a = 1.0 / idio.sqrt();
+                Kernel::Normal { a, b: dot * a }
+            }
+        }
+    }
+
+    #[inline]
+    fn pd(&self, c: f64) -> f64 {
+        match *self {
+            Kernel::Normal { a, b } => norm_cdf(a * c - b),
+            Kernel::UnitT { a, b, nu } => crate::copula::unit_t_cdf(a * c - b, nu),
+            Kernel::Step { m } => {
+                if m <= c {
+                    1.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+}
 
 /// A prepared Monte Carlo model: the portfolio grouped into cohorts under one copula.
 ///
@@ -156,6 +330,11 @@ const GEOMETRIC_MIN_LOANS: usize = 16;
 /// // Scenarios are a function of (seed, index): two halves merge into the whole run.
 /// let halves = mc.simulate(7, 0..2_000).merge(mc.simulate(7, 2_000..5_000))?;
 /// assert_eq!(halves.finish(), dist);
+/// // A loan tape with a PD per loan is sampled in buckets of similar PD: the cost of a
+/// // scenario grows with its defaults, not with the loans.
+/// let tape = Portfolio::benchmark_book(20_000, 1, 7)?;
+/// let fast = MonteCarlo::new(&tape, &Copula::gaussian(0.2)?)?;
+/// assert!(fast.n_buckets() > 0 && fast.n_buckets() < 200);
 /// # Ok::<(), creditlab_contagion::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -163,13 +342,16 @@ pub struct MonteCarlo {
     copula: Copula,
     sampler: FactorSampler,
     groups: Vec<PdGroup>,
+    bucket_groups: Vec<BucketGroup>,
     n_loans: usize,
     n_cohorts: usize,
 }
 
 impl MonteCarlo {
     /// Groups the portfolio into cohorts of exchangeable loans (same PD, loadings, EAD x LGD
-    /// and LGD law), in order of first appearance.
+    /// and LGD law), in order of first appearance. Loans sharing loadings but with at least
+    /// 64 distinct PDs (a loan tape) are instead sorted by PD into buckets of similar PD,
+    /// sampled by geometric skipping with thinning (see docs/methodology/monte-carlo.md).
     pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
         Self::build(portfolio, copula, true)
     }
@@ -185,23 +367,59 @@ impl MonteCarlo {
         let thresholds = copula.thresholds(portfolio.pd());
         let sampler = FactorSampler::new(copula)?;
         let total = portfolio.total_ead();
+        let loadings_key = |i: usize| -> Vec<u64> {
+            obligor_loadings(copula, portfolio, i)
+                .map(|a| a.iter().map(|x| x.to_bits()).collect())
+                .unwrap_or_default()
+        };
+        // Loadings families with many distinct PDs are bucketed.
+        let mut distinct: HashMap<Vec<u64>, HashSet<u64>> = HashMap::new();
+        if group {
+            for i in 0..portfolio.len() {
+                distinct
+                    .entry(loadings_key(i))
+                    .or_default()
+                    .insert(portfolio.pd()[i].to_bits());
+            }
+        }
+        let bucketed = |key: &Vec<u64>| {
+            distinct
+                .get(key)
+                .is_some_and(|d| d.len() >= BUCKET_MIN_THRESHOLDS)
+        };
         let mut groups: Vec<PdGroup> = Vec::new();
         let mut group_index: HashMap<Vec<u64>, usize> = HashMap::new();
-        let mut cohort_index: HashMap<(usize, u64, [u64; 3]), usize> = HashMap::new();
+        let mut cohort_index: HashMap<(usize, u64, [u64; 7]), usize> = HashMap::new();
+        let mut families: Vec<(Option<Vec<f64>>, Vec<BucketLoan>)> = Vec::new();
+        let mut family_index: HashMap<Vec<u64>, usize> = HashMap::new();
         let mut n_cohorts = 0;
         for (i, &threshold) in thresholds.iter().enumerate() {
             let pd = portfolio.pd()[i];
             let ead = portfolio.ead()[i];
             let lgd = portfolio.lgd()[i];
             let loadings = obligor_loadings(copula, portfolio, i);
-            if ead == 0.0 || lgd.mean() == 0.0 || pd == 0.0 {
+            if ead == 0.0 || lgd.max() == 0.0 || pd == 0.0 {
                 // Never contributes a loss: skip (it still counts as a loan).
                 continue;
             }
-            let mut gkey = vec![pd.to_bits()];
-            if let Some(a) = loadings {
-                gkey.extend(a.iter().map(|x| x.to_bits()));
+            let (weight, law, key) = cohort_law(i, ead / total, lgd)?;
+            let lkey = loadings_key(i);
+            if bucketed(&lkey) {
+                let f = *family_index.entry(lkey).or_insert_with(|| {
+                    families.push((loadings.map(<[f64]>::to_vec), Vec::new()));
+                    families.len() - 1
+                });
+                families[f].1.push(BucketLoan {
+                    threshold,
+                    weight,
+                    lgd: law,
+                    key,
+                });
+                n_cohorts += 1;
+                continue;
             }
+            let mut gkey = vec![pd.to_bits()];
+            gkey.extend(lkey);
             if !group {
                 gkey.push(i as u64);
             }
@@ -214,22 +432,6 @@ impl MonteCarlo {
                 });
                 groups.len() - 1
             });
-            let (weight, law, key) = match lgd {
-                Lgd::Constant(v) => (ead * v / total, CohortLgd::Constant, [0, v.to_bits(), 0]),
-                Lgd::Beta { mean, std_dev } => {
-                    let (a, b) = lgd.beta_shape().expect("a Beta LGD has a shape");
-                    let beta = Beta::new(a, b).map_err(|_| Error::InvalidParameter {
-                        field: format!("exposure {i}: lgd"),
-                        value: mean,
-                        reason: "invalid Beta shape",
-                    })?;
-                    (
-                        ead / total,
-                        CohortLgd::Beta(beta),
-                        [1, mean.to_bits(), std_dev.to_bits()],
-                    )
-                }
-            };
             let ckey = (g, ead.to_bits(), key);
             let cohorts = &mut groups[g].cohorts;
             match cohort_index.get(&ckey) {
@@ -256,10 +458,15 @@ impl MonteCarlo {
                 g.singles = singles.iter().map(|c| c.weight).collect();
             }
         }
+        let bucket_groups = families
+            .into_iter()
+            .map(|(loadings, loans)| bucket_group(loadings, loans))
+            .collect();
         Ok(Self {
             copula: copula.clone(),
             sampler,
             groups,
+            bucket_groups,
             n_loans: portfolio.len(),
             n_cohorts,
         })
@@ -271,15 +478,21 @@ impl MonteCarlo {
     }
 
     /// Number of cohorts after grouping (loans that can never lose are left out; a single
-    /// loan counts as a cohort of one).
+    /// loan, and every bucketed loan, counts as a cohort of one).
     pub fn n_cohorts(&self) -> usize {
         self.n_cohorts
     }
 
-    /// Number of distinct (threshold, loadings) groups: conditional-PD evaluations per
-    /// scenario.
+    /// Number of distinct (threshold, loadings) groups outside the buckets: conditional-PD
+    /// evaluations per scenario besides the buckets' two each.
     pub fn n_groups(&self) -> usize {
         self.groups.len()
+    }
+
+    /// Number of buckets of similar PD (0 unless some loans sharing loadings have many
+    /// distinct PDs).
+    pub fn n_buckets(&self) -> usize {
+        self.bucket_groups.iter().map(|g| g.buckets.len()).sum()
     }
 
     /// Pool loss of scenario `index` under `seed`, as a fraction of total exposure.
@@ -291,6 +504,7 @@ impl MonteCarlo {
     #[inline]
     fn loss_with(&self, rng: &mut StreamRng, state: &mut [f64]) -> f64 {
         self.sampler.sample(rng, state);
+        let z = state[0];
         let mut loss = 0.0;
         for g in &self.groups {
             let p = self
@@ -316,14 +530,26 @@ impl MonteCarlo {
                 }
                 match &c.lgd {
                     CohortLgd::Constant => loss += c.weight * k as f64,
-                    CohortLgd::Beta(beta) => {
+                    law => {
                         let mut s = 0.0;
                         for _ in 0..k {
-                            s += beta.sample(rng);
+                            s += law.draw(z, rng);
                         }
                         loss += c.weight * s;
                     }
                 }
+            }
+        }
+        for g in &self.bucket_groups {
+            let kernel = Kernel::new(&self.copula, g.loadings.as_deref(), state);
+            for l in &g.certain {
+                loss += match l.lgd {
+                    CohortLgd::Constant => l.weight,
+                    law => l.weight * law.draw(z, rng),
+                };
+            }
+            for b in &g.buckets {
+                loss += sample_bucket(g, b, &kernel, z, rng);
             }
         }
         loss
@@ -390,6 +616,185 @@ fn sample_singles(singles: &[f64], p: f64, p_bits: u64, rng: &mut StreamRng) -> 
         for &w in singles {
             if rng.next_u64() < p_bits {
                 loss += w;
+            }
+        }
+    }
+    loss
+}
+
+/// The cohort law of exposure `i` with EAD share `share`: (weight, law, key). A collateral
+/// LGD that cannot move (no loading, no volatility) is a constant.
+fn cohort_law(i: usize, share: f64, lgd: Lgd) -> Result<(f64, CohortLgd, [u64; 7])> {
+    Ok(match lgd {
+        Lgd::Constant(v) => (
+            share * v,
+            CohortLgd::Constant,
+            [0, v.to_bits(), 0, 0, 0, 0, 0],
+        ),
+        Lgd::Collateral(c) if c.is_constant() => {
+            let v = c.loss(0.0, 0.0);
+            (
+                share * v,
+                CohortLgd::Constant,
+                [0, v.to_bits(), 0, 0, 0, 0, 0],
+            )
+        }
+        Lgd::Beta { mean, std_dev } => {
+            let (a, b) = lgd.beta_shape().expect("a Beta LGD has a shape");
+            let beta = Beta::new(a, b).map_err(|_| Error::InvalidParameter {
+                field: format!("exposure {i}: lgd"),
+                value: mean,
+                reason: "invalid Beta shape",
+            })?;
+            (
+                share,
+                CohortLgd::Beta(beta),
+                [1, mean.to_bits(), std_dev.to_bits(), 0, 0, 0, 0],
+            )
+        }
+        Lgd::Collateral(c) => (
+            share,
+            CohortLgd::Collateral(c),
+            [
+                2,
+                c.value.to_bits(),
+                c.drift.to_bits(),
+                c.loading.to_bits(),
+                c.volatility.to_bits(),
+                c.discount.to_bits(),
+                c.cost.to_bits(),
+            ],
+        ),
+    })
+}
+
+/// Sorts a family's loans by threshold and cuts them into buckets at most
+/// [`BUCKET_WIDTH`] wide; PD-1 loans (infinite threshold) default in every scenario.
+fn bucket_group(loadings: Option<Vec<f64>>, mut loans: Vec<BucketLoan>) -> BucketGroup {
+    loans.sort_by(|a, b| a.threshold.total_cmp(&b.threshold));
+    let split = loans.partition_point(|l| l.threshold < f64::INFINITY);
+    let certain = loans.split_off(split);
+    let mut g = BucketGroup {
+        loadings,
+        buckets: Vec::new(),
+        thresholds: Vec::with_capacity(loans.len()),
+        weights: Vec::with_capacity(loans.len()),
+        law: Vec::with_capacity(loans.len()),
+        laws: vec![CohortLgd::Constant],
+        certain,
+    };
+    let mut law_index: HashMap<[u64; 7], u32> = HashMap::new();
+    for (i, l) in loans.iter().enumerate() {
+        let law = match l.lgd {
+            CohortLgd::Constant => 0,
+            law => *law_index.entry(l.key).or_insert_with(|| {
+                g.laws.push(law);
+                (g.laws.len() - 1) as u32
+            }),
+        };
+        g.thresholds.push(l.threshold);
+        g.weights.push(l.weight);
+        g.law.push(law);
+        match g.buckets.last_mut() {
+            Some(b) if l.threshold - b.low <= BUCKET_WIDTH => {
+                b.high = l.threshold;
+                b.end = i + 1;
+            }
+            _ => g.buckets.push(Bucket {
+                low: l.threshold,
+                high: l.threshold,
+                start: i,
+                end: i + 1,
+            }),
+        }
+    }
+    if g.law.iter().all(|&k| k == 0) {
+        g.law = Vec::new();
+    }
+    g
+}
+
+/// Loss of the defaulted loans of bucket `b` of group `g`: each loan `i` defaults with
+/// `p_i = kernel.pd(c_i) <= p_max = kernel.pd(high)`. With `p_max` small, candidates are
+/// found by geometric skipping at `p_max` (exactly the Bernoulli(`p_max`) successes) and each
+/// is kept with probability `p_i / p_max` (thinning), so every loan defaults with
+/// probability `p_i` independently; the lowest threshold's PD accepts most candidates
+/// without evaluating `p_i`. Otherwise one uniform per loan, compared with `p_min`, `p_max`,
+/// then `p_i`.
+#[inline]
+fn sample_bucket(g: &BucketGroup, b: &Bucket, kernel: &Kernel, z: f64, rng: &mut StreamRng) -> f64 {
+    let p_max = kernel.pd(b.high);
+    if p_max <= 0.0 {
+        return 0.0;
+    }
+    let p_min = kernel.pd(b.low);
+    let n = b.end - b.start;
+    let mut loss = 0.0;
+    if p_max < GEOMETRIC_MAX_P && n >= GEOMETRIC_MIN_LOANS {
+        let log_q = (-p_max).ln_1p();
+        let keep_all = threshold_u64(p_min / p_max);
+        // Candidates in batches: first their positions and acceptance draws (logarithms and
+        // generator steps only), then the loans' data, so the memory loads of a batch
+        // overlap instead of waiting on each other.
+        let mut batch = [(0usize, 0u64); CANDIDATE_BATCH];
+        let mut i = 0usize;
+        let mut done = false;
+        while !done {
+            let mut len = 0;
+            while len < CANDIDATE_BATCH {
+                // floor(skip) >= n - i iff skip >= n - i; below, truncation is the floor.
+                let skip = open01(rng.next_u64()).ln() / log_q;
+                if skip >= (n - i) as f64 {
+                    done = true;
+                    break;
+                }
+                i += skip as usize;
+                batch[len] = (b.start + i, rng.next_u64());
+                len += 1;
+                i += 1;
+                if i == n {
+                    done = true;
+                    break;
+                }
+            }
+            let candidates = &batch[..len];
+            if g.law.is_empty() {
+                // Constant LGDs: the candidates the lowest PD accepts add their loss without a
+                // branch (so their loads overlap), then the others are thinned.
+                for &(j, u) in candidates {
+                    loss += g.weights[j] * f64::from(u8::from(u < keep_all));
+                }
+                for &(j, u) in candidates {
+                    if u >= keep_all
+                        && u < threshold_u64(kernel.pd(g.thresholds[j]).min(p_max) / p_max)
+                    {
+                        loss += g.weights[j];
+                    }
+                }
+            } else {
+                for &(j, u) in candidates {
+                    if u < keep_all
+                        || u < threshold_u64(kernel.pd(g.thresholds[j]).min(p_max) / p_max)
+                    {
+                        loss += g.default_loss(j, z, rng);
+                    }
+                }
+            }
+        }
+    } else {
+        let (t_min, t_max) = (threshold_u64(p_min), threshold_u64(p_max));
+        for j in b.start..b.end {
+            let u = rng.next_u64();
+            let default = if u < t_min {
+                true
+            } else if u < t_max || p_max >= 1.0 {
+                let p = kernel.pd(g.thresholds[j]);
+                p >= 1.0 || u < threshold_u64(p)
+            } else {
+                false
+            };
+            if default {
+                loss += g.default_loss(j, z, rng);
             }
         }
     }

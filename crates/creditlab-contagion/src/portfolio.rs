@@ -1,5 +1,6 @@
 //! A portfolio of credit exposures: what every loss method takes as input.
 
+use crate::collateral::Collateral;
 use crate::error::{Error, Result, check_range};
 use serde::{Deserialize, Serialize};
 
@@ -16,21 +17,53 @@ pub enum Lgd {
         /// Standard deviation; must satisfy `std_dev^2 < mean (1 - mean)`.
         std_dev: f64,
     },
+    /// Produced by collateral whose log value loads on the copula's first systematic
+    /// factor ([`Collateral`]): falls in bad states, so PDs and LGDs move together. Per
+    /// default the LGD is `max(1 + cost - (1 - discount) V, 0)`, in `[0, 1 + cost]`.
+    Collateral(Collateral),
 }
 
 impl Lgd {
-    /// Mean LGD.
+    /// Mean LGD; for a collateral LGD the mean over a standard normal factor
+    /// ([`Collateral::mean`]), which ignores that defaults happen in bad states (the
+    /// default-weighted mean is [`Copula::expected_loss`](crate::Copula::expected_loss)'s).
     pub fn mean(&self) -> f64 {
         match *self {
             Lgd::Constant(v) => v,
             Lgd::Beta { mean, .. } => mean,
+            Lgd::Collateral(c) => c.mean(),
         }
+    }
+
+    /// `E[LGD | z]` given the copula's first systematic state component `z`: the mean for
+    /// the constant and Beta laws, [`Collateral::conditional_mean`] for a collateral LGD.
+    pub fn conditional_mean(&self, z: f64) -> f64 {
+        match *self {
+            Lgd::Collateral(c) => c.conditional_mean(z),
+            _ => self.mean(),
+        }
+    }
+
+    /// Largest possible LGD: 1, or `1 + cost` for a collateral LGD (the constant's value
+    /// for a constant).
+    pub fn max(&self) -> f64 {
+        match *self {
+            Lgd::Constant(v) => v,
+            Lgd::Beta { .. } => 1.0,
+            Lgd::Collateral(c) => c.max_loss(),
+        }
+    }
+
+    /// Whether the LGD's conditional mean moves with the systematic factor (a collateral
+    /// LGD with a non-zero loading).
+    pub fn moves_with_factor(&self) -> bool {
+        matches!(self, Lgd::Collateral(c) if c.loading != 0.0)
     }
 
     /// The Beta shape parameters (alpha, beta) of a random LGD; `None` for a constant.
     pub fn beta_shape(&self) -> Option<(f64, f64)> {
         match *self {
-            Lgd::Constant(_) => None,
+            Lgd::Constant(_) | Lgd::Collateral(_) => None,
             Lgd::Beta { mean, std_dev } => {
                 let k = mean * (1.0 - mean) / (std_dev * std_dev) - 1.0;
                 Some((mean * k, (1.0 - mean) * k))
@@ -62,12 +95,13 @@ impl Lgd {
                 }
                 Ok(())
             }
+            Lgd::Collateral(c) => c.validate(prefix),
         }
     }
 }
 
 /// `prefix: name`, or `name` alone when there is no prefix.
-fn named(prefix: &str, name: &str) -> String {
+pub(crate) fn named(prefix: &str, name: &str) -> String {
     if prefix.is_empty() {
         name.to_string()
     } else {
@@ -78,6 +112,16 @@ fn named(prefix: &str, name: &str) -> String {
 /// Slack on the loadings' sum of squares (<= 1): rounding in loadings computed from a
 /// correlation matrix must not reject an obligor that is fully systematic.
 const LOADINGS_SLACK: f64 = 1e-12;
+
+/// Log-sd of the benchmark book's lognormal EAD (median 1).
+const BENCHMARK_EAD_LOG_SD: f64 = 1.0;
+/// Median and log-sd of the benchmark book's lognormal PD.
+const BENCHMARK_PD_MEDIAN: f64 = 0.015;
+const BENCHMARK_PD_LOG_SD: f64 = 1.2;
+/// Where the benchmark book's PDs are clipped: 0.005% to 35%.
+const BENCHMARK_PD_RANGE: (f64, f64) = (5e-5, 0.35);
+/// The Beta(4, 5) of the benchmark book's LGDs (mean 4/9).
+const BENCHMARK_LGD_SHAPE: (f64, f64) = (4.0, 5.0);
 
 /// One obligor's exposure.
 ///
@@ -255,6 +299,48 @@ impl Portfolio {
         Self::new(
             (0..n).map(|i| Exposure::new(1.0 + (i % 7) as f64, PD[i % 5], Lgd::Constant(0.45))),
         )
+    }
+
+    /// The benchmark loan tape of issue 12, seeded: `n` loans, loan `i` drawn from the
+    /// random stream `rng::stream(seed, i)`: EAD lognormal with median 1 and log-sd 1.0; PD
+    /// lognormal with median 1.5% and log-sd 1.2, clipped to [0.005%, 35%] (mean about 3%);
+    /// LGD a Beta(4, 5) draw (mean 4/9), fixed per loan; sector `i mod sectors`. Its copula
+    /// is [`Copula::benchmark`](crate::Copula::benchmark)`(sectors)`: one-factor Gaussian
+    /// with rho 0.2 for one sector, a sector model with distinct loadings otherwise.
+    ///
+    /// ```
+    /// use creditlab_contagion::Portfolio;
+    /// let tape = Portfolio::benchmark_book(10_000, 1, 12)?;
+    /// assert_eq!(tape.len(), 10_000);
+    /// let mean_pd = tape.pd().iter().sum::<f64>() / 10_000.0;
+    /// assert!((0.025..0.035).contains(&mean_pd));
+    /// assert!(tape.pd().iter().all(|&p| (5e-5..=0.35).contains(&p)));
+    /// // The same seed, the same book.
+    /// assert_eq!(tape, Portfolio::benchmark_book(10_000, 1, 12)?);
+    /// # Ok::<(), creditlab_contagion::Error>(())
+    /// ```
+    pub fn benchmark_book(n: usize, sectors: usize, seed: u64) -> Result<Self> {
+        use rand_distr::{Beta, Distribution, StandardNormal};
+        if sectors == 0 {
+            return Err(Error::InvalidParameter {
+                field: "sectors".into(),
+                value: 0.0,
+                reason: "must be at least 1",
+            });
+        }
+        let beta = Beta::new(BENCHMARK_LGD_SHAPE.0, BENCHMARK_LGD_SHAPE.1)
+            .expect("Beta(4, 5) is a valid law");
+        Self::new((0..n).map(|i| {
+            let mut rng = creditlab_numerics::rng::stream(seed, i as u64);
+            let e: f64 = StandardNormal.sample(&mut rng);
+            let p: f64 = StandardNormal.sample(&mut rng);
+            let lgd = beta.sample(&mut rng);
+            let pd = (BENCHMARK_PD_MEDIAN * (BENCHMARK_PD_LOG_SD * p).exp())
+                .clamp(BENCHMARK_PD_RANGE.0, BENCHMARK_PD_RANGE.1);
+            let mut x = Exposure::new((BENCHMARK_EAD_LOG_SD * e).exp(), pd, Lgd::Constant(lgd));
+            x.sector = i % sectors;
+            x
+        }))
     }
 
     /// Number of exposures.

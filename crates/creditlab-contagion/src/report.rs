@@ -3,15 +3,16 @@
 //! prints (docs/schemas/loss-json.md). The command line, the study and a Python caller get
 //! the same figures from the same call.
 
+use crate::accuracy::{AccuracyReport, FigureError, Tolerance};
 use crate::bet::BinomialExpansion;
 use crate::copula::Copula;
 use crate::distribution::{
     AtLevel, Estimate, LossDistribution, LossSummary, STANDARD_LEVELS, Tranche,
 };
 use crate::error::{Error, Result};
-use crate::exact::{ExactConfig, ExactLoss};
+use crate::exact::{ExactConfig, ExactLoss, Targets};
 use crate::importance::ImportanceSampler;
-use crate::lhp::LargePool;
+use crate::lhp::{GranularPool, LargePool};
 use crate::mc::MonteCarlo;
 use crate::portfolio::Portfolio;
 use crate::spec::{CopulaSpec, LossMethod};
@@ -56,6 +57,14 @@ pub struct LossRequest {
     pub tail: Vec<f64>,
     /// Tranches to report.
     pub tranches: Vec<Tranche>,
+    /// The accuracy `exact` reaches on every reported figure (default 1e-4 relative or
+    /// 1e-8 absolute; see [`Tolerance`]).
+    pub accuracy: Tolerance,
+    /// Whether `exact` may return a result short of `accuracy` (with its convergence
+    /// evidence, `met = false`) when its budget runs out, instead of refusing.
+    pub accept_coarser: bool,
+    /// `exact`'s work budget in cell updates ([`ExactConfig::max_work`]).
+    pub max_work: f64,
 }
 
 /// One tail probability of a [`LossReport`].
@@ -135,6 +144,9 @@ pub struct LossReport {
     pub tail: Vec<TailReport>,
     /// Tranches, in request order.
     pub tranches: Vec<TrancheReport>,
+    /// How accurate the figures are: the exact method's convergence evidence, a
+    /// simulation's standard errors, an analytic method's statement.
+    pub accuracy: AccuracyReport,
 }
 
 impl LossRequest {
@@ -150,13 +162,18 @@ impl LossRequest {
             levels: STANDARD_LEVELS.to_vec(),
             tail: Vec::new(),
             tranches: Vec::new(),
+            accuracy: Tolerance::default(),
+            accept_coarser: false,
+            max_work: ExactConfig::default().max_work,
         }
     }
 
     /// Checks what does not depend on the portfolio: at least one scenario, levels in
-    /// (0, 1), tail points in [0, 1). Errors name the field (`scenarios`, `levels[i]`,
-    /// `tail[i]`); see [`Error::field`].
+    /// (0, 1), tail points in [0, 1), tolerances in (0, 1). Errors name the field
+    /// (`scenarios`, `levels[i]`, `tail[i]`, `accuracy.relative`, `accuracy.absolute`); see
+    /// [`Error::field`].
     pub fn validate(&self) -> Result<()> {
+        self.accuracy.validate()?;
         if self.scenarios == 0 {
             return Err(Error::InvalidParameter {
                 field: "scenarios".into(),
@@ -206,6 +223,7 @@ impl LossRequest {
             LossSummary::of(dist, &self.levels, &self.tail, &self.tranches)
         };
         let mut tail_is = None;
+        let mut accuracy = None;
         let summary = match self.method {
             LossMethod::MonteCarlo | LossMethod::ImportanceSampling => {
                 let samplers = match self.method {
@@ -235,17 +253,57 @@ impl LossRequest {
                 summary
             }
             // Vasicek's large pool with the portfolio's loss-weighted PD and EAD-weighted
-            // LGD (exact parameters for a homogeneous pool).
-            LossMethod::LargePool => summarise(&LargePool::pool_average(portfolio, copula)?),
-            // The recursion with its default settings (64 Gauss-Hermite nodes; see
-            // docs/methodology/exact-recursion.md).
+            // LGD (exact parameters for a homogeneous pool); with an LGD that moves with the
+            // factor, the heterogeneous limit L(z), which keeps the PD-LGD correlation.
+            LossMethod::LargePool => {
+                if portfolio.lgd().iter().any(|l| l.moves_with_factor()) {
+                    accuracy = Some(AccuracyReport::analytic(
+                        "lhp: the large-pool limit L(z) = sum EAD p(z) E[LGD | z] / sum EAD, \
+                         quantiles through the factor, integrals by adaptive Gauss-Legendre to \
+                         1e-13; the limit itself approximates the finite pool (a model error, \
+                         not measured here)",
+                    ));
+                    summarise(&GranularPool::new(portfolio, copula)?)
+                } else {
+                    accuracy = Some(AccuracyReport::analytic(
+                        "lhp: Vasicek's large homogeneous pool with the pool-average PD and \
+                         LGD, closed forms through the normal and bivariate normal CDFs (about \
+                         1e-14); the large pool itself approximates the finite pool (a model \
+                         error, not measured here)",
+                    ));
+                    summarise(&LargePool::pool_average(portfolio, copula)?)
+                }
+            }
+            // The recursion to the requested accuracy on exactly the reported figures.
             LossMethod::Exact => {
-                summarise(&ExactLoss::new(portfolio, copula, &ExactConfig::default())?)
+                let config = ExactConfig {
+                    accuracy: Some(self.accuracy),
+                    targets: Targets {
+                        levels: self.levels.clone(),
+                        tail: self.tail.clone(),
+                        tranches: self.tranches.clone(),
+                    },
+                    accept_coarser: self.accept_coarser,
+                    max_work: self.max_work,
+                    ..ExactConfig::default()
+                };
+                let exact = ExactLoss::new(portfolio, copula, &config)?;
+                accuracy = Some(exact.accuracy().clone());
+                summarise(&exact)
             }
             // The copula-implied diversity score.
-            LossMethod::BinomialExpansion => summarise(&BinomialExpansion::new(portfolio, copula)?),
+            LossMethod::BinomialExpansion => {
+                accuracy = Some(AccuracyReport::analytic(
+                    "bet: binomial probabilities in closed form; the diversity score's \
+                     replacement of the pool by independent equal exposures is a model error, \
+                     not measured here",
+                ));
+                summarise(&BinomialExpansion::new(portfolio, copula)?)
+            }
         };
-        Ok(self.report(portfolio, summary, tail_is))
+        let mut report = self.report(portfolio, summary, tail_is);
+        report.accuracy = accuracy.unwrap_or_else(|| standard_errors(&report));
+        Ok(report)
     }
 
     /// Assembles the report from the method's summary (and the importance-sampling tail,
@@ -304,6 +362,69 @@ impl LossRequest {
                     default_probability_std_error: t.default_probability.std_error,
                 })
                 .collect(),
+            accuracy: AccuracyReport::analytic(""),
         }
     }
+}
+
+/// A simulation's accuracy: the standard error of every figure of `report` (the
+/// importance-sampling ones for `mc-is`'s tail).
+fn standard_errors(report: &LossReport) -> AccuracyReport {
+    let what = match report.method {
+        LossMethod::ImportanceSampling => {
+            "mc-is: Monte Carlo, the tail probabilities by Glasserman-Li importance sampling; \
+             standard errors of every figure"
+        }
+        _ => "mc: Monte Carlo; standard errors of every figure (methods in monte-carlo.md)",
+    };
+    let mut r = AccuracyReport::analytic(what);
+    r.evidence = crate::accuracy::Evidence::StandardErrors;
+    let mut push = |figure: String, value: f64, se: Option<f64>| {
+        if let Some(std_error) = se {
+            r.standard_errors.push(FigureError {
+                figure,
+                value,
+                std_error,
+            });
+        }
+    };
+    push(
+        "expected_loss".into(),
+        report.expected_loss,
+        report.expected_loss_std_error,
+    );
+    push(
+        "unexpected_loss".into(),
+        report.unexpected_loss,
+        report.unexpected_loss_std_error,
+    );
+    for (name, values, errors) in [
+        ("var", &report.var, &report.var_std_error),
+        ("es", &report.es, &report.es_std_error),
+    ] {
+        for (level, v) in values {
+            push(
+                format!("{name}[{level}]"),
+                *v,
+                errors.as_ref().and_then(|e| e.get(level).copied()),
+            );
+        }
+    }
+    for t in &report.tail {
+        push(format!("tail[{}]", t.x), t.probability, t.std_error);
+    }
+    for t in &report.tranches {
+        let name = format!("tranche[{}-{}]", t.attach, t.detach);
+        push(
+            format!("{name}.expected_loss"),
+            t.expected_loss,
+            t.std_error,
+        );
+        push(
+            format!("{name}.default_probability"),
+            t.default_probability,
+            t.default_probability_std_error,
+        );
+    }
+    r
 }

@@ -222,11 +222,22 @@ fn multi_factor_with_one_sector_equals_gaussian() {
         b.tranche(t).expected_loss.value,
         max_relative = prec::SPECIAL
     );
-    // Too many factors are refused, naming the limit.
+    // Too many factors are refused, naming the limit. (Groups of exposures whose loadings
+    // have a one-factor structure between them are integrated one factor at a time, so the
+    // refused book needs three groups that no common factor explains: covariances 0.09,
+    // -0.09 and 0.09.)
     let big = creditlab_contagion::copula::MultiFactor::explicit(5);
-    let mut e = Exposure::new(1.0, 0.01, Lgd::Constant(0.5));
-    e.loadings = Some(vec![0.2; 5]);
-    let p5 = Portfolio::new([e]).unwrap();
+    let groups = [
+        [0.3, 0.3, 0.0, 0.0, 0.0],
+        [0.3, 0.0, 0.3, 0.0, 0.0],
+        [0.0, -0.3, 0.3, 0.0, 0.0],
+    ];
+    let p5 = Portfolio::new(groups.iter().map(|a| {
+        let mut e = Exposure::new(1.0, 0.01, Lgd::Constant(0.5));
+        e.loadings = Some(a.to_vec());
+        e
+    }))
+    .unwrap();
     let err = ExactLoss::new(&p5, &Copula::MultiFactor(big), &ExactConfig::default()).unwrap_err();
     assert!(err.to_string().contains("tensor grid"), "{err}");
 }

@@ -2,6 +2,8 @@
 //! indexes the modules, shared fixtures live in `fixtures.rs`.
 
 mod analytic;
+mod collateral;
 mod fixtures;
 mod inputs;
 mod simulation;
+mod tape;
