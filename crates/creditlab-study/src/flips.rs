@@ -60,7 +60,7 @@ const PARAMETERS: [Parameter; 6] = [
         claims: &[2],
         key: "loss.bank_rho",
         label: "the bank book's asset correlation",
-        values: &[0.0, 0.05, 0.1, 0.15, 0.2, 0.3],
+        values: &[0.0, 0.05, 0.15, 0.3],
         moves: Moves::BankLoss,
         get: |s| s.loss.bank_rho,
         set: |s, v| s.loss.bank_rho = v,
@@ -69,7 +69,7 @@ const PARAMETERS: [Parameter; 6] = [
         claims: &[3],
         key: "books.loans",
         label: "the loans per book",
-        values: &[100.0, 250.0, 500.0, 1_000.0, 2_500.0, 5_000.0],
+        values: &[250.0, 1_000.0, 5_000.0],
         moves: Moves::BankBook,
         get: |s| s.books.loans as f64,
         set: |s, v| s.books.loans = v as usize,
@@ -78,7 +78,7 @@ const PARAMETERS: [Parameter; 6] = [
         claims: &[4],
         key: "defi_pool.market.crash_days.per_year",
         label: "the crash days a year",
-        values: &[0.0, 2.0, 4.0, 8.0, 16.0, 32.0],
+        values: &[4.0, 16.0],
         moves: Moves::DefiBook,
         get: |s| {
             s.defi_pool
@@ -97,7 +97,7 @@ const PARAMETERS: [Parameter; 6] = [
         claims: &[5],
         key: "defi_pool.runs.run_prone_share",
         label: "the run-prone share of the deposits",
-        values: &[0.0, 0.1, 0.25, 0.5, 0.75, 1.0],
+        values: &[0.0, 1.0],
         moves: Moves::DefiPool,
         get: |s| s.defi_pool.runs.run_prone_share,
         set: |s, v| s.defi_pool.runs.run_prone_share = v,
@@ -106,7 +106,7 @@ const PARAMETERS: [Parameter; 6] = [
         claims: &[6, 7, 8],
         key: "defi_pool.liquidation.capacity_per_hour",
         label: "the liquidators' capacity (debt repaid per hour, per unit of debt)",
-        values: &[0.0005, 0.002, 0.005, 0.02, 0.05, 0.2],
+        values: &[0.001, 0.005, 0.2],
         moves: Moves::DefiPool,
         get: |s| s.defi_pool.liquidation.capacity_per_hour.unwrap_or(0.0),
         set: |s, v| s.defi_pool.liquidation.capacity_per_hour = Some(v),
@@ -302,7 +302,14 @@ pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPo
             label: param.label.into(),
             points,
             value: (param.get)(scenario),
-            size: size.clone(),
+            size: if param.moves == Moves::BankBook {
+                format!(
+                    "each size of the bank book, {} paths of the DeFi year",
+                    base_scenario.defi_pool.paths
+                )
+            } else {
+                size.clone()
+            },
             not_judged,
         });
     }

@@ -11,7 +11,7 @@ use crate::progress::{Progress, stage};
 use crate::scenario::{LossMethod, Scenario};
 use crate::{contagion, defi_pool, verdict};
 use creditlab_contagion::{
-    Copula, Exposure, Lgd, LossDistribution, LossSummary, Portfolio, Tranche,
+    AccuracyReport, Copula, Exposure, Lgd, LossDistribution, LossSummary, Portfolio, Tranche,
     distribution::STANDARD_LEVELS,
     exact::{ExactConfig, ExactLoss},
     mc::MonteCarlo,
@@ -277,6 +277,42 @@ pub struct LossFacts {
     pub any_loss_probability: f64,
     /// Each tranche rated, re-measured and risk-weighted.
     pub tranche_ratings: Vec<TrancheRating>,
+    /// The exact method's accuracy at `rho`: the refinements, whether the tolerance was
+    /// met, and each figure's error bound (`None` for Monte Carlo, whose figures carry
+    /// standard errors). Each exact estimate's `std_error` is half its error bound, so that
+    /// two of them cover it.
+    pub accuracy: Option<AccuracyReport>,
+    /// The same at `stress_rho`.
+    pub stressed_accuracy: Option<AccuracyReport>,
+}
+
+/// Writes the exact method's error bounds into `summary`'s estimates, as half-bounds in
+/// `std_error` (figures without a bound keep theirs).
+fn with_bounds(summary: &mut LossSummary, accuracy: &AccuracyReport) {
+    let half = |name: String, e: &mut creditlab_contagion::Estimate| {
+        if let Some(b) = accuracy.error_bound(&name) {
+            e.std_error = Some(0.5 * b);
+        }
+    };
+    half("expected_loss".into(), &mut summary.expected_loss);
+    half("unexpected_loss".into(), &mut summary.unexpected_loss);
+    for a in &mut summary.var {
+        half(format!("var[{}]", a.level), &mut a.estimate);
+    }
+    for a in &mut summary.es {
+        half(format!("es[{}]", a.level), &mut a.estimate);
+    }
+    for t in &mut summary.tail {
+        half(format!("tail[{}]", t.x), &mut t.probability);
+    }
+    for t in &mut summary.tranches {
+        let name = format!("tranche[{}-{}]", t.tranche.attach(), t.tranche.detach());
+        half(format!("{name}.expected_loss"), &mut t.expected_loss);
+        half(
+            format!("{name}.default_probability"),
+            &mut t.default_probability,
+        );
+    }
 }
 
 /// A tranche rated at the assumed correlation, re-measured at the stressed one, and its
@@ -850,8 +886,14 @@ fn study_book(
         Ok::<_, StudyError>((full, grading))
     })?;
     let severity = scenario.bank.mortgage_loss.book(book)?;
-    let portfolio = Portfolio::new(full.loans.iter().map(exposure))?;
-    let summarize = |rho: f64| -> Result<(LossSummary, Vec<[f64; 2]>, f64)> {
+    let portfolio = Portfolio::new(
+        full.loans
+            .iter()
+            .map(exposure)
+            .collect::<Result<Vec<_>>>()?,
+    )?;
+    type Summarized = (LossSummary, Vec<[f64; 2]>, f64, Option<AccuracyReport>);
+    let summarize = |rho: f64| -> Result<Summarized> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
         let with_curve = |dist: &dyn LossDistribution| {
@@ -864,21 +906,38 @@ fn study_book(
             LossMethod::Exact
             | LossMethod::LargePool
             | LossMethod::BinomialExpansion
-            | LossMethod::ImportanceSampling => with_curve(&ExactLoss::new(
-                &portfolio,
-                &copula,
-                &ExactConfig::default(),
-            )?),
+            | LossMethod::ImportanceSampling => {
+                // Refined until every figure the study reads moves by less than the default
+                // tolerance; a book the budget cannot resolve keeps its finest result, and
+                // its accuracy report says the tolerance was not met.
+                let config = ExactConfig {
+                    targets: creditlab_contagion::Targets {
+                        levels: levels.to_vec(),
+                        tail: xs.to_vec(),
+                        tranches: tranches.to_vec(),
+                    },
+                    accept_coarser: true,
+                    ..ExactConfig::default()
+                };
+                let exact = ExactLoss::new(&portfolio, &copula, &config)?;
+                let (mut summary, curve, p0) = with_curve(&exact);
+                with_bounds(&mut summary, exact.accuracy());
+                (summary, curve, p0, Some(exact.accuracy().clone()))
+            }
             LossMethod::MonteCarlo => {
                 let mc = MonteCarlo::new(&portfolio, &copula)?;
-                with_curve(&mc.run(scenario.seed, scenario.loss.scenarios))
+                let (summary, curve, p0) =
+                    with_curve(&mc.run(scenario.seed, scenario.loss.scenarios));
+                (summary, curve, p0, None)
             }
         })
     };
-    let ((summary, exceedance, any_loss_probability), (stressed, stressed_exceedance, _)) =
-        stage(progress, &format!("{name} book: loss distribution"), || {
-            Ok::<_, StudyError>((summarize(rho)?, summarize(stress_rho)?))
-        })?;
+    let (
+        (summary, exceedance, any_loss_probability, accuracy),
+        (stressed, stressed_exceedance, _, stressed_accuracy),
+    ) = stage(progress, &format!("{name} book: loss distribution"), || {
+        Ok::<_, StudyError>((summarize(rho)?, summarize(stress_rho)?))
+    })?;
     let scale = creditlab_grade::MasterScale::standard();
     let tranche_ratings = summary
         .tranches
@@ -919,6 +978,8 @@ fn study_book(
             stressed_exceedance,
             any_loss_probability,
             tranche_ratings,
+            accuracy,
+            stressed_accuracy,
         },
         cashflows,
     })
@@ -927,7 +988,7 @@ fn study_book(
 /// A graded loan as an exposure of the loss model: a mortgage with its loss law from the
 /// house (its LGD moves with the same factor as its default), scaled by what recourse
 /// leaves of the shortfall; any other loan with its graded LGD.
-fn exposure(g: &LoanGrade) -> Exposure {
+fn exposure(g: &LoanGrade) -> Result<Exposure> {
     match g.collateral_law {
         Some(law) => {
             let kept = if g.lgd.collateral_lgd > 0.0 {
@@ -935,15 +996,22 @@ fn exposure(g: &LoanGrade) -> Exposure {
             } else {
                 1.0
             };
-            Exposure::new(g.ead * kept, g.pd.pd, collateral_lgd(&law))
+            Ok(Exposure::new(g.ead * kept, g.pd.pd, collateral_lgd(&law)?))
         }
-        None => Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd)),
+        None => Ok(Exposure::new(g.ead, g.pd.pd, Lgd::Constant(g.lgd.lgd))),
     }
 }
 
 /// creditlab-loan's loss law of a mortgage as the loss model's LGD law.
-fn collateral_lgd(law: &creditlab_loan::housing::CollateralLaw) -> Lgd {
-    Lgd::Constant(law.expected_loss())
+fn collateral_lgd(law: &creditlab_loan::housing::CollateralLaw) -> Result<Lgd> {
+    Ok(Lgd::Collateral(creditlab_contagion::Collateral::new(
+        law.value,
+        law.mu,
+        law.b,
+        law.s,
+        law.discount,
+        law.cost,
+    )?))
 }
 
 /// Points of an exceedance curve.

@@ -471,11 +471,17 @@ pub fn hours(h: f64) -> String {
 
 /// A figure and its standard error as a cell: `0.12% ± 0.01%`, the error left out when
 /// zero, `(1 path)` when a tail rests on fewer than two paths.
+/// An uncertainty below this share of its figure is shown as such, not digit by digit.
+const NEGLIGIBLE: f64 = 1e-3;
+
 fn cell(m: Measured) -> String {
     if !m.value.is_finite() {
         return "n/a".into();
     }
-    if m.se > 0.0 && m.se.is_finite() {
+    if m.se > 0.0 && m.se < NEGLIGIBLE * m.value.abs() {
+        // An analytic method's bound far below the printed digits: say how small.
+        format!("{} (± under 0.1% of it)", pct(m.value))
+    } else if m.se > 0.0 && m.se.is_finite() {
         format!("{} ± {}", pct(m.value), pct(m.se))
     } else if m.se.is_infinite() {
         format!("{} (one path)", pct(m.value))
