@@ -29,7 +29,7 @@ pub struct Args {
 #[derive(Debug, clap::Args)]
 pub struct RunFlags {
     /// A small, fast study for tests and demos (500 loans per book, at most 20,000
-    /// scenarios, 200 DeFi paths of at most 90 calm days).
+    /// scenarios, 200 DeFi paths, no flip-point search).
     #[arg(long)]
     pub quick: bool,
     /// Worker threads (default: one per core). Results do not depend on it.

@@ -233,7 +233,7 @@ fn at_sweep_size(scenario: &Scenario) -> Scenario {
 }
 
 /// Searches each claim's flip point: claim `k`'s is the `k-1`-th of the result. Points
-/// whose scenario is not valid (e.g. a correlation above its stressed value) are left out
+/// whose scenario does not pass `Scenario::check` are left out
 /// of the sweep and do not appear in its points.
 pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPoint>> {
     let base_scenario = at_sweep_size(scenario);

@@ -120,6 +120,10 @@ pub struct Ruling {
     pub cites: Vec<Cited>,
 }
 
+/// An uncertainty below this share of its figure (an analytic method's error bound) is
+/// written as such, not digit by digit.
+const NEGLIGIBLE: f64 = 1e-3;
+
 /// Builds the sentence of a ruling: `{k}` in `template` is replaced by the text of the k-th
 /// cited figure, so the sentence cannot show a number the ruling does not carry.
 struct Sentence {
@@ -138,6 +142,8 @@ impl Sentence {
                 "{} (too few tail paths for a standard error)",
                 pct(figure.value)
             )
+        } else if figure.se > 0.0 && figure.se < NEGLIGIBLE * figure.value.abs() {
+            format!("{} (± under 0.1% of it)", pct(figure.value))
         } else if figure.se > 0.0 {
             format!("{} ± {}", pct(figure.value), pct(figure.se))
         } else {
@@ -150,6 +156,8 @@ impl Sentence {
     fn num(&mut self, name: &'static str, figure: Measured, digits: usize) -> usize {
         let text = if figure.se.is_infinite() {
             "not measurable".to_string()
+        } else if figure.se > 0.0 && figure.se < NEGLIGIBLE * figure.value.abs() {
+            format!("{} (± under 0.1% of it)", num(figure.value, digits))
         } else if figure.se > 0.0 {
             format!("{} ± {}", num(figure.value, digits), num(figure.se, digits))
         } else {

@@ -499,9 +499,11 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
          otherwise. Each row is one horizon and one seniority, defined the same way on both \
          sides: the pool as a whole (all lenders pari passu), then the most senior claim \
          (the bank's senior tranche; the DeFi depositors above the first-loss reserve). \
-         Every figure carries its standard error (Monte Carlo) or its method's accuracy; \
-         the rules that judge the claims below are in docs/methodology/verdict.md, \
-         written before the results.",
+         Every figure carries its standard error (Monte Carlo) or half its method's error \
+         bound (the exact method), after ±; the rules that judge the claims below are in \
+         docs/methodology/verdict.md, written before the results (the one threshold \
+         changed after them is marked there). The loss counted on the DeFi side is the \
+         bad debt booked plus the shortfall of every position still open at the horizon.",
     );
     let (b, d) = (&v.bank, &v.defi);
     let mut t = Table::new(
