@@ -260,8 +260,9 @@ pub fn pipeline_section(p: &PipelineFigures) -> String {
     format!(
         "{PIPELINE_HEADING}\n\
 \n\
-`cargo xtask pipeline` on its built-in scenario ({loans} loans per book, {paths} DeFi paths per\n\
-setting, every stage and every output file), run {runs} times as a child process by\n\
+`cargo xtask pipeline` on its built-in scenario ({loans} loans per book, {paths} paths of the\n\
+DeFi year, the stresses and the flip-point search as the scenario sets them, every stage\n\
+and every output file), run {runs} times as a child process by\n\
 `cargo xtask bench --only pipeline` (which rewrites this section only) or the full\n\
 `cargo xtask bench`; 1-minute load average {load:.2} at the start. Peak memory is the child's\n\
 `VmHWM`, sampled every 10 ms.\n\

@@ -225,7 +225,7 @@ pub struct DefiFigures {
 pub struct PipelineFigures {
     /// Loans per book of the built-in scenario.
     pub loans_per_book: usize,
-    /// DeFi paths per setting of the built-in scenario.
+    /// Paths of the built-in scenario's DeFi year.
     pub defi_paths: u64,
     /// Runs measured.
     pub runs: usize,
