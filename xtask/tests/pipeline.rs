@@ -128,6 +128,8 @@ fn quick_study_writes_every_output_and_is_deterministic() {
         "defi-crash-cascade",
         "defi-congested-prices",
         "defi-congested-cascade",
+        "defi-crash-supply-rate",
+        "defi-congested-supply-rate",
         "contagion-chart-bank_thin_equity",
         "contagion-chart-bank_basel_capital",
         "contagion-chart-defi",

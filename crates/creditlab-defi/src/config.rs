@@ -873,8 +873,10 @@ impl DefiSimConfig {
                 let drawn_on = book_assets(&self.assets, &self.market, g.shares.as_ref());
                 let book = defi_book_with(&spec, &drawn_on)
                     .map_err(|e| invalid("book.generated", e.to_string()))?;
-                let positions = positions_from_book(&book, &self.assets)
-                    .map_err(|e| e.within("book.generated"))?;
+                // Each loan on the asset it was drawn on.
+                let positions =
+                    positions_from_book_by(&book, &self.assets, |r| r.collateral.asset())
+                        .map_err(|e| e.within("book.generated"))?;
                 check_positions(&positions, &self.assets)
                     .map_err(|e| e.within("book.generated"))?;
                 positions
@@ -1151,6 +1153,10 @@ mod tests {
         let mut out = format!("{}{}", &text[..start], &text[end..]);
         for (from, to) in [
             (
+                "shares = { WETH = 0.8, WBTC = 0.2 }",
+                "shares = { WETH = 1.0 }",
+            ),
+            (
                 "correlation = [[1.0, 0.727], [0.727, 1.0]]",
                 "correlation = [[1.0]]",
             ),
@@ -1245,7 +1251,7 @@ mod tests {
                 "capacity_per_hour = 0.05",
                 "capacity_per_hour = 0.05\nspeed = 1",
             ),
-            ("seed = 20261123 }", "seed = 20261123, vol = 1 }"),
+            ("seed = 20261123,", "seed = 20261123, vol = 1,"),
             ("sigma = 1.0 }", "sigma = 1.0, low = 0 }"),
             ("signal = \"deficit\"", "signal = \"price\""),
             // The new keys: unknown values and keys inside their tables.
@@ -1451,7 +1457,7 @@ mod tests {
     #[test]
     fn listed_positions_and_two_assets() {
         let listed = one_asset(DEFAULT).replace(
-            "generated = { loans = 5000, total_principal = 1_000_000_000.0, seed = 20261123 }",
+            "generated = { loans = 5000, total_principal = 1_000_000_000.0, seed = 20261123, shares = { WETH = 1.0 } }",
             "positions = [{ collateral = [1.0], debt = 1000.0 }, { collateral = [2.0], debt = 3000.0 }]",
         );
         let c = parse(&listed).unwrap();
@@ -1491,15 +1497,21 @@ mod tests {
             Some("book.positions")
         );
 
-        // A second asset: the generated book's loans go to the nearest volatility.
+        // A second asset: the generated book's loans go to the asset each was drawn on.
         let second = "[[assets]]\nname = \"WBTC\"\nltv = 0.80\nliquidation_threshold = 0.825\n\
             liquidation_bonus = 0.05\nprotocol_fee_share = 0.10\nprice = 30000.0\ndrift = 0.0\n\
             volatility = 0.6\njump_intensity = 0.0\njump_mean = 0.0\njump_sd = 0.0\n\
             impact = { model = \"exponential\", beta = 1.0, depth = 2.0 }\n\n[market]";
-        let two = one_asset(DEFAULT).replace("[market]", second).replace(
-            "correlation = [[1.0]]",
-            "correlation = [[1.0, 0.7], [0.7, 1.0]]",
-        );
+        let two = one_asset(DEFAULT)
+            .replace("[market]", second)
+            .replace(
+                "correlation = [[1.0]]",
+                "correlation = [[1.0, 0.7], [0.7, 1.0]]",
+            )
+            .replace(
+                "shares = { WETH = 1.0 }",
+                "shares = { WETH = 0.5, WBTC = 0.5 }",
+            );
         let c = parse(&two).unwrap();
         let valid = c.validate().unwrap();
         let on_btc = valid

@@ -2027,14 +2027,9 @@ mod tests {
 
     #[test]
     fn positions_from_the_defi_book() {
-        use creditlab_loan::synthetic::{BookSpec, defi_book};
-        let book = defi_book(&BookSpec {
-            loans: 300,
-            total_principal: Some(1.0e6),
-            seed: 3,
-        })
-        .unwrap();
-        let mut assets = DefiSimConfig::example(1).assets;
+        use creditlab_loan::synthetic::{BookSpec, defi_book_with};
+        let example = DefiSimConfig::example(1);
+        let mut assets = example.assets.clone();
         let weth = &assets[0];
         let mut wbtc = AssetConfig::new(
             CollateralAsset::new("WBTC", 0.8, 0.825, 0.05, 0.1).unwrap(),
@@ -2044,6 +2039,16 @@ mod tests {
         );
         wbtc.volatility = 0.6;
         assets.push(wbtc);
+        // The book drawn on these assets' own limits, as a generated config draws it.
+        let book = defi_book_with(
+            &BookSpec {
+                loans: 300,
+                total_principal: Some(1.0e6),
+                seed: 3,
+            },
+            &crate::config::book_assets(&assets, &example.market, None),
+        )
+        .unwrap();
         let positions = positions_from_book(&book, &assets).unwrap();
         assert_eq!(positions.len(), 300);
         let debt: f64 = positions.iter().map(|p| p.debt).sum();
@@ -2438,14 +2443,9 @@ mod tests {
 
     #[test]
     fn positions_go_to_their_named_asset_or_the_nearest_admissible() {
-        use creditlab_loan::synthetic::{BookSpec, defi_book};
-        let book = defi_book(&BookSpec {
-            loans: 300,
-            total_principal: Some(1.0e6),
-            seed: 3,
-        })
-        .unwrap();
-        let weth = DefiSimConfig::example(1).assets.remove(0);
+        use creditlab_loan::synthetic::{BookSpec, defi_book_with};
+        let example = DefiSimConfig::example(1);
+        let weth = example.assets[0].clone();
         let mut wbtc = AssetConfig::new(
             crate::aave::collateral("WBTC").unwrap(),
             30_000.0,
@@ -2454,6 +2454,16 @@ mod tests {
         );
         wbtc.volatility = 0.6;
         let assets = vec![weth, wbtc];
+        // The book drawn on these assets' own limits, as a generated config draws it.
+        let book = defi_book_with(
+            &BookSpec {
+                loans: 300,
+                total_principal: Some(1.0e6),
+                seed: 3,
+            },
+            &crate::config::book_assets(&assets, &example.market, None),
+        )
+        .unwrap();
         // Every loan named: all on WBTC would break its 73% limit for some, an error
         // naming the loan; all on WETH is fine.
         let all_weth =

@@ -898,6 +898,16 @@ impl Study {
             )?
             .series("withdrawals paid, cumulative", zip(&series.hour, &paid))?;
             s.chart(cascade);
+            // What the depositors are paid through the crash: the supply rate follows the
+            // utilization the liquidations and withdrawals move.
+            let rate = Chart::line(
+                format!("defi-{id}-supply-rate"),
+                format!("{what}: the depositors' supply rate (a year)"),
+                "hour",
+                "supply rate a year",
+            )
+            .series("supply rate", zip(&series.hour, &series.supply_rate))?;
+            s.chart(rate);
         }
         Ok(Some(s))
     }
