@@ -594,7 +594,10 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
     )?;
     s.table(t);
     s.text(format!(
-        "The bank column is {}. The DeFi column is {}. Time to loss: bank, {}; DeFi, {}.",
+        "The bank column is {}. The DeFi column is {}. Time to loss: bank, {}; DeFi, {}. \
+         The bank's lifetime row is its cash-flow projection's (the scenario's default and \
+         prepayment curves, the house's mean severity), a different source of defaults from \
+         the one-year rows' graded PDs and downturn LGDs, so the two need not be ordered.",
         b.loss_model, d.loss_model, b.time_to_loss_basis, d.time_to_loss_basis
     ));
     let mut st = Table::new(
