@@ -870,6 +870,14 @@ impl DefiSimConfig {
                     total_principal: Some(g.total_principal),
                     seed: g.seed,
                 };
+                for name in g.shares.iter().flat_map(|m| m.keys()) {
+                    if !self.assets.iter().any(|a| a.name == *name) {
+                        return Err(invalid(
+                            format!("book.generated.shares.{name}"),
+                            format!("`{name}` is not one of the assets"),
+                        ));
+                    }
+                }
                 let drawn_on = book_assets(&self.assets, &self.market, g.shares.as_ref());
                 let book = defi_book_with(&spec, &drawn_on)
                     .map_err(|e| invalid("book.generated", e.to_string()))?;
@@ -1513,6 +1521,9 @@ mod tests {
                 "shares = { WETH = 0.5, WBTC = 0.5 }",
             );
         let c = parse(&two).unwrap();
+        // A share for an asset the pool does not have is an error naming it.
+        let typo = two.replace("WBTC = 0.5 }", "WBTX = 0.5 }");
+        assert_eq!(field_of(&typo), "book.generated.shares.WBTX");
         let valid = c.validate().unwrap();
         let on_btc = valid
             .positions()
