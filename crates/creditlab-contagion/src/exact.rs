@@ -690,7 +690,7 @@ impl<'a> Model<'a> {
                     Dim::Normal,
                     Dim::Scale {
                         nu: *nu,
-                        range: scale_range(*nu),
+                        range: creditlab_numerics::quadrature::chi_log_range(*nu),
                     },
                 ],
                 direction: None,
@@ -1620,22 +1620,6 @@ struct Cache {
     groups: HashMap<(usize, u64), Arc<NodeDist>>,
     work: f64,
     count: usize,
-}
-
-/// The range of `ln W`, `W ~ chi^2(nu)`, outside which `W` has probability below 1e-18
-/// (the bounds of [`Rule::chi_scale`]: Laurent and Massart, 2000, and the small-`W` tail).
-fn scale_range(nu: f64) -> (f64, f64) {
-    let x = 18.0 * std::f64::consts::LN_10;
-    let h = 0.5 * nu;
-    let w_hi = nu + 2.0 * (nu * x).sqrt() + 2.0 * x;
-    let ln_w_tail = std::f64::consts::LN_2 + (ln_gamma(h + 1.0) - x) / h;
-    let w_lo_lm = nu - 2.0 * (nu * x).sqrt();
-    let y_lo = if w_lo_lm > 0.0 {
-        w_lo_lm.ln().max(ln_w_tail)
-    } else {
-        ln_w_tail
-    };
-    (y_lo, w_hi.ln())
 }
 
 /// `b` with `C_gh = b_g b_h` for every `g != h` and `b_g^2 <= C_gg`: the groups' systematic

@@ -147,29 +147,7 @@ pub fn fit_logistic(
     defaults: &[bool],
     options: &IrlsOptions,
 ) -> Result<LogisticFit> {
-    let (n, k) = x.shape();
-    if defaults.len() != n {
-        return Err(GradeError::DimensionMismatch(format!(
-            "{n} rows of features but {} default flags",
-            defaults.len()
-        )));
-    }
-    if k == 0 || n <= k {
-        return Err(GradeError::NotEnoughData(format!(
-            "{n} observations for {k} coefficients: need more observations than coefficients"
-        )));
-    }
-    if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(GradeError::InvalidParameter {
-            field: format!("feature matrix row {} column {}", i % n, i / n),
-            value: x[i],
-            reason: "features must be finite",
-        });
-    }
-    let d = defaults.iter().filter(|&&b| b).count();
-    if d == 0 || d == n {
-        return Err(GradeError::OneClass { n, defaults: d });
-    }
+    let (_, k, d) = check_inputs(x, defaults)?;
 
     let mut beta = DVector::<f64>::zeros(k);
     let mut ll = log_likelihood(x, defaults, &beta);
@@ -245,29 +223,7 @@ pub fn fit_logistic_firth(
     defaults: &[bool],
     options: &IrlsOptions,
 ) -> Result<LogisticFit> {
-    let (n, k) = x.shape();
-    if defaults.len() != n {
-        return Err(GradeError::DimensionMismatch(format!(
-            "{n} rows of features but {} default flags",
-            defaults.len()
-        )));
-    }
-    if k == 0 || n <= k {
-        return Err(GradeError::NotEnoughData(format!(
-            "{n} observations for {k} coefficients: need more observations than coefficients"
-        )));
-    }
-    if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(GradeError::InvalidParameter {
-            field: format!("feature matrix row {} column {}", i % n, i / n),
-            value: x[i],
-            reason: "features must be finite",
-        });
-    }
-    let d = defaults.iter().filter(|&&b| b).count();
-    if d == 0 || d == n {
-        return Err(GradeError::OneClass { n, defaults: d });
-    }
+    let (n, k, d) = check_inputs(x, defaults)?;
     let singular = || {
         GradeError::SingularHessian(format!(
             "X'WX has reciprocal condition number below {MIN_RCOND:e} (Firth fit)"
@@ -382,6 +338,35 @@ fn finish_unchecked(
         n: y.len(),
         defaults,
     })
+}
+
+/// The checks both fits make of their input: one flag per row, more rows than columns,
+/// finite features, both classes present. Returns `(rows, columns, defaults)`.
+fn check_inputs(x: &DMatrix<f64>, defaults: &[bool]) -> Result<(usize, usize, usize)> {
+    let (n, k) = x.shape();
+    if defaults.len() != n {
+        return Err(GradeError::DimensionMismatch(format!(
+            "{n} rows of features but {} default flags",
+            defaults.len()
+        )));
+    }
+    if k == 0 || n <= k {
+        return Err(GradeError::NotEnoughData(format!(
+            "{n} observations for {k} coefficients: need more observations than coefficients"
+        )));
+    }
+    if let Some((i, _)) = x.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(GradeError::InvalidParameter {
+            field: format!("feature matrix row {} column {}", i % n, i / n),
+            value: x[i],
+            reason: "features must be finite",
+        });
+    }
+    let d = defaults.iter().filter(|&&b| b).count();
+    if d == 0 || d == n {
+        return Err(GradeError::OneClass { n, defaults: d });
+    }
+    Ok((n, k, d))
 }
 
 #[cfg(test)]

@@ -162,17 +162,8 @@ impl Rule {
             });
         }
         let gl = Self::gauss_legendre(n)?;
-        let x = 18.0 * std::f64::consts::LN_10;
         let h = 0.5 * nu;
-        let w_hi = nu + 2.0 * (nu * x).sqrt() + 2.0 * x;
-        let ln_w_tail = std::f64::consts::LN_2 + (ln_gamma(h + 1.0) - x) / h;
-        let w_lo_lm = nu - 2.0 * (nu * x).sqrt();
-        let y_lo = if w_lo_lm > 0.0 {
-            w_lo_lm.ln().max(ln_w_tail)
-        } else {
-            ln_w_tail
-        };
-        let y_hi = w_hi.ln();
+        let (y_lo, y_hi) = chi_log_range(nu);
         let (mid, half) = (0.5 * (y_lo + y_hi), 0.5 * (y_hi - y_lo));
         let ln_norm = h * std::f64::consts::LN_2 + ln_gamma(h);
         let mut nodes = Vec::with_capacity(n);
@@ -187,6 +178,24 @@ impl Rule {
         weights.iter_mut().for_each(|w| *w /= total);
         Ok(Self { nodes, weights })
     }
+}
+
+/// The range of `ln W`, `W ~ chi^2(nu)`, outside which `W` has probability below 1e-18:
+/// above, the Laurent-Massart bound `P(W >= nu + 2 sqrt(nu x) + 2x) <= e^-x`; below, the
+/// larger of its lower counterpart and `P(W < w) <= (w/2)^(nu/2) / Gamma(nu/2 + 1)`. The
+/// range of [`Rule::chi_scale`], for callers that refine their own rule on it.
+pub fn chi_log_range(nu: f64) -> (f64, f64) {
+    let x = 18.0 * std::f64::consts::LN_10;
+    let h = 0.5 * nu;
+    let w_hi = nu + 2.0 * (nu * x).sqrt() + 2.0 * x;
+    let ln_w_tail = std::f64::consts::LN_2 + (ln_gamma(h + 1.0) - x) / h;
+    let w_lo_lm = nu - 2.0 * (nu * x).sqrt();
+    let y_lo = if w_lo_lm > 0.0 {
+        w_lo_lm.ln().max(ln_w_tail)
+    } else {
+        ln_w_tail
+    };
+    (y_lo, w_hi.ln())
 }
 
 /// Adaptive integration of a pair-valued `f` over `[a, b]`: each panel is integrated by
