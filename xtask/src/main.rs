@@ -13,6 +13,7 @@ mod defi;
 mod grade;
 mod irb;
 mod loss;
+mod originate;
 mod pipeline;
 mod pricing;
 mod progress;
@@ -64,6 +65,8 @@ enum Task {
     Cdo2(cdo2::Args),
     /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
     Defi(defi::Args),
+    /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
+    Originate(originate::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Task::Clearing(args) => clearing::run(args),
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
+        Task::Originate(args) => originate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ mod clearing;
 mod defi;
 mod grade;
 mod loss;
+mod originate;
 mod pipeline;
 mod pool;
 mod sweep;

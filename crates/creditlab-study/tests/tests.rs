@@ -1,3 +1,4 @@
 //! creditlab-study's integration tests: one binary, one module per subject.
 
+mod originate;
 mod verdict;
