@@ -21,8 +21,8 @@ use serde::Serialize;
 /// Which stages a parameter moves (the others are reused from the sweep's base).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Moves {
-    /// The securitization's economics only.
-    Securitization,
+    /// The originate-to-distribute model only.
+    Originate,
     /// The bank book's loss model, its securitization, diversification and network.
     BankLoss,
     /// The bank book itself, and everything the bank's loss moves.
@@ -49,12 +49,12 @@ struct Parameter {
 const PARAMETERS: [Parameter; 6] = [
     Parameter {
         claims: &[1],
-        key: "bank.securitization.note_coupon",
-        label: "the notes' coupon",
-        values: &[0.02, 0.04, 0.05, 0.06, 0.07, 0.08],
-        moves: Moves::Securitization,
-        get: |s| s.bank.securitization.note_coupon,
-        set: |s, v| s.bank.securitization.note_coupon = v,
+        key: "originate.loans.demand",
+        label: "applications a quarter",
+        values: &[3.0, 3.5, 5.0, 7.0, 10.0, 14.0],
+        moves: Moves::Originate,
+        get: |s| s.originate.loans.demand,
+        set: |s, v| s.originate.loans.demand = v,
     },
     Parameter {
         claims: &[2],
@@ -128,6 +128,7 @@ struct Stages {
     defi: crate::study::BookStudy,
     diversification: crate::study::DiversificationStudy,
     defi_pool: defi_pool::DefiPoolStudy,
+    originate: crate::originate::OriginateStudy,
     contagion: Vec<crate::contagion::NetworkStudy>,
 }
 
@@ -142,12 +143,14 @@ impl Stages {
         let diversification =
             diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)?;
         let contagion = contagion_study(scenario, &bank, &defi_pool)?;
+        let originate = originate(scenario)?;
         Ok(Self {
             bank_book,
             bank,
             defi,
             diversification,
             defi_pool,
+            originate,
             contagion,
         })
     }
@@ -190,8 +193,12 @@ impl Stages {
         let defi = new_defi.as_ref().unwrap_or(&self.defi);
         let pool = new_pool.as_ref().unwrap_or(&self.defi_pool);
         let securitization = Securitization::of(bank, &scenario.bank.securitization)?;
+        let new_originate = match moves {
+            Moves::Originate => Some(originate(scenario)?),
+            _ => None,
+        };
         let (new_div, new_net) = match moves {
-            Moves::Securitization => (None, None),
+            Moves::Originate => (None, None),
             Moves::BankLoss | Moves::BankBook => (
                 Some(diversification(
                     &scenario.diversification,
@@ -211,6 +218,7 @@ impl Stages {
             diversification: new_div.as_ref().unwrap_or(&self.diversification),
             securitization: &securitization,
             defi_pool: pool,
+            originate: new_originate.as_ref().unwrap_or(&self.originate),
             contagion: new_net.as_deref().unwrap_or(&self.contagion),
         });
         Ok(claims
@@ -218,6 +226,12 @@ impl Stages {
             .map(|&c| (c, v.claims[usize::from(c) - 1].judgement()))
             .collect())
     }
+}
+
+/// The originate-to-distribute model at the sweep's size, without its variants (no claim
+/// reads them).
+fn originate(scenario: &Scenario) -> Result<crate::originate::OriginateStudy> {
+    crate::originate::study_with(&scenario.originate, scenario.seed.wrapping_add(6), false)
 }
 
 /// The scenario at the sweep's size: `[flips]` loans and DeFi year paths, the stresses (which
@@ -228,6 +242,7 @@ fn at_sweep_size(scenario: &Scenario) -> Scenario {
     s.defi_pool.paths = s.flips.paths as u64;
     s.defi_pool.stress.paths = s.defi_pool.stress.paths.min(100);
     s.loss.scenarios = s.loss.scenarios.min(20_000);
+    s.originate.paths = s.originate.paths.min(500);
     s.flips.search = false;
     s
 }

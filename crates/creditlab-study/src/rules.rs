@@ -184,46 +184,61 @@ impl Sentence {
     }
 }
 
-/// Claim 1's evidence.
+/// Lending more than this multiple of the holding bank's counts as lending more.
+pub const MORE_LENDING: f64 = 1.10;
+/// A PD more than this multiple of the holding bank's counts as worse loans.
+pub const WORSE_LOANS: f64 = 1.10;
+
+/// Claim 1's evidence: the two banks of the originate-to-distribute model over its horizon
+/// (docs/methodology/originate.md).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Claim1 {
-    /// Loans fundable per unit of equity when securitizing, over holding them.
-    pub capacity_ratio: Measured,
-    /// The senior notes' fair spread: their annual expected loss at the stressed
-    /// correlation.
-    pub senior_spread: Measured,
-    /// The pool's margin over funding: the loans' rate less the note coupon.
-    pub margin: Measured,
+    /// Money lent by the bank that sells its notes over the money lent by the bank that
+    /// holds its loans (mean of the paired path ratios).
+    pub lending_ratio: Measured,
+    /// The true PD of the securitizer's loans over the holder's (volume weighted).
+    pub pd_ratio: Measured,
+    /// Years simulated.
+    pub years: f64,
+    /// The share of every sold tranche the bank keeps.
+    pub retention: f64,
 }
 
-/// Claim 1: securitization makes loans liquid, so the bank lends more.
+/// Claim 1: securitization turns loans into cash, so the bank lends more. Supported when
+/// the securitizer lends more than [`MORE_LENDING`] times the holder beyond its
+/// uncertainty and its loans are not worse by more than [`WORSE_LOANS`]; not supported when
+/// it does not lend more at all; partly otherwise (it lends more, but little or on worse
+/// loans).
 pub fn claim1(e: &Claim1) -> Ruling {
-    let quarter = Measured::exact(1.25);
-    let pays = below(e.senior_spread, e.margin);
-    let costs = above(e.senior_spread, e.margin);
-    let judgement = if e.capacity_ratio.value >= 2.0 && pays {
-        Judgement::Supported
-    } else if below(e.capacity_ratio, quarter) || costs {
+    let one = Measured::exact(1.0);
+    let more = above(e.lending_ratio, Measured::exact(MORE_LENDING));
+    let worse = above(e.pd_ratio, Measured::exact(WORSE_LOANS));
+    let judgement = if !above(e.lending_ratio, one) {
         Judgement::NotSupported
+    } else if more && !worse {
+        Judgement::Supported
     } else {
         Judgement::Partly
     };
     let mut s = Sentence::new();
-    s.num("capacity ratio", e.capacity_ratio, 1);
-    s.pct("senior spread", e.senior_spread);
-    s.pct("margin", e.margin);
-    let tail = match (pays, costs) {
-        (true, _) => "so selling them pays",
-        (_, true) => "so selling them costs more than it frees",
-        _ => "too close to tell whether selling them pays",
+    s.num("lending ratio", e.lending_ratio, 2);
+    s.num("pd ratio", e.pd_ratio, 2);
+    s.num("years", Measured::exact(e.years), 0);
+    s.pct("retention", Measured::exact(e.retention));
+    let tail = match judgement {
+        Judgement::NotSupported => "so selling the loans did not make it lend more",
+        Judgement::Supported => "so it lends more on loans about as good",
+        Judgement::Partly if worse => {
+            "so it lends more, on the worse loans that selling them invites"
+        }
+        Judgement::Partly => "so it lends more, but only a little",
     };
     s.finish(
         judgement,
         &format!(
-            "Selling the senior notes and keeping 5% of every tranche lets a unit of equity \
-             fund {{0}} times the loans it funds held whole; the notes' fair spread (their \
-             annual expected loss at the stressed correlation) is {{1}} a year against a \
-             margin over funding of {{2}}, {tail}."
+            "Over {{2}} years a bank that sells its loans as notes (keeping {{3}} of each) lends \
+             {{0}} times what the same bank lends holding them, and its loans' default \
+             probability is {{1}} times the holder's, {tail}."
         ),
     )
 }
@@ -653,15 +668,18 @@ mod tests {
 
     #[test]
     fn claim_1_can_come_out_every_way() {
-        let c = |r, spread, margin| {
+        let c = |lending, pd| {
             claim1(&Claim1 {
-                capacity_ratio: m(r, 0.0),
-                senior_spread: m(spread, 0.0001),
-                margin: m(margin, 0.0001),
+                lending_ratio: m(lending, 0.01),
+                pd_ratio: m(pd, 0.01),
+                years: 6.0,
+                retention: 0.05,
             })
         };
-        outcomes([c(8.0, 0.001, 0.01), c(1.6, 0.001, 0.01), c(8.0, 0.02, 0.01)]);
-        assert_eq!(c(1.1, 0.001, 0.01).judgement, Judgement::NotSupported);
+        outcomes([c(1.5, 1.02), c(1.5, 1.3), c(1.0, 1.0)]);
+        assert_eq!(c(1.05, 1.0).judgement, Judgement::Partly);
+        // Within its uncertainty of 1: not lending more.
+        assert_eq!(c(1.015, 1.0).judgement, Judgement::NotSupported);
     }
 
     #[test]

@@ -30,6 +30,10 @@ pub struct Scenario {
     pub defi_pool: crate::defi_pool::DefiPoolSpec,
     /// The clearing networks of section 6.
     pub contagion: crate::contagion::ContagionSpec,
+    /// Claim 1 over time: the bank that holds against the bank that sells (the built-in
+    /// scenarios/originate.toml when absent).
+    #[serde(default)]
+    pub originate: crate::originate::OriginateSpec,
     /// The flip-point search of the verdict (on by default).
     #[serde(default)]
     pub flips: FlipSearch,
@@ -267,6 +271,7 @@ impl Scenario {
         self.books.loans = self.books.loans.min(500);
         self.loss.scenarios = self.loss.scenarios.min(20_000);
         self.defi_pool.quicken();
+        self.originate.paths = self.originate.paths.min(500);
         self.flips.search = false;
     }
 
@@ -402,6 +407,9 @@ impl Scenario {
         }
         if let Err((key, reason)) = self.defi_pool.validate() {
             return fail("defi_pool", &key, reason);
+        }
+        if let Err((key, reason)) = self.originate.validate() {
+            return fail("originate", &key, reason);
         }
         if let Err((key, reason)) = self.contagion.check() {
             return fail("contagion", key, reason);

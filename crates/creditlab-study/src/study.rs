@@ -549,6 +549,8 @@ pub struct Study {
     pub securitization: Securitization,
     /// The DeFi book run as a lending pool.
     pub defi_pool: defi_pool::DefiPoolStudy,
+    /// Claim 1 over time: lending with and without securitization.
+    pub originate: crate::originate::OriginateStudy,
     /// Each side's clearing network after its book's shocks.
     pub contagion: Vec<contagion::NetworkStudy>,
     /// The verdict, claim by claim.
@@ -590,6 +592,9 @@ impl Study {
             creditlab_pool::compare_cdo_squared(&params, &creditlab_grade::MasterScale::standard())
         })?;
         let securitization = Securitization::of(&bank, &scenario.bank.securitization)?;
+        let originate = stage(progress, "originate to distribute", || {
+            crate::originate::study(&scenario.originate, scenario.seed.wrapping_add(6))
+        })?;
         let contagion = stage(progress, "contagion", || {
             contagion_study(scenario, &bank, &defi_pool)
         })?;
@@ -603,6 +608,7 @@ impl Study {
             diversification: &diversification,
             securitization: &securitization,
             defi_pool: &defi_pool,
+            originate: &originate,
             contagion: &contagion,
         });
         Ok(Self {
@@ -615,6 +621,7 @@ impl Study {
             cdo_squared,
             securitization,
             defi_pool,
+            originate,
             contagion,
             verdict,
         })

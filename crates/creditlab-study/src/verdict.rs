@@ -31,6 +31,8 @@ pub struct Evidence<'a> {
     pub securitization: &'a Securitization,
     /// The DeFi book as a simulated lending pool.
     pub defi_pool: &'a DefiPoolStudy,
+    /// Claim 1 over time: lending with and without securitization.
+    pub originate: &'a crate::originate::OriginateStudy,
     /// The clearing networks.
     pub contagion: &'a [NetworkStudy],
 }
@@ -313,7 +315,6 @@ pub fn verdict(e: &Evidence<'_>) -> Verdict {
 fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
     let (b, d) = (e.bank, e.defi);
     let pool = &e.defi_pool.year;
-    let s = e.securitization;
     let claim = |number: u8, claim: &'static str, ruling: Ruling| Claim {
         number,
         claim,
@@ -356,9 +357,10 @@ fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
             "Securitization turns illiquid loans into liquid securities, so a bank can raise \
              cash and lend more.",
             rules::claim1(&rules::Claim1 {
-                capacity_ratio: Measured::exact(s.capacity_ratio),
-                senior_spread: Measured::new(s.senior_spread, s.senior_spread_se),
-                margin: Measured::exact(s.margin),
+                lending_ratio: e.originate.ratio,
+                pd_ratio: e.originate.pd_ratio,
+                years: e.originate.quarters as f64 / 4.0,
+                retention: e.scenario.originate.securitization.retention,
             }),
         ),
         claim(
