@@ -16,10 +16,11 @@
 //! factor path (common random numbers), so their ratio's standard error is the paired one.
 
 use crate::rules::Measured;
+use creditlab_contagion::copula::gaussian_conditional_pd;
+use creditlab_contagion::{LargePool, LossDistribution, Tranche};
 use creditlab_grade::irb::{self, AssetClass};
-use creditlab_numerics::bivariate::bivariate_norm_cdf;
 use creditlab_numerics::rng::{open01, stream};
-use creditlab_numerics::special::{norm_cdf, norm_ppf};
+use creditlab_numerics::special::norm_ppf;
 use creditlab_pool::capital::{IrbaPool, SecIrba};
 use rand::Rng;
 use rayon::prelude::*;
@@ -448,27 +449,11 @@ impl OriginateSpec {
 }
 
 /// Annual expected loss per unit of the tranche `[a, d]` of a large pool with one-year PD
-/// `p`, LGD `lgd` and asset correlation `rho`: `(E(L-a)+ - E(L-d)+) / (d - a)` with
-/// `E(L-x)+ = lgd P(default, Z < z_x) - x P(Z < z_x)`, `z_x` the factor at which the pool
-/// loses exactly `x`, and `P(default, Z < z) = Phi2(Phi^-1(p), z; sqrt(rho))` (exact, no
-/// quadrature).
-pub fn fair_spread(p: f64, rho: f64, lgd: f64, a: f64, d: f64) -> f64 {
-    if lgd <= 0.0 || p <= 0.0 {
-        return 0.0;
-    }
-    let c = norm_ppf(p);
-    let excess = |x: f64| {
-        if x <= 0.0 {
-            return lgd * p;
-        }
-        if x >= lgd {
-            return 0.0;
-        }
-        // Loss fraction lgd * Phi((c - sqrt(rho) z) / sqrt(1 - rho)) exceeds x for z < z_x.
-        let z = (c - (1.0 - rho).sqrt() * norm_ppf(x / lgd)) / rho.sqrt();
-        (lgd * bivariate_norm_cdf(c, z, rho.sqrt()) - x * norm_cdf(z)).max(0.0)
-    };
-    ((excess(a) - excess(d)) / (d - a)).max(0.0)
+/// `p`, LGD `lgd` and asset correlation `rho`: the tranche's fair spread, from
+/// creditlab-contagion's large-pool limit (closed form with the bivariate normal).
+pub fn fair_spread(p: f64, rho: f64, lgd: f64, a: f64, d: f64) -> Result<f64, crate::StudyError> {
+    let pool = LargePool::from_parameters(p, rho, lgd)?;
+    Ok(pool.tranche(Tranche::new(a, d)?).expected_loss.value)
 }
 
 /// Capital and prices of one vintage as functions of its disclosed PD, tabulated on a log
@@ -515,7 +500,13 @@ impl Tables {
                 }
                 .risk_weight()?;
                 t.tranche_rw[j].push(rw);
-                t.spread[j].push(fair_spread(pd, spec.market.stressed_rho, lgd, tr[0], tr[1]));
+                t.spread[j].push(fair_spread(
+                    pd,
+                    spec.market.stressed_rho,
+                    lgd,
+                    tr[0],
+                    tr[1],
+                )?);
             }
         }
         Ok(t)
@@ -693,7 +684,6 @@ fn quarterly(annual: f64) -> f64 {
 /// One bank on one factor path; `sells` says whether it may securitize.
 fn run_bank(spec: &OriginateSpec, tables: &Tables, factor: &[f64], sells: bool) -> BankPath {
     let (b, l, m, s) = (&spec.bank, &spec.loans, &spec.market, &spec.securitization);
-    let (sq_rho, sq_1m) = (l.rho.sqrt(), (1.0 - l.rho).sqrt());
     let runoff_q = quarterly(l.runoff);
     let growth_q = (1.0 + b.deposit_growth).powf(0.25) - 1.0;
     let share_sold = spec.share_sold();
@@ -721,7 +711,7 @@ fn run_bank(spec: &OriginateSpec, tables: &Tables, factor: &[f64], sells: bool) 
         let mut income = 0.0;
         let (mut observed, mut expected) = (0.0, 0.0);
         for v in book.iter_mut().filter(|v| v.balance > 0.0) {
-            let dr = norm_cdf((v.threshold - sq_rho * z) / sq_1m);
+            let dr = gaussian_conditional_pd(v.threshold, l.rho, z);
             let defaulted = dr * v.balance;
             let loss = l.lgd * defaulted;
             let recovered = defaulted - loss;
@@ -1387,23 +1377,23 @@ pub fn study_with(
         cases,
         defi: defi_paths(spec, seed),
         max_imbalance: imbalance,
-        spread_table_error: spread_table_error(spec, &tables),
+        spread_table_error: spread_table_error(spec, &tables)?,
         belief_clamped: clamped,
     })
 }
 
 /// The tabulated fair spreads against the closed form at every midpoint of the grid.
-fn spread_table_error(spec: &OriginateSpec, tables: &Tables) -> f64 {
+fn spread_table_error(spec: &OriginateSpec, tables: &Tables) -> Result<f64, crate::StudyError> {
     let (m, l) = (&spec.market, &spec.loans);
     let mut worst = 0.0f64;
     for i in 0..GRID - 1 {
         let pd = (tables.log_lo + tables.step * (i as f64 + 0.5)).exp();
         for (j, tr) in spec.securitization.tranches.iter().enumerate() {
-            let exact = fair_spread(pd, m.stressed_rho, l.lgd, tr[0], tr[1]);
+            let exact = fair_spread(pd, m.stressed_rho, l.lgd, tr[0], tr[1])?;
             worst = worst.max((tables.at(&tables.spread[j], pd) - exact).abs());
         }
     }
-    worst
+    Ok(worst)
 }
 
 #[cfg(test)]
@@ -1414,7 +1404,7 @@ mod tests {
     fn fair_spread_of_the_whole_pool_is_its_expected_loss() {
         // [0, 1] carries the pool's whole loss: lgd x p, whatever the correlation.
         for rho in [0.05, 0.15, 0.3, 0.6] {
-            let s = fair_spread(0.02, rho, 0.4, 0.0, 1.0);
+            let s = fair_spread(0.02, rho, 0.4, 0.0, 1.0).unwrap();
             assert!((s - 0.008).abs() < 1e-12, "{s}");
         }
     }
@@ -1424,7 +1414,7 @@ mod tests {
         let t = [0.0, 0.03, 0.07, 0.15, 1.0];
         let total: f64 = t
             .windows(2)
-            .map(|w| (w[1] - w[0]) * fair_spread(0.05, 0.3, 0.45, w[0], w[1]))
+            .map(|w| (w[1] - w[0]) * fair_spread(0.05, 0.3, 0.45, w[0], w[1]).unwrap())
             .sum();
         assert!((total - 0.05 * 0.45).abs() < 1e-10, "{total}");
     }

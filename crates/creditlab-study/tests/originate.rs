@@ -96,6 +96,30 @@ fn one_quarter_by_hand() {
     close(trace.net_income, income);
 }
 
+/// One quarter of the securitizing bank by hand: its seasoned book behaves as the holder's,
+/// then it lends the applications (cash and capital do not bind once the notes are sold),
+/// sells `1 - retention` of every tranche at par and keeps the rest.
+#[test]
+fn one_securitizing_quarter_by_hand() {
+    let mut s = small(1);
+    s.quarters = 1;
+    s.underwriting.base_volume = 1000.0;
+    let holds = originate::trace(&s, &[0.5], false).unwrap();
+    let sells = originate::trace(&s, &[0.5], true).unwrap();
+    let lent = s.loans.demand;
+    assert_eq!(sells.originated, lent);
+    let kept = lent * (1.0 - s.share_sold());
+    assert!((s.share_sold() - (1.0 - s.securitization.retention)).abs() < prec::IDENTITY);
+    // Same quarter before origination: the same profit and equity.
+    assert_eq!(sells.equity[0], holds.equity[0]);
+    // Cash: the holder's before it lent, less the loans made, plus the notes sold.
+    let cash_before = holds.cash[0] + holds.originated;
+    let close = |a: f64, e: f64| assert!((a - e).abs() < prec::COMPOSED * 100.0, "{a} {e}");
+    close(sells.cash[0], cash_before - kept);
+    close(sells.exposure_investors, lent - kept);
+    close(sells.securitized, lent - kept);
+}
+
 /// The no-growth case: when the applications are fewer than the holding bank can fund,
 /// both banks lend exactly what is asked, so the ratio is 1, and the only difference is
 /// the laxer screening of the loans sold: their PD is the holder's times
