@@ -12,7 +12,8 @@ use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
 use creditlab_contagion::report::DEFAULT_SCENARIOS;
 use creditlab_contagion::{
-    Copula, CopulaSpec, Error, Exposure, LossMethod, LossReport, LossRequest, Portfolio, Tolerance,
+    Copula, CopulaSpec, CreditRiskPlusSpec, Error, Exposure, LossMethod, LossReport, LossRequest,
+    Portfolio, Tolerance,
 };
 use std::path::PathBuf;
 
@@ -77,6 +78,18 @@ pub struct Args {
     /// exact: work budget, in cell updates of the recursion (a few nanoseconds each).
     #[arg(long, default_value_t = creditlab_contagion::ExactConfig::default().max_work)]
     max_work: f64,
+    /// creditrisk+: relative default variance of each sector's gamma factor, one value for
+    /// every sector or one per sector (V0,V1,...), sectors from the portfolio's `sector`
+    /// column.
+    #[arg(long, default_value = "0.5625")]
+    sector_variance: String,
+    /// creditrisk+: correlation between every pair of sector factors (Burgisser et al.).
+    #[arg(long, default_value_t = 0.0)]
+    sector_correlation: f64,
+    /// creditrisk+: the loss unit, money (default: the largest loss exposure EAD x LGD over
+    /// 100).
+    #[arg(long)]
+    loss_unit: Option<f64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -160,6 +173,28 @@ fn flag_error(e: Error) -> TaskError {
     TaskError::msg(format!("{flag}: {e}"))
 }
 
+/// CreditRisk+'s sectors from `--sector-variance`, `--sector-correlation` and `--loss-unit`.
+fn creditrisk_spec(args: &Args, portfolio: &Portfolio) -> Result<CreditRiskPlusSpec, TaskError> {
+    let sectors = portfolio.sector().iter().max().map_or(1, |s| s + 1);
+    let given = parse_list("--sector-variance", &args.sector_variance)?;
+    let variances = match given.len() {
+        1 => vec![given[0]; sectors],
+        n if n >= sectors => given,
+        n => {
+            return Err(TaskError::msg(format!(
+                "--sector-variance: {n} values for {sectors} sectors (give one, or one per sector)"
+            )));
+        }
+    };
+    let largest = (0..portfolio.len())
+        .map(|i| portfolio.ead()[i] * portfolio.lgd()[i].mean())
+        .fold(0.0, f64::max);
+    let unit = args.loss_unit.unwrap_or(largest / 100.0);
+    let mut spec = CreditRiskPlusSpec::uniform(variances.len(), 0.0, args.sector_correlation, unit);
+    spec.sector_variances = variances;
+    Ok(spec)
+}
+
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     let rho = parse_list("--rho", &args.rho)?;
@@ -181,6 +216,9 @@ pub fn run(args: Args) -> TaskResult {
         return Err(TaskError::msg("--threads must be at least 1"));
     }
     let portfolio = portfolio(&args)?;
+    if args.method == LossMethod::CreditRiskPlus {
+        request.creditrisk = Some(creditrisk_spec(&args, &portfolio)?);
+    }
     // The copula is built from two flags; its errors name both.
     let copula = args
         .copula

@@ -120,10 +120,53 @@ fn mc_agrees_with_the_exact_recursion() {
 }
 
 #[test]
+fn creditrisk_plus_takes_its_sectors_from_the_flags() {
+    let csv = tmp_file(
+        "sectors.csv",
+        "ead,pd,lgd,sector\n1,0.04,1,0\n1,0.04,1,0\n2,0.02,1,1\n2,0.02,1,1\n",
+    );
+    let path = csv.to_str().unwrap();
+    let v = json(&xtask(&[
+        "loss",
+        "--portfolio",
+        path,
+        "--method",
+        "creditrisk+",
+        "--sector-variance",
+        "0.5625,0.5625",
+        "--sector-correlation",
+        "0.5",
+        "--loss-unit",
+        "0.1",
+        "--json",
+    ]));
+    assert_eq!(v["method"], "creditrisk+");
+    // Four obligors: the Poisson mass above the most they can lose (6.0) sits on that loss,
+    // which moves the mean by about that mass (reported as the trimmed mass).
+    let trimmed = f(&v["accuracy"]["trimmed_mass"]);
+    assert!(trimmed > 0.0 && trimmed < 1e-3, "{trimmed}");
+    assert!((f(&v["expected_loss"]) - 0.16 / 6.0).abs() < 2.0 * trimmed + 1e-12);
+    assert!(v["accuracy"]["method"].as_str().unwrap().contains("Panjer"));
+    let o = xtask(&[
+        "loss",
+        "--portfolio",
+        path,
+        "--method",
+        "creditrisk+",
+        "--sector-variance",
+        "0.5,0.5,0.5",
+        "--sector-correlation",
+        "1.5",
+    ]);
+    fails_naming(&o, &["sector_correlation", "[-1, 1]"]);
+}
+
+#[test]
 fn every_method_reports_the_same_expected_loss() {
-    // lhp, exact and bet preserve the expected loss exactly; mc within 4 SE.
+    // lhp, exact, bet and creditrisk+ (banding keeps each loan's expected loss) preserve the
+    // expected loss exactly; mc within 4 SE.
     let el = standard_book_el(300);
-    for method in ["lhp", "exact", "bet", "mc"] {
+    for method in ["lhp", "exact", "bet", "mc", "creditrisk+"] {
         let v = json(&xtask(&[
             "loss",
             "--book",

@@ -70,7 +70,11 @@ impl CreditRiskPlusSpec {
         }
         for (i, &v) in self.sector_variances.iter().enumerate() {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(bad(format!("sector_variances[{i}]"), v, "must be finite and >= 0"));
+                return Err(bad(
+                    format!("sector_variances[{i}]"),
+                    v,
+                    "must be finite and >= 0",
+                ));
             }
         }
         let n = self.sector_variances.len();
@@ -209,7 +213,11 @@ impl CreditRiskPlus {
                 (spec.sector_variances[i] * s.expected_loss.powi(2) + idiosyncratic[i]).sqrt();
         }
         let ul = (systematic + idiosyncratic.iter().sum::<f64>()).sqrt();
-        let relative = if el > 0.0 { systematic / (el * el) } else { 0.0 };
+        let relative = if el > 0.0 {
+            systematic / (el * el)
+        } else {
+            0.0
+        };
         let total_exposure = portfolio.total_ead();
         let (probs, truncated) = panjer(&band_el, mu, relative, max_loss_units)?;
         let losses = (0..probs.len())
@@ -368,8 +376,8 @@ mod tests {
     #[test]
     fn without_sector_variance_the_loss_is_compound_poisson() {
         // 10 obligors of exposure 1, PD 0.1, one sector, no variance: Poisson(1) defaults.
-        let p = Portfolio::new((0..10).map(|_| Exposure::new(1.0, 0.1, Lgd::Constant(1.0))))
-            .unwrap();
+        let p =
+            Portfolio::new((0..10).map(|_| Exposure::new(1.0, 0.1, Lgd::Constant(1.0)))).unwrap();
         let c = CreditRiskPlus::new(&p, &CreditRiskPlusSpec::uniform(1, 0.0, 0.0, 1.0)).unwrap();
         let probs = c.dist.probabilities();
         let mut f = (-1.0f64).exp();

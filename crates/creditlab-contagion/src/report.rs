@@ -6,6 +6,7 @@
 use crate::accuracy::{AccuracyReport, FigureError, Tolerance};
 use crate::bet::BinomialExpansion;
 use crate::copula::Copula;
+use crate::creditrisk::{CreditRiskPlus, CreditRiskPlusSpec};
 use crate::distribution::{
     AtLevel, Estimate, LossDistribution, LossSummary, STANDARD_LEVELS, Tranche,
 };
@@ -65,6 +66,8 @@ pub struct LossRequest {
     pub accept_coarser: bool,
     /// `exact`'s work budget in cell updates ([`ExactConfig::max_work`]).
     pub max_work: f64,
+    /// `creditrisk+`'s sector variances, correlation and loss unit (required by it).
+    pub creditrisk: Option<CreditRiskPlusSpec>,
 }
 
 /// One tail probability of a [`LossReport`].
@@ -165,6 +168,7 @@ impl LossRequest {
             accuracy: Tolerance::default(),
             accept_coarser: false,
             max_work: ExactConfig::default().max_work,
+            creditrisk: None,
         }
     }
 
@@ -290,6 +294,16 @@ impl LossRequest {
                 let exact = ExactLoss::new(portfolio, copula, &config)?;
                 accuracy = Some(exact.accuracy().clone());
                 summarise(&exact)
+            }
+            // Its own model: Poisson defaults under gamma sector factors.
+            LossMethod::CreditRiskPlus => {
+                let spec = self.creditrisk.as_ref().ok_or_else(|| Error::Unsupported {
+                    method: "creditrisk+",
+                    reason: "needs the sector variances and the loss unit".into(),
+                })?;
+                let c = CreditRiskPlus::new(portfolio, spec)?;
+                accuracy = Some(c.accuracy().clone());
+                summarise(&c)
             }
             // The copula-implied diversity score.
             LossMethod::BinomialExpansion => {

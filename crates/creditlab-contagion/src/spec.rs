@@ -216,16 +216,20 @@ pub enum LossMethod {
     /// `mc-is`: Monte Carlo, with the tail probabilities by Glasserman-Li importance
     /// sampling ([`ImportanceSampler`](crate::importance::ImportanceSampler)).
     ImportanceSampling,
+    /// `creditrisk+`: CreditRisk+ with correlated sectors
+    /// ([`CreditRiskPlus`](crate::CreditRiskPlus)); its own model, not the copula's.
+    CreditRiskPlus,
 }
 
 impl LossMethod {
     /// Every method, in the order the documentation lists them.
-    pub const ALL: [LossMethod; 5] = [
+    pub const ALL: [LossMethod; 6] = [
         LossMethod::LargePool,
         LossMethod::Exact,
         LossMethod::BinomialExpansion,
         LossMethod::MonteCarlo,
         LossMethod::ImportanceSampling,
+        LossMethod::CreditRiskPlus,
     ];
 
     /// The method's name: `lhp`, `exact`, `bet`, `mc` or `mc-is`.
@@ -236,6 +240,7 @@ impl LossMethod {
             LossMethod::BinomialExpansion => "bet",
             LossMethod::MonteCarlo => "mc",
             LossMethod::ImportanceSampling => "mc-is",
+            LossMethod::CreditRiskPlus => "creditrisk+",
         }
     }
 

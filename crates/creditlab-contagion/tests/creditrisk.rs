@@ -35,8 +35,16 @@ fn creditrisk_plus_matches_burgisser_et_al_as_quantlib_checks_it() {
     assert!((s[1].exposure - 2000.0).abs() < 1e-8);
     assert!((s[0].expected_loss - 40.0).abs() < 1e-8);
     assert!((s[1].expected_loss - 40.0).abs() < 1e-8);
-    assert!((s[0].unexpected_loss - 30.7).abs() < 0.05, "{}", s[0].unexpected_loss);
-    assert!((s[1].unexpected_loss - 31.3).abs() < 0.05, "{}", s[1].unexpected_loss);
+    assert!(
+        (s[0].unexpected_loss - 30.7).abs() < 0.05,
+        "{}",
+        s[0].unexpected_loss
+    );
+    assert!(
+        (s[1].unexpected_loss - 31.3).abs() < 0.05,
+        "{}",
+        s[1].unexpected_loss
+    );
     assert!((c.total_exposure() - 3000.0).abs() < 1e-8);
     assert!((c.expected_loss_money() - 80.0).abs() < 1e-8);
     assert!((c.unexpected_loss_money() - 53.1).abs() < 0.01);

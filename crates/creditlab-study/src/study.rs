@@ -913,7 +913,8 @@ fn study_book(
             LossMethod::Exact
             | LossMethod::LargePool
             | LossMethod::BinomialExpansion
-            | LossMethod::ImportanceSampling => {
+            | LossMethod::ImportanceSampling
+            | LossMethod::CreditRiskPlus => {
                 // Refined until every figure the study reads moves by less than the default
                 // tolerance; a book the budget cannot resolve keeps its finest result, and
                 // its accuracy report says the tolerance was not met.
