@@ -51,6 +51,7 @@ pub mod mc;
 pub mod network;
 pub mod portfolio;
 pub mod report;
+pub mod saddlepoint;
 pub mod smooth;
 pub mod spec;
 
@@ -66,4 +67,5 @@ pub use exact::{ExactConfig, ExactLoss, Targets};
 pub use lhp::{GranularPool, LargePool};
 pub use portfolio::{Exposure, Lgd, Portfolio};
 pub use report::{LossReport, LossRequest};
+pub use saddlepoint::Saddlepoint;
 pub use spec::{CopulaSpec, LossMethod, check_tiling, parse_tranches};

@@ -16,6 +16,7 @@ use crate::importance::ImportanceSampler;
 use crate::lhp::{GranularPool, LargePool};
 use crate::mc::MonteCarlo;
 use crate::portfolio::Portfolio;
+use crate::saddlepoint::Saddlepoint;
 use crate::spec::{CopulaSpec, LossMethod};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -304,6 +305,11 @@ impl LossRequest {
                 let c = CreditRiskPlus::new(portfolio, spec)?;
                 accuracy = Some(c.accuracy().clone());
                 summarise(&c)
+            }
+            LossMethod::Saddlepoint => {
+                let s = Saddlepoint::new(portfolio, copula)?;
+                accuracy = Some(s.accuracy().clone());
+                summarise(&s)
             }
             // The copula-implied diversity score.
             LossMethod::BinomialExpansion => {

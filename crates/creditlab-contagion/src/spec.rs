@@ -219,17 +219,21 @@ pub enum LossMethod {
     /// `creditrisk+`: CreditRisk+ with correlated sectors
     /// ([`CreditRiskPlus`](crate::CreditRiskPlus)); its own model, not the copula's.
     CreditRiskPlus,
+    /// `saddlepoint`: the saddlepoint approximation of the conditional loss, integrated over
+    /// the factor ([`Saddlepoint`](crate::Saddlepoint)).
+    Saddlepoint,
 }
 
 impl LossMethod {
     /// Every method, in the order the documentation lists them.
-    pub const ALL: [LossMethod; 6] = [
+    pub const ALL: [LossMethod; 7] = [
         LossMethod::LargePool,
         LossMethod::Exact,
         LossMethod::BinomialExpansion,
         LossMethod::MonteCarlo,
         LossMethod::ImportanceSampling,
         LossMethod::CreditRiskPlus,
+        LossMethod::Saddlepoint,
     ];
 
     /// The method's name: `lhp`, `exact`, `bet`, `mc` or `mc-is`.
@@ -241,6 +245,7 @@ impl LossMethod {
             LossMethod::MonteCarlo => "mc",
             LossMethod::ImportanceSampling => "mc-is",
             LossMethod::CreditRiskPlus => "creditrisk+",
+            LossMethod::Saddlepoint => "saddlepoint",
         }
     }
 

@@ -6,5 +6,6 @@ mod collateral;
 mod creditrisk;
 mod fixtures;
 mod inputs;
+mod saddlepoint;
 mod simulation;
 mod tape;

@@ -914,7 +914,8 @@ fn study_book(
             | LossMethod::LargePool
             | LossMethod::BinomialExpansion
             | LossMethod::ImportanceSampling
-            | LossMethod::CreditRiskPlus => {
+            | LossMethod::CreditRiskPlus
+            | LossMethod::Saddlepoint => {
                 // Refined until every figure the study reads moves by less than the default
                 // tolerance; a book the budget cannot resolve keeps its finest result, and
                 // its accuracy report says the tolerance was not met.
