@@ -275,7 +275,7 @@ impl CreditRiskPlus {
 
     /// The loss at probability `level` in money, interpolated linearly between the two
     /// lattice points that bracket it (QuantLib's `lossQuantile` convention); the lower
-    /// lattice quantile is [`LossDistribution::value_at_risk`].
+    /// lattice quantile is [`LossDistribution::value_at_risk`](crate::LossDistribution::value_at_risk).
     pub fn loss_quantile_money(&self, level: f64) -> f64 {
         let p = self.dist.probabilities();
         let mut cdf = 0.0;
