@@ -16,6 +16,7 @@ mod loss;
 mod pipeline;
 mod pricing;
 mod progress;
+mod scorecard;
 mod ssfa;
 mod sweep;
 mod tranche;
@@ -62,6 +63,8 @@ enum Task {
     Sweep(sweep::Args),
     /// A CDO squared against the same mezzanine exposures held directly, at several correlations.
     Cdo2(cdo2::Args),
+    /// The scorecard workflow on any tape (CSV + TOML mapping): bins, WoE, IV, card, validation.
+    Scorecard(scorecard::Args),
     /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
     Defi(defi::Args),
     // New tasks: add one variant here and one arm in `main` below.
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         Task::Clearing(args) => clearing::run(args),
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
+        Task::Scorecard(args) => scorecard::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
