@@ -496,7 +496,7 @@ pub fn bin_numeric(
     }
     groups.extend(open);
     enforce_min_rows(&mut groups, options.min_bin_share * n, &t);
-    if options.monotone && groups.len() > 2 {
+    if options.monotone && groups.len() > 1 {
         let mut up = groups.clone();
         enforce_monotone(&mut up, true, &t);
         let mut down = groups;

@@ -672,6 +672,37 @@ mod tests {
     }
 
     #[test]
+    fn delong_by_hand_with_a_tie_and_two_correlated_scores() {
+        // Defaulters X, non-defaulters Y; score 1: X = (0.8, 0.5), Y = (0.5, 0.2, 0.1) (one
+        // tie); score 2: X = (0.3, 0.9), Y = (0.4, 0.2, 0.1).
+        // Score 1: V10 = (1, 5/6), V01 = (3/4, 1, 1), AUC 11/12.
+        // Score 2: V10 = (2/3, 1), V01 = (1/2, 1, 1), AUC 5/6.
+        // S10 = [[1/72, -1/36], [-1/36, 1/18]] (divisor 1), S01 = [[1/48, 1/24], [1/24, 1/12]]
+        // (divisor 2); Cov = S10 / 2 + S01 / 3 = [[1/72, 0], [0, 1/18]].
+        // (The fast DeLong of benches/peers/german_credit_logit.py gives the same.)
+        let y = [true, true, false, false, false];
+        let d = delong(
+            &[&[0.8, 0.5, 0.5, 0.2, 0.1], &[0.3, 0.9, 0.4, 0.2, 0.1]],
+            &y,
+        )
+        .unwrap();
+        assert!((d.aucs[0] - 11.0 / 12.0).abs() < prec::IDENTITY);
+        assert!((d.aucs[1] - 5.0 / 6.0).abs() < prec::IDENTITY);
+        assert!((d.covariance[0][0] - 1.0 / 72.0).abs() < prec::IDENTITY);
+        assert!((d.covariance[1][1] - 1.0 / 18.0).abs() < prec::IDENTITY);
+        assert!(d.covariance[0][1].abs() < prec::IDENTITY);
+        let t = d.difference(0, 1);
+        assert!((t.difference - 1.0 / 12.0).abs() < prec::IDENTITY);
+        assert!((t.std_error - (5.0f64 / 72.0).sqrt()).abs() < prec::IDENTITY);
+        // The rank AUC agrees, and a score against itself differs by nothing.
+        assert!((auc(&[0.8, 0.5, 0.5, 0.2, 0.1], &y).unwrap() - d.aucs[0]).abs() < prec::IDENTITY);
+        let same = d.difference(0, 0);
+        assert_eq!((same.z, same.p_value), (0.0, 1.0));
+        assert!(delong(&[&[0.1, 0.2]], &[true, false]).is_err());
+        assert!(delong(&[&[0.1, 0.2, 0.3]], &[true, false]).is_err());
+    }
+
+    #[test]
     fn rank_auc_equals_pairwise_count_with_ties() {
         for (seed, levels) in [(1, 5), (2, 50), (3, 1000)] {
             let (pd, y) = sample(600, seed, levels);
