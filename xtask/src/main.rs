@@ -17,6 +17,7 @@ mod originate;
 mod pipeline;
 mod pricing;
 mod progress;
+mod scorecard;
 mod ssfa;
 mod sweep;
 mod tranche;
@@ -63,6 +64,8 @@ enum Task {
     Sweep(sweep::Args),
     /// A CDO squared against the same mezzanine exposures held directly, at several correlations.
     Cdo2(cdo2::Args),
+    /// The scorecard workflow on any tape (CSV + TOML mapping): bins, WoE, IV, card, validation.
+    Scorecard(scorecard::Args),
     /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
     Defi(defi::Args),
     /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
         Task::Originate(args) => originate::run(args),
+        Task::Scorecard(args) => scorecard::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

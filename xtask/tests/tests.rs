@@ -12,5 +12,6 @@ mod loss;
 mod originate;
 mod pipeline;
 mod pool;
+mod scorecard;
 mod sweep;
 mod tidy;

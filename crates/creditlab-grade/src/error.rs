@@ -72,6 +72,30 @@ pub enum GradeError {
     /// The information matrix X'WX is singular: collinear or constant features.
     #[error("logistic fit: singular Hessian ({0}); check for constant or collinear features")]
     SingularHessian(String),
+    /// A cell or the header of a scorecard tape (CSV) that cannot be read.
+    #[error("tape {file} line {line}, column `{column}`: {reason}")]
+    Tape {
+        /// The tape's file name (or another origin, e.g. `<memory>`).
+        file: String,
+        /// 1-based line in the file; the header is line 1.
+        line: usize,
+        /// The column name, or `row` when the row as a whole is unreadable.
+        column: String,
+        /// What was wrong, with the offending value.
+        reason: String,
+    },
+    /// A scorecard mapping (TOML) that cannot be used.
+    #[error("mapping {file} line {line}, key `{key}`: {reason}")]
+    Mapping {
+        /// The mapping's file name (or another origin).
+        file: String,
+        /// 1-based line of the offending key (0 when the file has no line for it).
+        line: usize,
+        /// Dotted path of the key, e.g. `columns.housing.kind`.
+        key: String,
+        /// What was wrong, with the offending value.
+        reason: String,
+    },
 }
 
 impl GradeError {
@@ -80,6 +104,8 @@ impl GradeError {
     pub fn field(&self) -> Option<&str> {
         match self {
             Self::InvalidParameter { field, .. } | Self::Invalid { field, .. } => Some(field),
+            Self::Tape { column, .. } => Some(column),
+            Self::Mapping { key, .. } => Some(key),
             _ => None,
         }
     }

@@ -19,10 +19,14 @@
 //! - [`collateral_model`]: a collateral-only PD model fitted on a DeFi book's own outcomes,
 //!   with an upper confidence bound from estimation uncertainty, judged out of sample
 //!   against the bank scorecard's extrapolation.
+//! - [`binning`] and [`woe_card`]: the scorecard workflow on any tape (a CSV with its own
+//!   columns and a TOML mapping): monotone binning, WoE and IV, PSI, logistic regression on
+//!   the WoE, points, out-of-sample validation and factor sets compared by DeLong tests.
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
 //! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
-//! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
+//! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md,
+//! scorecard.md.
 //!
 //! ```
 //! use creditlab_grade::irb::{self, AssetClass};
@@ -47,6 +51,7 @@
 //! # Ok::<(), creditlab_grade::GradeError>(())
 //! ```
 
+pub mod binning;
 pub mod collateral_model;
 mod error;
 pub mod grading;
@@ -57,6 +62,7 @@ pub mod report;
 pub mod scale;
 pub mod scorecard;
 pub mod validation;
+pub mod woe_card;
 
 pub use error::{GradeError, Result};
 pub use grading::{BookGrades, GradingConfig, LoanGrade, grade_book, grade_record};
