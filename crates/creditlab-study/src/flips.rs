@@ -129,6 +129,7 @@ struct Stages {
     diversification: crate::study::DiversificationStudy,
     defi_pool: defi_pool::DefiPoolStudy,
     originate: crate::originate::OriginateStudy,
+    real: crate::real_borrowers::RealBorrowers,
     contagion: Vec<crate::contagion::NetworkStudy>,
 }
 
@@ -144,6 +145,7 @@ impl Stages {
             diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)?;
         let contagion = contagion_study(scenario, &bank, &defi_pool)?;
         let originate = originate(scenario)?;
+        let real = crate::real_borrowers::study(scenario.seed)?;
         Ok(Self {
             bank_book,
             bank,
@@ -151,6 +153,7 @@ impl Stages {
             diversification,
             defi_pool,
             originate,
+            real,
             contagion,
         })
     }
@@ -219,6 +222,7 @@ impl Stages {
             securitization: &securitization,
             defi_pool: pool,
             originate: new_originate.as_ref().unwrap_or(&self.originate),
+            real: &self.real,
             contagion: new_net.as_deref().unwrap_or(&self.contagion),
         });
         Ok(claims

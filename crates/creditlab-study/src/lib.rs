@@ -33,6 +33,7 @@ pub mod flips;
 pub mod originate;
 mod output;
 pub mod progress;
+pub mod real_borrowers;
 mod render;
 pub mod rules;
 pub mod scenario;

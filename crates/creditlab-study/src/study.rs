@@ -551,6 +551,8 @@ pub struct Study {
     pub defi_pool: defi_pool::DefiPoolStudy,
     /// Claim 1 over time: lending with and without securitization.
     pub originate: crate::originate::OriginateStudy,
+    /// Claims 3 and 4 on real borrowers: the German Credit data's factor sets.
+    pub real_borrowers: crate::real_borrowers::RealBorrowers,
     /// Each side's clearing network after its book's shocks.
     pub contagion: Vec<contagion::NetworkStudy>,
     /// The verdict, claim by claim.
@@ -595,6 +597,9 @@ impl Study {
         let originate = stage(progress, "originate to distribute", || {
             crate::originate::study(&scenario.originate, scenario.seed.wrapping_add(6))
         })?;
+        let real_borrowers = stage(progress, "real borrowers: German Credit", || {
+            crate::real_borrowers::study(scenario.seed)
+        })?;
         let contagion = stage(progress, "contagion", || {
             contagion_study(scenario, &bank, &defi_pool)
         })?;
@@ -610,6 +615,7 @@ impl Study {
             defi_pool: &defi_pool,
             originate: &originate,
             contagion: &contagion,
+            real: &real_borrowers,
         });
         Ok(Self {
             schema_version: REPORT_SCHEMA_VERSION,
@@ -622,6 +628,7 @@ impl Study {
             securitization,
             defi_pool,
             originate,
+            real_borrowers,
             contagion,
             verdict,
         })

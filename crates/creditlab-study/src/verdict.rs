@@ -35,6 +35,26 @@ pub struct Evidence<'a> {
     pub originate: &'a crate::originate::OriginateStudy,
     /// The clearing networks.
     pub contagion: &'a [NetworkStudy],
+    /// Claims 3 and 4 on real borrowers (German Credit).
+    pub real: &'a RealBorrowers,
+}
+
+use crate::real_borrowers::{ALL_FOUR, ANONYMOUS, RealBorrowers, WITHOUT_HISTORY};
+
+/// A factor set's out-of-sample AUC on real borrowers with its DeLong standard error (no
+/// evidence either way, an infinite error, when the set is missing).
+fn real_auc(r: &RealBorrowers, set: &str) -> Measured {
+    r.set(set).map_or(Measured::new(0.5, f64::INFINITY), |s| {
+        Measured::new(s.auc, s.auc_std_error)
+    })
+}
+
+/// `AUC(a) - AUC(b)` on real borrowers with its paired DeLong standard error.
+fn real_fall(r: &RealBorrowers, a: &str, b: &str) -> Measured {
+    r.difference(a, b)
+        .map_or(Measured::new(0.0, f64::INFINITY), |d| {
+            Measured::new(d.difference, d.std_error)
+        })
 }
 
 /// One side of the like-for-like table, per unit of money lent, over one year unless
@@ -388,6 +408,10 @@ fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
                     b.grading.auc_borrower_facts_withheld,
                     b.grading.auc_borrower_facts_withheld_se,
                 ),
+                real_full: real_auc(e.real, ALL_FOUR),
+                real_anonymous: real_auc(e.real, ANONYMOUS),
+                real_fall: real_fall(e.real, ALL_FOUR, ANONYMOUS),
+                real_history_fall: real_fall(e.real, ALL_FOUR, WITHOUT_HISTORY),
             }),
         ),
         claim(
@@ -399,6 +423,9 @@ fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
                 bank_pd,
                 defi_el: defi.expected_loss,
                 bank_el: bank.expected_loss,
+                real_fall: real_fall(e.real, ALL_FOUR, ANONYMOUS),
+                anonymous_spread: e.real.set(ANONYMOUS).map_or(1.0, |s| s.pd_spread.ratio),
+                full_spread: e.real.set(ALL_FOUR).map_or(1.0, |s| s.pd_spread.ratio),
             }),
         ),
         claim(
