@@ -1111,6 +1111,8 @@ pub struct FactorSetResult {
     pub brier: f64,
     /// The PD spread of the out-of-fold population PDs.
     pub pd_spread: PdSpread,
+    /// ROC curve of the out-of-fold PDs (thinned to [`MAX_ROC_POINTS`]).
+    pub roc: Vec<RocPoint>,
 }
 
 /// The DeLong test of two factor sets' AUCs on the same rows.
@@ -1195,6 +1197,10 @@ pub fn compare_factor_sets(
             ks: validation::ks_statistic(&sample_pd[s], &tape.bad)?,
             brier: validation::brier_score(&sample_pd[s], &tape.bad)?,
             pd_spread: pd_spread(&population_pd[s], &tape.bad)?,
+            roc: thin(
+                validation::roc_curve(&sample_pd[s], &tape.bad)?,
+                MAX_ROC_POINTS,
+            ),
         });
     }
     let mut differences = Vec::new();

@@ -431,6 +431,23 @@ impl Study {
             ])?;
         }
         s.table(t);
+        let mut roc = Chart::line(
+            "real-borrowers-roc",
+            "ROC of real borrowers, out of sample: each factor set",
+            "false-positive rate",
+            "true-positive rate",
+        );
+        for set in &c.sets {
+            roc = roc.series(
+                format!("{} (AUC {})", set.name.replace('_', " "), num(set.auc, 2)),
+                set.roc
+                    .iter()
+                    .map(|p| (p.false_positive_rate, p.true_positive_rate))
+                    .collect(),
+            )?;
+        }
+        roc = roc.series("chance", vec![(0.0, 0.0), (1.0, 1.0)])?;
+        s.chart(roc);
         let mut t = Table::new(
             "real-borrowers-tests",
             "Real borrowers: DeLong tests of the differences (same rows, same folds)",
