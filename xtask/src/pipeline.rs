@@ -3,7 +3,7 @@
 
 use crate::cli::{TaskError, TaskResult};
 use crate::progress::Bars;
-use creditlab_study::{Scenario, Study};
+use creditlab_study::{Overwrite, Scenario, Study, check_output};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask pipeline`.
@@ -38,6 +38,22 @@ pub struct RunFlags {
     /// Print nothing but errors (no progress, no summary).
     #[arg(long)]
     pub quiet: bool,
+    /// Write into an output folder creditlab did not write: replace only the files of the
+    /// names creditlab writes, delete nothing, add no marker. Without it such a folder is
+    /// refused. A path that is not a folder is always refused.
+    #[arg(long)]
+    pub force: bool,
+}
+
+impl RunFlags {
+    /// What may happen to an existing output folder.
+    pub fn overwrite(&self) -> Overwrite {
+        if self.force {
+            Overwrite::Force
+        } else {
+            Overwrite::Own
+        }
+    }
 }
 
 /// Runs the task.
@@ -56,9 +72,11 @@ pub fn run(args: Args) -> TaskResult {
     if args.run.quick {
         scenario.quicken();
     }
+    // Refused before the study runs: a minutes-long run must not end in "cannot write".
+    check_output(&args.out, args.run.overwrite())?;
     let bars = Bars::new(args.run.quiet);
     let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
-    study.write(&args.out)?;
+    study.write_with(&args.out, args.run.overwrite())?;
     if !args.run.quiet {
         print!("{}", study.terminal_summary()?);
         println!("\nreport: {}", args.out.join("report.html").display());

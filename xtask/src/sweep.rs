@@ -3,6 +3,7 @@
 
 use crate::cli::TaskResult;
 use crate::progress::Bars;
+use creditlab_study::check_output;
 use creditlab_study::config::read;
 use creditlab_study::scenario::DEFAULT_SCENARIO;
 use creditlab_study::sweep::{Sweep, parse_param};
@@ -39,10 +40,11 @@ pub fn run(args: Args) -> TaskResult {
         .iter()
         .map(|p| parse_param(p))
         .collect::<Result<Vec<_>, _>>()?;
+    check_output(&args.out, args.run.overwrite())?;
     let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
     let pool = crate::pipeline::thread_pool(args.run.threads)?;
     let result = pool.install(|| sweep.run(&Bars::new(args.run.quiet)))?;
-    result.write(&args.out)?;
+    result.write_with(&args.out, args.run.overwrite())?;
     if !args.run.quiet {
         print!("{}", result.terminal_table()?.to_text());
         println!(

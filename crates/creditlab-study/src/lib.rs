@@ -40,6 +40,6 @@ pub mod sweep;
 pub mod verdict;
 
 pub use error::{Result, StudyError};
-pub use output::{OUTPUT_MARKER, write_atomically};
+pub use output::{OUTPUT_MARKER, Overwrite, check_output, write_atomically, write_output};
 pub use scenario::Scenario;
 pub use study::*;
