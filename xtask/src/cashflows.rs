@@ -3,6 +3,7 @@
 //! Conventions: BMA/SIFMA standard formulas (`docs/methodology/cashflows.md`). JSON output:
 //! `docs/schemas/cashflows-json.md`.
 
+use crate::cli::out;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_loan::cashflow::add_loan;
 use creditlab_loan::tape::open_tape;
@@ -138,7 +139,7 @@ pub fn run(args: Args) -> TaskResult {
     if args.json {
         print_json(&report)
     } else {
-        print!("{}", table(&report.cash_flows, report.shown));
+        out!("{}", table(&report.cash_flows, report.shown));
         Ok(())
     }
 }

@@ -9,6 +9,8 @@ use std::fmt;
 #[derive(Debug)]
 pub struct TaskError {
     message: String,
+    /// The reader of standard output went away (`| head`): stop, say nothing, succeed.
+    closed: bool,
 }
 
 impl TaskError {
@@ -16,12 +18,32 @@ impl TaskError {
     pub fn msg(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
+            closed: false,
         }
     }
 
-    /// The process exit code for this error.
+    /// The process exit code for this error: 0 when the reader of standard output closed it
+    /// (as ripgrep does: `cargo xtask cashflows | head -1` is a success), 2 otherwise.
     pub fn exit_code(&self) -> u8 {
-        2
+        if self.closed { 0 } else { 2 }
+    }
+
+    /// Whether this ends the run without a message (standard output was closed).
+    pub fn is_silent(&self) -> bool {
+        self.closed
+    }
+
+    /// A failed write to standard output: a closed pipe ends the run quietly, any other
+    /// failure (a full device) is an error saying so.
+    pub fn stdout(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self {
+                message: String::new(),
+                closed: true,
+            }
+        } else {
+            Self::msg(format!("writing to stdout: {e}"))
+        }
     }
 }
 
@@ -44,26 +66,62 @@ impl<E: std::error::Error> From<E> for TaskError {
             }
             source = cause.source();
         }
-        Self { message }
+        Self {
+            message,
+            closed: false,
+        }
     }
 }
 
 /// Result of a task.
 pub type TaskResult = Result<(), TaskError>;
 
-/// Prints `value` as pretty JSON on standard output. A reader that stops early (`| head`)
-/// is not an error: the write ends quietly instead of panicking as `println!` would.
-pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
+/// Writes to standard output, the one way tasks print (through [`out!`] and [`outln!`];
+/// `print!` panics on a closed pipe or a full device). A reader that stops early (`| head`)
+/// ends the run quietly with exit 0 ([`TaskError::is_silent`]); any other failure is an
+/// error "writing to stdout: ...".
+pub fn write_stdout(args: fmt::Arguments<'_>) -> TaskResult {
     use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(|e| TaskError::stdout(&e))
+}
+
+/// Flushes standard output at the end of a run, so a full device is reported, not lost.
+pub fn flush_stdout() -> TaskResult {
+    use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .flush()
+        .map_err(|e| TaskError::stdout(&e))
+}
+
+/// `print!` for tasks: writes through [`write_stdout`] and returns its error with `?`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))?
+    };
+}
+
+/// `println!` for tasks: writes through [`write_stdout`] and returns its error with `?`.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Prints `value` as pretty JSON on standard output (see [`write_stdout`]).
+pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| TaskError::msg(format!("cannot serialize the result as JSON: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(TaskError::msg(format!(
-            "cannot write to standard output: {e}"
-        ))),
-        _ => Ok(()),
-    }
+    outln!("{text}");
+    flush_stdout()
 }
 
 /// A plain-text table: a header row and rows of cells, right-aligned numbers.

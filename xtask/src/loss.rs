@@ -7,6 +7,7 @@
 //! `docs/schemas/loss-json.md`.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{out, outln};
 use creditlab_contagion::importance::glasserman_li_portfolio;
 use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
@@ -196,8 +197,7 @@ pub fn run(args: Args) -> TaskResult {
     if args.json {
         return print_json(&out);
     }
-    print_table(&out);
-    Ok(())
+    print_table(&out)
 }
 
 /// `value` or `value ± se`, in percent (scientific notation below 0.01%).
@@ -215,10 +215,13 @@ fn pct(value: f64, se: Option<f64>) -> String {
     }
 }
 
-fn print_table(out: &LossReport) {
-    println!(
+fn print_table(out: &LossReport) -> TaskResult {
+    outln!(
         "{} exposures, total {}, method {}, copula {}",
-        out.exposures, out.total_exposure, out.method, out.copula
+        out.exposures,
+        out.total_exposure,
+        out.method,
+        out.copula
     );
     let mut t = Table::new(["measure", "value (fraction of total exposure)"]);
     t.row([
@@ -253,7 +256,7 @@ fn print_table(out: &LossReport) {
             format!("{}{vr}", pct(p.probability, p.std_error)),
         ]);
     }
-    print!("{t}");
+    out!("{t}");
     let mut t = Table::new(["tranche", "expected loss", "P(any loss)"]);
     for tr in &out.tranches {
         t.row([
@@ -262,11 +265,11 @@ fn print_table(out: &LossReport) {
             pct(tr.default_probability, tr.default_probability_std_error),
         ]);
     }
-    print!("{t}");
+    out!("{t}");
     let a = &out.accuracy;
-    println!("accuracy: {}", a.method);
+    outln!("accuracy: {}", a.method);
     if let (Some(tol), Some(met)) = (a.requested, a.met) {
-        println!(
+        outln!(
             "  requested {:e} relative or {:e} absolute: {}",
             tol.relative,
             tol.absolute,
@@ -278,7 +281,7 @@ fn print_table(out: &LossReport) {
         );
     }
     for line in [&a.grid, &a.quadrature].into_iter().flatten() {
-        println!("  {line}");
+        outln!("  {line}");
     }
     for r in &a.refinements {
         let worst = r
@@ -286,9 +289,13 @@ fn print_table(out: &LossReport) {
             .iter()
             .map(|f| f.error / f.tolerance)
             .fold(0.0, f64::max);
-        println!(
+        outln!(
             "  {} refined ({} -> {}): largest change {:.2} of its tolerance",
-            r.refined, r.from, r.to, worst
+            r.refined,
+            r.from,
+            r.to,
+            worst
         );
     }
+    Ok(())
 }

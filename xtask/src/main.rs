@@ -72,8 +72,8 @@ fn main() -> ExitCode {
     let Some(task) = cli.task else {
         // A bare `cargo xtask` lists the tasks and succeeds.
         let mut cmd = Cli::command();
-        println!("{}", cmd.render_long_help());
-        return ExitCode::SUCCESS;
+        let help = cmd.render_long_help();
+        return finish(cli::write_stdout(format_args!("{help}\n")));
     };
     let result = match task {
         Task::Pipeline(args) => pipeline::run(args),
@@ -92,10 +92,19 @@ fn main() -> ExitCode {
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
     };
-    match result {
+    finish(result)
+}
+
+/// The exit of a run: standard output flushed (a full device is an error, not a loss), the
+/// error printed on standard error, nothing printed when the reader of standard output left.
+fn finish(result: cli::TaskResult) -> ExitCode {
+    use std::io::Write as _;
+    match result.and_then(|()| cli::flush_stdout()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_silent() => ExitCode::from(e.exit_code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            // A closed standard error must not panic either.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

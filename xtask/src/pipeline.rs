@@ -2,6 +2,7 @@
 //! scenario file, written to the output folder atomically.
 
 use crate::cli::{TaskError, TaskResult};
+use crate::cli::{out, outln};
 use crate::progress::Bars;
 use creditlab_study::{Overwrite, Scenario, Study, check_output};
 use std::path::PathBuf;
@@ -78,8 +79,8 @@ pub fn run(args: Args) -> TaskResult {
     let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
     study.write_with(&args.out, args.run.overwrite())?;
     if !args.run.quiet {
-        print!("{}", study.terminal_summary()?);
-        println!("\nreport: {}", args.out.join("report.html").display());
+        out!("{}", study.terminal_summary()?);
+        outln!("\nreport: {}", args.out.join("report.html").display());
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! (creditlab-study's `sweep`), written as a table and one chart per figure.
 
 use crate::cli::TaskResult;
+use crate::cli::{out, outln};
 use crate::progress::Bars;
 use creditlab_study::check_output;
 use creditlab_study::config::read;
@@ -46,8 +47,8 @@ pub fn run(args: Args) -> TaskResult {
     let result = pool.install(|| sweep.run(&Bars::new(args.run.quiet)))?;
     result.write_with(&args.out, args.run.overwrite())?;
     if !args.run.quiet {
-        print!("{}", result.terminal_table()?.to_text());
-        println!(
+        out!("{}", result.terminal_table()?.to_text());
+        outln!(
             "every figure: {}\nsweep: {}",
             args.out.join("sweep.csv").display(),
             args.out.join("sweep.html").display()

@@ -4,6 +4,7 @@
 //! `DealSpec::run_waterfall` and `DealSpec::simulate_waterfall`).
 
 use crate::cli::{Table, TaskResult, print_json};
+use crate::cli::{out, outln};
 use crate::tranche::DealFile;
 use creditlab_contagion::CopulaSpec;
 use creditlab_loan::DefaultRate;
@@ -87,11 +88,13 @@ pub fn run(args: Args) -> TaskResult {
             DefaultRate::Cdr(cdr) => *cdr,
             _ => f64::NAN,
         };
-        println!(
+        outln!(
             "{} scenarios, CDR drawn around {cdr} with rho {} ({} copula)",
-            args.scenarios, args.rho, args.copula
+            args.scenarios,
+            args.rho,
+            args.copula
         );
-        print!("{t}");
+        out!("{t}");
         return Ok(());
     }
     let run = file.spec.run_waterfall().map_err(|e| file.error(e))?;
@@ -126,7 +129,7 @@ pub fn run(args: Args) -> TaskResult {
         ));
         t.row(row);
     }
-    print!("{t}");
+    out!("{t}");
     let mut s = Table::new(["note", "loss", "WAL (years)", "yield"]);
     for n in &run.notes {
         s.row([
@@ -137,6 +140,6 @@ pub fn run(args: Args) -> TaskResult {
                 .map_or("-".into(), |y| format!("{:.4}%", 100.0 * y)),
         ]);
     }
-    print!("{s}");
+    out!("{s}");
     Ok(())
 }

@@ -11,5 +11,6 @@ mod grade;
 mod loss;
 mod pipeline;
 mod pool;
+mod stdout;
 mod sweep;
 mod tidy;
