@@ -247,10 +247,13 @@ fn print_table(out: &LossReport) -> TaskResult {
         t.row([format!("ES {level}"), pct(*v, s)]);
     }
     for p in &out.tail {
-        let vr = p
-            .variance_reduction
-            .map(|v| format!(" (variance reduction {v:.0})"))
-            .unwrap_or_default();
+        let vr = match (p.variance_reduction, out.method) {
+            (Some(v), _) => format!(" (variance reduction {v:.0})"),
+            (None, LossMethod::ImportanceSampling) => {
+                " (variance reduction not defined: zero variance)".to_string()
+            }
+            (None, _) => String::new(),
+        };
         t.row([
             format!("P(L > {})", p.x),
             format!("{}{vr}", pct(p.probability, p.std_error)),

@@ -301,10 +301,10 @@ impl LossDistribution for ExactLoss {
     fn unexpected_loss(&self) -> crate::Estimate {
         self.reader().unexpected_loss()
     }
-    fn value_at_risk(&self, level: f64) -> crate::Estimate {
+    fn value_at_risk(&self, level: f64) -> Result<crate::Estimate> {
         self.reader().value_at_risk(level)
     }
-    fn expected_shortfall(&self, level: f64) -> crate::Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<crate::Estimate> {
         self.reader().expected_shortfall(level)
     }
     fn tail_probability(&self, x: f64) -> crate::Estimate {
@@ -1391,7 +1391,7 @@ impl<'a> Model<'a> {
             }
         };
         let t = &self.config.targets;
-        let summary = LossSummary::of(readout.reader(), &t.levels, &t.tail, &t.tranches);
+        let summary = LossSummary::of(readout.reader(), &t.levels, &t.tail, &t.tranches)?;
         Ok(Eval {
             readout,
             summary,

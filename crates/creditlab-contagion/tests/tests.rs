@@ -3,6 +3,7 @@
 
 mod analytic;
 mod collateral;
+mod edges;
 mod fixtures;
 mod inputs;
 mod simulation;

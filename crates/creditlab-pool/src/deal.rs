@@ -28,6 +28,7 @@ use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{
     Copula, CopulaSpec, ExactConfig, ExactLoss, Exposure, Lgd, LossDistribution, Portfolio,
 };
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_grade::{Grade, MasterScale};
 use creditlab_loan::{Assumptions, DefaultRate, project_pool};
 use serde::{Deserialize, Serialize};
@@ -585,10 +586,12 @@ impl DealSpec {
             }
             (LossMethod::MonteCarlo, _) => {
                 let portfolio = resolved.portfolio().map_err(|e| e.at("pool"))?;
+                let scenarios =
+                    Scenarios::new(model.scenarios).map_err(|e| PoolError::from(e).at("model"))?;
                 Box::new(
                     MonteCarlo::new(&portfolio, &copula)
                         .map_err(|e| PoolError::from(e).at("model"))?
-                        .run(model.seed, model.scenarios),
+                        .run(Seed(model.seed), scenarios),
                 )
             }
         };
