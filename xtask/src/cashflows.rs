@@ -112,9 +112,8 @@ pub fn run(args: Args) -> TaskResult {
             let mut cf = CashFlows::new();
             let mut loans = 0u64;
             for record in reader {
-                let record = record.map_err(|e| {
-                    TaskError::msg(format!("{}: {}", path.display(), TaskError::from(e)))
-                })?;
+                // The reader names the file, line and column (and refuses duplicate ids).
+                let record = record?;
                 add_loan(&mut cf, &record.loan, &a);
                 loans += 1;
             }

@@ -7,6 +7,7 @@ mod common;
 mod cashflows;
 mod clearing;
 mod defi;
+mod edges;
 mod grade;
 mod loss;
 mod pipeline;

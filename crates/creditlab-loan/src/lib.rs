@@ -49,7 +49,8 @@ pub use cashflow::{
 pub use collateral::{AssetSymbol, Collateral, CollateralKind, MAX_ASSET_SYMBOL_LEN};
 pub use error::{Error, Result};
 pub use loan::{
-    Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
+    Amortization, Channel, Loan, LoanId, MAX_PRINCIPAL, MAX_TERM_MONTHS, Rate, Recourse,
+    level_payment,
 };
 pub use report::{CashFlowReport, CashFlowSource};
 pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};
