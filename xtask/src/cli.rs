@@ -14,10 +14,10 @@ pub struct TaskError {
 }
 
 impl TaskError {
-    /// An error with a message written for the user.
+    /// An error with a message written for the user (long values cut, see [`cut_long`]).
     pub fn msg(message: impl Into<String>) -> Self {
         Self {
-            message: message.into(),
+            message: cut_long(&message.into()),
             closed: false,
         }
     }
@@ -66,11 +66,39 @@ impl<E: std::error::Error> From<E> for TaskError {
             }
             source = cause.source();
         }
-        Self {
-            message,
-            closed: false,
-        }
+        Self::msg(message)
     }
+}
+
+/// Words of a message longer than this are cut: a message names a value, it need not
+/// repeat 200 MB of it.
+const LONG_WORD: usize = 100;
+/// How many characters of a cut word are kept.
+const KEPT: usize = 60;
+
+/// `message` with every word longer than [`LONG_WORD`] characters cut to its first
+/// [`KEPT`] and its size: "aaaa... (209715200 bytes)". Every error of every task passes
+/// here, whatever library wrote it.
+pub fn cut_long(message: &str) -> String {
+    if message.len() <= LONG_WORD {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(4 * LONG_WORD));
+    let mut rest = message;
+    while !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        if word.chars().count() > LONG_WORD {
+            out.extend(word.chars().take(KEPT));
+            out.push_str(&format!("... ({} bytes)", word.len()));
+        } else {
+            out.push_str(word);
+        }
+        let ws = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..ws]);
+        rest = &tail[ws..];
+    }
+    out
 }
 
 /// Result of a task.

@@ -21,7 +21,7 @@ mod sweep;
 mod tranche;
 mod waterfall;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// creditlab: is DeFi lending subprime securitization again? Tasks that measure it.
@@ -68,7 +68,24 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--pd -0.1` is a negative value, not an unknown flag `-0` (the range check then
+    // names the flag); no task has a flag that starts with a digit.
+    let command = Cli::command().mut_subcommands(|task| task.allow_negative_numbers(true));
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        // --help and --version: clap prints them on standard output.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // A flag's value echoed whole could be megabytes: cut like every other error.
+            use std::io::Write as _;
+            let text = cli::cut_long(&e.render().to_string());
+            let _ = write!(std::io::stderr(), "{text}");
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let Some(task) = cli.task else {
         // A bare `cargo xtask` lists the tasks and succeeds.
         let mut cmd = Cli::command();

@@ -142,3 +142,41 @@ fn clearing_amounts_that_overflow_are_refused_not_printed_as_inf() {
         assert!(out.stdout.is_empty());
     }
 }
+
+#[test]
+fn long_values_in_error_messages_are_cut() {
+    let long = "x".repeat(1_000_000);
+    // A portfolio cell (the library cuts it) and a flag value (the command line does).
+    let path = tmp_file("edges", "long.csv", &format!("ead,pd,lgd\n1,{long},0.4\n"));
+    let copula = format!("t:{}", &long[..100_000]);
+    for args in [
+        vec!["loss", "--portfolio", path.to_str().unwrap()],
+        vec!["loss", "--copula", copula.as_str()],
+    ] {
+        let out = xtask(&args);
+        fails_naming(&out, &["xxxxxxxxxx... (", " bytes)"]);
+        assert!(
+            out.stderr.len() < 2_000,
+            "{} bytes of error",
+            out.stderr.len()
+        );
+    }
+}
+
+#[test]
+fn negative_number_flag_value_is_a_value_not_an_unknown_flag() {
+    let out = xtask(&[
+        "irb",
+        "--class",
+        "corporate",
+        "--pd",
+        "-0.1",
+        "--lgd",
+        "0.45",
+    ]);
+    fails_naming(&out, &["--pd", "-0.1"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("unexpected argument"), "{err}");
+    let out = xtask(&["loss", "--rho", "-0.2"]);
+    fails_naming(&out, &["rho", "-0.2"]);
+}

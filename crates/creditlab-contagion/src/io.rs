@@ -82,6 +82,20 @@ const COLLATERAL_COLUMNS: [&str; 5] = [
     "collateral_cost",
 ];
 
+/// A value as an error message shows it: whole when short, else its first
+/// [`SHOWN_CHARS`] characters and its size, so a 200 MB cell does not fill the terminal.
+pub(crate) fn shown(value: &str) -> String {
+    if value.chars().count() <= SHOWN_CHARS {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        format!("{head}... ({} bytes)", value.len())
+    }
+}
+
+/// How many characters of a value an error message shows.
+const SHOWN_CHARS: usize = 60;
+
 /// The known name closest to `name` by edit distance, when it is close enough (at most a
 /// third of the name's letters, and 2) to be a likely misspelling: `lgd_sdd` gives `lgd_sd`.
 pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -185,7 +199,13 @@ impl Columns {
         v.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
-            .ok_or_else(|| format!("column {}: {v:?} is not a finite number", self.names[c]))
+            .ok_or_else(|| {
+                format!(
+                    "column {}: {:?} is not a finite number",
+                    self.names[c],
+                    shown(v)
+                )
+            })
     }
 
     /// A number in [0, 1] in column `c`.
@@ -253,9 +273,12 @@ impl Columns {
         let mut e = Exposure::new(ead, pd, lgd);
         if let Some(c) = self.sector {
             let v = rec.get(c).unwrap_or("");
-            e.sector = v
-                .parse()
-                .map_err(|_| format!("column sector: {v:?} is not a sector index (0, 1, ...)"))?;
+            e.sector = v.parse().map_err(|_| {
+                format!(
+                    "column sector: {:?} is not a sector index (0, 1, ...)",
+                    shown(v)
+                )
+            })?;
         }
         if !self.factors.is_empty() {
             let loadings = self.factors.iter().map(|&c| self.cell(rec, c));
@@ -290,7 +313,7 @@ pub fn read_correlation_matrix(path: &Path) -> Result<DMatrix<f64>> {
                 v.parse::<f64>().map_err(|_| {
                     fail(
                         Some(i + 1),
-                        format!("column {}: {v:?} is not a number", j + 1),
+                        format!("column {}: {:?} is not a number", j + 1, self::shown(v)),
                     )
                 })
             })

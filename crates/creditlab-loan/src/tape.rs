@@ -119,6 +119,20 @@ fn unknown_column(name: &str) -> String {
     }
 }
 
+/// A value as an error message shows it: whole when short, else its first
+/// [`SHOWN_CHARS`] characters and its size, so a 200 MB cell does not fill the terminal.
+pub(crate) fn shown(value: &str) -> String {
+    if value.chars().count() <= SHOWN_CHARS {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        format!("{head}... ({} bytes)", value.len())
+    }
+}
+
+/// How many characters of a value an error message shows.
+const SHOWN_CHARS: usize = 60;
+
 fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
     Error::Tape {
         line,
@@ -368,20 +382,26 @@ fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
         text.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
-            .ok_or_else(|| tape_error(line, name, format!("`{text}` is not a finite number")))
+            .ok_or_else(|| {
+                tape_error(
+                    line,
+                    name,
+                    format!("`{}` is not a finite number", shown(text)),
+                )
+            })
     };
     let int = |name: &'static str, text: &str| -> Result<u64> {
         text.parse::<u64>().map_err(|_| {
             tape_error(
                 line,
                 name,
-                format!("`{text}` is not a non-negative integer"),
+                format!("`{}` is not a non-negative integer", shown(text)),
             )
         })
     };
     let small = |name: &'static str, text: &str| -> Result<u32> {
         u32::try_from(int(name, text)?)
-            .map_err(|_| tape_error(line, name, format!("`{text}` is too large")))
+            .map_err(|_| tape_error(line, name, format!("`{}` is too large", shown(text))))
     };
     let opt_num = |name: &'static str| get(name).map(|t| num(name, t)).transpose();
     let absent = |name: &'static str, why: &str| -> Result<()> {
