@@ -8,6 +8,7 @@
 
 use crate::cli::outln;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::guard::{Cost, GuardFlags};
 use creditlab_grade::collateral_model::{CollateralModelReport, OutOfSample};
 use creditlab_grade::grading::{self, GradingConfig};
 use creditlab_grade::logistic::IrlsOptions;
@@ -65,6 +66,8 @@ pub struct Args {
     /// Print a JSON object (docs/schemas/grade-json.md) instead of tables.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    guard: GuardFlags,
 }
 
 fn load(args: &Args) -> Result<(Book, String), TaskError> {
@@ -92,6 +95,18 @@ fn load(args: &Args) -> Result<(Book, String), TaskError> {
             "--total-principal must be a positive amount, got {t}"
         )));
     }
+    // Grading holds each loan's record and results (about 2 KB) and takes about 60 us a
+    // loan for the bank book, 150 us for the DeFi book (its collateral model), two cores.
+    let per_loan = if matches!(args.book, Some(BookKind::Defi)) {
+        1.5e-4
+    } else {
+        6e-5
+    };
+    args.guard.check(&Cost {
+        what: format!("grade --loans {}", args.loans),
+        bytes: args.loans as f64 * 2048.0,
+        seconds: args.loans as f64 * per_loan,
+    })?;
     let spec = BookSpec {
         loans: args.loans,
         total_principal: args.total_principal,

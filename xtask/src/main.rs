@@ -11,6 +11,7 @@ mod clearing;
 mod cli;
 mod defi;
 mod grade;
+mod guard;
 mod irb;
 mod loss;
 mod pipeline;

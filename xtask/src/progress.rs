@@ -1,27 +1,39 @@
 //! Progress of long stages on the terminal (indicatif): one line per stage with its elapsed
 //! time, a bar for counted stages, drawn on standard error only when it is a terminal and
-//! `--quiet` is off, so pipes, files and the test suite see nothing. It implements
-//! creditlab-study's `Progress`, which never changes a result.
+//! `--quiet` is off. When standard error is not a terminal (a log file, CI), a counted stage
+//! writes one plain line every [`LINE_EVERY`] instead of a bar, so a long run is never
+//! silent; runs shorter than that print nothing. It implements creditlab-study's
+//! `Progress`, which never changes a result.
 
 use creditlab_study::progress::Progress;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// How often a stage writes a plain progress line when standard error is not a terminal.
+pub const LINE_EVERY: Duration = Duration::from_secs(5);
+
 /// Bars on standard error.
 #[derive(Debug)]
 pub struct Bars {
     visible: bool,
     current: Mutex<Option<(ProgressBar, Instant)>>,
+    /// Plain lines instead of bars (standard error is not a terminal), and when the last
+    /// line was written.
+    lines: Option<Mutex<Instant>>,
 }
 
 impl Bars {
     /// Bars on standard error, unless `quiet` (indicatif also hides itself when standard
     /// error is not a terminal).
     pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal as _;
+        let lines =
+            (!quiet && !std::io::stderr().is_terminal()).then(|| Mutex::new(Instant::now()));
         Self {
             visible: !quiet,
             current: Mutex::new(None),
+            lines,
         }
     }
 
@@ -56,8 +68,24 @@ impl Progress for Bars {
     }
 
     fn tick(&self) {
-        if let Some(bar) = self.bar() {
-            bar.inc(1);
+        let Some(bar) = self.bar() else {
+            return;
+        };
+        bar.inc(1);
+        let Some(last) = self.lines.as_ref().and_then(|l| l.lock().ok()) else {
+            return;
+        };
+        let mut last = last;
+        if last.elapsed() >= LINE_EVERY {
+            *last = Instant::now();
+            use std::io::Write as _;
+            let (pos, len) = (bar.position(), bar.length().unwrap_or(0));
+            let _ = writeln!(
+                std::io::stderr(),
+                "{}: {pos}/{len}, {:.0} s",
+                bar.message(),
+                bar.elapsed().as_secs_f64()
+            );
         }
     }
 

@@ -180,3 +180,63 @@ fn negative_number_flag_value_is_a_value_not_an_unknown_flag() {
     let out = xtask(&["loss", "--rho", "-0.2"]);
     fails_naming(&out, &["rho", "-0.2"]);
 }
+
+#[test]
+fn unbounded_sizes_are_refused_before_starting_naming_no_limits() {
+    for args in [
+        vec!["loss", "--book", "standard:1000000000"],
+        vec!["loss", "--scenarios", "1000000000"],
+        vec!["loss", "--book", "standard:10000000", "--method", "exact"],
+        vec![
+            "waterfall",
+            "--deal",
+            "scenarios/deal.toml",
+            "--scenarios",
+            "1000000000",
+        ],
+        vec![
+            "cdo2",
+            "--pools",
+            "1000",
+            "--names",
+            "10000",
+            "--scenarios",
+            "1000000",
+        ],
+    ] {
+        let started = std::time::Instant::now();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(&args)
+            .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+            .output()
+            .unwrap();
+        fails_naming(&out, &["--no-limits"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("memory") || err.contains("take about"),
+            "{err}"
+        );
+        assert!(
+            started.elapsed().as_secs() < 5,
+            "{args:?} ran before refusing"
+        );
+    }
+}
+
+#[test]
+fn lhp_on_a_billion_loans_uses_averages_not_loans() {
+    let started = std::time::Instant::now();
+    let v = json(&xtask(&[
+        "loss",
+        "--book",
+        "standard:1000000000",
+        "--method",
+        "lhp",
+        "--json",
+    ]));
+    assert!(started.elapsed().as_secs() < 5);
+    assert_eq!(v["exposures"], 1_000_000_000u64);
+    // The standard book's loss-weighted PD: the periodic book's average.
+    let el = v["expected_loss"].as_f64().unwrap();
+    assert!(el > 0.01 && el < 0.02, "{el}");
+}

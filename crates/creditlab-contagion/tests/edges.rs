@@ -6,6 +6,7 @@ use creditlab_contagion::{
     BinomialExpansion, Copula, CopulaSpec, ExactConfig, ExactLoss, ImportanceSampler, LargePool,
     LossDistribution, LossMethod, LossRequest, LossSummary, MonteCarlo, Portfolio, Scenarios, Seed,
 };
+use creditlab_numerics::prec;
 
 #[test]
 fn value_at_risk_outside_zero_one_is_an_error_for_every_method() {
@@ -61,5 +62,20 @@ fn mc_is_variance_reduction_is_none_not_nan_when_undefined() {
             .run(Seed(1), Scenarios::new(n).unwrap());
         assert_eq!(t.variance_reduction, None, "{name}: {t:?}");
         assert!(t.probability.value.is_finite(), "{name}: {t:?}");
+    }
+}
+
+#[test]
+fn standard_book_aggregated_has_the_large_pool_of_the_whole_book() {
+    let copula = Copula::gaussian(0.2).unwrap();
+    for n in [1, 34, 35, 36, 1_003] {
+        let whole =
+            LargePool::pool_average(&Portfolio::standard_book(n).unwrap(), &copula).unwrap();
+        let small =
+            LargePool::pool_average(&Portfolio::standard_book_aggregated(n).unwrap(), &copula)
+                .unwrap();
+        // The same weighted averages, summed in another order: rounding only.
+        assert!((whole.pd() - small.pd()).abs() <= prec::COMPOSED, "{n}");
+        assert!((whole.lgd() - small.lgd()).abs() <= prec::COMPOSED, "{n}");
     }
 }
