@@ -7,7 +7,7 @@
 //! `p_bar_i = sum_j L_ij + external_liabilities_i` and every creditor of `i` receives the
 //! same fraction of what it is owed, the relative liabilities being `Pi_ij = L_ij / p_bar_i`.
 //! The clearing payment vector is the greatest fixed point of
-//! `p = min(p_bar, e + Pi^T p)`. Methodology: docs/methodology/clearing.md.
+//! `p = min(p_bar, e + Pi^T p)`. Methodology: [docs/methodology/clearing.md](crate::methodology::clearing).
 //!
 //! ```
 //! use creditlab_contagion::clearing::ClearingNetwork;

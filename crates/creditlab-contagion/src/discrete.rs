@@ -1,7 +1,7 @@
 //! A loss distribution on finitely many points, shared by the exact recursion, the binomial
 //! expansion and the degenerate cases of the large pool.
 //!
-//! Conventions (documented in docs/methodology/exact-recursion.md):
+//! Conventions (documented in [docs/methodology/exact-recursion.md](crate::methodology::exact_recursion)):
 //! * VaR at level `a` is the lower quantile `min{x_k : P(L <= x_k) >= a}`, found from the
 //!   upper tail sums `P(L > x_k)` (accurate for `a` near 1).
 //! * ES is the Acerbi and Tasche (2002) tail mean

@@ -105,7 +105,26 @@ pub struct TrancheEstimate {
 /// A pool loss distribution, losses as fractions of total exposure.
 ///
 /// Implemented by every method (large pool, exact recursion, binomial expansion, Monte
-/// Carlo, importance sampling), so results are compared and swapped freely.
+/// Carlo), so results are compared and swapped freely. Importance sampling estimates one
+/// tail probability at a time ([`ImportanceSampler`](crate::ImportanceSampler)).
+///
+/// ```
+/// use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+/// use creditlab_contagion::{MonteCarlo, Scenarios, Seed, Tranche};
+/// let book = Portfolio::standard_book(100)?;
+/// let copula = Copula::gaussian(0.2)?;
+/// let exact = ExactLoss::new(&book, &copula, &ExactConfig::default())?;
+/// let mc = MonteCarlo::new(&book, &copula)?.run(Seed(1), Scenarios::new(20_000)?);
+/// for dist in [&exact as &dyn LossDistribution, &mc] {
+///     let var = dist.value_at_risk(0.99)?;
+///     assert!(dist.expected_shortfall(0.99)?.value >= var.value);
+///     let equity = dist.tranche(Tranche::new(0.0, 0.05)?);
+///     assert!(equity.default_probability.value > 0.0);
+/// }
+/// // A level outside (0, 1) is an error naming it.
+/// assert_eq!(exact.value_at_risk(1.5).unwrap_err().field(), Some("level"));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 pub trait LossDistribution {
     /// `E[L]`.
     fn expected_loss(&self) -> Estimate;

@@ -13,7 +13,7 @@
 //! The estimator of one scenario is `1{L > x} exp(-theta L + psi(theta, z)) exp(-mu.z +
 //! mu.mu / 2)`. Gaussian factor models only (one-factor Gaussian or multi-factor), constant
 //! LGD. Scenario `i` uses the stream [`creditlab_numerics::rng::stream`]`(seed, i)`: the estimate is
-//! bit-identical on any number of threads. See `docs/methodology/importance-sampling.md`.
+//! bit-identical on any number of threads. See [docs/methodology/importance-sampling.md](crate::methodology::importance_sampling).
 
 use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::Estimate;

@@ -8,7 +8,7 @@
 //! loss fraction is `L = LGD X`. Expected tranche losses are closed-form with the bivariate
 //! normal CDF: `E[(X - k)+] = Phi2(c, z_k; sqrt(rho)) - k Phi(z_k)`,
 //! `z_k = (c - sqrt(1 - rho) Phi^-1(k)) / sqrt(rho)`.
-//! See docs/methodology/large-pool.md.
+//! See [docs/methodology/large-pool.md](crate::methodology::large_pool).
 
 use crate::copula::Copula;
 use crate::discrete::DiscreteLoss;
@@ -211,7 +211,7 @@ const GRANULAR_BISECTION: usize = 80;
 /// correlation of a collateral LGD (which the pool-average Vasicek formula of
 /// [`LargePool::pool_average`] cannot), and equals [`LargePool`] for a homogeneous pool.
 /// Moments, ES and tranche losses are adaptive Gauss-Legendre integrals over `z`
-/// (docs/methodology/large-pool.md).
+/// ([docs/methodology/large-pool.md](crate::methodology::large_pool)).
 ///
 /// ```
 /// use creditlab_contagion::lhp::GranularPool;

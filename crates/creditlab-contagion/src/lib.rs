@@ -48,6 +48,7 @@ pub mod importance;
 pub mod io;
 pub mod lhp;
 pub mod mc;
+pub mod methodology;
 pub mod network;
 pub mod portfolio;
 pub mod report;

@@ -6,7 +6,7 @@
 //! `n` loans is exactly `Binomial(n, p(state))`: one conditional-PD evaluation per distinct
 //! (threshold, loadings) per scenario and one binomial draw per cohort replace one latent
 //! normal per loan. Cohorts of one loan (heterogeneous books) draw a Bernoulli by comparing a
-//! 64-bit uniform with an integer threshold. See `docs/methodology/monte-carlo.md`.
+//! 64-bit uniform with an integer threshold. See [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo).
 //!
 //! Scenario `i` uses the random stream [`creditlab_numerics::rng::stream`]`(seed, i)`, so the result is
 //! bit-identical on any number of threads, and runs over adjacent scenario ranges
@@ -386,7 +386,7 @@ impl MonteCarlo {
     /// Groups the portfolio into cohorts of exchangeable loans (same PD, loadings, EAD x LGD
     /// and LGD law), in order of first appearance. Loans sharing loadings but with at least
     /// 64 distinct PDs (a loan tape) are instead sorted by PD into buckets of similar PD,
-    /// sampled by geometric skipping with thinning (see docs/methodology/monte-carlo.md).
+    /// sampled by geometric skipping with thinning (see [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo)).
     pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
         Self::build(portfolio, copula, true)
     }
@@ -919,7 +919,7 @@ impl McRun {
 
 /// A simulated loss distribution: the sorted scenario losses and their moments. Every
 /// figure comes with its Monte Carlo standard error (methods in
-/// `docs/methodology/monte-carlo.md`).
+/// [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct McDistribution {
     losses: Vec<f64>,
