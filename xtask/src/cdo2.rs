@@ -11,7 +11,7 @@
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use crate::cli::{out, outln};
-use crate::guard::{Cost, GuardFlags};
+use crate::guard::Cost;
 use creditlab_contagion::{CopulaSpec, Tranche, parse_tranches};
 use creditlab_grade::MasterScale;
 use creditlab_pool::resec::{CdoSquaredAtRho, RatedNote};
@@ -61,8 +61,6 @@ pub struct Args {
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    guard: GuardFlags,
 }
 
 /// Runs the task.
@@ -106,7 +104,7 @@ pub fn run(args: Args) -> TaskResult {
     // Every scenario draws every pool's loans: about 1.5 ns per loan and scenario on two
     // cores; the pools' losses per scenario are held (8 bytes each).
     let draws = (args.pools * args.names) as f64 * args.scenarios as f64 * params.rhos.len() as f64;
-    args.guard.check(&Cost {
+    crate::guard::check(&Cost {
         what: format!(
             "cdo2 --pools {} --names {} --scenarios {}",
             args.pools, args.names, args.scenarios

@@ -101,6 +101,27 @@ pub fn cut_long(message: &str) -> String {
     out
 }
 
+/// The global flags every task takes: `--quiet` and `--no-limits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Print nothing on standard error but errors (no progress, no estimate).
+    pub quiet: bool,
+    /// Run even when a size's estimated memory or time exceeds the limits (crate::guard).
+    pub no_limits: bool,
+}
+
+static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+/// Records the global flags, once, before the task runs.
+pub fn set_settings(settings: Settings) {
+    let _ = SETTINGS.set(settings);
+}
+
+/// The global flags of this run (defaults when none were recorded, as in unit tests).
+pub fn settings() -> Settings {
+    SETTINGS.get().copied().unwrap_or_default()
+}
+
 /// Result of a task.
 pub type TaskResult = Result<(), TaskError>;
 

@@ -8,7 +8,7 @@
 
 use crate::cli::outln;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
-use crate::guard::{Cost, GuardFlags};
+use crate::guard::Cost;
 use creditlab_grade::collateral_model::{CollateralModelReport, OutOfSample};
 use creditlab_grade::grading::{self, GradingConfig};
 use creditlab_grade::logistic::IrlsOptions;
@@ -66,8 +66,6 @@ pub struct Args {
     /// Print a JSON object (docs/schemas/grade-json.md) instead of tables.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    guard: GuardFlags,
 }
 
 fn load(args: &Args) -> Result<(Book, String), TaskError> {
@@ -102,7 +100,7 @@ fn load(args: &Args) -> Result<(Book, String), TaskError> {
     } else {
         6e-5
     };
-    args.guard.check(&Cost {
+    crate::guard::check(&Cost {
         what: format!("grade --loans {}", args.loans),
         bytes: args.loans as f64 * 2048.0,
         seconds: args.loans as f64 * per_loan,

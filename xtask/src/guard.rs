@@ -10,7 +10,7 @@
 //! `--no-limits` runs anyway. The estimates are rough (a factor of a few), calibrated on a
 //! two-core machine; they exist to stop a billion-loan typo in seconds, not to predict.
 
-use crate::cli::{TaskError, TaskResult};
+use crate::cli::{Settings, TaskError, TaskResult};
 
 /// Share of the available memory a run may plan to use.
 pub const MEMORY_SHARE: f64 = 0.8;
@@ -22,18 +22,6 @@ pub const MAX_SECONDS: f64 = 3600.0;
 pub const NOTICE_SECONDS: f64 = 10.0;
 
 const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
-
-/// `--quiet` and `--no-limits`, shared by every task that can run long.
-#[derive(Debug, Clone, Copy, Default, clap::Args)]
-pub struct GuardFlags {
-    /// Print nothing on standard error but errors (no estimate, no progress).
-    #[arg(long)]
-    pub quiet: bool,
-    /// Run even when the estimated memory or time exceeds the limits (see
-    /// docs/RELIABILITY.md).
-    #[arg(long)]
-    pub no_limits: bool,
-}
 
 /// What a run will cost, estimated from its sizes before it starts.
 #[derive(Debug, Clone)]
@@ -79,44 +67,49 @@ fn human_seconds(s: f64) -> String {
     }
 }
 
-impl GuardFlags {
-    /// Refuses `cost` when it exceeds the limits (unless `--no-limits`); says on standard
-    /// error how long a long run will take (unless `--quiet`).
-    pub fn check(&self, cost: &Cost) -> TaskResult {
-        let (memory, source) = available_memory();
-        if !self.no_limits {
-            if !(cost.bytes <= MEMORY_SHARE * memory) {
-                return Err(TaskError::msg(format!(
-                    "{}: needs about {} of memory, more than {:.0}% of the {} available \
+/// Refuses `cost` when it exceeds the limits (unless `--no-limits`); says on standard
+/// error how long a long run will take (unless `--quiet`). Both flags are global: every
+/// task takes them ([`crate::cli::settings`]).
+pub fn check(cost: &Cost) -> TaskResult {
+    check_with(cost, crate::cli::settings())
+}
+
+/// [`check`] under explicit settings.
+pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
+    let this = settings;
+    let (memory, source) = available_memory();
+    if !this.no_limits {
+        if !(cost.bytes <= MEMORY_SHARE * memory) {
+            return Err(TaskError::msg(format!(
+                "{}: needs about {} of memory, more than {:.0}% of the {} available \
                      ({source}); reduce the size, or pass --no-limits to run anyway",
-                    cost.what,
-                    human_bytes(cost.bytes),
-                    MEMORY_SHARE * 100.0,
-                    human_bytes(memory)
-                )));
-            }
-            if !(cost.seconds <= MAX_SECONDS) {
-                return Err(TaskError::msg(format!(
-                    "{}: estimated to take about {}, above the {} limit; reduce the size, or \
-                     pass --no-limits to run anyway",
-                    cost.what,
-                    human_seconds(cost.seconds),
-                    human_seconds(MAX_SECONDS)
-                )));
-            }
+                cost.what,
+                human_bytes(cost.bytes),
+                MEMORY_SHARE * 100.0,
+                human_bytes(memory)
+            )));
         }
-        if cost.seconds > NOTICE_SECONDS && !self.quiet {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: estimated about {} and {} (--quiet hides this)",
+        if !(cost.seconds <= MAX_SECONDS) {
+            return Err(TaskError::msg(format!(
+                "{}: estimated to take about {}, above the {} limit; reduce the size, or \
+                     pass --no-limits to run anyway",
                 cost.what,
                 human_seconds(cost.seconds),
-                human_bytes(cost.bytes)
-            );
+                human_seconds(MAX_SECONDS)
+            )));
         }
-        Ok(())
     }
+    if cost.seconds > NOTICE_SECONDS && !this.quiet {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}: estimated about {} and {} (--quiet hides this)",
+            cost.what,
+            human_seconds(cost.seconds),
+            human_bytes(cost.bytes)
+        );
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -130,20 +123,24 @@ mod tests {
             bytes: 1e9 * 256.0,
             seconds: 1.0,
         };
-        let e = GuardFlags::default().check(&cost).unwrap_err().to_string();
+        let e = check_with(&cost, Settings::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--no-limits") && e.contains("memory"), "{e}");
         let slow = Cost {
             what: "cdo2".into(),
             bytes: 1.0,
             seconds: 1e7,
         };
-        let e = GuardFlags::default().check(&slow).unwrap_err().to_string();
+        let e = check_with(&slow, Settings::default())
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--no-limits") && e.contains("days"), "{e}");
-        let forced = GuardFlags {
+        let forced = Settings {
             quiet: true,
             no_limits: true,
         };
-        assert!(forced.check(&cost).is_ok() && forced.check(&slow).is_ok());
+        assert!(check_with(&cost, forced).is_ok() && check_with(&slow, forced).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use crate::cli::{out, outln};
-use crate::guard::{Cost, GuardFlags};
+use crate::guard::Cost;
 use creditlab_contagion::importance::glasserman_li_portfolio;
 use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
@@ -82,8 +82,6 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    guard: GuardFlags,
 }
 
 /// Parses a comma-separated list of numbers for `flag`.
@@ -246,15 +244,14 @@ pub fn run(args: Args) -> TaskResult {
         args.method == LossMethod::LargePool && standard_n.is_some_and(|n| n > AGGREGATE_ABOVE);
     let named = book_size(&args);
     if let Some(n) = named {
-        args.guard.check(&cost(&args, &request, n, aggregate))?;
+        crate::guard::check(&cost(&args, &request, n, aggregate))?;
     }
     let portfolio = match standard_n {
         Some(n) if aggregate => Portfolio::standard_book_aggregated(n)?,
         _ => portfolio(&args)?,
     };
     if named.is_none() {
-        args.guard
-            .check(&cost(&args, &request, portfolio.len(), false))?;
+        crate::guard::check(&cost(&args, &request, portfolio.len(), false))?;
     }
     // The copula is built from two flags; its errors name both.
     let copula = args

@@ -31,6 +31,14 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     task: Option<Task>,
+    /// Print nothing on standard error but errors: no progress, no estimate (every task;
+    /// pipeline and sweep also skip their summary, the report being in --out).
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// Run even when the memory or time estimated from the sizes exceeds the machine's
+    /// limits (every task; see docs/RELIABILITY.md).
+    #[arg(long, global = true)]
+    no_limits: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -87,6 +95,10 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
         }
     };
+    cli::set_settings(cli::Settings {
+        quiet: cli.quiet,
+        no_limits: cli.no_limits,
+    });
     let Some(task) = cli.task else {
         // A bare `cargo xtask` lists the tasks and succeeds.
         let mut cmd = Cli::command();

@@ -36,9 +36,6 @@ pub struct RunFlags {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Print nothing but errors (no progress, no summary).
-    #[arg(long)]
-    pub quiet: bool,
     /// Write into an output folder creditlab did not write: replace only the files of the
     /// names creditlab writes, delete nothing, add no marker. Without it such a folder is
     /// refused. A path that is not a folder is always refused.
@@ -75,10 +72,10 @@ pub fn run(args: Args) -> TaskResult {
     }
     // Refused before the study runs: a minutes-long run must not end in "cannot write".
     check_output(&args.out, args.run.overwrite())?;
-    let bars = Bars::new(args.run.quiet);
+    let bars = Bars::new(crate::cli::settings().quiet);
     let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
     study.write_with(&args.out, args.run.overwrite())?;
-    if !args.run.quiet {
+    if !crate::cli::settings().quiet {
         out!("{}", study.terminal_summary()?);
         outln!("\nreport: {}", args.out.join("report.html").display());
     }

@@ -44,9 +44,9 @@ pub fn run(args: Args) -> TaskResult {
     check_output(&args.out, args.run.overwrite())?;
     let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
     let pool = crate::pipeline::thread_pool(args.run.threads)?;
-    let result = pool.install(|| sweep.run(&Bars::new(args.run.quiet)))?;
+    let result = pool.install(|| sweep.run(&Bars::new(crate::cli::settings().quiet)))?;
     result.write_with(&args.out, args.run.overwrite())?;
-    if !args.run.quiet {
+    if !crate::cli::settings().quiet {
         out!("{}", result.terminal_table()?.to_text());
         outln!(
             "every figure: {}\nsweep: {}",

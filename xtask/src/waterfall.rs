@@ -5,7 +5,7 @@
 
 use crate::cli::{Table, TaskResult, print_json};
 use crate::cli::{out, outln};
-use crate::guard::{Cost, GuardFlags};
+use crate::guard::Cost;
 use crate::tranche::DealFile;
 use creditlab_contagion::CopulaSpec;
 use creditlab_loan::DefaultRate;
@@ -39,8 +39,6 @@ pub struct Args {
     /// Print JSON (every month, amounts in cents) instead of a table.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    guard: GuardFlags,
 }
 
 /// Runs the task.
@@ -53,7 +51,7 @@ pub fn run(args: Args) -> TaskResult {
         // results while the statistics are formed; about 1 ms each on two cores.
         let months = f64::from(w.collateral.term_months);
         let n = args.scenarios as f64;
-        args.guard.check(&Cost {
+        crate::guard::check(&Cost {
             what: format!("waterfall --scenarios {}", args.scenarios),
             bytes: n * (months * 8.0 * 8.0 + w.notes.len() as f64 * 256.0),
             seconds: n * 1e-3,
