@@ -79,7 +79,8 @@ pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
     let this = settings;
     let (memory, source) = available_memory();
     if !this.no_limits {
-        if !(cost.bytes <= MEMORY_SHARE * memory) {
+        // A NaN estimate is refused too.
+        if cost.bytes.is_nan() || cost.bytes > MEMORY_SHARE * memory {
             return Err(TaskError::msg(format!(
                 "{}: needs about {} of memory, more than {:.0}% of the {} available \
                      ({source}); reduce the size, or pass --no-limits to run anyway",
@@ -89,7 +90,7 @@ pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
                 human_bytes(memory)
             )));
         }
-        if !(cost.seconds <= MAX_SECONDS) {
+        if cost.seconds.is_nan() || cost.seconds > MAX_SECONDS {
             return Err(TaskError::msg(format!(
                 "{}: estimated to take about {}, above the {} limit; reduce the size, or \
                      pass --no-limits to run anyway",
