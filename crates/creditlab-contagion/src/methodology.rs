@@ -3,6 +3,10 @@
 //! is a module without items. (Its indented formulas are not Rust: the pages are left out
 //! when doctests are collected.)
 
+// The pages' indented formulas are read by rustdoc as Rust code blocks; they are
+// mathematics, shown as written.
+#![allow(rustdoc::invalid_rust_codeblocks)]
+
 #[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/copulas.md"))]
 pub mod copulas {}
 

@@ -36,6 +36,7 @@ mod error;
 pub mod impact;
 pub mod lending;
 pub mod market;
+pub mod methodology;
 pub mod simulation;
 pub mod stats;
 

@@ -1,6 +1,6 @@
 //! The DeFi lending pool under a moving market: liquidations, fire-sale cascades, runs,
-//! and the Monte Carlo over price paths. Methodology: docs/methodology/lending-pool.md,
-//! docs/methodology/market.md, docs/methodology/fire-sales.md.
+//! and the Monte Carlo over price paths. Methodology: [docs/methodology/lending-pool.md](crate::methodology::lending_pool),
+//! [docs/methodology/market.md](crate::methodology::market), [docs/methodology/fire-sales.md](crate::methodology::fire_sales).
 //!
 //! Each path runs one [`LendingPool`], the pool's one balance sheet, through the same
 //! operations a user calls on it (interest by the borrow index, liquidation up to a

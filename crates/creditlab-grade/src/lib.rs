@@ -22,7 +22,7 @@
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
 //! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
-//! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md.
+//! Methodology: [docs/methodology/grading.md](crate::methodology::grading), basel-irb.md, master-scale.md, validation.md.
 //!
 //! ```
 //! use creditlab_grade::irb::{self, AssetClass};
@@ -53,6 +53,7 @@ pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
+pub mod methodology;
 pub mod report;
 pub mod scale;
 pub mod scorecard;

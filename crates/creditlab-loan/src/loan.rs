@@ -29,7 +29,7 @@ pub enum Rate {
     },
     /// A floating rate: the current level of an index plus a contractual spread.
     ///
-    /// Projections hold the index flat at its current level (see `docs/methodology/cashflows.md`).
+    /// Projections hold the index flat at its current level (see [docs/methodology/cashflows.md](crate::methodology::cashflows)).
     Floating {
         /// Current level of the index (annual).
         index: f64,

@@ -32,6 +32,7 @@ pub mod cohort;
 pub mod deal;
 pub mod el_scale;
 mod error;
+pub mod methodology;
 pub mod pricing;
 pub mod rating;
 pub mod resec;

@@ -30,6 +30,7 @@ pub mod contagion;
 pub mod defi_pool;
 mod error;
 pub mod flips;
+pub mod methodology;
 mod output;
 pub mod progress;
 mod render;

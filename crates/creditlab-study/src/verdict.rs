@@ -1,7 +1,7 @@
 //! Section 7: the verdict. One table of bank against DeFi per unit of money lent, each row
 //! one horizon and one seniority defined the same way on both sides, every figure with its
 //! uncertainty; the stresses apart; and one ruling per claim of the thesis, by the rules of
-//! docs/methodology/verdict.md ([`crate::rules`]).
+//! [docs/methodology/verdict.md](crate::methodology::verdict) ([`crate::rules`]).
 
 use crate::contagion::NetworkStudy;
 use crate::defi_pool::DefiPoolStudy;
@@ -501,7 +501,7 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
          (the bank's senior tranche; the DeFi depositors above the first-loss reserve). \
          Every figure carries its standard error (Monte Carlo) or half its method's error \
          bound (the exact method), after ±; the rules that judge the claims below are in \
-         docs/methodology/verdict.md, written before the results (the one threshold \
+         [docs/methodology/verdict.md](crate::methodology::verdict), written before the results (the one threshold \
          changed after them is marked there). The loss counted on the DeFi side is the \
          bad debt booked plus the shortfall of every position still open at the horizon.",
     );
