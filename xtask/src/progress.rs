@@ -45,6 +45,27 @@ impl Bars {
     }
 }
 
+impl Bars {
+    /// Counts one step of the current stage; returns the plain line to write when lines are
+    /// on (standard error is not a terminal) and [`LINE_EVERY`] has passed since the last.
+    fn advance(&self) -> Option<String> {
+        let bar = self.bar()?;
+        bar.inc(1);
+        let mut last = self.lines.as_ref()?.lock().ok()?;
+        if last.elapsed() < LINE_EVERY {
+            return None;
+        }
+        *last = Instant::now();
+        Some(format!(
+            "{}: {}/{}, {:.0} s",
+            bar.message(),
+            bar.position(),
+            bar.length().unwrap_or(0),
+            bar.elapsed().as_secs_f64()
+        ))
+    }
+}
+
 impl Progress for Bars {
     fn start(&self, stage: &str, total: Option<u64>) {
         let bar = match (self.visible, total) {
@@ -68,24 +89,9 @@ impl Progress for Bars {
     }
 
     fn tick(&self) {
-        let Some(bar) = self.bar() else {
-            return;
-        };
-        bar.inc(1);
-        let Some(last) = self.lines.as_ref().and_then(|l| l.lock().ok()) else {
-            return;
-        };
-        let mut last = last;
-        if last.elapsed() >= LINE_EVERY {
-            *last = Instant::now();
+        if let Some(line) = self.advance() {
             use std::io::Write as _;
-            let (pos, len) = (bar.position(), bar.length().unwrap_or(0));
-            let _ = writeln!(
-                std::io::stderr(),
-                "{}: {pos}/{len}, {:.0} s",
-                bar.message(),
-                bar.elapsed().as_secs_f64()
-            );
+            let _ = writeln!(std::io::stderr(), "{line}");
         }
     }
 
@@ -100,5 +106,35 @@ impl Progress for Bars {
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         );
         bar.finish_with_message(format!("{stage}: {mark} in {seconds:.1} s"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_is_a_line_every_few_seconds_when_stderr_is_not_a_terminal() {
+        let bars = Bars {
+            visible: true,
+            current: Mutex::new(None),
+            lines: Some(Mutex::new(Instant::now())),
+        };
+        bars.start("book: grading", Some(10));
+        // Within LINE_EVERY of the last line: nothing.
+        assert_eq!(bars.advance(), None);
+        // Once it has passed: one line with the stage and its count, then quiet again.
+        if let (Some(last), Some(earlier)) =
+            (&bars.lines, Instant::now().checked_sub(2 * LINE_EVERY))
+        {
+            *last.lock().unwrap() = earlier;
+        }
+        let line = bars.advance().expect("a line is due");
+        assert!(line.starts_with("book: grading: 2/10"), "{line}");
+        assert_eq!(bars.advance(), None);
+        // --quiet (or a terminal, where the bar draws itself): never a line.
+        let quiet = Bars::new(true);
+        quiet.start("stage", Some(3));
+        assert_eq!(quiet.advance(), None);
     }
 }

@@ -26,6 +26,7 @@ fn every_task(out: &Path) -> Vec<Vec<String>> {
         "defi --paths 4".into(),
         "loss --json --scenarios 2000".into(),
         format!("pipeline --quick --out {out}"),
+        format!("sweep --quick --param loss.bank_rho=0.1 --out {out}-sweep"),
     ]
     .iter()
     .map(|t| t.split_whitespace().map(String::from).collect())
@@ -46,6 +47,7 @@ fn run(args: &[String], stdout: Stdio) -> Output {
 fn closed_pipe_exits_quietly_for_every_task() {
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stdout-closed-pipe");
     let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(out.with_file_name("stdout-closed-pipe-sweep"));
     for task in every_task(&out) {
         // A pipe whose reader is gone before the task starts: every write gets EPIPE.
         let (reader, writer) = std::io::pipe().expect("a pipe");
@@ -68,6 +70,7 @@ fn full_device_is_an_error_naming_stdout_not_a_panic() {
     };
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("stdout-full-device");
     let _ = std::fs::remove_dir_all(&out);
+    let _ = std::fs::remove_dir_all(out.with_file_name("stdout-full-device-sweep"));
     for task in every_task(&out) {
         let o = run(&task, Stdio::from(full.try_clone().unwrap()));
         let err = String::from_utf8_lossy(&o.stderr);
