@@ -508,13 +508,13 @@ pub fn defi(repeat: usize) -> Result<DefiFigures> {
     let load_average = load_average();
     let config = defi_config();
     let sim = DefiSim::new(&config)?;
-    let _warm = sim.run(DEFI_PATHS / 10, SEED)?;
+    let _warm = sim.run(DEFI_PATHS / 10, Seed(SEED))?;
     // Every repetition runs the same seed, so the figures do not depend on which
     // repetition is the median.
     let mut times = Vec::new();
     let mut calm = None;
     for _ in 0..repeat {
-        let (t, r) = time(|| sim.run(DEFI_PATHS, SEED));
+        let (t, r) = time(|| sim.run(DEFI_PATHS, Seed(SEED)));
         times.push(t);
         calm = Some(r?);
     }
@@ -525,7 +525,7 @@ pub fn defi(repeat: usize) -> Result<DefiFigures> {
     let mut crash_times = Vec::new();
     let mut crash = None;
     for _ in 0..repeat.min(3) {
-        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, SEED));
+        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, Seed(SEED)));
         crash_times.push(t);
         crash = Some(r?);
     }

@@ -102,7 +102,7 @@ pub fn run(args: Args) -> TaskResult {
         seconds: paths as f64 * 4.2e-3,
     })?;
     let result = DefiSim::prepare(valid)
-        .run(paths, seed)
+        .run(paths, creditlab_defi::Seed(seed))
         .map_err(|e| match e.field() {
             Some("paths") => TaskError::msg(format!("--paths: {}", e.reason())),
             _ => e.into(),

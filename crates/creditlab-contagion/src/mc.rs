@@ -313,10 +313,7 @@ impl Kernel {
     }
 }
 
-/// The seed of a simulation's random streams: a type of its own, so that a seed and a
-/// scenario count ([`Scenarios`]) cannot be swapped silently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct Seed(pub u64);
+pub use creditlab_numerics::rng::Seed;
 
 /// A number of simulated scenarios, at least one: a run without scenarios has no
 /// information, and is refused when the count is made ([`Scenarios::new`]), not reported

@@ -2,7 +2,7 @@
 
 /// The crate's examples/ program, run by `cargo test` (and so by CI): it uses only the
 /// public API, as a user's program would.
-#[path = "../examples/quickstart.rs"]
+#[path = "../examples/defi_quickstart.rs"]
 mod quickstart;
 
 #[test]

@@ -5,7 +5,7 @@ mod properties;
 
 /// The crate's examples/ programs, run by `cargo test` (and so by CI): they use only the
 /// public API, as a user's program would.
-#[path = "../examples/quickstart.rs"]
+#[path = "../examples/grade_quickstart.rs"]
 mod quickstart;
 
 #[test]

@@ -11,7 +11,7 @@ mod tape;
 
 /// The crate's examples/ programs, run by `cargo test` (and so by CI): they use only the
 /// public API, as a user's program would.
-#[path = "../examples/quickstart.rs"]
+#[path = "../examples/loan_quickstart.rs"]
 mod quickstart;
 
 #[test]

@@ -1,6 +1,6 @@
 //! A first program on creditlab-loan, using only its public API: a pool projected month by
 //! month under BMA conventions, and a synthetic book written to a tape and read back. Run
-//! it with `cargo run -p creditlab-loan --example quickstart`; `cargo test` runs it too.
+//! it with `cargo run -p creditlab-loan --example loan_quickstart`; `cargo test` runs it too.
 
 use creditlab_loan::synthetic::{BookSpec, bank_book};
 use creditlab_loan::{

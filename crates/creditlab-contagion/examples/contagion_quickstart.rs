@@ -1,6 +1,6 @@
 //! A first program on creditlab-contagion, using only its public API: a portfolio, a
 //! copula, four methods through one trait, and the tail by importance sampling. Run it
-//! with `cargo run -p creditlab-contagion --example quickstart`; `cargo test` runs it too
+//! with `cargo run -p creditlab-contagion --example contagion_quickstart`; `cargo test` runs it too
 //! (tests/tests.rs), so it keeps compiling and working.
 
 use creditlab_contagion::{

@@ -1,6 +1,6 @@
 //! A first program on creditlab-numerics, using only its public API: normal quantiles,
 //! the bivariate normal, and counter-based random streams. Run it with
-//! `cargo run -p creditlab-numerics --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-numerics --example numerics_quickstart`; `cargo test` runs it too.
 
 use creditlab_numerics::bivariate::bivariate_norm_cdf;
 use creditlab_numerics::rng::stream;

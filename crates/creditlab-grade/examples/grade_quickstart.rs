@@ -1,6 +1,6 @@
 //! A first program on creditlab-grade, using only its public API: Basel IRB capital of one
 //! exposure, and the grade of an anonymous, well-collateralized borrower. Run it with
-//! `cargo run -p creditlab-grade --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-grade --example grade_quickstart`; `cargo test` runs it too.
 
 use creditlab_grade::irb::{self, AssetClass};
 use creditlab_grade::{MasterScale, Observation, Scorecard};

@@ -1,6 +1,6 @@
 //! A first program on creditlab-report, using only its public API: a table and a chart in
 //! a section, rendered as HTML and Markdown. Run it with
-//! `cargo run -p creditlab-report --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-report --example report_quickstart`; `cargo test` runs it too.
 
 use creditlab_report::{Chart, Report, Scale, Section, Table, format};
 

@@ -1,6 +1,6 @@
 //! A first program on creditlab-study, using only its public API: the quick study, its
 //! verdict, and its report written to a temporary folder. Run it with
-//! `cargo run -p creditlab-study --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-study --example study_quickstart`; `cargo test` runs it too.
 
 use creditlab_study::{Scenario, Study, progress::Silent};
 

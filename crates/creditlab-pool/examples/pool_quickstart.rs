@@ -1,7 +1,7 @@
 //! A first program on creditlab-pool, using only its public API: a capital structure over
 //! a large-pool loss distribution, each tranche's risk, its rating on the master scale and
 //! its securitization risk weight. Run it with
-//! `cargo run -p creditlab-pool --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-pool --example pool_quickstart`; `cargo test` runs it too.
 
 use creditlab_contagion::LargePool;
 use creditlab_pool::{CapitalStructure, MasterScale, capital, rate_by_default_probability};

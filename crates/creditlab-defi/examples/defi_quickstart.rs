@@ -1,6 +1,6 @@
 //! A first program on creditlab-defi, using only its public API: a lending pool of 200
 //! WETH positions through the March-2020 crash. Run it with
-//! `cargo run -p creditlab-defi --example quickstart`; `cargo test` runs it too.
+//! `cargo run -p creditlab-defi --example defi_quickstart`; `cargo test` runs it too.
 
 use creditlab_defi::config::DefiSimConfig;
 use creditlab_defi::simulation::simulate;
