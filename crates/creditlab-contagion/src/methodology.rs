@@ -4,8 +4,9 @@
 //! when doctests are collected.)
 
 // The pages' indented formulas are read by rustdoc as Rust code blocks; they are
-// mathematics, shown as written.
-#![allow(rustdoc::invalid_rust_codeblocks)]
+// mathematics, shown as written; the pages are Markdown written for GitHub, whose list
+// continuations clippy reads as lazy.
+#![allow(rustdoc::invalid_rust_codeblocks, clippy::doc_lazy_continuation)]
 
 #[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/copulas.md"))]
 pub mod copulas {}
