@@ -685,7 +685,7 @@ mod tests {
         let by_hand = 1.115 - 0.73 * 0.94 * value;
         assert!((loss - by_hand).abs() <= prec::IDENTITY * 10.0);
         // Fannie Mae's 2006 and 2007 vintages lost about 43-47% of the balance of the
-        // loans that were foreclosed ([docs/methodology/housing.md](crate::methodology::housing)): the same order.
+        // loans that were foreclosed (docs/methodology/housing.md): the same order.
         assert!((0.35..0.55).contains(&loss), "{loss}");
         // A house worth much more than the claim: no loss.
         assert_eq!(f.loss(3.0, 0.065).unwrap(), 0.0);
@@ -722,7 +722,7 @@ mod tests {
                 .unwrap();
             let severity = law.expected_loss();
             // Fannie Mae's 2006 and 2007 vintages: about 47% and 43% of the balance of the
-            // loans that ended in a credit event ([docs/methodology/housing.md](crate::methodology::housing)).
+            // loans that ended in a credit event (docs/methodology/housing.md).
             assert!((0.40..0.50).contains(&severity), "{sale}: {severity}");
             // Without the house's own spread, the foreclosure arithmetic by hand.
             let by_hand = Foreclosure::us_crisis().loss(ratio / 0.75, 0.065).unwrap();

@@ -501,7 +501,7 @@ pub fn section(study: &Study) -> Result<Section, ReportError> {
          (the bank's senior tranche; the DeFi depositors above the first-loss reserve). \
          Every figure carries its standard error (Monte Carlo) or half its method's error \
          bound (the exact method), after ±; the rules that judge the claims below are in \
-         [docs/methodology/verdict.md](crate::methodology::verdict), written before the results (the one threshold \
+         docs/methodology/verdict.md, written before the results (the one threshold \
          changed after them is marked there). The loss counted on the DeFi side is the \
          bad debt booked plus the shortfall of every position still open at the horizon.",
     );
