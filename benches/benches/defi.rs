@@ -20,7 +20,14 @@ fn defi(c: &mut Criterion) {
     });
     let year = DefiSim::new(&defi_year_config()).expect("valid config");
     g.bench_function("positions_10000_paths_20_steps_8760", |b| {
-        b.iter(|| black_box(year.run(DEFI_YEAR_PATHS, SEED).expect("runs").loss.mean))
+        b.iter(|| {
+            black_box(
+                year.run(DEFI_YEAR_PATHS, creditlab_defi::Seed(SEED))
+                    .expect("runs")
+                    .loss
+                    .mean,
+            )
+        })
     });
     g.finish();
 }

@@ -3,6 +3,7 @@
 
 use creditlab_benches::{GL_LEVEL, GL_SCENARIOS, SEED};
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
+use creditlab_contagion::{Scenarios, Seed};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -19,7 +20,15 @@ fn glasserman_li(c: &mut Criterion) {
     let is = ImportanceSampler::new(&book, &copula, GL_LEVEL).expect("supported");
     g.throughput(Throughput::Elements(GL_SCENARIOS));
     g.bench_function("glasserman_li_2000_scenarios", |b| {
-        b.iter(|| black_box(is.run(SEED, GL_SCENARIOS).probability))
+        b.iter(|| {
+            black_box(
+                is.run(
+                    Seed(SEED),
+                    Scenarios::new(GL_SCENARIOS).expect("a positive scenario count"),
+                )
+                .probability,
+            )
+        })
     });
     g.finish();
 }

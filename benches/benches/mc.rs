@@ -4,6 +4,7 @@
 use creditlab_benches::{MC_LOANS, MC_RHO, MC_SCENARIOS, SEED};
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+use creditlab_contagion::{Scenarios, Seed};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
@@ -18,7 +19,15 @@ fn plain_mc(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(MC_LOANS as u64 * MC_SCENARIOS));
     g.bench_function("standard_book_10000_gaussian_0.2", |b| {
-        b.iter(|| black_box(mc.run(SEED, MC_SCENARIOS).expected_loss()))
+        b.iter(|| {
+            black_box(
+                mc.run(
+                    Seed(SEED),
+                    Scenarios::new(MC_SCENARIOS).expect("a positive scenario count"),
+                )
+                .expected_loss(),
+            )
+        })
     });
     g.finish();
 }

@@ -249,7 +249,7 @@ pub fn defi_year_config() -> creditlab_defi::config::DefiSimConfig {
 /// One run of the DeFi benchmark: [`DEFI_PATHS`] paths of `sim`; returns the mean
 /// liquidation volume per unit of debt.
 pub fn defi_run(sim: &creditlab_defi::simulation::DefiSim) -> f64 {
-    sim.run(DEFI_PATHS, SEED)
+    sim.run(DEFI_PATHS, creditlab_defi::Seed(SEED))
         .expect("valid path count")
         .liquidation_volume
         .mean

@@ -21,6 +21,7 @@ use crate::{
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+use creditlab_contagion::{Scenarios, Seed};
 use serde::Serialize;
 use std::path::Path;
 use std::time::Instant;
@@ -314,15 +315,19 @@ pub fn load_average() -> f64 {
 pub fn mc(repeat: usize) -> Result<McFigures> {
     let book = Portfolio::standard_book(MC_LOANS)?;
     let mc = MonteCarlo::new(&book, &Copula::gaussian(MC_RHO)?)?;
-    let _warm = mc.run(SEED, MC_SCENARIOS / 10);
+    let (full, tenth) = (
+        Scenarios::new(MC_SCENARIOS)?,
+        Scenarios::new(MC_SCENARIOS / 10)?,
+    );
+    let _warm = mc.run(Seed(SEED), tenth);
     let times: Vec<f64> = (0..repeat)
-        .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+        .map(|r| time(|| mc.run(Seed(SEED + r as u64), full).expected_loss()).0)
         .collect();
     let one = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
     let one_thread = one.install(|| {
         median(
             (0..repeat.min(3))
-                .map(|r| time(|| mc.run(SEED + r as u64, MC_SCENARIOS).expected_loss()).0)
+                .map(|r| time(|| mc.run(Seed(SEED + r as u64), full).expected_loss()).0)
                 .collect(),
         )
     });
@@ -335,7 +340,7 @@ pub fn mc(repeat: usize) -> Result<McFigures> {
     let hmc = MonteCarlo::new(&hetero, &Copula::gaussian(MC_RHO)?)?;
     let hetero_time = median(
         (0..repeat)
-            .map(|r| time(|| hmc.run(SEED + r as u64, MC_SCENARIOS / 10).expected_loss()).0)
+            .map(|r| time(|| hmc.run(Seed(SEED + r as u64), tenth).expected_loss()).0)
             .collect(),
     );
     let med = median(times.clone());
@@ -363,21 +368,26 @@ pub fn importance_sampling(repeat: usize) -> Result<IsFigures> {
     let (shift_seconds, is) = time(|| ImportanceSampler::new(&book, &copula, GL_LEVEL));
     let is = is?;
     // Pilot: how many scenarios does a 5% relative SE need?
-    let (pilot_seconds, pilot) = time(|| is.run(SEED, GL_PILOT));
+    let pilot_n = Scenarios::new(GL_PILOT)?;
+    let (pilot_seconds, pilot) = time(|| is.run(Seed(SEED), pilot_n));
     let rel = pilot.probability.std_error.unwrap_or(f64::NAN) / pilot.probability.value;
     let needed = ((GL_PILOT as f64) * (rel / GL_SIZING_REL_SE).powi(2)).ceil() as u64;
     let scenarios = needed.max(100);
+    let n = Scenarios::new(scenarios)?;
     let mut runs: Vec<(f64, creditlab_contagion::importance::TailEstimate)> = (0..repeat)
-        .map(|r| time(|| is.run(SEED + 1 + r as u64, scenarios)))
+        .map(|r| time(|| is.run(Seed(SEED + 1 + r as u64), n)))
         .collect();
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     let (seconds, est) = runs.swap_remove(runs.len() / 2);
     // Plain Monte Carlo cost per scenario on the same portfolio, for the work-normalised
     // variance reduction.
     let mc = MonteCarlo::new(&book, &copula)?;
-    let (plain_seconds, _) = time(|| mc.run(SEED, GL_PLAIN_SCENARIOS));
+    let plain_n = Scenarios::new(GL_PLAIN_SCENARIOS)?;
+    let (plain_seconds, _) = time(|| mc.run(Seed(SEED), plain_n));
     let plain_per = plain_seconds / GL_PLAIN_SCENARIOS as f64;
     let is_per = seconds / scenarios as f64;
+    // The Glasserman-Li tail event is reached: its weighted indicator varies.
+    let variance_reduction = est.variance_reduction.unwrap_or(f64::NAN);
     let std_error = est.probability.std_error.unwrap_or(f64::NAN);
     let relative = std_error / est.probability.value;
     Ok(IsFigures {
@@ -392,10 +402,10 @@ pub fn importance_sampling(repeat: usize) -> Result<IsFigures> {
         probability: est.probability.value,
         std_error,
         relative_std_error: relative,
-        variance_reduction: est.variance_reduction,
+        variance_reduction,
         plain_seconds_per_scenario: plain_per,
         is_seconds_per_scenario: is_per,
-        work_normalised_variance_reduction: est.variance_reduction * plain_per / is_per,
+        work_normalised_variance_reduction: variance_reduction * plain_per / is_per,
         target_relative_std_error: GL_TARGET_REL_SE,
         target_seconds: TARGET_GL_SECONDS,
         met: relative <= GL_TARGET_REL_SE && shift_seconds + seconds <= TARGET_GL_SECONDS,
@@ -498,13 +508,13 @@ pub fn defi(repeat: usize) -> Result<DefiFigures> {
     let load_average = load_average();
     let config = defi_config();
     let sim = DefiSim::new(&config)?;
-    let _warm = sim.run(DEFI_PATHS / 10, SEED)?;
+    let _warm = sim.run(DEFI_PATHS / 10, Seed(SEED))?;
     // Every repetition runs the same seed, so the figures do not depend on which
     // repetition is the median.
     let mut times = Vec::new();
     let mut calm = None;
     for _ in 0..repeat {
-        let (t, r) = time(|| sim.run(DEFI_PATHS, SEED));
+        let (t, r) = time(|| sim.run(DEFI_PATHS, Seed(SEED)));
         times.push(t);
         calm = Some(r?);
     }
@@ -515,7 +525,7 @@ pub fn defi(repeat: usize) -> Result<DefiFigures> {
     let mut crash_times = Vec::new();
     let mut crash = None;
     for _ in 0..repeat.min(3) {
-        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, SEED));
+        let (t, r) = time(|| crash_sim.run(DEFI_PATHS, Seed(SEED)));
         crash_times.push(t);
         crash = Some(r?);
     }

@@ -9,6 +9,7 @@
 //! This task parses the flags, calls the measurements in order and writes
 //! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
 
+use crate::cli::outln;
 use crate::cli::{TaskError, TaskResult};
 use creditlab_benches::markdown::{
     DEFI_HEADING, PIPELINE_HEADING, defi_section, performance_page, pipeline_section,
@@ -72,7 +73,7 @@ pub fn run(args: Args) -> TaskResult {
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
     write_atomic(&args.out, format!("{json}\n").as_bytes())?;
     write_atomic(&args.doc, performance_page(&summary).as_bytes())?;
-    println!("{json}");
+    outln!("{json}");
     eprintln!("wrote {} and {}", args.out.display(), args.doc.display());
     Ok(())
 }
@@ -120,7 +121,7 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
         &args.doc,
         replace_section(&old, heading, &section).as_bytes(),
     )?;
-    println!("{json}");
+    outln!("{json}");
     eprintln!("wrote {} and {}", out.display(), args.doc.display());
     Ok(())
 }

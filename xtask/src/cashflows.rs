@@ -3,6 +3,7 @@
 //! Conventions: BMA/SIFMA standard formulas (`docs/methodology/cashflows.md`). JSON output:
 //! `docs/schemas/cashflows-json.md`.
 
+use crate::cli::out;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_loan::cashflow::add_loan;
 use creditlab_loan::tape::open_tape;
@@ -111,9 +112,8 @@ pub fn run(args: Args) -> TaskResult {
             let mut cf = CashFlows::new();
             let mut loans = 0u64;
             for record in reader {
-                let record = record.map_err(|e| {
-                    TaskError::msg(format!("{}: {}", path.display(), TaskError::from(e)))
-                })?;
+                // The reader names the file, line and column (and refuses duplicate ids).
+                let record = record?;
                 add_loan(&mut cf, &record.loan, &a);
                 loans += 1;
             }
@@ -138,7 +138,7 @@ pub fn run(args: Args) -> TaskResult {
     if args.json {
         print_json(&report)
     } else {
-        print!("{}", table(&report.cash_flows, report.shown));
+        out!("{}", table(&report.cash_flows, report.shown));
         Ok(())
     }
 }

@@ -4,6 +4,7 @@
 //! the file and prints.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{out, outln};
 use creditlab_contagion::clearing::{ClearingNetwork, NetworkSpec};
 use serde_json::error::Category;
 use std::path::PathBuf;
@@ -52,8 +53,8 @@ pub fn run(args: Args) -> TaskResult {
             },
         ]);
     }
-    print!("{table}");
-    println!(
+    out!("{table}");
+    outln!(
         "{} of {} institutions in default after {} round(s) of the fictitious default algorithm",
         out.defaulted.len(),
         out.institutions,

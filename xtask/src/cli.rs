@@ -9,19 +9,41 @@ use std::fmt;
 #[derive(Debug)]
 pub struct TaskError {
     message: String,
+    /// The reader of standard output went away (`| head`): stop, say nothing, succeed.
+    closed: bool,
 }
 
 impl TaskError {
-    /// An error with a message written for the user.
+    /// An error with a message written for the user (long values cut, see [`cut_long`]).
     pub fn msg(message: impl Into<String>) -> Self {
         Self {
-            message: message.into(),
+            message: cut_long(&message.into()),
+            closed: false,
         }
     }
 
-    /// The process exit code for this error.
+    /// The process exit code for this error: 0 when the reader of standard output closed it
+    /// (as ripgrep does: `cargo xtask cashflows | head -1` is a success), 2 otherwise.
     pub fn exit_code(&self) -> u8 {
-        2
+        if self.closed { 0 } else { 2 }
+    }
+
+    /// Whether this ends the run without a message (standard output was closed).
+    pub fn is_silent(&self) -> bool {
+        self.closed
+    }
+
+    /// A failed write to standard output: a closed pipe ends the run quietly, any other
+    /// failure (a full device) is an error saying so.
+    pub fn stdout(e: &std::io::Error) -> Self {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Self {
+                message: String::new(),
+                closed: true,
+            }
+        } else {
+            Self::msg(format!("writing to stdout: {e}"))
+        }
     }
 }
 
@@ -44,26 +66,111 @@ impl<E: std::error::Error> From<E> for TaskError {
             }
             source = cause.source();
         }
-        Self { message }
+        Self::msg(message)
     }
+}
+
+/// Words of a message longer than this are cut: a message names a value, it need not
+/// repeat 200 MB of it.
+const LONG_WORD: usize = 100;
+/// How many characters of a cut word are kept.
+const KEPT: usize = 60;
+
+/// `message` with every word longer than [`LONG_WORD`] characters cut to its first
+/// [`KEPT`] and its size: "aaaa... (209715200 bytes)". Every error of every task passes
+/// here, whatever library wrote it.
+pub fn cut_long(message: &str) -> String {
+    if message.len() <= LONG_WORD {
+        return message.to_string();
+    }
+    let mut out = String::with_capacity(message.len().min(4 * LONG_WORD));
+    let mut rest = message;
+    while !rest.is_empty() {
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let (word, tail) = rest.split_at(end);
+        if word.chars().count() > LONG_WORD {
+            out.extend(word.chars().take(KEPT));
+            out.push_str(&format!("... ({} bytes)", word.len()));
+        } else {
+            out.push_str(word);
+        }
+        let ws = tail.len() - tail.trim_start().len();
+        out.push_str(&tail[..ws]);
+        rest = &tail[ws..];
+    }
+    out
+}
+
+/// The global flags every task takes: `--quiet` and `--no-limits`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Settings {
+    /// Print nothing on standard error but errors (no progress, no estimate).
+    pub quiet: bool,
+    /// Run even when a size's estimated memory or time exceeds the limits (crate::guard).
+    pub no_limits: bool,
+}
+
+static SETTINGS: std::sync::OnceLock<Settings> = std::sync::OnceLock::new();
+
+/// Records the global flags, once, before the task runs.
+pub fn set_settings(settings: Settings) {
+    let _ = SETTINGS.set(settings);
+}
+
+/// The global flags of this run (defaults when none were recorded, as in unit tests).
+pub fn settings() -> Settings {
+    SETTINGS.get().copied().unwrap_or_default()
 }
 
 /// Result of a task.
 pub type TaskResult = Result<(), TaskError>;
 
-/// Prints `value` as pretty JSON on standard output. A reader that stops early (`| head`)
-/// is not an error: the write ends quietly instead of panicking as `println!` would.
-pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
+/// Writes to standard output, the one way tasks print (through [`out!`] and [`outln!`];
+/// `print!` panics on a closed pipe or a full device). A reader that stops early (`| head`)
+/// ends the run quietly with exit 0 ([`TaskError::is_silent`]); any other failure is an
+/// error "writing to stdout: ...".
+pub fn write_stdout(args: fmt::Arguments<'_>) -> TaskResult {
     use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .write_fmt(args)
+        .map_err(|e| TaskError::stdout(&e))
+}
+
+/// Flushes standard output at the end of a run, so a full device is reported, not lost.
+pub fn flush_stdout() -> TaskResult {
+    use std::io::Write as _;
+    std::io::stdout()
+        .lock()
+        .flush()
+        .map_err(|e| TaskError::stdout(&e))
+}
+
+/// `print!` for tasks: writes through [`write_stdout`] and returns its error with `?`.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*))?
+    };
+}
+
+/// `println!` for tasks: writes through [`write_stdout`] and returns its error with `?`.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_stdout(format_args!("\n"))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!("{}\n", format_args!($($arg)*)))?
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Prints `value` as pretty JSON on standard output (see [`write_stdout`]).
+pub fn print_json<T: serde::Serialize>(value: &T) -> TaskResult {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| TaskError::msg(format!("cannot serialize the result as JSON: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(TaskError::msg(format!(
-            "cannot write to standard output: {e}"
-        ))),
-        _ => Ok(()),
-    }
+    outln!("{text}");
+    flush_stdout()
 }
 
 /// A plain-text table: a header row and rows of cells, right-aligned numbers.

@@ -5,6 +5,8 @@
 //! the file, runs and prints.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{out, outln};
+use crate::guard::Cost;
 use creditlab_defi::DefiError;
 use creditlab_defi::config::{DefiSimConfig, ShockKind, ValidConfig};
 use creditlab_defi::simulation::{DefiSim, Distribution};
@@ -92,8 +94,15 @@ pub fn run(args: Args) -> TaskResult {
     let (config, valid) = load(&text, &origin)?;
     let paths = args.paths.unwrap_or(config.paths);
     let seed = args.seed.unwrap_or(config.seed);
+    // About 4 ms a path for the built-in pool (5,000 loans, a year of steps) on two cores,
+    // and a few hundred bytes a path held for the statistics.
+    crate::guard::check(&Cost {
+        what: format!("defi --paths {paths}"),
+        bytes: paths as f64 * 512.0,
+        seconds: paths as f64 * 4.2e-3,
+    })?;
     let result = DefiSim::prepare(valid)
-        .run(paths, seed)
+        .run(paths, creditlab_defi::Seed(seed))
         .map_err(|e| match e.field() {
             Some("paths") => TaskError::msg(format!("--paths: {}", e.reason())),
             _ => e.into(),
@@ -102,7 +111,7 @@ pub fn run(args: Args) -> TaskResult {
         return print_json(&result);
     }
     let m = &config.market;
-    println!(
+    outln!(
         "{} positions, total debt {:.0}, deposits {:.0}; {} paths of {} steps of {} h ({} h), seed {}",
         result.positions,
         result.total_debt,
@@ -113,7 +122,7 @@ pub fn run(args: Args) -> TaskResult {
         result.horizon_hours,
         result.seed,
     );
-    println!(
+    outln!(
         "shock at hour 0: {}; random shock: {}; crash days: {}; oracle: {} {} h late; bad debt: {}; liquidators: {}",
         match m.shock {
             ShockKind::None => "none",
@@ -201,12 +210,13 @@ pub fn run(args: Args) -> TaskResult {
         &r.unmet_withdrawals,
         4,
     );
-    print!("{table}");
-    println!(
+    out!("{table}");
+    outln!(
         "the 99.9% figures rest on the worst {} of {} paths (ES standard error: n/a below 2)",
-        r.loss.tail_paths, r.paths
+        r.loss.tail_paths,
+        r.paths
     );
-    println!(
+    outln!(
         "paths with a loss to lenders: {} ({} before any shock); without bad debt: {:.2}%; with withdrawal requests: {:.2}%",
         r.paths_with_loss,
         r.paths_with_loss_before_any_shock,
@@ -217,7 +227,7 @@ pub fn run(args: Args) -> TaskResult {
     let last = s.hour.len() - 1;
     let low = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let high = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    println!(
+    outln!(
         "median-loss path {}: {} {:.2} -> {:.2} (low {:.2}); bad debt {:.6}, deficit {:.6}, share price {:.6}, utilization {:.4}, supply rate {:.4} to {:.4}",
         s.path,
         config.assets.first().map_or("", |a| a.name.as_str()),

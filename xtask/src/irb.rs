@@ -1,6 +1,7 @@
 //! `cargo xtask irb`: Basel IRB capital K and risk weight of one exposure.
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{out, outln};
 use creditlab_grade::irb::AssetClass;
 use creditlab_grade::report::IrbReport;
 use std::str::FromStr;
@@ -64,7 +65,7 @@ pub fn run(args: Args) -> TaskResult {
         "risk_weight".to_string(),
         format!("{:.2}%", 100.0 * c.risk_weight),
     ]);
-    print!("{t}");
-    println!("risk weight = 12.5 × K (Basel II Annex 5 convention, no 1.06 scaling factor)");
+    out!("{t}");
+    outln!("risk weight = 12.5 × K (Basel II Annex 5 convention, no 1.06 scaling factor)");
     Ok(())
 }

@@ -11,6 +11,7 @@ mod clearing;
 mod cli;
 mod defi;
 mod grade;
+mod guard;
 mod irb;
 mod loss;
 mod originate;
@@ -23,7 +24,7 @@ mod sweep;
 mod tranche;
 mod waterfall;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// creditlab: is DeFi lending subprime securitization again? Tasks that measure it.
@@ -32,6 +33,14 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     task: Option<Task>,
+    /// Print nothing on standard error but errors: no progress, no estimate (every task;
+    /// pipeline and sweep also skip their summary, the report being in --out).
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// Run even when the memory or time estimated from the sizes exceeds the machine's
+    /// limits (every task; see docs/RELIABILITY.md).
+    #[arg(long, global = true)]
+    no_limits: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -74,12 +83,33 @@ enum Task {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // `--pd -0.1` is a negative value, not an unknown flag `-0` (the range check then
+    // names the flag); no task has a flag that starts with a digit.
+    let command = Cli::command().mut_subcommands(|task| task.allow_negative_numbers(true));
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
+        Ok(cli) => cli,
+        // --help and --version: clap prints them on standard output.
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            // A flag's value echoed whole could be megabytes: cut like every other error.
+            use std::io::Write as _;
+            let text = cli::cut_long(&e.render().to_string());
+            let _ = write!(std::io::stderr(), "{text}");
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
+    cli::set_settings(cli::Settings {
+        quiet: cli.quiet,
+        no_limits: cli.no_limits,
+    });
     let Some(task) = cli.task else {
         // A bare `cargo xtask` lists the tasks and succeeds.
         let mut cmd = Cli::command();
-        println!("{}", cmd.render_long_help());
-        return ExitCode::SUCCESS;
+        let help = cmd.render_long_help();
+        return finish(cli::write_stdout(format_args!("{help}\n")));
     };
     let result = match task {
         Task::Pipeline(args) => pipeline::run(args),
@@ -100,10 +130,19 @@ fn main() -> ExitCode {
         Task::Originate(args) => originate::run(args),
         Task::Scorecard(args) => scorecard::run(args),
     };
-    match result {
+    finish(result)
+}
+
+/// The exit of a run: standard output flushed (a full device is an error, not a loss), the
+/// error printed on standard error, nothing printed when the reader of standard output left.
+fn finish(result: cli::TaskResult) -> ExitCode {
+    use std::io::Write as _;
+    match result.and_then(|()| cli::flush_stdout()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_silent() => ExitCode::from(e.exit_code()),
         Err(e) => {
-            eprintln!("error: {e}");
+            // A closed standard error must not panic either.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -1,7 +1,7 @@
 //! `cargo xtask originate`: claim 1 over time, the bank that sells its loans as notes
 //! against the same bank holding them (docs/methodology/originate.md).
 
-use crate::cli::{Table, TaskResult, print_json};
+use crate::cli::{Table, TaskResult, out, outln, print_json};
 use creditlab_study::originate::{self, OriginateSpec, OriginateStudy};
 use creditlab_study::rules::Measured;
 use serde::Serialize;
@@ -78,6 +78,18 @@ pub fn run(args: Args) -> TaskResult {
     if let Some(paths) = args.paths {
         spec.paths = paths;
     }
+    // Every path's two banks are kept until the means are taken: about 16 series of
+    // `quarters` numbers each, for twelve pairs (the scenario and its variants); about
+    // 3 microseconds a bank-quarter on two cores.
+    let bank_quarters = (spec.paths as f64) * (spec.quarters as f64) * 2.0 * 12.0;
+    crate::guard::check(&crate::guard::Cost {
+        what: format!(
+            "originate on {} paths x {} quarters",
+            spec.paths, spec.quarters
+        ),
+        bytes: (spec.paths as f64) * (spec.quarters as f64) * 2.0 * 16.0 * 8.0,
+        seconds: bank_quarters * 3e-6,
+    })?;
     let seed = args.seed.unwrap_or_else(|| {
         creditlab_study::Scenario::builtin()
             .map(|s| s.seed.wrapping_add(6))
@@ -152,8 +164,8 @@ pub fn run(args: Args) -> TaskResult {
             pm(*b, 4),
         ]);
     }
-    print!("{t}");
-    println!(
+    out!("{t}");
+    outln!(
         "lending ratio (sells / holds) {}, PD ratio {} ({} quarters, {} paths, seed {seed})",
         pm(s.ratio, 3),
         pm(s.pd_ratio, 3),
@@ -169,13 +181,13 @@ pub fn run(args: Args) -> TaskResult {
             pm(c.share_sold, 3),
         ]);
     }
-    print!("{t}");
-    println!(
+    out!("{t}");
+    outln!(
         "DeFi pool: lending at the end {} of the start; deposits shrink in {} of quarters",
         pm(s.defi.growth, 3),
         pm(s.defi.shrinking_quarters, 3)
     );
-    println!(
+    outln!(
         "accuracy: balance sheets balance to {:.0e} of assets; tabulated fair spreads within \
          {:.2e} a year of the closed form",
         s.max_imbalance.max(1e-16),

@@ -2,8 +2,9 @@
 //! scenario file, written to the output folder atomically.
 
 use crate::cli::{TaskError, TaskResult};
+use crate::cli::{out, outln};
 use crate::progress::Bars;
-use creditlab_study::{Scenario, Study};
+use creditlab_study::{Overwrite, Scenario, Study, check_output};
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask pipeline`.
@@ -35,9 +36,22 @@ pub struct RunFlags {
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub threads: Option<u16>,
-    /// Print nothing but errors (no progress, no summary).
+    /// Write into an output folder creditlab did not write: replace only the files of the
+    /// names creditlab writes, delete nothing, add no marker. Without it such a folder is
+    /// refused. A path that is not a folder is always refused.
     #[arg(long)]
-    pub quiet: bool,
+    pub force: bool,
+}
+
+impl RunFlags {
+    /// What may happen to an existing output folder.
+    pub fn overwrite(&self) -> Overwrite {
+        if self.force {
+            Overwrite::Force
+        } else {
+            Overwrite::Own
+        }
+    }
 }
 
 /// Runs the task.
@@ -56,12 +70,14 @@ pub fn run(args: Args) -> TaskResult {
     if args.run.quick {
         scenario.quicken();
     }
-    let bars = Bars::new(args.run.quiet);
+    // Refused before the study runs: a minutes-long run must not end in "cannot write".
+    check_output(&args.out, args.run.overwrite())?;
+    let bars = Bars::new(crate::cli::settings().quiet);
     let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
-    study.write(&args.out)?;
-    if !args.run.quiet {
-        print!("{}", study.terminal_summary()?);
-        println!("\nreport: {}", args.out.join("report.html").display());
+    study.write_with(&args.out, args.run.overwrite())?;
+    if !crate::cli::settings().quiet {
+        out!("{}", study.terminal_summary()?);
+        outln!("\nreport: {}", args.out.join("report.html").display());
     }
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `cargo xtask tranche-spread` and `cargo xtask ntd`: fair running spreads of synthetic
 //! tranches and nth-to-default baskets of a homogeneous pool in a one-factor copula.
 
+use crate::cli::out;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_contagion::{Copula, CopulaSpec, parse_tranches};
 use creditlab_pool::PoolError;
@@ -144,7 +145,7 @@ pub fn run_spread(args: SpreadArgs) -> TaskResult {
             format!("{:.4}", tr.premium_leg_per_unit_spread),
         ]);
     }
-    print!("{t}");
+    out!("{t}");
     Ok(())
 }
 
@@ -199,6 +200,6 @@ pub fn run_ntd(args: NtdArgs) -> TaskResult {
     for (k, s) in out.spreads_bp.iter().enumerate() {
         t.row([format!("{}", k + 1), format!("{s:.2}")]);
     }
-    print!("{t}");
+    out!("{t}");
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! Methodology: docs/methodology/scorecard.md. Mapping: docs/schemas/scorecard-mapping.md.
 //! JSON output: docs/schemas/scorecard-json.md.
 
-use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{Table, TaskError, TaskResult, outln, print_json};
 use creditlab_grade::woe_card::{self, CardOptions, Mapping, ScorecardReport, Selection, Tape};
 use std::path::PathBuf;
 
@@ -73,16 +73,15 @@ pub fn run(args: Args) -> TaskResult {
     if args.json {
         return print_json(&report);
     }
-    print_text(&report);
-    Ok(())
+    print_text(&report)
 }
 
 fn pct(x: f64) -> String {
     format!("{:.2}%", 100.0 * x)
 }
 
-fn print_text(r: &ScorecardReport) {
-    println!(
+fn print_text(r: &ScorecardReport) -> TaskResult {
+    outln!(
         "tape {}: {} rows, {} bad ({}); mapping {}",
         r.tape,
         r.rows,
@@ -90,14 +89,16 @@ fn print_text(r: &ScorecardReport) {
         pct(r.bads as f64 / r.rows as f64),
         r.mapping
     );
-    println!(
+    outln!(
         "PDs corrected to a population bad rate of {} ({})",
         pct(r.population_bad_rate),
         r.prior_source.as_deref().unwrap_or("the sample's own rate")
     );
-    println!(
+    outln!(
         "train {} rows, test {} rows (seed {}); bins, WoE and IV on the training rows\n",
-        r.train.rows, r.test.rows, r.options.seed
+        r.train.rows,
+        r.test.rows,
+        r.options.seed
     );
     let mut t = Table::new(["variable", "group", "IV", "PSI test", "bins"]);
     for v in &r.variables {
@@ -109,7 +110,7 @@ fn print_text(r: &ScorecardReport) {
             v.bins.len().to_string(),
         ]);
     }
-    println!("{t}");
+    outln!("{t}");
     for v in &r.variables {
         let mut t = Table::new(["bin", "goods", "bads", "share", "bad rate", "WoE", "IV"]);
         for b in &v.bins {
@@ -123,7 +124,7 @@ fn print_text(r: &ScorecardReport) {
                 format!("{:.4}", b.iv),
             ]);
         }
-        println!("{} (IV {:.4})\n{t}", v.name, v.iv);
+        outln!("{} (IV {:.4})\n{t}", v.name, v.iv);
     }
     let c = &r.card;
     let mut t = Table::new(["coefficient", "estimate", "std error"]);
@@ -134,16 +135,19 @@ fn print_text(r: &ScorecardReport) {
             format!("{:.4}", k.std_error),
         ]);
     }
-    println!(
+    outln!(
         "card of the four factor groups (population intercept {:.4})\n{t}",
         c.intercept_population
     );
     if !c.left_out.is_empty() {
-        println!("left out: {}\n", c.left_out.join(", "));
+        outln!("left out: {}\n", c.left_out.join(", "));
     }
-    println!(
+    outln!(
         "points: {} at {}:1, {} to double the odds; base points {:.1}",
-        c.scale.base_score, c.scale.base_odds, c.scale.pdo, c.base_points
+        c.scale.base_score,
+        c.scale.base_odds,
+        c.scale.pdo,
+        c.base_points
     );
     let mut t = Table::new(["variable", "bin", "points"]);
     for v in &c.points {
@@ -151,7 +155,7 @@ fn print_text(r: &ScorecardReport) {
             t.row([v.name.clone(), b.bin.clone(), format!("{:.1}", b.points)]);
         }
     }
-    println!("{t}");
+    outln!("{t}");
     let mut t = Table::new(["metric", "train", "test"]);
     let (a, b) = (&r.train, &r.test);
     t.row([
@@ -174,7 +178,7 @@ fn print_text(r: &ScorecardReport) {
         format!("{:.4}", a.brier),
         format!("{:.4}", b.brier),
     ]);
-    println!("validation (sample-scale PDs against the sample's outcomes)\n{t}");
+    outln!("validation (sample-scale PDs against the sample's outcomes)\n{t}");
     let mut t = Table::new([
         "grade",
         "loans",
@@ -193,9 +197,9 @@ fn print_text(r: &ScorecardReport) {
             format!("{:.3e}", g.p_value_too_low),
         ]);
     }
-    println!("calibration by grade of the population PD (test sample)\n{t}");
+    outln!("calibration by grade of the population PD (test sample)\n{t}");
     let f = &r.factor_sets;
-    println!(
+    outln!(
         "factor sets, {}-fold cross-validation (seed {}), {} rows, PDs at {}",
         f.folds,
         f.seed,
@@ -224,7 +228,7 @@ fn print_text(r: &ScorecardReport) {
             format!("{:.2}x", s.pd_spread.ratio),
         ]);
     }
-    println!("{t}");
+    outln!("{t}");
     let mut t = Table::new(["a", "b", "AUC a - b", "SE", "z", "p"]);
     for d in &f.differences {
         t.row([
@@ -236,5 +240,6 @@ fn print_text(r: &ScorecardReport) {
             format!("{:.3e}", d.test.p_value),
         ]);
     }
-    println!("DeLong tests of the differences (same rows, same folds)\n{t}");
+    outln!("DeLong tests of the differences (same rows, same folds)\n{t}");
+    Ok(())
 }

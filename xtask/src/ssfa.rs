@@ -1,6 +1,7 @@
 //! `cargo xtask ssfa`: Basel securitization risk weight of one tranche (SEC-SA, or
 //! SEC-IRBA with `--approach sec-irba`).
 
+use crate::cli::out;
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use creditlab_pool::capital::{self, IrbaPool, SecIrba};
 use serde::Serialize;
@@ -109,7 +110,7 @@ pub fn run(args: Args) -> TaskResult {
         format!("{:.4}", out.p),
         format!("{:.2}%", 100.0 * out.risk_weight),
     ]);
-    print!("{t}");
+    out!("{t}");
     Ok(())
 }
 

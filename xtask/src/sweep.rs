@@ -2,7 +2,9 @@
 //! (creditlab-study's `sweep`), written as a table and one chart per figure.
 
 use crate::cli::TaskResult;
+use crate::cli::{out, outln};
 use crate::progress::Bars;
+use creditlab_study::check_output;
 use creditlab_study::config::read;
 use creditlab_study::scenario::DEFAULT_SCENARIO;
 use creditlab_study::sweep::{Sweep, parse_param};
@@ -39,13 +41,14 @@ pub fn run(args: Args) -> TaskResult {
         .iter()
         .map(|p| parse_param(p))
         .collect::<Result<Vec<_>, _>>()?;
+    check_output(&args.out, args.run.overwrite())?;
     let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
     let pool = crate::pipeline::thread_pool(args.run.threads)?;
-    let result = pool.install(|| sweep.run(&Bars::new(args.run.quiet)))?;
-    result.write(&args.out)?;
-    if !args.run.quiet {
-        print!("{}", result.terminal_table()?.to_text());
-        println!(
+    let result = pool.install(|| sweep.run(&Bars::new(crate::cli::settings().quiet)))?;
+    result.write_with(&args.out, args.run.overwrite())?;
+    if !crate::cli::settings().quiet {
+        out!("{}", result.terminal_table()?.to_text());
+        outln!(
             "every figure: {}\nsweep: {}",
             args.out.join("sweep.csv").display(),
             args.out.join("sweep.html").display()

@@ -11,6 +11,7 @@
 //! creditlab_pool::el_scale).
 
 use crate::cli::{Table, TaskError, TaskResult, print_json};
+use crate::cli::{out, outln};
 use creditlab_pool::deal::DealSpec;
 use creditlab_pool::{ExpectedLossScale, PoolError};
 use creditlab_study::config::{line_of, parse_toml, read};
@@ -111,20 +112,20 @@ pub fn run(args: Args) -> TaskResult {
                 .map_or("-".into(), |w| format!("{:.2}%", 100.0 * w)),
         ]);
     }
-    println!(
+    outln!(
         "{} ({} method, {}-year horizon): pool expected loss {:.6}",
         output.deal.as_deref().unwrap_or("deal"),
         output.method,
         output.horizon,
         output.pool_expected_loss
     );
-    print!("{t}");
-    println!(
+    out!("{t}");
+    outln!(
         "rating: by P(any loss) on the master scale; EL rating: by expected loss on {}",
         output.el_scale
     );
     if !output.stress.is_empty() {
-        println!("\nmodel risk (Gaussian copula, exact finite pool): P(any loss) and rating");
+        outln!("\nmodel risk (Gaussian copula, exact finite pool): P(any loss) and rating");
         let deal = &file.spec;
         let base_pd = deal.pool.as_ref().and_then(|p| p.pd).unwrap_or(f64::NAN);
         let rho = deal.model.as_ref().map_or(f64::NAN, |m| m.rho);
@@ -142,7 +143,7 @@ pub fn run(args: Args) -> TaskResult {
             row.extend(r.stressed.iter().map(cell));
             t.row(row);
         }
-        print!("{t}");
+        out!("{t}");
     }
     Ok(())
 }

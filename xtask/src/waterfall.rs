@@ -4,6 +4,8 @@
 //! `DealSpec::run_waterfall` and `DealSpec::simulate_waterfall`).
 
 use crate::cli::{Table, TaskResult, print_json};
+use crate::cli::{out, outln};
+use crate::guard::Cost;
 use crate::tranche::DealFile;
 use creditlab_contagion::CopulaSpec;
 use creditlab_loan::DefaultRate;
@@ -45,6 +47,15 @@ pub fn run(args: Args) -> TaskResult {
     let w = file.spec.waterfall_spec().map_err(|e| file.error(e))?;
     file.spec.validate().map_err(|e| file.error(e))?;
     if args.scenarios > 0 {
+        // Each scenario holds its pool's monthly flows (8 series of f64) and the notes'
+        // results while the statistics are formed; about 1 ms each on two cores.
+        let months = f64::from(w.collateral.term_months);
+        let n = args.scenarios as f64;
+        crate::guard::check(&Cost {
+            what: format!("waterfall --scenarios {}", args.scenarios),
+            bytes: n * (months * 8.0 * 8.0 + w.notes.len() as f64 * 256.0),
+            seconds: n * 1e-3,
+        })?;
         let copula = crate::pricing::one_factor_copula(&args.copula, args.rho)?;
         let stats = crate::pipeline::thread_pool(args.threads)?
             .install(|| {
@@ -87,11 +98,13 @@ pub fn run(args: Args) -> TaskResult {
             DefaultRate::Cdr(cdr) => *cdr,
             _ => f64::NAN,
         };
-        println!(
+        outln!(
             "{} scenarios, CDR drawn around {cdr} with rho {} ({} copula)",
-            args.scenarios, args.rho, args.copula
+            args.scenarios,
+            args.rho,
+            args.copula
         );
-        print!("{t}");
+        out!("{t}");
         return Ok(());
     }
     let run = file.spec.run_waterfall().map_err(|e| file.error(e))?;
@@ -126,7 +139,7 @@ pub fn run(args: Args) -> TaskResult {
         ));
         t.row(row);
     }
-    print!("{t}");
+    out!("{t}");
     let mut s = Table::new(["note", "loss", "WAL (years)", "yield"]);
     for n in &run.notes {
         s.row([
@@ -137,6 +150,6 @@ pub fn run(args: Args) -> TaskResult {
                 .map_or("-".into(), |y| format!("{:.4}%", 100.0 * y)),
         ]);
     }
-    print!("{s}");
+    out!("{s}");
     Ok(())
 }

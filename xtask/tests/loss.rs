@@ -419,3 +419,49 @@ fn lhp_agrees_with_mc_on_a_large_homogeneous_pool() {
         );
     }
 }
+
+#[test]
+fn mc_is_never_prints_nan_variance_reduction() {
+    let zero_pd = tmp_file("zero-pd.csv", "ead,pd,lgd\n1,0,0.5\n2,0,0.5\n3,0,0.5\n");
+    let zero_lgd = tmp_file("zero-lgd.csv", "ead,pd,lgd\n1,0.05,0\n2,0.05,0\n3,0.05,0\n");
+    for args in [
+        vec![
+            "--portfolio",
+            zero_pd.to_str().unwrap(),
+            "--scenarios",
+            "2000",
+        ],
+        vec![
+            "--portfolio",
+            zero_lgd.to_str().unwrap(),
+            "--scenarios",
+            "2000",
+        ],
+        vec!["--book", "standard:100", "--scenarios", "1"],
+    ] {
+        let mut all = vec!["loss", "--method", "mc-is"];
+        all.extend(&args);
+        let out = xtask(&all);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !text.contains("NaN") && !text.contains("inf"),
+            "{args:?}: {text}"
+        );
+        assert!(
+            text.contains("variance reduction not defined: zero variance"),
+            "{text}"
+        );
+        all.push("--json");
+        let v = json(&xtask(&all));
+        for t in v["tail"].as_array().unwrap() {
+            assert!(t.get("variance_reduction").is_none(), "{t}");
+            assert!(t["probability"].is_number(), "{t}");
+        }
+    }
+    fails_naming(&xtask(&["loss", "--scenarios", "0"]), &["scenarios"]);
+}

@@ -325,3 +325,81 @@ fn an_output_folder_creditlab_did_not_write_is_refused_and_left_alone() {
     );
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
 }
+
+#[test]
+fn out_refuses_folder_not_written_by_creditlab_and_names_force() {
+    let dir = scratch("pipeline-home");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/main.rs"), "fn main() {}").unwrap();
+    for task in [
+        vec!["pipeline", "--quick", "--quiet"],
+        vec![
+            "sweep",
+            "--quick",
+            "--quiet",
+            "--param",
+            "loss.bank_rho=0.1",
+        ],
+    ] {
+        let mut args = task.clone();
+        args.extend(["--out", dir.to_str().unwrap()]);
+        let out = xtask(&args);
+        fails_naming(&out, &["not written by creditlab", "--force"]);
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "{task:?}");
+        assert_eq!(
+            std::fs::read_to_string(dir.join("src/main.rs")).unwrap(),
+            "fn main() {}"
+        );
+    }
+}
+
+#[test]
+fn out_on_a_file_or_fifo_is_refused_before_the_study_runs() {
+    let dir = scratch("pipeline-notdir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, "keep").unwrap();
+    let mut paths = vec![file.clone()];
+    let fifo = dir.join("fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        paths.push(fifo);
+    } else {
+        eprintln!("mkfifo is not available: the FIFO case is skipped");
+    }
+    for path in &paths {
+        for force in [false, true] {
+            let mut args = vec!["pipeline", "--quiet", "--out", path.to_str().unwrap()];
+            if force {
+                args.push("--force");
+            }
+            let started = std::time::Instant::now();
+            let out = xtask(&args);
+            fails_naming(&out, &[path.to_str().unwrap(), "must be a folder"]);
+            // The full study takes many seconds; the refusal comes before it.
+            assert!(
+                started.elapsed().as_secs() < 5,
+                "refused only after the study"
+            );
+        }
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "keep");
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), paths.len());
+}
+
+#[test]
+fn out_force_writes_the_report_into_a_folder_and_deletes_nothing() {
+    let dir = scratch("pipeline-force");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("thesis.txt"), "mine").unwrap();
+    run_quick(&dir, &["--force"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("thesis.txt")).unwrap(),
+        "mine"
+    );
+    assert!(dir.join("report.html").is_file());
+    assert!(!dir.join(".creditlab-output").exists());
+}

@@ -241,6 +241,26 @@ fn xtask_holds_no_model_code() {
     }
 }
 
+#[test]
+fn xtask_prints_only_through_the_stdout_helper() {
+    // `print!`/`println!` panic on a closed pipe or a full device; tasks write with `out!`
+    // and `outln!` (xtask/src/cli.rs), which return the error instead.
+    for path in rust_files(&root().join("xtask/src")) {
+        for (i, line) in read(&path).lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for bad in ["println!(", " print!(", "(print!("] {
+                let hit = code.contains(bad) && !code.contains(&format!("e{bad}"));
+                assert!(
+                    !hit,
+                    "{}:{}: {bad} panics on a closed pipe; use outln!/out!",
+                    path.display(),
+                    i + 1
+                );
+            }
+        }
+    }
+}
+
 /// Most lines of `xtask/src`: the harness parses, calls and prints.
 const XTASK_MAX_LINES: usize = 3_500;
 

@@ -2,7 +2,7 @@
 //! identical exposures — `D` the diversity score — so that the loss is
 //! `Binomial(D, p) x (LGD-weighted total) / D` (Cifuentes and O'Connor, 1996, "The binomial
 //! expansion method applied to CBO/CLO analysis", Moody's Special Report; Cifuentes and
-//! Wilcox, 1998). See docs/methodology/binomial-expansion.md.
+//! Wilcox, 1998). See [docs/methodology/binomial-expansion.md](crate::methodology::binomial_expansion).
 //!
 //! Diversity score: the number of independent equal exposures whose loss has the same mean
 //! and variance as the pool's, given the pairwise *default* correlations `rho_ij` the

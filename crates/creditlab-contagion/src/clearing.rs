@@ -7,7 +7,7 @@
 //! `p_bar_i = sum_j L_ij + external_liabilities_i` and every creditor of `i` receives the
 //! same fraction of what it is owed, the relative liabilities being `Pi_ij = L_ij / p_bar_i`.
 //! The clearing payment vector is the greatest fixed point of
-//! `p = min(p_bar, e + Pi^T p)`. Methodology: docs/methodology/clearing.md.
+//! `p = min(p_bar, e + Pi^T p)`. Methodology: [docs/methodology/clearing.md](crate::methodology::clearing).
 //!
 //! ```
 //! use creditlab_contagion::clearing::ClearingNetwork;
@@ -316,11 +316,32 @@ impl ClearingNetwork {
                 check_entry(format!("{name}[{i}]"), x)?;
             }
         }
-        let total_obligations = liabilities
+        let total_obligations: Vec<f64> = liabilities
             .iter()
             .zip(&external_liabilities)
             .map(|(row, x)| row.iter().sum::<f64>() + x)
             .collect();
+        // Finite entries can still sum past f64::MAX (two of 1e308), and clearing then
+        // prints inf and NaN: every sum the algorithm forms is bounded by the grand total,
+        // so a finite grand total keeps every figure finite.
+        let overflow = |field: String, value: f64| Error::InvalidParameter {
+            field,
+            value,
+            reason: "the amounts sum past the largest finite number; state them in larger units",
+        };
+        if let Some(i) = total_obligations.iter().position(|t| !t.is_finite()) {
+            return Err(overflow(format!("liabilities[{i}]"), total_obligations[i]));
+        }
+        for j in 0..n {
+            let inflow = external_assets[j] + liabilities.iter().map(|r| r[j]).sum::<f64>();
+            if !inflow.is_finite() {
+                return Err(overflow(format!("external_assets[{j}]"), inflow));
+            }
+        }
+        let total = total_obligations.iter().sum::<f64>() + external_assets.iter().sum::<f64>();
+        if !total.is_finite() {
+            return Err(overflow("liabilities".into(), total));
+        }
         Ok(Self {
             liabilities,
             external_assets,

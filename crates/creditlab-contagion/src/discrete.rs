@@ -1,7 +1,7 @@
 //! A loss distribution on finitely many points, shared by the exact recursion, the binomial
 //! expansion and the degenerate cases of the large pool.
 //!
-//! Conventions (documented in docs/methodology/exact-recursion.md):
+//! Conventions (documented in [docs/methodology/exact-recursion.md](crate::methodology::exact_recursion)):
 //! * VaR at level `a` is the lower quantile `min{x_k : P(L <= x_k) >= a}`, found from the
 //!   upper tail sums `P(L > x_k)` (accurate for `a` near 1).
 //! * ES is the Acerbi and Tasche (2002) tail mean
@@ -12,7 +12,8 @@
 //!   relative tolerance of 1e-12, so that a grid point equal to an attachment point up to
 //!   rounding does not count as exceeding it.
 
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate, check_level};
+use crate::error::Result;
 
 /// Slack on a tail probability against `1 - level` when finding the VaR atom: the tail
 /// sums' rounding must not skip an atom that carries the level exactly.
@@ -102,12 +103,14 @@ impl LossDistribution for DiscreteLoss {
         Estimate::exact(v.max(0.0).sqrt())
     }
 
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        Estimate::exact(self.losses[self.var_index(level)])
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        Ok(Estimate::exact(
+            self.losses[self.var_index(check_level(level)?)],
+        ))
     }
 
-    fn expected_shortfall(&self, level: f64) -> Estimate {
-        let k = self.var_index(level);
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
+        let k = self.var_index(check_level(level)?);
         let var = self.losses[k];
         let above: f64 = self.losses[k + 1..]
             .iter()
@@ -116,7 +119,7 @@ impl LossDistribution for DiscreteLoss {
             .sum();
         let beyond = self.tail[k];
         let es = (above + var * ((1.0 - level) - beyond).max(0.0)) / (1.0 - level);
-        Estimate::exact(es)
+        Ok(Estimate::exact(es))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {
@@ -151,10 +154,16 @@ macro_rules! delegate_loss_distribution {
             fn unexpected_loss(&self) -> $crate::distribution::Estimate {
                 self.$field.unexpected_loss()
             }
-            fn value_at_risk(&self, level: f64) -> $crate::distribution::Estimate {
+            fn value_at_risk(
+                &self,
+                level: f64,
+            ) -> $crate::error::Result<$crate::distribution::Estimate> {
                 self.$field.value_at_risk(level)
             }
-            fn expected_shortfall(&self, level: f64) -> $crate::distribution::Estimate {
+            fn expected_shortfall(
+                &self,
+                level: f64,
+            ) -> $crate::error::Result<$crate::distribution::Estimate> {
                 self.$field.expected_shortfall(level)
             }
             fn tail_probability(&self, x: f64) -> $crate::distribution::Estimate {
@@ -181,16 +190,16 @@ mod tests {
     fn bernoulli_conventions() {
         // L = 0.5 with probability 0.01.
         let d = DiscreteLoss::new(vec![0.0, 0.5], vec![0.99, 0.01]);
-        assert_eq!(d.value_at_risk(0.98).value, 0.0);
-        assert_eq!(d.value_at_risk(0.995).value, 0.5);
+        assert_eq!(d.value_at_risk(0.98).unwrap().value, 0.0);
+        assert_eq!(d.value_at_risk(0.995).unwrap().value, 0.5);
         // Acerbi-Tasche at 0.98: (0.5 * 0.01 + 0 * (0.02 - 0.01)) / 0.02 = 0.25.
         assert_relative_eq!(
-            d.expected_shortfall(0.98).value,
+            d.expected_shortfall(0.98).unwrap().value,
             0.25,
             max_relative = prec::IDENTITY
         );
         assert_relative_eq!(
-            d.expected_shortfall(0.995).value,
+            d.expected_shortfall(0.995).unwrap().value,
             0.5,
             max_relative = prec::IDENTITY
         );
@@ -214,10 +223,10 @@ mod tests {
     fn moments_quantiles_and_tranches() {
         let d = DiscreteLoss::new(vec![0.0, 0.1, 0.5], vec![0.5, 0.4, 0.1]);
         assert!((d.expected_loss().value - 0.09).abs() <= prec::IDENTITY);
-        assert_eq!(d.value_at_risk(0.5).value, 0.0);
-        assert_eq!(d.value_at_risk(0.9).value, 0.1);
-        assert_eq!(d.value_at_risk(0.95).value, 0.5);
-        assert!((d.expected_shortfall(0.95).value - 0.5).abs() <= prec::IDENTITY);
+        assert_eq!(d.value_at_risk(0.5).unwrap().value, 0.0);
+        assert_eq!(d.value_at_risk(0.9).unwrap().value, 0.1);
+        assert_eq!(d.value_at_risk(0.95).unwrap().value, 0.5);
+        assert!((d.expected_shortfall(0.95).unwrap().value - 0.5).abs() <= prec::IDENTITY);
         assert!((d.tail_probability(0.05).value - 0.5).abs() <= prec::IDENTITY);
         let t = d.tranche(Tranche::new(0.05, 0.15).unwrap());
         assert!((t.expected_loss.value - (0.4 * 0.5 + 0.1)).abs() <= prec::IDENTITY);

@@ -105,16 +105,37 @@ pub struct TrancheEstimate {
 /// A pool loss distribution, losses as fractions of total exposure.
 ///
 /// Implemented by every method (large pool, exact recursion, binomial expansion, Monte
-/// Carlo, importance sampling), so results are compared and swapped freely.
+/// Carlo), so results are compared and swapped freely. Importance sampling estimates one
+/// tail probability at a time ([`ImportanceSampler`](crate::ImportanceSampler)).
+///
+/// ```
+/// use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+/// use creditlab_contagion::{MonteCarlo, Scenarios, Seed, Tranche};
+/// let book = Portfolio::standard_book(100)?;
+/// let copula = Copula::gaussian(0.2)?;
+/// let exact = ExactLoss::new(&book, &copula, &ExactConfig::default())?;
+/// let mc = MonteCarlo::new(&book, &copula)?.run(Seed(1), Scenarios::new(20_000)?);
+/// for dist in [&exact as &dyn LossDistribution, &mc] {
+///     let var = dist.value_at_risk(0.99)?;
+///     assert!(dist.expected_shortfall(0.99)?.value >= var.value);
+///     let equity = dist.tranche(Tranche::new(0.0, 0.05)?);
+///     assert!(equity.default_probability.value > 0.0);
+/// }
+/// // A level outside (0, 1) is an error naming it.
+/// assert_eq!(exact.value_at_risk(1.5).unwrap_err().field(), Some("level"));
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
 pub trait LossDistribution {
     /// `E[L]`.
     fn expected_loss(&self) -> Estimate;
     /// Standard deviation of L (the unexpected loss).
     fn unexpected_loss(&self) -> Estimate;
-    /// The `level` quantile of L (value at risk), level in (0, 1).
-    fn value_at_risk(&self, level: f64) -> Estimate;
-    /// E[L | L >= VaR(level)] (expected shortfall).
-    fn expected_shortfall(&self, level: f64) -> Estimate;
+    /// The `level` quantile of L (value at risk). A level outside (0, 1), or NaN, is an
+    /// error naming `level` (see [`check_level`]), never a number.
+    fn value_at_risk(&self, level: f64) -> Result<Estimate>;
+    /// E[L | L >= VaR(level)] (expected shortfall); the level as for
+    /// [`LossDistribution::value_at_risk`].
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate>;
     /// P(L > x).
     fn tail_probability(&self, x: f64) -> Estimate;
     /// Expected loss and default probability of a tranche.
@@ -139,6 +160,20 @@ pub struct TailPoint {
     pub probability: Estimate,
 }
 
+/// Checks a confidence level: finite and strictly inside (0, 1), else an error naming
+/// `level`. Every [`LossDistribution`] checks its level with it.
+pub fn check_level(level: f64) -> Result<f64> {
+    if level > 0.0 && level < 1.0 {
+        Ok(level)
+    } else {
+        Err(Error::InvalidParameter {
+            field: "level".into(),
+            value: level,
+            reason: "a confidence level must be strictly between 0 and 1",
+        })
+    }
+}
+
 /// Everything a report needs from a distribution at the standard levels.
 ///
 /// ```
@@ -146,7 +181,7 @@ pub struct TailPoint {
 /// use creditlab_contagion::{LargePool, LossSummary, Tranche};
 /// let pool = LargePool::from_parameters(0.02, 0.15, 0.5)?;
 /// let tranches = [Tranche::new(0.0, 0.05)?, Tranche::new(0.05, 1.0)?];
-/// let s = LossSummary::of(&pool, &STANDARD_LEVELS, &[0.05], &tranches);
+/// let s = LossSummary::of(&pool, &STANDARD_LEVELS, &[0.05], &tranches)?;
 /// assert_eq!((s.var.len(), s.tail.len(), s.tranches.len()), (3, 1, 2));
 /// // Expected shortfall is at least the VaR at every level.
 /// assert!(s.var.iter().zip(&s.es).all(|(v, e)| e.estimate.value >= v.estimate.value));
@@ -169,30 +204,35 @@ pub struct LossSummary {
 }
 
 impl LossSummary {
-    /// Summarises `dist` at `levels`, tail points `xs` and `tranches`.
+    /// Summarises `dist` at `levels`, tail points `xs` and `tranches`; a level outside
+    /// (0, 1) is an error naming it.
     pub fn of(
         dist: &dyn LossDistribution,
         levels: &[f64],
         xs: &[f64],
         tranches: &[Tranche],
-    ) -> Self {
-        Self {
+    ) -> Result<Self> {
+        Ok(Self {
             expected_loss: dist.expected_loss(),
             unexpected_loss: dist.unexpected_loss(),
             var: levels
                 .iter()
-                .map(|&level| AtLevel {
-                    level,
-                    estimate: dist.value_at_risk(level),
+                .map(|&level| {
+                    Ok(AtLevel {
+                        level,
+                        estimate: dist.value_at_risk(level)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
             es: levels
                 .iter()
-                .map(|&level| AtLevel {
-                    level,
-                    estimate: dist.expected_shortfall(level),
+                .map(|&level| {
+                    Ok(AtLevel {
+                        level,
+                        estimate: dist.expected_shortfall(level)?,
+                    })
                 })
-                .collect(),
+                .collect::<Result<_>>()?,
             tail: xs
                 .iter()
                 .map(|&x| TailPoint {
@@ -201,7 +241,7 @@ impl LossSummary {
                 })
                 .collect(),
             tranches: tranches.iter().map(|&t| dist.tranche(t)).collect(),
-        }
+        })
     }
 }
 

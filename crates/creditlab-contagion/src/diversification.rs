@@ -96,10 +96,10 @@ pub fn default_rate_quantile(
     } else if n <= EXACT_UP_TO {
         let pool = Portfolio::homogeneous(n, pd, 1.0)?;
         let dist = ExactLoss::new(&pool, &Copula::gaussian(rho)?, &ExactConfig::default())?;
-        (dist.value_at_risk(level).value, "exact")
+        (dist.value_at_risk(level)?.value, "exact")
     } else {
         let lhp = LargePool::from_parameters(pd, rho, 1.0)?;
-        (lhp.default_fraction_quantile(level), "large-pool limit")
+        (lhp.default_fraction_quantile(level)?, "large-pool limit")
     })
 }
 

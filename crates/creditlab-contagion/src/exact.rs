@@ -3,7 +3,7 @@
 //! grid of loss units is built by the recursion of Andersen, Sidenius and Basu (2003, "All
 //! your hedges in one basket", Risk 16(11)), and the unconditional one is its quadrature
 //! average over the factors. The grid and the quadrature are refined until every reported
-//! figure stops moving (docs/methodology/exact-recursion.md and accuracy-control.md).
+//! figure stops moving ([docs/methodology/exact-recursion.md](crate::methodology::exact_recursion) and accuracy-control.md).
 //!
 //! * Loss grid ([`Scheme`]): when every exposure's loss `EAD x E[LGD]` is an integer
 //!   multiple of a common unit (float gcd, relative tolerance 1e-9) and the total is at most
@@ -301,10 +301,10 @@ impl LossDistribution for ExactLoss {
     fn unexpected_loss(&self) -> crate::Estimate {
         self.reader().unexpected_loss()
     }
-    fn value_at_risk(&self, level: f64) -> crate::Estimate {
+    fn value_at_risk(&self, level: f64) -> Result<crate::Estimate> {
         self.reader().value_at_risk(level)
     }
-    fn expected_shortfall(&self, level: f64) -> crate::Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<crate::Estimate> {
         self.reader().expected_shortfall(level)
     }
     fn tail_probability(&self, x: f64) -> crate::Estimate {
@@ -1391,7 +1391,7 @@ impl<'a> Model<'a> {
             }
         };
         let t = &self.config.targets;
-        let summary = LossSummary::of(readout.reader(), &t.levels, &t.tail, &t.tranches);
+        let summary = LossSummary::of(readout.reader(), &t.levels, &t.tail, &t.tranches)?;
         Ok(Eval {
             readout,
             summary,

@@ -13,11 +13,12 @@
 //! The estimator of one scenario is `1{L > x} exp(-theta L + psi(theta, z)) exp(-mu.z +
 //! mu.mu / 2)`. Gaussian factor models only (one-factor Gaussian or multi-factor), constant
 //! LGD. Scenario `i` uses the stream [`creditlab_numerics::rng::stream`]`(seed, i)`: the estimate is
-//! bit-identical on any number of threads. See `docs/methodology/importance-sampling.md`.
+//! bit-identical on any number of threads. See [docs/methodology/importance-sampling.md](crate::methodology::importance_sampling).
 
 use crate::copula::{Copula, obligor_loadings};
 use crate::distribution::Estimate;
 use crate::error::{Error, Result};
+use crate::mc::{Scenarios, Seed};
 use crate::portfolio::{Lgd, Portfolio};
 use creditlab_numerics::rng::{StreamRng, stream, threshold_u64};
 use creditlab_numerics::special::{norm_cdf, norm_pdf};
@@ -57,16 +58,15 @@ struct Group {
 /// Glasserman-Li importance sampler for `P(L > x)` on one portfolio and Gaussian copula.
 ///
 /// ```
-/// use creditlab_contagion::importance::ImportanceSampler;
-/// use creditlab_contagion::{Copula, Portfolio};
+/// use creditlab_contagion::{Copula, ImportanceSampler, Portfolio, Scenarios, Seed};
 /// let book = Portfolio::homogeneous(100, 0.01, 1.0)?;
 /// let is = ImportanceSampler::new(&book, &Copula::gaussian(0.2)?, 0.15)?;
-/// let tail = is.run(1, 2_000);
+/// let tail = is.run(Seed(1), Scenarios::new(2_000)?);
 /// // A tail probability of a few in ten thousand, at a small relative standard error:
 /// // each scenario is worth many plain Monte Carlo scenarios.
 /// assert!(tail.probability.value > 1e-4 && tail.probability.value < 1e-2);
 /// assert!(tail.probability.std_error.unwrap() < 0.1 * tail.probability.value);
-/// assert!(tail.variance_reduction > 10.0);
+/// assert!(tail.variance_reduction.is_some_and(|v| v > 10.0));
 /// # Ok::<(), creditlab_contagion::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -480,9 +480,9 @@ impl ImportanceSampler {
         }
     }
 
-    /// Simulates scenarios `0..scenarios` and returns the estimate.
-    pub fn run(&self, seed: u64, scenarios: u64) -> TailEstimate {
-        self.simulate(seed, 0..scenarios).finish()
+    /// Simulates scenarios `0..scenarios` with streams of `seed` and returns the estimate.
+    pub fn run(&self, seed: Seed, scenarios: Scenarios) -> TailEstimate {
+        self.simulate(seed.0, 0..scenarios.get()).finish()
     }
 }
 
@@ -552,7 +552,7 @@ impl IsRun {
             scenarios: self.values.len() as u64,
             is_variance: var,
             plain_variance: plain,
-            variance_reduction: if var > 0.0 { plain / var } else { f64::NAN },
+            variance_reduction: (var > 0.0 && (plain / var).is_finite()).then(|| plain / var),
         }
     }
 }
@@ -571,7 +571,9 @@ pub struct TailEstimate {
     /// Variance of the plain Monte Carlo indicator, `p (1 - p)` at the estimate.
     pub plain_variance: f64,
     /// `plain_variance / is_variance`: how many plain scenarios one IS scenario is worth.
-    pub variance_reduction: f64,
+    /// `None` when it is not defined: the weighted indicator did not vary (one scenario, or
+    /// a loss level no scenario reached, as with every PD or LGD 0).
+    pub variance_reduction: Option<f64>,
 }
 
 /// Seed of the loadings of [`glasserman_li_portfolio`].

@@ -82,6 +82,46 @@ const COLLATERAL_COLUMNS: [&str; 5] = [
     "collateral_cost",
 ];
 
+/// A value as an error message shows it: whole when short, else its first
+/// [`SHOWN_CHARS`] characters and its size, so a 200 MB cell does not fill the terminal.
+pub(crate) fn shown(value: &str) -> String {
+    if value.chars().count() <= SHOWN_CHARS {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        format!("{head}... ({} bytes)", value.len())
+    }
+}
+
+/// How many characters of a value an error message shows.
+const SHOWN_CHARS: usize = 60;
+
+/// The known name closest to `name` by edit distance, when it is close enough (at most a
+/// third of the name's letters, and 2) to be a likely misspelling: `lgd_sdd` gives `lgd_sd`.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    let limit = (name.chars().count() / 3).clamp(1, 2);
+    known
+        .into_iter()
+        .map(|k| (distance(name, k), k))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
 /// Where each field of a portfolio row is, from the header.
 struct Columns {
     names: Vec<String>,
@@ -112,6 +152,35 @@ impl Columns {
         while let Some(c) = col(&format!("f{}", factors.len() + 1)) {
             factors.push(c);
         }
+        // Every column is read, or the header is refused: a misspelt `lgd_sdd` used to be
+        // ignored (the LGD ran as a constant), a second `pd` lost to the first.
+        let mut known: Vec<String> = ["ead", "pd", "lgd", "lgd_sd", "sector", "collateral_value"]
+            .iter()
+            .chain(&COLLATERAL_COLUMNS)
+            .map(|s| s.to_string())
+            .collect();
+        known.extend((1..=factors.len()).map(|k| format!("f{k}")));
+        for (i, name) in names.iter().enumerate() {
+            if let Some(first) = names[..i].iter().position(|n| n == name) {
+                return Err(format!(
+                    "column {name:?} appears twice (columns {} and {}): which one holds the \
+                     values is ambiguous",
+                    first + 1,
+                    i + 1
+                ));
+            }
+            if !known.contains(name) {
+                let hint = closest(name, known.iter().map(String::as_str))
+                    .map(|k| format!("; did you mean {k:?}?"))
+                    .unwrap_or_else(|| {
+                        format!(
+                            " (known: {})",
+                            known[..6].join(", ") + ", collateral_*, f1..fk"
+                        )
+                    });
+                return Err(format!("unknown column {name:?}{hint}"));
+            }
+        }
         Ok(Self {
             collateral,
             lgd_sd: col("lgd_sd"),
@@ -130,7 +199,13 @@ impl Columns {
         v.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
-            .ok_or_else(|| format!("column {}: {v:?} is not a finite number", self.names[c]))
+            .ok_or_else(|| {
+                format!(
+                    "column {}: {:?} is not a finite number",
+                    self.names[c],
+                    shown(v)
+                )
+            })
     }
 
     /// A number in [0, 1] in column `c`.
@@ -198,9 +273,12 @@ impl Columns {
         let mut e = Exposure::new(ead, pd, lgd);
         if let Some(c) = self.sector {
             let v = rec.get(c).unwrap_or("");
-            e.sector = v
-                .parse()
-                .map_err(|_| format!("column sector: {v:?} is not a sector index (0, 1, ...)"))?;
+            e.sector = v.parse().map_err(|_| {
+                format!(
+                    "column sector: {:?} is not a sector index (0, 1, ...)",
+                    shown(v)
+                )
+            })?;
         }
         if !self.factors.is_empty() {
             let loadings = self.factors.iter().map(|&c| self.cell(rec, c));
@@ -235,7 +313,7 @@ pub fn read_correlation_matrix(path: &Path) -> Result<DMatrix<f64>> {
                 v.parse::<f64>().map_err(|_| {
                     fail(
                         Some(i + 1),
-                        format!("column {}: {v:?} is not a number", j + 1),
+                        format!("column {}: {:?} is not a number", j + 1, self::shown(v)),
                     )
                 })
             })

@@ -8,11 +8,11 @@
 //! loss fraction is `L = LGD X`. Expected tranche losses are closed-form with the bivariate
 //! normal CDF: `E[(X - k)+] = Phi2(c, z_k; sqrt(rho)) - k Phi(z_k)`,
 //! `z_k = (c - sqrt(1 - rho) Phi^-1(k)) / sqrt(rho)`.
-//! See docs/methodology/large-pool.md.
+//! See [docs/methodology/large-pool.md](crate::methodology::large_pool).
 
 use crate::copula::Copula;
 use crate::discrete::DiscreteLoss;
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate, check_level};
 use crate::error::{Error, Result, check_range};
 use crate::portfolio::{Lgd, Portfolio};
 use creditlab_numerics::bivariate::bivariate_norm_cdf;
@@ -27,7 +27,7 @@ use creditlab_numerics::special::{norm_cdf, norm_pdf, norm_ppf};
 /// let pool = LargePool::from_parameters(0.01, 0.2, 0.45)?;
 /// assert!((pool.expected_loss().value - 0.0045).abs() < 1e-15);
 /// // The 99.9% quantile of the default fraction is 14.55%; the loss scales by the LGD.
-/// let var = pool.value_at_risk(0.999).value;
+/// let var = pool.value_at_risk(0.999)?.value;
 /// assert!((var - 0.45 * 0.145_525).abs() < 1e-6);
 /// # Ok::<(), creditlab_contagion::Error>(())
 /// ```
@@ -161,16 +161,20 @@ impl LargePool {
     }
 
     /// The `level` quantile of the default fraction:
-    /// `Phi((c + sqrt(rho) Phi^-1(level)) / sqrt(1 - rho))`.
-    pub fn default_fraction_quantile(&self, level: f64) -> f64 {
+    /// `Phi((c + sqrt(rho) Phi^-1(level)) / sqrt(1 - rho))`; a level outside (0, 1) is an
+    /// error naming `level`.
+    pub fn default_fraction_quantile(&self, level: f64) -> Result<f64> {
+        let level = check_level(level)?;
         if let Some(d) = &self.degenerate {
-            return if self.lgd > 0.0 {
-                d.value_at_risk(level).value / self.lgd
+            return Ok(if self.lgd > 0.0 {
+                d.value_at_risk(level)?.value / self.lgd
             } else {
                 self.pd
-            };
+            });
         }
-        norm_cdf((self.c + self.rho.sqrt() * norm_ppf(level)) / (1.0 - self.rho).sqrt())
+        Ok(norm_cdf(
+            (self.c + self.rho.sqrt() * norm_ppf(level)) / (1.0 - self.rho).sqrt(),
+        ))
     }
 
     /// `E[(X - k)+]` for the default fraction, closed form with the bivariate normal.
@@ -207,7 +211,7 @@ const GRANULAR_BISECTION: usize = 80;
 /// correlation of a collateral LGD (which the pool-average Vasicek formula of
 /// [`LargePool::pool_average`] cannot), and equals [`LargePool`] for a homogeneous pool.
 /// Moments, ES and tranche losses are adaptive Gauss-Legendre integrals over `z`
-/// (docs/methodology/large-pool.md).
+/// ([docs/methodology/large-pool.md](crate::methodology::large_pool)).
 ///
 /// ```
 /// use creditlab_contagion::lhp::GranularPool;
@@ -217,14 +221,14 @@ const GRANULAR_BISECTION: usize = 80;
 /// let book = Portfolio::homogeneous(100, 0.02, 0.45)?;
 /// let g = Copula::gaussian(0.15)?;
 /// let (limit, vasicek) = (GranularPool::new(&book, &g)?, LargePool::new(&book, &g)?);
-/// assert!((limit.value_at_risk(0.999).value - vasicek.value_at_risk(0.999).value).abs() < 1e-12);
+/// assert!((limit.value_at_risk(0.999)?.value - vasicek.value_at_risk(0.999)?.value).abs() < 1e-12);
 /// // Mortgages whose houses fall in bad states: a fatter tail than a constant LGD with
 /// // the same mean.
 /// let house = Collateral::new(1.25, 0.0, 0.3, 0.2, 0.25, 0.05)?;
 /// let secured = Portfolio::new((0..100).map(|_| Exposure::new(1.0, 0.02, Lgd::Collateral(house))))?;
 /// let flat = Portfolio::homogeneous(100, 0.02, house.mean())?;
 /// let (a, b) = (GranularPool::new(&secured, &g)?, GranularPool::new(&flat, &g)?);
-/// assert!(a.value_at_risk(0.999).value > 1.2 * b.value_at_risk(0.999).value);
+/// assert!(a.value_at_risk(0.999)?.value > 1.2 * b.value_at_risk(0.999)?.value);
 /// # Ok::<(), creditlab_contagion::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -345,15 +349,21 @@ impl LossDistribution for GranularPool {
         Estimate::exact((second - self.el * self.el).max(0.0).sqrt())
     }
 
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        Estimate::exact(self.conditional_loss(norm_ppf(1.0 - level)))
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
+        Ok(Estimate::exact(
+            self.conditional_loss(norm_ppf(1.0 - level)),
+        ))
     }
 
     /// `E[L | L >= VaR] = int_{-inf}^{z_a} L(z) phi(z) dz / (1 - level)`, `z_a =
     /// Phi^-1(1 - level)`.
-    fn expected_shortfall(&self, level: f64) -> Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
         let za = norm_ppf(1.0 - level);
-        Estimate::exact(self.integral(-GRANULAR_Z, za, |l| l) / (1.0 - level))
+        Ok(Estimate::exact(
+            self.integral(-GRANULAR_Z, za, |l| l) / (1.0 - level),
+        ))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {
@@ -399,21 +409,27 @@ impl LossDistribution for LargePool {
         Estimate::exact(self.lgd * v.max(0.0).sqrt())
     }
 
-    fn value_at_risk(&self, level: f64) -> Estimate {
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
         if let Some(d) = &self.degenerate {
             return d.value_at_risk(level);
         }
-        Estimate::exact(self.lgd * self.default_fraction_quantile(level))
+        Ok(Estimate::exact(
+            self.lgd * self.default_fraction_quantile(level)?,
+        ))
     }
 
     /// Continuous case: `E[L | L >= VaR] = LGD Phi2(c, -Phi^-1(level); sqrt(rho)) / (1 - level)`;
     /// the degenerate cases use the discrete (Acerbi-Tasche) convention.
-    fn expected_shortfall(&self, level: f64) -> Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
         if let Some(d) = &self.degenerate {
             return d.expected_shortfall(level);
         }
         let z = -norm_ppf(level);
-        Estimate::exact(self.lgd * bivariate_norm_cdf(self.c, z, self.rho.sqrt()) / (1.0 - level))
+        Ok(Estimate::exact(
+            self.lgd * bivariate_norm_cdf(self.c, z, self.rho.sqrt()) / (1.0 - level),
+        ))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {
@@ -461,7 +477,7 @@ mod tests {
         // PD 1%, rho 0.2: 99.9% quantile of the default fraction
         // Phi((Phi^-1(0.01) + sqrt(0.2) Phi^-1(0.999)) / sqrt(0.8)) = 0.145525266131071 (mpmath).
         let l = LargePool::from_parameters(0.01, 0.2, 1.0).unwrap();
-        let q = l.default_fraction_quantile(0.999);
+        let q = l.default_fraction_quantile(0.999).unwrap();
         assert!((q - 0.145_525).abs() <= prec::printed(6), "{q}");
         assert_relative_eq!(q, 0.145_525_266_131_071_33, max_relative = prec::SPECIAL);
         assert_relative_eq!(
@@ -472,7 +488,7 @@ mod tests {
         // With LGD 0.45 the loss quantile scales.
         let l45 = LargePool::from_parameters(0.01, 0.2, 0.45).unwrap();
         assert_relative_eq!(
-            l45.value_at_risk(0.999).value,
+            l45.value_at_risk(0.999).unwrap().value,
             0.45 * q,
             max_relative = prec::IDENTITY
         );
@@ -511,11 +527,12 @@ mod tests {
         let es: f64 = (0..m)
             .map(|i| {
                 l.default_fraction_quantile(level + (1.0 - level) * (i as f64 + 0.5) / m as f64)
+                    .unwrap()
             })
             .sum::<f64>()
             / m as f64;
         assert_relative_eq!(
-            l.expected_shortfall(level).value,
+            l.expected_shortfall(level).unwrap().value,
             es,
             max_relative = MIDPOINT_ES
         );
@@ -537,13 +554,13 @@ mod tests {
     fn degenerate_edges() {
         // rho 0: point mass at LGD p.
         let l = LargePool::from_parameters(0.02, 0.0, 0.5).unwrap();
-        assert_eq!(l.value_at_risk(0.999).value, 0.01);
+        assert_eq!(l.value_at_risk(0.999).unwrap().value, 0.01);
         assert_eq!(l.unexpected_loss().value, 0.0);
         assert_eq!(l.tail_probability(0.009).value, 1.0);
         // rho 1: Bernoulli(p) on {0, LGD}.
         let l = LargePool::from_parameters(0.02, 1.0, 0.5).unwrap();
-        assert_eq!(l.value_at_risk(0.97).value, 0.0);
-        assert_eq!(l.value_at_risk(0.99).value, 0.5);
+        assert_eq!(l.value_at_risk(0.97).unwrap().value, 0.0);
+        assert_eq!(l.value_at_risk(0.99).unwrap().value, 0.5);
         assert_relative_eq!(l.tail_probability(0.1).value, 0.02);
         assert_relative_eq!(
             l.unexpected_loss().value,
@@ -555,6 +572,7 @@ mod tests {
             LargePool::from_parameters(0.0, 0.3, 0.5)
                 .unwrap()
                 .value_at_risk(0.999)
+                .unwrap()
                 .value,
             0.0
         );
@@ -562,6 +580,7 @@ mod tests {
             LargePool::from_parameters(1.0, 0.3, 0.5)
                 .unwrap()
                 .value_at_risk(0.5)
+                .unwrap()
                 .value,
             0.5
         );

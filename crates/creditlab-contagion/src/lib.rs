@@ -14,21 +14,22 @@
 //! losses are fractions of the tranche notional.
 //!
 //! ```
-//! use creditlab_contagion::mc::MonteCarlo;
-//! use creditlab_contagion::{BinomialExpansion, Copula, ExactConfig, ExactLoss};
-//! use creditlab_contagion::{LargePool, LossDistribution, Portfolio};
+//! use creditlab_contagion::{BinomialExpansion, Copula, ExactConfig, ExactLoss, MonteCarlo};
+//! use creditlab_contagion::{LargePool, LossDistribution, Portfolio, Scenarios, Seed};
 //! let book = Portfolio::homogeneous(200, 0.02, 0.5)?;
 //! let copula = Copula::gaussian(0.15)?;
 //! let methods: Vec<Box<dyn LossDistribution>> = vec![
 //!     Box::new(LargePool::new(&book, &copula)?),
 //!     Box::new(ExactLoss::new(&book, &copula, &ExactConfig::default())?),
 //!     Box::new(BinomialExpansion::new(&book, &copula)?),
-//!     Box::new(MonteCarlo::new(&book, &copula)?.run(1, 20_000)),
+//!     Box::new(MonteCarlo::new(&book, &copula)?.run(Seed(1), Scenarios::new(20_000)?)),
 //! ];
 //! // Same questions, same answers up to each method's approximation.
 //! for m in &methods {
 //!     assert!((m.expected_loss().value - 0.01).abs() < 5e-4);
-//!     assert!(m.value_at_risk(0.999).value > 0.05);
+//!     assert!(m.value_at_risk(0.999)?.value > 0.05);
+//!     // A level outside (0, 1) is an error, not a number.
+//!     assert!(m.value_at_risk(1.5).is_err() && m.value_at_risk(f64::NAN).is_err());
 //! }
 //! # Ok::<(), creditlab_contagion::Error>(())
 //! ```
@@ -48,6 +49,7 @@ pub mod importance;
 pub mod io;
 pub mod lhp;
 pub mod mc;
+pub mod methodology;
 pub mod network;
 pub mod portfolio;
 pub mod report;
@@ -64,7 +66,9 @@ pub use discrete::DiscreteLoss;
 pub use distribution::{Estimate, LossDistribution, LossSummary, Tranche, TrancheEstimate};
 pub use error::{Error, Result};
 pub use exact::{ExactConfig, ExactLoss, Targets};
+pub use importance::{ImportanceSampler, TailEstimate};
 pub use lhp::{GranularPool, LargePool};
+pub use mc::{McDistribution, MonteCarlo, Scenarios, Seed};
 pub use portfolio::{Exposure, Lgd, Portfolio};
 pub use report::{LossReport, LossRequest};
 pub use saddlepoint::Saddlepoint;

@@ -6,7 +6,7 @@
 //! `n` loans is exactly `Binomial(n, p(state))`: one conditional-PD evaluation per distinct
 //! (threshold, loadings) per scenario and one binomial draw per cohort replace one latent
 //! normal per loan. Cohorts of one loan (heterogeneous books) draw a Bernoulli by comparing a
-//! 64-bit uniform with an integer threshold. See `docs/methodology/monte-carlo.md`.
+//! 64-bit uniform with an integer threshold. See [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo).
 //!
 //! Scenario `i` uses the random stream [`creditlab_numerics::rng::stream`]`(seed, i)`, so the result is
 //! bit-identical on any number of threads, and runs over adjacent scenario ranges
@@ -15,7 +15,7 @@
 
 use crate::collateral::Collateral;
 use crate::copula::{Copula, obligor_loadings};
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate, check_level};
 use crate::error::{Error, Result};
 use crate::portfolio::{Lgd, Portfolio};
 use creditlab_numerics::rng::{StreamRng, open01, stream, threshold_u64};
@@ -313,17 +313,49 @@ impl Kernel {
     }
 }
 
+pub use creditlab_numerics::rng::Seed;
+
+/// A number of simulated scenarios, at least one: a run without scenarios has no
+/// information, and is refused when the count is made ([`Scenarios::new`]), not reported
+/// as NaN.
+///
+/// ```
+/// use creditlab_contagion::Scenarios;
+/// assert_eq!(Scenarios::new(5_000)?.get(), 5_000);
+/// assert!(Scenarios::new(0).is_err());
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Scenarios(std::num::NonZeroU64);
+
+impl Scenarios {
+    /// `n` scenarios; 0 is an error naming `scenarios`.
+    pub fn new(n: u64) -> Result<Self> {
+        std::num::NonZeroU64::new(n)
+            .map(Self)
+            .ok_or(Error::InvalidParameter {
+                field: "scenarios".into(),
+                value: 0.0,
+                reason: "a simulation needs at least one scenario",
+            })
+    }
+
+    /// The count.
+    pub fn get(self) -> u64 {
+        self.0.get()
+    }
+}
+
 /// A prepared Monte Carlo model: the portfolio grouped into cohorts under one copula.
 ///
 /// Build it once with [`MonteCarlo::new`], then [`simulate`](MonteCarlo::simulate) any
 /// scenario range with any seed.
 ///
 /// ```
-/// use creditlab_contagion::mc::MonteCarlo;
-/// use creditlab_contagion::{Copula, LossDistribution, Portfolio};
+/// use creditlab_contagion::{Copula, LossDistribution, MonteCarlo, Portfolio, Scenarios, Seed};
 /// let book = Portfolio::standard_book(200)?;
 /// let mc = MonteCarlo::new(&book, &Copula::student_t(0.2, 6.0)?)?;
-/// let dist = mc.run(7, 5_000);
+/// let dist = mc.run(Seed(7), Scenarios::new(5_000)?);
 /// let el = dist.expected_loss();
 /// // Within four standard errors of the exact expected loss.
 /// assert!((el.value - book.expected_loss()).abs() <= 4.0 * el.std_error.unwrap());
@@ -351,7 +383,7 @@ impl MonteCarlo {
     /// Groups the portfolio into cohorts of exchangeable loans (same PD, loadings, EAD x LGD
     /// and LGD law), in order of first appearance. Loans sharing loadings but with at least
     /// 64 distinct PDs (a loan tape) are instead sorted by PD into buckets of similar PD,
-    /// sampled by geometric skipping with thinning (see docs/methodology/monte-carlo.md).
+    /// sampled by geometric skipping with thinning (see [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo)).
     pub fn new(portfolio: &Portfolio, copula: &Copula) -> Result<Self> {
         Self::build(portfolio, copula, true)
     }
@@ -578,9 +610,10 @@ impl MonteCarlo {
         }
     }
 
-    /// Simulates scenarios `0..scenarios` and computes the statistics.
-    pub fn run(&self, seed: u64, scenarios: u64) -> McDistribution {
-        self.simulate(seed, 0..scenarios).finish()
+    /// Simulates scenarios `0..scenarios` with streams of `seed` and computes the
+    /// statistics.
+    pub fn run(&self, seed: Seed, scenarios: Scenarios) -> McDistribution {
+        self.simulate(seed.0, 0..scenarios.get()).finish()
     }
 }
 
@@ -883,7 +916,7 @@ impl McRun {
 
 /// A simulated loss distribution: the sorted scenario losses and their moments. Every
 /// figure comes with its Monte Carlo standard error (methods in
-/// `docs/methodology/monte-carlo.md`).
+/// [docs/methodology/monte-carlo.md](crate::methodology::monte_carlo)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct McDistribution {
     losses: Vec<f64>,
@@ -984,9 +1017,10 @@ impl LossDistribution for McDistribution {
     /// between the order statistics `n level -/+ sqrt(n level (1 - level))` (the
     /// one-sigma distribution-free interval, i.e. the asymptotic quantile SE with a
     /// Siddiqui-Bloch-Gastwirth difference-quotient density estimate).
-    fn value_at_risk(&self, level: f64) -> Estimate {
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
         if self.sorted.is_empty() {
-            return Estimate::simulated(f64::NAN, f64::NAN);
+            return Ok(Estimate::simulated(f64::NAN, f64::NAN));
         }
         let n = self.n();
         let k = self.quantile_index(level);
@@ -994,14 +1028,18 @@ impl LossDistribution for McDistribution {
         let last = self.sorted.len() - 1;
         let lo = ((n * level - d).ceil() as usize).clamp(1, last + 1) - 1;
         let hi = ((n * level + d).ceil() as usize).clamp(1, last + 1) - 1;
-        Estimate::simulated(self.sorted[k], (self.sorted[hi] - self.sorted[lo]) / 2.0)
+        Ok(Estimate::simulated(
+            self.sorted[k],
+            (self.sorted[hi] - self.sorted[lo]) / 2.0,
+        ))
     }
 
     /// Mean of the losses at or above the empirical VaR; standard error from the asymptotic
     /// variance `(Var(L | L >= q) + level (ES - q)^2) / (n (1 - level))`.
-    fn expected_shortfall(&self, level: f64) -> Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
         if self.sorted.is_empty() {
-            return Estimate::simulated(f64::NAN, f64::NAN);
+            return Ok(Estimate::simulated(f64::NAN, f64::NAN));
         }
         let q = self.sorted[self.quantile_index(level)];
         let start = self.sorted.partition_point(|&l| l < q);
@@ -1011,7 +1049,7 @@ impl LossDistribution for McDistribution {
         let v = tail.iter().map(|l| (l - es) * (l - es)).sum::<f64>() / m;
         let denom = (self.n() * (1.0 - level)).max(1.0);
         let se = ((v + level * (es - q) * (es - q)) / denom).sqrt();
-        Estimate::simulated(es, se)
+        Ok(Estimate::simulated(es, se))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {
@@ -1044,17 +1082,27 @@ mod tests {
     }
 
     #[test]
+    fn monte_carlo_run_with_zero_scenarios_is_an_error() {
+        // `run(seed, 0)` gave an EL of NaN; a count of 0 is now refused, naming the field.
+        let e = Scenarios::new(0).unwrap_err();
+        assert_eq!(e.field(), Some("scenarios"));
+        assert!(e.to_string().contains("at least one scenario"), "{e}");
+    }
+
+    #[test]
     fn no_scenario_gives_nan_not_a_panic() {
-        let d = MonteCarlo::new(
+        // The raw statistics of an empty sample (a merged run of no scenarios) stay NaN,
+        // never a panic; `MonteCarlo::run` cannot reach them (see above).
+        let mc = MonteCarlo::new(
             &Portfolio::standard_book(10).unwrap(),
             &Copula::gaussian(0.2).unwrap(),
         )
-        .unwrap()
-        .run(1, 0);
+        .unwrap();
+        let d = mc.simulate(1, 0..0).finish();
         assert!(d.expected_loss().value.is_nan());
         assert!(d.unexpected_loss().value.is_nan());
-        assert!(d.value_at_risk(0.99).value.is_nan());
-        assert!(d.expected_shortfall(0.99).value.is_nan());
+        assert!(d.value_at_risk(0.99).unwrap().value.is_nan());
+        assert!(d.expected_shortfall(0.99).unwrap().value.is_nan());
         assert!(d.tail_probability(0.1).value.is_nan());
         let t = Tranche::new(0.0, 0.1).unwrap();
         assert!(d.tranche(t).expected_loss.value.is_nan());
@@ -1063,9 +1111,9 @@ mod tests {
     #[test]
     fn quantiles_of_a_known_sample() {
         let d = McDistribution::from_losses((1..=1000).map(|i| i as f64 / 1000.0).collect());
-        assert_eq!(d.value_at_risk(0.99).value, 0.99);
+        assert_eq!(d.value_at_risk(0.99).unwrap().value, 0.99);
         assert_eq!(d.tail_probability(0.99).value, 0.01);
         // ES at 99%: mean of 0.990 .. 1.000.
-        assert!((d.expected_shortfall(0.99).value - 0.995).abs() <= prec::ACCUMULATED);
+        assert!((d.expected_shortfall(0.99).unwrap().value - 0.995).abs() <= prec::ACCUMULATED);
     }
 }

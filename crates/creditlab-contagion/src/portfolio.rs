@@ -301,6 +301,33 @@ impl Portfolio {
         )
     }
 
+    /// The standard book of `n` loans ([`Portfolio::standard_book`]) as its (at most) 35
+    /// distinct loans, each with the EAD of all its copies: loan `i` repeats with period 35
+    /// (PD period 5, EAD period 7). Every EAD-weighted average, and so the large-pool
+    /// limit, is that of the `n`-loan book, without `n` loans in memory (a billion loans
+    /// need none of their 100 GB for [`LargePool::pool_average`](crate::LargePool)).
+    ///
+    /// ```
+    /// use creditlab_contagion::Portfolio;
+    /// let whole = Portfolio::standard_book(1_000)?;
+    /// let small = Portfolio::standard_book_aggregated(1_000)?;
+    /// assert_eq!(small.len(), 35);
+    /// assert!((small.expected_loss() - whole.expected_loss()).abs() < 1e-12);
+    /// # Ok::<(), creditlab_contagion::Error>(())
+    /// ```
+    pub fn standard_book_aggregated(n: usize) -> Result<Self> {
+        const PD: [f64; 5] = [0.005, 0.01, 0.02, 0.05, 0.10];
+        const PERIOD: usize = 35;
+        Self::new((0..n.min(PERIOD)).map(|r| {
+            let copies = (n / PERIOD + usize::from(r < n % PERIOD)) as f64;
+            Exposure::new(
+                (1.0 + (r % 7) as f64) * copies,
+                PD[r % 5],
+                Lgd::Constant(0.45),
+            )
+        }))
+    }
+
     /// The benchmark loan tape of issue 12, seeded: `n` loans, loan `i` drawn from the
     /// random stream `rng::stream(seed, i)`: EAD lognormal with median 1 and log-sd 1.0; PD
     /// lognormal with median 1.5% and log-sd 1.2, clipped to [0.005%, 35%] (mean about 3%);

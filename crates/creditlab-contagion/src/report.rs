@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::exact::{ExactConfig, ExactLoss, Targets};
 use crate::importance::ImportanceSampler;
 use crate::lhp::{GranularPool, LargePool};
-use crate::mc::MonteCarlo;
+use crate::mc::{MonteCarlo, Scenarios, Seed};
 use crate::portfolio::Portfolio;
 use crate::saddlepoint::Saddlepoint;
 use crate::spec::{CopulaSpec, LossMethod};
@@ -81,7 +81,9 @@ pub struct TailReport {
     /// Its standard error (simulation only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub std_error: Option<f64>,
-    /// Importance sampling only: plain MC variance / IS variance per scenario.
+    /// Importance sampling only: plain MC variance / IS variance per scenario; absent also
+    /// under importance sampling when it is not defined (the weighted indicator did not
+    /// vary: one scenario, or a level no scenario reached).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variance_reduction: Option<f64>,
 }
@@ -241,16 +243,17 @@ impl LossRequest {
                     _ => None,
                 };
                 let mc = MonteCarlo::new(portfolio, copula)?;
-                let summary = summarise(&mc.run(self.seed, self.scenarios));
+                let (seed, scenarios) = (Seed(self.seed), Scenarios::new(self.scenarios)?);
+                let summary = summarise(&mc.run(seed, scenarios))?;
                 tail_is = samplers.map(|s| {
                     s.iter()
                         .map(|is| {
-                            let t = is.run(self.seed, self.scenarios);
+                            let t = is.run(seed, scenarios);
                             TailReport {
                                 x: t.x,
                                 probability: t.probability.value,
                                 std_error: t.probability.std_error,
-                                variance_reduction: Some(t.variance_reduction),
+                                variance_reduction: t.variance_reduction,
                             }
                         })
                         .collect()
@@ -268,7 +271,7 @@ impl LossRequest {
                          1e-13; the limit itself approximates the finite pool (a model error, \
                          not measured here)",
                     ));
-                    summarise(&GranularPool::new(portfolio, copula)?)
+                    summarise(&GranularPool::new(portfolio, copula)?)?
                 } else {
                     accuracy = Some(AccuracyReport::analytic(
                         "lhp: Vasicek's large homogeneous pool with the pool-average PD and \
@@ -276,7 +279,7 @@ impl LossRequest {
                          1e-14); the large pool itself approximates the finite pool (a model \
                          error, not measured here)",
                     ));
-                    summarise(&LargePool::pool_average(portfolio, copula)?)
+                    summarise(&LargePool::pool_average(portfolio, copula)?)?
                 }
             }
             // The recursion to the requested accuracy on exactly the reported figures.
@@ -294,7 +297,7 @@ impl LossRequest {
                 };
                 let exact = ExactLoss::new(portfolio, copula, &config)?;
                 accuracy = Some(exact.accuracy().clone());
-                summarise(&exact)
+                summarise(&exact)?
             }
             // Its own model: Poisson defaults under gamma sector factors.
             LossMethod::CreditRiskPlus => {
@@ -304,12 +307,12 @@ impl LossRequest {
                 })?;
                 let c = CreditRiskPlus::new(portfolio, spec)?;
                 accuracy = Some(c.accuracy().clone());
-                summarise(&c)
+                summarise(&c)?
             }
             LossMethod::Saddlepoint => {
                 let s = Saddlepoint::new(portfolio, copula)?;
                 accuracy = Some(s.accuracy().clone());
-                summarise(&s)
+                summarise(&s)?
             }
             // The copula-implied diversity score.
             LossMethod::BinomialExpansion => {
@@ -318,7 +321,7 @@ impl LossRequest {
                      replacement of the pool by independent equal exposures is a model error, \
                      not measured here",
                 ));
-                summarise(&BinomialExpansion::new(portfolio, copula)?)
+                summarise(&BinomialExpansion::new(portfolio, copula)?)?
             }
         };
         let mut report = self.report(portfolio, summary, tail_is);

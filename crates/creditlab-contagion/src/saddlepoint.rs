@@ -12,7 +12,7 @@
 
 use crate::accuracy::AccuracyReport;
 use crate::copula::{Copula, gaussian_conditional_pd, gaussian_threshold};
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate, check_level};
 use crate::error::{Error, Result};
 use crate::portfolio::Portfolio;
 use creditlab_numerics::quadrature::adaptive_pair;
@@ -379,15 +379,17 @@ impl LossDistribution for Saddlepoint {
         Estimate::exact((second - self.expected_loss.powi(2)).max(0.0).sqrt())
     }
 
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        Estimate::exact(self.quantile(level))
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        let level = check_level(level)?;
+        Ok(Estimate::exact(self.quantile(level)))
     }
 
-    fn expected_shortfall(&self, level: f64) -> Estimate {
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
         // ES = VaR + E[(L - VaR)+] / (1 - level) for a continuous distribution.
+        let level = check_level(level)?;
         let var = self.quantile(level);
         let (_, stop) = self.tail_and_stop_loss(var);
-        Estimate::exact(var + stop / (1.0 - level))
+        Ok(Estimate::exact(var + stop / (1.0 - level)))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {

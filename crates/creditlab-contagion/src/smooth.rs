@@ -16,7 +16,8 @@
 //! (no default: `P(L = 0)`, exact from the quadrature) is kept out of the samples, and no
 //! loss lies strictly between 0 and the smallest exposure's loss.
 
-use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate};
+use crate::distribution::{Estimate, LossDistribution, Tranche, TrancheEstimate, check_level};
+use crate::error::Result;
 
 /// Bisection steps that locate a VaR inside its grid cell (2^-60 of a cell).
 const VAR_BISECTION: usize = 60;
@@ -183,15 +184,17 @@ impl LossDistribution for SmoothLoss {
         Estimate::exact((self.second - self.el * self.el).max(0.0).sqrt())
     }
 
-    fn value_at_risk(&self, level: f64) -> Estimate {
-        Estimate::exact(self.quantile(level))
+    fn value_at_risk(&self, level: f64) -> Result<Estimate> {
+        Ok(Estimate::exact(self.quantile(check_level(level)?)))
     }
 
     /// `(E[(L - q)+] + q (1 - level)) / (1 - level)` at `q = VaR(level)`: the tail mean
     /// `E[L | L >= q]` of a continuous distribution (and Acerbi-Tasche's at the atom at 0).
-    fn expected_shortfall(&self, level: f64) -> Estimate {
-        let q = self.quantile(level);
-        Estimate::exact((self.excess_at(q) + q * (1.0 - level)) / (1.0 - level))
+    fn expected_shortfall(&self, level: f64) -> Result<Estimate> {
+        let q = self.quantile(check_level(level)?);
+        Ok(Estimate::exact(
+            (self.excess_at(q) + q * (1.0 - level)) / (1.0 - level),
+        ))
     }
 
     fn tail_probability(&self, x: f64) -> Estimate {

@@ -105,7 +105,7 @@ fn single_loan_is_bernoulli_and_edges_are_right() {
         );
         assert!(e.unexpected_loss().value.abs() <= prec::ACCUMULATED);
         assert_relative_eq!(
-            e.value_at_risk(0.999).value,
+            e.value_at_risk(0.999).unwrap().value,
             0.5 / 3.0,
             max_relative = prec::COMPOSED
         );
@@ -168,7 +168,8 @@ fn exact_converges_to_the_large_pool() {
         let p = Portfolio::homogeneous(n, pd, 1.0).unwrap();
         let e = exact(&p, &Copula::gaussian(rho).unwrap());
         let d_el = (e.tranche(t).expected_loss.value - lhp.tranche(t).expected_loss.value).abs();
-        let d_q = (e.value_at_risk(0.999).value - lhp.value_at_risk(0.999).value).abs();
+        let d_q =
+            (e.value_at_risk(0.999).unwrap().value - lhp.value_at_risk(0.999).unwrap().value).abs();
         eprintln!("N {n}: tranche EL distance {d_el:.3e}, 99.9% quantile distance {d_q:.3e}");
         assert!(
             d_el < prev_el,
@@ -193,7 +194,7 @@ fn heavy_tailed_copulas_approach_the_gaussian() {
     let g = exact(&p, &Copula::gaussian(0.2).unwrap());
     let t = exact(&p, &Copula::student_t(0.2, 1e5).unwrap());
     let t5 = exact(&p, &Copula::student_t(0.2, 5.0).unwrap());
-    let q = |d: &ExactLoss| d.value_at_risk(0.999).value;
+    let q = |d: &ExactLoss| d.value_at_risk(0.999).unwrap().value;
     // nu = 1e5 is the Gaussian up to O(1/nu): the quantiles, on a lattice of 0.45 / total,
     // lie within eight lattice steps.
     assert!((q(&t) - q(&g)).abs() <= 2.0 * 0.45 * 4.0 / p.total_ead() + prec::ACCUMULATED);
@@ -280,7 +281,10 @@ fn binomial_expansion_error_against_the_exact_distribution() {
         max_relative = BET_UNEXPECTED_LOSS
     );
     let senior = Tranche::new(0.10, 1.0).unwrap();
-    let (q_e, q_b) = (e.value_at_risk(0.999).value, b.value_at_risk(0.999).value);
+    let (q_e, q_b) = (
+        e.value_at_risk(0.999).unwrap().value,
+        b.value_at_risk(0.999).unwrap().value,
+    );
     let (s_e, s_b) = (
         e.tranche(senior).expected_loss.value,
         b.tranche(senior).expected_loss.value,
@@ -334,8 +338,8 @@ fn off_grid_losses_keep_the_expected_loss_and_converge_with_the_grid() {
     let step = coarse.discretization().unit / p.total_ead();
     for level in [0.99, 0.999] {
         let (a, b) = (
-            coarse.value_at_risk(level).value,
-            fine.value_at_risk(level).value,
+            coarse.value_at_risk(level).unwrap().value,
+            fine.value_at_risk(level).unwrap().value,
         );
         assert!(
             (a - b).abs() <= GRID_STEPS * step,

@@ -11,6 +11,7 @@ use creditlab_contagion::{
     BinomialExpansion, Collateral, Copula, Error, ExactConfig, ExactLoss, Exposure, GranularPool,
     LargePool, Lgd, LossDistribution, LossSummary, Portfolio, Targets, Tolerance, Tranche,
 };
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_numerics::prec;
 
 /// A mortgage at 80% loan-to-value: the house (1.25 per unit of debt) moves with the factor
@@ -62,20 +63,22 @@ fn monte_carlo_matches_the_exact_recursion_with_a_collateral_lgd() {
         e.expected_loss().value,
         c.expected_loss(&book)
     );
-    let mc = MonteCarlo::new(&book, &c).unwrap().run(13, 200_000);
+    let mc = MonteCarlo::new(&book, &c)
+        .unwrap()
+        .run(Seed(13), Scenarios::new(200_000).unwrap());
     within_4se("EL", mc.expected_loss(), e.expected_loss().value);
     for level in [0.99, 0.999] {
         within_4se(
             &format!("VaR {level}"),
-            mc.value_at_risk(level),
-            e.value_at_risk(level).value,
+            mc.value_at_risk(level).unwrap(),
+            e.value_at_risk(level).unwrap().value,
         );
     }
     for level in [0.99, 0.999] {
         within_4se(
             &format!("ES {level}"),
-            mc.expected_shortfall(level),
-            e.expected_shortfall(level).value,
+            mc.expected_shortfall(level).unwrap(),
+            e.expected_shortfall(level).unwrap().value,
         );
     }
     for x in [0.02, 0.05] {
@@ -136,8 +139,8 @@ fn the_exact_error_bounds_cover_the_distance_to_a_converged_reference() {
     .unwrap();
     assert_eq!(reference.accuracy().met, Some(true));
     let a = e.accuracy();
-    let got = LossSummary::of(&e, &[0.99, 0.999], &[0.02, 0.05], &tr);
-    let want = LossSummary::of(&reference, &[0.99, 0.999], &[0.02, 0.05], &tr);
+    let got = LossSummary::of(&e, &[0.99, 0.999], &[0.02, 0.05], &tr).unwrap();
+    let want = LossSummary::of(&reference, &[0.99, 0.999], &[0.02, 0.05], &tr).unwrap();
     let names = figures(&got);
     assert_eq!(a.error_bounds.len(), names.len());
     for ((name, g), (_, w)) in names.into_iter().zip(figures(&want)) {
@@ -184,13 +187,13 @@ fn without_loading_or_volatility_the_law_is_a_constant_lgd() {
     for level in [0.99, 0.999] {
         close(
             "VaR",
-            x.value_at_risk(level).value,
-            y.value_at_risk(level).value,
+            x.value_at_risk(level).unwrap().value,
+            y.value_at_risk(level).unwrap().value,
         );
         close(
             "ES",
-            x.expected_shortfall(level).value,
-            y.expected_shortfall(level).value,
+            x.expected_shortfall(level).unwrap().value,
+            y.expected_shortfall(level).unwrap().value,
         );
     }
     for t in &tr {
@@ -207,8 +210,8 @@ fn without_loading_or_volatility_the_law_is_a_constant_lgd() {
     );
     close(
         "lhp VaR",
-        g1.value_at_risk(0.999).value,
-        g2.value_at_risk(0.999).value,
+        g1.value_at_risk(0.999).unwrap().value,
+        g2.value_at_risk(0.999).unwrap().value,
     );
 }
 
@@ -236,10 +239,13 @@ fn pd_lgd_correlation_fattens_the_tail() {
     assert!(a.expected_loss().value > b.expected_loss().value);
     // ... and a much fatter tail.
     for level in [0.99, 0.999] {
-        let (va, vb) = (a.value_at_risk(level).value, b.value_at_risk(level).value);
+        let (va, vb) = (
+            a.value_at_risk(level).unwrap().value,
+            b.value_at_risk(level).unwrap().value,
+        );
         let (ea, eb) = (
-            a.expected_shortfall(level).value,
-            b.expected_shortfall(level).value,
+            a.expected_shortfall(level).unwrap().value,
+            b.expected_shortfall(level).unwrap().value,
         );
         eprintln!("{level}: VaR {va:.4} vs {vb:.4}, ES {ea:.4} vs {eb:.4}");
         assert!(va > DOWNTURN_TAIL_RATIO * vb, "VaR {level}: {va} vs {vb}");
@@ -269,14 +275,14 @@ fn the_large_pool_limit_maps_quantiles_through_the_factor() {
     );
     for level in [0.99, 0.999] {
         assert!(prec::relative_close(
-            g.value_at_risk(level).value,
-            v.value_at_risk(level).value,
+            g.value_at_risk(level).unwrap().value,
+            v.value_at_risk(level).unwrap().value,
             prec::COMPOSED,
             1e-12
         ));
         assert!(prec::relative_close(
-            g.expected_shortfall(level).value,
-            v.expected_shortfall(level).value,
+            g.expected_shortfall(level).unwrap().value,
+            v.expected_shortfall(level).unwrap().value,
             prec::CONVERGED,
             1e-12
         ));
@@ -322,7 +328,8 @@ fn the_large_pool_limit_maps_quantiles_through_the_factor() {
     let t = Tranche::new(0.02, 0.05).unwrap();
     let e = exact(&big, &c, &[t]);
     let d_el = (e.tranche(t).expected_loss.value - limit.tranche(t).expected_loss.value).abs();
-    let d_var = (e.value_at_risk(0.999).value - limit.value_at_risk(0.999).value).abs();
+    let d_var =
+        (e.value_at_risk(0.999).unwrap().value - limit.value_at_risk(0.999).unwrap().value).abs();
     assert!(d_el < GRANULARITY && d_var < GRANULARITY, "{d_el} {d_var}");
     // A negative loading (collateral rising in bad states) has no monotone limit.
     let odd =

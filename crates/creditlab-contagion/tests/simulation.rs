@@ -7,6 +7,7 @@ use creditlab_contagion::copula::MultiFactor;
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::{McDistribution, MonteCarlo};
 use creditlab_contagion::{Copula, Estimate, Exposure, Lgd, LossDistribution, Portfolio, Tranche};
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_numerics::prec;
 use creditlab_numerics::special::norm_cdf;
 use nalgebra::DMatrix;
@@ -20,7 +21,7 @@ fn mc_matches_the_exact_homogeneous_pool() {
     let p = Portfolio::homogeneous(n as usize, pd, lgd).unwrap();
     let dist = MonteCarlo::new(&p, &Copula::gaussian(rho).unwrap())
         .unwrap()
-        .run(11, 200_000);
+        .run(Seed(11), Scenarios::new(200_000).unwrap());
     let loss = |k: usize| w * k as f64;
     let exact_el: f64 = pmf.iter().enumerate().map(|(k, m)| m * loss(k)).sum();
     within_4se("expected loss", dist.expected_loss(), exact_el);
@@ -55,7 +56,7 @@ fn mc_matches_the_exact_homogeneous_pool() {
                 cdf >= level
             })
             .unwrap();
-        let var = dist.value_at_risk(level);
+        let var = dist.value_at_risk(level).unwrap();
         // The quantile of a lattice: allow one lattice step on top of 4 SE.
         assert!(
             (var.value - loss(k)).abs()
@@ -73,7 +74,7 @@ fn mc_matches_the_exact_homogeneous_pool() {
         if (var.value - loss(k)).abs() <= prec::ACCUMULATED {
             within_4se(
                 &format!("ES {level}"),
-                dist.expected_shortfall(level),
+                dist.expected_shortfall(level).unwrap(),
                 es_exact,
             );
         }
@@ -96,7 +97,7 @@ fn mc_matches_poisson_binomial_at_rho_zero() {
     let pmf = poisson_binomial(&losses, &pds);
     let dist = MonteCarlo::new(&p, &Copula::gaussian(0.0).unwrap())
         .unwrap()
-        .run(5, 100_000);
+        .run(Seed(5), Scenarios::new(100_000).unwrap());
     for x in [20.5, 35.5, 50.5, 60.5] {
         let exact: f64 = pmf.iter().skip(x as usize + 1).sum();
         within_4se(
@@ -135,7 +136,9 @@ fn every_copula_and_beta_lgd_reproduce_the_expected_loss() {
         Copula::MultiFactor(MultiFactor::from_sectors(&[0.2, 0.35], &corr).unwrap()),
     ];
     for c in &copulas {
-        let dist = MonteCarlo::new(&p, c).unwrap().run(3, 40_000);
+        let dist = MonteCarlo::new(&p, c)
+            .unwrap()
+            .run(Seed(3), Scenarios::new(40_000).unwrap());
         within_4se(&format!("{c:?}"), dist.expected_loss(), p.expected_loss());
     }
 }
@@ -146,7 +149,7 @@ fn beta_lgd_single_loan_has_the_right_first_two_moments() {
     let p = Portfolio::new([Exposure::new(2.0, pd, Lgd::Beta { mean, std_dev: sd })]).unwrap();
     let dist = MonteCarlo::new(&p, &Copula::gaussian(0.5).unwrap())
         .unwrap()
-        .run(9, 200_000);
+        .run(Seed(9), Scenarios::new(200_000).unwrap());
     within_4se("E[L]", dist.expected_loss(), pd * mean);
     // E[L^2] = pd E[LGD^2] for a single loan.
     let sq = McDistribution::from_losses(dist.losses().iter().map(|l| l * l).collect());
@@ -160,13 +163,17 @@ fn edge_cases_are_finite_and_right() {
     let g = Copula::gaussian(0.3).unwrap();
     // PD 0: no loss ever.
     let zero = Portfolio::homogeneous(10, 0.0, 0.5).unwrap();
-    let d = MonteCarlo::new(&zero, &g).unwrap().run(1, 1000);
+    let d = MonteCarlo::new(&zero, &g)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(1000).unwrap());
     assert_eq!(d.expected_loss().value, 0.0);
-    assert_eq!(d.value_at_risk(0.999).value, 0.0);
-    assert_eq!(d.expected_shortfall(0.999).value, 0.0);
+    assert_eq!(d.value_at_risk(0.999).unwrap().value, 0.0);
+    assert_eq!(d.expected_shortfall(0.999).unwrap().value, 0.0);
     // PD 1: every loan defaults in every scenario.
     let one = Portfolio::homogeneous(10, 1.0, 0.5).unwrap();
-    let d = MonteCarlo::new(&one, &g).unwrap().run(1, 1000);
+    let d = MonteCarlo::new(&one, &g)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(1000).unwrap());
     assert!(
         d.losses()
             .iter()
@@ -177,7 +184,7 @@ fn edge_cases_are_finite_and_right() {
     let p = Portfolio::homogeneous(50, 0.1, 1.0).unwrap();
     let d = MonteCarlo::new(&p, &Copula::gaussian(1.0).unwrap())
         .unwrap()
-        .run(2, 50_000);
+        .run(Seed(2), Scenarios::new(50_000).unwrap());
     assert!(
         d.losses()
             .iter()
@@ -187,15 +194,17 @@ fn edge_cases_are_finite_and_right() {
     // rho = 0: Binomial(50, 0.1) defaults.
     let d = MonteCarlo::new(&p, &Copula::gaussian(0.0).unwrap())
         .unwrap()
-        .run(2, 50_000);
+        .run(Seed(2), Scenarios::new(50_000).unwrap());
     let bin = Binomial::new(0.1, 50).unwrap();
     let exact: f64 = (11..=50).map(|k| bin.pmf(k)).sum();
     within_4se("rho 0", d.tail_probability(10.5 / 50.0), exact);
     // A single loan: L is 0 or LGD, P(L > 0) = PD.
     let single = Portfolio::new([Exposure::new(3.0, 0.2, Lgd::Constant(0.6))]).unwrap();
-    let d = MonteCarlo::new(&single, &g).unwrap().run(4, 50_000);
+    let d = MonteCarlo::new(&single, &g)
+        .unwrap()
+        .run(Seed(4), Scenarios::new(50_000).unwrap());
     within_4se("single loan", d.tail_probability(0.0), 0.2);
-    assert!((d.value_at_risk(0.99).value - 0.6).abs() <= prec::IDENTITY);
+    assert!((d.value_at_risk(0.99).unwrap().value - 0.6).abs() <= prec::IDENTITY);
     // Zero exposure: contributes nothing, the rest is unchanged.
     let mut ex: Vec<Exposure> = (0..20)
         .map(|_| Exposure::new(1.0, 0.05, Lgd::Constant(1.0)))
@@ -210,8 +219,14 @@ fn edge_cases_are_finite_and_right() {
     assert_eq!(a.losses(), b.losses());
     for d in [a.finish(), b.finish()] {
         for level in [0.99, 0.999, 0.9997] {
-            assert!(d.value_at_risk(level).std_error.unwrap().is_finite());
-            assert!(d.expected_shortfall(level).value.is_finite());
+            assert!(
+                d.value_at_risk(level)
+                    .unwrap()
+                    .std_error
+                    .unwrap()
+                    .is_finite()
+            );
+            assert!(d.expected_shortfall(level).unwrap().value.is_finite());
         }
     }
 }
@@ -264,8 +279,8 @@ fn runs_over_adjacent_ranges_merge_exactly() {
         dw.tranche(t).expected_loss.value.to_bits()
     );
     assert_eq!(
-        dm.value_at_risk(0.999).value.to_bits(),
-        dw.value_at_risk(0.999).value.to_bits()
+        dm.value_at_risk(0.999).unwrap().value.to_bits(),
+        dw.value_at_risk(0.999).unwrap().value.to_bits()
     );
     // Not adjacent, or another seed: refused.
     assert!(mc.simulate(7, 0..10).merge(mc.simulate(7, 11..20)).is_err());
@@ -285,8 +300,12 @@ fn runs_over_adjacent_ranges_merge_exactly() {
 fn cohort_grouping_gives_the_per_loan_distribution() {
     let p = Portfolio::standard_book(700).unwrap();
     let c = Copula::gaussian(0.2).unwrap();
-    let grouped = MonteCarlo::new(&p, &c).unwrap().run(1, 60_000);
-    let per_loan = MonteCarlo::per_loan(&p, &c).unwrap().run(2, 60_000);
+    let grouped = MonteCarlo::new(&p, &c)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(60_000).unwrap());
+    let per_loan = MonteCarlo::per_loan(&p, &c)
+        .unwrap()
+        .run(Seed(2), Scenarios::new(60_000).unwrap());
     agree_4se("EL", grouped.expected_loss(), per_loan.expected_loss());
     agree_4se("UL", grouped.unexpected_loss(), per_loan.unexpected_loss());
     for x in [0.02, 0.05, 0.1] {
@@ -314,9 +333,9 @@ fn importance_sampling_matches_the_exact_tail() {
     for x in [0.155, 0.305] {
         let exact: f64 = pmf.iter().skip((x * 100.0) as usize + 1).sum();
         let is = ImportanceSampler::new(&p, &c, x).unwrap();
-        let est = is.run(17, 20_000);
+        let est = is.run(Seed(17), Scenarios::new(20_000).unwrap());
         within_4se(&format!("IS P(L > {x})"), est.probability, exact);
-        assert!(est.variance_reduction > 10.0, "{est:?}");
+        assert!(est.variance_reduction.unwrap() > 10.0, "{est:?}");
     }
 }
 
@@ -332,10 +351,14 @@ fn importance_sampling_matches_plain_mc_on_a_multifactor_book() {
     .unwrap();
     let c = Copula::MultiFactor(MultiFactor::explicit(3));
     let x = 0.06;
-    let plain = MonteCarlo::new(&p, &c).unwrap().run(1, 200_000);
-    let is = ImportanceSampler::new(&p, &c, x).unwrap().run(2, 20_000);
+    let plain = MonteCarlo::new(&p, &c)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(200_000).unwrap());
+    let is = ImportanceSampler::new(&p, &c, x)
+        .unwrap()
+        .run(Seed(2), Scenarios::new(20_000).unwrap());
     agree_4se("P(L > 0.06)", plain.tail_probability(x), is.probability);
-    assert!(is.variance_reduction > 3.0, "{is:?}");
+    assert!(is.variance_reduction.unwrap() > 3.0, "{is:?}");
 }
 
 /// `P(L > 0.27)` of the Glasserman-Li book is about 1.0e-4 (importance-sampling.md; our
@@ -354,7 +377,7 @@ fn glasserman_li_tail_is_precise() {
     assert_eq!(p.total_ead(), 11_000.0);
     let is = ImportanceSampler::new(&p, &c, 0.27).unwrap();
     assert!(is.shift().iter().all(|m| *m < 0.0), "{:?}", is.shift());
-    let est = is.run(2005, 4_000);
+    let est = is.run(Seed(2005), Scenarios::new(4_000).unwrap());
     let rel = est.probability.std_error.unwrap() / est.probability.value;
     assert!(rel < GLASSERMAN_LI_RELATIVE_SE, "{est:?}");
     assert!(
@@ -362,7 +385,7 @@ fn glasserman_li_tail_is_precise() {
         "{est:?}"
     );
     assert!(
-        est.variance_reduction > GLASSERMAN_LI_VARIANCE_REDUCTION,
+        est.variance_reduction.unwrap() > GLASSERMAN_LI_VARIANCE_REDUCTION,
         "{est:?}"
     );
 }
@@ -372,7 +395,9 @@ fn importance_sampling_edge_cases() {
     let p = Portfolio::homogeneous(10, 0.05, 0.5).unwrap();
     let c = Copula::gaussian(0.3).unwrap();
     // Above the largest possible loss (0.5): probability exactly 0.
-    let est = ImportanceSampler::new(&p, &c, 0.6).unwrap().run(1, 100);
+    let est = ImportanceSampler::new(&p, &c, 0.6)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(100).unwrap());
     assert_eq!(est.probability.value, 0.0);
     assert!(ImportanceSampler::new(&p, &Copula::student_t(0.3, 4.0).unwrap(), 0.1).is_err());
     assert!(ImportanceSampler::new(&p, &c, 1.5).is_err());
@@ -390,13 +415,15 @@ fn standard_errors_match_the_spread_across_seeds() {
     let p = Portfolio::standard_book(1000).unwrap();
     let mc = MonteCarlo::new(&p, &Copula::gaussian(0.2).unwrap()).unwrap();
     let t = Tranche::new(0.05, 0.1).unwrap();
-    let runs: Vec<McDistribution> = (0..40).map(|s| mc.run(1000 + s, 10_000)).collect();
+    let runs: Vec<McDistribution> = (0..40)
+        .map(|s| mc.run(Seed(1000 + s), Scenarios::new(10_000).unwrap()))
+        .collect();
     type Pick = fn(&McDistribution, Tranche) -> Estimate;
     let figures: [(&str, Pick); 5] = [
         ("EL", |d, _| d.expected_loss()),
         ("UL", |d, _| d.unexpected_loss()),
-        ("VaR 0.99", |d, _| d.value_at_risk(0.99)),
-        ("ES 0.99", |d, _| d.expected_shortfall(0.99)),
+        ("VaR 0.99", |d, _| d.value_at_risk(0.99).unwrap()),
+        ("ES 0.99", |d, _| d.expected_shortfall(0.99).unwrap()),
         ("tranche EL", |d, t| d.tranche(t).expected_loss),
     ];
     for (name, pick) in figures {
@@ -422,7 +449,7 @@ fn large_pool_matches_the_vasicek_limit() {
     let p = Portfolio::homogeneous(n, pd, lgd).unwrap();
     let dist = MonteCarlo::new(&p, &Copula::gaussian(rho).unwrap())
         .unwrap()
-        .run(21, 100_000);
+        .run(Seed(21), Scenarios::new(100_000).unwrap());
     let vasicek_cdf =
         |x: f64| norm_cdf(((1.0 - rho).sqrt() * norm_ppf(x / lgd) - norm_ppf(pd)) / rho.sqrt());
     for x in [0.01, 0.03, 0.06] {
@@ -434,7 +461,11 @@ fn large_pool_matches_the_vasicek_limit() {
     }
     for level in [0.99, 0.999] {
         let q = lgd * norm_cdf((norm_ppf(pd) + rho.sqrt() * norm_ppf(level)) / (1.0 - rho).sqrt());
-        within_4se(&format!("VaR {level}"), dist.value_at_risk(level), q);
+        within_4se(
+            &format!("VaR {level}"),
+            dist.value_at_risk(level).unwrap(),
+            q,
+        );
     }
 }
 
@@ -455,7 +486,7 @@ fn geometric_skipping_of_single_loans_is_exact() {
         let pmf = poisson_binomial(&losses, &pds);
         let dist = MonteCarlo::new(&p, &Copula::gaussian(0.0).unwrap())
             .unwrap()
-            .run(13, 100_000);
+            .run(Seed(13), Scenarios::new(100_000).unwrap());
         let mean: f64 = pmf.iter().enumerate().map(|(k, m)| m * k as f64).sum();
         within_4se(&format!("EL, pd {pd}"), dist.expected_loss(), mean / total);
         for q in [0.5, 0.9, 0.99] {
@@ -487,8 +518,12 @@ fn geometric_skipping_of_single_loans_is_exact() {
     }))
     .unwrap();
     let c = Copula::gaussian(0.3).unwrap();
-    let grouped = MonteCarlo::new(&p, &c).unwrap().run(1, 40_000);
-    let per_loan = MonteCarlo::per_loan(&p, &c).unwrap().run(2, 40_000);
+    let grouped = MonteCarlo::new(&p, &c)
+        .unwrap()
+        .run(Seed(1), Scenarios::new(40_000).unwrap());
+    let per_loan = MonteCarlo::per_loan(&p, &c)
+        .unwrap()
+        .run(Seed(2), Scenarios::new(40_000).unwrap());
     agree_4se("EL", grouped.expected_loss(), per_loan.expected_loss());
     for x in [0.05, 0.1, 0.2] {
         agree_4se(
@@ -504,8 +539,10 @@ fn importance_sampling_without_scenarios_is_nan() {
     let p = Portfolio::homogeneous(10, 0.05, 0.5).unwrap();
     let est = ImportanceSampler::new(&p, &Copula::gaussian(0.3).unwrap(), 0.2)
         .unwrap()
-        .run(1, 0);
+        .simulate(1, 0..0)
+        .finish();
     assert!(est.probability.value.is_nan());
+    assert_eq!(est.variance_reduction, None);
 }
 
 #[test]
@@ -521,7 +558,9 @@ fn mc_and_importance_sampling_match_the_exact_recursion() {
         Copula::student_t(0.3, 6.0).unwrap(),
     ] {
         let exact = ExactLoss::new(&p, &c, &ExactConfig::default()).unwrap();
-        let dist = MonteCarlo::new(&p, &c).unwrap().run(77, 100_000);
+        let dist = MonteCarlo::new(&p, &c)
+            .unwrap()
+            .run(Seed(77), Scenarios::new(100_000).unwrap());
         within_4se(
             &format!("{c:?} EL"),
             dist.expected_loss(),
@@ -552,7 +591,9 @@ fn mc_and_importance_sampling_match_the_exact_recursion() {
     let c = Copula::gaussian(0.2).unwrap();
     let exact = ExactLoss::new(&p, &c, &ExactConfig::default()).unwrap();
     for x in [mid(0.12), mid(0.2)] {
-        let est = ImportanceSampler::new(&p, &c, x).unwrap().run(5, 20_000);
+        let est = ImportanceSampler::new(&p, &c, x)
+            .unwrap()
+            .run(Seed(5), Scenarios::new(20_000).unwrap());
         within_4se(
             &format!("IS P(L > {x})"),
             est.probability,

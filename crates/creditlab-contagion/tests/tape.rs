@@ -10,6 +10,7 @@ use creditlab_contagion::{
     Copula, Error, Estimate, ExactConfig, ExactLoss, Exposure, Lgd, LossDistribution, LossSummary,
     Portfolio, Targets, Tolerance, Tranche,
 };
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_numerics::prec;
 use creditlab_numerics::quadrature::Rule;
 use creditlab_numerics::rng::{open01, stream};
@@ -36,8 +37,8 @@ fn targets() -> Targets {
 /// below [`UNSEEN_EVENTS`]` / n` (a probability) or its tranche-notional equivalent.
 fn agree_on_every_figure(what: &str, exact: &ExactLoss, mc: &dyn LossDistribution, n: u64) {
     let t = targets();
-    let e = LossSummary::of(exact, &t.levels, &t.tail, &t.tranches);
-    let m = LossSummary::of(mc, &t.levels, &t.tail, &t.tranches);
+    let e = LossSummary::of(exact, &t.levels, &t.tail, &t.tranches).unwrap();
+    let m = LossSummary::of(mc, &t.levels, &t.tail, &t.tranches).unwrap();
     for ((name, x), (_, y)) in figures(&e).into_iter().zip(figures(&m)) {
         let se = y.std_error.expect("simulated");
         let ok = if se > 0.0 {
@@ -94,7 +95,9 @@ fn exact_matches_monte_carlo_on_a_10000_loan_tape() {
         let c = Copula::gaussian(0.2).unwrap();
         let e = exact(&book, &c);
         assert_eq!(e.accuracy().met, Some(true), "{what}");
-        let mc = MonteCarlo::new(&book, &c).unwrap().run(5, n);
+        let mc = MonteCarlo::new(&book, &c)
+            .unwrap()
+            .run(Seed(5), Scenarios::new(n).unwrap());
         agree_on_every_figure(what, &e, &mc, n);
     }
 }
@@ -116,7 +119,9 @@ fn exact_matches_monte_carlo_on_a_10_sector_tape() {
             .unwrap()
             .contains("10 groups")
     );
-    let mc = MonteCarlo::new(&book, &c).unwrap().run(6, n);
+    let mc = MonteCarlo::new(&book, &c)
+        .unwrap()
+        .run(Seed(6), Scenarios::new(n).unwrap());
     agree_on_every_figure("10-sector tape", &e, &mc, n);
 }
 
@@ -131,7 +136,9 @@ fn exact_matches_monte_carlo_on_100000_loan_tapes() {
         let book = Portfolio::benchmark_book(100_000, sectors, 12).unwrap();
         let c = Copula::benchmark(sectors).unwrap();
         let e = exact(&book, &c);
-        let mc = MonteCarlo::new(&book, &c).unwrap().run(7, n);
+        let mc = MonteCarlo::new(&book, &c)
+            .unwrap()
+            .run(Seed(7), Scenarios::new(n).unwrap());
         agree_on_every_figure(&format!("100,000 loans, {sectors} sectors"), &e, &mc, n);
     }
 }
@@ -287,7 +294,7 @@ fn exact_matches_brute_force_enumeration_on_small_books() {
         ] {
             let e = ExactLoss::new(book, &c, &cfg).unwrap();
             assert_eq!(e.discretization().scheme.name(), scheme);
-            let got = LossSummary::of(&e, &t.levels, &t.tail, &t.tranches);
+            let got = LossSummary::of(&e, &t.levels, &t.tail, &t.tranches).unwrap();
             let want = brute_figures(brute_force(book, &c), &t);
             for ((name, g), w) in figures(&got).into_iter().zip(want) {
                 assert!(
@@ -368,8 +375,10 @@ fn bucketed_sampling_gives_the_per_loan_distribution() {
     for book in [&tape, &mixed] {
         let fast = MonteCarlo::new(book, &c).unwrap();
         assert!(fast.n_buckets() > 0 && fast.n_groups() == 0);
-        let a = fast.run(1, 40_000);
-        let b = MonteCarlo::per_loan(book, &c).unwrap().run(2, 40_000);
+        let a = fast.run(Seed(1), Scenarios::new(40_000).unwrap());
+        let b = MonteCarlo::per_loan(book, &c)
+            .unwrap()
+            .run(Seed(2), Scenarios::new(40_000).unwrap());
         agree_4se("EL", a.expected_loss(), b.expected_loss());
         agree_4se("UL", a.unexpected_loss(), b.unexpected_loss());
         for x in [0.03, 0.06, 0.1] {

@@ -1,5 +1,5 @@
 //! Fire-sale price impact: what selling an asset does to its price, and how the price comes
-//! back. Methodology: docs/methodology/fire-sales.md.
+//! back. Methodology: [docs/methodology/fire-sales.md](crate::methodology::fire_sales).
 //!
 //! Two models:
 //! - a constant-product automated market maker (Uniswap v2: reserves `x` of the asset and

@@ -4,7 +4,7 @@
 //! at a bonus; bad debt falls on the reserve, then on depositors: booked as a reserve
 //! deficit that leaves every depositor's claim as it was (Aave v3.3, the default), or
 //! written off through the share price ([`BadDebtAccounting`]). No market simulation here:
-//! prices are inputs. Methodology: docs/methodology/lending-pool.md.
+//! prices are inputs. Methodology: [docs/methodology/lending-pool.md](crate::methodology::lending_pool).
 //!
 //! [`LendingPool`] is the pool's one balance sheet: the Monte Carlo of
 //! [`crate::simulation`] runs one per path, through the same operations a user calls here

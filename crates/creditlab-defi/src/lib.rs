@@ -36,7 +36,10 @@ mod error;
 pub mod impact;
 pub mod lending;
 pub mod market;
+pub mod methodology;
 pub mod simulation;
 pub mod stats;
 
+/// The seed of a simulation, a type of its own (see [`simulation::DefiSim::run`]).
+pub use creditlab_numerics::rng::Seed;
 pub use error::{DefiError, Result};

@@ -1,7 +1,7 @@
 //! Market dynamics of collateral prices: correlated multi-asset geometric Brownian motion
 //! with Merton jumps (crash days common to all assets, and each asset's own), scripted
 //! shock paths, and an oracle that reports prices late. Methodology:
-//! docs/methodology/market.md.
+//! [docs/methodology/market.md](crate::methodology::market).
 //!
 //! Over a step of `dt` years the log price of asset `k` moves by
 //!
@@ -129,7 +129,7 @@ impl AssetDynamics {
 ///
 /// ```
 /// use creditlab_defi::market::CrashDays;
-/// // BTC and ETH crash days of 2017-11..2024-05 (docs/methodology/market.md).
+/// // BTC and ETH crash days of 2017-11..2024-05 ([docs/methodology/market.md](crate::methodology::market)).
 /// let crash = CrashDays::new(
 ///     8.86,
 ///     vec![-0.1014, -0.1403],
@@ -624,7 +624,7 @@ impl ShockPath {
 
     /// The shape of ETH/USD on 12-13 March 2020 ("Black Thursday"), from hour 0 = 00:00
     /// UTC on 12 March: -30% at hour 12, -51% at hour 38 (the low of 13 March), then a
-    /// partial rebound to -40% at hour 72, held after. See docs/methodology/market.md for
+    /// partial rebound to -40% at hour 72, held after. See [docs/methodology/market.md](crate::methodology::market) for
     /// the prices behind it.
     pub fn march_2020() -> Self {
         Self {

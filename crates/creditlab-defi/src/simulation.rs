@@ -1,6 +1,6 @@
 //! The DeFi lending pool under a moving market: liquidations, fire-sale cascades, runs,
-//! and the Monte Carlo over price paths. Methodology: docs/methodology/lending-pool.md,
-//! docs/methodology/market.md, docs/methodology/fire-sales.md.
+//! and the Monte Carlo over price paths. Methodology: [docs/methodology/lending-pool.md](crate::methodology::lending_pool),
+//! [docs/methodology/market.md](crate::methodology::market), [docs/methodology/fire-sales.md](crate::methodology::fire_sales).
 //!
 //! Each path runs one [`LendingPool`], the pool's one balance sheet, through the same
 //! operations a user calls on it (interest by the borrow index, liquidation up to a
@@ -66,7 +66,7 @@ use crate::error::{Result, out_of_range};
 use crate::impact::{ImpactModel, relaxation_per_step};
 use crate::lending::{BadDebtAccounting, FULL_CLOSE_HEALTH_FACTOR, LendingPool};
 use crate::market::{HOURS_PER_YEAR, MarketModel, Oracle, ShockPath, poisson_by_inversion};
-use creditlab_numerics::rng::{StreamRng, open01, stream};
+use creditlab_numerics::rng::{Seed, StreamRng, open01, stream};
 use rand::Rng;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -244,7 +244,7 @@ pub struct CalmAndCrash {
 /// Validates `config` and simulates its `paths` paths from its `seed`, in parallel on the
 /// current rayon pool; the result depends only on the config.
 pub fn simulate(config: &DefiSimConfig) -> Result<DefiSimResult> {
-    DefiSim::new(config)?.run(config.paths, config.seed)
+    DefiSim::new(config)?.run(config.paths, Seed(config.seed))
 }
 
 /// Both settings of the report from one config: [`DefiSimConfig::calm`] and
@@ -296,8 +296,9 @@ struct Gas {
 /// ```
 /// use creditlab_defi::config::DefiSimConfig;
 /// use creditlab_defi::simulation::DefiSim;
+/// use creditlab_defi::Seed;
 /// let sim = DefiSim::new(&DefiSimConfig::example(100))?;
-/// let (a, b) = (sim.run(4, 1)?, sim.run(4, 1)?);
+/// let (a, b) = (sim.run(4, Seed(1))?, sim.run(4, Seed(1))?);
 /// assert_eq!(a, b); // same seed, same result
 /// assert!(sim.total_debt() > 0.0 && sim.deposits() > sim.total_debt());
 /// # Ok::<(), creditlab_defi::DefiError>(())
@@ -482,7 +483,7 @@ impl DefiSim {
     }
 
     /// Simulates paths `0..paths` of `seed` in parallel and summarizes them.
-    pub fn run(&self, paths: u64, seed: u64) -> Result<DefiSimResult> {
+    pub fn run(&self, paths: u64, seed: Seed) -> Result<DefiSimResult> {
         self.run_with_progress(paths, seed, &|| {})
     }
 
@@ -492,9 +493,10 @@ impl DefiSim {
     pub fn run_with_progress(
         &self,
         paths: u64,
-        seed: u64,
+        seed: Seed,
         on_path: &(dyn Fn() + Sync),
     ) -> Result<DefiSimResult> {
+        let Seed(seed) = seed;
         if !(1..=MAX_PATHS).contains(&paths) {
             return Err(out_of_range(
                 "paths",
@@ -1495,7 +1497,7 @@ mod tests {
 
     /// Simulates `paths` paths of `seed` (not the config's own).
     fn simulate(c: &DefiSimConfig, paths: u64, seed: u64) -> Result<DefiSimResult> {
-        DefiSim::new(c)?.run(paths, seed)
+        DefiSim::new(c)?.run(paths, Seed(seed))
     }
 
     /// `asset` with these dynamics.
@@ -2415,7 +2417,9 @@ mod tests {
         c.liquidation.capacity_per_hour = Some(0.01);
         with_crash_days(&mut c, 50.0);
         let sim = DefiSim::new(&c).unwrap();
-        let runs: Vec<DefiSimResult> = (0..20).map(|seed| sim.run(200, seed).unwrap()).collect();
+        let runs: Vec<DefiSimResult> = (0..20)
+            .map(|seed| sim.run(200, Seed(seed)).unwrap())
+            .collect();
         let sd = |x: &[f64]| {
             let m = x.iter().sum::<f64>() / x.len() as f64;
             (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / (x.len() - 1) as f64).sqrt()

@@ -1,5 +1,5 @@
 //! Per-path figures summarized over paths, with their Monte Carlo standard errors.
-//! Methodology: docs/methodology/lending-pool.md, "Uncertainty".
+//! Methodology: [docs/methodology/lending-pool.md](crate::methodology::lending_pool), "Uncertainty".
 //!
 //! Every figure of a [`Distribution`] carries a standard error:
 //!

@@ -29,7 +29,7 @@
 //! seeded random split, [`split_halves`]) and reports the AUC, Brier score,
 //! Hosmer-Lemeshow and the count test ([`crate::validation::calibration_test`]) on the other
 //! half, for the fitted model and for the bank scorecard on the same loans.
-//! Methodology: docs/methodology/grading.md, section 8.
+//! Methodology: [docs/methodology/grading.md](crate::methodology::grading), section 8.
 
 use crate::error::{GradeError, Result};
 use crate::grading::{GradingConfig, grade_record};

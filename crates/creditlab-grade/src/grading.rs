@@ -27,7 +27,7 @@ pub struct Liquidation {
 }
 
 /// The LGD assumptions that are not in the loan data, documented in
-/// docs/methodology/grading.md.
+/// [docs/methodology/grading.md](crate::methodology::grading).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LgdAssumptions {
     /// Residential property: the house-price and foreclosure model of

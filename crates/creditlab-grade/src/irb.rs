@@ -7,7 +7,7 @@
 //! The risk weight here is `12.5 × K` **without** the Basel II 1.06 scaling factor: Basel II
 //! Annex 5's illustrative risk weights do not include it (corporate PD 1%, LGD 45%,
 //! M 2.5y → 92.32%, which this module reproduces), and the final Basel III framework
-//! removed it. See docs/methodology/basel-irb.md.
+//! removed it. See [docs/methodology/basel-irb.md](crate::methodology::basel_irb).
 
 use crate::error::{GradeError, Result, check_unit};
 use creditlab_numerics::special::{norm_cdf, norm_ppf};

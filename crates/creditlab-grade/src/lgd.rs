@@ -25,7 +25,7 @@
 //!   event that the sale does not cover the debt, `a V_T < EAD`. Then
 //!   `LGD = E[loss | a V_T < EAD] / EAD = E[loss] / (EAD · N(−d₂(EAD)))`.
 //!
-//! See docs/methodology/grading.md.
+//! See [docs/methodology/grading.md](crate::methodology::grading).
 
 use crate::error::{GradeError, Result, check_non_negative, check_positive};
 /// The loss law of a defaulted mortgage from the house (creditlab-loan's `housing`), as

@@ -25,7 +25,7 @@
 //! - [`grading`]: all of it applied to `creditlab_loan` records and books.
 //! - [`report`]: a graded book and an IRB exposure as serializable results.
 //!
-//! Methodology: docs/methodology/grading.md, basel-irb.md, master-scale.md, validation.md,
+//! Methodology: [docs/methodology/grading.md](crate::methodology::grading), basel-irb.md, master-scale.md, validation.md,
 //! scorecard.md.
 //!
 //! ```
@@ -58,6 +58,7 @@ pub mod grading;
 pub mod irb;
 pub mod lgd;
 pub mod logistic;
+pub mod methodology;
 pub mod report;
 pub mod scale;
 pub mod scorecard;

@@ -8,7 +8,7 @@
 //! of long-run average one-year corporate default rates by rating (S&P Global Ratings annual
 //! global corporate default studies, 1981 onwards, and Moody's annual default studies):
 //! AAA ≈ 0.00%, AA ≈ 0.02%, A ≈ 0.05%, BBB ≈ 0.15%, BB ≈ 0.55%, B ≈ 3%, CCC/C ≈ 26%.
-//! See docs/methodology/master-scale.md.
+//! See [docs/methodology/master-scale.md](crate::methodology::master_scale).
 
 use crate::error::{GradeError, Result, check_positive, check_unit};
 use serde::{Deserialize, Serialize};

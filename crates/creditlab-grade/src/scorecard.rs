@@ -27,7 +27,7 @@
 //! a logit-normal posterior on the PD whose quantiles are closed form. The grade uses its
 //! conservative quantile ([`Scorecard::conservative_quantile`], 95% by default): the less
 //! is known, the wider the posterior and the higher that quantile. See
-//! docs/methodology/grading.md.
+//! [docs/methodology/grading.md](crate::methodology::grading).
 
 use crate::error::{GradeError, Result};
 use crate::logistic::{IrlsOptions, LogisticFit, fit_logistic};

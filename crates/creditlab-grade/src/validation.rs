@@ -2,7 +2,7 @@
 //! accuracy (Brier score) and calibration (the book's defaults against the sum of its PDs,
 //! per-grade binomial tests, Hosmer–Lemeshow).
 //!
-//! Scores are PDs: a higher score means riskier. See docs/methodology/validation.md.
+//! Scores are PDs: a higher score means riskier. See [docs/methodology/validation.md](crate::methodology::validation).
 
 use crate::error::{GradeError, Result};
 use crate::scale::Grade;
@@ -251,7 +251,7 @@ pub struct CalibrationTest {
 /// `P_i(k) = P_{i−1}(k)(1 − pᵢ) + P_{i−1}(k − 1) pᵢ`, above it by the normal
 /// approximation with a continuity correction. Correlated defaults (a common factor) make
 /// the true law wider, so a small p-value is evidence against the PDs only under
-/// independence (docs/methodology/validation.md).
+/// independence ([docs/methodology/validation.md](crate::methodology::validation)).
 ///
 /// ```
 /// use creditlab_grade::validation::{CalibrationMethod, calibration_test};

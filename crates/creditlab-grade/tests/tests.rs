@@ -7,3 +7,13 @@ mod binning;
 mod german_credit;
 mod properties;
 mod woe_card;
+
+/// The crate's examples/ programs, run by `cargo test` (and so by CI): they use only the
+/// public API, as a user's program would.
+#[path = "../examples/grade_quickstart.rs"]
+mod quickstart;
+
+#[test]
+fn quickstart_example_runs() {
+    quickstart::main().expect("the quickstart example runs");
+}

@@ -1,7 +1,7 @@
 //! Monthly cash-flow projection with prepayments, defaults, recoveries and servicer
 //! advancing, following the BMA (now SIFMA) Uniform Practices, Chapter SF, "Standard
 //! formulas for the analysis of mortgage-backed securities and other related securities",
-//! section C.3 (SF-18, SF-19). `docs/methodology/cashflows.md` states every formula.
+//! section C.3 (SF-18, SF-19). [docs/methodology/cashflows.md](crate::methodology::cashflows) states every formula.
 
 use crate::book::LoanRecord;
 use crate::error::{Error, Result, check_range};

@@ -163,7 +163,8 @@ impl Collateral {
     /// (annual, decimal) in `[0, 5]`, `haircut` in `[0, 1]`; unsecured collateral has all
     /// three equal to zero.
     pub fn new(kind: CollateralKind, value: f64, volatility: f64, haircut: f64) -> Result<Self> {
-        check_range("collateral_value", value, 0.0, f64::MAX)?;
+        // Capped like a principal: a book sums its collateral values.
+        check_range("collateral_value", value, 0.0, crate::loan::MAX_PRINCIPAL)?;
         check_range("collateral_volatility", volatility, 0.0, 5.0)?;
         check_range("liquidation_haircut", haircut, 0.0, 1.0)?;
         if kind == CollateralKind::Unsecured {

@@ -30,6 +30,14 @@ pub enum Error {
         /// Why the value was rejected.
         reason: String,
     },
+    /// An error in the tape file `path` (what [`open_tape`](crate::open_tape) reads).
+    #[error("{path}: {source}")]
+    InFile {
+        /// The file, as given.
+        path: String,
+        /// What is wrong in it.
+        source: Box<Error>,
+    },
     /// Two loans of a [`Book`](crate::Book) share an id.
     #[error("duplicate loan id {0}")]
     DuplicateId(u64),
@@ -46,6 +54,7 @@ impl Error {
             Self::Invalid { field, .. } => Some(field),
             Self::InvalidAt { field, .. } => Some(field),
             Self::Tape { column, .. } => Some(column),
+            Self::InFile { source, .. } => source.field(),
             Self::DuplicateId(_) | Self::Io(_) => None,
         }
     }

@@ -1,5 +1,5 @@
 //! House prices, the systematic factor of mortgage credit, and what a foreclosed house
-//! returns to the lender. Methodology: docs/methodology/housing.md.
+//! returns to the lender. Methodology: [docs/methodology/housing.md](crate::methodology::housing).
 //!
 //! - [`HousePriceModel`]: the national house-price index's log change over a horizon,
 //!   `ln(H_t / H_0) = (mu - sigma^2 / 2) t + sigma sqrt(t) z` with `z ~ N(0, 1)` the standard
@@ -77,7 +77,7 @@ impl HousePriceModel {
 
     /// The national index as it moved from 1975 to 2024, a full cycle with the 2006-2012
     /// fall in it: drift 5.15% and volatility 5.61% a year (January-to-January log
-    /// changes; source in the constant's doc and docs/methodology/housing.md). Annual
+    /// changes; source in the constant's doc and [docs/methodology/housing.md](crate::methodology::housing)). Annual
     /// changes are autocorrelated (house prices have momentum), so over several years the
     /// index varies more than `sigma sqrt(t)`; the model is meant for horizons of a year or
     /// two.
@@ -216,7 +216,7 @@ impl Foreclosure {
     /// of the balance (the middle of the 3-7% a private lender reports; an assumption, the
     /// weakest of the four), a forced-sale discount of 27% (Campbell, Giglio and Pathak,
     /// "Forced Sales and House Prices", AER 2011) and selling costs of 6% of the price (an
-    /// assumption: a typical US commission). Sources in docs/methodology/housing.md.
+    /// assumption: a typical US commission). Sources in [docs/methodology/housing.md](crate::methodology::housing).
     pub fn us_crisis() -> Self {
         Self {
             months: 12,
@@ -254,7 +254,7 @@ impl Foreclosure {
 
 /// Standard deviation of a single house's log value around the index's at the sale: 0.125,
 /// the middle of the 0.10 to 0.15 of creditlab's repeat-sales computation on 43,313 Seattle
-/// sales of 2010-2016 (docs/methodology/housing.md, "The house itself").
+/// sales of 2010-2016 ([docs/methodology/housing.md](crate::methodology::housing), "The house itself").
 pub const HOUSE_IDIOSYNCRATIC_SPREAD: f64 = 0.125;
 
 /// Share of the post-sale shortfall a full-recourse lender recovers from the borrower: 2%,
@@ -263,7 +263,7 @@ pub const HOUSE_IDIOSYNCRATIC_SPREAD: f64 = 0.125;
 /// pursuit in a few percent of foreclosures (Lee County, Florida: 270 deficiency judgments
 /// in 2010 against tens of thousands of foreclosures in the state) times about half of a
 /// judgment collected from borrowers who are mostly judgment-proof gives about 2%. Sources
-/// in docs/methodology/housing.md, "Recourse".
+/// in [docs/methodology/housing.md](crate::methodology::housing), "Recourse".
 pub const RECOURSE_RECOVERY_SHARE: f64 = 0.02;
 
 /// Nodes of the Gauss-Hermite rule over the systematic factor (the default-weighted mean):

@@ -4,14 +4,14 @@
 //!   by the grading, pool and report crates.
 //! - [`cashflow`]: monthly projection of a pool or a loan tape under prepayment (SMM, CPR,
 //!   PSA), default (MDR, CDR, SDA), recovery-lag, severity and advancing assumptions, with
-//!   the BMA/SIFMA standard-formula conventions (`docs/methodology/cashflows.md`).
+//!   the BMA/SIFMA standard-formula conventions ([docs/methodology/cashflows.md](crate::methodology::cashflows)).
 //! - [`tape`]: streaming CSV and JSON Lines loan tapes (`docs/schemas/loan-tape.md`).
 //! - [`report`]: a projection as a serializable result (`docs/schemas/cashflows-json.md`).
 //! - [`synthetic`]: seeded bank and DeFi books, the DeFi book on a list of collateral
-//!   assets with Aave v3's parameters (`docs/methodology/books.md`).
+//!   assets with Aave v3's parameters ([docs/methodology/books.md](crate::methodology::books)).
 //! - [`housing`]: the house-price index, the realised 2006-2012 path, foreclosure, and the
 //!   loss law of a defaulted mortgage with its severity and recourse recovery
-//!   (`docs/methodology/housing.md`).
+//!   ([docs/methodology/housing.md](crate::methodology::housing)).
 //!
 //! ```
 //! use creditlab_loan::{Assumptions, DefaultRate, Pool, Prepayment, project_pool};
@@ -36,6 +36,7 @@ mod collateral;
 mod error;
 pub mod housing;
 mod loan;
+pub mod methodology;
 pub mod report;
 pub mod synthetic;
 pub mod tape;
@@ -49,7 +50,8 @@ pub use cashflow::{
 pub use collateral::{AssetSymbol, Collateral, CollateralKind, MAX_ASSET_SYMBOL_LEN};
 pub use error::{Error, Result};
 pub use loan::{
-    Amortization, Channel, Loan, LoanId, MAX_TERM_MONTHS, Rate, Recourse, level_payment,
+    Amortization, Channel, Loan, LoanId, MAX_PRINCIPAL, MAX_TERM_MONTHS, Rate, Recourse,
+    level_payment,
 };
 pub use report::{CashFlowReport, CashFlowSource};
 pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};

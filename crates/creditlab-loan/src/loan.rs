@@ -29,7 +29,7 @@ pub enum Rate {
     },
     /// A floating rate: the current level of an index plus a contractual spread.
     ///
-    /// Projections hold the index flat at its current level (see `docs/methodology/cashflows.md`).
+    /// Projections hold the index flat at its current level (see [docs/methodology/cashflows.md](crate::methodology::cashflows)).
     Floating {
         /// Current level of the index (annual).
         index: f64,
@@ -159,8 +159,14 @@ impl TryFrom<LoanFields> for Loan {
     }
 }
 
+/// The largest principal a loan may have (10^15 currency units, a thousand times the
+/// largest bank balance sheet): below it, the sums of a book of up to 10^8 loans and their
+/// interest stay far from overflow, so no projection prints `inf`.
+pub const MAX_PRINCIPAL: f64 = 1e15;
+
 impl Loan {
-    /// A loan; rejects a principal that is not positive and finite, a current rate outside
+    /// A loan; rejects a principal that is not positive and finite or above
+    /// [`MAX_PRINCIPAL`], a current rate outside
     /// `[0, 1]`, a term outside `1..=600` months, or a balloon month outside `1..term`.
     pub fn new(
         id: LoanId,
@@ -175,6 +181,15 @@ impl Loan {
             return Err(Error::invalid(
                 "principal",
                 format!("{principal} is not a positive finite amount"),
+            ));
+        }
+        if principal > MAX_PRINCIPAL {
+            return Err(Error::invalid(
+                "principal",
+                format!(
+                    "{principal:e} is above {MAX_PRINCIPAL:e}: a book's sums and a loan's \
+                     interest would overflow to infinity; state amounts in larger units"
+                ),
             ));
         }
         rate.validate()?;

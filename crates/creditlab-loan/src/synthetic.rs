@@ -1,7 +1,7 @@
 //! Synthetic books, deterministic from a seed: an underwritten bank mortgage book and an
 //! anonymous, over-collateralised DeFi book, optionally at the same total principal.
 //!
-//! Every distribution and parameter is stated in `docs/methodology/books.md`. Each record
+//! Every distribution and parameter is stated in [docs/methodology/books.md](crate::methodology::books). Each record
 //! carries a realised default flag simulated from a documented "true" model, so grading can
 //! be validated against known ground truth.
 
@@ -184,7 +184,7 @@ impl DefiAsset {
     /// volatility without the days that fell 10% or more (ETH 77.2%, BTC 64.5%), and
     /// those days as the crashes (ETH 7.94 a year, log-return mean −0.1559, sd 0.0669;
     /// BTC 4.12, −0.1421, 0.0686). Sources and the split by share in
-    /// docs/methodology/books.md.
+    /// [docs/methodology/books.md](crate::methodology::books).
     pub fn aave_v3_ethereum() -> Vec<Self> {
         vec![
             Self {

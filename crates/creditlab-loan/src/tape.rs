@@ -85,6 +85,54 @@ impl TapeFormat {
     }
 }
 
+/// The known name closest to `name` by edit distance, when it is close enough (at most a
+/// third of the name's letters, and 2) to be a likely misspelling: `lgd_sdd` gives `lgd_sd`.
+pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    fn distance(a: &str, b: &str) -> usize {
+        let b: Vec<char> = b.chars().collect();
+        let mut row: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut prev = row[0];
+            row[0] = i + 1;
+            for (j, &cb) in b.iter().enumerate() {
+                let cur = row[j + 1];
+                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
+                prev = cur;
+            }
+        }
+        row[b.len()]
+    }
+    let limit = (name.chars().count() / 3).clamp(1, 2);
+    known
+        .into_iter()
+        .map(|k| (distance(name, k), k))
+        .filter(|&(d, _)| d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, k)| k)
+}
+
+/// "unknown column", with the likely intended one.
+fn unknown_column(name: &str) -> String {
+    match closest(name, COLUMNS) {
+        Some(k) => format!("unknown column; did you mean `{k}`?"),
+        None => "unknown column (docs/schemas/loan-tape.md lists the columns)".into(),
+    }
+}
+
+/// A value as an error message shows it: whole when short, else its first
+/// [`SHOWN_CHARS`] characters and its size, so a 200 MB cell does not fill the terminal.
+pub(crate) fn shown(value: &str) -> String {
+    if value.chars().count() <= SHOWN_CHARS {
+        value.to_string()
+    } else {
+        let head: String = value.chars().take(SHOWN_CHARS).collect();
+        format!("{head}... ({} bytes)", value.len())
+    }
+}
+
+/// How many characters of a value an error message shows.
+const SHOWN_CHARS: usize = 60;
+
 fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
     Error::Tape {
         line,
@@ -93,12 +141,19 @@ fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
     }
 }
 
-/// Opens a tape file, choosing the format from its extension.
+/// Opens a tape file, choosing the format from its extension. Every error, of the header
+/// or of any row, names the file ([`Error::InFile`]).
 pub fn open_tape(path: &Path) -> Result<TapeReader<File>> {
+    let name = path.display().to_string();
+    let in_file = |e: Error| Error::InFile {
+        path: name.clone(),
+        source: Box::new(e),
+    };
     let format = TapeFormat::from_path(path)?;
-    let file = File::open(path)
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
-    TapeReader::new(file, format)
+    let file = File::open(path).map_err(|e| in_file(Error::Io(e)))?;
+    let mut reader = TapeReader::new(file, format).map_err(in_file)?;
+    reader.path = Some(name);
+    Ok(reader)
 }
 
 /// A streaming tape reader: an iterator over the records, one row in memory at a time.
@@ -123,6 +178,10 @@ pub fn open_tape(path: &Path) -> Result<TapeReader<File>> {
 pub struct TapeReader<R: Read> {
     inner: Inner<R>,
     done: bool,
+    /// Line of the first record of each loan id: a tape is one book, ids are unique.
+    seen: std::collections::HashMap<u64, u64>,
+    /// The file, when opened by [`open_tape`]: named in every error.
+    path: Option<String>,
 }
 
 enum Inner<R: Read> {
@@ -151,7 +210,7 @@ impl<R: Read> TapeReader<R> {
                 let mut index = vec![None; COLUMNS.len()];
                 for (i, name) in header.iter().enumerate() {
                     let Some(c) = COLUMNS.iter().position(|c| *c == name) else {
-                        return Err(tape_error(1, name, "unknown column"));
+                        return Err(tape_error(1, name, unknown_column(name)));
                     };
                     if index[c].replace(i).is_some() {
                         return Err(tape_error(1, name, "duplicate column"));
@@ -178,10 +237,34 @@ impl<R: Read> TapeReader<R> {
                 line: 0,
             },
         };
-        Ok(Self { inner, done: false })
+        Ok(Self {
+            inner,
+            done: false,
+            seen: std::collections::HashMap::new(),
+            path: None,
+        })
     }
 
-    fn next_record(&mut self) -> Option<Result<LoanRecord>> {
+    /// The next record and its line, duplicate ids refused with both lines.
+    fn next_checked(&mut self) -> Option<Result<LoanRecord>> {
+        let (line, item) = self.next_record()?;
+        Some(item.and_then(|r| {
+            let id = r.loan.id().0;
+            match self.seen.insert(id, line) {
+                Some(first) => {
+                    self.seen.insert(id, first);
+                    Err(tape_error(
+                        line,
+                        "id",
+                        format!("duplicate loan id {id} (first on line {first})"),
+                    ))
+                }
+                None => Ok(r),
+            }
+        }))
+    }
+
+    fn next_record(&mut self) -> Option<(u64, Result<LoanRecord>)> {
         match &mut self.inner {
             Inner::Csv {
                 reader,
@@ -189,26 +272,32 @@ impl<R: Read> TapeReader<R> {
                 record,
             } => match reader.read_record(record) {
                 Ok(false) => None,
-                Err(e) => Some(Err(csv_error(&e))),
+                Err(e) => Some((0, Err(csv_error(&e)))),
                 Ok(true) => {
                     let line = record.position().map_or(0, csv::Position::line);
                     let mut cells = [None; COLUMNS.len()];
                     for (cell, i) in cells.iter_mut().zip(index.iter()) {
                         *cell = i.and_then(|i| record.get(i)).filter(|s| !s.is_empty());
                     }
-                    Some(parse_row(line, &cells))
+                    Some((line, parse_row(line, &cells)))
                 }
             },
             Inner::Json { lines, line } => loop {
                 let text = match lines.next()? {
                     Ok(t) => t,
-                    Err(e) => return Some(Err(Error::Io(e))),
+                    Err(e) => return Some((*line + 1, Err(Error::Io(e)))),
                 };
                 *line += 1;
+                // A byte-order mark opens some exported files; CSV accepts it, so does this.
+                let text = if *line == 1 {
+                    text.strip_prefix('\u{feff}').unwrap_or(&text)
+                } else {
+                    &text
+                };
                 if text.trim().is_empty() {
                     continue;
                 }
-                return Some(json_row(*line, &text));
+                return Some((*line, json_row(*line, text)));
             },
         }
     }
@@ -222,11 +311,17 @@ impl<R: Read> Iterator for TapeReader<R> {
         if self.done {
             return None;
         }
-        let item = self.next_record();
+        let item = self.next_checked();
         if matches!(item, None | Some(Err(Error::Io(_)))) {
             self.done = true;
         }
-        item
+        match (&self.path, item) {
+            (Some(path), Some(Err(e))) => Some(Err(Error::InFile {
+                path: path.clone(),
+                source: Box::new(e),
+            })),
+            (_, item) => item,
+        }
     }
 }
 
@@ -255,7 +350,7 @@ fn json_row(line: u64, text: &str) -> Result<LoanRecord> {
     };
     for key in map.keys() {
         if !COLUMNS.contains(&key.as_str()) {
-            return Err(tape_error(line, key, "unknown column"));
+            return Err(tape_error(line, key, unknown_column(key)));
         }
     }
     let mut cells = Vec::with_capacity(COLUMNS.len());
@@ -287,20 +382,26 @@ fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
         text.parse::<f64>()
             .ok()
             .filter(|x| x.is_finite())
-            .ok_or_else(|| tape_error(line, name, format!("`{text}` is not a finite number")))
+            .ok_or_else(|| {
+                tape_error(
+                    line,
+                    name,
+                    format!("`{}` is not a finite number", shown(text)),
+                )
+            })
     };
     let int = |name: &'static str, text: &str| -> Result<u64> {
         text.parse::<u64>().map_err(|_| {
             tape_error(
                 line,
                 name,
-                format!("`{text}` is not a non-negative integer"),
+                format!("`{}` is not a non-negative integer", shown(text)),
             )
         })
     };
     let small = |name: &'static str, text: &str| -> Result<u32> {
         u32::try_from(int(name, text)?)
-            .map_err(|_| tape_error(line, name, format!("`{text}` is too large")))
+            .map_err(|_| tape_error(line, name, format!("`{}` is too large", shown(text))))
     };
     let opt_num = |name: &'static str| get(name).map(|t| num(name, t)).transpose();
     let absent = |name: &'static str, why: &str| -> Result<()> {

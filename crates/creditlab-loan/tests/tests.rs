@@ -8,3 +8,13 @@ mod conservation;
 mod model;
 mod synthetic;
 mod tape;
+
+/// The crate's examples/ programs, run by `cargo test` (and so by CI): they use only the
+/// public API, as a user's program would.
+#[path = "../examples/loan_quickstart.rs"]
+mod quickstart;
+
+#[test]
+fn quickstart_example_runs() {
+    quickstart::main().expect("the quickstart example runs");
+}

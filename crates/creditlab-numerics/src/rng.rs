@@ -23,6 +23,12 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The seed of a simulation's random streams (the `seed` of [`stream`]): a type of its
+/// own, so that a seed and a count (scenarios, paths) cannot be swapped silently in a
+/// call such as `MonteCarlo::run(seed, scenarios)` or `DefiSim::run(paths, seed)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Seed(pub u64);
+
 /// The random stream of scenario `index` under `seed`: Xoshiro256++ seeded by SplitMix64
 /// from `mix64(seed) + GOLDEN * (index + 1)`, so distinct indices of one seed never share a
 /// starting point.

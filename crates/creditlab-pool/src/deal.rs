@@ -28,6 +28,7 @@ use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{
     Copula, CopulaSpec, ExactConfig, ExactLoss, Exposure, Lgd, LossDistribution, Portfolio,
 };
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_grade::{Grade, MasterScale};
 use creditlab_loan::{Assumptions, DefaultRate, project_pool};
 use serde::{Deserialize, Serialize};
@@ -585,10 +586,12 @@ impl DealSpec {
             }
             (LossMethod::MonteCarlo, _) => {
                 let portfolio = resolved.portfolio().map_err(|e| e.at("pool"))?;
+                let scenarios =
+                    Scenarios::new(model.scenarios).map_err(|e| PoolError::from(e).at("model"))?;
                 Box::new(
                     MonteCarlo::new(&portfolio, &copula)
                         .map_err(|e| PoolError::from(e).at("model"))?
-                        .run(model.seed, model.scenarios),
+                        .run(Seed(model.seed), scenarios),
                 )
             }
         };
@@ -748,6 +751,10 @@ fn risk_weight(
     rw.map_err(|e| e.at("capital"))
 }
 
+/// Relative slack on "notes total at most the collateral": rounding of balances typed in
+/// a TOML file, nothing more.
+const NOTES_OVER_COLLATERAL_TOLERANCE: f64 = 1e-9;
+
 impl WaterfallSpec {
     /// The collateral pool and the validated waterfall.
     fn build(&self) -> Result<(creditlab_loan::Pool, Waterfall)> {
@@ -768,6 +775,25 @@ impl WaterfallSpec {
                 reason: e.to_string(),
             }
         })?;
+        // Notes above the collateral cannot all be repaid from it: 860M of notes on 100M
+        // used to run as if nothing were wrong. The first note that takes the total past
+        // the collateral is named.
+        let mut issued = 0.0;
+        for (i, note) in self.notes.iter().enumerate() {
+            issued += note.balance;
+            if issued > c.balance * (1.0 + NOTES_OVER_COLLATERAL_TOLERANCE) {
+                return Err(PoolError::Spec {
+                    field: format!("waterfall.notes[{i}].balance"),
+                    value: Some(note.balance.to_string()),
+                    reason: format!(
+                        "the notes so far total {issued}, above the collateral's balance {} \
+                         (waterfall.collateral.balance): notes are paid from the collateral, \
+                         so together they must not exceed it",
+                        c.balance
+                    ),
+                });
+            }
+        }
         let reserve = self.reserve.unwrap_or(ReserveSpec {
             initial: 0.0,
             target_fraction: 0.0,

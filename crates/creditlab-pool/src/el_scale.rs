@@ -19,7 +19,7 @@
 //!
 //! The built-in scale, [`ExpectedLossScale::standard`], is creditlab's own, derived from the
 //! PD master scale; it is **not** Moody's idealized expected-loss table, which could not be
-//! sourced (docs/methodology/securitization.md). A licensed Moody's table can be loaded from
+//! sourced ([docs/methodology/securitization.md](crate::methodology::securitization)). A licensed Moody's table can be loaded from
 //! a TOML or CSV file with [`ExpectedLossScale::load`] ([`ExpectedLossScale::from_toml`],
 //! [`ExpectedLossScale::from_csv`]). In TOML:
 //!
@@ -903,7 +903,7 @@ mod tests {
         assert!(ExpectedLossScale::from_master_scale(&m, 1.5, &[1.0]).is_err());
     }
 
-    /// The built-in values printed in docs/methodology/securitization.md, percent.
+    /// The built-in values printed in [docs/methodology/securitization.md](crate::methodology::securitization), percent.
     #[test]
     fn built_in_values_match_the_methodology_table() {
         let s = ExpectedLossScale::standard();

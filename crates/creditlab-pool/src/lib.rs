@@ -32,6 +32,7 @@ pub mod cohort;
 pub mod deal;
 pub mod el_scale;
 mod error;
+pub mod methodology;
 pub mod pricing;
 pub mod rating;
 pub mod resec;
@@ -40,6 +41,9 @@ pub mod stress;
 pub mod structure;
 pub mod waterfall;
 
+/// The rating scale a tranche is rated on ([`rate_by_default_probability`]), re-exported
+/// from creditlab-grade so that rating needs no second dependency.
+pub use creditlab_grade::{Grade, MasterScale};
 pub use deal::DealSpec;
 pub use el_scale::{ElScaleFault, ExpectedLossScale};
 pub use error::{PoolError, Result};

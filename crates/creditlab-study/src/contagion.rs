@@ -15,7 +15,7 @@
 //!   `interbank_share` of its debt to the other protocols, and holds `protocol_equity` of
 //!   its assets as equity.
 //!
-//! Methodology and parameter sources: docs/methodology/pipeline.md.
+//! Methodology and parameter sources: [docs/methodology/pipeline.md](crate::methodology::pipeline).
 
 use crate::error::Result;
 use creditlab_contagion::Tranche;

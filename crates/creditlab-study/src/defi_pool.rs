@@ -250,7 +250,7 @@ pub fn study(
     let run = |name: &str, config: DefiSimConfig| {
         let paths = config.paths;
         counted(progress, name, paths, |tick| {
-            DefiSim::new(&config)?.run_with_progress(paths, config.seed, tick)
+            DefiSim::new(&config)?.run_with_progress(paths, creditlab_defi::Seed(config.seed), tick)
         })
     };
     let positions = positions(spec, book)?;

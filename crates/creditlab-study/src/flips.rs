@@ -1,6 +1,6 @@
 //! Flip points: for each claim, where along the scenario parameter its judgement depends on
 //! most the judgement changes, found by a one-dimensional sweep over a documented range
-//! (docs/methodology/verdict.md). Each point re-runs only the stages the parameter moves,
+//! ([docs/methodology/verdict.md](crate::methodology::verdict)). Each point re-runs only the stages the parameter moves,
 //! at the size of the scenario's `[flips]` section, and judges the claim by the same rule
 //! as the verdict.
 
@@ -45,7 +45,7 @@ struct Parameter {
 }
 
 /// The parameter each claim depends on most and the range it is swept over (the table of
-/// docs/methodology/verdict.md).
+/// [docs/methodology/verdict.md](crate::methodology::verdict)).
 const PARAMETERS: [Parameter; 6] = [
     Parameter {
         claims: &[1],

@@ -30,6 +30,7 @@ pub mod contagion;
 pub mod defi_pool;
 mod error;
 pub mod flips;
+pub mod methodology;
 pub mod originate;
 mod output;
 pub mod progress;
@@ -42,6 +43,6 @@ pub mod sweep;
 pub mod verdict;
 
 pub use error::{Result, StudyError};
-pub use output::{OUTPUT_MARKER, write_atomically};
+pub use output::{OUTPUT_MARKER, Overwrite, check_output, write_atomically, write_output};
 pub use scenario::Scenario;
 pub use study::*;

@@ -1,4 +1,4 @@
-//! The verdict's rules (docs/methodology/verdict.md), as pure functions of measured figures
+//! The verdict's rules ([docs/methodology/verdict.md](crate::methodology::verdict)), as pure functions of measured figures
 //! and their uncertainty. Each rule returns its judgement and the sentence that explains it,
 //! built from the very numbers it judged (every number the sentence shows is in
 //! [`Ruling::cites`]), so a test can check the sentence against the figures.
@@ -464,7 +464,7 @@ pub struct Claim5 {
 }
 
 /// A yearly probability of a stall below which runs are rare: less than once in two
-/// centuries (a judgement, not a sourced rate; docs/methodology/verdict.md). It was 0.1%
+/// centuries (a judgement, not a sourced rate; [docs/methodology/verdict.md](crate::methodology::verdict)). It was 0.1%
 /// until the results showed that zero stalls in the study's 2,000 to 5,000 paths cannot be
 /// told from 0.1% (the rule could not come out "not supported"): 0.5% can be.
 pub const RARE_STALL: f64 = 0.005;

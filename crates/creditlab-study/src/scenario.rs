@@ -40,7 +40,7 @@ pub struct Scenario {
 }
 
 /// `[flips]`: the size at which each claim's parameter is swept
-/// (docs/methodology/verdict.md). Each point re-runs the stages the parameter moves, on
+/// ([docs/methodology/verdict.md](crate::methodology::verdict)). Each point re-runs the stages the parameter moves, on
 /// books of `loans` loans and a DeFi year of `paths` paths, so every point's judgement
 /// rests on the same rules and sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

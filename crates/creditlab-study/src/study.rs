@@ -16,6 +16,7 @@ use creditlab_contagion::{
     exact::{ExactConfig, ExactLoss},
     mc::MonteCarlo,
 };
+use creditlab_contagion::{Scenarios, Seed};
 use creditlab_grade::collateral_model::CollateralModelReport;
 use creditlab_grade::validation::CalibrationTest;
 use creditlab_grade::{
@@ -910,10 +911,10 @@ fn study_book(
     let summarize = |rho: f64| -> Result<Summarized> {
         let copula = Copula::gaussian(rho)?;
         let (levels, xs) = (STANDARD_LEVELS, [0.01, 0.05, 0.1]);
-        let with_curve = |dist: &dyn LossDistribution| {
-            let summary = LossSummary::of(dist, &levels, &xs, tranches);
+        let with_curve = |dist: &dyn LossDistribution| -> Result<_> {
+            let summary = LossSummary::of(dist, &levels, &xs, tranches)?;
             let curve = exceedance_curve(dist, summary.var[2].estimate.value);
-            (summary, curve, dist.tail_probability(0.0).value)
+            Ok((summary, curve, dist.tail_probability(0.0).value))
         };
         Ok(match scenario.loss.method {
             // The scenario allows `exact` and `mc` only (Scenario::validate).
@@ -936,14 +937,14 @@ fn study_book(
                     ..ExactConfig::default()
                 };
                 let exact = ExactLoss::new(&portfolio, &copula, &config)?;
-                let (mut summary, curve, p0) = with_curve(&exact);
+                let (mut summary, curve, p0) = with_curve(&exact)?;
                 with_bounds(&mut summary, exact.accuracy());
                 (summary, curve, p0, Some(exact.accuracy().clone()))
             }
             LossMethod::MonteCarlo => {
                 let mc = MonteCarlo::new(&portfolio, &copula)?;
-                let (summary, curve, p0) =
-                    with_curve(&mc.run(scenario.seed, scenario.loss.scenarios));
+                let n = Scenarios::new(scenario.loss.scenarios)?;
+                let (summary, curve, p0) = with_curve(&mc.run(Seed(scenario.seed), n))?;
                 (summary, curve, p0, None)
             }
         })

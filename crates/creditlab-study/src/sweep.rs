@@ -7,7 +7,7 @@
 //! (CSV and Markdown) and one chart per figure (SVG, and all of them in sweep.html).
 
 use crate::error::{Result, StudyError};
-use crate::output::write_atomically;
+use crate::output::{Overwrite, write_output};
 use crate::progress::{Progress, Silent, stage};
 use crate::scenario::Scenario;
 use crate::study::{Figure, Study};
@@ -371,8 +371,13 @@ impl SweepResult {
     }
 
     /// Writes sweep.html, sweep.md, the table as CSV and each chart as SVG into `out`,
-    /// atomically.
+    /// atomically, replacing only a folder creditlab wrote (see [`write_output`]).
     pub fn write(&self, out: &Path) -> Result<()> {
+        self.write_with(out, Overwrite::Own)
+    }
+
+    /// [`SweepResult::write`] under `policy`.
+    pub fn write_with(&self, out: &Path, policy: Overwrite) -> Result<()> {
         let report = self.report()?;
         let mut files: Vec<(String, String)> = vec![
             ("sweep.html".into(), report.to_html()),
@@ -384,7 +389,7 @@ impl SweepResult {
         for c in report.charts() {
             files.push((format!("charts/{}.svg", c.id()), c.to_svg()));
         }
-        write_atomically(out, &files)
+        write_output(out, &files, policy)
     }
 }
 

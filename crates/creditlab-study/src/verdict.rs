@@ -1,7 +1,7 @@
 //! Section 7: the verdict. One table of bank against DeFi per unit of money lent, each row
 //! one horizon and one seniority defined the same way on both sides, every figure with its
 //! uncertainty; the stresses apart; and one ruling per claim of the thesis, by the rules of
-//! docs/methodology/verdict.md ([`crate::rules`]).
+//! [docs/methodology/verdict.md](crate::methodology::verdict) ([`crate::rules`]).
 
 use crate::contagion::NetworkStudy;
 use crate::defi_pool::DefiPoolStudy;

@@ -13,7 +13,10 @@ fn the_german_credit_comparison_runs_and_orders_the_factor_sets() {
         assert!(r.set(name).is_some(), "{name}");
     }
     let anonymous = r.difference(ALL_FOUR, ANONYMOUS).unwrap();
-    assert!(anonymous.difference > 4.0 * anonymous.std_error, "{anonymous:?}");
+    assert!(
+        anonymous.difference > 4.0 * anonymous.std_error,
+        "{anonymous:?}"
+    );
     let history = r.difference(ALL_FOUR, WITHOUT_HISTORY).unwrap();
     assert!(history.difference < anonymous.difference, "{history:?}");
     assert!(r.prior_source.contains("assumption"));
