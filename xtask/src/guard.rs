@@ -110,7 +110,45 @@ pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
             human_bytes(cost.bytes)
         );
     }
+    if !this.quiet {
+        heartbeat(cost);
+    }
     Ok(())
+}
+
+/// Seconds between two progress lines of a task without a progress bar of its own
+/// (`CREDITLAB_PROGRESS_SECONDS` overrides it, for tests).
+pub const HEARTBEAT_SECONDS: u64 = 5;
+
+/// Progress for a task whose library has no progress hook: from [`HEARTBEAT_SECONDS`] on,
+/// a line on standard error every [`HEARTBEAT_SECONDS`] with the time elapsed against the
+/// estimate, until the process ends (a run shorter than that prints nothing).
+fn heartbeat(cost: &Cost) {
+    let what = cost.what.clone();
+    let estimate = cost.seconds;
+    let start = std::time::Instant::now();
+    let every = std::env::var("CREDITLAB_PROGRESS_SECONDS")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .unwrap_or(HEARTBEAT_SECONDS);
+    // Detached: the thread ends with the process.
+    let _ = std::thread::Builder::new()
+        .name("progress".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(every));
+                use std::io::Write as _;
+                let line = format!(
+                    "{what}: {} elapsed, estimated about {} (--quiet hides this)",
+                    human_seconds(start.elapsed().as_secs_f64()),
+                    human_seconds(estimate)
+                );
+                if writeln!(std::io::stderr(), "{line}").is_err() {
+                    return;
+                }
+            }
+        });
 }
 
 #[cfg(test)]

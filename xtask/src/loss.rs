@@ -239,28 +239,6 @@ fn flag_error(e: Error) -> TaskError {
     TaskError::msg(format!("{flag}: {e}"))
 }
 
-/// CreditRisk+'s sectors from `--sector-variance`, `--sector-correlation` and `--loss-unit`.
-fn creditrisk_spec(args: &Args, portfolio: &Portfolio) -> Result<CreditRiskPlusSpec, TaskError> {
-    let sectors = portfolio.sector().iter().max().map_or(1, |s| s + 1);
-    let given = parse_list("--sector-variance", &args.sector_variance)?;
-    let variances = match given.len() {
-        1 => vec![given[0]; sectors],
-        n if n >= sectors => given,
-        n => {
-            return Err(TaskError::msg(format!(
-                "--sector-variance: {n} values for {sectors} sectors (give one, or one per sector)"
-            )));
-        }
-    };
-    let largest = (0..portfolio.len())
-        .map(|i| portfolio.ead()[i] * portfolio.lgd()[i].mean())
-        .fold(0.0, f64::max);
-    let unit = args.loss_unit.unwrap_or(largest / 100.0);
-    let mut spec = CreditRiskPlusSpec::uniform(variances.len(), 0.0, args.sector_correlation, unit);
-    spec.sector_variances = variances;
-    Ok(spec)
-}
-
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
     let rho = parse_list("--rho", &args.rho)?;
@@ -298,7 +276,16 @@ pub fn run(args: Args) -> TaskResult {
         crate::guard::check(&cost(&args, &request, portfolio.len(), false))?;
     }
     if args.method == LossMethod::CreditRiskPlus {
-        request.creditrisk = Some(creditrisk_spec(&args, &portfolio)?);
+        let variances = parse_list("--sector-variance", &args.sector_variance)?;
+        request.creditrisk = Some(
+            CreditRiskPlusSpec::for_portfolio(
+                &portfolio,
+                &variances,
+                args.sector_correlation,
+                args.loss_unit,
+            )
+            .map_err(|e| TaskError::msg(format!("--sector-variance: {e}")))?,
+        );
     }
     // The copula is built from two flags; its errors name both.
     let copula = args

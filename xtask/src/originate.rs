@@ -2,9 +2,8 @@
 //! against the same bank holding them (docs/methodology/originate.md).
 
 use crate::cli::{Table, TaskResult, out, outln, print_json};
-use creditlab_study::originate::{self, OriginateSpec, OriginateStudy};
+use creditlab_study::originate::{self, OriginateSpec};
 use creditlab_study::rules::Measured;
-use serde::Serialize;
 use std::path::PathBuf;
 
 /// Flags of `cargo xtask originate`.
@@ -26,42 +25,6 @@ pub struct Args {
     json: bool,
 }
 
-/// The JSON of the task: the headline keys, then the whole study.
-#[derive(Serialize)]
-struct Json<'a> {
-    originate_to_distribute: Headline,
-    detail: &'a OriginateStudy,
-}
-
-#[derive(Serialize)]
-struct Headline {
-    originated_with_securitization: f64,
-    originated_with_securitization_se: f64,
-    originated_without: f64,
-    originated_without_se: f64,
-    ratio: f64,
-    ratio_se: f64,
-    pd_ratio: f64,
-    pd_ratio_se: f64,
-    pd_by_vintage_with: Vec<f64>,
-    pd_by_vintage_without: Vec<f64>,
-    leverage_with: f64,
-    leverage_without: f64,
-    cases: Vec<CaseJson>,
-}
-
-#[derive(Serialize)]
-struct CaseJson {
-    name: String,
-    ratio: f64,
-    ratio_se: f64,
-    pd_ratio: f64,
-}
-
-fn values(v: &[Measured]) -> Vec<f64> {
-    v.iter().map(|m| m.value).collect()
-}
-
 fn pm(m: Measured, digits: usize) -> String {
     format!("{:.digits$} ± {:.digits$}", m.value, m.se)
 }
@@ -78,17 +41,14 @@ pub fn run(args: Args) -> TaskResult {
     if let Some(paths) = args.paths {
         spec.paths = paths;
     }
-    // Every path's two banks are kept until the means are taken: about 16 series of
-    // `quarters` numbers each, for twelve pairs (the scenario and its variants); about
-    // 3 microseconds a bank-quarter on two cores.
-    let bank_quarters = (spec.paths as f64) * (spec.quarters as f64) * 2.0 * 12.0;
+    let (bytes, seconds) = spec.estimated_cost();
     crate::guard::check(&crate::guard::Cost {
         what: format!(
             "originate on {} paths x {} quarters",
             spec.paths, spec.quarters
         ),
-        bytes: (spec.paths as f64) * (spec.quarters as f64) * 2.0 * 16.0 * 8.0,
-        seconds: bank_quarters * 3e-6,
+        bytes,
+        seconds,
     })?;
     let seed = args.seed.unwrap_or_else(|| {
         creditlab_study::Scenario::builtin()
@@ -98,33 +58,7 @@ pub fn run(args: Args) -> TaskResult {
     let s = originate::study(&spec, seed)?;
     let (w, h) = (&s.with_securitization, &s.without);
     if args.json {
-        return print_json(&Json {
-            originate_to_distribute: Headline {
-                originated_with_securitization: w.originated.value,
-                originated_with_securitization_se: w.originated.se,
-                originated_without: h.originated.value,
-                originated_without_se: h.originated.se,
-                ratio: s.ratio.value,
-                ratio_se: s.ratio.se,
-                pd_ratio: s.pd_ratio.value,
-                pd_ratio_se: s.pd_ratio.se,
-                pd_by_vintage_with: values(&w.pd_by_vintage),
-                pd_by_vintage_without: values(&h.pd_by_vintage),
-                leverage_with: w.leverage_end.value,
-                leverage_without: h.leverage_end.value,
-                cases: s
-                    .cases
-                    .iter()
-                    .map(|c| CaseJson {
-                        name: c.name.clone(),
-                        ratio: c.ratio.value,
-                        ratio_se: c.ratio.se,
-                        pd_ratio: c.pd_ratio.value,
-                    })
-                    .collect(),
-            },
-            detail: &s,
-        });
+        return print_json(&s.json());
     }
     let mut t = Table::new(["over the horizon", "sells its notes", "holds its loans"]);
     t.row([

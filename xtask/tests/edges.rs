@@ -203,6 +203,29 @@ fn unbounded_sizes_are_refused_before_starting_naming_no_limits() {
             "--scenarios",
             "1000000",
         ],
+        vec![
+            "tranche-spread",
+            "--names",
+            "1000000",
+            "--hazard",
+            "0.02",
+            "--recovery",
+            "0.4",
+            "--maturity",
+            "5",
+            "--rate",
+            "0.03",
+            "--rho",
+            "0.3",
+        ],
+        vec!["originate", "--paths", "10000000"],
+        vec![
+            "loss",
+            "--book",
+            "benchmark:10000000",
+            "--method",
+            "saddlepoint",
+        ],
     ] {
         let started = std::time::Instant::now();
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -239,4 +262,40 @@ fn lhp_on_a_billion_loans_uses_averages_not_loans() {
     // The standard book's loss-weighted PD: the periodic book's average.
     let el = v["expected_loss"].as_f64().unwrap();
     assert!(el > 0.01 && el < 0.02, "{el}");
+}
+
+/// A task without a progress bar of its own says, every few seconds on standard error, how
+/// long it has run against its estimate (here every second, through the test knob
+/// `CREDITLAB_PROGRESS_SECONDS`), and `--quiet` hides it.
+#[test]
+fn long_runs_show_progress_lines_and_quiet_hides_them() {
+    let run = |quiet: bool| {
+        let mut args = vec![
+            "loss",
+            "--book",
+            "benchmark:2000",
+            "--method",
+            "saddlepoint",
+            "--json",
+        ];
+        if quiet {
+            args.push("--quiet");
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(&args)
+            .env("CREDITLAB_PROGRESS_SECONDS", "1")
+            .output()
+            .unwrap()
+    };
+    let loud = run(false);
+    assert!(loud.status.success());
+    let err = String::from_utf8_lossy(&loud.stderr);
+    assert!(err.contains("elapsed, estimated about"), "{err}");
+    let quiet = run(true);
+    assert!(quiet.status.success());
+    assert!(
+        quiet.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
 }

@@ -55,6 +55,40 @@ impl CreditRiskPlusSpec {
         }
     }
 
+    /// The spec for `portfolio`: `variances` one value for every sector (numbered from 0 in
+    /// the portfolio) or one per sector, one `correlation` between every pair, and the loss
+    /// `unit` (default: the largest loss exposure `EAD x LGD` over 100).
+    pub fn for_portfolio(
+        portfolio: &Portfolio,
+        variances: &[f64],
+        correlation: f64,
+        unit: Option<f64>,
+    ) -> Result<Self> {
+        let sectors = portfolio.sector().iter().max().map_or(1, |s| s + 1);
+        let variances = match variances.len() {
+            1 => vec![variances[0]; sectors],
+            n if n >= sectors => variances.to_vec(),
+            n => {
+                return Err(Error::InvalidParameter {
+                    field: "sector_variances".into(),
+                    value: n as f64,
+                    reason: "needs one value, or one per sector of the portfolio",
+                });
+            }
+        };
+        let largest = (0..portfolio.len())
+            .map(|i| portfolio.ead()[i] * portfolio.lgd()[i].mean())
+            .fold(0.0, f64::max);
+        let mut spec = Self::uniform(
+            variances.len(),
+            0.0,
+            correlation,
+            unit.unwrap_or(largest / 100.0),
+        );
+        spec.sector_variances = variances;
+        Ok(spec)
+    }
+
     fn validate(&self) -> Result<()> {
         let bad = |field: String, value: f64, reason: &'static str| Error::InvalidParameter {
             field,

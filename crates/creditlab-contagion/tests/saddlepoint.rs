@@ -23,7 +23,10 @@ fn saddlepoint_agrees_with_the_exact_recursion_in_the_tail() {
     // The variance needs no approximation: conditional moments integrated over the factor.
     assert!(rel(s.unexpected_loss().value, e.unexpected_loss().value) < 1e-4);
     for level in [0.99, 0.999, 0.9997] {
-        let (a, b) = (s.value_at_risk(level).unwrap().value, e.value_at_risk(level).unwrap().value);
+        let (a, b) = (
+            s.value_at_risk(level).unwrap().value,
+            e.value_at_risk(level).unwrap().value,
+        );
         assert!(rel(a, b) < TAIL_MEASURE, "VaR {level}: {a} {b}");
         let (a, b) = (
             s.expected_shortfall(level).unwrap().value,

@@ -81,14 +81,15 @@ pub struct RocPoint {
     pub true_positive_rate: f64,
 }
 
-/// The ROC curve from (0, 0) to (1, 1), one point per distinct PD, thresholds falling.
+/// The ROC curve from (0, 0) to (1, 1), one point per distinct PD, thresholds falling; the
+/// first point's threshold is `f64::MAX`, above every PD (finite, so JSON can carry it).
 pub fn roc_curve(pd: &[f64], defaulted: &[bool]) -> Result<Vec<RocPoint>> {
     let (n, d) = check_two_classes(pd, defaulted)?;
     let mut idx: Vec<usize> = (0..n).collect();
     idx.sort_by(|&a, &b| pd[b].total_cmp(&pd[a]));
     let (nd, ng) = (d as f64, (n - d) as f64);
     let mut points = vec![RocPoint {
-        threshold: f64::INFINITY,
+        threshold: f64::MAX,
         false_positive_rate: 0.0,
         true_positive_rate: 0.0,
     }];

@@ -435,6 +435,15 @@ impl OriginateSpec {
             .powf(self.underwriting.volume_elasticity)
     }
 
+    /// Memory (bytes) and time (seconds on two cores) of a run, estimated from the sizes:
+    /// every path's two banks keep about 16 series of `quarters` numbers until the means are
+    /// taken; about 3 microseconds a bank-quarter, for twelve pairs (the scenario and its
+    /// variants).
+    pub fn estimated_cost(&self) -> (f64, f64) {
+        let bank_quarters = self.paths as f64 * self.quarters as f64 * 2.0;
+        (bank_quarters * 16.0 * 8.0, bank_quarters * 12.0 * 3e-6)
+    }
+
     /// The share of a securitized vintage's principal sold to investors.
     pub fn share_sold(&self) -> f64 {
         let s = &self.securitization;
@@ -1124,6 +1133,95 @@ pub struct OriginateStudy {
     pub spread_table_error: f64,
     /// Whether investors' belief ever ran past the tables' PD cap (0.95).
     pub belief_clamped: bool,
+}
+
+/// The headline of `cargo xtask originate --json` (docs/schemas/originate-toml.md), then
+/// the whole study as `detail`.
+#[derive(Debug, Serialize)]
+pub struct Json<'a> {
+    /// The headline figures.
+    pub originate_to_distribute: Headline,
+    /// Everything.
+    pub detail: &'a OriginateStudy,
+}
+
+/// The headline figures, each a plain number (its standard error beside it).
+#[derive(Debug, Serialize)]
+pub struct Headline {
+    /// Money lent by the bank that sells its notes, mean over paths.
+    pub originated_with_securitization: f64,
+    /// Its standard error.
+    pub originated_with_securitization_se: f64,
+    /// Money lent by the bank that holds its loans.
+    pub originated_without: f64,
+    /// Its standard error.
+    pub originated_without_se: f64,
+    /// Lending with over without (mean of the paired path ratios).
+    pub ratio: f64,
+    /// Its standard error.
+    pub ratio_se: f64,
+    /// True PD with over without.
+    pub pd_ratio: f64,
+    /// Its standard error.
+    pub pd_ratio_se: f64,
+    /// True PD of each vintage year, securitizing.
+    pub pd_by_vintage_with: Vec<f64>,
+    /// The same, holding.
+    pub pd_by_vintage_without: Vec<f64>,
+    /// Assets over equity at the end, securitizing.
+    pub leverage_with: f64,
+    /// The same, holding.
+    pub leverage_without: f64,
+    /// Each variant's name and ratios.
+    pub cases: Vec<CaseHeadline>,
+}
+
+/// A variant in the headline.
+#[derive(Debug, Serialize)]
+pub struct CaseHeadline {
+    /// What it changes.
+    pub name: String,
+    /// Lending ratio.
+    pub ratio: f64,
+    /// Its standard error.
+    pub ratio_se: f64,
+    /// PD ratio.
+    pub pd_ratio: f64,
+}
+
+impl OriginateStudy {
+    /// The JSON of `cargo xtask originate --json`.
+    pub fn json(&self) -> Json<'_> {
+        let (w, h) = (&self.with_securitization, &self.without);
+        let values = |v: &[Measured]| v.iter().map(|m| m.value).collect();
+        Json {
+            originate_to_distribute: Headline {
+                originated_with_securitization: w.originated.value,
+                originated_with_securitization_se: w.originated.se,
+                originated_without: h.originated.value,
+                originated_without_se: h.originated.se,
+                ratio: self.ratio.value,
+                ratio_se: self.ratio.se,
+                pd_ratio: self.pd_ratio.value,
+                pd_ratio_se: self.pd_ratio.se,
+                pd_by_vintage_with: values(&w.pd_by_vintage),
+                pd_by_vintage_without: values(&h.pd_by_vintage),
+                leverage_with: w.leverage_end.value,
+                leverage_without: h.leverage_end.value,
+                cases: self
+                    .cases
+                    .iter()
+                    .map(|c| CaseHeadline {
+                        name: c.name.clone(),
+                        ratio: c.ratio.value,
+                        ratio_se: c.ratio.se,
+                        pd_ratio: c.pd_ratio.value,
+                    })
+                    .collect(),
+            },
+            detail: self,
+        }
+    }
 }
 
 /// A named variant: a change to the spec and an optional forced downturn.
