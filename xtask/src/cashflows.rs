@@ -108,6 +108,9 @@ pub fn run(args: Args) -> TaskResult {
     let a = assumptions(&args)?;
     let (cf, source) = match &args.tape {
         Some(path) => {
+            // About 100 bytes a loan of a tape; each projected over its months (about 7 us
+            // for 360), its id kept to refuse duplicates (about 64 bytes).
+            crate::guard::check_file("cashflows", path, 100.0, 7e-6, 64.0)?;
             let reader = open_tape(path)?;
             let mut cf = CashFlows::new();
             let mut loans = 0u64;

@@ -76,6 +76,10 @@ pub fn check(cost: &Cost) -> TaskResult {
 
 /// [`check`] under explicit settings.
 pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
+    check_inner(cost, settings, true)
+}
+
+fn check_inner(cost: &Cost, settings: Settings, heartbeat_too: bool) -> TaskResult {
     let this = settings;
     let (memory, source) = available_memory();
     if !this.no_limits {
@@ -110,10 +114,37 @@ pub fn check_with(cost: &Cost, settings: Settings) -> TaskResult {
             human_bytes(cost.bytes)
         );
     }
-    if !this.quiet {
+    if heartbeat_too && !this.quiet {
         heartbeat(cost);
     }
     Ok(())
+}
+
+/// [`check`] for a task with its own progress bars (pipeline, sweep): the limits and the
+/// up-front estimate, no elapsed-time lines.
+pub fn check_quietly(cost: &Cost) -> TaskResult {
+    check_inner(cost, crate::cli::settings(), false)
+}
+
+/// A run reading `path` of about `bytes_per_record` bytes a record: the records the file
+/// holds, from its size, times `seconds_per_record` and `memory_per_record` (a file that
+/// cannot be measured is left to the reader's own error).
+pub fn check_file(
+    what: &str,
+    path: &std::path::Path,
+    bytes_per_record: f64,
+    seconds_per_record: f64,
+    memory_per_record: f64,
+) -> TaskResult {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(());
+    };
+    let records = meta.len() as f64 / bytes_per_record;
+    check(&Cost {
+        what: format!("{what} on {} (about {records:.0} records)", path.display()),
+        bytes: records * memory_per_record,
+        seconds: records * seconds_per_record,
+    })
 }
 
 /// Seconds between two progress lines of a task without a progress bar of its own

@@ -72,6 +72,15 @@ pub fn run(args: Args) -> TaskResult {
     }
     // Refused before the study runs: a minutes-long run must not end in "cannot write".
     check_output(&args.out, args.run.overwrite())?;
+    let (bytes, seconds) = scenario.estimated_cost();
+    crate::guard::check_quietly(&crate::guard::Cost {
+        what: format!(
+            "pipeline on {} loans per book, {} DeFi paths",
+            scenario.books.loans, scenario.defi_pool.paths
+        ),
+        bytes,
+        seconds,
+    })?;
     let bars = Bars::new(crate::cli::settings().quiet);
     let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
     study.write_with(&args.out, args.run.overwrite())?;

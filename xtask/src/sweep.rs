@@ -43,6 +43,16 @@ pub fn run(args: Args) -> TaskResult {
         .collect::<Result<Vec<_>, _>>()?;
     check_output(&args.out, args.run.overwrite())?;
     let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
+    let (bytes, seconds) = sweep
+        .scenarios()
+        .iter()
+        .map(|s| s.estimated_cost())
+        .fold((0.0, 0.0), |(b, t), (x, y)| (f64::max(b, x), t + y));
+    crate::guard::check_quietly(&crate::guard::Cost {
+        what: format!("sweep of {} studies", sweep.scenarios().len()),
+        bytes,
+        seconds,
+    })?;
     let pool = crate::pipeline::thread_pool(args.run.threads)?;
     let result = pool.install(|| sweep.run(&Bars::new(crate::cli::settings().quiet)))?;
     result.write_with(&args.out, args.run.overwrite())?;

@@ -299,3 +299,26 @@ fn long_runs_show_progress_lines_and_quiet_hides_them() {
         String::from_utf8_lossy(&quiet.stderr)
     );
 }
+
+/// A study of a million loans a book is refused before it starts, naming `--no-limits`.
+#[test]
+fn a_pipeline_of_a_million_loans_is_refused_naming_no_limits() {
+    let dir = std::env::temp_dir().join(format!("creditlab-big-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("big.toml");
+    let text =
+        include_str!("../../scenarios/default.toml").replace("loans = 5000", "loans = 1000000");
+    std::fs::write(&config, text).unwrap();
+    let started = std::time::Instant::now();
+    let out = xtask(&[
+        "pipeline",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    fails_naming(&out, &["--no-limits", "1000000 loans"]);
+    assert!(started.elapsed().as_secs() < 5);
+    assert!(!dir.join("out").exists(), "nothing written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

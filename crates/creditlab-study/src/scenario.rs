@@ -275,6 +275,22 @@ impl Scenario {
         self.flips.search = false;
     }
 
+    /// Memory (bytes) and time (seconds on two cores) of the study, estimated from its sizes
+    /// and calibrated on the default scenario (53 s, 40 MB, docs/PERFORMANCE.md): the DeFi
+    /// year grows with its paths times the loans, the exact recursion with the loans
+    /// squared, the flip search adds about half; a rough guide (a factor of a few) to stop
+    /// a typo of a million loans, not a prediction.
+    pub fn estimated_cost(&self) -> (f64, f64) {
+        const DEFAULT_SECONDS: f64 = 53.0;
+        const DEFAULT_BYTES: f64 = 40e6;
+        let loans = self.books.loans as f64 / 5000.0;
+        let paths = self.defi_pool.paths as f64 / 5000.0;
+        let flips = if self.flips.search { 1.0 } else { 0.5 };
+        let seconds =
+            DEFAULT_SECONDS * flips * (0.5 * loans * paths.max(0.01) + 0.5 * loans * loans);
+        (DEFAULT_BYTES * loans.max(1.0), seconds)
+    }
+
     /// Validates a scenario changed by command-line overrides.
     pub fn check(&self) -> Result<()> {
         self.validate("", "command line")
