@@ -82,45 +82,7 @@ const COLLATERAL_COLUMNS: [&str; 5] = [
     "collateral_cost",
 ];
 
-/// A value as an error message shows it: whole when short, else its first
-/// [`SHOWN_CHARS`] characters and its size, so a 200 MB cell does not fill the terminal.
-pub(crate) fn shown(value: &str) -> String {
-    if value.chars().count() <= SHOWN_CHARS {
-        value.to_string()
-    } else {
-        let head: String = value.chars().take(SHOWN_CHARS).collect();
-        format!("{head}... ({} bytes)", value.len())
-    }
-}
-
-/// How many characters of a value an error message shows.
-const SHOWN_CHARS: usize = 60;
-
-/// The known name closest to `name` by edit distance, when it is close enough (at most a
-/// third of the name's letters, and 2) to be a likely misspelling: `lgd_sdd` gives `lgd_sd`.
-pub(crate) fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    fn distance(a: &str, b: &str) -> usize {
-        let b: Vec<char> = b.chars().collect();
-        let mut row: Vec<usize> = (0..=b.len()).collect();
-        for (i, ca) in a.chars().enumerate() {
-            let mut prev = row[0];
-            row[0] = i + 1;
-            for (j, &cb) in b.iter().enumerate() {
-                let cur = row[j + 1];
-                row[j + 1] = (prev + usize::from(ca != cb)).min(row[j] + 1).min(cur + 1);
-                prev = cur;
-            }
-        }
-        row[b.len()]
-    }
-    let limit = (name.chars().count() / 3).clamp(1, 2);
-    known
-        .into_iter()
-        .map(|k| (distance(name, k), k))
-        .filter(|&(d, _)| d <= limit)
-        .min_by_key(|&(d, _)| d)
-        .map(|(_, k)| k)
-}
+pub(crate) use creditlab_numerics::text::{closest, shown};
 
 /// Where each field of a portfolio row is, from the header.
 struct Columns {

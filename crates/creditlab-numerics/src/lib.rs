@@ -28,5 +28,6 @@ pub mod quadrature;
 pub mod rng;
 pub mod special;
 pub mod student;
+pub mod text;
 
 pub use error::{NumericsError, Result};

@@ -497,17 +497,7 @@ impl Tables {
             let k = irb::capital(AssetClass::ResidentialMortgage, pd, lgd, 1.0)?;
             t.held_rw.push(k.risk_weight);
             for (j, tr) in tranches.iter().enumerate() {
-                let rw = SecIrba {
-                    kirb: k.k.clamp(0.0, 1.0),
-                    attach: tr[0],
-                    detach: tr[1],
-                    n: GRANULAR_N,
-                    lgd,
-                    maturity: TRANCHE_MATURITY,
-                    pool: IrbaPool::Retail,
-                    senior: j + 1 == tranches.len(),
-                }
-                .risk_weight()?;
+                let rw = retained_tranche(k.k, tr, lgd, j + 1 == tranches.len()).risk_weight()?;
                 t.tranche_rw[j].push(rw);
                 t.spread[j].push(fair_spread(
                     pd,
@@ -537,18 +527,9 @@ impl Tables {
             .iter()
             .enumerate()
             .map(|(j, tr)| {
-                SecIrba {
-                    kirb: k.k.clamp(0.0, 1.0),
-                    attach: tr[0],
-                    detach: tr[1],
-                    n: GRANULAR_N,
-                    lgd,
-                    maturity: TRANCHE_MATURITY,
-                    pool: IrbaPool::Retail,
-                    senior: j + 1 == tranches.len(),
-                }
-                .risk_weight()
-                .unwrap_or_else(|_| self.at(&self.tranche_rw[j], pd))
+                retained_tranche(k.k, tr, lgd, j + 1 == tranches.len())
+                    .risk_weight()
+                    .unwrap_or_else(|_| self.at(&self.tranche_rw[j], pd))
             })
             .collect();
         (k.risk_weight, rws)
@@ -561,6 +542,32 @@ impl Tables {
         let w = (x - i as f64).min(1.0);
         column[i] * (1.0 - w) + column[i + 1] * w
     }
+}
+
+/// SEC-IRBA's inputs for a retained tranche `tr` of a pool with IRB capital `kirb`: a
+/// granular retail pool, five-year tranche.
+fn retained_tranche(kirb: f64, tr: &[f64; 2], lgd: f64, senior: bool) -> SecIrba {
+    SecIrba {
+        kirb: kirb.clamp(0.0, 1.0),
+        attach: tr[0],
+        detach: tr[1],
+        n: GRANULAR_N,
+        lgd,
+        maturity: TRANCHE_MATURITY,
+        pool: IrbaPool::Retail,
+        senior,
+    }
+}
+
+/// Share of each path's lending sold to investors, mean over paths.
+fn share_sold(paths: &[BankPath]) -> Measured {
+    mean_se(paths.iter().map(|p| {
+        if p.originated > 0.0 {
+            p.securitized / p.originated
+        } else {
+            0.0
+        }
+    }))
 }
 
 /// One note of a securitized vintage.
@@ -1042,13 +1049,7 @@ fn outcome(spec: &OriginateSpec, paths: &[BankPath]) -> BankOutcome {
             .collect(),
         el_by_vintage: pd_by_vintage.iter().map(|m| m.value * lgd).collect(),
         pd_by_vintage,
-        share_sold: mean_se(paths.iter().map(|p| {
-            if p.originated > 0.0 {
-                p.securitized / p.originated
-            } else {
-                0.0
-            }
-        })),
+        share_sold: share_sold(paths),
         leverage_end: mean_se(paths.iter().map(|p| p.leverage[q - 1].min(1e6))),
         leverage_by_quarter: (0..q)
             .map(|t| mean_at(&|p| p.leverage[t].min(1e6)))
@@ -1456,13 +1457,7 @@ pub fn study_with(
             name: v.name,
             ratio: r,
             pd_ratio: pr,
-            share_sold: mean_se(a.iter().map(|p| {
-                if p.originated > 0.0 {
-                    p.securitized / p.originated
-                } else {
-                    0.0
-                }
-            })),
+            share_sold: share_sold(&a),
         });
     }
     Ok(OriginateStudy {
