@@ -192,3 +192,28 @@ fn the_same_seed_gives_the_same_study_on_any_number_of_threads() {
     };
     assert_eq!(run(1), run(3));
 }
+
+/// The DeFi counterpart against a closed form: with deposits that never move (no rate
+/// sensitivity, no flight, no crash loss) and ample room to lend, lending is the borrowing
+/// demand, the price to the power of the demand elasticity; at elasticity 1 the price is a
+/// martingale, so mean lending stays at its start within the Monte Carlo error.
+#[test]
+fn defi_lending_follows_a_martingale_price_when_deposits_stand_still() {
+    let mut s = small(4000);
+    s.defi.rate_sensitivity = 0.0;
+    s.defi.loss_flight = 0.0;
+    s.defi.crash_loss = 0.0;
+    s.defi.demand_elasticity = 1.0;
+    s.defi.initial_utilization = 0.01;
+    s.defi.max_utilization = 1.0;
+    let d = originate::study_with(&s, 17, false).unwrap().defi;
+    // Deposits stand still: they never shrink.
+    assert_eq!(d.shrinking_quarters.value, 0.0);
+    // One year (four quarters) of ETH's volatility: lognormal, mean 1; a cap of 100 times
+    // the start is far above the paths that matter at this volatility over a year.
+    let year = d.lending_by_quarter[3];
+    let sd = ((s.defi.volatility.powi(2)).exp() - 1.0).sqrt();
+    let se = sd / (s.paths as f64).sqrt();
+    assert!((year - 1.0).abs() < prec::MC_SIGMAS * se, "{year} ± {se}");
+    assert!(d.lending_p05[3] < year && year < d.lending_p95[3]);
+}
