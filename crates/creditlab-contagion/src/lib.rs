@@ -36,10 +36,12 @@
 
 pub mod accuracy;
 pub mod bet;
+pub mod chain;
 pub mod clearing;
 pub mod collateral;
 pub mod copula;
 pub mod creditrisk;
+pub mod debtrank;
 pub mod discrete;
 pub mod distribution;
 pub mod diversification;

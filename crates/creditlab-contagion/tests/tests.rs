@@ -2,6 +2,7 @@
 //! indexes the modules, shared fixtures live in `fixtures.rs`.
 
 mod analytic;
+mod chain;
 mod collateral;
 mod creditrisk;
 mod edges;
