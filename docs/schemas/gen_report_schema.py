@@ -16,7 +16,7 @@ NULLABLE = {"weighted_average_ltv", "weighted_average_rate", "observed_default_r
             "own_data", "own_data_low_grade_share", "liquidation_buffer", "tail_paths",
             "flip", "auc_full_information", "auc_full_information_se",
             "auc_borrower_facts_withheld", "auc_borrower_facts_withheld_se", "calibration",
-            "hosmer_lemeshow", "se", "value"}
+            "hosmer_lemeshow", "se", "value", "amplification"}
 
 
 def schema_of(value, key=None):

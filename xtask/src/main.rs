@@ -7,6 +7,7 @@
 mod bench;
 mod cashflows;
 mod cdo2;
+mod chain;
 mod clearing;
 mod cli;
 mod defi;
@@ -79,6 +80,8 @@ enum Task {
     Defi(defi::Args),
     /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
     Originate(originate::Args),
+    /// Claim 2 over time: the chain reaction with fire sales, repo haircuts and default costs.
+    Chain(chain::Args),
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -128,6 +131,7 @@ fn main() -> ExitCode {
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
         Task::Originate(args) => originate::run(args),
+        Task::Chain(args) => chain::run(args),
         Task::Scorecard(args) => scorecard::run(args),
     };
     finish(result)

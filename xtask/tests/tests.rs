@@ -5,6 +5,7 @@
 mod common;
 
 mod cashflows;
+mod chain;
 mod clearing;
 mod defi;
 mod edges;

@@ -262,9 +262,10 @@ fn xtask_prints_only_through_the_stdout_helper() {
 }
 
 /// Most lines of `xtask/src`: the harness parses, calls and prints. Raised from 3,500 when
-/// the originate and scorecard tasks and the resource guards (issues 16, 19, 21) came in:
-/// their model code and estimates live in the libraries, their flags and tables here.
-const XTASK_MAX_LINES: usize = 3_700;
+/// the originate and scorecard tasks and the resource guards (issues 16, 19, 21) came in,
+/// and to 3,850 for the chain task (issue 17): their model code and estimates live in the
+/// libraries, their flags and tables here.
+const XTASK_MAX_LINES: usize = 3_850;
 
 #[test]
 fn xtask_stays_a_thin_command_line() {

@@ -22,7 +22,8 @@
 //!   next round.
 //! - **Reflexive collateral** (DeFi): the security's fundamental value can fall with the
 //!   losses of one institution (a protocol's own governance token): `v = (1 - note_loss) x
-//!   (1 - reflexivity x lost share of that institution's equity)`.
+//!   (1 - reflexivity x that institution's lost equity / base)`, the base its equity or the
+//!   token's value that covers its deficit.
 //! - **DebtRank** of the shock on the interbank claims ([`crate::debtrank`]) as a second
 //!   measure.
 //!
@@ -43,7 +44,7 @@
 //! let net = ChainNetwork::new(
 //!     vec![dealer("A"), dealer("B")],
 //!     vec![vec![0.0; 2]; 2],
-//!     Market { depth: 200.0, haircut: 0.1, haircut_per_drawdown: 1.0, reflexivity: 0.0, reflexive_on: None },
+//!     Market { depth: 200.0, haircut: 0.1, haircut_per_drawdown: 1.0, reflexivity: 0.0, reflexive_on: None, reflexive_base: None },
 //!     DefaultCosts::NONE,
 //! )?;
 //! let out = net.run(&Shock { note_loss: 0.02, other_losses: vec![0.0; 2] })?;
@@ -96,11 +97,15 @@ pub struct Market {
     /// Haircut added per unit of price fall below par (Gorton-Metrick's haircuts rising
     /// with losses), >= 0.
     pub haircut_per_drawdown: f64,
-    /// Share of the fundamental value that falls with the lost share of equity of
-    /// `reflexive_on` (0: none).
+    /// Share of the fundamental value that falls with the equity `reflexive_on` has lost,
+    /// over `reflexive_base` (0: none).
     pub reflexivity: f64,
     /// The institution whose losses the fundamental value follows.
     pub reflexive_on: Option<usize>,
+    /// What its lost equity is measured against: the token's value that covers its deficit
+    /// (a governance token minted and sold to cover bad debt); `None` for its own equity
+    /// before the shock.
+    pub reflexive_base: Option<f64>,
 }
 
 /// The shock: a loss on the security's fundamental value and on each holder's other
@@ -316,6 +321,11 @@ impl ChainNetwork {
                 k as f64,
                 "no such holder",
             ));
+        }
+        if let Some(b) = m.reflexive_base
+            && !(b.is_finite() && b > 0.0)
+        {
+            return Err(invalid("market.reflexive_base".into(), b, "must be > 0"));
         }
         let mut net = Self {
             holders,
@@ -547,7 +557,8 @@ impl ChainNetwork {
             let reflexive_share = match m.reflexive_on {
                 Some(k) => {
                     let e = self.equity(&s, k, price);
-                    ((self.equity0[k] - e) / self.equity0[k]).clamp(0.0, 1.0)
+                    let base = m.reflexive_base.unwrap_or(self.equity0[k]);
+                    ((self.equity0[k] - e) / base).clamp(0.0, 1.0)
                 }
                 None => 0.0,
             };

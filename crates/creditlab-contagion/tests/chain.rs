@@ -27,6 +27,7 @@ fn market(depth: f64, haircut: f64, per_drawdown: f64) -> Market {
         haircut_per_drawdown: per_drawdown,
         reflexivity: 0.0,
         reflexive_on: None,
+        reflexive_base: None,
     }
 }
 
@@ -243,6 +244,7 @@ fn reflexive_collateral_deepens_the_fall() {
                 haircut_per_drawdown: 0.0,
                 reflexivity,
                 reflexive_on: Some(0),
+                reflexive_base: None,
             },
             DefaultCosts::NONE,
         )

@@ -10,7 +10,8 @@ use crate::progress::{Progress, Silent, counted};
 use crate::rules::Judgement;
 use crate::scenario::Scenario;
 use crate::study::{
-    Securitization, bank_study, book_spec, contagion_study, defi_study, diversification,
+    Securitization, bank_study, book_spec, chain_study, contagion_study, defi_study,
+    diversification,
 };
 use crate::verdict::{self, Evidence};
 use creditlab_loan::synthetic::{bank_book, defi_book_with};
@@ -131,6 +132,7 @@ struct Stages {
     originate: crate::originate::OriginateStudy,
     real: crate::real_borrowers::RealBorrowers,
     contagion: Vec<crate::contagion::NetworkStudy>,
+    chain: crate::chain::ChainStudy,
 }
 
 impl Stages {
@@ -144,6 +146,7 @@ impl Stages {
         let diversification =
             diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)?;
         let contagion = contagion_study(scenario, &bank, &defi_pool)?;
+        let chain = chain_study(scenario, &bank, &defi_pool)?;
         let originate = originate(scenario)?;
         let real = crate::real_borrowers::study(scenario.seed)?;
         Ok(Self {
@@ -155,6 +158,7 @@ impl Stages {
             originate,
             real,
             contagion,
+            chain,
         })
     }
 
@@ -200,8 +204,8 @@ impl Stages {
             Moves::Originate => Some(originate(scenario)?),
             _ => None,
         };
-        let (new_div, new_net) = match moves {
-            Moves::Originate => (None, None),
+        let (new_div, new_net, new_chain) = match moves {
+            Moves::Originate => (None, None, None),
             Moves::BankLoss | Moves::BankBook => (
                 Some(diversification(
                     &scenario.diversification,
@@ -209,10 +213,13 @@ impl Stages {
                     scenario.loss.bank_rho,
                 )?),
                 Some(contagion_study(scenario, bank, pool)?),
+                Some(chain_study(scenario, bank, pool)?),
             ),
-            Moves::DefiBook | Moves::DefiPool => {
-                (None, Some(contagion_study(scenario, bank, pool)?))
-            }
+            Moves::DefiBook | Moves::DefiPool => (
+                None,
+                Some(contagion_study(scenario, bank, pool)?),
+                Some(chain_study(scenario, bank, pool)?),
+            ),
         };
         let v = verdict::verdict(&Evidence {
             scenario,
@@ -224,6 +231,7 @@ impl Stages {
             originate: new_originate.as_ref().unwrap_or(&self.originate),
             real: &self.real,
             contagion: new_net.as_deref().unwrap_or(&self.contagion),
+            chain: new_chain.as_ref().unwrap_or(&self.chain),
         });
         Ok(claims
             .iter()

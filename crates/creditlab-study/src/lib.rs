@@ -25,6 +25,7 @@
 //! # Ok::<(), creditlab_study::StudyError>(())
 //! ```
 
+pub mod chain;
 pub mod config;
 pub mod contagion;
 pub mod defi_pool;
@@ -36,6 +37,7 @@ mod output;
 pub mod progress;
 pub mod real_borrowers;
 mod render;
+mod render_chain;
 pub mod rules;
 pub mod scenario;
 mod study;

@@ -13,3 +13,6 @@ pub mod pipeline {}
 
 #[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/verdict.md"))]
 pub mod verdict {}
+
+#[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/chain-reaction.md"))]
+pub mod chain_reaction {}

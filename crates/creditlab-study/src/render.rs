@@ -1250,6 +1250,7 @@ impl Study {
             )?;
             s.chart(chart);
         }
+        crate::render_chain::blocks(&self.chain, &mut s)?;
         Ok(s)
     }
 }

@@ -243,6 +243,10 @@ pub fn claim1(e: &Claim1) -> Ruling {
     )
 }
 
+/// A chain reaction is the rule when a second institution fails in at least this share of
+/// the balance sheets the sources support (the map of docs/methodology/chain-reaction.md).
+pub const CHAIN_SHARE: f64 = 0.5;
+
 /// Claim 2's evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Claim2 {
@@ -251,19 +255,29 @@ pub struct Claim2 {
     pub diversified_share: Measured,
     /// The bank book's asset correlation the share is measured at.
     pub rho: f64,
-    /// Institutions of the tranche holders' network failing only because another did not
-    /// pay them, after the bank book's 99.9% loss.
-    pub contagious_failures: usize,
+    /// Points of the map's plausible region (sourced leverage and haircuts, every depth)
+    /// where the bank book's 99.9% loss makes a second holder of its notes fail.
+    pub second_failures: usize,
+    /// Points of the plausible region.
+    pub plausible_points: usize,
+    /// Total losses over the initial shock in the central run (the 2007 balance sheets).
+    pub amplification: f64,
 }
 
 /// Claim 2: correlated defaults defeat diversification and start a chain reaction.
 pub fn claim2(e: &Claim2) -> Ruling {
     let floor = below(e.diversified_share, Measured::exact(0.25));
     let no_floor = above(e.diversified_share, Measured::exact(0.5));
-    let chain = e.contagious_failures > 0;
-    let judgement = match (floor, no_floor, chain) {
-        (true, _, true) => Judgement::Supported,
-        (_, true, false) => Judgement::NotSupported,
+    let share = if e.plausible_points == 0 {
+        0.0
+    } else {
+        e.second_failures as f64 / e.plausible_points as f64
+    };
+    let chain = share >= CHAIN_SHARE;
+    let none = e.second_failures == 0;
+    let judgement = match (floor, no_floor, chain, none) {
+        (true, _, true, _) => Judgement::Supported,
+        (_, true, _, true) => Judgement::NotSupported,
         _ => Judgement::Partly,
     };
     let mut s = Sentence::new();
@@ -277,11 +291,11 @@ pub fn claim2(e: &Claim2) -> Ruling {
         Measured::new(e.diversified_share.value.abs(), e.diversified_share.se),
     );
     s.num("asset correlation", Measured::exact(e.rho), 2);
-    s.num(
-        "contagious failures",
-        Measured::exact(e.contagious_failures as f64),
-        0,
+    s.pct(
+        "share of the plausible region with a second failure",
+        Measured::exact(share),
     );
+    s.num("amplification", Measured::exact(e.amplification), 1);
     let a = if floor {
         "correlation leaves a floor no pool size removes"
     } else if no_floor {
@@ -290,18 +304,22 @@ pub fn claim2(e: &Claim2) -> Ruling {
         "diversification works only in part"
     };
     let b = if chain {
-        "{2} institution(s) of the tranche holders' network fail only because another did \
-         not pay them: a chain reaction"
+        "a second holder of its notes fails in {2} of the balance sheets the sources support \
+         (fire sales, repo haircuts and default costs): a chain reaction"
+    } else if none {
+        "no second holder of its notes fails anywhere in the balance sheets the sources \
+         support ({2} of them): the losses stop at the first holders"
     } else {
-        "no institution of the tranche holders' network fails only because another did not \
-         pay it ({2} contagious failures): the losses stop at the first holders"
+        "a second holder of its notes fails in only {2} of the balance sheets the sources \
+         support: a chain reaction needs the thinner markets or higher leverage of that region"
     };
     s.finish(
         judgement,
         &format!(
             "Pooling a hundred times more loans (1,000 to 100,000) {removes} {{0}} of the \
              unexpected tail (the 99.9% default-rate quantile above the mean) at the bank \
-             book's correlation of {{1}}: {a}. After the bank book's 99.9% loss, {b}."
+             book's correlation of {{1}}: {a}. After the bank book's 99.9% loss, {b}; on the \
+             dealers' sourced balance sheets the losses reach {{3}} times the shock."
         ),
     )
 }
@@ -754,15 +772,21 @@ mod tests {
 
     #[test]
     fn claim_2_can_come_out_every_way() {
-        let c = |d, n| {
+        let c = |d, k| {
             claim2(&Claim2 {
                 diversified_share: m(d, 0.01),
                 rho: 0.15,
-                contagious_failures: n,
+                second_failures: k,
+                plausible_points: 100,
+                amplification: 2.5,
             })
         };
-        outcomes([c(0.1, 1), c(0.1, 0), c(0.8, 0)]);
-        assert_eq!(c(0.8, 2).judgement, Judgement::Partly);
+        outcomes([c(0.1, 60), c(0.1, 10), c(0.8, 0)]);
+        // Diversification works but a chain reaction is the rule: partly.
+        assert_eq!(c(0.8, 60).judgement, Judgement::Partly);
+        // A floor but no chain anywhere: partly.
+        assert_eq!(c(0.1, 0).judgement, Judgement::Partly);
+        assert_eq!(c(0.1, 50).judgement, Judgement::Supported);
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub struct Scenario {
     /// scenarios/originate.toml when absent).
     #[serde(default)]
     pub originate: crate::originate::OriginateSpec,
+    /// Claim 2 over time: the chain reaction with fire sales, funding runs and default
+    /// costs (the built-in scenarios/chain.toml when absent).
+    #[serde(default)]
+    pub chain: crate::chain::ChainSpec,
     /// The flip-point search of the verdict (on by default).
     #[serde(default)]
     pub flips: FlipSearch,
@@ -426,6 +430,9 @@ impl Scenario {
         }
         if let Err((key, reason)) = self.originate.validate() {
             return fail("originate", &key, reason);
+        }
+        if let Err((key, reason)) = self.chain.validate() {
+            return fail("chain", &key, reason);
         }
         if let Err((key, reason)) = self.contagion.check() {
             return fail("contagion", key, reason);

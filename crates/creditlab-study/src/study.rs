@@ -556,6 +556,9 @@ pub struct Study {
     pub real_borrowers: crate::real_borrowers::RealBorrowers,
     /// Each side's clearing network after its book's shocks.
     pub contagion: Vec<contagion::NetworkStudy>,
+    /// Claim 2 over time: the chain reaction with fire sales, funding runs and default
+    /// costs, and its map.
+    pub chain: crate::chain::ChainStudy,
     /// The verdict, claim by claim.
     pub verdict: verdict::Verdict,
 }
@@ -604,6 +607,9 @@ impl Study {
         let contagion = stage(progress, "contagion", || {
             contagion_study(scenario, &bank, &defi_pool)
         })?;
+        let chain = stage(progress, "chain reaction", || {
+            chain_study(scenario, &bank, &defi_pool)
+        })?;
         let diversification = stage(progress, "diversification", || {
             diversification(&scenario.diversification, &bank, scenario.loss.bank_rho)
         })?;
@@ -616,6 +622,7 @@ impl Study {
             defi_pool: &defi_pool,
             originate: &originate,
             contagion: &contagion,
+            chain: &chain,
             real: &real_borrowers,
         });
         Ok(Self {
@@ -631,6 +638,7 @@ impl Study {
             originate,
             real_borrowers,
             contagion,
+            chain,
             verdict,
         })
     }
@@ -806,6 +814,43 @@ pub(crate) fn contagion_study(
     ];
     let defi_side = contagion::defi_network(spec, 0.0, &defi_shocks)?;
     Ok(vec![thin, basel, defi_side])
+}
+
+/// Claim 2 over time: the chain reaction after the bank book's 99.9% loss (through the
+/// tranches above the first, which the originator keeps) and the DeFi pool's 99.9% year.
+pub(crate) fn chain_study(
+    scenario: &Scenario,
+    bank: &BookStudy,
+    pool: &defi_pool::DefiPoolStudy,
+) -> Result<crate::chain::ChainStudy> {
+    let retained = scenario.loss.tranches.first().map_or(0.0, |t| t[1]);
+    crate::chain::study(
+        &scenario.chain,
+        bank.loss.summary.var[1].estimate.value,
+        retained,
+        pool.year.depositor_loss_marked.p999,
+    )
+}
+
+/// The shocks of the chain reaction as `scenario` makes them, without the rest of the
+/// study: the bank book's 99.9% one-year loss, the first tranche's detachment (kept by the
+/// originator) and the DeFi pool's 99.9% one-year depositor loss. Runs the two books'
+/// loss stages and the DeFi year (the slow part).
+pub fn chain_shocks(scenario: &Scenario, progress: &dyn Progress) -> Result<(f64, f64, f64)> {
+    let defi_book = stage(progress, "defi book: generate", || {
+        defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())
+    })?;
+    let pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
+    let bank_book = stage(progress, "bank book: generate", || {
+        bank_book(&book_spec(scenario, 0))
+    })?;
+    let bank = bank_study(scenario, &bank_book, progress)?;
+    let retained = scenario.loss.tranches.first().map_or(0.0, |t| t[1]);
+    Ok((
+        bank.loss.summary.var[1].estimate.value,
+        retained,
+        pool.year.depositor_loss_marked.p999,
+    ))
 }
 
 /// The spec of the book drawn with seed offset `offset` (0 the bank, 1 DeFi).

@@ -35,6 +35,8 @@ pub struct Evidence<'a> {
     pub originate: &'a crate::originate::OriginateStudy,
     /// The clearing networks.
     pub contagion: &'a [NetworkStudy],
+    /// Claim 2 over time: the chain reaction and its map.
+    pub chain: &'a crate::chain::ChainStudy,
     /// Claims 3 and 4 on real borrowers (German Credit).
     pub real: &'a RealBorrowers,
 }
@@ -341,20 +343,6 @@ fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
         ruling,
         flip: None,
     };
-    // Claim 2's chain reaction: the tranche holders' networks after the 99.9% loss.
-    let contagious = e
-        .contagion
-        .iter()
-        .filter(|n| n.side.starts_with("bank"))
-        .flat_map(|n| {
-            n.shocks
-                .iter()
-                .filter(|s| s.label.starts_with("VaR"))
-                .take(1)
-        })
-        .map(|s| s.contagious_defaults)
-        .max()
-        .unwrap_or(0);
     let tail_ratio = |es: Measured, el: Measured| es.ratio(el);
     let own = d.grading.own_data.as_ref();
     // Without an own-data fit (a book of one class), the pooled default rate of the book.
@@ -390,7 +378,9 @@ fn claims(e: &Evidence<'_>, bank: &Side, defi: &Side) -> Vec<Claim> {
             rules::claim2(&rules::Claim2 {
                 diversified_share: Measured::exact(e.diversification.diversified_share),
                 rho: e.diversification.rho,
-                contagious_failures: contagious,
+                second_failures: e.chain.bank.plausible_second_failures.0,
+                plausible_points: e.chain.bank.plausible_second_failures.1,
+                amplification: e.chain.bank.central().outcome.amplification.unwrap_or(1.0),
             }),
         ),
         claim(

@@ -1,5 +1,6 @@
 //! creditlab-study's integration tests: one binary, one module per subject.
 
+mod chain;
 mod originate;
 mod real_borrowers;
 mod verdict;
