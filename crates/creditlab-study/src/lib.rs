@@ -30,6 +30,7 @@ pub mod contagion;
 pub mod defi_pool;
 mod error;
 pub mod flips;
+pub mod fuzz;
 pub mod methodology;
 pub mod originate;
 mod output;

@@ -1,5 +1,5 @@
 //! creditlab-study's integration tests: one binary, one module per subject.
-
+mod fuzz;
 mod originate;
 mod real_borrowers;
 mod verdict;
