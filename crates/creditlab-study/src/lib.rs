@@ -39,6 +39,7 @@ pub mod real_borrowers;
 mod render;
 pub mod rules;
 pub mod scenario;
+pub mod soak;
 mod study;
 pub mod sweep;
 pub mod verdict;
