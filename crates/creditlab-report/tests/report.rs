@@ -414,7 +414,9 @@ fn long_category_labels_wrap_whole_instead_of_being_cut() {
     }
     assert!(svg.contains("<tspan"), "long labels are on several lines");
     // A word wider than its band rotates the labels, still whole.
-    let long: Vec<String> = (0..12).map(|i| format!("supercalifragilistic{i}")).collect();
+    let long: Vec<String> = (0..12)
+        .map(|i| format!("supercalifragilistic{i}"))
+        .collect();
     let svg = Chart::bars("rot", "Rotated", long, "y")
         .bar_series("s", vec![1.0; 12])
         .unwrap()
