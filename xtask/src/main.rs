@@ -18,6 +18,7 @@ mod originate;
 mod pipeline;
 mod pricing;
 mod progress;
+mod reliability;
 mod scorecard;
 mod ssfa;
 mod sweep;
@@ -79,6 +80,16 @@ enum Task {
     Defi(defi::Args),
     /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
     Originate(originate::Args),
+    /// Fuzz every parser of user input (AFL++): `--minutes N` per target, `--target NAME`.
+    Fuzz {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        flags: Vec<String>,
+    },
+    /// Quick studies on random valid changes of the default scenario, checked (RELIABILITY.md).
+    Soak {
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -129,6 +140,8 @@ fn main() -> ExitCode {
         Task::Defi(args) => defi::run(args),
         Task::Originate(args) => originate::run(args),
         Task::Scorecard(args) => scorecard::run(args),
+        Task::Fuzz { flags } => reliability::fuzz(flags),
+        Task::Soak { runs } => reliability::soak(runs),
     };
     finish(result)
 }
