@@ -61,8 +61,10 @@ pub fn parse_param(text: &str) -> Result<Param> {
         if count > MAX_POINTS as f64 {
             let shown = if count < 1e15 {
                 format!("{count:.0}")
-            } else {
+            } else if count.is_finite() {
                 format!("{count:.3e}")
+            } else {
+                "more than 1e308".into()
             };
             return Err(fail(format!("{shown} values, at most {MAX_POINTS}")));
         }
