@@ -153,20 +153,25 @@ pub fn soak(spec: &Soak, log: &mut dyn FnMut(&str)) -> SoakSummary {
             Err(Outcome::Panic(m)) => {
                 summary.panics += 1;
                 fail(&mut summary, format!("panicked: {m}"));
+                log(&format!("{tag}: {moved} keys moved, panicked: {m}"));
                 continue;
             }
             Err(Outcome::Error(m)) => {
                 summary.errors += 1;
                 fail(&mut summary, format!("error: {m}"));
+                log(&format!("{tag}: {moved} keys moved, error: {m}"));
                 continue;
             }
         };
         let problems = check_outputs(&files, &schema);
-        if !problems.is_empty() {
+        let mut line = format!("{tag}: {moved} keys moved, ");
+        if problems.is_empty() {
+            line.push_str("ok");
+        } else {
             summary.invalid += 1;
+            line.push_str(&format!("{} problems", problems.len()));
             fail(&mut summary, problems.join("; "));
         }
-        let mut line = format!("{tag}: {moved} keys moved, ok");
         if spec.thread_sample > 0 && run % spec.thread_sample == 0 {
             summary.thread_checked += 1;
             let differing: Vec<String> = THREAD_COUNTS
