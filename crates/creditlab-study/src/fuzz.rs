@@ -169,15 +169,11 @@ fn defi_toml(bytes: &[u8]) {
     let Some(config) = shown(config(text, "fuzz.toml")) else {
         return;
     };
-    if let Err(e) = config.validate() {
-        if let Some(field) = e.field() {
-            shown::<(), _>(Err(crate::config::config_error(
-                text,
-                "fuzz.toml",
-                field,
-                e.reason(),
-            )));
-        }
+    if let Err(e) = config.validate()
+        && let Some(field) = e.field()
+    {
+        let located = crate::config::config_error(text, "fuzz.toml", field, e.reason());
+        shown::<(), _>(Err(located));
     }
 }
 

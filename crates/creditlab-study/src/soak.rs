@@ -329,7 +329,7 @@ fn perturbed(base: &toml::Table, seed: u64, run: u64) -> (Scenario, usize) {
             let z: f64 = normal(&mut rng);
             let factor = (spread * z).exp();
             let new = match old {
-                toml::Value::Float(x) if x == 0.0 => toml::Value::Float(0.05 * rng.random::<f64>()),
+                toml::Value::Float(0.0) => toml::Value::Float(0.05 * rng.random::<f64>()),
                 toml::Value::Float(x) => toml::Value::Float(x * factor),
                 toml::Value::Integer(0) => toml::Value::Integer(rng.random_range(0..=3)),
                 toml::Value::Integer(n) => {
