@@ -19,6 +19,7 @@ mod originate;
 mod pipeline;
 mod pricing;
 mod progress;
+mod reliability;
 mod scorecard;
 mod ssfa;
 mod sweep;
@@ -82,6 +83,16 @@ enum Task {
     Originate(originate::Args),
     /// Claim 2 over time: the chain reaction with fire sales, repo haircuts and default costs.
     Chain(chain::Args),
+    /// Fuzz every parser of user input (AFL++): `--minutes N` per target, `--target NAME`.
+    Fuzz {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        flags: Vec<String>,
+    },
+    /// Quick studies on random valid changes of the default scenario, checked (RELIABILITY.md).
+    Soak {
+        #[arg(long, default_value_t = 100)]
+        runs: usize,
+    },
     // New tasks: add one variant here and one arm in `main` below.
 }
 
@@ -133,6 +144,8 @@ fn main() -> ExitCode {
         Task::Originate(args) => originate::run(args),
         Task::Chain(args) => chain::run(args),
         Task::Scorecard(args) => scorecard::run(args),
+        Task::Fuzz { flags } => reliability::fuzz(flags),
+        Task::Soak { runs } => reliability::soak(runs),
     };
     finish(result)
 }

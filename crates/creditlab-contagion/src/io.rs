@@ -5,6 +5,7 @@ use crate::error::{Error, Result};
 use crate::portfolio::{Exposure, Lgd, Portfolio};
 use csv::StringRecord;
 use nalgebra::DMatrix;
+use std::io::Read;
 use std::path::Path;
 
 /// Reads a portfolio CSV with a header (case-insensitive column names, any order): `ead`
@@ -30,15 +31,33 @@ use std::path::Path;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn read_portfolio(path: &Path) -> Result<Portfolio> {
+    let shown = path.display().to_string();
+    let file = std::fs::File::open(path).map_err(|e| Error::Input {
+        path: shown.clone(),
+        line: None,
+        reason: e.to_string(),
+    })?;
+    portfolio_from_reader(file, &shown)
+}
+
+/// [`read_portfolio`] on any reader (a file, standard input, bytes in memory); `origin`
+/// names it in errors as the path does.
+///
+/// ```
+/// let csv = "ead,pd,lgd\n2,0.01,0.4\n";
+/// let book = creditlab_contagion::io::portfolio_from_reader(csv.as_bytes(), "inline")?;
+/// assert_eq!(book.total_ead(), 2.0);
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
+pub fn portfolio_from_reader<R: Read>(reader: R, origin: &str) -> Result<Portfolio> {
     let fail = |line: Option<usize>, reason: String| Error::Input {
-        path: path.display().to_string(),
+        path: origin.to_string(),
         line,
         reason,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| fail(None, e.to_string()))?;
+        .from_reader(reader);
     let header = rdr.headers().map_err(|e| fail(Some(1), e.to_string()))?;
     let columns = Columns::new(header).map_err(|reason| fail(Some(1), reason))?;
     let mut failure = None;
@@ -255,16 +274,25 @@ impl Columns {
 /// correlation matrix is checked by the model that uses it.)
 pub fn read_correlation_matrix(path: &Path) -> Result<DMatrix<f64>> {
     let shown = path.display().to_string();
-    let fail = |line: Option<usize>, reason: String| Error::Input {
+    let file = std::fs::File::open(path).map_err(|e| Error::Input {
         path: shown.clone(),
+        line: None,
+        reason: e.to_string(),
+    })?;
+    correlation_matrix_from_reader(file, &shown)
+}
+
+/// [`read_correlation_matrix`] on any reader; `origin` names it in errors.
+pub fn correlation_matrix_from_reader<R: Read>(reader: R, origin: &str) -> Result<DMatrix<f64>> {
+    let fail = |line: Option<usize>, reason: String| Error::Input {
+        path: origin.to_string(),
         line,
         reason,
     };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| fail(None, e.to_string()))?;
+        .from_reader(reader);
     let mut rows: Vec<Vec<f64>> = Vec::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| fail(Some(i + 1), e.to_string()))?;
@@ -275,7 +303,7 @@ pub fn read_correlation_matrix(path: &Path) -> Result<DMatrix<f64>> {
                 v.parse::<f64>().map_err(|_| {
                     fail(
                         Some(i + 1),
-                        format!("column {}: {:?} is not a number", j + 1, self::shown(v)),
+                        format!("column {}: {:?} is not a number", j + 1, shown(v)),
                     )
                 })
             })

@@ -84,6 +84,9 @@ pub struct Chart {
     series: Vec<Series>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     reference_lines: Vec<ReferenceLine>,
+    /// What to see in the chart, shown under it; the title when not set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caption: Option<String>,
 }
 
 /// Okabe-Ito colours, ordered for contrast on white (yellow, the faintest, comes last).
@@ -101,8 +104,11 @@ const CHAR_W: f64 = 6.5;
 /// Legend entries longer than this many characters are shortened (the full name stays in a
 /// tooltip), so one long name cannot push the legend off the canvas.
 const MAX_LEGEND: usize = 60;
-/// Rotated category labels longer than this many characters are shortened with an ellipsis.
+/// Rotated category labels wrap onto lines of at most this many characters (a longer word
+/// stays whole).
 const MAX_ROTATED: usize = 18;
+/// Line height of wrapped category labels, in pixels.
+const LABEL_LINE: f64 = 13.0;
 
 impl Chart {
     fn new(kind: ChartKind, id: String, title: String, x_label: String, y_label: String) -> Self {
@@ -117,6 +123,7 @@ impl Chart {
             categories: None,
             series: Vec::new(),
             reference_lines: Vec::new(),
+            caption: None,
         }
     }
 
@@ -244,6 +251,17 @@ impl Chart {
             y,
         });
         self
+    }
+
+    /// Sets the caption: what a reader should see in the chart (its title says what it is).
+    pub fn caption(mut self, text: impl Into<String>) -> Self {
+        self.caption = Some(text.into());
+        self
+    }
+
+    /// The caption shown under the chart: the one set, or the title.
+    pub fn figure_caption(&self) -> &str {
+        self.caption.as_deref().unwrap_or(&self.title)
     }
 
     /// The chart's id (the pipeline writes the chart to `charts/<id>.svg`).
@@ -384,6 +402,7 @@ impl Chart {
             let y = 40.0 + 18.0 * r as f64;
             for &(i, x) in row {
                 let (colour, dash) = style(i);
+                let _ = writeln!(out, "<g class=\"legend-item\" data-series=\"{i}\">");
                 if self.kind == ChartKind::Bars {
                     let _ = writeln!(
                         out,
@@ -411,6 +430,7 @@ impl Chart {
                     xml(name),
                     xml(&shorten(name, MAX_LEGEND))
                 );
+                out.push_str("</g>\n");
             }
         }
         out.push_str("</g>\n");
@@ -476,8 +496,8 @@ impl Chart {
             }
             let _ = writeln!(
                 out,
-                "<path d=\"{d}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" \
-                 stroke-linejoin=\"round\"{dash}><title>{}</title></path>",
+                "<path data-series=\"{i}\" d=\"{d}\" fill=\"none\" stroke=\"{colour}\" \
+                 stroke-width=\"2\" stroke-linejoin=\"round\"{dash}><title>{}</title></path>",
                 xml(&s.name)
             );
             if pts.len() <= MAX_MARKERS {
@@ -490,7 +510,8 @@ impl Chart {
                 for &(vx, vy) in pts {
                     let _ = writeln!(
                         out,
-                        "<circle cx=\"{}\" cy=\"{}\" {look}><title>{}: x = {}, y = {}</title></circle>",
+                        "<circle data-series=\"{i}\" cx=\"{}\" cy=\"{}\" {look}>\
+                         <title>{}: x = {}, y = {}</title></circle>",
                         px(x.map(vx)),
                         px(y.map(vy)),
                         xml(&s.name),
@@ -519,21 +540,34 @@ impl Chart {
         let y_ticks = ticks(all.iter().copied(), self.y_scale, true);
 
         let n = categories.len().max(1) as f64;
-        let longest = categories
-            .iter()
-            .map(|c| c.chars().count())
-            .max()
-            .unwrap_or(0) as f64;
-        // Rotate category labels when they would overlap, and shorten very long ones (the
-        // full name stays in a tooltip).
-        let rotate = longest * CHAR_W > (WIDTH - 100.0) / n - 6.0;
-        let shown = longest.min(MAX_ROTATED as f64);
+        // Category labels wrap at word boundaries onto the width of their band; when a word
+        // is wider than the band the labels are rotated, wrapped at MAX_ROTATED characters.
+        // Nothing is cut: the whole label is always shown.
+        let room = ((WIDTH - 100.0) / n - 6.0).max(CHAR_W);
+        let per_line = (room / CHAR_W).floor() as usize;
+        let flat: Vec<Vec<String>> = categories.iter().map(|c| wrap(c, per_line)).collect();
+        let widest = |labels: &[Vec<String>]| {
+            labels
+                .iter()
+                .flatten()
+                .map(|l| l.chars().count())
+                .max()
+                .unwrap_or(0) as f64
+        };
+        let rotate = widest(&flat) * CHAR_W > room;
+        let labels: Vec<Vec<String>> = if rotate {
+            categories.iter().map(|c| wrap(c, MAX_ROTATED)).collect()
+        } else {
+            flat
+        };
+        let lines = labels.iter().map(Vec::len).max().unwrap_or(1).max(1) as f64;
+        let shown = widest(&labels);
         let (sin, cos) = (35f64.to_radians().sin(), 35f64.to_radians().cos());
         let bottom = if rotate {
             let label_room = if self.x_label.is_empty() { 0.0 } else { 14.0 };
-            HEIGHT - 24.0 - label_room - shown * CHAR_W * sin
+            HEIGHT - 24.0 - label_room - shown * CHAR_W * sin - (lines - 1.0) * LABEL_LINE * cos
         } else {
-            HEIGHT - 48.0
+            HEIGHT - 48.0 - (lines - 1.0) * LABEL_LINE
         };
         let mut frame = Frame::new(&y_ticks, top, bottom);
         if rotate {
@@ -558,22 +592,28 @@ impl Chart {
 
         for (c, name) in categories.iter().enumerate() {
             let cx = frame.left + band * (c as f64 + 0.5);
+            let (x, y0) = (px(cx), frame.bottom + if rotate { 14.0 } else { 16.0 });
+            let tspans: String = labels[c]
+                .iter()
+                .enumerate()
+                .map(|(k, line)| {
+                    let dy = if k == 0 { 0.0 } else { LABEL_LINE };
+                    format!("<tspan x=\"{x}\" dy=\"{}\">{}</tspan>", px(dy), xml(line))
+                })
+                .collect();
             if rotate {
                 let _ = writeln!(
                     out,
                     "<text x=\"{x}\" y=\"{y}\" text-anchor=\"end\" transform=\"rotate(-35 {x} {y})\">\
-                     <title>{}</title>{}</text>",
+                     <title>{}</title>{tspans}</text>",
                     xml(name),
-                    xml(&shorten(name, MAX_ROTATED)),
-                    x = px(cx),
-                    y = px(frame.bottom + 14.0)
+                    y = px(y0)
                 );
             } else {
                 let _ = writeln!(
                     out,
-                    "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-                    px(cx),
-                    px(frame.bottom + 16.0),
+                    "<text x=\"{x}\" y=\"{}\" text-anchor=\"middle\"><title>{}</title>{tspans}</text>",
+                    px(y0),
                     xml(name)
                 );
             }
@@ -599,8 +639,8 @@ impl Chart {
                 let yv = y.map(v);
                 let _ = writeln!(
                     out,
-                    "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" {look}>\
-                     <title>{} / {}: {}</title></rect>",
+                    "<rect data-series=\"{i}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" \
+                     {look}><title>{} / {}: {}</title></rect>",
                     px(x0),
                     px(yv.min(base)),
                     px(bar.max(0.0)),
@@ -849,6 +889,25 @@ fn style(i: usize) -> (&'static str, &'static str) {
         ""
     };
     (PALETTE[i % PALETTE.len()], dash)
+}
+
+/// `s` on lines of at most `width` characters, broken at spaces; a word longer than `width`
+/// keeps a line of its own, whole.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for word in s.split_whitespace() {
+        match lines.last_mut() {
+            Some(line) if line.chars().count() + 1 + word.chars().count() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(word.to_string()),
+        }
+    }
+    if lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines
 }
 
 /// `s` cut to `max` characters, the last one an ellipsis when something was cut.

@@ -31,6 +31,18 @@ pub struct Report {
     pub intro: Vec<String>,
     /// The sections, in order.
     pub sections: Vec<Section>,
+    /// How the HTML links and behaves ([`Report::link_tables`], [`Report::interactive`]).
+    #[serde(skip)]
+    html: HtmlOptions,
+}
+
+/// Options of [`Report::to_html`] beyond the content.
+#[derive(Debug, Clone, Default)]
+struct HtmlOptions {
+    /// The folder (relative URL) where each table is written as `<id>.csv`.
+    tables_dir: Option<String>,
+    /// Whether to add the inline scripts (legend toggles, sortable tables).
+    interactive: bool,
 }
 
 /// A section: an id (the HTML anchor), a heading and its blocks.
@@ -93,7 +105,23 @@ impl Report {
             title: title.into(),
             intro: Vec::new(),
             sections: Vec::new(),
+            html: HtmlOptions::default(),
         }
+    }
+
+    /// Links every table, in the HTML and the Markdown, to its CSV `DIR/<id>.csv`: the
+    /// caller writes [`Table::to_csv`] there, beside the report (the study writes `tables/`).
+    pub fn link_tables(&mut self, dir: impl Into<String>) -> &mut Self {
+        self.html.tables_dir = Some(dir.into());
+        self
+    }
+
+    /// Adds two small inline scripts to the HTML: a click on a chart's legend entry hides or
+    /// shows its series, a click on a table's header (or Enter on it) sorts the table by
+    /// that column, numbers by value. The page reads the same without them.
+    pub fn interactive(&mut self, on: bool) -> &mut Self {
+        self.html.interactive = on;
+        self
     }
 
     /// Appends an intro paragraph.
@@ -191,12 +219,25 @@ impl Report {
                 parts.push(match b {
                     Block::Text(p) if p.trim().is_empty() => continue,
                     Block::Text(p) => markdown_paragraph(p),
-                    Block::Table(t) => t.to_markdown().trim_end().to_string(),
-                    Block::Chart(c) => format!(
-                        "![{}](charts/{}.svg)",
-                        escape::markdown(c.title()),
-                        escape::url_path(c.id())
-                    ),
+                    Block::Table(t) => match &self.html.tables_dir {
+                        Some(dir) => format!(
+                            "{}\n\n[CSV]({})",
+                            t.to_markdown().trim_end(),
+                            t.csv_href(dir)
+                        ),
+                        None => t.to_markdown().trim_end().to_string(),
+                    },
+                    Block::Chart(c) => {
+                        let image = format!(
+                            "![{}](charts/{}.svg)",
+                            escape::markdown(c.title()),
+                            escape::url_path(c.id())
+                        );
+                        match c.figure_caption() {
+                            caption if caption == c.title() => image,
+                            caption => format!("{image}\n\n*{}*", escape::markdown(caption)),
+                        }
+                    }
                 });
             }
         }
@@ -205,9 +246,11 @@ impl Report {
         out
     }
 
-    /// One self-contained HTML file: inline CSS and SVG, no scripts, fonts, images or links
-    /// outside the file; a header with title and intro, a table of contents, then each
-    /// section as `<section id="...">`, each chart as `<figure id="chart-<id>">`.
+    /// One self-contained HTML file: inline CSS and SVG, no fonts, images or links outside
+    /// the file (but the tables' CSVs when [`Report::link_tables`] is set), no scripts
+    /// unless [`Report::interactive`]; a header with title and intro, a table of contents,
+    /// then each section as `<section id="...">`, each chart as `<figure id="chart-<id>">`
+    /// with its caption ([`Chart::caption`]).
     pub fn to_html(&self) -> String {
         let mut out = String::new();
         out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
@@ -243,20 +286,29 @@ impl Report {
                 match b {
                     Block::Text(p) if p.trim().is_empty() => {}
                     Block::Text(p) => out.push_str(&format!("<p>{}</p>\n", html_inline(p))),
-                    Block::Table(t) => out.push_str(&t.to_html()),
+                    Block::Table(t) => match &self.html.tables_dir {
+                        Some(dir) => out.push_str(&t.to_html_linked(dir)),
+                        None => out.push_str(&t.to_html()),
+                    },
                     Block::Chart(c) => {
                         out.push_str(&format!("<figure id=\"chart-{}\">\n", escape::xml(c.id())));
                         out.push_str(&c.to_svg());
                         out.push_str(&format!(
                             "<figcaption>{}</figcaption>\n</figure>\n",
-                            escape::xml(c.title())
+                            escape::xml(c.figure_caption())
                         ));
                     }
                 }
             }
             out.push_str("</section>\n");
         }
-        out.push_str("</main>\n</body>\n</html>\n");
+        out.push_str("</main>\n");
+        if self.html.interactive {
+            out.push_str("<script>\n");
+            out.push_str(SCRIPT);
+            out.push_str("</script>\n");
+        }
+        out.push_str("</body>\n</html>\n");
         out
     }
 }
@@ -345,10 +397,15 @@ tbody tr:nth-child(even) { background: #f7f7f7; }
 figure { margin: 1.5rem 0; }
 figure svg { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.9rem; color: #444444; margin-top: 0.3rem; }
+caption a.csv { font-style: normal; font-size: 0.8rem; margin-left: 0.4rem; }
+.legend-item.off { opacity: 0.35; }
+th[aria-sort="ascending"]::after { content: " \25B2"; font-size: 0.7em; }
+th[aria-sort="descending"]::after { content: " \25BC"; font-size: 0.7em; }
 @media print {
   body { max-width: none; padding: 0; font-size: 10.5pt; }
   a { color: inherit; text-decoration: none; }
   section, figure, .table-wrap { break-inside: avoid; }
+  caption a.csv { display: none; }
   h2 { break-after: avoid; }
   tbody tr:nth-child(even) { background: none; }
 }
@@ -376,3 +433,66 @@ mod tests {
         assert!(!r.to_html().contains("<p>"));
     }
 }
+
+/// The inline script of [`Report::interactive`]: legend entries toggle their series (every
+/// element of the chart with the entry's `data-series`), table headers sort their table
+/// (numbers by value, with the report's k/m/bn suffixes; text alphabetically; again to
+/// reverse). No dependencies, no network; without it the page is the same, only static.
+/// Written without `&`, `<` and `>` so the page stays well-formed XML.
+const SCRIPT: &str = r#"(function () {
+  "use strict";
+  document.querySelectorAll("figure svg").forEach(function (svg) {
+    svg.querySelectorAll(".legend-item").forEach(function (item) {
+      var series = item.getAttribute("data-series");
+      item.style.cursor = "pointer";
+      item.setAttribute("role", "button");
+      item.addEventListener("click", function () {
+        var off = item.classList.toggle("off");
+        svg.querySelectorAll('[data-series="' + series + '"]').forEach(function (el) {
+          if (el !== item) { el.style.display = off ? "none" : ""; }
+        });
+      });
+    });
+  });
+  var scale = { k: 1e3, m: 1e6, bn: 1e9, tn: 1e12 };
+  function value(text) {
+    var t = text.trim().replace(/,/g, "").replace(/\u2212/g, "-");
+    var m = t.match(/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?/i);
+    if (!m) { return null; }
+    var unit = t.slice(m[0].length).trim().toLowerCase();
+    return parseFloat(m[0]) * (scale[unit] || 1);
+  }
+  document.querySelectorAll("table").forEach(function (table) {
+    var body = table.tBodies[0];
+    if (!body) { return; }
+    var heads = table.querySelectorAll("thead th");
+    heads.forEach(function (th, col) {
+      th.tabIndex = 0;
+      th.style.cursor = "pointer";
+      th.title = "Sort by this column";
+      function sort() {
+        var up = th.getAttribute("aria-sort") !== "ascending";
+        heads.forEach(function (h) { h.removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", up ? "ascending" : "descending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = a.cells[col] ? a.cells[col].textContent : "";
+          var y = b.cells[col] ? b.cells[col].textContent : "";
+          var vx = value(x), vy = value(y), c;
+          if (vx === null) {
+            c = vy === null ? x.localeCompare(y) : 1;
+          } else {
+            c = vy === null ? -1 : vx - vy;
+          }
+          return up ? c : -c;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      }
+      th.addEventListener("click", sort);
+      th.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); sort(); }
+      });
+    });
+  });
+})();
+"#;

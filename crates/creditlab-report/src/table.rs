@@ -152,14 +152,36 @@ impl Table {
     /// An HTML `<table>` with its caption; numeric cells (and the headers of numeric columns)
     /// carry `class="num"` so they are right-aligned.
     pub fn to_html(&self) -> String {
+        self.html(None)
+    }
+
+    /// [`Table::to_html`] with a link in the caption to the table's CSV, `DIR/<id>.csv`
+    /// ([`Table::to_csv`], written there by the caller), `dir` a relative URL like `tables`.
+    pub fn to_html_linked(&self, dir: &str) -> String {
+        self.html(Some(dir))
+    }
+
+    /// The relative URL of the table's CSV in the folder `dir`.
+    pub fn csv_href(&self, dir: &str) -> String {
+        format!("{dir}/{}.csv", escape::url_path(&self.id))
+    }
+
+    fn html(&self, csv_dir: Option<&str>) -> String {
         let numeric = self.numeric_columns();
         let mut out = format!(
             "<div class=\"table-wrap\"><table id=\"table-{}\">\n",
             escape::xml(&self.id)
         );
-        if !self.caption.is_empty() {
+        let link = csv_dir.map_or(String::new(), |dir| {
+            let gap = if self.caption.is_empty() { "" } else { " " };
+            format!(
+                "{gap}<a class=\"csv\" href=\"{}\" download>CSV</a>",
+                escape::xml(&self.csv_href(dir))
+            )
+        });
+        if !self.caption.is_empty() || !link.is_empty() {
             out.push_str(&format!(
-                "<caption>{}</caption>\n",
+                "<caption>{}{link}</caption>\n",
                 escape::xml(&self.caption)
             ));
         }

@@ -387,3 +387,67 @@ fn iterators_find_tables_and_charts_in_order() {
         ["tail", "cdf", "capital"]
     );
 }
+
+#[test]
+fn long_category_labels_wrap_whole_instead_of_being_cut() {
+    let categories: Vec<String> = [
+        "credit history known",
+        "income known",
+        "property collateral",
+        "crypto collateral",
+        "observed default rate",
+        "a category with a very long name indeed",
+    ]
+    .map(String::from)
+    .to_vec();
+    let svg = Chart::bars("facts", "Facts", categories.clone(), "share")
+        .bar_series("bank", vec![0.5; 6])
+        .unwrap()
+        .to_svg();
+    check_well_formed(&svg);
+    assert!(!svg.contains('…'), "no label is cut");
+    // Every word of every label is drawn, line by line.
+    for c in &categories {
+        for word in c.split_whitespace() {
+            assert!(svg.contains(word), "{word}");
+        }
+    }
+    assert!(svg.contains("<tspan"), "long labels are on several lines");
+    // A word wider than its band rotates the labels, still whole.
+    let long: Vec<String> = (0..12)
+        .map(|i| format!("supercalifragilistic{i}"))
+        .collect();
+    let svg = Chart::bars("rot", "Rotated", long, "y")
+        .bar_series("s", vec![1.0; 12])
+        .unwrap()
+        .to_svg();
+    assert!(svg.contains("rotate(-35") && svg.contains(">supercalifragilistic11<"));
+}
+
+#[test]
+fn html_links_tables_to_csv_shows_captions_and_adds_scripts_only_when_asked() {
+    let mut t = Table::new("el", "Expected loss", ["book", "EL"]);
+    t.row(["bank", "0.07%"]).unwrap();
+    let chart = Chart::line("c", "Loss tail", "x", "y")
+        .series("bank", vec![(0.0, 1.0), (1.0, 2.0)])
+        .unwrap()
+        .caption("Look at the right end.");
+    let mut s = Section::new("s", "S");
+    s.table(t).chart(chart);
+    let mut r = Report::new("R");
+    r.section(s);
+    let plain = r.to_html();
+    assert!(!plain.contains("<script") && !plain.contains("tables/el.csv"));
+    assert!(plain.contains("<figcaption>Look at the right end.</figcaption>"));
+    assert!(r.to_markdown().contains("*Look at the right end.*"));
+    r.link_tables("tables").interactive(true);
+    let html = r.to_html();
+    check_well_formed(&html);
+    assert!(html.contains("<a class=\"csv\" href=\"tables/el.csv\" download>CSV</a>"));
+    assert!(r.to_markdown().contains("[CSV](tables/el.csv)"));
+    assert_eq!(html.matches("<script>").count(), 1, "one inline script");
+    assert!(!html.contains("<script src"));
+    // The legend entry and the series it toggles share their data-series index.
+    assert!(html.contains("<g class=\"legend-item\" data-series=\"0\">"));
+    assert!(html.contains("<path data-series=\"0\""));
+}

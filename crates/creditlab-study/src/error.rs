@@ -52,6 +52,12 @@ pub enum StudyError {
         /// The model crate's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A soak (`cargo xtask soak`) in which a run failed; the summary lists every failure.
+    #[error("the soak failed: {summary}")]
+    Soak {
+        /// The soak's summary ([`crate::soak::SoakSummary`]).
+        summary: String,
+    },
     /// The study could not be laid out as a report.
     #[error("cannot build the report: {0}")]
     Report(#[from] creditlab_report::ReportError),

@@ -56,6 +56,8 @@ impl Study {
         }
         r.sections.push(self.contagion_section()?);
         r.sections.push(verdict::section(self)?);
+        // The study writes every table to tables/<id>.csv beside the report.
+        r.link_tables("tables").interactive(true);
         Ok(r)
     }
 
@@ -130,6 +132,15 @@ impl Study {
         );
         chart = chart.bar_series("bank", shares.iter().map(|x| x.1).collect())?;
         chart = chart.bar_series("defi", shares.iter().map(|x| x.2).collect())?;
+        chart = chart.caption(format!(
+            "Compare each pair of bars: what the lender knows and what secures the loan. The \
+             bank knows the credit history of {} of its borrowers and holds property on {}; \
+             the DeFi lender knows {} and holds crypto on {}.",
+            pct(b.credit_history_known_share),
+            pct(b.property_collateral_share),
+            pct(d.credit_history_known_share),
+            pct(d.crypto_collateral_share),
+        ));
         s.chart(chart);
 
         s.text(
@@ -176,6 +187,17 @@ impl Study {
             );
             chart = chart.series(book.name, pts)?;
         }
+        let after_a_year = |book: &BookStudy| {
+            let p = book.facts.total_principal;
+            pct(book.cashflows.balance().get(11).map_or(0.0, |x| x / p))
+        };
+        chart = chart.caption(format!(
+            "How fast each book's money comes back: the steeper the fall, the sooner principal \
+             returns, repaid, prepaid or lost to default. After 12 months the bank book has {} \
+             of its principal outstanding, the DeFi book {}.",
+            after_a_year(&self.bank),
+            after_a_year(&self.defi),
+        ));
         s.chart(chart);
         Ok(s)
     }
@@ -353,6 +375,20 @@ impl Study {
             "defi",
             grades.iter().map(|g| share(&self.defi, g)).collect(),
         )?;
+        let mode = |book: &BookStudy| {
+            grades
+                .iter()
+                .copied()
+                .max_by_key(|g| count(&book.grading, g))
+                .unwrap_or("none")
+        };
+        let chart = chart.caption(format!(
+            "Where each book's loans sit on the master scale, best grade on the left: the \
+             further right a book's bars, the riskier its borrowers look to the lender. The \
+             most common grade is {} for the bank and {} for DeFi.",
+            mode(&self.bank),
+            mode(&self.defi),
+        ));
         s.chart(chart);
 
         let mut roc = Chart::line(
@@ -381,6 +417,12 @@ impl Study {
             }
         }
         roc = roc.series("chance", vec![(0.0, 0.0), (1.0, 1.0)])?;
+        roc = roc.caption(
+            "The more a curve bows towards the top left, the better the grades rank the \
+             borrowers who default above those who do not; the diagonal is chance. The gap \
+             between a book's full-information curve and its facts-withheld curve is what the \
+             borrower facts are worth (AUCs in the legend).",
+        );
         s.chart(roc);
         self.real_borrower_blocks(&mut s)?;
         Ok(s)
@@ -447,6 +489,11 @@ impl Study {
             )?;
         }
         roc = roc.series("chance", vec![(0.0, 0.0), (1.0, 1.0)])?;
+        roc = roc.caption(
+            "One curve per factor set, on the same real borrowers scored out of sample: the \
+             higher a curve, the better that set ranks the bad credits. The legend gives each \
+             AUC; the DeLong tests below say which gaps are more than noise.",
+        );
         s.chart(roc);
         let mut t = Table::new(
             "real-borrowers-tests",
@@ -551,8 +598,16 @@ impl Study {
                     .collect(),
             )?;
         }
-        s.chart(sd);
-        s.chart(var);
+        s.chart(sd.caption(
+            "Log scales on both axes: a line falling at a slope of one half is risk that \
+             diversifies away as the pool grows (independent defaults); a line that flattens \
+             is correlated risk, which no pool size removes.",
+        ));
+        s.chart(var.caption(
+            "Read the right end of each line: without correlation the 99.9% default rate \
+             falls towards the mean PD as the pool grows; with correlation it levels off \
+             above it, and the higher the correlation the higher the floor.",
+        ));
         let dv = &self.diversification;
         s.text(format!(
             "At the bank book's own mean PD ({}) and asset correlation ({}), a pool of {} \
@@ -634,6 +689,16 @@ impl Study {
                 chart = chart.series(label, curve.iter().map(|p| (p[0], p[1])).collect())?;
             }
         }
+        chart = chart.caption(format!(
+            "The further right a curve reaches at a given probability, the heavier that tail \
+             (the probability axis is logarithmic). Compare each book at its assumed \
+             correlation with the same book at the stressed one: at the 99.9% level the bank's \
+             loss moves from {} to {}, the DeFi book's from {} to {}.",
+            pct(b.summary.var[1].estimate.value),
+            pct(b.stressed.var[1].estimate.value),
+            pct(d.summary.var[1].estimate.value),
+            pct(d.stressed.var[1].estimate.value),
+        ));
         s.chart(chart);
         s.text(TRANCHE_TEXT);
         for book in [&self.bank, &self.defi] {
@@ -663,6 +728,19 @@ impl Study {
                 .map(|r| r.stressed_default_probability)
                 .collect(),
         )?;
+        if let (Some(senior), Some(rating)) = (b.summary.tranches.last(), b.tranche_ratings.last())
+        {
+            chart = chart.caption(format!(
+                "From the equity tranche on the left to the senior one on the right, the chance \
+                 of any loss falls; compare the two bars of each tranche to see what the \
+                 stressed correlation does to it. The senior tranche loses anything with \
+                 probability {} at rho {} and {} at rho {}.",
+                pct(senior.default_probability.value),
+                b.rho,
+                pct(rating.stressed_default_probability),
+                b.stress_rho,
+            ));
+        }
         s.chart(chart);
         self.originate_blocks(&mut s)?;
         self.cdo_squared_blocks(&mut s)?;
@@ -795,7 +873,12 @@ impl Study {
             "money lent",
         )
         .series("sells its notes", quarters(&w.originated_by_quarter))?
-        .series("holds its loans", quarters(&h.originated_by_quarter))?;
+        .series("holds its loans", quarters(&h.originated_by_quarter))?
+        .caption(
+            "The gap between the lines is the lending that selling the notes frees up each \
+             quarter: the bank that sells recycles its capital into new loans, the bank that \
+             holds waits for its loans to repay.",
+        );
         s.chart(chart);
         let chart = Chart::line(
             "originate-leverage",
@@ -804,7 +887,12 @@ impl Study {
             "assets / equity",
         )
         .series("sells its notes", quarters(&w.leverage_by_quarter))?
-        .series("holds its loans", quarters(&h.leverage_by_quarter))?;
+        .series("holds its loans", quarters(&h.leverage_by_quarter))?
+        .caption(
+            "How many units of assets each unit of equity carries: a line that climbs is \
+             leverage building up quarter by quarter, one that falls is a bank shrinking \
+             towards its capital.",
+        );
         s.chart(chart);
         let mut t = Table::new(
             "originate-cases",
@@ -864,7 +952,13 @@ impl Study {
         )
         .series("mean", quarters(&d.lending_by_quarter))?
         .series("5% of paths", quarters(&d.lending_p05))?
-        .series("95% of paths", quarters(&d.lending_p95))?;
+        .series("95% of paths", quarters(&d.lending_p95))?
+        .caption(
+            "The band between the 5% and the 95% lines is how far the pool's lending can move \
+             on the collateral's price path; the mean line is where it ends on average. A \
+             band that widens every quarter is lending that follows the price, not the \
+             lender.",
+        );
         s.chart(chart);
         Ok(())
     }
@@ -944,7 +1038,11 @@ impl Study {
             )?;
         }
         s.table(t);
-        s.chart(chart);
+        s.chart(chart.caption(
+            "One group per note, one bar per correlation: the more a note's bar grows from \
+             the lower correlation to the higher, the more of its risk is correlation risk, \
+             which re-tranching concentrates in the notes cut from mezzanine tranches.",
+        ));
         Ok(())
     }
 
@@ -1103,6 +1201,11 @@ impl Study {
         for (name, f) in quantiles {
             chart = chart.bar_series(name, settings.iter().map(|(_, r)| f(r)).collect())?;
         }
+        chart = chart.caption(
+            "One group per setting of the pool, one bar per statistic over the paths: the \
+             gap between the mean bar and the 99% and 99.9% bars is the tail that the average \
+             hides.",
+        );
         s.chart(chart);
         let year = &study.year;
         let loan_el = self.defi.loss.summary.expected_loss.value;
@@ -1146,7 +1249,11 @@ impl Study {
                         .series(format!("{} oracle", asset.name), zip(&series.hour, &rel(o)))?;
                 }
             }
-            s.chart(prices);
+            s.chart(prices.caption(
+                "Each asset's market price and the price the pool's oracle reports, relative \
+                 to hour 0: where the oracle line lags the market line the pool liquidates \
+                 late, at prices already gone; the depth of the fall is the crash.",
+            ));
             let cumulative: Vec<f64> = series
                 .liquidations
                 .iter()
@@ -1182,7 +1289,12 @@ impl Study {
                 "withdrawal requests outstanding",
                 zip(&series.hour, &series.withdrawals_wanted),
             )?
-            .series("withdrawals paid, cumulative", zip(&series.hour, &paid))?;
+            .series("withdrawals paid, cumulative", zip(&series.hour, &paid))?
+            .caption(
+                "Read the order of events: liquidations first, bad debt where they fall \
+                 behind the price; withdrawal requests rise with utilization, and the gap \
+                 between requests and what is paid is depositors who cannot get out.",
+            );
             s.chart(cascade);
             // What the depositors are paid through the crash: the supply rate follows the
             // utilization the liquidations and withdrawals move.
@@ -1192,7 +1304,11 @@ impl Study {
                 "hour",
                 "supply rate a year",
             )
-            .series("supply rate", zip(&series.hour, &series.supply_rate))?;
+            .series("supply rate", zip(&series.hour, &series.supply_rate))?
+            .caption(
+                "The depositors' rate follows the pool's utilization: a spike is the pool \
+                 paying more to keep deposits while liquidations and withdrawals drain it.",
+            );
             s.chart(rate);
         }
         Ok(Some(s))
@@ -1247,7 +1363,12 @@ impl Study {
             .bar_series(
                 "outside creditors lose",
                 n.shocks.iter().map(|s| s.outside_creditor_loss).collect(),
-            )?;
+            )?
+            .caption(
+                "For each shock, how its loss splits between the institutions' owners and \
+                 their outside creditors: a second bar above zero is a loss that went \
+                 through the equity and on to creditors.",
+            );
             s.chart(chart);
         }
         crate::render_chain::blocks(&self.chain, &mut s)?;

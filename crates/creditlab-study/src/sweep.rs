@@ -55,10 +55,20 @@ pub fn parse_param(text: &str) -> Result<Param> {
         if hi < lo {
             return Err(fail(format!("hi {hi} is below lo {lo}")));
         }
-        let count = ((hi - lo) / step * (1.0 + 1e-12)).floor() as usize + 1;
-        if count > MAX_POINTS {
-            return Err(fail(format!("{count} values, at most {MAX_POINTS}")));
+        // Counted in floating point: a tiny step over a wide range is more values than a
+        // usize holds (`1e-300` from 0 to 1e300 overflowed the count, found by fuzzing).
+        let count = ((hi - lo) / step * (1.0 + 1e-12)).floor() + 1.0;
+        if count > MAX_POINTS as f64 {
+            let shown = if count < 1e15 {
+                format!("{count:.0}")
+            } else if count.is_finite() {
+                format!("{count:.3e}")
+            } else {
+                "more than 1e308".into()
+            };
+            return Err(fail(format!("{shown} values, at most {MAX_POINTS}")));
         }
+        let count = count as usize;
         // lo + i step, rounded to 12 significant digits so 0.1 steps give 0.3, not
         // 0.30000000000000004.
         (0..count).map(|i| round12(lo + i as f64 * step)).collect()
@@ -227,12 +237,32 @@ fn sweep_report(params: &[Param], points: &[Vec<f64>], rows: &[Vec<Figure>]) -> 
                 None => series.push((name, vec![pt])),
             }
         }
+        let values = || rows.iter().map(|figs| figs[f].value);
+        let (lo, hi) = (
+            values().fold(f64::INFINITY, f64::min),
+            values().fold(f64::NEG_INFINITY, f64::max),
+        );
+        let others = if params.len() > 1 {
+            ", one line per value of the other parameters"
+        } else {
+            ""
+        };
+        chart = chart.caption(format!(
+            "How {} moves as {} goes from {} to {}{others}: a flat line is a figure this \
+             parameter does not move. Over the grid it ranges from {lo:.6} to {hi:.6}.",
+            figure.key,
+            x.key,
+            x.values.first().copied().unwrap_or_default(),
+            x.values.last().copied().unwrap_or_default(),
+        ));
         for (name, pts) in series {
             chart = chart.series(name, pts)?;
         }
         section.chart(chart);
     }
     report.sections.push(section);
+    // The table is written beside the report as <id>.csv.
+    report.link_tables(".").interactive(true);
     Ok(report)
 }
 
@@ -273,13 +303,20 @@ impl Sweep {
                 return Err(param_error(&p.key, "given twice".into()));
             }
         }
-        let points = grid(&params);
-        if points.len() > MAX_POINTS {
+        // Counted before the grid is built: three parameters of 10,000 values each would
+        // be a grid of 10^12 points in memory.
+        let size = params
+            .iter()
+            .try_fold(1usize, |n, p| n.checked_mul(p.values.len()))
+            .filter(|&n| n <= MAX_POINTS);
+        let Some(_) = size else {
+            let size: f64 = params.iter().map(|p| p.values.len() as f64).product();
             return Err(param_error(
                 "",
-                format!("the grid has {} points, at most {MAX_POINTS}", points.len()),
+                format!("the grid has {size} points, at most {MAX_POINTS}"),
             ));
-        }
+        };
+        let points = grid(&params);
         let scenarios = points
             .iter()
             .map(|point| {

@@ -1,8 +1,11 @@
 //! creditlab-study's integration tests: one binary, one module per subject.
 
 mod chain;
+mod browser;
+mod fuzz;
 mod originate;
 mod real_borrowers;
+mod soak;
 mod verdict;
 
 /// The crate's examples/ program, run by `cargo test` (and so by CI): it uses only the

@@ -1,0 +1,15 @@
+//! `cargo xtask fuzz` and `soak`: the campaigns of docs/RELIABILITY.md.
+use crate::cli::{TaskError, TaskResult, write_stdout};
+/// Runs scripts/fuzz.sh (AFL++ on creditlab_study::fuzz) with `--minutes N`, `--target T`.
+pub fn fuzz(flags: Vec<String>) -> TaskResult {
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../scripts/fuzz.sh");
+    let mut bash = std::process::Command::new("bash");
+    let ok = bash.arg(script).args(flags).status()?.success();
+    ok.then_some(()).ok_or(TaskError::msg("fuzzing failed"))
+}
+
+/// Runs creditlab_study::soak: `runs` quick studies; an error unless every one passed.
+pub fn soak(runs: usize) -> TaskResult {
+    let summary = creditlab_study::soak::Soak::new(runs).run(&mut |l| eprintln!("{l}"))?;
+    write_stdout(format_args!("{summary}\n"))
+}
