@@ -489,6 +489,11 @@ mod tests {
             "{e}"
         );
 
+        // Found by the soak: an LTV limit below the DeFi book's lowest drawn LTV.
+        let low = DEFAULT_SCENARIO.replace("ltv = 0.73", "ltv = 0.228");
+        let e = Scenario::parse(&low, "x.toml").unwrap_err().to_string();
+        assert!(e.contains("defi_pool.assets[1].ltv"), "{e}");
+
         let overlap = DEFAULT_SCENARIO.replace("[0.03, 0.07]", "[0.02, 0.07]");
         let e = Scenario::parse(&overlap, "x.toml").unwrap_err().to_string();
         assert!(e.contains("loss.tranches") && e.contains("overlaps"), "{e}");
