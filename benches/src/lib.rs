@@ -300,14 +300,13 @@ pub fn write_tape_csv(
     use std::fmt::Write as _;
     let thresholds = copula.thresholds(book.pd());
     let mut text = String::from("ead,pd,lgd,threshold\n");
-    for i in 0..book.len() {
+    for (i, threshold) in thresholds.iter().enumerate() {
         let _ = writeln!(
             text,
-            "{},{},{},{}",
+            "{},{},{},{threshold}",
             book.ead()[i],
             book.pd()[i],
             book.lgd()[i].mean(),
-            thresholds[i]
         );
     }
     std::fs::write(path, text)
