@@ -254,3 +254,60 @@ pub fn defi_run(sim: &creditlab_defi::simulation::DefiSim) -> f64 {
         .liquidation_volume
         .mean
 }
+
+/// Loans of the benchmark loan tape (issue 12: `Portfolio::benchmark_book`).
+pub const TAPE_LOANS: usize = 100_000;
+/// Sectors of the multi-sector variant of the tape (`Copula::benchmark(TAPE_SECTORS)`:
+/// distinct loadings per sector).
+pub const TAPE_SECTORS: usize = 10;
+/// Scenarios per timed run of the tape workloads.
+pub const TAPE_SCENARIOS: u64 = 10_000;
+/// Scenarios of the numpy peer on the one-factor tape: it costs one normal per loan and
+/// scenario, so fewer scenarios give the same loan-scenarios per second in less time.
+pub const PEER_SCENARIOS: u64 = 500;
+/// Tranches of the tape workloads: `cargo xtask loss`'s default tiling.
+pub const TAPE_TRANCHES: [(f64, f64); 6] = [
+    (0.0, 0.03),
+    (0.03, 0.07),
+    (0.07, 0.1),
+    (0.1, 0.15),
+    (0.15, 0.3),
+    (0.3, 1.0),
+];
+/// Tail points `P(L > x)` of the tape workloads: `cargo xtask loss`'s defaults.
+pub const TAPE_TAIL: [f64; 3] = [0.05, 0.1, 0.2];
+
+/// The benchmark tape of `sectors` sectors ([`TAPE_LOANS`] loans, seed [`SEED`]) and its
+/// copula.
+pub fn tape(
+    sectors: usize,
+) -> Result<(creditlab_contagion::Portfolio, creditlab_contagion::Copula)> {
+    Ok((
+        creditlab_contagion::Portfolio::benchmark_book(TAPE_LOANS, sectors, SEED)?,
+        creditlab_contagion::Copula::benchmark(sectors)?,
+    ))
+}
+
+/// Writes a one-factor tape to `path` as the numpy peer reads it
+/// (`benches/peers/tape_mc.py`): a header `ead,pd,lgd,threshold` and one row per loan, the
+/// threshold `Phi^-1(pd)` as `copula` computes it, every number in Rust's shortest
+/// round-trip form (so the peer simulates exactly this book).
+pub fn write_tape_csv(
+    book: &creditlab_contagion::Portfolio,
+    copula: &creditlab_contagion::Copula,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    use std::fmt::Write as _;
+    let thresholds = copula.thresholds(book.pd());
+    let mut text = String::from("ead,pd,lgd,threshold\n");
+    for (i, threshold) in thresholds.iter().enumerate() {
+        let _ = writeln!(
+            text,
+            "{},{},{},{threshold}",
+            book.ead()[i],
+            book.pd()[i],
+            book.lgd()[i].mean(),
+        );
+    }
+    std::fs::write(path, text)
+}

@@ -11,15 +11,17 @@
 //! );
 //! ```
 
-use crate::measure::{DefiFigures, PipelineFigures, Summary};
+use crate::measure::{DefiFigures, PipelineFigures, Summary, TapeFigures, TapeRun};
 
-/// The whole page: the figures of every workload, the DeFi section, the default study.
+/// The whole page: the figures of every workload, the DeFi section, the default study,
+/// the benchmark loan tape.
 pub fn performance_page(s: &Summary) -> String {
     format!(
-        "{}\n{}\n{}",
+        "{}\n{}\n{}\n{}",
         markdown(s),
         defi_section(&s.defi),
-        pipeline_section(&s.pipeline)
+        pipeline_section(&s.pipeline),
+        tape_section(&s.tape)
     )
 }
 
@@ -285,6 +287,94 @@ and every output file), run {runs} times as a child process by\n\
     )
 }
 
+/// Heading of the benchmark loan tape's section of the Markdown report.
+pub const TAPE_HEADING: &str = "## Plain Monte Carlo: benchmark loan tape";
+
+fn tape_row(what: &str, r: &TapeRun) -> String {
+    format!(
+        "| {what} | {buckets} | {med:.3} s (best {best:.3} s) | {rate:.3e} | {cpus:.2} | \
+         {cpu_rate:.3e} | >= {target:.0e}: **{met}** |\n",
+        buckets = r.buckets,
+        med = r.median_seconds,
+        best = r.best_seconds,
+        rate = r.loan_scenarios_per_second,
+        cpus = r.cpus_used,
+        cpu_rate = r.loan_scenarios_per_cpu_second,
+        target = r.target_loan_scenarios_per_second,
+        met = yes_no(r.met),
+    )
+}
+
+/// The benchmark loan tape's section, from [`TAPE_HEADING`] on.
+pub fn tape_section(t: &TapeFigures) -> String {
+    let peer = match &t.peer {
+        Some(p) => format!(
+            "The numpy peer (`benches/peers/tape_mc.py`, numpy {numpy}, `{python}`) ran in the\n\
+             same `cargo xtask bench` run on the same one-factor book, written to a CSV by the\n\
+             generator: one normal per loan and scenario, {scen} scenarios in blocks, the same\n\
+             statistics.\n\
+             \n\
+             | figure | value |\n\
+             | --- | --- |\n\
+             | numpy: seconds (simulation and statistics) | {secs:.3} s |\n\
+             | numpy: loan-scenarios per second / per CPU-second | {rate:.3e} / {cpu_rate:.3e} |\n\
+             | expected loss: numpy ({scen} scenarios) / creditlab | {pel:.5} / {el:.5} \
+             (± {se:.1e}) |\n\
+             | **creditlab / numpy**, loan-scenarios per second (wall) | **{ratio:.0}x** |\n\
+             | **creditlab / numpy**, loan-scenarios per CPU-second | **{cpu_ratio:.0}x** |\n\
+             \n\
+             On a loaded machine the wall-time ratio says mostly how much of the machine each\n\
+             process got; the ratio per CPU-second compares the work per core.\n",
+            numpy = p.numpy,
+            python = p.python,
+            scen = p.scenarios,
+            secs = p.seconds,
+            rate = p.loan_scenarios_per_second,
+            cpu_rate = p.loan_scenarios_per_cpu_second,
+            pel = p.expected_loss,
+            el = t.one_factor.expected_loss,
+            se = t.one_factor.expected_loss_std_error,
+            ratio = p.ratio,
+            cpu_ratio = p.ratio_per_cpu_second,
+        ),
+        None => format!("The numpy peer did not run: {}.\n", t.peer_note),
+    };
+    format!(
+        "{TAPE_HEADING}\n\
+\n\
+Issue 12's workload (`benches/src/lib.rs`, `tape`; criterion: `benches/benches/mc.rs`):\n\
+`Portfolio::benchmark_book({loans}, sectors, 2026)`, a PD, EAD and LGD per loan (EAD lognormal,\n\
+log-sd 1; PD lognormal, median 1.5%, log-sd 1.2, clipped to [0.005%, 35%]; LGD Beta(4, 5)),\n\
+under `Copula::benchmark(sectors)`. A run builds the model (`MonteCarlo::new`: loans sorted\n\
+into buckets of similar PD), simulates {scen} scenarios and computes every statistic of\n\
+`cargo xtask loss` (EL, UL, VaR and ES at 99/99.9/99.97%, `P(L > x)` at 5/10/20%, six\n\
+tranches' EL and P(loss)); median of the repetitions, {threads} rayon threads, 1-minute load\n\
+average {load:.2} at the start. Measured by `cargo xtask bench --only tape` (which rewrites\n\
+this section only) or the full `cargo xtask bench`. The sampler is described in\n\
+`docs/methodology/monte-carlo.md` (buckets, geometric skipping, thinning).\n\
+\n\
+| book | buckets | median wall time | loan-scenarios/s | CPUs used | loan-scenarios per CPU-second | target (wall, all threads) |\n\
+| --- | --- | --- | --- | --- | --- | --- |\n\
+{one}{ten}\
+\n\
+\"CPUs used\" is the process's CPU time over its wall time during the runs: on a shared\n\
+machine it falls below the thread count, and the speed per CPU-second is what each core\n\
+delivered.\n\
+\n\
+{peer}",
+        loans = t.loans,
+        scen = t.scenarios_per_run,
+        threads = t.rayon_threads,
+        load = t.load_average,
+        one = tape_row("one-factor Gaussian, rho 0.2", &t.one_factor),
+        ten = tape_row(
+            &format!("{} sectors, distinct loadings", t.sectors.sectors),
+            &t.sectors
+        ),
+        peer = peer,
+    )
+}
+
 /// `doc` with the section starting at the line `heading` (up to the next `## ` heading or
 /// the end) replaced by `section`, or with `section` appended when there is none. A
 /// section followed by another keeps the blank line between them, as the whole page has it.
@@ -410,6 +500,42 @@ mod tests {
                 target_peak_rss_mib: PIPELINE_TARGET_MIB,
                 met: false,
             },
+            tape: TapeFigures {
+                loans: 100_000,
+                scenarios_per_run: 10_000,
+                rayon_threads: 2,
+                load_average: 0.5,
+                one_factor: tape_run(1),
+                sectors: tape_run(10),
+                peer: Some(PeerFigures {
+                    python: "python3".into(),
+                    numpy: "2.0".into(),
+                    scenarios: 500,
+                    seconds: 1.0,
+                    loan_scenarios_per_second: 5e7,
+                    loan_scenarios_per_cpu_second: 4e7,
+                    expected_loss: 0.0134,
+                    ratio: 50.0,
+                    ratio_per_cpu_second: 30.0,
+                }),
+                peer_note: String::new(),
+            },
+        }
+    }
+
+    fn tape_run(sectors: usize) -> TapeRun {
+        TapeRun {
+            sectors,
+            buckets: 67 * sectors,
+            median_seconds: 0.5,
+            best_seconds: 0.4,
+            cpus_used: 1.9,
+            loan_scenarios_per_second: 2.5e9,
+            loan_scenarios_per_cpu_second: 1.3e9,
+            expected_loss: 0.0134,
+            expected_loss_std_error: 1e-4,
+            target_loan_scenarios_per_second: TARGET_TAPE_LOAN_SCENARIOS_PER_S,
+            met: true,
         }
     }
 
@@ -430,6 +556,7 @@ mod tests {
                 "## Cash-flow waterfall",
                 DEFI_HEADING,
                 PIPELINE_HEADING,
+                TAPE_HEADING,
             ]
         );
         assert!(page.contains("**MISSED**") && page.contains("**met**"));
@@ -438,6 +565,13 @@ mod tests {
         assert_eq!(defi, page);
         let pipeline = replace_section(&page, PIPELINE_HEADING, &pipeline_section(&s.pipeline));
         assert_eq!(pipeline, page);
+        let tape = replace_section(&page, TAPE_HEADING, &tape_section(&s.tape));
+        assert_eq!(tape, page);
+        // Without numpy the section says why the peer is missing.
+        let mut no_peer = s.tape.clone();
+        no_peer.peer = None;
+        no_peer.peer_note = "python3 has no numpy".into();
+        assert!(tape_section(&no_peer).contains("did not run: python3 has no numpy"));
     }
 
     #[test]

@@ -15,12 +15,16 @@
 
 use crate::error::{BenchError, Result};
 use crate::{
-    EXACT_LOANS, EXACT_NODES, GL_LEVEL, MC_LOANS, MC_RHO, MC_SCENARIOS, SEED, WF_SCENARIOS,
+    EXACT_LOANS, EXACT_NODES, GL_LEVEL, MC_LOANS, MC_RHO, MC_SCENARIOS, PEER_SCENARIOS, SEED,
+    TAPE_LOANS, TAPE_SCENARIOS, TAPE_SECTORS, TAPE_TAIL, TAPE_TRANCHES, WF_SCENARIOS,
     waterfall_deal, waterfall_pool,
 };
+use creditlab_contagion::distribution::STANDARD_LEVELS;
 use creditlab_contagion::importance::{ImportanceSampler, glasserman_li_portfolio};
 use creditlab_contagion::mc::MonteCarlo;
-use creditlab_contagion::{Copula, ExactConfig, ExactLoss, LossDistribution, Portfolio};
+use creditlab_contagion::{
+    Copula, ExactConfig, ExactLoss, LossDistribution, LossSummary, Portfolio, Tranche,
+};
 use creditlab_contagion::{Scenarios, Seed};
 use serde::Serialize;
 use std::path::Path;
@@ -39,6 +43,10 @@ pub const GL_PLAIN_SCENARIOS: u64 = 20_000;
 pub const WF_TARGET_SECONDS: f64 = 5.0;
 /// Speed target of plain Monte Carlo (issue 3).
 pub const TARGET_LOAN_SCENARIOS_PER_S: f64 = 1.0e9;
+/// Speed target of plain Monte Carlo on the one-factor benchmark tape (issue 12).
+pub const TARGET_TAPE_LOAN_SCENARIOS_PER_S: f64 = 2.0e9;
+/// Speed target of plain Monte Carlo on the 10-sector benchmark tape (issue 12).
+pub const TARGET_SECTOR_TAPE_LOAN_SCENARIOS_PER_S: f64 = 5.0e8;
 /// Target seconds of importance sampling, shift included (issue 3).
 pub const TARGET_GL_SECONDS: f64 = 1.0;
 
@@ -221,6 +229,82 @@ pub struct DefiFigures {
     pub met: bool,
 }
 
+/// Plain Monte Carlo on one variant of the benchmark loan tape ([`tape`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TapeRun {
+    /// Sectors (1: one-factor Gaussian rho 0.2).
+    pub sectors: usize,
+    /// Buckets of similar PD the sampler cuts the tape into.
+    pub buckets: usize,
+    /// Median wall time of a run (model built, scenarios simulated, every statistic), s.
+    pub median_seconds: f64,
+    /// Fastest run, seconds.
+    pub best_seconds: f64,
+    /// CPU seconds of the process over the median run's wall time (`/proc/self/stat`,
+    /// user + system over all repetitions divided by their wall time): below the thread
+    /// count when other processes competed for the cores.
+    pub cpus_used: f64,
+    /// Loans × scenarios / median time, all threads.
+    pub loan_scenarios_per_second: f64,
+    /// Loans × scenarios per CPU second (the speed one idle core gives).
+    pub loan_scenarios_per_cpu_second: f64,
+    /// Expected loss of the median run.
+    pub expected_loss: f64,
+    /// Its standard error.
+    pub expected_loss_std_error: f64,
+    /// The speed target.
+    pub target_loan_scenarios_per_second: f64,
+    /// Whether the target is met (wall time, all threads).
+    pub met: bool,
+}
+
+/// The numpy peer's run on the one-factor tape ([`tape`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PeerFigures {
+    /// The Python interpreter that ran it.
+    pub python: String,
+    /// numpy's version.
+    pub numpy: String,
+    /// Scenarios of the peer's run.
+    pub scenarios: u64,
+    /// Seconds of its simulation and statistics (the CSV read excluded).
+    pub seconds: f64,
+    /// Loans × scenarios / seconds.
+    pub loan_scenarios_per_second: f64,
+    /// Loans × scenarios per CPU second of the peer's process (numpy's BLAS may use
+    /// several threads).
+    pub loan_scenarios_per_cpu_second: f64,
+    /// Its expected loss (against creditlab's on the same book).
+    pub expected_loss: f64,
+    /// creditlab's loan-scenarios per second over the peer's, in the same run (wall time:
+    /// both depend on how much of the machine they got).
+    pub ratio: f64,
+    /// The same per CPU second: what each delivers per core it was given.
+    pub ratio_per_cpu_second: f64,
+}
+
+/// Plain Monte Carlo on the benchmark loan tape, one-factor and 10 sectors, and the numpy
+/// peer when python3 with numpy is present ([`tape`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TapeFigures {
+    /// Loans in the tape.
+    pub loans: usize,
+    /// Scenarios per timed run.
+    pub scenarios_per_run: u64,
+    /// Threads of rayon's global pool.
+    pub rayon_threads: usize,
+    /// 1-minute load average when this measurement started.
+    pub load_average: f64,
+    /// One-factor Gaussian, rho 0.2.
+    pub one_factor: TapeRun,
+    /// Ten sectors with distinct loadings.
+    pub sectors: TapeRun,
+    /// The numpy peer, when it ran.
+    pub peer: Option<PeerFigures>,
+    /// Why the peer did not run (empty when it did).
+    pub peer_note: String,
+}
+
 /// The default study's wall time and peak memory: issue 7's targets ([`pipeline`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PipelineFigures {
@@ -266,6 +350,8 @@ pub struct Summary {
     pub defi: DefiFigures,
     /// The default study.
     pub pipeline: PipelineFigures,
+    /// Plain Monte Carlo on the benchmark loan tape, and its numpy peer.
+    pub tape: TapeFigures,
 }
 
 /// The median of `v` (the upper one of an even count).
@@ -619,5 +705,165 @@ pub fn pipeline(exe: &Path, repeat: usize) -> Result<PipelineFigures> {
         target_seconds: PIPELINE_TARGET_SECONDS,
         target_peak_rss_mib: PIPELINE_TARGET_MIB,
         met: median_seconds <= PIPELINE_TARGET_SECONDS && peak_rss_mib <= PIPELINE_TARGET_MIB,
+    })
+}
+
+/// CPU seconds (user + system) this process has used so far (`/proc/self/stat`, clock
+/// ticks of 1/100 s); NaN where there is none.
+pub fn cpu_seconds() -> f64 {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name (which may hold spaces) end with ')'.
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks = f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+/// One variant of the tape: `repeat` timed runs of model construction, [`TAPE_SCENARIOS`]
+/// scenarios and every statistic of `cargo xtask loss` ([`LossSummary`] at the standard
+/// levels, tail points and tranches).
+fn tape_run(sectors: usize, repeat: usize, target: f64) -> Result<TapeRun> {
+    let (book, copula) = crate::tape(sectors)?;
+    let tranches = TAPE_TRANCHES
+        .iter()
+        .map(|&(a, d)| Tranche::new(a, d))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let n = Scenarios::new(TAPE_SCENARIOS)?;
+    let once = |seed: u64| -> Result<(usize, LossSummary)> {
+        let mc = MonteCarlo::new(&book, &copula)?;
+        let d = mc.run(Seed(seed), n);
+        Ok((
+            mc.n_buckets(),
+            LossSummary::of(&d, &STANDARD_LEVELS, &TAPE_TAIL, &tranches)?,
+        ))
+    };
+    let _warm = once(SEED)?;
+    let cpu0 = cpu_seconds();
+    let mut runs = Vec::new();
+    for r in 0..repeat {
+        let (t, out) = time(|| once(SEED + r as u64));
+        runs.push((t, out?));
+    }
+    let cpu = cpu_seconds() - cpu0;
+    let wall: f64 = runs.iter().map(|r| r.0).sum();
+    let best = runs.iter().map(|r| r.0).fold(f64::INFINITY, f64::min);
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (seconds, (buckets, summary)) = runs.swap_remove(runs.len() / 2);
+    let work = TAPE_LOANS as f64 * TAPE_SCENARIOS as f64;
+    let rate = work / seconds;
+    Ok(TapeRun {
+        sectors,
+        buckets,
+        median_seconds: seconds,
+        best_seconds: best,
+        cpus_used: cpu / wall,
+        loan_scenarios_per_second: rate,
+        loan_scenarios_per_cpu_second: work * repeat as f64 / cpu,
+        expected_loss: summary.expected_loss.value,
+        expected_loss_std_error: summary.expected_loss.std_error.unwrap_or(f64::NAN),
+        target_loan_scenarios_per_second: target,
+        met: rate >= target,
+    })
+}
+
+/// The numpy peer (`benches/peers/tape_mc.py`, run from `peers`) on the one-factor tape
+/// written to a CSV: its figures, or why it did not run.
+fn peer(python: &str, peers: &Path) -> std::result::Result<(String, String, [f64; 4]), String> {
+    let probe = std::process::Command::new(python)
+        .args(["-c", "import numpy; print(numpy.__version__)"])
+        .output()
+        .map_err(|e| format!("no {python} ({e}): the numpy peer was skipped"))?;
+    if !probe.status.success() {
+        return Err(format!(
+            "{python} has no numpy: the numpy peer was skipped (install numpy, or pass \
+             --python with an interpreter that has it)"
+        ));
+    }
+    let numpy = String::from_utf8_lossy(&probe.stdout).trim().to_string();
+    let (book, copula) = crate::tape(1).map_err(|e| e.to_string())?;
+    let csv = std::env::temp_dir().join(format!("creditlab-tape-{}.csv", std::process::id()));
+    crate::write_tape_csv(&book, &copula, &csv)
+        .map_err(|e| format!("cannot write {}: {e}", csv.display()))?;
+    let out = std::process::Command::new(python)
+        .arg(peers.join("tape_mc.py"))
+        .arg(&csv)
+        .args(["--rho", &MC_RHO.to_string()])
+        .args(["--scenarios", &PEER_SCENARIOS.to_string()])
+        .args(["--seed", &SEED.to_string()])
+        .output();
+    let _ = std::fs::remove_file(&csv);
+    let out = out.map_err(|e| format!("cannot run the numpy peer: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "the numpy peer failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("the numpy peer printed no JSON: {e}"))?;
+    let num = |k: &str| {
+        v[k].as_f64()
+            .ok_or_else(|| format!("the numpy peer gave no {k}"))
+    };
+    let el = v["figures"]["expected_loss"]
+        .as_f64()
+        .ok_or("the numpy peer gave no expected loss")?;
+    Ok((
+        python.to_string(),
+        numpy,
+        [
+            num("seconds")?,
+            num("loan_scenarios_per_second")?,
+            num("loan_scenarios_per_cpu_second")?,
+            el,
+        ],
+    ))
+}
+
+/// The directory of the peers (`benches/peers/` of the source tree this crate was built
+/// from).
+pub const PEERS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers");
+
+/// The benchmark loan tape of issue 12: [`TAPE_LOANS`] loans, plain Monte Carlo one-factor
+/// and on [`TAPE_SECTORS`] sectors (all threads), then the numpy peer with `python` on the
+/// one-factor tape when it has numpy (`peers` is the directory of `tape_mc.py`).
+pub fn tape(repeat: usize, python: &str, peers: &Path) -> Result<TapeFigures> {
+    let load_average = load_average();
+    let one_factor = tape_run(1, repeat, TARGET_TAPE_LOAN_SCENARIOS_PER_S)?;
+    let sectors = tape_run(
+        TAPE_SECTORS,
+        repeat,
+        TARGET_SECTOR_TAPE_LOAN_SCENARIOS_PER_S,
+    )?;
+    let (peer, peer_note) = match peer(python, peers) {
+        Ok((python, numpy, [seconds, rate, cpu_rate, el])) => (
+            Some(PeerFigures {
+                python,
+                numpy,
+                scenarios: PEER_SCENARIOS,
+                seconds,
+                loan_scenarios_per_second: rate,
+                loan_scenarios_per_cpu_second: cpu_rate,
+                expected_loss: el,
+                ratio: one_factor.loan_scenarios_per_second / rate,
+                ratio_per_cpu_second: one_factor.loan_scenarios_per_cpu_second / cpu_rate,
+            }),
+            String::new(),
+        ),
+        Err(note) => (None, note),
+    };
+    Ok(TapeFigures {
+        loans: TAPE_LOANS,
+        scenarios_per_run: TAPE_SCENARIOS,
+        rayon_threads: rayon::current_num_threads(),
+        load_average,
+        one_factor,
+        sectors,
+        peer,
+        peer_note,
     })
 }

@@ -3,8 +3,9 @@
 //! The workloads are those of the criterion benches in `benches/benches/` (plain Monte Carlo
 //! on the standard book, Glasserman-Li importance sampling, the exact recursion on 1,000
 //! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios, the DeFi
-//! lending pool of 10,000 positions over 1,000 paths of 288 steps, and the default study as
-//! a child process); they are defined, run and timed in creditlab-benches
+//! lending pool of 10,000 positions over 1,000 paths of 288 steps, the default study as
+//! a child process, and plain Monte Carlo on the 100,000-loan benchmark tape, one-factor
+//! and 10 sectors, beside the numpy peer `benches/peers/tape_mc.py`); they are defined, run and timed in creditlab-benches
 //! (`benches/src/lib.rs`, `measure.rs`), which also writes the Markdown (`markdown.rs`).
 //! This task parses the flags, calls the measurements in order and writes
 //! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
@@ -12,8 +13,8 @@
 use crate::cli::outln;
 use crate::cli::{TaskError, TaskResult};
 use creditlab_benches::markdown::{
-    DEFI_HEADING, PIPELINE_HEADING, defi_section, performance_page, pipeline_section,
-    replace_section,
+    DEFI_HEADING, PIPELINE_HEADING, TAPE_HEADING, defi_section, performance_page, pipeline_section,
+    replace_section, tape_section,
 };
 use creditlab_benches::measure::{self, Machine, Summary};
 use serde::Serialize;
@@ -31,12 +32,22 @@ pub struct Args {
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Measure one workload only (`defi` or `pipeline`): its section of the Markdown report
-    /// is replaced, the other sections are kept, and its figures go to `<workload>.json`
-    /// beside `--out`.
-    #[arg(long, value_parser = ["defi", "pipeline"])]
+    /// Measure one workload only (`defi`, `pipeline` or `tape`): its section of the
+    /// Markdown report is replaced, the other sections are kept, and its figures go to
+    /// `<workload>.json` beside `--out`.
+    #[arg(long, value_parser = ["defi", "pipeline", "tape"])]
     only: Option<String>,
+    /// The Python interpreter of the numpy peer (`benches/peers/tape_mc.py`); without
+    /// numpy the peer is skipped with a note.
+    #[arg(long, default_value = "python3")]
+    python: String,
 }
+
+/// What the tape measurement prints when it starts.
+const TAPE_NOTE: &str = "measuring Monte Carlo on the benchmark tape (100,000 loans; 1 and 10 sectors) and the numpy peer ...";
+
+/// Where the numpy peer lives.
+const PEERS: &str = measure::PEERS_DIR;
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
@@ -59,6 +70,8 @@ pub fn run(args: Args) -> TaskResult {
     let defi = measure::defi(args.repeat)?;
     eprintln!("measuring the default study (cargo xtask pipeline) ...");
     let pipeline = measure::pipeline(&xtask_binary()?, args.repeat)?;
+    eprintln!("{TAPE_NOTE}");
+    let tape = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine::detect(load_average),
@@ -68,6 +81,7 @@ pub fn run(args: Args) -> TaskResult {
         waterfall,
         defi,
         pipeline,
+        tape,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
@@ -103,6 +117,11 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
             );
             let defi = measure::defi(args.repeat)?;
             (to_json(&defi)?, DEFI_HEADING, defi_section(&defi))
+        }
+        "tape" => {
+            eprintln!("{TAPE_NOTE}");
+            let t = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
+            (to_json(&t)?, TAPE_HEADING, tape_section(&t))
         }
         _ => {
             eprintln!("measuring the default study (cargo xtask pipeline) ...");

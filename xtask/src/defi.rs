@@ -33,6 +33,9 @@ pub struct Args {
     /// Seed (overrides `seed` of the config).
     #[arg(long)]
     seed: Option<u64>,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
 }
 
 /// `origin, line N: key: reason` for a validation error of the config read from `text`.
@@ -101,8 +104,8 @@ pub fn run(args: Args) -> TaskResult {
         bytes: paths as f64 * 512.0,
         seconds: paths as f64 * 4.2e-3,
     })?;
-    let result = DefiSim::prepare(valid)
-        .run(paths, creditlab_defi::Seed(seed))
+    let result = crate::pipeline::thread_pool(args.threads)?
+        .install(|| DefiSim::prepare(valid).run(paths, creditlab_defi::Seed(seed)))
         .map_err(|e| match e.field() {
             Some("paths") => TaskError::msg(format!("--paths: {}", e.reason())),
             _ => e.into(),

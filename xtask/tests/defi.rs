@@ -270,6 +270,37 @@ fn identical_results_on_one_and_four_threads() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("bad debt / debt"));
 }
 
+#[test]
+fn the_threads_flag_changes_nothing_but_the_pool() {
+    let path = tmp_file(
+        "threads-flag.toml",
+        &config(60, true, "capacity_per_hour = 0.05"),
+    );
+    let run = |threads: &str| {
+        xtask(&[
+            "defi",
+            "--config",
+            &path,
+            "--json",
+            "--paths",
+            "12",
+            "--threads",
+            threads,
+        ])
+    };
+    let (one, three) = (run("1"), run("3"));
+    assert!(
+        one.status.success(),
+        "{}",
+        String::from_utf8_lossy(&one.stderr)
+    );
+    assert_eq!(one.stdout, three.stdout);
+    // No thread at all is refused by the flag's parser, naming it.
+    let zero = run("0");
+    assert!(!zero.status.success());
+    assert!(String::from_utf8_lossy(&zero.stderr).contains("--threads"));
+}
+
 /// The small config with every new key: deficit accounting, the reference oracle, crash
 /// days, a random shock, profit-driven liquidators with gas, runs on the deficit.
 fn config_with_new_keys() -> String {

@@ -3,7 +3,8 @@
 //! grid of loss units is built by the recursion of Andersen, Sidenius and Basu (2003, "All
 //! your hedges in one basket", Risk 16(11)), and the unconditional one is its quadrature
 //! average over the factors. The grid and the quadrature are refined until every reported
-//! figure stops moving ([docs/methodology/exact-recursion.md](crate::methodology::exact_recursion) and accuracy-control.md).
+//! figure stops moving ([docs/methodology/exact-recursion.md](crate::methodology::exact_recursion) and
+//! [docs/methodology/accuracy-control.md](crate::methodology::accuracy_control)).
 //!
 //! * Loss grid ([`Scheme`]): when every exposure's loss `EAD x E[LGD]` is an integer
 //!   multiple of a common unit (float gcd, relative tolerance 1e-9) and the total is at most

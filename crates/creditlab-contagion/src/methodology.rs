@@ -17,6 +17,9 @@ pub mod large_pool {}
 #[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/exact-recursion.md"))]
 pub mod exact_recursion {}
 
+#[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/accuracy-control.md"))]
+pub mod accuracy_control {}
+
 #[cfg_attr(not(doctest), doc = include_str!("../../../docs/methodology/binomial-expansion.md"))]
 pub mod binomial_expansion {}
 
