@@ -80,13 +80,24 @@ pub(crate) fn blocks(c: &ChainStudy, s: &mut Section) -> Result<(), ReportError>
     }
     s.table(t);
     // The price path of each run, by round (round 0: the fundamental value after the shock).
+    let thin = c
+        .bank
+        .runs
+        .iter()
+        .map(|r| r.outcome.path.last().map_or(1.0 - r.note_loss, |p| p.price))
+        .fold(1.0, f64::min);
     let mut chart = Chart::line(
         "chain-prices",
-        "Each run's securities fall while the holders sell: where the lines flatten the \
-         process has stopped",
+        "The securities' price round by round, each run",
         "round",
         "price (par 1)",
-    );
+    )
+    .caption(format!(
+        "Round 0 is the value after the shock alone; every fall below it is the holders' \
+         selling. A line that flattens is a process that stopped; the bank side's lowest ends \
+         at {} of par.",
+        num(thin, 2)
+    ));
     for side in [&c.bank, &c.defi] {
         for r in &side.runs {
             let mut points = vec![(0.0, 1.0 - r.note_loss)];
@@ -109,14 +120,15 @@ fn map_blocks(side: &Side, s: &mut Section) -> Result<(), ReportError> {
     let depths = distinct(side.map.iter().map(|p| p.market_depth));
     let mut chart = Chart::line(
         format!("chain-map-{}", slug(&side.side)),
-        format!(
-            "{}: above each line a second institution fails; a second failure in {k} of the \
-             {n} balance sheets the sources support",
-            side.side
-        ),
+        format!("{}: where a chain reaction starts", side.side),
         "haircut",
         "lowest leverage with a second failure",
-    );
+    )
+    .caption(format!(
+        "At and above each depth's line a second institution fails after the 99.9% loss; a \
+         depth with no line never chains on the grid. In the region the sources support, \
+         {k} of {n} points chain."
+    ));
     let mut any = false;
     for &d in &depths {
         let points: Vec<(f64, f64)> = haircuts
