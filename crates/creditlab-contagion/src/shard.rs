@@ -365,3 +365,12 @@ pub fn merge(shards: Vec<(String, LossShard)>) -> Result<LossReport> {
     let dist = McDistribution::from_losses(losses);
     request.simulation_report(exposures, total_exposure, &dist, tail_is)
 }
+
+/// [`merge`] of partials given as JSON text, each with its origin (the file).
+pub fn merge_json(texts: &[(String, String)]) -> Result<LossReport> {
+    let shards = texts
+        .iter()
+        .map(|(name, text)| Ok((name.clone(), LossShard::from_json(text, name)?)))
+        .collect::<Result<Vec<_>>>()?;
+    merge(shards)
+}

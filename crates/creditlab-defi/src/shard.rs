@@ -251,3 +251,18 @@ fn first_total(slots: &[Option<DefiShard>]) -> usize {
         .and_then(Option::as_ref)
         .map_or(0, |s| s.total as usize)
 }
+
+/// [`merge`] of partials given as JSON text, each with its origin (the file).
+pub fn merge_json(texts: &[(String, String)]) -> Result<(DefiSimConfig, DefiSimResult)> {
+    let shards = texts
+        .iter()
+        .map(|(name, text)| Ok((name.clone(), DefiShard::from_json(text, name)?)))
+        .collect::<Result<Vec<_>>>()?;
+    merge(shards)
+}
+
+/// Whether `text` is a DeFi partial by its `format` (not checked further: that is
+/// [`DefiShard::from_json`]'s): how a caller holding partials of either kind chooses.
+pub fn is_partial(text: &str) -> bool {
+    serde_json::from_str::<Header>(text).is_ok_and(|h| h.format == FORMAT)
+}

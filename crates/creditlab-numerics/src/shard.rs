@@ -55,6 +55,12 @@ impl ShardSpec {
         let at = |k: u64| (u128::from(k) * u128::from(total) / u128::from(self.count)) as u64;
         at(self.index)..at(self.index + 1)
     }
+
+    /// How many scenarios of a run of `total` this shard holds.
+    pub fn size(self, total: u64) -> u64 {
+        let r = self.range(total);
+        r.end - r.start
+    }
 }
 
 impl fmt::Display for ShardSpec {
