@@ -39,7 +39,7 @@ fn shards(r: &LossRequest, book: &Portfolio, c: &Copula, count: u64) -> Vec<(Str
 
 fn problem(e: &Error) -> (&str, &ShardProblem) {
     match e {
-        Error::Numerics(NumericsError::Shard { file, problem }) => (file, problem),
+        Error::Numerics(NumericsError::Shard { file, problem }) => (file, &**problem),
         other => panic!("not a shard error: {other}"),
     }
 }

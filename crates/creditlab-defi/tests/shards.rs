@@ -29,7 +29,7 @@ fn parts(c: &DefiSimConfig, n: u64) -> Vec<(String, DefiShard)> {
 
 fn problem(e: &DefiError) -> (&str, &ShardProblem) {
     match e {
-        DefiError::Numerics(NumericsError::Shard { file, problem }) => (file, problem),
+        DefiError::Numerics(NumericsError::Shard { file, problem }) => (file, &**problem),
         other => panic!("not a shard error: {other}"),
     }
 }

@@ -454,7 +454,7 @@ fn columnar_errors_are_the_csv_errors() {
         (2, "rate_type", "variable"),
         (0, "credit_score", "900"),
         (2, "collateral_volatility", "-1"),
-        (1, "id", &good[0][0]),
+        (1, "id", good[0][0]),
     ];
     for (row, column, value) in cases {
         let mut rows = good.clone();

@@ -20,8 +20,8 @@ pub enum NumericsError {
     Shard {
         /// The partial's file (or other origin); empty when no file is at fault.
         file: String,
-        /// What is wrong.
-        problem: crate::shard::ShardProblem,
+        /// What is wrong (boxed: the error stays small for every caller).
+        problem: Box<crate::shard::ShardProblem>,
     },
 }
 

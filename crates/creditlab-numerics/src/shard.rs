@@ -232,7 +232,7 @@ impl fmt::Display for ShardProblem {
 pub fn shard_error(file: impl Into<String>, problem: ShardProblem) -> NumericsError {
     NumericsError::Shard {
         file: file.into(),
-        problem,
+        problem: Box::new(problem),
     }
 }
 
@@ -439,7 +439,7 @@ mod tests {
             panic!("{overlap}")
         };
         assert_eq!(file, "b");
-        assert!(matches!(problem, ShardProblem::Overlap { other, .. } if other == "a"));
+        assert!(matches!(&**problem, ShardProblem::Overlap { other, .. } if other == "a"));
         let end = tile(&[("a", 0..6)], 10).unwrap_err();
         assert_eq!(
             end.to_string(),
