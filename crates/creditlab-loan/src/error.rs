@@ -23,7 +23,9 @@ pub enum Error {
     /// A loan tape row could not be turned into a [`LoanRecord`](crate::LoanRecord).
     #[error("tape line {line}, column `{column}`: {reason}")]
     Tape {
-        /// 1-based line number in the file (the header is line 1 of a CSV tape).
+        /// 1-based line number in the file (the header is line 1 of a CSV tape); in a
+        /// Parquet or Arrow IPC tape, which have no lines, the record's number plus one (its
+        /// line in the CSV of the same tape), and 1 for the schema.
         line: u64,
         /// Name of the offending column (or `row` when the whole row is unreadable).
         column: String,

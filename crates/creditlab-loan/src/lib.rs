@@ -33,6 +33,7 @@ mod book;
 mod borrower;
 pub mod cashflow;
 mod collateral;
+pub mod columnar;
 mod error;
 pub mod housing;
 mod loan;

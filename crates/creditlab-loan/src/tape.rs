@@ -1,4 +1,5 @@
-//! Loan tapes: one row per loan, as CSV or JSON Lines, read as a stream.
+//! Loan tapes: one row per loan, as CSV, JSON Lines, Parquet or Arrow IPC, read as a
+//! stream (the columnar formats batch by batch: [`crate::columnar`]).
 //!
 //! The schema (columns, types, missing values, enum spellings) is in
 //! `docs/schemas/loan-tape.md`. A malformed row gives [`Error::Tape`] naming the line,
@@ -7,6 +8,7 @@
 use crate::book::LoanRecord;
 use crate::borrower::Borrower;
 use crate::collateral::{AssetSymbol, Collateral, CollateralKind};
+use crate::columnar::{Columnar, ColumnarRows, ColumnarWriter};
 use crate::error::{Error, Result};
 use crate::loan::{Amortization, Channel, Loan, LoanId, Rate, Recourse};
 use serde_json::{Map, Value};
@@ -54,18 +56,37 @@ pub const REQUIRED_COLUMNS: [&str; 11] = [
     "liquidation_haircut",
 ];
 
-/// The two tape encodings.
+/// The tape encodings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TapeFormat {
     /// Comma-separated values with a header row; an empty cell is a missing value.
     Csv,
     /// JSON Lines: one JSON object per line; `null` or an absent key is a missing value.
     JsonLines,
+    /// Apache Parquet (Snappy-compressed row groups of 65,536 records when written); null
+    /// is a missing value.
+    Parquet,
+    /// Arrow IPC, file format (Feather v2); null is a missing value.
+    ArrowIpc,
+    /// Arrow IPC, stream format.
+    ArrowStream,
 }
 
 impl TapeFormat {
-    /// The format implied by a file name: `.csv`, or `.jsonl` / `.ndjson` / `.json` (all
-    /// read as JSON Lines).
+    fn columnar(self) -> Option<Columnar> {
+        match self {
+            Self::Parquet => Some(Columnar::Parquet),
+            Self::ArrowIpc => Some(Columnar::IpcFile),
+            Self::ArrowStream => Some(Columnar::IpcStream),
+            Self::Csv | Self::JsonLines => None,
+        }
+    }
+}
+
+impl TapeFormat {
+    /// The format implied by a file name: `.csv`, `.jsonl` / `.ndjson` / `.json` (all
+    /// read as JSON Lines), `.parquet` / `.pq`, `.arrow` / `.feather` / `.ipc` (Arrow IPC
+    /// file) or `.arrows` (Arrow IPC stream).
     pub fn from_path(path: &Path) -> Result<Self> {
         let ext = path
             .extension()
@@ -74,10 +95,14 @@ impl TapeFormat {
         match ext.as_deref() {
             Some("csv") => Ok(Self::Csv),
             Some("jsonl" | "ndjson" | "json") => Ok(Self::JsonLines),
+            Some("parquet" | "pq") => Ok(Self::Parquet),
+            Some("arrow" | "feather" | "ipc") => Ok(Self::ArrowIpc),
+            Some("arrows") => Ok(Self::ArrowStream),
             _ => Err(Error::invalid(
                 "tape",
                 format!(
-                    "{}: unknown extension (expected .csv, .jsonl, .ndjson or .json)",
+                    "{}: unknown extension (expected .csv, .jsonl, .ndjson, .json, .parquet, .pq, \
+                     .arrow, .feather, .ipc or .arrows)",
                     path.display()
                 ),
             )),
@@ -88,14 +113,14 @@ impl TapeFormat {
 pub(crate) use creditlab_numerics::text::{closest, shown};
 
 /// "unknown column", with the likely intended one.
-fn unknown_column(name: &str) -> String {
+pub(crate) fn unknown_column(name: &str) -> String {
     match closest(name, COLUMNS) {
         Some(k) => format!("unknown column; did you mean `{k}`?"),
         None => "unknown column (docs/schemas/loan-tape.md lists the columns)".into(),
     }
 }
 
-fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
+pub(crate) fn tape_error(line: u64, column: &str, reason: impl Into<String>) -> Error {
     Error::Tape {
         line,
         column: column.to_string(),
@@ -113,7 +138,12 @@ pub fn open_tape(path: &Path) -> Result<TapeReader<File>> {
     };
     let format = TapeFormat::from_path(path)?;
     let file = File::open(path).map_err(|e| in_file(Error::Io(e)))?;
-    let mut reader = TapeReader::new(file, format).map_err(in_file)?;
+    let mut reader = match format.columnar() {
+        // From the file itself: batch by batch (Parquet seeks to each row group).
+        Some(c) => TapeReader::columnar(c, Source::File(file)),
+        None => TapeReader::new(file, format),
+    }
+    .map_err(in_file)?;
     reader.path = Some(name);
     Ok(reader)
 }
@@ -157,12 +187,70 @@ enum Inner<R: Read> {
         lines: std::io::Lines<BufReader<R>>,
         line: u64,
     },
+    Columnar(ColumnarRows),
+}
+
+/// Where a columnar tape is read from: a file (streamed) or bytes in memory.
+enum Source {
+    File(File),
+    Bytes(Vec<u8>),
+}
+
+/// The schema and batches of a columnar tape.
+fn batches(
+    format: Columnar,
+    source: Source,
+) -> Result<(arrow_schema::SchemaRef, crate::columnar::Batches)> {
+    use arrow_array::RecordBatchReader as _;
+    let bad = |e: &dyn std::fmt::Display| tape_error(1, "row", format!("not a readable tape: {e}"));
+    let batch = crate::columnar::BATCH;
+    match (format, source) {
+        (Columnar::Parquet, source) => {
+            use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder as Builder;
+            let reader = match source {
+                Source::File(f) => {
+                    Builder::try_new(f).and_then(|b| b.with_batch_size(batch).build())
+                }
+                Source::Bytes(b) => Builder::try_new(bytes::Bytes::from(b))
+                    .and_then(|b| b.with_batch_size(batch).build()),
+            }
+            .map_err(|e| bad(&e))?;
+            Ok((reader.schema(), Box::new(reader)))
+        }
+        (Columnar::IpcFile, Source::File(f)) => {
+            let r =
+                arrow_ipc::reader::FileReader::try_new_buffered(f, None).map_err(|e| bad(&e))?;
+            Ok((r.schema(), Box::new(r)))
+        }
+        (Columnar::IpcFile, Source::Bytes(b)) => {
+            let r = arrow_ipc::reader::FileReader::try_new(std::io::Cursor::new(b), None)
+                .map_err(|e| bad(&e))?;
+            Ok((r.schema(), Box::new(r)))
+        }
+        (Columnar::IpcStream, Source::File(f)) => {
+            let r =
+                arrow_ipc::reader::StreamReader::try_new_buffered(f, None).map_err(|e| bad(&e))?;
+            Ok((r.schema(), Box::new(r)))
+        }
+        (Columnar::IpcStream, Source::Bytes(b)) => {
+            let r = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(b), None)
+                .map_err(|e| bad(&e))?;
+            Ok((r.schema(), Box::new(r)))
+        }
+    }
 }
 
 impl<R: Read> TapeReader<R> {
     /// A reader over `reader`. For CSV the header is read and checked now: unknown or
-    /// duplicate columns and missing required columns are errors on line 1.
-    pub fn new(reader: R, format: TapeFormat) -> Result<Self> {
+    /// duplicate columns and missing required columns are errors on line 1; so is the
+    /// schema of Parquet and Arrow IPC, whose bytes this reads into memory first (for a
+    /// tape too large for that, [`open_tape`] streams them from the file).
+    pub fn new(mut reader: R, format: TapeFormat) -> Result<Self> {
+        if let Some(c) = format.columnar() {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            return Self::columnar(c, Source::Bytes(bytes));
+        }
         let inner = match format {
             TapeFormat::Csv => {
                 let mut reader = csv::ReaderBuilder::new()
@@ -198,13 +286,28 @@ impl<R: Read> TapeReader<R> {
                 lines: BufReader::new(reader).lines(),
                 line: 0,
             },
+            TapeFormat::Parquet | TapeFormat::ArrowIpc | TapeFormat::ArrowStream => {
+                unreachable!("columnar formats returned above")
+            }
         };
-        Ok(Self {
+        Ok(Self::with(inner))
+    }
+
+    fn with(inner: Inner<R>) -> Self {
+        Self {
             inner,
             done: false,
             seen: std::collections::HashMap::new(),
             path: None,
-        })
+        }
+    }
+
+    /// A reader of a columnar tape; its schema is checked now.
+    fn columnar(format: Columnar, source: Source) -> Result<Self> {
+        let (schema, batches) = batches(format, source)?;
+        Ok(Self::with(Inner::Columnar(ColumnarRows::new(
+            &schema, batches,
+        )?)))
     }
 
     /// The next record and its line, duplicate ids refused with both lines.
@@ -261,6 +364,7 @@ impl<R: Read> TapeReader<R> {
                 }
                 return Some((*line, json_row(*line, text)));
             },
+            Inner::Columnar(rows) => rows.next_record(),
         }
     }
 }
@@ -337,7 +441,7 @@ fn col(name: &str) -> usize {
 }
 
 /// Turns the cells of one row (indexed like [`COLUMNS`], `None` = missing) into a record.
-fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
+pub(crate) fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
     let get = |name: &str| cells[col(name)];
     let req = |name: &'static str| get(name).ok_or_else(|| tape_error(line, name, "missing value"));
     let num = |name: &'static str, text: &str| -> Result<f64> {
@@ -509,7 +613,7 @@ fn parse_row(line: u64, cells: &[Option<&str>]) -> Result<LoanRecord> {
 }
 
 /// The cells of one record, indexed like [`COLUMNS`]: JSON values, `Null` when missing.
-fn cells(r: &LoanRecord) -> [Value; COLUMNS.len()] {
+pub(crate) fn cells(r: &LoanRecord) -> [Value; COLUMNS.len()] {
     let loan = &r.loan;
     let (rate_type, rate, index, spread) = match loan.rate() {
         Rate::Fixed { annual } => ("fixed", Some(annual), None, None),
@@ -562,8 +666,9 @@ fn cells(r: &LoanRecord) -> [Value; COLUMNS.len()] {
     ]
 }
 
-/// A tape writer: CSV with a header row, or JSON Lines. Numbers are written in the
-/// shortest form that reads back to the same `f64`, so write → read is exact.
+/// A tape writer: CSV with a header row, JSON Lines, Parquet or Arrow IPC (in batches of
+/// 8,192 records). Numbers are written in the shortest form that reads back to the same
+/// `f64` (or as `f64` themselves), so write → read is exact.
 pub struct TapeWriter<W: Write> {
     inner: WriterInner<W>,
 }
@@ -571,6 +676,7 @@ pub struct TapeWriter<W: Write> {
 enum WriterInner<W: Write> {
     Csv(Box<csv::Writer<W>>),
     Json(BufWriter<W>),
+    Columnar(Box<ColumnarWriter<W>>),
 }
 
 impl<W: Write> TapeWriter<W> {
@@ -583,12 +689,19 @@ impl<W: Write> TapeWriter<W> {
                 WriterInner::Csv(Box::new(w))
             }
             TapeFormat::JsonLines => WriterInner::Json(BufWriter::new(writer)),
+            TapeFormat::Parquet | TapeFormat::ArrowIpc | TapeFormat::ArrowStream => {
+                let c = format.columnar().expect("a columnar format");
+                WriterInner::Columnar(Box::new(ColumnarWriter::new(writer, c)?))
+            }
         };
         Ok(Self { inner })
     }
 
     /// Writes one record.
     pub fn write(&mut self, record: &LoanRecord) -> Result<()> {
+        if let WriterInner::Columnar(w) = &mut self.inner {
+            return w.write(record);
+        }
         let cells = cells(record);
         match &mut self.inner {
             WriterInner::Csv(w) => {
@@ -609,6 +722,7 @@ impl<W: Write> TapeWriter<W> {
                 serde_json::to_writer(&mut *w, &map).map_err(std::io::Error::from)?;
                 w.write_all(b"\n")?;
             }
+            WriterInner::Columnar(_) => unreachable!("written above"),
         }
         Ok(())
     }
@@ -622,6 +736,7 @@ impl<W: Write> TapeWriter<W> {
             WriterInner::Json(w) => w
                 .into_inner()
                 .map_err(|e| Error::Io(std::io::Error::other(e.to_string()))),
+            WriterInner::Columnar(w) => w.finish(),
         }
     }
 }
