@@ -14,6 +14,7 @@ use std::path::PathBuf;
 /// A portfolio's columns as numpy arrays (float64; `sector` int64; `loadings` n x k),
 /// read without a copy while the GIL is held and turned into exposures.
 #[derive(FromPyObject)]
+#[pyo3(from_item_all)]
 pub struct Columns<'py> {
     ead: PyReadonlyArray1<'py, f64>,
     pd: PyReadonlyArray1<'py, f64>,

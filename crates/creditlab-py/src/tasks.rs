@@ -29,12 +29,12 @@ use std::path::PathBuf;
 pub const DEFAULT_TRANCHES: &str = "0-0.03,0.03-0.07,0.07-0.1,0.1-0.15,0.15-0.3,0.3-1";
 
 /// The built-in DeFi configuration (`cargo xtask defi` without `--config`).
-const DEFAULT_DEFI: &str = include_str!("../../../scenarios/defi.toml");
+pub(crate) const DEFAULT_DEFI: &str = include_str!("../../../scenarios/defi.toml");
 /// What messages call the built-in DeFi configuration.
-const DEFAULT_DEFI_ORIGIN: &str = "scenarios/defi.toml (built in)";
+pub(crate) const DEFAULT_DEFI_ORIGIN: &str = "scenarios/defi.toml (built in)";
 
 /// A rayon pool of `threads` workers (default: one per core). Results do not depend on it.
-fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
+pub(crate) fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
     if threads == Some(0) {
         return Err(Error::argument("threads", "must be at least 1"));
     }
@@ -45,13 +45,13 @@ fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool> {
 }
 
 /// `value` as compact JSON, as the command line serializes it.
-fn json<T: serde::Serialize>(value: &T) -> Result<String> {
+pub(crate) fn json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string(value)
         .map_err(|e| Error::argument("result", format!("cannot serialize as JSON: {e}")))
 }
 
 /// The portfolio argument: columns, a file or a built-in book (exactly one).
-fn portfolio_source<'py>(
+pub(crate) fn portfolio_source<'py>(
     columns: Option<Columns<'py>>,
     path: Option<PathBuf>,
     book: Option<String>,
@@ -69,12 +69,36 @@ fn portfolio_source<'py>(
 }
 
 /// A name parsed by the library's `FromStr` (copula, method), errors naming `field`.
-fn parsed<T: std::str::FromStr>(field: &str, text: &str) -> Result<T>
+pub(crate) fn parsed<T: std::str::FromStr>(field: &str, text: &str) -> Result<T>
 where
     T::Err: std::fmt::Display,
 {
     text.parse()
         .map_err(|e: T::Err| Error::argument(field, e.to_string()))
+}
+
+/// The request of `cargo xtask loss`'s method, copula and reported figures (the exact and
+/// CreditRisk+ settings are added by [`loss`]), and its copula's spec.
+pub(crate) fn simulation_request(
+    method: &str,
+    copula: &str,
+    rho: Vec<f64>,
+    tranches: &str,
+    tail: Vec<f64>,
+    scenarios: Option<u64>,
+    seed: u64,
+) -> Result<(LossRequest, CopulaSpec)> {
+    let method: LossMethod = parsed("method", method)?;
+    let spec: CopulaSpec = parsed("copula", copula)?;
+    let mut request = LossRequest::new(method, spec.clone(), rho);
+    request.tranches =
+        parse_tranches(tranches).map_err(|e| Error::argument("tranches", e.to_string()))?;
+    request.tail = tail;
+    if let Some(n) = scenarios {
+        request.scenarios = n;
+    }
+    request.seed = seed;
+    Ok((request, spec))
 }
 
 /// The loss distribution of a portfolio: `cargo xtask loss --json` (a `LossReport`).
@@ -106,16 +130,8 @@ pub fn loss(
     sector_correlation: f64,
     loss_unit: Option<f64>,
 ) -> PyResult<String> {
-    let method: LossMethod = parsed("method", method)?;
-    let spec: CopulaSpec = parsed("copula", copula)?;
-    let mut request = LossRequest::new(method, spec.clone(), rho);
-    request.tranches =
-        parse_tranches(tranches).map_err(|e| Error::argument("tranches", e.to_string()))?;
-    request.tail = tail;
-    if let Some(n) = scenarios {
-        request.scenarios = n;
-    }
-    request.seed = seed;
+    let (mut request, spec) =
+        simulation_request(method, copula, rho, tranches, tail, scenarios, seed)?;
     let default = Tolerance::default();
     request.accuracy = Tolerance {
         relative: tolerance.unwrap_or(default.relative),
@@ -128,7 +144,7 @@ pub fn loss(
     let source = portfolio_source(columns, path, book)?;
     let portfolio = source.portfolio()?;
     drop(source);
-    if method == LossMethod::CreditRiskPlus {
+    if request.method == LossMethod::CreditRiskPlus {
         request.creditrisk = Some(
             CreditRiskPlusSpec::for_portfolio(
                 &portfolio,
