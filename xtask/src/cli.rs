@@ -227,3 +227,18 @@ impl fmt::Display for Table {
         Ok(())
     }
 }
+
+/// `--shard K/N --out FILE [--force]` of the simulations (`loss`, `defi`).
+#[derive(Debug, clap::Args)]
+pub struct ShardFlags {
+    /// Run only shard K of N (scenarios or paths [K M / N, (K + 1) M / N)) and write its
+    /// partial result to --out; `cargo xtask merge` prints the whole run from the partials.
+    #[arg(long, requires = "out")]
+    pub shard: Option<creditlab_contagion::shard::ShardSpec>,
+    /// The partial result's file (with --shard); an existing one is refused without --force.
+    #[arg(long, requires = "shard")]
+    pub out: Option<std::path::PathBuf>,
+    /// Replace an existing --out file.
+    #[arg(long, requires = "out")]
+    pub force: bool,
+}

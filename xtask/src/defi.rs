@@ -9,7 +9,8 @@ use crate::cli::{out, outln};
 use crate::guard::Cost;
 use creditlab_defi::DefiError;
 use creditlab_defi::config::{DefiSimConfig, ShockKind, ValidConfig};
-use creditlab_defi::simulation::{DefiSim, Distribution};
+use creditlab_defi::shard::DefiShard;
+use creditlab_defi::simulation::{DefiSim, DefiSimResult, Distribution};
 use creditlab_study::config::{config_error, parse_toml, read};
 use std::path::PathBuf;
 
@@ -33,6 +34,8 @@ pub struct Args {
     /// Seed (overrides `seed` of the config).
     #[arg(long)]
     seed: Option<u64>,
+    #[command(flatten)]
+    part: crate::cli::ShardFlags,
 }
 
 /// `origin, line N: key: reason` for a validation error of the config read from `text`.
@@ -94,21 +97,35 @@ pub fn run(args: Args) -> TaskResult {
     let (config, valid) = load(&text, &origin)?;
     let paths = args.paths.unwrap_or(config.paths);
     let seed = args.seed.unwrap_or(config.seed);
+    let ours = args.part.shard.map_or(paths, |s| s.size(paths));
     // About 4 ms a path for the built-in pool (5,000 loans, a year of steps) on two cores,
     // and a few hundred bytes a path held for the statistics.
     crate::guard::check(&Cost {
         what: format!("defi --paths {paths}"),
-        bytes: paths as f64 * 512.0,
-        seconds: paths as f64 * 4.2e-3,
+        bytes: ours as f64 * 512.0,
+        seconds: ours as f64 * 4.2e-3,
     })?;
+    let flag = |e: DefiError| match e.field() {
+        Some(field @ ("paths" | "shard")) => TaskError::msg(format!("--{field}: {}", e.reason())),
+        _ => e.into(),
+    };
+    if let (Some(shard), Some(out)) = (args.part.shard, &args.part.out) {
+        let mut whole = config.clone();
+        (whole.paths, whole.seed) = (paths, seed);
+        let part = DefiShard::simulate(&whole, shard).map_err(flag)?;
+        return Ok(part.write(out, args.part.force)?);
+    }
     let result = DefiSim::prepare(valid)
         .run(paths, creditlab_defi::Seed(seed))
-        .map_err(|e| match e.field() {
-            Some("paths") => TaskError::msg(format!("--paths: {}", e.reason())),
-            _ => e.into(),
-        })?;
-    if args.json {
-        return print_json(&result);
+        .map_err(flag)?;
+    print(&config, &result, args.json)
+}
+
+/// Prints a run's result as `cargo xtask defi` does (tables, or JSON with `json`); `merge`
+/// prints a merged run through it too.
+pub fn print(config: &DefiSimConfig, result: &DefiSimResult, json: bool) -> TaskResult {
+    if json {
+        return print_json(result);
     }
     let m = &config.market;
     outln!(
@@ -143,73 +160,55 @@ pub fn run(args: Args) -> TaskResult {
     let mut table = Table::new([
         "per path", "mean", "+-se", "p50", "p95", "p99", "p99.9", "+-se", "ES99.9", "+-se", "P(>0)",
     ]);
-    let r = &result;
-    row(&mut table, "loss / debt (booked + open)", &r.loss, 6);
-    row(&mut table, "bad debt / debt (booked)", &r.bad_debt, 6);
-    row(&mut table, "open shortfall / debt", &r.open_shortfall, 6);
-    row(
-        &mut table,
-        "depositor loss, booked / deposits",
-        &r.depositor_loss,
-        6,
-    );
-    row(
-        &mut table,
-        "depositor loss, marked / deposits",
-        &r.depositor_loss_marked,
-        6,
-    );
-    row(
-        &mut table,
-        "loss of depositors left / theirs",
-        &r.remaining_depositor_loss,
-        6,
-    );
-    row(
-        &mut table,
-        "depositor interest / deposits",
-        &r.depositor_interest,
-        6,
-    );
-    row(
-        &mut table,
-        "depositor return / deposits",
-        &r.depositor_return,
-        6,
-    );
-    row(
-        &mut table,
-        "mean supply rate (annual)",
-        &r.mean_supply_rate,
-        6,
-    );
-    row(&mut table, "liquidations / debt", &r.liquidation_volume, 4);
-    row(
-        &mut table,
-        "declined liquidations",
-        &r.declined_liquidations,
-        1,
-    );
-    row(
-        &mut table,
-        "cascade rounds (max/step)",
-        &r.cascade_rounds,
-        1,
-    );
-    row(&mut table, "crash days", &r.crash_days, 2);
-    row(&mut table, "random shocks", &r.random_shocks, 3);
-    if let Some(t) = &r.hours_from_first_shock_to_loss {
-        row(&mut table, "hours, first shock to loss", t, 1);
+    let r = result;
+    let rows: [(&str, Option<&Distribution>, usize); 17] = [
+        ("loss / debt (booked + open)", Some(&r.loss), 6),
+        ("bad debt / debt (booked)", Some(&r.bad_debt), 6),
+        ("open shortfall / debt", Some(&r.open_shortfall), 6),
+        (
+            "depositor loss, booked / deposits",
+            Some(&r.depositor_loss),
+            6,
+        ),
+        (
+            "depositor loss, marked / deposits",
+            Some(&r.depositor_loss_marked),
+            6,
+        ),
+        (
+            "loss of depositors left / theirs",
+            Some(&r.remaining_depositor_loss),
+            6,
+        ),
+        (
+            "depositor interest / deposits",
+            Some(&r.depositor_interest),
+            6,
+        ),
+        ("depositor return / deposits", Some(&r.depositor_return), 6),
+        ("mean supply rate (annual)", Some(&r.mean_supply_rate), 6),
+        ("liquidations / debt", Some(&r.liquidation_volume), 4),
+        ("declined liquidations", Some(&r.declined_liquidations), 1),
+        ("cascade rounds (max/step)", Some(&r.cascade_rounds), 1),
+        ("crash days", Some(&r.crash_days), 2),
+        ("random shocks", Some(&r.random_shocks), 3),
+        (
+            "hours, first shock to loss",
+            r.hours_from_first_shock_to_loss.as_ref(),
+            1,
+        ),
+        (
+            "hours to first bad debt",
+            r.hours_to_first_bad_debt.as_ref(),
+            1,
+        ),
+        ("unmet withdrawals (share)", Some(&r.unmet_withdrawals), 4),
+    ];
+    for (name, d, digits) in rows {
+        if let Some(d) = d {
+            row(&mut table, name, d, digits);
+        }
     }
-    if let Some(t) = &r.hours_to_first_bad_debt {
-        row(&mut table, "hours to first bad debt", t, 1);
-    }
-    row(
-        &mut table,
-        "unmet withdrawals (share)",
-        &r.unmet_withdrawals,
-        4,
-    );
     out!("{table}");
     outln!(
         "the 99.9% figures rest on the worst {} of {} paths (ES standard error: n/a below 2)",

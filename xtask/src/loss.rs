@@ -9,13 +9,14 @@
 use crate::cli::{Table, TaskError, TaskResult, print_json};
 use crate::cli::{out, outln};
 use crate::guard::Cost;
-use creditlab_contagion::importance::glasserman_li_portfolio;
 use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
 use creditlab_contagion::report::DEFAULT_SCENARIOS;
+use creditlab_contagion::shard::{LossShard, ShardSpec};
+use creditlab_contagion::spec::{built_in_book, built_in_book_size, standard_book_size};
 use creditlab_contagion::{
-    Copula, CopulaSpec, CreditRiskPlusSpec, Error, Exposure, LossMethod, LossReport, LossRequest,
-    Portfolio, Tolerance,
+    CopulaSpec, CreditRiskPlusSpec, Error, LossMethod, LossReport, LossRequest, Portfolio,
+    Tolerance,
 };
 use std::path::PathBuf;
 
@@ -95,6 +96,9 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// mc, mc-is: one shard of the scenarios into a partial result (see `merge`).
+    #[command(flatten)]
+    part: crate::cli::ShardFlags,
 }
 
 /// Parses a comma-separated list of numbers for `flag`.
@@ -110,55 +114,19 @@ fn parse_list(flag: &str, s: &str) -> Result<Vec<f64>, TaskError> {
         .collect()
 }
 
-/// The portfolio from `--portfolio` or `--book`.
+/// The portfolio from `--portfolio` or `--book` (a built-in book, named in the library).
 fn portfolio(args: &Args) -> Result<Portfolio, TaskError> {
     if let Some(path) = &args.portfolio {
         return Ok(read_portfolio(path)?);
     }
-    if args.book == "glasserman-li" {
-        return Ok(glasserman_li_portfolio()?.0);
-    }
-    let bad = || {
-        TaskError::msg(format!(
-            "--book: {:?}: expected standard:N, benchmark:N[:SECTORS[:SEED]] with N, SECTORS >= \
-             1, or glasserman-li",
-            args.book
-        ))
-    };
-    if let Some(rest) = args.book.strip_prefix("benchmark:") {
-        let parts: Vec<&str> = rest.split(':').collect();
-        let num = |i: usize, default: u64| -> Result<u64, TaskError> {
-            parts
-                .get(i)
-                .map_or(Ok(default), |v| v.parse::<u64>().map_err(|_| bad()))
-        };
-        let (n, sectors, seed) = (num(0, 0)? as usize, num(1, 1)? as usize, num(2, 1)?);
-        if n == 0 || sectors == 0 || parts.len() > 3 {
-            return Err(bad());
-        }
-        let book = Portfolio::benchmark_book(n, sectors, seed)?;
-        if sectors == 1 {
-            return Ok(book);
-        }
-        // The sector model's loadings on each loan, for --copula multi.
-        let Copula::MultiFactor(model) = Copula::benchmark(sectors)? else {
-            unreachable!("more than one sector is a multi-factor model");
-        };
-        let exposures = (0..book.len()).map(|i| {
-            let mut e = Exposure::new(book.ead()[i], book.pd()[i], book.lgd()[i]);
-            e.sector = book.sector()[i];
-            e.loadings = model.sector_loadings(e.sector).map(<[f64]>::to_vec);
-            e
-        });
-        return Ok(Portfolio::new(exposures)?);
-    }
-    let n = args
-        .book
-        .strip_prefix("standard:")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(bad)?;
-    Ok(Portfolio::standard_book(n)?)
+    built_in_book(&args.book).map_err(|e| match e {
+        Error::Spec {
+            what: "book",
+            text,
+            reason,
+        } => TaskError::msg(format!("--book: {text:?}: {reason}")),
+        e => e.into(),
+    })
 }
 
 /// Above this many loans, `lhp` on a standard book uses its aggregated form
@@ -166,22 +134,12 @@ fn portfolio(args: &Args) -> Result<Portfolio, TaskError> {
 /// up to rounding, and the published outputs stay bit-identical).
 const AGGREGATE_ABOVE: usize = 1_000_000;
 
-/// `N` of `--book standard:N`.
-fn standard_size(book: &str) -> Option<usize> {
-    book.strip_prefix("standard:")?.parse().ok()
-}
-
 /// The number of loans `--book` asks for, known before any is built (`None` for a file,
 /// counted after reading).
 fn book_size(args: &Args) -> Option<usize> {
-    if args.portfolio.is_some() {
-        return None;
-    }
-    if args.book == "glasserman-li" {
-        return Some(1_000);
-    }
-    let n = args.book.strip_prefix("benchmark:").unwrap_or(&args.book);
-    standard_size(&args.book).or_else(|| n.split(':').next()?.parse().ok())
+    args.portfolio
+        .is_none()
+        .then(|| built_in_book_size(&args.book))?
 }
 
 /// Memory and time of a run on `n` loans (see crate::guard), calibrated on two cores:
@@ -191,7 +149,8 @@ fn book_size(args: &Args) -> Option<usize> {
 fn cost(args: &Args, request: &LossRequest, n: usize, aggregate: bool) -> Cost {
     let held = if aggregate { 35.0 } else { n as f64 };
     let loans = n as f64;
-    let scenarios = request.scenarios as f64;
+    let ours = |s: ShardSpec| s.size(request.scenarios);
+    let scenarios = args.part.shard.map_or(request.scenarios, ours) as f64;
     let tails = request.tail.len() as f64;
     let (bytes, seconds) = match args.method {
         LossMethod::MonteCarlo => (scenarios * 16.0, scenarios * loans * 5e-9),
@@ -234,6 +193,7 @@ fn flag_error(e: Error) -> TaskError {
         Some("accuracy.absolute") => "--abs-tolerance",
         Some("accept_coarser") => "--accept-coarser",
         Some("max_work") => "--max-work",
+        Some("shard") => "--shard",
         _ => return e.into(),
     };
     TaskError::msg(format!("{flag}: {e}"))
@@ -261,7 +221,7 @@ pub fn run(args: Args) -> TaskResult {
     }
     // A standard book too large to hold is, for the large-pool limit, its 35 distinct
     // loans weighted by their copies: the formula needs only the pool's averages.
-    let standard_n = standard_size(&args.book).filter(|_| args.portfolio.is_none());
+    let standard_n = standard_book_size(&args.book).filter(|_| args.portfolio.is_none());
     let aggregate =
         args.method == LossMethod::LargePool && standard_n.is_some_and(|n| n > AGGREGATE_ABOVE);
     let named = book_size(&args);
@@ -296,16 +256,26 @@ pub fn run(args: Args) -> TaskResult {
         .num_threads(args.threads.unwrap_or(0))
         .build()
         .map_err(|e| TaskError::msg(format!("--threads: {e}")))?;
+    if let (Some(shard), Some(path)) = (args.part.shard, &args.part.out) {
+        let part = pool.install(|| LossShard::simulate(&request, &portfolio, &copula, shard));
+        return Ok(part.map_err(flag_error)?.write(path, args.part.force)?);
+    }
     let mut out = pool
         .install(|| request.run_with(&portfolio, &copula))
         .map_err(flag_error)?;
     if let Some(n) = standard_n.filter(|_| aggregate) {
         out.exposures = n;
     }
-    if args.json {
-        return print_json(&out);
+    print(&out, args.json)
+}
+
+/// Prints a report as `cargo xtask loss` does (a table, or JSON with `json`); `merge`
+/// prints a merged run through it too.
+pub fn print(out: &LossReport, json: bool) -> TaskResult {
+    if json {
+        return print_json(out);
     }
-    print_table(&out)
+    print_table(out)
 }
 
 /// `value` or `value ± se`, in percent (scientific notation below 0.01%).

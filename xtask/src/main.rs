@@ -14,6 +14,7 @@ mod grade;
 mod guard;
 mod irb;
 mod loss;
+mod merge;
 mod originate;
 mod pipeline;
 mod pricing;
@@ -77,6 +78,8 @@ enum Task {
     Scorecard(scorecard::Args),
     /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
     Defi(defi::Args),
+    /// Merge the partial results of `loss --shard` or `defi --shard` runs; print the run.
+    Merge(merge::Args),
     /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
     Originate(originate::Args),
     // New tasks: add one variant here and one arm in `main` below.
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         Task::Clearing(args) => clearing::run(args),
         Task::Cdo2(args) => cdo2::run(args),
         Task::Defi(args) => defi::run(args),
+        Task::Merge(args) => merge::run(args),
         Task::Originate(args) => originate::run(args),
         Task::Scorecard(args) => scorecard::run(args),
     };

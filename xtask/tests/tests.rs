@@ -14,6 +14,7 @@ mod originate;
 mod pipeline;
 mod pool;
 mod scorecard;
+mod shards;
 mod stdout;
 mod sweep;
 mod tidy;

@@ -497,6 +497,18 @@ pub struct IsRun {
 }
 
 impl IsRun {
+    /// The run of `seed` at loss level `x` whose weighted indicators of scenarios
+    /// `start..` are `values` (as [`IsRun::values`] gave them): how a partial result read
+    /// back from a file ([`crate::shard`]) becomes a run again.
+    pub fn from_values(seed: u64, start: u64, x: f64, values: Vec<f64>) -> IsRun {
+        IsRun {
+            seed,
+            start,
+            x,
+            values,
+        }
+    }
+
     /// The scenario indices covered.
     pub fn range(&self) -> Range<u64> {
         self.start..self.start + self.values.len() as u64

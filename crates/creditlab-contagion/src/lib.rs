@@ -54,6 +54,7 @@ pub mod network;
 pub mod portfolio;
 pub mod report;
 pub mod saddlepoint;
+pub mod shard;
 pub mod smooth;
 pub mod spec;
 

@@ -12,9 +12,9 @@ use crate::distribution::{
 };
 use crate::error::{Error, Result};
 use crate::exact::{ExactConfig, ExactLoss, Targets};
-use crate::importance::ImportanceSampler;
+use crate::importance::{ImportanceSampler, TailEstimate};
 use crate::lhp::{GranularPool, LargePool};
-use crate::mc::{MonteCarlo, Scenarios, Seed};
+use crate::mc::{McDistribution, MonteCarlo, Scenarios, Seed};
 use crate::portfolio::Portfolio;
 use crate::saddlepoint::Saddlepoint;
 use crate::spec::{CopulaSpec, LossMethod};
@@ -229,8 +229,7 @@ impl LossRequest {
         let summarise = |dist: &dyn LossDistribution| {
             LossSummary::of(dist, &self.levels, &self.tail, &self.tranches)
         };
-        let mut tail_is = None;
-        let mut accuracy = None;
+        let accuracy;
         let summary = match self.method {
             LossMethod::MonteCarlo | LossMethod::ImportanceSampling => {
                 let samplers = match self.method {
@@ -244,21 +243,9 @@ impl LossRequest {
                 };
                 let mc = MonteCarlo::new(portfolio, copula)?;
                 let (seed, scenarios) = (Seed(self.seed), Scenarios::new(self.scenarios)?);
-                let summary = summarise(&mc.run(seed, scenarios))?;
-                tail_is = samplers.map(|s| {
-                    s.iter()
-                        .map(|is| {
-                            let t = is.run(seed, scenarios);
-                            TailReport {
-                                x: t.x,
-                                probability: t.probability.value,
-                                std_error: t.probability.std_error,
-                                variance_reduction: t.variance_reduction,
-                            }
-                        })
-                        .collect()
-                });
-                summary
+                let tail = samplers.map(|s| s.iter().map(|is| is.run(seed, scenarios)).collect());
+                let (n, total) = (portfolio.len(), portfolio.total_ead());
+                return self.simulation_report(n, total, &mc.run(seed, scenarios), tail);
             }
             // Vasicek's large pool with the portfolio's loss-weighted PD and EAD-weighted
             // LGD (exact parameters for a homogeneous pool); with an LGD that moves with the
@@ -324,8 +311,36 @@ impl LossRequest {
                 summarise(&BinomialExpansion::new(portfolio, copula)?)?
             }
         };
-        let mut report = self.report(portfolio, summary, tail_is);
+        let mut report = self.report(portfolio.len(), portfolio.total_ead(), summary, None);
         report.accuracy = accuracy.unwrap_or_else(|| standard_errors(&report));
+        Ok(report)
+    }
+
+    /// The report of a simulation (`mc`, or `mc-is` with its importance-sampling tail
+    /// estimates, one per `tail` level) of a portfolio of `exposures` exposures totalling
+    /// `total_exposure`: what [`LossRequest::run_with`] returns for a simulation, from its
+    /// distribution. A merge of shards ([`crate::shard`]) calls it on the merged run, so
+    /// its report is the single run's.
+    pub fn simulation_report(
+        &self,
+        exposures: usize,
+        total_exposure: f64,
+        dist: &McDistribution,
+        tail_is: Option<Vec<TailEstimate>>,
+    ) -> Result<LossReport> {
+        let summary = LossSummary::of(dist, &self.levels, &self.tail, &self.tranches)?;
+        let tail_is = tail_is.map(|v| {
+            v.iter()
+                .map(|t| TailReport {
+                    x: t.x,
+                    probability: t.probability.value,
+                    std_error: t.probability.std_error,
+                    variance_reduction: t.variance_reduction,
+                })
+                .collect()
+        });
+        let mut report = self.report(exposures, total_exposure, summary, tail_is);
+        report.accuracy = standard_errors(&report);
         Ok(report)
     }
 
@@ -333,7 +348,8 @@ impl LossRequest {
     /// which replaces the plain one).
     fn report(
         &self,
-        portfolio: &Portfolio,
+        exposures: usize,
+        total_exposure: f64,
         summary: LossSummary,
         tail_is: Option<Vec<TailReport>>,
     ) -> LossReport {
@@ -360,8 +376,8 @@ impl LossRequest {
         LossReport {
             method: self.method,
             copula: self.copula.to_string(),
-            exposures: portfolio.len(),
-            total_exposure: portfolio.total_ead(),
+            exposures,
+            total_exposure,
             scenarios: simulated.then_some(self.scenarios),
             seed: simulated.then_some(self.seed),
             expected_loss: summary.expected_loss.value,

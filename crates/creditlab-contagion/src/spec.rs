@@ -1,7 +1,8 @@
 //! Input specs the core owns, parsed once for every caller (command line, deal and
 //! scenario files, Python): a copula by name ([`CopulaSpec`]), a loss method by name
 //! ([`LossMethod`]), tranches as `A-D` text ([`Tranche`]'s `FromStr`, [`parse_tranches`])
-//! and the check that a capital structure tiles the pool ([`check_tiling`]).
+//! the check that a capital structure tiles the pool ([`check_tiling`]) and the built-in
+//! books by name ([`built_in_book`]).
 
 use crate::copula::{Copula, MultiFactor};
 use crate::distribution::Tranche;
@@ -314,6 +315,81 @@ impl FromStr for Tranche {
         };
         Tranche::new(num(a, "attachment")?, num(d, "detachment")?).map_err(|e| bad(e.to_string()))
     }
+}
+
+/// What a built-in book must be named ([`built_in_book`]).
+const BOOK_NAMES: &str = "expected standard:N, benchmark:N[:SECTORS[:SEED]] with N, SECTORS \
+                          >= 1, or glasserman-li";
+
+/// A built-in book by name: `standard:N` ([`Portfolio::standard_book`]),
+/// `benchmark:N[:SECTORS[:SEED]]` ([`Portfolio::benchmark_book`]; with SECTORS > 1 each
+/// loan carries its sector's loadings of [`Copula::benchmark`], for the `multi` copula) or
+/// `glasserman-li` ([`crate::importance::glasserman_li_portfolio`]). An unknown name is an
+/// [`Error::Spec`] of `book`.
+///
+/// ```
+/// use creditlab_contagion::spec::{built_in_book, built_in_book_size};
+/// let book = built_in_book("benchmark:500:4")?;
+/// assert_eq!((book.len(), book.n_factors()), (500, 4));
+/// assert_eq!(built_in_book_size("standard:70"), Some(70));
+/// assert!(built_in_book("benchmark:0").is_err());
+/// # Ok::<(), creditlab_contagion::Error>(())
+/// ```
+pub fn built_in_book(name: &str) -> Result<Portfolio> {
+    if name == "glasserman-li" {
+        return Ok(crate::importance::glasserman_li_portfolio()?.0);
+    }
+    let bad = || Error::Spec {
+        what: "book",
+        text: name.to_string(),
+        reason: BOOK_NAMES.to_string(),
+    };
+    if let Some(rest) = name.strip_prefix("benchmark:") {
+        let parts: Vec<&str> = rest.split(':').collect();
+        let num = |i: usize, default: u64| -> Result<u64> {
+            parts
+                .get(i)
+                .map_or(Ok(default), |v| v.parse::<u64>().map_err(|_| bad()))
+        };
+        let (n, sectors, seed) = (num(0, 0)? as usize, num(1, 1)? as usize, num(2, 1)?);
+        if n == 0 || sectors == 0 || parts.len() > 3 {
+            return Err(bad());
+        }
+        let book = Portfolio::benchmark_book(n, sectors, seed)?;
+        if sectors == 1 {
+            return Ok(book);
+        }
+        // The sector model's loadings on each loan, for the multi copula.
+        let Copula::MultiFactor(model) = Copula::benchmark(sectors)? else {
+            unreachable!("more than one sector is a multi-factor model");
+        };
+        let exposures = (0..book.len()).map(|i| {
+            let mut e = crate::portfolio::Exposure::new(book.ead()[i], book.pd()[i], book.lgd()[i]);
+            e.sector = book.sector()[i];
+            e.loadings = model.sector_loadings(e.sector).map(<[f64]>::to_vec);
+            e
+        });
+        return Portfolio::new(exposures);
+    }
+    let n = standard_book_size(name)
+        .filter(|n| *n > 0)
+        .ok_or_else(bad)?;
+    Portfolio::standard_book(n)
+}
+
+/// `N` of `standard:N`.
+pub fn standard_book_size(name: &str) -> Option<usize> {
+    name.strip_prefix("standard:")?.parse().ok()
+}
+
+/// The number of loans of the built-in book `name`, known before any is built (`None`
+/// when the name is not one).
+pub fn built_in_book_size(name: &str) -> Option<usize> {
+    if name == "glasserman-li" {
+        return Some(1_000);
+    }
+    let n = name.strip_prefix("benchmark:").unwrap_or(name);
+    standard_book_size(name).or_else(|| n.split(':').next()?.parse().ok())
 }
 
 /// Comma-separated tranches, `0-0.03,0.03-0.07,...`.

@@ -8,6 +8,7 @@ mod edges;
 mod fixtures;
 mod inputs;
 mod saddlepoint;
+mod shards;
 mod simulation;
 mod tape;
 

@@ -40,6 +40,10 @@ pub enum DefiError {
         /// What is wrong.
         reason: String,
     },
+    /// A numerical routine refused, or a partial result of a sharded run cannot be merged
+    /// ([`crate::shard`]: the file and the problem, as data).
+    #[error(transparent)]
+    Numerics(#[from] creditlab_numerics::NumericsError),
     /// A lending-pool operation refused (a borrow beyond the LTV limit or the cash, an
     /// unknown position).
     #[error("{what}: {reason}")]
@@ -78,7 +82,7 @@ impl DefiError {
             DefiError::OutOfRange { field, .. } | DefiError::Invalid { field, .. } => {
                 Some(field.as_str()).filter(|f| !f.is_empty())
             }
-            DefiError::Lending { .. } => None,
+            DefiError::Lending { .. } | DefiError::Numerics(_) => None,
         }
     }
 
@@ -91,6 +95,7 @@ impl DefiError {
             } => format!("{value} {expected}"),
             DefiError::Invalid { reason, .. } => reason.clone(),
             DefiError::Lending { what, reason } => format!("{what}: {reason}"),
+            DefiError::Numerics(e) => e.to_string(),
         }
     }
 
@@ -116,6 +121,7 @@ impl DefiError {
                 field: prefix.to_string(),
                 reason: format!("{what}: {reason}"),
             },
+            DefiError::Numerics(e) => DefiError::Numerics(e),
         }
     }
 }

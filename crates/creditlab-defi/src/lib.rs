@@ -11,6 +11,7 @@
 //! - [`simulation`]: the pool under a moving market, path by path: liquidation cascades with
 //!   fire-sale feedback, depositor runs, a parallel deterministic Monte Carlo; each path
 //!   runs one [`lending::LendingPool`], the pool's one balance sheet;
+//! - [`shard`]: the Monte Carlo split into shards of paths, and their exact merge;
 //! - [`stats`]: per-path figures summarized over paths, each with its Monte Carlo
 //!   standard error;
 //! - [`config`]: the simulation's config, the documented TOML as serde types
@@ -37,6 +38,7 @@ pub mod impact;
 pub mod lending;
 pub mod market;
 pub mod methodology;
+pub mod shard;
 pub mod simulation;
 pub mod stats;
 

@@ -256,9 +256,10 @@ pub fn simulate_calm_and_crash(config: &DefiSimConfig) -> Result<CalmAndCrash> {
     })
 }
 
-/// What one path leaves behind.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct PathSummary {
+/// What one path leaves behind (the accumulator a shard's partial result carries).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PathSummary {
     bad_debt: f64,
     open_shortfall: f64,
     borne_by_depositors: f64,
@@ -504,7 +505,20 @@ impl DefiSim {
                 format!("must be in 1..={MAX_PATHS}"),
             ));
         }
-        let summaries: Vec<PathSummary> = (0..paths)
+        let summaries = self.simulate_paths(seed, 0..paths, on_path);
+        Ok(self.summarize(seed, &summaries))
+    }
+
+    /// The summaries of paths `range` of `seed`, in path order, simulated in parallel: a
+    /// pure function of the seed and the indices, so shards of a run concatenate into it
+    /// ([`crate::shard`]).
+    pub(crate) fn simulate_paths(
+        &self,
+        seed: u64,
+        range: std::ops::Range<u64>,
+        on_path: &(dyn Fn() + Sync),
+    ) -> Vec<PathSummary> {
+        range
             .into_par_iter()
             .map_init(
                 || PathState::new(self),
@@ -514,7 +528,13 @@ impl DefiSim {
                     summary
                 },
             )
-            .collect();
+            .collect()
+    }
+
+    /// The result of the run of `seed` whose paths `0..n` left `summaries` (n >= 1):
+    /// distributions over paths, and the median-loss path simulated again step by step.
+    pub(crate) fn summarize(&self, seed: u64, summaries: &[PathSummary]) -> DefiSimResult {
+        let paths = summaries.len() as u64;
         let of = |f: &dyn Fn(&PathSummary) -> f64| -> Distribution {
             let mut v: Vec<f64> = summaries.iter().map(f).collect();
             Distribution::of(&mut v).expect("paths >= 1")
@@ -528,7 +548,7 @@ impl DefiSim {
         let with_bad = times.len();
         let mut after_shock = Vec::new();
         let (mut with_loss, mut before_shock) = (0u64, 0u64);
-        for s in &summaries {
+        for s in summaries {
             if let Some(loss) = s.first_loss_hour {
                 with_loss += 1;
                 match s.first_shock_hour {
@@ -549,7 +569,7 @@ impl DefiSim {
         let mut series = StepSeries::default();
         PathState::new(self).run(seed, median_path, Some(&mut series));
         let n = paths as f64;
-        Ok(DefiSimResult {
+        DefiSimResult {
             schema_version: SCHEMA_VERSION,
             paths,
             seed,
@@ -592,7 +612,7 @@ impl DefiSim {
             }),
             share_of_paths_with_withdrawals: asked as f64 / n,
             series,
-        })
+        }
     }
 }
 

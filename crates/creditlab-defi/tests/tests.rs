@@ -9,3 +9,5 @@ mod quickstart;
 fn quickstart_example_runs() {
     quickstart::main().expect("the quickstart example runs");
 }
+
+mod shards;

@@ -14,6 +14,15 @@ pub enum NumericsError {
         /// What it must be instead.
         reason: &'static str,
     },
+    /// A partial result of a sharded simulation that cannot be merged
+    /// ([`crate::shard`]): the file and the problem, as data.
+    #[error("{}{problem}", if file.is_empty() { String::new() } else { format!("{file}: ") })]
+    Shard {
+        /// The partial's file (or other origin); empty when no file is at fault.
+        file: String,
+        /// What is wrong.
+        problem: crate::shard::ShardProblem,
+    },
 }
 
 /// Result with [`NumericsError`].

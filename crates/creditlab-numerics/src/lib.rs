@@ -8,6 +8,7 @@
 //!   Student-t, chi scale) by Golub-Welsch with polished nodes, and adaptive 8/16-point Gauss-Legendre;
 //! - [`rng`]: counter-based random streams, a pure function of `(seed, index)`, so
 //!   simulations are bit-identical on any number of threads and any split into shards;
+//! - [`shard`]: the split of a simulation into shards and the checks of their merge;
 //! - [`prec`]: the tolerance policy the tests use by name.
 //!
 //! It depends on no other creditlab crate.
@@ -26,6 +27,7 @@ mod error;
 pub mod prec;
 pub mod quadrature;
 pub mod rng;
+pub mod shard;
 pub mod special;
 pub mod student;
 pub mod text;
