@@ -5,7 +5,7 @@ use creditlab_study::StudyError;
 use pyo3::prelude::*;
 
 /// What a binding call can fail with. Its message is the library's; its class in Python
-/// ([`Error::class`]) says what kind of input was at fault.
+/// (`Error::class`) says what kind of input was at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// An argument the library would not accept before any model runs (an unknown method

@@ -12,6 +12,7 @@
 
 mod error;
 mod inputs;
+mod shards;
 mod tasks;
 
 pub use error::Error;
@@ -36,5 +37,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tasks::waterfall, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::defi, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::study, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::loss_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::loss_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::defi_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::defi_merge, m)?)?;
     Ok(())
 }

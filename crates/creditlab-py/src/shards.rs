@@ -45,8 +45,7 @@ pub fn loss_shard(
     index: u64,
     count: u64,
 ) -> PyResult<String> {
-    let (request, spec) =
-        simulation_request(method, copula, rho, tranches, tail, scenarios, seed)?;
+    let (request, spec) = simulation_request(method, copula, rho, tranches, tail, scenarios, seed)?;
     let shard = shard_spec(index, count)?;
     let pool = thread_pool(threads)?;
     let source = portfolio_source(columns, path, book)?;
