@@ -116,7 +116,9 @@ pub fn run(args: Args) -> TaskResult {
     if let (Some(shard), Some(out)) = (args.part.shard, &args.part.out) {
         let mut whole = config.clone();
         (whole.paths, whole.seed) = (paths, seed);
-        let part = pool.install(|| DefiShard::simulate(&whole, shard)).map_err(flag)?;
+        let part = pool
+            .install(|| DefiShard::simulate(&whole, shard))
+            .map_err(flag)?;
         return Ok(part.write(out, args.part.force)?);
     }
     let result = pool

@@ -411,29 +411,6 @@ th[aria-sort="descending"]::after { content: " \25BC"; font-size: 0.7em; }
 }
 "#;
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bold_in_markdown_keeps_spaces_outside_the_markers() {
-        assert_eq!(markdown_paragraph("a ** b ** c"), "a  **b**  c");
-        assert_eq!(markdown_paragraph("**x**"), "**x**");
-        assert_eq!(markdown_paragraph("- **x**"), "\\- **x**");
-    }
-
-    #[test]
-    fn empty_paragraphs_are_skipped() {
-        let mut r = Report::new("t");
-        r.intro("  ");
-        let mut s = Section::new("s", "S");
-        s.text("");
-        r.section(s);
-        assert_eq!(r.to_markdown(), "# t\n\n## S\n");
-        assert!(!r.to_html().contains("<p>"));
-    }
-}
-
 /// The inline script of [`Report::interactive`]: legend entries toggle their series (every
 /// element of the chart with the entry's `data-series`), table headers sort their table
 /// (numbers by value, with the report's k/m/bn suffixes; text alphabetically; again to
@@ -496,3 +473,26 @@ const SCRIPT: &str = r#"(function () {
   });
 })();
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bold_in_markdown_keeps_spaces_outside_the_markers() {
+        assert_eq!(markdown_paragraph("a ** b ** c"), "a  **b**  c");
+        assert_eq!(markdown_paragraph("**x**"), "**x**");
+        assert_eq!(markdown_paragraph("- **x**"), "\\- **x**");
+    }
+
+    #[test]
+    fn empty_paragraphs_are_skipped() {
+        let mut r = Report::new("t");
+        r.intro("  ");
+        let mut s = Section::new("s", "S");
+        s.text("");
+        r.section(s);
+        assert_eq!(r.to_markdown(), "# t\n\n## S\n");
+        assert!(!r.to_html().contains("<p>"));
+    }
+}

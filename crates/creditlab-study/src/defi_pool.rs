@@ -165,10 +165,18 @@ impl DefiPoolSpec {
         // The DeFi book is drawn at LTVs between creditlab-loan's floor and each asset's
         // limit, so a limit below the floor cannot generate a book (found by the soak).
         let floor = creditlab_loan::synthetic::DEFI_MIN_LTV;
-        if let Some((i, a)) = self.assets.iter().enumerate().find(|(_, a)| !(a.ltv >= floor)) {
+        if let Some((i, a)) = self
+            .assets
+            .iter()
+            .enumerate()
+            .find(|(_, a)| a.ltv.is_nan() || a.ltv < floor)
+        {
             return fail(
                 &format!("assets[{i}].ltv"),
-                format!("{} is below {floor}, the lowest LTV the DeFi book is drawn at", a.ltv),
+                format!(
+                    "{} is below {floor}, the lowest LTV the DeFi book is drawn at",
+                    a.ltv
+                ),
             );
         }
         let total: f64 = self.asset_shares.values().sum();

@@ -1,7 +1,7 @@
 //! creditlab-study's integration tests: one binary, one module per subject.
 
-mod chain;
 mod browser;
+mod chain;
 mod fuzz;
 mod originate;
 mod real_borrowers;
