@@ -263,9 +263,10 @@ fn xtask_prints_only_through_the_stdout_helper() {
 
 /// Most lines of `xtask/src`: the harness parses, calls and prints. Raised from 3,500 when
 /// the originate and scorecard tasks and the resource guards (issues 16, 19, 21) came in,
-/// and to 3,850 for the chain task (issue 17): their model code and estimates live in the
-/// libraries, their flags and tables here.
-const XTASK_MAX_LINES: usize = 3_850;
+/// and to 3,900 for the chain, fuzz, soak and merge tasks and the shard flags (issues 17,
+/// 18, 20): their model code and estimates live in the libraries, their flags and tables
+/// here.
+const XTASK_MAX_LINES: usize = 3_900;
 
 #[test]
 fn xtask_stays_a_thin_command_line() {
