@@ -35,11 +35,11 @@
 //! ```
 //! use creditlab_contagion::chain::{ChainNetwork, Holder, Market, Shock};
 //! use creditlab_contagion::clearing::DefaultCosts;
-//! // Two identical dealers at 25x leverage, half their assets in the notes, half their
-//! // liabilities repo; a 2% loss on the notes; a thin market.
+//! // Two dealers at 25x leverage that sell below 4% equity, half their assets in the
+//! // notes, half their liabilities repo; a 2% loss on the notes; a thin market.
 //! let dealer = |name: &str| Holder {
 //!     name: name.into(), units: 50.0, cash: 5.0, other_assets: 45.0, repo: 48.0,
-//!     repo_lender: None, debt: 48.0, min_equity_ratio: 0.03,
+//!     repo_lender: None, debt: 48.0, min_equity_ratio: 0.04,
 //! };
 //! let net = ChainNetwork::new(
 //!     vec![dealer("A"), dealer("B")],
