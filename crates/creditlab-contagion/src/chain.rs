@@ -201,7 +201,7 @@ pub struct ChainOutcome {
     pub debtrank: f64,
     /// The same by Battiston et al.'s (2012) single-hit rule.
     pub debtrank_single_hit: f64,
-    /// False when the process was cut off after [`MAX_ROUNDS`] rounds.
+    /// False when the process was cut off (after 500 rounds).
     pub converged: bool,
 }
 
