@@ -1,8 +1,8 @@
 //! Loan tapes in the columnar formats: Parquet and Arrow IPC (file and stream), read batch
 //! by batch (a Parquet row group is read in batches, never the whole file), written in
 //! batches. The schema is the tape's ([`COLUMNS`], docs/schemas/loan-tape.md), and every
-//! cell goes through the same validation as a CSV cell ([`parse_row`]), so a bad value
-//! gives the same error: [`Error::Tape`] with the row's line, the column and the reason.
+//! cell goes through the same validation as a CSV cell (the tape reader's `parse_row`), so
+//! a bad value gives the same error: [`Error::Tape`] with the row's line, the column and the reason.
 //! These formats have no lines: a record's `line` is its number plus one, the line it has
 //! in the CSV of the same tape (whose header is line 1); errors of the schema are line 1.
 //!
@@ -65,7 +65,7 @@ fn arrow_error(line: u64, e: &ArrowError) -> Error {
 /// The batches of a columnar tape.
 pub(crate) type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>>>;
 
-/// Reads a columnar tape batch by batch, turning each row into the cells [`parse_row`]
+/// Reads a columnar tape batch by batch, turning each row into the cells `parse_row`
 /// takes.
 pub(crate) struct ColumnarRows {
     batches: Batches,
