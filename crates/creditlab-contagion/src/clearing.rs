@@ -456,72 +456,9 @@ impl ClearingNetwork {
     /// Returns [`Error::Unsupported`] only if the defaulters' system is singular, which the
     /// algorithm never produces for a valid network in exact arithmetic.
     pub fn clear(&self) -> Result<Clearing> {
-        let n = self.len();
-        let pi = self.relative_liabilities();
-        let pb = &self.total_obligations;
-        let e = &self.external_assets;
-        let mut p = pb.clone();
-        let mut in_default = vec![false; n];
-        let mut defaults_by_round = Vec::new();
-        loop {
-            let inflow = self.interbank_assets(&pi, &p);
-            let new: Vec<usize> = (0..n)
-                .filter(|&i| {
-                    !in_default[i] && e[i] + inflow[i] < pb[i] - SOLVENCY_TOLERANCE * pb[i].max(1.0)
-                })
-                .collect();
-            if new.is_empty() {
-                let equity = (0..n).map(|i| e[i] + inflow[i] - pb[i]).collect();
-                let defaulted = (0..n).filter(|&i| in_default[i]).collect();
-                let rounds = defaults_by_round.len();
-                return Ok(Clearing {
-                    payments: p,
-                    total_obligations: pb.clone(),
-                    defaulted,
-                    defaults_by_round,
-                    rounds,
-                    equity,
-                });
-            }
-            for &i in &new {
-                in_default[i] = true;
-            }
-            defaults_by_round.push(new);
-            p = self.solve_defaulters(&pi, &in_default)?;
-        }
-    }
-
-    /// Payments when the institutions flagged in `in_default` pay what they have and the
-    /// others pay in full: `(I - Pi_DD^T) p_D = e_D + Pi_SD^T p_bar_S`.
-    fn solve_defaulters(&self, pi: &[Vec<f64>], in_default: &[bool]) -> Result<Vec<f64>> {
-        let n = self.len();
-        let pb = &self.total_obligations;
-        let d: Vec<usize> = (0..n).filter(|&i| in_default[i]).collect();
-        let m = d.len();
-        let mut a = DMatrix::<f64>::identity(m, m);
-        let mut b = DVector::<f64>::zeros(m);
-        for (r, &i) in d.iter().enumerate() {
-            b[r] = self.external_assets[i];
-            for j in 0..n {
-                if in_default[j] {
-                    continue;
-                }
-                b[r] += pi[j][i] * pb[j];
-            }
-            for (c, &j) in d.iter().enumerate() {
-                a[(r, c)] -= pi[j][i];
-            }
-        }
-        let x = a.lu().solve(&b).ok_or_else(|| Error::Unsupported {
-            method: "clearing",
-            reason: "the defaulters' payment system is singular".into(),
-        })?;
-        let mut p = pb.clone();
-        for (r, &i) in d.iter().enumerate() {
-            // Clamp rounding noise: a defaulter pays between 0 and what it owes.
-            p[i] = x[r].clamp(0.0, pb[i]);
-        }
-        Ok(p)
+        // Without costs the Rogers-Veraart algorithm is this one: the same loop, the
+        // defaulters' system with alpha = beta = 1.
+        self.clear_with_costs(DefaultCosts::NONE)
     }
 
     /// Clears the network with Rogers and Veraart's (2013) costs of default: a defaulter
@@ -534,9 +471,6 @@ impl ClearingNetwork {
     /// [`DefaultCosts::NONE`] it is [`ClearingNetwork::clear`]. `equity` is before the costs:
     /// `e_i + sum_j Pi_ji p_j - p_bar_i`.
     pub fn clear_with_costs(&self, costs: DefaultCosts) -> Result<Clearing> {
-        if costs == DefaultCosts::NONE {
-            return self.clear();
-        }
         let n = self.len();
         let pi = self.relative_liabilities();
         let pb = &self.total_obligations;
