@@ -65,6 +65,70 @@ fn arrow_error(line: u64, e: &ArrowError) -> Error {
 /// The batches of a columnar tape.
 pub(crate) type Batches = Box<dyn Iterator<Item = std::result::Result<RecordBatch, ArrowError>>>;
 
+std::thread_local! {
+    /// Set while [`guarded`] runs a decoder on this thread, so the panic hook stays quiet.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a step of the Arrow or Parquet decoder, turning a panic into an error message.
+///
+/// Why: those decoders still panic on some malformed files (arrow-ipc 60 slices a buffer at
+/// an offset read from the file before checking it against the body: found by fuzzing
+/// `tape_arrow_ipc`; see apache/arrow-rs#9801 and #10921 for others of the kind). A tape is
+/// user input, so a bad one must be an error naming the file, not a crash. The process's
+/// panic hook is wrapped once so that such a caught panic prints nothing; every other
+/// panic reaches the previous hook as before.
+pub(crate) fn guarded<T>(step: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = DECODING.with(|d| d.replace(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    DECODING.with(|d| d.set(was));
+    result.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        format!("the decoder failed on malformed data ({what})")
+    })
+}
+
+/// Batches whose decoder runs under [`guarded`]; after a caught panic they end, since the
+/// decoder's state is then unknown.
+struct Guarded {
+    inner: Option<Batches>,
+}
+
+impl Iterator for Guarded {
+    type Item = std::result::Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let inner = self.inner.as_mut()?;
+        match guarded(|| inner.next()) {
+            Ok(item) => item,
+            Err(why) => {
+                self.inner = None;
+                Some(Err(ArrowError::ParseError(why)))
+            }
+        }
+    }
+}
+
+/// `batches` with every decoding step under [`guarded`].
+pub(crate) fn guard(batches: Batches) -> Batches {
+    Box::new(Guarded {
+        inner: Some(batches),
+    })
+}
+
 /// Reads a columnar tape batch by batch, turning each row into the cells `parse_row`
 /// takes.
 pub(crate) struct ColumnarRows {

@@ -304,9 +304,11 @@ impl<R: Read> TapeReader<R> {
 
     /// A reader of a columnar tape; its schema is checked now.
     fn columnar(format: Columnar, source: Source) -> Result<Self> {
-        let (schema, batches) = batches(format, source)?;
+        let (schema, batches) = crate::columnar::guarded(|| batches(format, source))
+            .map_err(|why| tape_error(1, "row", format!("not a readable tape: {why}")))??;
         Ok(Self::with(Inner::Columnar(ColumnarRows::new(
-            &schema, batches,
+            &schema,
+            crate::columnar::guard(batches),
         )?)))
     }
 

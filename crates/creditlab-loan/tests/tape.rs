@@ -496,3 +496,53 @@ fn columnar_errors_are_the_csv_errors() {
     assert_eq!((line, column.as_str()), (1, "row"));
     assert!(why.contains("not a readable tape"), "{why}");
 }
+
+/// Every single-byte corruption of a small columnar tape (each byte set to 0xFF and to its
+/// bitwise complement, in turn) reads as records or as an error, never a panic. Without
+/// the guard around the decoders, parquet and arrow-ipc 60 panic on some of these (80 of
+/// the Parquet corruptions and about 1,380 of each Arrow IPC format's, counted by the
+/// printed line; arrow-ipc slices a buffer at an offset read from the file, unchecked).
+/// Found by the short mutation run of the `tape_arrow_ipc` fuzz target.
+#[test]
+fn every_one_byte_corruption_of_a_columnar_tape_is_an_error_or_records_never_a_panic() {
+    let spec = BookSpec {
+        loans: 3,
+        total_principal: Some(3.0e5),
+        seed: 3,
+    };
+    let book = bank_book(&spec).unwrap();
+    for format in [
+        TapeFormat::Parquet,
+        TapeFormat::ArrowIpc,
+        TapeFormat::ArrowStream,
+    ] {
+        let good = write_tape(Vec::new(), format, book.records()).unwrap();
+        let (mut errors, mut read, mut caught) = (0, 0, 0);
+        for at in 0..good.len() {
+            for byte in [0xFF, !good[at]] {
+                let mut bad = good.clone();
+                bad[at] = byte;
+                let outcome =
+                    std::panic::catch_unwind(|| match TapeReader::new(&bad[..], format) {
+                        Err(e) => Err(e.to_string()),
+                        Ok(r) => r.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string()),
+                    });
+                match outcome
+                    .unwrap_or_else(|_| panic!("{format:?}: byte {at} = {byte:#x} panicked"))
+                {
+                    Ok(_) => read += 1,
+                    Err(why) => {
+                        assert!(!why.is_empty());
+                        caught += usize::from(why.contains("the decoder failed on malformed data"));
+                        errors += 1;
+                    }
+                }
+            }
+        }
+        eprintln!("{format:?}: {read} read, {errors} errors, {caught} of them caught panics");
+        assert!(
+            errors > 0 && read > 0,
+            "{format:?}: {errors} errors, {read} read"
+        );
+    }
+}

@@ -47,6 +47,16 @@ pub const TARGETS: &[Target] = &[
         run: tape_jsonl,
     },
     Target {
+        name: "tape_parquet",
+        input: "loan tape, Parquet",
+        run: tape_parquet,
+    },
+    Target {
+        name: "tape_arrow_ipc",
+        input: "loan tape, Arrow IPC file (Feather v2)",
+        run: tape_arrow_ipc,
+    },
+    Target {
         name: "portfolio_csv",
         input: "loss --portfolio CSV",
         run: portfolio_csv,
@@ -135,6 +145,14 @@ fn tape_csv(bytes: &[u8]) {
 
 fn tape_jsonl(bytes: &[u8]) {
     tape(bytes, TapeFormat::JsonLines);
+}
+
+fn tape_parquet(bytes: &[u8]) {
+    tape(bytes, TapeFormat::Parquet);
+}
+
+fn tape_arrow_ipc(bytes: &[u8]) {
+    tape(bytes, TapeFormat::ArrowIpc);
 }
 
 fn portfolio_csv(bytes: &[u8]) {

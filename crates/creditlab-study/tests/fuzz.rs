@@ -94,6 +94,39 @@ fn seeds_of_the_file_parsers_are_valid_files() {
     }
 }
 
+/// The Parquet and Arrow IPC seeds are the CSV seeds written in those formats (so the
+/// campaign mutates real files of the writer's layout). `CREDITLAB_WRITE_SEEDS=1` writes
+/// them afresh from the CSV seeds.
+#[test]
+fn columnar_seeds_are_the_csv_seeds_in_each_format() {
+    use creditlab_loan::tape::write_tape;
+    let formats = [
+        ("tape_parquet", "parquet", TapeFormat::Parquet),
+        ("tape_arrow_ipc", "arrow", TapeFormat::ArrowIpc),
+    ];
+    let write = std::env::var_os("CREDITLAB_WRITE_SEEDS").is_some();
+    for (p, bytes) in files("corpus", "tape_csv") {
+        let records: Vec<_> = TapeReader::new(&bytes[..], TapeFormat::Csv)
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let stem = p.file_stem().unwrap().to_str().unwrap();
+        for (target, ext, format) in formats {
+            let seed = fuzz_dir().join(format!("corpus/{target}/{stem}.{ext}"));
+            if write {
+                let out = write_tape(Vec::new(), format, &records).unwrap();
+                std::fs::create_dir_all(seed.parent().unwrap()).unwrap();
+                std::fs::write(&seed, out).unwrap();
+            }
+            let read: Vec<_> = TapeReader::new(&std::fs::read(&seed).unwrap()[..], format)
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(read, records, "{}", seed.display());
+        }
+    }
+}
+
 #[test]
 fn corpus_and_every_crash_found_replay_without_a_panic() {
     let mut replayed = 0;
