@@ -12,7 +12,9 @@ if ! command -v cargo-afl >/dev/null; then
     echo "cargo-afl is not installed: cargo install cargo-afl (it builds AFL++ itself)" >&2
     exit 2
 fi
-(cd fuzz && nice -n 15 cargo afl build --release --quiet)
+# CREDITLAB_FUZZ_PREBUILT=1 runs the harness as built (campaigns in parallel, while the
+# source changes).
+[ -n "${CREDITLAB_FUZZ_PREBUILT:-}" ] || (cd fuzz && nice -n 15 cargo afl build --release --quiet)
 harness=fuzz/target/release/creditlab-fuzz
 targets=$(CREDITLAB_FUZZ_TARGET=list "$harness")
 if [ -n "$only" ]; then

@@ -21,17 +21,32 @@ pub enum BenchError {
     /// The one-thread pool of the Monte Carlo measurement could not be built.
     #[error("cannot build a thread pool: {0}")]
     ThreadPool(#[from] rayon::ThreadPoolBuildError),
-    /// The default study's child process could not be started or waited for.
-    #[error("cannot {action} the pipeline: {source}")]
-    Pipeline {
+    /// A measured child process (`pipeline`, `loss`) could not be started or waited for.
+    #[error("cannot {action} the {task}: {source}")]
+    Child {
+        /// The xtask task the child runs.
+        task: &'static str,
         /// `run` or `wait for`.
         action: &'static str,
         /// The operating system's error.
         source: std::io::Error,
     },
-    /// The default study's child process failed.
-    #[error("the pipeline failed: {0}")]
-    PipelineFailed(std::process::ExitStatus),
+    /// A measured child process failed.
+    #[error("the {task} failed: {status}")]
+    ChildFailed {
+        /// The xtask task the child runs.
+        task: &'static str,
+        /// How it ended.
+        status: std::process::ExitStatus,
+    },
+    /// A workload's input file could not be written.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
 }
 
 /// Result alias for this crate.

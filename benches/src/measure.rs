@@ -352,6 +352,8 @@ pub struct Summary {
     pub pipeline: PipelineFigures,
     /// Plain Monte Carlo on the benchmark loan tape, and its numpy peer.
     pub tape: TapeFigures,
+    /// The million-loan tape from CSV.
+    pub stream: StreamFigures,
 }
 
 /// The median of `v` (the upper one of an even count).
@@ -653,42 +655,15 @@ pub fn pipeline(exe: &Path, repeat: usize) -> Result<PipelineFigures> {
     let mut times = Vec::new();
     let mut peak_kib = 0u64;
     for _ in 0..repeat.clamp(1, 3) {
-        let start = Instant::now();
-        let mut child = std::process::Command::new(exe)
+        let mut command = std::process::Command::new(exe);
+        command
             .arg("pipeline")
             .arg("--quiet")
             .arg("--out")
-            .arg(&out)
-            .spawn()
-            .map_err(|source| BenchError::Pipeline {
-                action: "run",
-                source,
-            })?;
-        let status_file = format!("/proc/{}/status", child.id());
-        let status = loop {
-            if let Ok(text) = std::fs::read_to_string(&status_file)
-                && let Some(kib) = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("VmHWM:"))
-                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            {
-                peak_kib = peak_kib.max(kib);
-            }
-            match child.try_wait() {
-                Ok(Some(status)) => break status,
-                Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
-                Err(source) => {
-                    return Err(BenchError::Pipeline {
-                        action: "wait for",
-                        source,
-                    });
-                }
-            }
-        };
-        if !status.success() {
-            return Err(BenchError::PipelineFailed(status));
-        }
-        times.push(start.elapsed().as_secs_f64());
+            .arg(&out);
+        let (seconds, kib) = run_child(command, "pipeline")?;
+        peak_kib = peak_kib.max(kib);
+        times.push(seconds);
     }
     let _ = std::fs::remove_dir_all(&out);
     let best = times.iter().copied().fold(f64::INFINITY, f64::min);
@@ -705,6 +680,133 @@ pub fn pipeline(exe: &Path, repeat: usize) -> Result<PipelineFigures> {
         target_seconds: PIPELINE_TARGET_SECONDS,
         target_peak_rss_mib: PIPELINE_TARGET_MIB,
         met: median_seconds <= PIPELINE_TARGET_SECONDS && peak_rss_mib <= PIPELINE_TARGET_MIB,
+    })
+}
+
+/// Runs `command` to its end: its wall time in seconds and its peak resident memory in KiB
+/// (`VmHWM` of `/proc/<pid>/status`, sampled every 10 ms; 0 where /proc is absent).
+/// Standard output is discarded.
+fn run_child(mut command: std::process::Command, task: &'static str) -> Result<(f64, u64)> {
+    let start = Instant::now();
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|source| BenchError::Child {
+            task,
+            action: "run",
+            source,
+        })?;
+    let status_file = format!("/proc/{}/status", child.id());
+    let mut peak_kib = 0u64;
+    let status = loop {
+        if let Ok(text) = std::fs::read_to_string(&status_file)
+            && let Some(kib) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        {
+            peak_kib = peak_kib.max(kib);
+        }
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(source) => {
+                return Err(BenchError::Child {
+                    task,
+                    action: "wait for",
+                    source,
+                });
+            }
+        }
+    };
+    if !status.success() {
+        return Err(BenchError::ChildFailed { task, status });
+    }
+    Ok((start.elapsed().as_secs_f64(), peak_kib))
+}
+
+/// Loans of the streamed tape (issue 12: "a 1,000,000-loan tape streams from CSV and runs
+/// in under 2 GiB").
+pub const STREAM_LOANS: usize = 1_000_000;
+/// Scenarios of the streamed tape's Monte Carlo: 10^10 loan-scenarios.
+pub const STREAM_SCENARIOS: u64 = 10_000;
+/// Target peak memory of the streamed tape's run, MiB (issue 12).
+pub const STREAM_TARGET_MIB: f64 = 2048.0;
+
+/// The million-loan tape read from CSV and simulated ([`stream`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamFigures {
+    /// Loans of the tape.
+    pub loans: usize,
+    /// Size of its CSV, MiB.
+    pub csv_mib: f64,
+    /// Monte Carlo scenarios.
+    pub scenarios: u64,
+    /// Wall time of the whole child process (read, build, simulate, print), seconds.
+    pub seconds: f64,
+    /// Peak resident memory of the child (`VmHWM`), MiB.
+    pub peak_rss_mib: f64,
+    /// 1-minute load average when this measurement started.
+    pub load_average: f64,
+    /// Target peak memory, MiB.
+    pub target_peak_rss_mib: f64,
+    /// Whether the target is met.
+    pub met: bool,
+}
+
+/// Writes [`STREAM_LOANS`] loans of the benchmark tape (`Portfolio::benchmark_book`, one
+/// sector, seed [`SEED`]) as a portfolio CSV (`ead,pd,lgd`, shortest round-trip numbers)
+/// to a temporary file, then runs `exe loss --portfolio FILE --method mc --scenarios
+/// STREAM_SCENARIOS --json --quiet` as a child: its wall time and peak memory. The CSV is
+/// removed afterwards (this run wrote it).
+pub fn stream(exe: &Path) -> Result<StreamFigures> {
+    use std::io::Write as _;
+    let load_average = load_average();
+    let book = Portfolio::benchmark_book(STREAM_LOANS, 1, SEED)?;
+    let path =
+        std::env::temp_dir().join(format!("creditlab-bench-stream-{}.csv", std::process::id()));
+    let write = || -> std::io::Result<u64> {
+        let mut w = std::io::BufWriter::new(std::fs::File::create_new(&path)?);
+        writeln!(w, "ead,pd,lgd")?;
+        for i in 0..book.len() {
+            writeln!(
+                w,
+                "{},{},{}",
+                book.ead()[i],
+                book.pd()[i],
+                book.lgd()[i].mean()
+            )?;
+        }
+        w.into_inner().map_err(std::io::Error::other)?.sync_all()?;
+        Ok(std::fs::metadata(&path)?.len())
+    };
+    let bytes = write().map_err(|source| BenchError::Write {
+        path: path.clone(),
+        source,
+    });
+    drop(book);
+    let run = bytes.and_then(|bytes| {
+        let mut command = std::process::Command::new(exe);
+        command
+            .arg("loss")
+            .arg("--portfolio")
+            .arg(&path)
+            .args(["--method", "mc", "--json", "--quiet", "--scenarios"])
+            .arg(STREAM_SCENARIOS.to_string());
+        run_child(command, "loss").map(|r| (bytes, r))
+    });
+    let _ = std::fs::remove_file(&path);
+    let (bytes, (seconds, kib)) = run?;
+    let peak_rss_mib = kib as f64 / 1024.0;
+    Ok(StreamFigures {
+        loans: STREAM_LOANS,
+        csv_mib: bytes as f64 / (1024.0 * 1024.0),
+        scenarios: STREAM_SCENARIOS,
+        seconds,
+        peak_rss_mib,
+        load_average,
+        target_peak_rss_mib: STREAM_TARGET_MIB,
+        met: peak_rss_mib > 0.0 && peak_rss_mib < STREAM_TARGET_MIB,
     })
 }
 

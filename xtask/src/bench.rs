@@ -5,7 +5,8 @@
 //! loans, the five-note waterfall of a 10,000-loan pool over 1,000 scenarios, the DeFi
 //! lending pool of 10,000 positions over 1,000 paths of 288 steps, the default study as
 //! a child process, and plain Monte Carlo on the 100,000-loan benchmark tape, one-factor
-//! and 10 sectors, beside the numpy peer `benches/peers/tape_mc.py`); they are defined, run and timed in creditlab-benches
+//! and 10 sectors, beside the numpy peer `benches/peers/tape_mc.py`, and a 1,000,000-loan
+//! tape read from CSV by `cargo xtask loss` as a child process); they are defined, run and timed in creditlab-benches
 //! (`benches/src/lib.rs`, `measure.rs`), which also writes the Markdown (`markdown.rs`).
 //! This task parses the flags, calls the measurements in order and writes
 //! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
@@ -13,8 +14,8 @@
 use crate::cli::outln;
 use crate::cli::{TaskError, TaskResult};
 use creditlab_benches::markdown::{
-    DEFI_HEADING, PIPELINE_HEADING, TAPE_HEADING, defi_section, performance_page, pipeline_section,
-    replace_section, tape_section,
+    DEFI_HEADING, PIPELINE_HEADING, STREAM_HEADING, TAPE_HEADING, defi_section, performance_page,
+    pipeline_section, replace_section, stream_section, tape_section,
 };
 use creditlab_benches::measure::{self, Machine, Summary};
 use serde::Serialize;
@@ -32,10 +33,10 @@ pub struct Args {
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Measure one workload only (`defi`, `pipeline` or `tape`): its section of the
+    /// Measure one workload only (`defi`, `pipeline`, `tape` or `stream`): its section of the
     /// Markdown report is replaced, the other sections are kept, and its figures go to
     /// `<workload>.json` beside `--out`.
-    #[arg(long, value_parser = ["defi", "pipeline", "tape"])]
+    #[arg(long, value_parser = ["defi", "pipeline", "tape", "stream"])]
     only: Option<String>,
     /// The Python interpreter of the numpy peer (`benches/peers/tape_mc.py`); without
     /// numpy the peer is skipped with a note.
@@ -45,6 +46,10 @@ pub struct Args {
 
 /// What the tape measurement prints when it starts.
 const TAPE_NOTE: &str = "measuring Monte Carlo on the benchmark tape (100,000 loans; 1 and 10 sectors) and the numpy peer ...";
+
+/// What the million-loan measurement prints when it starts.
+const STREAM_NOTE: &str =
+    "measuring a 1,000,000-loan tape from CSV (cargo xtask loss --method mc, 10,000 scenarios) ...";
 
 /// Where the numpy peer lives.
 const PEERS: &str = measure::PEERS_DIR;
@@ -72,6 +77,8 @@ pub fn run(args: Args) -> TaskResult {
     let pipeline = measure::pipeline(&xtask_binary()?, args.repeat)?;
     eprintln!("{TAPE_NOTE}");
     let tape = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
+    eprintln!("{STREAM_NOTE}");
+    let stream = measure::stream(&xtask_binary()?)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine::detect(load_average),
@@ -82,6 +89,7 @@ pub fn run(args: Args) -> TaskResult {
         defi,
         pipeline,
         tape,
+        stream,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
@@ -122,6 +130,11 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
             eprintln!("{TAPE_NOTE}");
             let t = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
             (to_json(&t)?, TAPE_HEADING, tape_section(&t))
+        }
+        "stream" => {
+            eprintln!("{STREAM_NOTE}");
+            let t = measure::stream(&xtask_binary()?)?;
+            (to_json(&t)?, STREAM_HEADING, stream_section(&t))
         }
         _ => {
             eprintln!("measuring the default study (cargo xtask pipeline) ...");
