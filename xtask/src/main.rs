@@ -95,6 +95,9 @@ enum Task {
     Soak {
         #[arg(long, default_value_t = 100)]
         runs: usize,
+        /// Seed of the perturbations and of each study's seed.
+        #[arg(long, default_value_t = creditlab_study::soak::DEFAULT_SEED)]
+        seed: u64,
     },
     // New tasks: add one variant here and one arm in `main` below.
 }
@@ -149,7 +152,7 @@ fn main() -> ExitCode {
         Task::Chain(args) => chain::run(args),
         Task::Scorecard(args) => scorecard::run(args),
         Task::Fuzz { flags } => reliability::fuzz(flags),
-        Task::Soak { runs } => reliability::soak(runs),
+        Task::Soak { runs, seed } => reliability::soak(runs, seed),
     };
     finish(result)
 }

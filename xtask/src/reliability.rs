@@ -8,8 +8,13 @@ pub fn fuzz(flags: Vec<String>) -> TaskResult {
     ok.then_some(()).ok_or(TaskError::msg("fuzzing failed"))
 }
 
-/// Runs creditlab_study::soak: `runs` quick studies; an error unless every one passed.
-pub fn soak(runs: usize) -> TaskResult {
-    let summary = creditlab_study::soak::Soak::new(runs).run(&mut |l| eprintln!("{l}"))?;
+/// Runs creditlab_study::soak: `runs` quick studies from `seed`; an error unless every one
+/// passed.
+pub fn soak(runs: usize, seed: u64) -> TaskResult {
+    let spec = creditlab_study::soak::Soak {
+        seed,
+        ..creditlab_study::soak::Soak::new(runs)
+    };
+    let summary = spec.run(&mut |l| eprintln!("{l}"))?;
     write_stdout(format_args!("{summary}\n"))
 }

@@ -322,3 +322,32 @@ fn a_pipeline_of_a_million_loans_is_refused_naming_no_limits() {
     assert!(!dir.join("out").exists(), "nothing written");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Issue 12's CLI consistency: every task that simulates takes `--threads` (results do not
+/// depend on it) and `--seed`. `sweep` takes `--threads`; its studies' seeds are the
+/// scenario's `seed` key, which `--param seed=...` sweeps. `soak` sets each study's thread
+/// count itself (it compares 1, 2 and 7), so it takes `--seed` only.
+#[test]
+fn every_simulating_task_takes_threads_and_seed() {
+    let flags = |task: &str| {
+        let o = xtask(&[task, "--help"]);
+        assert!(o.status.success(), "{task} --help");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    for task in [
+        "loss",
+        "defi",
+        "waterfall",
+        "cdo2",
+        "tranche",
+        "originate",
+        "pipeline",
+    ] {
+        let help = flags(task);
+        for flag in ["--threads", "--seed"] {
+            assert!(help.contains(flag), "{task} lacks {flag}");
+        }
+    }
+    assert!(flags("sweep").contains("--threads"));
+    assert!(flags("soak").contains("--seed"));
+}

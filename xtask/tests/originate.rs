@@ -48,3 +48,13 @@ fn originate_bad_config_names_file_line_and_key() {
     fails_naming(&o, &["bad.toml", "line", "bank.payout"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn originate_gives_the_same_json_on_one_and_three_threads() {
+    let run = |threads: &str| {
+        let o = xtask(&["originate", "--paths", "60", "--json", "--threads", threads]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        o.stdout
+    };
+    assert_eq!(run("1"), run("3"));
+}
