@@ -149,8 +149,10 @@ impl Table {
         out
     }
 
-    /// An HTML `<table>` with its caption; numeric cells (and the headers of numeric columns)
-    /// carry `class="num"` so they are right-aligned.
+    /// An HTML `<table>` with its caption; the cells and header of a numeric column carry
+    /// `class="num"` so they are right-aligned. A number in a column of text stays aligned
+    /// with its column (a lone right-aligned "99.90%" among left-aligned "0.43% ± ..." reads
+    /// as a ragged column).
     pub fn to_html(&self) -> String {
         self.html(None)
     }
@@ -194,11 +196,7 @@ impl Table {
         for row in &self.rows {
             out.push_str("<tr>");
             for (c, &n) in row.iter().zip(&numeric) {
-                let class = if n || is_numeric(c) {
-                    " class=\"num\""
-                } else {
-                    ""
-                };
+                let class = if n { " class=\"num\"" } else { "" };
                 out.push_str(&format!("<td{class}>{}</td>", escape::xml(c)));
             }
             out.push_str("</tr>\n");
@@ -350,5 +348,16 @@ mod tests {
         assert!(html.contains("<caption>&lt;b&gt;</caption>"));
         assert!(html.contains("<td>&lt;i&gt;</td><td class=\"num\">1.5%</td>"));
         assert!(html.contains("<th scope=\"col\" class=\"num\">value</th>"));
+    }
+
+    #[test]
+    fn a_number_in_a_text_column_is_aligned_with_its_column() {
+        let mut t = Table::new("m", "", ["figure", "bank"]);
+        t.row(["expected loss", "0.43% (± under 0.1% of it)"])
+            .unwrap();
+        t.row(["P(pool loses anything)", "99.90%"]).unwrap();
+        let html = t.to_html();
+        assert!(html.contains("<td>99.90%</td>"), "{html}");
+        assert!(!html.contains("class=\"num\""), "{html}");
     }
 }

@@ -360,6 +360,8 @@ fn report_html_works_in_headless_chromium() {
 
     // Screenshots for the docs.
     let shots = workspace().join("target/browser");
+    // With CREDITLAB_BROWSER_REPORT no quick report was written there, so it may not exist.
+    std::fs::create_dir_all(&shots).unwrap();
     let verdict_page = dir.join("verdict-only.html");
     std::fs::write(&verdict_page, with(&html, VERDICT_ONLY, "")).unwrap();
     let pictures = [
