@@ -71,6 +71,15 @@ pub mod underwriting {
     pub const MAX_LTV: f64 = 0.95;
 }
 
+/// The fixed annual rate of a bank loan: 5.5%, plus 1.5% per 100 points of score below
+/// 760, plus 0.25% above 80% LTV. The book's highest rate is at the underwriting floor,
+/// `bank_rate(underwriting::MIN_SCORE, underwriting::MAX_LTV)`.
+pub fn bank_rate(score: u16, ltv: f64) -> f64 {
+    0.055
+        + 0.015 * (760.0 - f64::from(score)).max(0.0) / 100.0
+        + if ltv > 0.8 { 0.0025 } else { 0.0 }
+}
+
 /// One-year probability of default of a bank borrower under the book's "true" model:
 /// `logit(PD) = −3.9 − 1.2 (score − 700)/100 + 4 (DTI − 0.35) + 3 (LTV − 0.8)`.
 pub fn bank_true_pd(score: u16, dti: f64, ltv: f64) -> f64 {
@@ -360,9 +369,7 @@ pub fn bank_book(spec: &BookSpec) -> Result<Book> {
         };
         let value = income * price_to_income.sample(&mut rng);
         let principal = ltv * value;
-        let annual = 0.055
-            + 0.015 * (760.0 - f64::from(score)).max(0.0) / 100.0
-            + if ltv > 0.8 { 0.0025 } else { 0.0 };
+        let annual = bank_rate(score, ltv);
         let debt_service = other_debt + 12.0 * level_payment(principal, annual / 12.0, term);
         let dti = debt_service / income;
         // The default flag is drawn for every applicant, declined or not, so every
