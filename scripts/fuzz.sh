@@ -26,9 +26,10 @@ echo "|---|---|---|---|---|---|---|---|"
 for t in $targets; do
     out=target/fuzz/$t
     rm -rf "$out" && mkdir -p "$out"
-    # No UI (a log instead); no CPU governor or core-dump checks (a shared machine, not
-    # root's to tune); a 2 s timeout per input, past which AFL++ counts a hang.
-    AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 \
+    # No UI (a log instead); no CPU governor or core-dump checks and no pinning to a core
+    # (a shared machine, not root's to tune, where campaigns may run side by side); a 2 s
+    # timeout per input, past which AFL++ counts a hang.
+    AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
         CREDITLAB_FUZZ_TARGET=$t nice -n 15 cargo afl fuzz -t 2000 -V $((minutes * 60)) \
         -i "fuzz/corpus/$t" -o "$out" -- "$harness" >"$out/afl.log" 2>&1 ||
         { echo "afl-fuzz failed for $t: see $out/afl.log" >&2; tail -20 "$out/afl.log" >&2; exit 1; }
