@@ -11,18 +11,21 @@
 //! );
 //! ```
 
-use crate::measure::{DefiFigures, PipelineFigures, StreamFigures, Summary, TapeFigures, TapeRun};
+use crate::measure::{
+    AnalyticFigures, DefiFigures, PipelineFigures, StreamFigures, Summary, TapeFigures, TapeRun,
+};
 
 /// The whole page: the figures of every workload, the DeFi section, the default study,
 /// the benchmark loan tape.
 pub fn performance_page(s: &Summary) -> String {
     format!(
-        "{}\n{}\n{}\n{}\n{}",
+        "{}\n{}\n{}\n{}\n{}\n{}",
         markdown(s),
         defi_section(&s.defi),
         pipeline_section(&s.pipeline),
         tape_section(&s.tape),
-        stream_section(&s.stream)
+        stream_section(&s.stream),
+        analytic_section(&s.analytic)
     )
 }
 
@@ -285,6 +288,52 @@ and every output file), run {runs} times as a child process by\n\
         ts = p.target_seconds,
         tm = p.target_peak_rss_mib,
         met = yes_no(p.met),
+    )
+}
+
+/// Heading of the analytic methods' section of the Markdown report.
+pub const ANALYTIC_HEADING: &str = "## Exact and saddlepoint on the loan tape";
+
+/// The analytic methods' section, from [`ANALYTIC_HEADING`] on.
+pub fn analytic_section(a: &AnalyticFigures) -> String {
+    let saddle = if a.saddlepoint_met {
+        format!(
+            "<= {:.0} s at {} loans: **met** at {} loans (necessary; the {}-loan run is not made by this bench)",
+            a.saddlepoint_target_seconds,
+            a.saddlepoint_target_loans,
+            a.loans,
+            a.saddlepoint_target_loans
+        )
+    } else {
+        format!(
+            "<= {:.0} s at {} loans: **MISSED** (already {:.0} times the target at a tenth of the loans; the cost grows at least linearly in distinct loans)",
+            a.saddlepoint_target_seconds,
+            a.saddlepoint_target_loans,
+            a.saddlepoint_seconds / a.saddlepoint_target_seconds
+        )
+    };
+    format!(
+        "{ANALYTIC_HEADING}\n\
+\n\
+`Portfolio::benchmark_book({loans}, 1, 2026)` under the one-factor Gaussian copula (rho 0.2):\n\
+every figure `cargo xtask loss` reports (EL, VaR and ES at 99%, 99.9% and 99.97%,\n\
+P(L > x) at 5%, 10% and 20%, the six default tranches), in-process, by\n\
+`cargo xtask bench --only analytic` (which rewrites this section only) or the full\n\
+`cargo xtask bench`; 1-minute load average {load:.2} at the start.\n\
+\n\
+| method | wall time | target |\n\
+| --- | --- | --- |\n\
+| `exact`, default accuracy (1e-4 relative or 1e-8 absolute; accuracy met: {acc}) | {es:.2} s (median of {runs}) | <= {et:.0} s: **{em}** |\n\
+| `saddlepoint` (largest relative difference from `exact` on a tail figure: {diff:.1e}) | {ss:.1} s (one run) | {saddle} |\n",
+        loans = a.loans,
+        load = a.load_average,
+        acc = if a.exact_accuracy_met { "yes" } else { "no" },
+        es = a.exact_seconds,
+        runs = a.exact_runs,
+        et = a.exact_target_seconds,
+        em = yes_no(a.exact_met),
+        diff = a.saddlepoint_largest_relative_difference,
+        ss = a.saddlepoint_seconds,
     )
 }
 
@@ -565,6 +614,20 @@ mod tests {
                 target_peak_rss_mib: STREAM_TARGET_MIB,
                 met: true,
             },
+            analytic: AnalyticFigures {
+                loans: 10_000,
+                exact_seconds: 1.4,
+                exact_runs: 3,
+                exact_accuracy_met: true,
+                exact_target_seconds: EXACT_TAPE_TARGET_SECONDS,
+                exact_met: true,
+                saddlepoint_seconds: 100.0,
+                saddlepoint_largest_relative_difference: 5e-4,
+                saddlepoint_target_loans: SADDLEPOINT_TARGET_LOANS,
+                saddlepoint_target_seconds: SADDLEPOINT_TARGET_SECONDS,
+                saddlepoint_met: false,
+                load_average: 0.5,
+            },
         }
     }
 
@@ -603,6 +666,7 @@ mod tests {
                 PIPELINE_HEADING,
                 TAPE_HEADING,
                 STREAM_HEADING,
+                ANALYTIC_HEADING,
             ]
         );
         assert!(page.contains("**MISSED**") && page.contains("**met**"));
@@ -615,6 +679,8 @@ mod tests {
         assert_eq!(tape, page);
         let stream = replace_section(&page, STREAM_HEADING, &stream_section(&s.stream));
         assert_eq!(stream, page);
+        let analytic = replace_section(&page, ANALYTIC_HEADING, &analytic_section(&s.analytic));
+        assert_eq!(analytic, page);
         // Without numpy the section says why the peer is missing.
         let mut no_peer = s.tape.clone();
         no_peer.peer = None;

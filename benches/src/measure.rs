@@ -354,6 +354,8 @@ pub struct Summary {
     pub tape: TapeFigures,
     /// The million-loan tape from CSV.
     pub stream: StreamFigures,
+    /// The exact and saddlepoint methods on the 10,000-loan tape.
+    pub analytic: AnalyticFigures,
 }
 
 /// The median of `v` (the upper one of an even count).
@@ -723,6 +725,112 @@ fn run_child(mut command: std::process::Command, task: &'static str) -> Result<(
         return Err(BenchError::ChildFailed { task, status });
     }
     Ok((start.elapsed().as_secs_f64(), peak_kib))
+}
+
+/// Loans of the analytic methods' tape (issue 12: "`exact` on the 10,000-loan heterogeneous
+/// book at the default accuracy in under 5 s").
+pub const ANALYTIC_LOANS: usize = 10_000;
+/// Target seconds of the exact method on [`ANALYTIC_LOANS`] loans (issue 12).
+pub const EXACT_TAPE_TARGET_SECONDS: f64 = 5.0;
+/// Issue 12's saddlepoint target: 100,000 loans in under 1 s.
+pub const SADDLEPOINT_TARGET_LOANS: usize = 100_000;
+/// Target seconds of the saddlepoint method on [`SADDLEPOINT_TARGET_LOANS`] loans.
+pub const SADDLEPOINT_TARGET_SECONDS: f64 = 1.0;
+
+/// The analytic methods on the benchmark tape ([`analytic`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalyticFigures {
+    /// Loans of the tape both methods ran on.
+    pub loans: usize,
+    /// Median seconds of the exact method, every figure of `loss` at the default accuracy.
+    pub exact_seconds: f64,
+    /// Runs of the exact method timed.
+    pub exact_runs: usize,
+    /// Whether the exact method met its default accuracy.
+    pub exact_accuracy_met: bool,
+    /// Target seconds of the exact method.
+    pub exact_target_seconds: f64,
+    /// Whether the exact method met its time target and its accuracy.
+    pub exact_met: bool,
+    /// Seconds of one saddlepoint run on the same tape, every figure of `loss`.
+    pub saddlepoint_seconds: f64,
+    /// Largest relative difference between a saddlepoint tail figure (VaR, ES, P(L > x),
+    /// tranche EL and P(loss)) and the exact method's.
+    pub saddlepoint_largest_relative_difference: f64,
+    /// The saddlepoint target's loans and seconds.
+    pub saddlepoint_target_loans: usize,
+    /// Target seconds at that size.
+    pub saddlepoint_target_seconds: f64,
+    /// Whether that target is met: at most the target seconds here, at a tenth of the
+    /// target's loans (the method's cost grows at least linearly in distinct loans, so
+    /// this is necessary, not sufficient; the 100,000-loan run is not made when this fails).
+    pub saddlepoint_met: bool,
+    /// 1-minute load average when this measurement started.
+    pub load_average: f64,
+}
+
+/// `cargo xtask loss --method exact` and `--method saddlepoint` on the 10,000-loan benchmark
+/// tape (one-factor Gaussian, rho 0.2): every figure `loss` reports (EL, VaR and ES at the
+/// standard levels, the tail points, the tranches), the exact method at its default
+/// accuracy (`repeat` runs, at most 3; median), the saddlepoint once.
+pub fn analytic(repeat: usize) -> Result<AnalyticFigures> {
+    use creditlab_contagion::accuracy::figures;
+    use creditlab_contagion::{Saddlepoint, Targets};
+    let load_average = load_average();
+    let book = Portfolio::benchmark_book(ANALYTIC_LOANS, 1, SEED)?;
+    let copula = Copula::gaussian(MC_RHO)?;
+    let tranches: Vec<Tranche> = TAPE_TRANCHES
+        .iter()
+        .map(|&(a, d)| Tranche::new(a, d))
+        .collect::<std::result::Result<_, _>>()?;
+    let config = ExactConfig {
+        targets: Targets {
+            levels: STANDARD_LEVELS.to_vec(),
+            tail: TAPE_TAIL.to_vec(),
+            tranches: tranches.clone(),
+        },
+        ..ExactConfig::default()
+    };
+    let summary =
+        |d: &dyn LossDistribution| LossSummary::of(d, &STANDARD_LEVELS, &TAPE_TAIL, &tranches);
+    let mut times = Vec::new();
+    let mut exact = None;
+    for _ in 0..repeat.clamp(1, 3) {
+        let (t, e) = time(|| -> Result<_> {
+            let e = ExactLoss::new(&book, &copula, &config)?;
+            let s = summary(&e)?;
+            Ok((e.accuracy().met == Some(true), s))
+        });
+        times.push(t);
+        exact = Some(e?);
+    }
+    let (met, exact_summary) = exact.expect("at least one run");
+    let exact_seconds = median(times.clone());
+    let (saddlepoint_seconds, sp) = time(|| -> Result<_> {
+        let sp = Saddlepoint::new(&book, &copula)?;
+        Ok(summary(&sp)?)
+    });
+    let sp = sp?;
+    let largest = figures(&sp)
+        .into_iter()
+        .zip(figures(&exact_summary))
+        .filter(|((name, _), _)| name != "expected_loss" && name != "unexpected_loss")
+        .map(|((_, a), (_, b))| ((a.value - b.value) / b.value.abs().max(1e-300)).abs())
+        .fold(0.0, f64::max);
+    Ok(AnalyticFigures {
+        loans: ANALYTIC_LOANS,
+        exact_seconds,
+        exact_runs: times.len(),
+        exact_accuracy_met: met,
+        exact_target_seconds: EXACT_TAPE_TARGET_SECONDS,
+        exact_met: met && exact_seconds <= EXACT_TAPE_TARGET_SECONDS,
+        saddlepoint_seconds,
+        saddlepoint_largest_relative_difference: largest,
+        saddlepoint_target_loans: SADDLEPOINT_TARGET_LOANS,
+        saddlepoint_target_seconds: SADDLEPOINT_TARGET_SECONDS,
+        saddlepoint_met: saddlepoint_seconds <= SADDLEPOINT_TARGET_SECONDS,
+        load_average,
+    })
 }
 
 /// Loans of the streamed tape (issue 12: "a 1,000,000-loan tape streams from CSV and runs

@@ -14,8 +14,9 @@
 use crate::cli::outln;
 use crate::cli::{TaskError, TaskResult};
 use creditlab_benches::markdown::{
-    DEFI_HEADING, PIPELINE_HEADING, STREAM_HEADING, TAPE_HEADING, defi_section, performance_page,
-    pipeline_section, replace_section, stream_section, tape_section,
+    ANALYTIC_HEADING, DEFI_HEADING, PIPELINE_HEADING, STREAM_HEADING, TAPE_HEADING,
+    analytic_section, defi_section, performance_page, pipeline_section, replace_section,
+    stream_section, tape_section,
 };
 use creditlab_benches::measure::{self, Machine, Summary};
 use serde::Serialize;
@@ -33,10 +34,11 @@ pub struct Args {
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
     repeat: usize,
-    /// Measure one workload only (`defi`, `pipeline`, `tape` or `stream`): its section of the
+    /// Measure one workload only (`defi`, `pipeline`, `tape`, `stream` or `analytic`): its
+    /// section of the
     /// Markdown report is replaced, the other sections are kept, and its figures go to
     /// `<workload>.json` beside `--out`.
-    #[arg(long, value_parser = ["defi", "pipeline", "tape", "stream"])]
+    #[arg(long, value_parser = ["defi", "pipeline", "tape", "stream", "analytic"])]
     only: Option<String>,
     /// The Python interpreter of the numpy peer (`benches/peers/tape_mc.py`); without
     /// numpy the peer is skipped with a note.
@@ -50,6 +52,9 @@ const TAPE_NOTE: &str = "measuring Monte Carlo on the benchmark tape (100,000 lo
 /// What the million-loan measurement prints when it starts.
 const STREAM_NOTE: &str =
     "measuring a 1,000,000-loan tape from CSV (cargo xtask loss --method mc, 10,000 scenarios) ...";
+
+/// What the analytic measurement prints when it starts.
+const ANALYTIC_NOTE: &str = "measuring exact and saddlepoint on the 10,000-loan benchmark tape (the saddlepoint takes minutes) ...";
 
 /// Where the numpy peer lives.
 const PEERS: &str = measure::PEERS_DIR;
@@ -79,6 +84,8 @@ pub fn run(args: Args) -> TaskResult {
     let tape = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
     eprintln!("{STREAM_NOTE}");
     let stream = measure::stream(&xtask_binary()?)?;
+    eprintln!("{ANALYTIC_NOTE}");
+    let analytic = measure::analytic(args.repeat)?;
     let summary = Summary {
         command: "cargo xtask bench".into(),
         machine: Machine::detect(load_average),
@@ -90,6 +97,7 @@ pub fn run(args: Args) -> TaskResult {
         pipeline,
         tape,
         stream,
+        analytic,
     };
     let json = serde_json::to_string_pretty(&summary)
         .map_err(|e| TaskError::msg(format!("cannot serialize the summary: {e}")))?;
@@ -130,6 +138,11 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
             eprintln!("{TAPE_NOTE}");
             let t = measure::tape(args.repeat, &args.python, std::path::Path::new(PEERS))?;
             (to_json(&t)?, TAPE_HEADING, tape_section(&t))
+        }
+        "analytic" => {
+            eprintln!("{ANALYTIC_NOTE}");
+            let a = measure::analytic(args.repeat)?;
+            (to_json(&a)?, ANALYTIC_HEADING, analytic_section(&a))
         }
         "stream" => {
             eprintln!("{STREAM_NOTE}");
