@@ -27,10 +27,6 @@
 //! use creditlab_numerics::shard::ShardSpec;
 //! let mut scenario = Scenario::builtin()?;
 //! scenario.quicken();
-//! scenario.books.loans = 60;
-//! scenario.defi_pool.paths = 8;
-//! scenario.defi_pool.stress.paths = 8;
-//! scenario.originate.paths = 20;
 //! let parts = (0..2)
 //!     .map(|k| {
 //!         let part = StudyShard::run(&scenario, ShardSpec::new(k, 2).unwrap(), &Silent)?;
