@@ -83,12 +83,14 @@ def test_bad_tapes_name_line_and_column(tmp_path: Path, bank_tape: Path) -> None
         creditlab.write_book(bank_tape)
 
 
-def test_arrow_tables_read_as_their_csv(bank_tape: Path, defi_tape: Path) -> None:
+def test_arrow_tables_read_as_their_csv(bank_tape: Path, tmp_path: Path) -> None:
     # A pyarrow table and a polars frame reach the tape reader through the Arrow C stream
     # (__arrow_c_stream__), not as text: the same records as the CSV they were read from.
     import pyarrow as pa
 
-    for tape in (bank_tape, defi_tape):
+    defi_csv = tmp_path / "defi.csv"
+    creditlab.write_book(defi_csv, book="defi", loans=300, seed=7)
+    for tape in (bank_tape, defi_csv):
         from_csv = creditlab.read_tape(tape)
         assert len(from_csv) > 0
         table = pacsv.read_csv(tape)

@@ -8,7 +8,9 @@
 //! --shard` splits them ([`creditlab_defi::shard::DefiShard`]; path `i` draws from
 //! `rng::stream(seed, i)`, so a path's result does not depend on where it ran). That is
 //! the stage whose cost grows with the paths times the loans (the scenario's cost model,
-//! [`Scenario::estimated_cost`]); on the quick study it is most of the time.
+//! [`Scenario::estimated_cost`]), so the one that grows when the paths are raised for
+//! tighter tail figures. On the quick study it is the smaller part (docs/scale-out.md has
+//! the measurement): the merge's stages then dominate.
 //!
 //! What the merge runs whole, on one machine: everything else. The exact loss recursion
 //! (the scenarios' loss method), grading, cash flows and the verdict are deterministic
