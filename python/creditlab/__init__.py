@@ -171,13 +171,13 @@ def cashflows(
     ``balance`` (default 100,000,000), ``coupon`` (0.08) and ``term`` months (360). At most
     one prepayment rate (smm, cpr, psa) and one default rate (mdr, cdr, sda).
     """
-    path, csv, origin = tape_arguments(tape)
+    path, table, origin = tape_arguments(tape)
     if tape is not None and not (balance is None and coupon is None and term is None):
         raise ArgumentError("a tape has its own balance, coupon and term", "balance")
     return json.loads(  # type: ignore[no-any-return]
         _native.cashflows(
             path,
-            csv,
+            table,
             origin,
             100_000_000.0 if balance is None else balance,
             0.08 if coupon is None else coupon,
@@ -219,14 +219,14 @@ def grade(
 ) -> Report:
     """Grades every loan of a tape (path or table) or a synthetic ``book`` ("bank" or
     "defi", ``loans`` loans of ``seed``): ``cargo xtask grade --json``."""
-    path, csv, origin = tape_arguments(tape)
+    path, table, origin = tape_arguments(tape)
     if tape is not None and book is not None:
         raise ArgumentError("give a tape or a book, not both", "book")
     if tape is None and book is None:
         raise ArgumentError("give a tape or a book", "tape")
     return json.loads(  # type: ignore[no-any-return]
         _native.grade(
-            path, csv, origin, book, loans, total_principal, seed, simulate_outcomes, fit, quantile
+            path, table, origin, book, loans, total_principal, seed, simulate_outcomes, fit, quantile
         )
     )
 
@@ -242,11 +242,22 @@ def loan_grades(
     """Every loan's grade as arrays (book order): id, ead, pd, pd_conservative, lgd,
     el_one_year, capital_amount (numpy) and grade (a list of master-scale names). ead, pd
     and lgd are a portfolio for :func:`loss`."""
-    path, csv, origin = tape_arguments(tape)
+    path, table, origin = tape_arguments(tape)
     if (tape is None) == (book is None):
         raise ArgumentError("give exactly one of a tape or a book", "tape")
-    columns = _native.loan_grades(path, csv, origin, book, loans, seed, quantile)
+    columns = _native.loan_grades(path, table, origin, book, loans, seed, quantile)
     return dict(columns)
+
+
+def read_tape(tape: object) -> List[Dict[str, Any]]:
+    """Every record of a loan tape (a path, or a table read through the Arrow C stream), as
+    the tape reader reads and checks it: one dict per loan (its loan, borrower, collateral
+    and outcome), in tape order. A bad cell raises :class:`InputError` with its line (the
+    row number plus one, its line in the CSV of the same tape) and column."""
+    path, table, origin = tape_arguments(tape)
+    if tape is None:
+        raise ArgumentError("give a tape (a path or a table)", "tape")
+    return json.loads(_native.tape_records(path, table, origin))  # type: ignore[no-any-return]
 
 
 def write_book(
@@ -356,6 +367,7 @@ __all__ = [
     "loan_grades",
     "loss",
     "loss_scenarios",
+    "read_tape",
     "waterfall",
     "write_book",
 ]

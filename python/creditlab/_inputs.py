@@ -1,10 +1,12 @@
 """Python inputs made into what the native module reads.
 
 Tables (pyarrow tables, pandas or polars data frames, anything with the Arrow PyCapsule
-interface ``__arrow_c_stream__``) are taken through Arrow: ``pyarrow.table(obj)`` reads the
-C stream without copying, and a float64 column without nulls reaches Rust as a numpy view of
-the Arrow buffer (no copy). A loan tape from a table goes through the tape reader itself
-(as CSV text), so its schema, checks and messages (line, column, reason) are the file's.
+interface ``__arrow_c_stream__``) are taken through Arrow. A portfolio: ``pyarrow.table(obj)``
+reads the C stream without copying, and a float64 column without nulls reaches Rust as a
+numpy view of the Arrow buffer (no copy). A loan tape: the native module takes the table's
+Arrow C stream (``__arrow_c_stream__``) and the tape reader reads its record batches in
+place, so its schema, checks and messages (line, column, reason) are a Parquet file's; only
+a pandas frame is converted first (``pyarrow.Table.from_pandas``).
 """
 
 from __future__ import annotations
@@ -125,39 +127,20 @@ def portfolio_columns(obj: object) -> Dict[str, Any]:
     return out
 
 
-def tape_csv(obj: object) -> bytes:
-    """A loan-tape table as CSV text (the tape reader's own format: an empty cell is a
-    missing value, booleans as true/false, whole-number floats as integers)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-    import pyarrow.csv as pacsv
-
-    table = _arrow_table(obj)
-    columns = []
-    for name in table.column_names:
-        column = table.column(name)
-        if pa.types.is_string_view(column.type) or pa.types.is_large_string(column.type):
-            # polars' strings; the CSV writer takes plain ones.
-            column = column.cast(pa.string())
-        if pa.types.is_floating(column.type):
-            # A frame stores an integer column with gaps (credit_score) as floats: write
-            # 700, not 700.0, which the tape's integer columns refuse.
-            column = pc.if_else(pc.is_nan(column), pa.scalar(None, column.type), column)
-            whole = pc.all(pc.equal(column, pc.floor(column))).as_py()
-            if whole is not False and pc.max(pc.abs(column)).as_py() is not None:
-                if pc.max(pc.abs(column)).as_py() < 2.0**53:
-                    column = column.cast(pa.int64())
-        columns.append(column)
-    table = pa.table(columns, names=table.column_names)
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(table, sink, pacsv.WriteOptions(quoting_style="needed"))
-    return bytes(sink.getvalue().to_pybytes())
+def tape_table(obj: object) -> Any:
+    """A loan-tape table as an object with the Arrow C stream interface, which the tape
+    reader reads batch by batch in place: a pyarrow table or record batch reader, a polars
+    frame or anything with ``__arrow_c_stream__`` as it is (no copy); a pandas frame
+    converted by ``pyarrow.Table.from_pandas`` (a copy; NaN is a missing value)."""
+    if type(obj).__module__.split(".")[0] == "pandas" or not hasattr(obj, "__arrow_c_stream__"):
+        return _arrow_table(obj)
+    return obj
 
 
-def tape_arguments(tape: object) -> Tuple[Optional[str], Optional[bytes], Optional[str]]:
-    """(path, csv, origin) of a tape given as a path or as a table."""
+def tape_arguments(tape: object) -> Tuple[Optional[str], Any, Optional[str]]:
+    """(path, table, origin) of a tape given as a path or as a table."""
     if tape is None:
         return None, None, None
     if isinstance(tape, (str, os.PathLike)):
         return str(os.fspath(tape)), None, None
-    return None, tape_csv(tape), f"{type(tape).__name__} (as a tape)"
+    return None, tape_table(tape), f"{type(tape).__name__} (as a tape)"

@@ -43,7 +43,7 @@ def loss_scenarios(
 ) -> npt.NDArray[np.float64]: ...
 def cashflows(
     tape: Optional[str],
-    tape_csv: Optional[bytes],
+    tape_table: Any,
     origin: Optional[str],
     balance: float,
     coupon: float,
@@ -61,7 +61,7 @@ def cashflows(
 ) -> str: ...
 def grade(
     tape: Optional[str],
-    tape_csv: Optional[bytes],
+    tape_table: Any,
     origin: Optional[str],
     book: Optional[str],
     loans: int,
@@ -73,7 +73,7 @@ def grade(
 ) -> str: ...
 def loan_grades(
     tape: Optional[str],
-    tape_csv: Optional[bytes],
+    tape_table: Any,
     origin: Optional[str],
     book: Optional[str],
     loans: int,
@@ -125,3 +125,20 @@ def defi_shard(
     count: int,
 ) -> str: ...
 def defi_merge(partials: List[Tuple[str, str]]) -> str: ...
+def tape_records(tape: Optional[str], tape_table: Any, origin: Optional[str]) -> str: ...
+def study_shard(
+    config: Optional[str],
+    text: Optional[str],
+    seed: Optional[int],
+    scenarios: Optional[int],
+    quick: bool,
+    threads: Optional[int],
+    index: int,
+    count: int,
+) -> str: ...
+def study_merge(
+    partials: List[Tuple[str, str]],
+    threads: Optional[int],
+    out: Optional[str],
+    force: bool,
+) -> str: ...

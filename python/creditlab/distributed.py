@@ -1,5 +1,6 @@
-"""Scale-out on Dask: a loss distribution or a DeFi simulation split into shards that run on a
-``dask.distributed.Client``'s workers, then merged into exactly the single run.
+"""Scale-out on Dask: a loss distribution, a DeFi simulation or a study's Monte Carlo stages
+split into shards that run on a ``dask.distributed.Client``'s workers, then merged into
+exactly the single run.
 
 The engine is Dask and the contract is creditlab's shard file: each task runs shard ``K/N``
 (scenarios or paths ``[K M / N, (K + 1) M / N)``) and returns its versioned partial result
@@ -155,4 +156,101 @@ def defi(
     )
 
 
-__all__ = ["defi", "defi_partials", "loss", "loss_partials", "merge_defi", "merge_loss"]
+def _study_shard(arguments: Dict[str, Any], index: int, count: int) -> str:
+    """One shard of a study's Monte Carlo stages, on a worker: its partial result as text."""
+    return _native.study_shard(**arguments, index=index, count=count)
+
+
+def study_shard(
+    config: Optional[PathLike] = None,
+    *,
+    index: int,
+    count: int,
+    quick: bool = False,
+    seed: Optional[int] = None,
+    scenarios: Optional[int] = None,
+    threads: Optional[int] = None,
+) -> str:
+    """Shard ``index`` of ``count`` of a study, here (one Slurm array task, say): its
+    partial result as text, for :func:`merge_study`."""
+    _check_shards(count)
+    text = None if config is None else open(os.fspath(config)).read()
+    return _native.study_shard(None, text, seed, scenarios, quick, threads, index, count)
+
+
+def study_partials(
+    client: Any,
+    config: Optional[PathLike] = None,
+    *,
+    shards: int,
+    quick: bool = False,
+    seed: Optional[int] = None,
+    scenarios: Optional[int] = None,
+    threads_per_shard: Optional[int] = 1,
+) -> List[str]:
+    """The partial results of a study (a scenario file, default the built-in one) split
+    into ``shards`` Dask tasks, in shard order: each runs its share of the DeFi pool's
+    paths (the year and both March-2020 stresses; docs/scale-out.md says which stages are
+    sharded). The scenario is read here and its text sent to the workers."""
+    _check_shards(shards)
+    text = None if config is None else open(os.fspath(config)).read()
+    arguments: Dict[str, Any] = {
+        "config": None,
+        "text": text,
+        "seed": seed,
+        "scenarios": scenarios,
+        "quick": quick,
+        "threads": threads_per_shard,
+    }
+    return _gather(client, _study_shard, arguments, shards)
+
+
+def merge_study(
+    partials: Sequence[Union[str, Tuple[str, str]]],
+    out: Optional[PathLike] = None,
+    *,
+    force: bool = False,
+    threads: Optional[int] = None,
+) -> Report:
+    """Merges study partials and runs the rest of the study here: the report's data of
+    the single :meth:`creditlab.Study.run`, bit for bit (written to ``out`` when given)."""
+    named = [p if isinstance(p, tuple) else (f"shard {i}", p) for i, p in enumerate(partials)]
+    out_path = None if out is None else os.fspath(out)
+    return json.loads(  # type: ignore[no-any-return]
+        _native.study_merge(named, threads, out_path, force)
+    )
+
+
+def study(
+    client: Any,
+    config: Optional[PathLike] = None,
+    *,
+    shards: int,
+    out: Optional[PathLike] = None,
+    force: bool = False,
+    quick: bool = False,
+    seed: Optional[int] = None,
+    scenarios: Optional[int] = None,
+    threads_per_shard: Optional[int] = 1,
+) -> Report:
+    """:meth:`creditlab.Study.run` with the study's Monte Carlo paths split into ``shards``
+    tasks on ``client``, the rest run here: the same report data, bit for bit."""
+    parts = study_partials(
+        client, config, shards=shards, quick=quick, seed=seed, scenarios=scenarios,
+        threads_per_shard=threads_per_shard,
+    )
+    return merge_study(parts, out, force=force)
+
+
+__all__ = [
+    "defi",
+    "defi_partials",
+    "loss",
+    "loss_partials",
+    "merge_defi",
+    "merge_loss",
+    "merge_study",
+    "study",
+    "study_partials",
+    "study_shard",
+]

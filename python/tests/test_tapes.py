@@ -81,3 +81,71 @@ def test_bad_tapes_name_line_and_column(tmp_path: Path, bank_tape: Path) -> None
         creditlab.cashflows(smm=0.01, cpr=0.1)
     with pytest.raises(creditlab.ArgumentError, match="does not overwrite"):
         creditlab.write_book(bank_tape)
+
+
+def test_arrow_tables_read_as_their_csv(bank_tape: Path, tmp_path: Path) -> None:
+    # A pyarrow table and a polars frame reach the tape reader through the Arrow C stream
+    # (__arrow_c_stream__), not as text: the same records as the CSV they were read from.
+    import pyarrow as pa
+
+    defi_csv = tmp_path / "defi.csv"
+    creditlab.write_book(defi_csv, book="defi", loans=300, seed=7)
+    for tape in (bank_tape, defi_csv):
+        from_csv = creditlab.read_tape(tape)
+        assert len(from_csv) > 0
+        table = pacsv.read_csv(tape)
+        assert isinstance(table, pa.Table) and hasattr(table, "__arrow_c_stream__")
+        assert creditlab.read_tape(table) == from_csv
+        frame = pl.read_csv(tape)
+        assert creditlab.read_tape(frame) == from_csv
+        # Batches of any size, as a stream (a record batch reader is read once).
+        reader = pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=7))
+        assert creditlab.read_tape(reader) == from_csv
+        assert creditlab.read_tape(pd.read_csv(tape)) == from_csv
+
+
+def test_arrow_tables_name_the_bad_row_and_column(bank_tape: Path) -> None:
+    import pyarrow as pa
+
+    table = pacsv.read_csv(bank_tape)
+    principal = table.column("principal").to_pylist()
+    principal[4] = -5.0
+    bad = table.set_column(
+        table.column_names.index("principal"), "principal", pa.array(principal)
+    )
+    with pytest.raises(creditlab.InputError) as info:
+        creditlab.read_tape(bad)
+    # Row 4 (0-based) is line 6 of the CSV: the header is line 1.
+    assert info.value.line == 6 and info.value.field == "principal", str(info.value)
+    assert "Table (as a tape)" in str(info.value)
+    frame = pl.read_csv(bank_tape).with_columns(
+        pl.when(pl.int_range(pl.len()) == 4).then(-5.0).otherwise(pl.col("principal"))
+        .alias("principal")
+    )
+    with pytest.raises(creditlab.InputError) as info:
+        creditlab.grade(frame)
+    assert info.value.line == 6 and info.value.field == "principal", str(info.value)
+
+
+def test_arrow_tables_of_a_wrong_type_are_refused_by_column(bank_tape: Path) -> None:
+    import datetime
+
+    import pyarrow as pa
+
+    table = pacsv.read_csv(bank_tape)
+    # A column of a type no tape column has (dates): refused by name, before any row.
+    dates = pa.array([datetime.date(2020, 1, 1)] * table.num_rows)
+    wrong = table.set_column(table.column_names.index("income"), "income", dates)
+    with pytest.raises(creditlab.InputError) as info:
+        creditlab.read_tape(wrong)
+    assert info.value.field == "income" and info.value.line == 1, str(info.value)
+    assert "date32" in str(info.value).lower() and "not supported" in str(info.value)
+    # Text in a number column: refused at the first cell that is not a number.
+    text = pa.array(["lots"] * table.num_rows)
+    wrong = table.set_column(table.column_names.index("principal"), "principal", text)
+    with pytest.raises(creditlab.InputError) as info:
+        creditlab.read_tape(wrong)
+    assert info.value.field == "principal" and info.value.line == 2, str(info.value)
+    # Not a table at all.
+    with pytest.raises(creditlab.ArgumentError, match="not a table"):
+        creditlab.read_tape(42)

@@ -41,7 +41,7 @@ use crate::mc::{McDistribution, MonteCarlo};
 use crate::portfolio::Portfolio;
 use crate::report::{LossReport, LossRequest};
 use crate::spec::{CopulaSpec, LossMethod};
-use creditlab_numerics::shard::{ConfigHasher, shard_error, tile};
+use creditlab_numerics::shard::{ConfigHasher, check_format, shard_error, tile};
 /// The split and the problems of a merge, from creditlab-numerics (for callers that see
 /// only this crate).
 pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
@@ -233,20 +233,7 @@ impl LossShard {
     pub fn from_json(text: &str, origin: &str) -> Result<LossShard> {
         let header: Header = serde_json::from_str(text)
             .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
-        if header.format != FORMAT {
-            let problem = ShardProblem::Format {
-                found: header.format,
-                expected: FORMAT,
-            };
-            return Err(shard_error(origin, problem).into());
-        }
-        if header.version != VERSION {
-            let problem = ShardProblem::Version {
-                found: header.version,
-                expected: VERSION,
-            };
-            return Err(shard_error(origin, problem).into());
-        }
+        check_format(origin, (header.format, header.version), (FORMAT, VERSION))?;
         let shard: LossShard =
             serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))?;
         let n = shard.end.checked_sub(shard.start);

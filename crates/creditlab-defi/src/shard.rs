@@ -31,7 +31,7 @@
 use crate::config::{DefiSimConfig, MAX_PATHS};
 use crate::error::{DefiError, Result, out_of_range};
 use crate::simulation::{DefiSim, DefiSimResult, PathSummary};
-use creditlab_numerics::shard::{ConfigHasher, shard_error, tile};
+use creditlab_numerics::shard::{ConfigHasher, check_format, shard_error, tile};
 /// The split and the problems of a merge, from creditlab-numerics (for callers that see
 /// only this crate).
 pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
@@ -146,20 +146,7 @@ impl DefiShard {
     pub fn from_json(text: &str, origin: &str) -> Result<DefiShard> {
         let header: Header = serde_json::from_str(text)
             .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
-        if header.format != FORMAT {
-            let problem = ShardProblem::Format {
-                found: header.format,
-                expected: FORMAT,
-            };
-            return Err(shard_err(origin, problem));
-        }
-        if header.version != VERSION {
-            let problem = ShardProblem::Version {
-                found: header.version,
-                expected: VERSION,
-            };
-            return Err(shard_err(origin, problem));
-        }
+        check_format(origin, (header.format, header.version), (FORMAT, VERSION))?;
         let shard: DefiShard =
             serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))?;
         let n = shard.end.checked_sub(shard.start);

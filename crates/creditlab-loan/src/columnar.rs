@@ -9,8 +9,9 @@
 //! Written columns and their Arrow types: `id` UInt64; `term_months`, `balloon_month`
 //! UInt32; `credit_score` UInt16; `defaulted` Boolean; the enums and `collateral_asset`
 //! Utf8; the rest Float64; all nullable (null is a missing value). A tape from elsewhere
-//! may use any integer, float, boolean or string type for any column, and leave out the
-//! optional columns, as a CSV header may.
+//! may use any integer, float, boolean or string type for any column (or the null type:
+//! every cell missing, as an empty CSV column), and leave out the optional columns, as a
+//! CSV header may.
 
 use crate::book::LoanRecord;
 use crate::error::{Error, Result};
@@ -146,7 +147,9 @@ fn readable(t: &DataType) -> bool {
     t.is_integer()
         || matches!(
             t,
-            DataType::Float32
+            // A column with no value at all (pyarrow's CSV reader types an empty one so).
+            DataType::Null
+                | DataType::Float32
                 | DataType::Float64
                 | DataType::Boolean
                 | DataType::Utf8
@@ -232,7 +235,7 @@ impl ColumnarRows {
 /// numbers in the shortest form that reads back to the same value, so a cell is validated
 /// exactly as in a CSV tape.
 fn cell_text(array: &ArrayRef, row: usize) -> Option<String> {
-    if array.is_null(row) {
+    if array.is_null(row) || array.data_type() == &DataType::Null {
         return None;
     }
     macro_rules! prim {

@@ -55,4 +55,6 @@ pub use loan::{
     level_payment,
 };
 pub use report::{CashFlowReport, CashFlowSource};
-pub use tape::{TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape};
+pub use tape::{
+    ArrowTapeReader, TapeFormat, TapeReader, TapeWriter, open_tape, save_tape, write_tape,
+};

@@ -363,13 +363,21 @@ impl<R: Read> TapeReader<R> {
     }
 
     /// A reader of a columnar tape; its schema is checked now.
+    fn columnar_batches(
+        schema: &arrow_schema::Schema,
+        batches: crate::columnar::Batches,
+    ) -> Result<Self> {
+        Ok(Self::with(Inner::Columnar(ColumnarRows::new(
+            schema,
+            crate::columnar::guard(batches),
+        )?)))
+    }
+
+    /// A reader of a columnar tape; its schema is checked now.
     fn columnar(format: Columnar, source: Source) -> Result<Self> {
         let (schema, batches) = crate::columnar::guarded(|| batches(format, source))
             .map_err(|why| tape_error(1, "row", format!("not a readable tape: {why}")))??;
-        Ok(Self::with(Inner::Columnar(ColumnarRows::new(
-            &schema,
-            crate::columnar::guard(batches),
-        )?)))
+        Self::columnar_batches(&schema, batches)
     }
 
     /// The next record and its line, duplicate ids refused with both lines.
@@ -428,6 +436,39 @@ impl<R: Read> TapeReader<R> {
             },
             Inner::Columnar(rows) => rows.next_record(),
         }
+    }
+}
+
+/// A tape held as Arrow record batches (a table handed over through the Arrow C stream
+/// interface, an in-memory `RecordBatch`, a Flight stream...): no bytes to read.
+pub type ArrowTapeReader = TapeReader<std::io::Empty>;
+
+impl TapeReader<std::io::Empty> {
+    /// A reader of a tape given as Arrow record batches, read batch by batch in place.
+    ///
+    /// The schema is checked now, as a Parquet tape's is (unknown, duplicate, missing
+    /// required columns and unreadable types are errors on line 1); every cell is then
+    /// validated as a CSV cell, so errors give the same line (row number plus one, the
+    /// row's line in the CSV of the same tape), column and reason as the other formats.
+    ///
+    /// ```
+    /// use creditlab_loan::columnar::tape_schema;
+    /// use creditlab_loan::tape::{ArrowTapeReader, TapeFormat, write_tape};
+    /// use creditlab_loan::synthetic::{BookSpec, bank_book};
+    /// use arrow_array::RecordBatchReader as _;
+    ///
+    /// let book = bank_book(&BookSpec { loans: 20, total_principal: None, seed: 1 })?;
+    /// // A tape as an Arrow IPC stream, decoded into record batches elsewhere.
+    /// let ipc = write_tape(Vec::new(), TapeFormat::ArrowStream, book.records())?;
+    /// let batches = arrow_ipc::reader::StreamReader::try_new(ipc.as_slice(), None)?;
+    /// assert_eq!(batches.schema(), tape_schema());
+    /// let back = ArrowTapeReader::from_arrow(batches)?.collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(back, book.records());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn from_arrow(batches: impl arrow_array::RecordBatchReader + 'static) -> Result<Self> {
+        let schema = batches.schema();
+        Self::columnar_batches(&schema, Box::new(batches))
     }
 }
 

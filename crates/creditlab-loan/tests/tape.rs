@@ -569,3 +569,72 @@ fn an_arrow_file_whose_footer_points_past_its_end_is_refused_before_any_allocati
         .to_string();
     assert!(e.contains("lies outside the file"), "{e}");
 }
+
+/// The tape of an Arrow IPC stream, decoded into record batches and read from them.
+fn from_batches(ipc: Vec<u8>) -> creditlab_loan::Result<Vec<LoanRecord>> {
+    let batches = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(ipc), None)
+        .expect("an Arrow IPC stream");
+    creditlab_loan::ArrowTapeReader::from_arrow(batches)?.collect()
+}
+
+#[test]
+fn arrow_record_batches_read_as_the_tape_with_its_errors() {
+    // Record batches (what a pyarrow table or polars frame hands over through the Arrow C
+    // stream) give the records of the file, and the file's errors.
+    let book = defi_book(&BookSpec {
+        loans: 40,
+        total_principal: None,
+        seed: 2,
+    })
+    .unwrap();
+    let ipc = write_tape(Vec::new(), TapeFormat::ArrowStream, book.records()).unwrap();
+    assert_eq!(from_batches(ipc).unwrap(), book.records());
+    let csv = String::from_utf8(write_tape(Vec::new(), TapeFormat::Csv, book.records()).unwrap())
+        .unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let mut rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let principal = header.iter().position(|h| *h == "principal").unwrap();
+    rows[6][principal] = "lots";
+    let text: String = std::iter::once(header.join(","))
+        .chain(rows.iter().map(|r| r.join(",")))
+        .map(|l| l + "\n")
+        .collect();
+    let expected = tape_err(&text, TapeFormat::Csv);
+    assert_eq!(expected.0, 8);
+    match from_batches(string_tape(TapeFormat::ArrowStream, &header, &rows)) {
+        Err(Error::Tape {
+            line,
+            column,
+            reason,
+        }) => assert_eq!((line, column, reason), expected),
+        other => panic!("not a tape error: {other:?}"),
+    }
+    // A column of a type a tape has no use for is refused by name, on line 1.
+    use arrow_array::{ArrayRef, Date32Array, RecordBatch, RecordBatchIterator, UInt64Array};
+    let batch = RecordBatch::try_from_iter([
+        (
+            "id",
+            std::sync::Arc::new(UInt64Array::from(vec![1u64])) as ArrayRef,
+        ),
+        (
+            "principal",
+            std::sync::Arc::new(Date32Array::from(vec![19_000])),
+        ),
+    ])
+    .unwrap();
+    let schema = batch.schema();
+    let reader = RecordBatchIterator::new([Ok(batch)], schema);
+    match creditlab_loan::ArrowTapeReader::from_arrow(reader) {
+        Err(Error::Tape {
+            line: 1,
+            column,
+            reason,
+        }) => {
+            assert_eq!(column, "principal");
+            assert!(reason.contains("Date32 is not supported"), "{reason}");
+        }
+        Err(other) => panic!("not a tape error: {other}"),
+        Ok(_) => panic!("a Date32 principal was accepted"),
+    }
+}

@@ -236,6 +236,31 @@ pub fn shard_error(file: impl Into<String>, problem: ShardProblem) -> NumericsEr
     }
 }
 
+/// Checks a partial's `format` and `version` (read before the rest, so that a newer
+/// layout is named as such, not called corrupt) against the reader's `expected` ones; an
+/// error names `file`.
+pub fn check_format(
+    file: &str,
+    (format, version): (String, u32),
+    expected: (&'static str, u32),
+) -> Result<()> {
+    if format != expected.0 {
+        let problem = ShardProblem::Format {
+            found: format,
+            expected: expected.0,
+        };
+        return Err(shard_error(file, problem));
+    }
+    if version != expected.1 {
+        let problem = ShardProblem::Version {
+            found: version,
+            expected: expected.1,
+        };
+        return Err(shard_error(file, problem));
+    }
+    Ok(())
+}
+
 /// Reads a partial result's text; an error names the file.
 pub fn read_partial(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {

@@ -1,14 +1,14 @@
 //! Python inputs turned into the library's: portfolios from numpy columns, built-in books,
-//! loan tapes from a file or from CSV text (what the Python side makes of a data frame).
+//! loan tapes from a file or from an Arrow table (the Arrow C stream interface).
 
 use crate::error::{Error, Result};
-use creditlab_contagion::importance::glasserman_li_portfolio;
-use creditlab_contagion::{Copula, Exposure, Lgd, Portfolio};
-use creditlab_loan::tape::{TapeFormat, TapeReader, open_tape};
-use creditlab_loan::{Book, LoanRecord};
+use arrow_array::ffi_stream::{FFI_ArrowArrayStream, RecordBatchStreamReader};
+use creditlab_contagion::{Exposure, Lgd, Portfolio};
+use creditlab_loan::tape::open_tape;
+use creditlab_loan::{ArrowTapeReader, Book, LoanRecord};
 use numpy::{PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
-use std::io::Cursor;
+use pyo3::types::PyCapsule;
 use std::path::PathBuf;
 
 /// A portfolio's columns as numpy arrays (float64; `sector` int64; `loadings` n x k),
@@ -105,97 +105,110 @@ impl PortfolioSource<'_> {
     }
 }
 
-/// A built-in book by the name `cargo xtask loss --book` takes: `standard:N`,
-/// `benchmark:N[:SECTORS[:SEED]]` or `glasserman-li`.
+/// A built-in book by the name `cargo xtask loss --book` takes
+/// ([`creditlab_contagion::spec::built_in_book`]); a name it does not know is a bad
+/// argument `book`, as a bad column is.
 fn builtin_book(book: &str) -> Result<Portfolio> {
-    if book == "glasserman-li" {
-        return Ok(glasserman_li_portfolio()?.0);
-    }
-    let bad = || {
-        Error::argument(
-            "book",
-            format!(
-                "{book:?}: expected standard:N, benchmark:N[:SECTORS[:SEED]] with N, SECTORS \
-                 >= 1, or glasserman-li"
-            ),
-        )
-    };
-    if let Some(rest) = book.strip_prefix("benchmark:") {
-        let parts: Vec<&str> = rest.split(':').collect();
-        let num = |i: usize, default: u64| -> Result<u64> {
-            parts
-                .get(i)
-                .map_or(Ok(default), |v| v.parse::<u64>().map_err(|_| bad()))
-        };
-        let (n, sectors, seed) = (num(0, 0)? as usize, num(1, 1)? as usize, num(2, 1)?);
-        if n == 0 || sectors == 0 || parts.len() > 3 {
-            return Err(bad());
+    creditlab_contagion::spec::built_in_book(book).map_err(|e| match e {
+        creditlab_contagion::Error::Spec { text, reason, .. } => {
+            Error::argument("book", format!("{text:?}: {reason}"))
         }
-        let book = Portfolio::benchmark_book(n, sectors, seed)?;
-        if sectors == 1 {
-            return Ok(book);
-        }
-        // The sector model's loadings on each loan, for copula "multi" (as the CLI does).
-        let Copula::MultiFactor(model) = Copula::benchmark(sectors)? else {
-            return Err(bad());
-        };
-        let exposures = (0..book.len()).map(|i| {
-            let mut e = Exposure::new(book.ead()[i], book.pd()[i], book.lgd()[i]);
-            e.sector = book.sector()[i];
-            e.loadings = model.sector_loadings(e.sector).map(<[f64]>::to_vec);
-            e
-        });
-        return Ok(Portfolio::new(exposures)?);
-    }
-    let n = book
-        .strip_prefix("standard:")
-        .and_then(|n| n.parse::<usize>().ok())
-        .filter(|n| *n > 0)
-        .ok_or_else(bad)?;
-    Ok(Portfolio::standard_book(n)?)
+        other => other.into(),
+    })
 }
 
 /// Where a loan tape comes from.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum TapeSource {
     /// A tape file (.csv, .jsonl, ... as `open_tape` reads it).
     File(PathBuf),
-    /// A tape as CSV text (a data frame written by the Python side), named `origin`.
-    Csv {
-        /// The CSV, header first.
-        text: Vec<u8>,
+    /// A table handed over through the Arrow C stream interface (a pyarrow table, a polars
+    /// frame: [`arrow_stream`]), its batches read in place, named `origin`.
+    Arrow {
+        /// The table's record batches.
+        batches: RecordBatchStreamReader,
         /// What the messages call it.
         origin: String,
     },
 }
 
+/// The record batches of `table` through the Arrow PyCapsule interface: the capsule
+/// `table.__arrow_c_stream__()` returns holds an `ArrowArrayStream`, which is moved out of
+/// it (the capsule is left released, as the interface asks) and read batch by batch; the
+/// columns' buffers are the producer's, not copied.
+#[allow(unsafe_code)] // The one unsafe block of the workspace (xtask/tests/tidy.rs).
+pub fn arrow_stream(table: &Bound<'_, PyAny>) -> Result<RecordBatchStreamReader> {
+    let not_a_table = |why: String| {
+        Error::argument(
+            "tape",
+            format!("a {} is not an Arrow table: {why}", type_name(table)),
+        )
+    };
+    let capsule = table
+        .call_method0("__arrow_c_stream__")
+        .map_err(|e| not_a_table(format!("__arrow_c_stream__() failed: {e}")))?;
+    let capsule = capsule
+        .cast::<PyCapsule>()
+        .map_err(|_| not_a_table("__arrow_c_stream__() did not return a PyCapsule".into()))?;
+    let pointer = capsule
+        .pointer_checked(Some(c"arrow_array_stream"))
+        .map_err(|e| not_a_table(format!("not an arrow_array_stream capsule ({e})")))?;
+    // SAFETY: a capsule named "arrow_array_stream" holds a valid, initialised
+    // `struct ArrowArrayStream` (the Arrow PyCapsule interface), `FFI_ArrowArrayStream` is
+    // that struct (#[repr(C)]), and the GIL is held so no Python code changes the capsule
+    // meanwhile. `from_raw` moves the stream out and leaves the capsule's copy released, so
+    // the capsule's destructor does not release it a second time.
+    let stream = unsafe { FFI_ArrowArrayStream::from_raw(pointer.as_ptr().cast()) };
+    RecordBatchStreamReader::try_new(stream).map_err(|e| not_a_table(e.to_string()))
+}
+
+/// The Python type name of `obj`, for messages.
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "object".into(), |n| n.to_string())
+}
+
 impl TapeSource {
+    /// A tape given as a path or as a table with `__arrow_c_stream__`, or none; `origin`
+    /// names a table in messages.
+    pub fn of(
+        path: Option<PathBuf>,
+        table: Option<&Bound<'_, PyAny>>,
+        origin: Option<String>,
+    ) -> Result<Option<Self>> {
+        Ok(match (path, table) {
+            (Some(p), _) => Some(Self::File(p)),
+            (None, Some(table)) => Some(Self::Arrow {
+                origin: origin.unwrap_or_else(|| format!("{} (as a tape)", type_name(table))),
+                batches: arrow_stream(table)?,
+            }),
+            (None, None) => None,
+        })
+    }
+
     /// Every record, read through the tape reader (its schema, checks and messages).
-    pub fn records(&self) -> Result<Box<dyn Iterator<Item = creditlab_loan::Result<LoanRecord>>>> {
+    pub fn records(self) -> Result<Box<dyn Iterator<Item = creditlab_loan::Result<LoanRecord>>>> {
         Ok(match self {
-            Self::File(path) => Box::new(open_tape(path)?),
-            Self::Csv { text, origin } => {
-                // Errors name the frame as open_tape names the file.
-                let origin = origin.clone();
-                let in_frame = move |source| creditlab_loan::Error::InFile {
+            Self::File(path) => Box::new(open_tape(&path)?),
+            Self::Arrow { batches, origin } => {
+                // Errors name the table as open_tape names the file.
+                let in_table = move |source| creditlab_loan::Error::InFile {
                     path: origin.clone(),
                     source: Box::new(source),
                 };
-                let reader = TapeReader::new(Cursor::new(text.clone()), TapeFormat::Csv)
-                    .map_err(in_frame.clone())?;
-                Box::new(reader.map(move |r| r.map_err(&in_frame)))
+                let reader = ArrowTapeReader::from_arrow(batches).map_err(in_table.clone())?;
+                Box::new(reader.map(move |r| r.map_err(&in_table)))
             }
         })
     }
 
     /// The book of the tape (`Book::from_records`); refuses an empty tape.
-    pub fn book(&self) -> Result<Book> {
+    pub fn book(self) -> Result<Book> {
+        let name = self.name();
         let book = Book::from_records(self.records()?)?;
         if book.is_empty() {
-            return Err(Error::argument(
-                "tape",
-                format!("{}: no loans", self.name()),
-            ));
+            return Err(Error::argument("tape", format!("{name}: no loans")));
         }
         Ok(book)
     }
@@ -204,7 +217,7 @@ impl TapeSource {
     pub fn name(&self) -> String {
         match self {
             Self::File(path) => path.display().to_string(),
-            Self::Csv { origin, .. } => origin.clone(),
+            Self::Arrow { origin, .. } => origin.clone(),
         }
     }
 }

@@ -33,6 +33,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tasks::cashflows, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::grade, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::loan_grades, m)?)?;
+    m.add_function(wrap_pyfunction!(tasks::tape_records, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::write_book, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::waterfall, m)?)?;
     m.add_function(wrap_pyfunction!(tasks::defi, m)?)?;
@@ -41,5 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(shards::loss_merge, m)?)?;
     m.add_function(wrap_pyfunction!(shards::defi_shard, m)?)?;
     m.add_function(wrap_pyfunction!(shards::defi_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::study_shard, m)?)?;
+    m.add_function(wrap_pyfunction!(shards::study_merge, m)?)?;
     Ok(())
 }

@@ -4,11 +4,15 @@
 
 use crate::error::{Error, Result};
 use crate::inputs::Columns;
-use crate::tasks::{json, portfolio_source, simulation_request, thread_pool};
+use crate::tasks::{
+    json, portfolio_source, run_study, scenario_of, simulation_request, thread_pool,
+};
 use creditlab_contagion::shard::LossShard;
 use creditlab_defi::shard::DefiShard;
 use creditlab_numerics::shard::ShardSpec;
 use creditlab_study::config::{config_error, parse_toml};
+use creditlab_study::progress::Silent;
+use creditlab_study::shard::StudyShard;
 use pyo3::prelude::*;
 use std::path::PathBuf;
 
@@ -129,4 +133,44 @@ pub fn defi_merge(py: Python<'_>, partials: Vec<(String, String)>) -> PyResult<S
         Ok(creditlab_defi::shard::merge(shards)?.1)
     })?;
     Ok(json(&result)?)
+}
+
+/// Shard `index/count` of a study's Monte Carlo stages (`creditlab_study::shard`): its
+/// partial result as JSON. The scenario is `creditlab.Study`'s (a file, a text or the
+/// built-in one, with its overrides).
+#[pyfunction]
+#[pyo3(signature = (config, text, seed, scenarios, quick, threads, index, count))]
+#[allow(clippy::too_many_arguments)]
+pub fn study_shard(
+    py: Python<'_>,
+    config: Option<PathBuf>,
+    text: Option<String>,
+    seed: Option<u64>,
+    scenarios: Option<u64>,
+    quick: bool,
+    threads: Option<usize>,
+    index: u64,
+    count: u64,
+) -> PyResult<String> {
+    let scenario = scenario_of(config, text, seed, scenarios, quick)?;
+    let shard = shard_spec(index, count)?;
+    let pool = thread_pool(threads)?;
+    let part = py.detach(|| pool.install(|| StudyShard::run(&scenario, shard, &Silent)));
+    Ok(part.map_err(Error::from)?.to_json())
+}
+
+/// Merges study partials `(name, text)`: the rest of the study runs on them, giving the
+/// single run's report data (JSON), written to `out` when given.
+#[pyfunction]
+#[pyo3(signature = (partials, threads, out, force))]
+pub fn study_merge(
+    py: Python<'_>,
+    partials: Vec<(String, String)>,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+    force: bool,
+) -> PyResult<String> {
+    run_study(py, threads, out, force, || {
+        creditlab_study::shard::merge_json(&partials, &Silent)
+    })
 }

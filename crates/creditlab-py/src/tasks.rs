@@ -14,8 +14,8 @@ use creditlab_grade::report::{GradeReport, MAX_ROC_POINTS};
 use creditlab_loan::cashflow::add_loan;
 use creditlab_loan::synthetic::{self, BookSpec};
 use creditlab_loan::{
-    Assumptions, CashFlowReport, CashFlowSource, CashFlows, DefaultRate, Pool, Prepayment,
-    project_pool,
+    Assumptions, CashFlowReport, CashFlowSource, CashFlows, DefaultRate, LoanRecord, Pool,
+    Prepayment, project_pool,
 };
 use creditlab_pool::DealSpec;
 use creditlab_study::config::{config_error, line_of, parse_toml, read};
@@ -199,22 +199,6 @@ pub fn loss_scenarios<'py>(
     Ok(PyArray1::from_vec(py, losses.map_err(Error::from)?))
 }
 
-/// A tape from a path or from CSV text, or none.
-fn tape_source(
-    path: Option<PathBuf>,
-    csv: Option<Vec<u8>>,
-    origin: Option<String>,
-) -> Option<TapeSource> {
-    match (path, csv) {
-        (Some(p), _) => Some(TapeSource::File(p)),
-        (None, Some(text)) => Some(TapeSource::Csv {
-            text,
-            origin: origin.unwrap_or_else(|| "data frame".into()),
-        }),
-        (None, None) => None,
-    }
-}
-
 /// One of three mutually exclusive rates, or `None`.
 fn one_of<T>(
     names: [&str; 3],
@@ -235,14 +219,14 @@ fn one_of<T>(
 /// Monthly cash flows of a pool or a tape: `cargo xtask cashflows --json`.
 #[pyfunction]
 #[pyo3(signature = (
-    tape, tape_csv, origin, balance, coupon, term, smm, cpr, psa, mdr, cdr, sda, recovery_lag,
+    tape, tape_table, origin, balance, coupon, term, smm, cpr, psa, mdr, cdr, sda, recovery_lag,
     severity, advancing, months
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn cashflows(
     py: Python<'_>,
     tape: Option<PathBuf>,
-    tape_csv: Option<Vec<u8>>,
+    tape_table: Option<Bound<'_, PyAny>>,
     origin: Option<String>,
     balance: f64,
     coupon: f64,
@@ -272,10 +256,11 @@ pub fn cashflows(
     .unwrap_or(DefaultRate::Mdr(0.0));
     let a = Assumptions::new(prepayment, default, recovery_lag, severity, advancing)
         .map_err(Error::from)?;
-    let report = match tape_source(tape, tape_csv, origin) {
+    let report = match TapeSource::of(tape, tape_table.as_ref(), origin)? {
         Some(source) => py.detach(|| -> Result<CashFlowReport> {
             let mut cf = CashFlows::new();
             let mut loans = 0u64;
+            let name = source.name();
             for record in source.records()? {
                 add_loan(&mut cf, &record?.loan, &a);
                 loans += 1;
@@ -283,13 +268,10 @@ pub fn cashflows(
             if loans == 0 {
                 return Err(Error::argument(
                     "tape",
-                    format!("{}: the tape holds no loan", source.name()),
+                    format!("{name}: the tape holds no loan"),
                 ));
             }
-            let source = CashFlowSource::Tape {
-                path: source.name(),
-                loans,
-            };
+            let source = CashFlowSource::Tape { path: name, loans };
             Ok(CashFlowReport::new(source, &a, &cf, months))
         })?,
         None => {
@@ -304,13 +286,13 @@ pub fn cashflows(
 /// Grades every loan of a tape or a synthetic book: `cargo xtask grade --json`.
 #[pyfunction]
 #[pyo3(signature = (
-    tape, tape_csv, origin, book, loans, total_principal, seed, simulate_outcomes, fit, quantile
+    tape, tape_table, origin, book, loans, total_principal, seed, simulate_outcomes, fit, quantile
 ))]
 #[allow(clippy::too_many_arguments)]
 pub fn grade(
     py: Python<'_>,
     tape: Option<PathBuf>,
-    tape_csv: Option<Vec<u8>>,
+    tape_table: Option<Bound<'_, PyAny>>,
     origin: Option<String>,
     book: Option<String>,
     loans: usize,
@@ -325,10 +307,13 @@ pub fn grade(
             Error::argument("quantile", format!("must be in (0, 1), got {quantile}")).into(),
         );
     }
-    let tape = tape_source(tape, tape_csv, origin);
+    let tape = TapeSource::of(tape, tape_table.as_ref(), origin)?;
     let report = py.detach(|| -> Result<GradeReport> {
-        let (book, source) = match (&tape, book.as_deref()) {
-            (Some(t), None) => (t.book()?, format!("tape {}", t.name())),
+        let (book, source) = match (tape, book.as_deref()) {
+            (Some(t), None) => {
+                let name = format!("tape {}", t.name());
+                (t.book()?, name)
+            }
             (None, Some(kind)) => (
                 synthetic_book(kind, loans, seed, total_principal)?,
                 format!("{kind} book, {loans} loans, seed {seed}"),
@@ -448,6 +433,48 @@ pub fn study(
     out: Option<PathBuf>,
     force: bool,
 ) -> PyResult<String> {
+    let scenario = scenario_of(config, text, seed, scenarios, quick)?;
+    run_study(py, threads, out, force, || Study::run(&scenario, &Silent))
+}
+
+/// Runs `make` on a pool of `threads` workers with the GIL released and writes its study
+/// to `out` when given (checked before it runs: a folder creditlab did not write is
+/// refused unless `force`); the study as JSON.
+pub(crate) fn run_study(
+    py: Python<'_>,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+    force: bool,
+    make: impl FnOnce() -> creditlab_study::Result<Study> + Send,
+) -> PyResult<String> {
+    let policy = if force {
+        Overwrite::Force
+    } else {
+        Overwrite::Own
+    };
+    if let Some(out) = &out {
+        check_output(out, policy).map_err(Error::from)?;
+    }
+    let pool = thread_pool(threads)?;
+    let study = py.detach(|| -> Result<Study> {
+        let study = pool.install(make)?;
+        if let Some(out) = &out {
+            study.write_with(out, policy)?;
+        }
+        Ok(study)
+    })?;
+    Ok(json(&study)?)
+}
+
+/// The scenario of a file, a text or the built-in one, with the overrides of
+/// `creditlab.Study`.
+pub(crate) fn scenario_of(
+    config: Option<PathBuf>,
+    text: Option<String>,
+    seed: Option<u64>,
+    scenarios: Option<u64>,
+    quick: bool,
+) -> Result<Scenario> {
     let mut scenario = match (&config, &text) {
         (Some(path), None) => Scenario::from_file(path).map_err(Error::from)?,
         (None, Some(t)) => parse_toml::<Scenario>(t, "scenario text")
@@ -455,7 +482,7 @@ pub fn study(
             .map_err(Error::from)?,
         (None, None) => Scenario::builtin().map_err(Error::from)?,
         (Some(_), Some(_)) => {
-            return Err(Error::argument("config", "give a file or a text, not both").into());
+            return Err(Error::argument("config", "give a file or a text, not both"));
         }
     };
     if let Some(seed) = seed {
@@ -468,23 +495,7 @@ pub fn study(
     if quick {
         scenario.quicken();
     }
-    let policy = if force {
-        Overwrite::Force
-    } else {
-        Overwrite::Own
-    };
-    if let Some(out) = &out {
-        check_output(out, policy).map_err(Error::from)?;
-    }
-    let pool = thread_pool(threads)?;
-    let study = py.detach(|| -> Result<Study> {
-        let study = pool.install(|| Study::run(&scenario, &Silent))?;
-        if let Some(out) = &out {
-            study.write_with(out, policy)?;
-        }
-        Ok(study)
-    })?;
-    Ok(json(&study)?)
+    Ok(scenario)
 }
 
 /// A synthetic book ("bank" or "defi") of `loans` loans of `seed`.
@@ -556,14 +567,32 @@ pub fn write_book(
     Ok(())
 }
 
+/// Every record of a tape, as the tape reader reads it (JSON, one object per loan).
+#[pyfunction]
+#[pyo3(signature = (tape, tape_table, origin))]
+pub fn tape_records(
+    py: Python<'_>,
+    tape: Option<PathBuf>,
+    tape_table: Option<Bound<'_, PyAny>>,
+    origin: Option<String>,
+) -> PyResult<String> {
+    let Some(tape) = TapeSource::of(tape, tape_table.as_ref(), origin)? else {
+        return Err(Error::argument("tape", "give a tape (a path or a table)").into());
+    };
+    let records = py.detach(|| -> Result<Vec<LoanRecord>> {
+        Ok(tape.records()?.collect::<creditlab_loan::Result<_>>()?)
+    })?;
+    Ok(json(&records)?)
+}
+
 /// Every loan's grade (`grade_book` with every revealed factor), as columns.
 #[pyfunction]
-#[pyo3(signature = (tape, tape_csv, origin, book, loans, seed, quantile))]
+#[pyo3(signature = (tape, tape_table, origin, book, loans, seed, quantile))]
 #[allow(clippy::too_many_arguments)]
 pub fn loan_grades<'py>(
     py: Python<'py>,
     tape: Option<PathBuf>,
-    tape_csv: Option<Vec<u8>>,
+    tape_table: Option<Bound<'_, PyAny>>,
     origin: Option<String>,
     book: Option<String>,
     loans: usize,
@@ -575,9 +604,9 @@ pub fn loan_grades<'py>(
             Error::argument("quantile", format!("must be in (0, 1), got {quantile}")).into(),
         );
     }
-    let tape = tape_source(tape, tape_csv, origin);
+    let tape = TapeSource::of(tape, tape_table.as_ref(), origin)?;
     let grades = py.detach(|| -> Result<Vec<creditlab_grade::LoanGrade>> {
-        let made = match (&tape, book.as_deref()) {
+        let made = match (tape, book.as_deref()) {
             (Some(t), None) => t.book()?,
             (None, Some(kind)) => synthetic_book(kind, loans, seed, None)?,
             _ => {

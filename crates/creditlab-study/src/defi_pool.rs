@@ -255,6 +255,17 @@ pub fn positions(spec: &DefiPoolSpec, book: &Book) -> Result<Vec<PositionSpec>> 
     })?)
 }
 
+/// The three simulations of the study's DeFi pool, of the study's `seed`: the year, March
+/// 2020 and March 2020 congested. The year and the stresses draw from different streams
+/// of `seed`, the two stresses from the same (common random numbers).
+pub fn configs(spec: &DefiPoolSpec, positions: Vec<PositionSpec>, seed: u64) -> [DefiSimConfig; 3] {
+    [
+        spec.year(positions.clone(), seed.wrapping_add(2)),
+        spec.stress(positions.clone(), seed.wrapping_add(3), false),
+        spec.stress(positions, seed.wrapping_add(3), true),
+    ]
+}
+
 /// Runs the year and the two stresses on `book`, each with a progress bar over its paths;
 /// the year and the stresses draw from different streams of `seed`, the two stresses from
 /// the same (common random numbers: they differ by the liquidation conditions only).
@@ -270,20 +281,11 @@ pub fn study(
             DefiSim::new(&config)?.run_with_progress(paths, creditlab_defi::Seed(config.seed), tick)
         })
     };
-    let positions = positions(spec, book)?;
-    let mut year = run(
-        "defi pool: one year",
-        spec.year(positions.clone(), seed.wrapping_add(2)),
-    )?;
+    let [year, crash, congested] = configs(spec, positions(spec, book)?, seed);
+    let mut year = run("defi pool: one year", year)?;
     year.series = StepSeries::default();
-    let crash = run(
-        "defi pool: March 2020",
-        spec.stress(positions.clone(), seed.wrapping_add(3), false),
-    )?;
-    let congested = run(
-        "defi pool: March 2020, congested",
-        spec.stress(positions, seed.wrapping_add(3), true),
-    )?;
+    let crash = run("defi pool: March 2020", crash)?;
+    let congested = run("defi pool: March 2020, congested", congested)?;
     Ok(DefiPoolStudy {
         year,
         crash,

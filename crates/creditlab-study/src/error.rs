@@ -98,6 +98,7 @@ macro_rules! from_model {
     )*};
 }
 from_model!(
+    creditlab_numerics::NumericsError,
     creditlab_loan::Error,
     creditlab_grade::GradeError,
     creditlab_contagion::Error,

@@ -41,6 +41,7 @@ mod render;
 mod render_chain;
 pub mod rules;
 pub mod scenario;
+pub mod shard;
 pub mod soak;
 mod study;
 pub mod sweep;

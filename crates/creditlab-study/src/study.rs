@@ -567,27 +567,45 @@ impl Study {
     /// Runs every stage on `scenario`; then, unless the scenario switches it off, the
     /// flip-point search of each claim ([`crate::flips`]).
     pub fn run(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
-        let mut study = Self::run_stages(scenario, progress)?;
+        Self::run_stages(scenario, progress)?.with_flips(scenario, progress)
+    }
+
+    /// The study with, unless the scenario switches it off, the flip-point search of each
+    /// claim ([`crate::flips`]).
+    pub(crate) fn with_flips(
+        mut self,
+        scenario: &Scenario,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
         if scenario.flips.search {
             let flips = crate::flips::search(scenario, progress)?;
-            for (claim, flip) in study.verdict.claims.iter_mut().zip(flips) {
+            for (claim, flip) in self.verdict.claims.iter_mut().zip(flips) {
                 claim.flip = Some(flip);
             }
         }
-        Ok(study)
+        Ok(self)
     }
 
     /// Every stage on `scenario`, without the flip-point search.
     pub fn run_stages(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
-        let defi_book = stage(progress, "defi book: generate", || {
-            defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())
-        })?;
+        let defi_book = defi_book_of(scenario, progress)?;
         let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
+        Self::assemble(scenario, &defi_book, defi_pool, progress)
+    }
+
+    /// Every stage after the DeFi pool's simulations (`defi_pool`, of `defi_book`): what
+    /// [`crate::shard::merge`] runs on the merged paths.
+    pub(crate) fn assemble(
+        scenario: &Scenario,
+        defi_book: &Book,
+        defi_pool: defi_pool::DefiPoolStudy,
+        progress: &dyn Progress,
+    ) -> Result<Self> {
         let bank_book = stage(progress, "bank book: generate", || {
             bank_book(&book_spec(scenario, 0))
         })?;
         let bank = bank_study(scenario, &bank_book, progress)?;
-        let defi = defi_study(scenario, &defi_book, progress)?;
+        let defi = defi_study(scenario, defi_book, progress)?;
         let cdo_squared = stage(progress, "cdo squared", || {
             let params = creditlab_pool::resec::CdoSquaredParams {
                 rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
@@ -837,9 +855,7 @@ pub(crate) fn chain_study(
 /// originator) and the DeFi pool's 99.9% one-year depositor loss. Runs the two books'
 /// loss stages and the DeFi year (the slow part).
 pub fn chain_shocks(scenario: &Scenario, progress: &dyn Progress) -> Result<(f64, f64, f64)> {
-    let defi_book = stage(progress, "defi book: generate", || {
-        defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())
-    })?;
+    let defi_book = defi_book_of(scenario, progress)?;
     let pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
     let bank_book = stage(progress, "bank book: generate", || {
         bank_book(&book_spec(scenario, 0))
@@ -879,6 +895,13 @@ fn grading_config(scenario: &Scenario) -> GradingConfig {
 
 /// The bank book through every stage of the loan model. One severity source: its cash
 /// flows take their lag and severity from the mortgage loss model of the same book.
+/// The DeFi book of `scenario` (generated against the pool's collateral assets).
+pub(crate) fn defi_book_of(scenario: &Scenario, progress: &dyn Progress) -> Result<Book> {
+    stage(progress, "defi book: generate", || {
+        defi_book_with(&book_spec(scenario, 1), &scenario.defi_pool.book_assets())
+    })
+}
+
 pub(crate) fn bank_study(
     scenario: &Scenario,
     bank_book: &Book,

@@ -5,6 +5,7 @@ mod chain;
 mod fuzz;
 mod originate;
 mod real_borrowers;
+mod shard;
 mod soak;
 mod verdict;
 
