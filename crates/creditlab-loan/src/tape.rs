@@ -460,7 +460,7 @@ impl TapeReader<std::io::Empty> {
     /// let book = bank_book(&BookSpec { loans: 20, total_principal: None, seed: 1 })?;
     /// // A tape as an Arrow IPC stream, decoded into record batches elsewhere.
     /// let ipc = write_tape(Vec::new(), TapeFormat::ArrowStream, book.records())?;
-    /// let batches = arrow_ipc::reader::StreamReader::try_new(ipc.as_slice(), None)?;
+    /// let batches = arrow_ipc::reader::StreamReader::try_new(std::io::Cursor::new(ipc), None)?;
     /// assert_eq!(batches.schema(), tape_schema());
     /// let back = ArrowTapeReader::from_arrow(batches)?.collect::<Result<Vec<_>, _>>()?;
     /// assert_eq!(back, book.records());
