@@ -71,9 +71,6 @@ const MARKET_TAIL: f64 = 1e-15;
 const TOP_ROOM: usize = 64;
 /// Slack when checking that groups' loadings have a one-factor correlation structure.
 const STRUCTURE_SLACK: f64 = 1e-10;
-/// Mixture weights below this (times the largest) are left out of a group's average over
-/// its own factor.
-const MIXTURE_FLOOR: f64 = 1e-300;
 
 /// What the exact method is asked to get right: the figures a report will read (VaR and ES
 /// at `levels`, `P(L > x)` at `tail`, the tranches' EL and `P(loss)`), besides the expected
@@ -116,7 +113,9 @@ pub struct ExactConfig {
     /// Largest loss grid, in cells; default 2^21 (16 MiB per vector).
     pub max_cells: usize,
     /// Largest amount of work, in cell updates of the recursion (a few nanoseconds each on
-    /// one core); default 2e10, about a minute on two cores.
+    /// one core; for a sector model also the cells averaged over each group's own factor
+    /// and multiplied in the groups' convolutions); default 2e10, about a minute on two
+    /// cores.
     pub max_work: f64,
     /// Nodes of the normal factor's trapezoidal rule on `[-8.5, 8.5]` at the start (its
     /// step then halves); default 64.
@@ -964,8 +963,25 @@ impl<'a> Model<'a> {
             })
         });
         let cached = state.caches.get(&key.0).map_or(0, |c| c.count);
-        let estimate =
-            per_node.unwrap_or(0.0) * (self.node_count(key.1).saturating_sub(cached)) as f64;
+        let estimate = match &self.structure {
+            // The mixing over each group's own factor grows with the outer nodes times the
+            // group's nodes (both double when the step halves) and the convolutions with
+            // the cells squared (which double when the unit halves): four times the work of
+            // the evaluation one level coarser, at most.
+            Structure::Nested { .. } => {
+                let coarser = [
+                    (key.0, key.1.wrapping_sub(1)),
+                    (key.0.wrapping_sub(1), key.1),
+                ];
+                coarser
+                    .iter()
+                    .filter_map(|k| state.spent.get(k))
+                    .fold(0.0, |a: f64, &w| a.max(4.0 * w))
+            }
+            Structure::Tensor { .. } => {
+                per_node.unwrap_or(0.0) * (self.node_count(key.1).saturating_sub(cached)) as f64
+            }
+        };
         if state.work + estimate > self.config.max_work || cells > self.config.max_cells {
             return Err(Error::AccuracyBudget {
                 method: "exact",
@@ -1350,6 +1366,7 @@ impl<'a> Model<'a> {
         let count = cache.count.max(1);
         progress.per_node.insert(g, cache.work / count as f64);
         progress.work += work;
+        progress.spent.insert((g, q), work);
         let nodes = weighted.len();
         // Sum in node order.
         let mut acc = vec![0.0f64; cells];
@@ -1529,33 +1546,61 @@ impl<'a> Model<'a> {
             cache.groups.insert(key, Arc::new(d));
         }
         let cutoff = self.config.tail_cutoff;
-        let cache_ref = &*cache;
-        let mixed: Vec<NodeDist> = outer
+        // Each group's conditional distributions in the order of its m-grid, looked up once.
+        let tables: Vec<Vec<&NodeDist>> = grids
+            .iter()
+            .enumerate()
+            .map(|(gi, ms)| {
+                ms.iter()
+                    .map(|m| &*cache.groups[&(gi, m.to_bits())])
+                    .collect()
+            })
+            .collect();
+        let mixed: Vec<(NodeDist, f64)> = outer
             .par_iter()
-            .map(|&(z, _)| {
+            .enumerate()
+            .map(|(j, &(z, _))| {
                 let mut total: Option<NodeDist> = None;
+                let mut spent = 0.0;
                 for (gi, g) in groups.iter().enumerate() {
                     let parts: Vec<(f64, &NodeDist)> = if g.own > 0.0 {
-                        grids[gi]
-                            .iter()
-                            .map(|&m| {
+                        // The m-grid points whose own factor y = (m - b z) / own lies in
+                        // [-Z_RANGE, Z_RANGE]: the trapezoidal rule in y with step h, as
+                        // for the common factor (the normal mass outside is 2e-17).
+                        let step = g.own * h;
+                        let reach = (grids[gi].len() / 2) as i64;
+                        let centre = g.b * z / step;
+                        let span = Z_RANGE / h;
+                        let first = ((centre - span).ceil() as i64).max(-reach);
+                        let last = ((centre + span).floor() as i64).min(reach);
+                        (first..=last)
+                            .map(|k| {
+                                let m = grids[gi][(k + reach) as usize];
                                 let y = (m - g.b * z) / g.own;
-                                (h * norm_pdf(y), &*cache_ref.groups[&(gi, m.to_bits())])
+                                (h * norm_pdf(y), tables[gi][(k + reach) as usize])
                             })
-                            .filter(|p| p.0 > MIXTURE_FLOOR)
                             .collect()
                     } else {
-                        vec![(1.0, &*cache_ref.groups[&(gi, (g.b * z).to_bits())])]
+                        vec![(1.0, tables[gi][j])]
                     };
+                    spent += parts.iter().map(|p| p.1.values.len() as f64).sum::<f64>();
                     let mix = mixture(&parts, cutoff);
                     total = Some(match total {
                         None => mix,
-                        Some(t) => convolve(&t, &mix, self.pad(), cells, cutoff),
+                        Some(t) => {
+                            let c = convolve(&t, &mix, self.pad(), cells, cutoff);
+                            spent += c.work;
+                            c
+                        }
                     });
                 }
-                total.expect("at least one group")
+                (total.expect("at least one group"), spent)
             })
             .collect();
+        // The mixing and the convolutions count as work too (they dominate with many groups).
+        let spent: f64 = mixed.iter().map(|m| m.1).sum();
+        *work += spent;
+        let mixed = mixed.into_iter().map(|m| m.0);
         Ok(outer
             .iter()
             .zip(mixed)
@@ -1611,6 +1656,8 @@ struct Progress {
     evals: HashMap<(usize, usize), Eval>,
     caches: HashMap<usize, Cache>,
     per_node: HashMap<usize, f64>,
+    /// The work of each evaluation, by (grid, quadrature) level.
+    spent: HashMap<(usize, usize), f64>,
     work: f64,
 }
 
@@ -1849,8 +1896,13 @@ fn trim(d: &mut NodeDist, cutoff: f64) {
 /// The distribution of the sum of two independent losses on the grid (cell `pad` is loss
 /// 0 in both), with moments: `E[(A + B)^2] = E[A^2] + 2 E[A] E[B] + E[B^2]`.
 fn convolve(a: &NodeDist, b: &NodeDist, pad: usize, cells: usize, cutoff: f64) -> NodeDist {
-    let lo = (a.lo + b.lo).saturating_sub(pad);
-    let len = (a.values.len() + b.values.len() - 1).min(cells.saturating_sub(lo));
+    // The sum's first cell is a.lo + b.lo - pad, which is below the grid when the two
+    // supports' (signed, tiny) reach below loss 0 adds up to more than the pad: those cells
+    // are cut, and their mass counted as dropped, rather than the sum shifted.
+    let skip = pad.saturating_sub(a.lo + b.lo);
+    let lo = a.lo + b.lo + skip - pad;
+    let full = a.values.len() + b.values.len() - 1;
+    let len = full.min(cells.saturating_sub(lo) + skip);
     let mut values = vec![0.0f64; len];
     for (i, &x) in a.values.iter().enumerate() {
         if x == 0.0 {
@@ -1861,10 +1913,12 @@ fn convolve(a: &NodeDist, b: &NodeDist, pad: usize, cells: usize, cutoff: f64) -
             *o += x * y;
         }
     }
+    let below: f64 = values[..skip.min(len)].iter().sum();
+    let values = values.split_off(skip.min(len));
     let mut d = NodeDist {
         lo,
         values,
-        dropped: a.dropped + b.dropped,
+        dropped: a.dropped + b.dropped + below,
         p0: a.p0 * b.p0,
         mean: a.mean + b.mean,
         second: a.second + 2.0 * a.mean * b.mean + b.second,
@@ -1878,6 +1932,31 @@ fn convolve(a: &NodeDist, b: &NodeDist, pad: usize, cells: usize, cutoff: f64) -
 mod tests {
     use super::*;
     use creditlab_numerics::prec;
+
+    #[test]
+    fn a_convolution_reaching_below_the_grid_cuts_rather_than_shifts() {
+        // Two supports reaching 3 and 2 cells below loss 0 on a grid padded by 4: their sum
+        // reaches 5 below. The certain loss 0 must stay at cell `pad`; the cell below the
+        // grid is cut (its mass counted as dropped), not the whole sum shifted up by one.
+        let pad = 4;
+        let dist = |lo: usize, values: Vec<f64>| NodeDist {
+            lo,
+            values,
+            dropped: 0.0,
+            p0: 0.0,
+            mean: 0.0,
+            second: 0.0,
+            work: 0.0,
+        };
+        let a = dist(1, vec![1e-3, 0.0, 0.0, 1.0]);
+        let b = dist(2, vec![1e-3, 0.0, 1.0]);
+        let c = convolve(&a, &b, pad, 16, 0.0);
+        let at = |cell: usize| c.values.get(cell - c.lo).copied().unwrap_or(0.0);
+        assert_eq!(at(pad), 1.0);
+        assert_eq!(at(pad - 2), 1e-3);
+        assert_eq!(at(pad - 3), 1e-3);
+        assert_eq!(c.dropped, 1e-6);
+    }
 
     #[test]
     fn lagrange_weights_keep_three_moments() {

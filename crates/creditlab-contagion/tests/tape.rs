@@ -103,11 +103,13 @@ fn exact_matches_monte_carlo_on_a_10000_loan_tape() {
 }
 
 #[test]
-#[ignore = "not done: on this tape the 10-group grid refinement leaves the VaRs unconverged \
-            and the exact method refuses within its default budget (Error::AccuracyBudget)"]
 fn exact_matches_monte_carlo_on_a_10_sector_tape() {
     // Ten sectors with distinct loadings and a one-factor structure between them: the
-    // exact method integrates the common factor and each sector's own one at a time.
+    // exact method integrates the common factor and each sector's own one at a time, then
+    // convolves the sectors. Until the convolution kept its cells aligned when the sectors'
+    // (tiny, signed) reach below loss 0 added up past the grid's pad, this failed: the
+    // quadrature never converged and the 3-7% tranche's P(loss) came out 0.232 against the
+    // simulation's 0.052.
     let n = 200_000;
     let book = Portfolio::benchmark_book(10_000, 10, 12).unwrap();
     let c = Copula::benchmark(10).unwrap();
