@@ -80,7 +80,7 @@ enum Task {
     Scorecard(scorecard::Args),
     /// DeFi lending pool Monte Carlo (TOML config): bad debt, cascades, runs, per path.
     Defi(defi::Args),
-    /// Merge the partial results of `loss --shard` or `defi --shard` runs; print the run.
+    /// Merge the partial results of `loss`, `defi` or `pipeline --shard` runs into the run.
     Merge(merge::Args),
     /// Claim 1 over time: a bank selling its loans as notes against the same bank holding them.
     Originate(originate::Args),

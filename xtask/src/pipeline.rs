@@ -4,6 +4,7 @@
 use crate::cli::{TaskError, TaskResult};
 use crate::cli::{out, outln};
 use crate::progress::Bars;
+use creditlab_study::shard::StudyShard;
 use creditlab_study::{Overwrite, Scenario, Study, check_output};
 use std::path::PathBuf;
 
@@ -13,9 +14,14 @@ pub struct Args {
     /// Scenario file (TOML); default: the built-in scenarios/default.toml.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Output folder.
-    #[arg(long, value_name = "DIR", default_value = "target/creditlab-report")]
-    out: PathBuf,
+    /// Output folder (default target/creditlab-report); with --shard, the partial's file.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Run only shard K of N of every Monte Carlo stage and write its partial result to
+    /// --out (an existing file is refused without --force); `cargo xtask merge` writes the
+    /// report from the partials.
+    #[arg(long, requires = "out")]
+    shard: Option<creditlab_contagion::shard::ShardSpec>,
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
@@ -70,8 +76,15 @@ pub fn run(args: Args) -> TaskResult {
     if args.run.quick {
         scenario.quicken();
     }
+    let pool = thread_pool(args.run.threads)?;
+    let bars = Bars::new(crate::cli::settings().quiet);
+    if let (Some(shard), Some(path)) = (args.shard, &args.out) {
+        let part = pool.install(|| StudyShard::run(&scenario, shard, &bars))?;
+        return Ok(part.write(path, args.run.force)?);
+    }
+    let out = args.out.unwrap_or_else(|| PathBuf::from(DEFAULT_OUT));
     // Refused before the study runs: a minutes-long run must not end in "cannot write".
-    check_output(&args.out, args.run.overwrite())?;
+    check_output(&out, args.run.overwrite())?;
     let (bytes, seconds) = scenario.estimated_cost();
     crate::guard::check_quietly(&crate::guard::Cost {
         what: format!(
@@ -81,12 +94,20 @@ pub fn run(args: Args) -> TaskResult {
         bytes,
         seconds,
     })?;
-    let bars = Bars::new(crate::cli::settings().quiet);
-    let study = thread_pool(args.run.threads)?.install(|| Study::run(&scenario, &bars))?;
-    study.write_with(&args.out, args.run.overwrite())?;
+    let study = pool.install(|| Study::run(&scenario, &bars))?;
+    write(&study, &out, args.run.overwrite())
+}
+
+/// The default output folder.
+pub const DEFAULT_OUT: &str = "target/creditlab-report";
+
+/// Writes `study`'s report into `out` and prints its summary: the end of `pipeline` and
+/// of `merge` of study partials.
+pub fn write(study: &Study, out: &std::path::Path, overwrite: Overwrite) -> TaskResult {
+    study.write_with(out, overwrite)?;
     if !crate::cli::settings().quiet {
         out!("{}", study.terminal_summary()?);
-        outln!("\nreport: {}", args.out.join("report.html").display());
+        outln!("\nreport: {}", out.join("report.html").display());
     }
     Ok(())
 }

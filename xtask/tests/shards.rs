@@ -166,3 +166,27 @@ fn bad_partials_exit_2_naming_the_file() {
         &["/nonexistent/p.json"],
     );
 }
+
+#[test]
+fn pipeline_shards_merge_to_the_single_report() {
+    let d = dir("pipeline");
+    let single = d.join("single").display().to_string();
+    ok(&["--quiet", "pipeline", "--quick", "--out", &single]);
+    let files = shard(&["--quiet", "pipeline", "--quick"], 2, &d);
+    // An existing partial is not overwritten without --force.
+    fails_naming(
+        &xtask(&["pipeline", "--quick", "--shard", "0/2", "--out", &files[1]]),
+        &["part0.json", "--force"],
+    );
+    let merged = d.join("merged").display().to_string();
+    let mut args = vec!["--quiet", "merge", "--out", &merged];
+    args.extend(files.iter().map(String::as_str));
+    ok(&args);
+    let read = |dir: &str| std::fs::read(Path::new(dir).join("report.json")).unwrap();
+    assert!(read(&merged) == read(&single), "merged report.json differs");
+    // One shard missing: refused, naming the file and the paths no shard holds.
+    fails_naming(
+        &xtask(&["merge", "--out", &merged, &files[0]]),
+        &["part1.json", "no shard"],
+    );
+}

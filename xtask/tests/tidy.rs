@@ -265,8 +265,10 @@ fn xtask_prints_only_through_the_stdout_helper() {
 /// the originate and scorecard tasks and the resource guards (issues 16, 19, 21) came in,
 /// and to 3,900 for the chain, fuzz, soak and merge tasks and the shard flags (issues 17,
 /// 18, 20): their model code and estimates live in the libraries, their flags and tables
-/// here.
-const XTASK_MAX_LINES: usize = 3_900;
+/// here. Raised to 3,950 for `pipeline --shard` and `merge` of study partials (issue 18):
+/// about 45 lines of flags and the report writing both tasks share; the shard, its checks
+/// and its merge are creditlab-study's.
+const XTASK_MAX_LINES: usize = 3_950;
 
 #[test]
 fn xtask_stays_a_thin_command_line() {

@@ -48,6 +48,9 @@ pub use deal::DealSpec;
 pub use el_scale::{ElScaleFault, ExpectedLossScale};
 pub use error::{PoolError, Result};
 pub use rating::{MoodysRating, rate_by_default_probability, rate_by_expected_loss, warf};
-pub use resec::{CdoSquaredComparison, CdoSquaredParams, compare_cdo_squared};
+pub use resec::{
+    CdoSquaredComparison, CdoSquaredParams, cdo_squared_losses, compare_cdo_squared,
+    compare_cdo_squared_from,
+};
 pub use scenario::ScenarioRates;
 pub use structure::{CapitalStructure, NamedTranche, TrancheRisk, expected_loss_over_time};

@@ -115,10 +115,22 @@ impl CdoSquared {
                 reason: "must be at least 1",
             });
         }
+        self.risk_of(copula, self.scenario_losses(copula, 0..scenarios, seed)?)
+    }
+
+    /// The losses of scenarios `range` (of a run with `seed`): for each, the loss of the
+    /// first mezzanine tranche and the mean loss of all of them, scenario `s` from the
+    /// stream `(seed, s)` alone. A shard of a run computes its range; the concatenation in
+    /// scenario order is exactly what [`CdoSquared::risk`] computes.
+    pub fn scenario_losses(
+        &self,
+        copula: &Copula,
+        range: std::ops::Range<u64>,
+        seed: u64,
+    ) -> Result<Vec<[f64; 2]>> {
         let rates = ScenarioRates::new(copula, self.pd)?;
         let n = self.names as u64;
-        // Scenario s: (loss of the first mezzanine tranche, mean loss of all of them).
-        let losses = (0..scenarios)
+        range
             .into_par_iter()
             .map(|s| {
                 let mut rng = creditlab_numerics::rng::stream(seed, s);
@@ -135,10 +147,17 @@ impl CdoSquared {
                     }
                     sum += m;
                 }
-                Ok((first, sum / self.pools as f64))
+                Ok([first, sum / self.pools as f64])
             })
-            .collect::<Result<Vec<(f64, f64)>>>()?;
-        let (first, collateral): (Vec<f64>, Vec<f64>) = losses.into_iter().unzip();
+            .collect()
+    }
+
+    /// The risk of the notes from every scenario's losses ([`CdoSquared::scenario_losses`]
+    /// of all the scenarios, in order), under `copula`.
+    pub fn risk_of(&self, copula: &Copula, losses: Vec<[f64; 2]>) -> Result<CdoSquaredRisk> {
+        let rates = ScenarioRates::new(copula, self.pd)?;
+        let (first, collateral): (Vec<f64>, Vec<f64>) =
+            losses.into_iter().map(|[a, b]| (a, b)).unzip();
         let dist = McDistribution::from_losses(collateral);
         let whole = Tranche::new(0.0, 1.0)?;
         let single = McDistribution::from_losses(first);
@@ -279,6 +298,12 @@ pub fn compare_cdo_squared(
     params: &CdoSquaredParams,
     scale: &MasterScale,
 ) -> Result<CdoSquaredComparison> {
+    let losses = cdo_squared_losses(params, 0..params.scenarios)?;
+    compare_cdo_squared_from(params, scale, losses)
+}
+
+/// The CDO squared of `params` and its copula at each correlation, validated.
+fn cdo_squared_of(params: &CdoSquaredParams) -> Result<(CdoSquared, Vec<Copula>)> {
     check_positive("horizon", params.horizon)?;
     if params.rhos.is_empty() {
         return Err(PoolError::InvalidParameter {
@@ -321,9 +346,52 @@ pub fn compare_cdo_squared(
         inner,
         outer,
     )?;
+    if params.scenarios == 0 {
+        return Err(PoolError::InvalidParameter {
+            field: "scenarios".into(),
+            value: 0.0,
+            reason: "must be at least 1",
+        });
+    }
+    Ok((cdo2, copulas))
+}
+
+/// The Monte Carlo part of [`compare_cdo_squared`] over scenarios `range` only: for each
+/// correlation of `params`, each scenario's losses ([`CdoSquared::scenario_losses`]). The
+/// scenarios of a study shard; [`compare_cdo_squared_from`] finishes the comparison on
+/// all of them.
+pub fn cdo_squared_losses(
+    params: &CdoSquaredParams,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<Vec<[f64; 2]>>> {
+    let (cdo2, copulas) = cdo_squared_of(params)?;
+    copulas
+        .iter()
+        .map(|copula| cdo2.scenario_losses(copula, range.clone(), params.seed))
+        .collect()
+}
+
+/// [`compare_cdo_squared`] from the losses of all of its scenarios at each correlation
+/// ([`cdo_squared_losses`] over `0..params.scenarios`, or the shards' concatenated in
+/// scenario order): exactly the comparison of the single run.
+pub fn compare_cdo_squared_from(
+    params: &CdoSquaredParams,
+    scale: &MasterScale,
+    losses: Vec<Vec<[f64; 2]>>,
+) -> Result<CdoSquaredComparison> {
+    let (cdo2, copulas) = cdo_squared_of(params)?;
+    if losses.len() != params.rhos.len()
+        || losses.iter().any(|l| l.len() as u64 != params.scenarios)
+    {
+        return Err(PoolError::InvalidParameter {
+            field: "scenarios".into(),
+            value: losses.first().map_or(0, Vec::len) as f64,
+            reason: "needs the losses of every scenario at every correlation",
+        });
+    }
     let mut by_rho = Vec::with_capacity(params.rhos.len());
-    for (&rho, copula) in params.rhos.iter().zip(&copulas) {
-        let r = cdo2.risk(copula, params.scenarios, params.seed)?;
+    for ((&rho, copula), losses) in params.rhos.iter().zip(&copulas).zip(losses) {
+        let r = cdo2.risk_of(copula, losses)?;
         let rate = |t: &TrancheRisk| RatedNote::of(t, scale, params.horizon);
         // The mezzanine entries report the mezzanine's bounds in its underlying pool.
         let mezzanine = |t: &TrancheRisk| {

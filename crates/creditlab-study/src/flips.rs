@@ -17,7 +17,7 @@ use crate::verdict::{self, Evidence};
 use creditlab_loan::synthetic::{bank_book, defi_book_with};
 use creditlab_report::format::num;
 use rayon::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which stages a parameter moves (the others are reused from the sweep's base).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,13 +114,16 @@ const PARAMETERS: [Parameter; 6] = [
     },
 ];
 
-/// One swept point: the parameter's index, its value, and the judgements of its claims
-/// (or why a stage could not run there).
-type Judged = (
-    usize,
-    f64,
-    std::result::Result<Vec<(u8, Judgement)>, String>,
-);
+/// One evaluation of the search, judged: the parameter's index, its value, and the
+/// judgements of its claims (or why a stage could not run there). What a study shard
+/// carries of the search ([`judge_points`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Judged {
+    parameter: usize,
+    value: f64,
+    judgements: std::result::Result<Vec<(u8, Judgement)>, String>,
+}
 
 /// Every stage the verdict reads, at the sweep's size.
 struct Stages {
@@ -259,13 +262,11 @@ fn at_sweep_size(scenario: &Scenario) -> Scenario {
     s
 }
 
-/// Searches each claim's flip point: claim `k`'s is the `k-1`-th of the result. Points
-/// whose scenario does not pass `Scenario::check` are left out
-/// of the sweep and do not appear in its points.
-pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPoint>> {
+/// The search's evaluations in their fixed order: every (parameter, value) point, the
+/// scenario's own value included, at the sweep's size. Points whose scenario does not pass
+/// `Scenario::check` are left out.
+fn points(scenario: &Scenario) -> (Scenario, Vec<(usize, f64, Scenario)>) {
     let base_scenario = at_sweep_size(scenario);
-    let base = Stages::run(&base_scenario)?;
-    // Every (parameter, value) point, the scenario's own value included.
     let mut points = Vec::new();
     for (p, param) in PARAMETERS.iter().enumerate() {
         let own = (param.get)(scenario);
@@ -281,7 +282,31 @@ pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPo
             }
         }
     }
-    let judged = counted(
+    (base_scenario, points)
+}
+
+/// The number of evaluations of the search of `scenario` (the `M` a study shard splits).
+pub fn point_count(scenario: &Scenario) -> u64 {
+    points(scenario).1.len() as u64
+}
+
+/// Judges the evaluations `range` of the search of `scenario` (of [`point_count`]), in
+/// order: the base stages at the sweep's size, then each point. Each point depends on the
+/// scenario alone (its stages draw from the scenario's seed), so a shard's judgements are
+/// those of the single run; an empty range runs nothing.
+pub fn judge_points(
+    scenario: &Scenario,
+    range: std::ops::Range<u64>,
+    progress: &dyn Progress,
+) -> Result<Vec<Judged>> {
+    let (base_scenario, points) = points(scenario);
+    let (start, end) = (range.start as usize, range.end as usize);
+    let points: Vec<_> = points.into_iter().take(end).skip(start).collect();
+    if points.is_empty() {
+        return Ok(Vec::new());
+    }
+    let base = Stages::run(&base_scenario)?;
+    counted(
         progress,
         "flip points",
         points.len() as u64,
@@ -292,15 +317,33 @@ pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPo
                     let param = &PARAMETERS[p];
                     // A point at which a stage cannot run (a book without a single
                     // default cannot be graded on its own outcomes) is reported, not judged.
-                    let js = base
+                    let judgements = base
                         .judge(&s, param.moves, param.claims)
                         .map_err(|e| e.to_string());
                     tick();
-                    (p, v, js)
+                    Judged {
+                        parameter: p,
+                        value: v,
+                        judgements,
+                    }
                 })
                 .collect())
         },
-    )?;
+    )
+}
+
+/// Searches each claim's flip point: claim `k`'s is the `k-1`-th of the result. Points
+/// whose scenario does not pass `Scenario::check` are left out
+/// of the sweep and do not appear in its points.
+pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPoint>> {
+    let judged = judge_points(scenario, 0..point_count(scenario), progress)?;
+    Ok(flip_points(scenario, &judged))
+}
+
+/// Each claim's flip point from the judgements of every evaluation of the search, in
+/// order ([`judge_points`] over all of them, or the shards' concatenated).
+pub fn flip_points(scenario: &Scenario, judged: &[Judged]) -> Vec<FlipPoint> {
+    let base_scenario = at_sweep_size(scenario);
     let size = format!(
         "{} loans per book, {} paths of the DeFi year",
         base_scenario.books.loans, base_scenario.defi_pool.paths
@@ -314,14 +357,13 @@ pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPo
             .expect("every claim has a parameter");
         let mut points = Vec::new();
         let mut not_judged = Vec::new();
-        for (_, v, js) in judged.iter().filter(|(q, _, _)| *q == p) {
-            match js {
-                Ok(js) => points.extend(
-                    js.iter()
-                        .filter(|(c, _)| *c == claim)
-                        .map(|(_, j)| (*v, *j)),
-                ),
-                Err(e) => not_judged.push((*v, e.clone())),
+        for j in judged.iter().filter(|j| j.parameter == p) {
+            let v = j.value;
+            match &j.judgements {
+                Ok(js) => {
+                    points.extend(js.iter().filter(|(c, _)| *c == claim).map(|(_, j)| (v, *j)))
+                }
+                Err(e) => not_judged.push((v, e.clone())),
             }
         }
         out.push(FlipPoint {
@@ -340,7 +382,7 @@ pub fn search(scenario: &Scenario, progress: &dyn Progress) -> Result<Vec<FlipPo
             not_judged,
         });
     }
-    Ok(out)
+    out
 }
 
 /// A claim's judgement along one parameter.

@@ -559,17 +559,6 @@ fn retained_tranche(kirb: f64, tr: &[f64; 2], lgd: f64, senior: bool) -> SecIrba
     }
 }
 
-/// Share of each path's lending sold to investors, mean over paths.
-fn share_sold(paths: &[BankPath]) -> Measured {
-    mean_se(paths.iter().map(|p| {
-        if p.originated > 0.0 {
-            p.securitized / p.originated
-        } else {
-            0.0
-        }
-    }))
-}
-
 /// One note of a securitized vintage.
 #[derive(Debug, Clone, Copy)]
 struct Note {
@@ -1020,19 +1009,85 @@ pub struct BankOutcome {
     pub senior_spread_by_quarter: Vec<f64>,
 }
 
-fn outcome(spec: &OriginateSpec, paths: &[BankPath]) -> BankOutcome {
-    let years = spec.quarters as f64 / 4.0;
+/// What [`outcome`] and the ratios read of one bank's path, computed on the path (so a
+/// study shard carries numbers, not balance sheets).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PathFigures {
+    originated: f64,
+    originated_by_quarter: Vec<f64>,
+    /// True PD of each vintage year (volume weighted; 0 without lending).
+    pd_by_vintage: Vec<f64>,
+    /// True PD over the horizon (volume weighted; 0 without lending).
+    pd: f64,
+    share_sold: f64,
+    /// Assets over equity each quarter, capped at 1e6.
+    leverage: Vec<f64>,
+    equity: Vec<f64>,
+    return_on_equity: f64,
+    /// Capped at 1e6.
+    capital_ratio_end: f64,
+    losses_bank: f64,
+    losses_investors: f64,
+    exposure_bank: f64,
+    exposure_investors: f64,
+    /// Empty for the bank that holds.
+    senior_spread: Vec<f64>,
+    imbalance: f64,
+    clamped: bool,
+}
+
+impl PathFigures {
+    fn of(spec: &OriginateSpec, p: &BankPath, sells: bool) -> Self {
+        let years = spec.quarters as f64 / 4.0;
+        let q = spec.quarters;
+        let rate = |(pv, v): (f64, f64)| if v > 0.0 { pv / v } else { 0.0 };
+        let total = p
+            .pd_volume
+            .iter()
+            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
+        let mean_equity = p.equity_quarters / q as f64;
+        Self {
+            originated: p.originated,
+            originated_by_quarter: p.originated_by_quarter.clone(),
+            pd_by_vintage: p.pd_volume.iter().map(|&x| rate(x)).collect(),
+            pd: rate(total),
+            share_sold: if p.originated > 0.0 {
+                p.securitized / p.originated
+            } else {
+                0.0
+            },
+            leverage: p.leverage.iter().map(|l| l.min(1e6)).collect(),
+            equity: p.equity.clone(),
+            return_on_equity: if mean_equity > 0.0 {
+                p.net_income / years / mean_equity
+            } else {
+                -1.0
+            },
+            capital_ratio_end: p.capital_ratio_end.min(1e6),
+            losses_bank: p.losses_bank,
+            losses_investors: p.losses_investors,
+            exposure_bank: p.exposure_bank,
+            exposure_investors: p.exposure_investors,
+            senior_spread: if sells {
+                p.senior_spread.clone()
+            } else {
+                Vec::new()
+            },
+            imbalance: p.imbalance,
+            clamped: p.clamped,
+        }
+    }
+}
+
+fn outcome(spec: &OriginateSpec, paths: &[&PathFigures]) -> BankOutcome {
     let q = spec.quarters;
-    let mean_at =
-        |f: &dyn Fn(&BankPath) -> f64| paths.iter().map(f).sum::<f64>() / paths.len() as f64;
+    let mean_at = |f: &dyn Fn(&PathFigures) -> f64| {
+        paths.iter().map(|p| f(p)).sum::<f64>() / paths.len() as f64
+    };
     let lgd = spec.loans.lgd;
     let pd_by_vintage: Vec<Measured> = (0..q.div_ceil(4))
-        .map(|y| {
-            mean_se(paths.iter().map(move |p| {
-                let (pv, v) = p.pd_volume[y];
-                if v > 0.0 { pv / v } else { 0.0 }
-            }))
-        })
+        .map(|y| mean_se(paths.iter().map(move |p| p.pd_by_vintage[y])))
         .collect();
     let spreads = if paths
         .iter()
@@ -1049,21 +1104,12 @@ fn outcome(spec: &OriginateSpec, paths: &[BankPath]) -> BankOutcome {
             .collect(),
         el_by_vintage: pd_by_vintage.iter().map(|m| m.value * lgd).collect(),
         pd_by_vintage,
-        share_sold: share_sold(paths),
-        leverage_end: mean_se(paths.iter().map(|p| p.leverage[q - 1].min(1e6))),
-        leverage_by_quarter: (0..q)
-            .map(|t| mean_at(&|p| p.leverage[t].min(1e6)))
-            .collect(),
+        share_sold: mean_se(paths.iter().map(|p| p.share_sold)),
+        leverage_end: mean_se(paths.iter().map(|p| p.leverage[q - 1])),
+        leverage_by_quarter: (0..q).map(|t| mean_at(&|p| p.leverage[t])).collect(),
         equity_by_quarter: (0..q).map(|t| mean_at(&|p| p.equity[t])).collect(),
-        return_on_equity: mean_se(paths.iter().map(|p| {
-            let mean_equity = p.equity_quarters / q as f64;
-            if mean_equity > 0.0 {
-                p.net_income / years / mean_equity
-            } else {
-                -1.0
-            }
-        })),
-        capital_ratio_end: mean_se(paths.iter().map(|p| p.capital_ratio_end.min(1e6))),
+        return_on_equity: mean_se(paths.iter().map(|p| p.return_on_equity)),
+        capital_ratio_end: mean_se(paths.iter().map(|p| p.capital_ratio_end)),
         losses_bank: mean_se(paths.iter().map(|p| p.losses_bank)),
         losses_investors: mean_se(paths.iter().map(|p| p.losses_investors)),
         exposure_bank: mean_se(paths.iter().map(|p| p.exposure_bank)),
@@ -1293,95 +1339,148 @@ pub fn variants(spec: &OriginateSpec) -> Vec<Variant> {
     v
 }
 
-/// Both banks on every path of `spec`: the paired outcomes and their ratios.
-fn pair(
-    spec: &OriginateSpec,
-    tables: &Tables,
-    seed: u64,
-    downturn: Option<Downturn>,
-) -> (Vec<BankPath>, Vec<BankPath>) {
-    let results: Vec<(BankPath, BankPath)> = (0..spec.paths)
-        .into_par_iter()
-        .map(|p| {
-            let factor = factor_path(spec, seed, p, downturn);
-            (
-                run_bank(spec, tables, &factor, true),
-                run_bank(spec, tables, &factor, false),
-            )
-        })
-        .collect();
-    results.into_iter().unzip()
+/// A variant's paired path, reduced to what its case reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePath {
+    ratio: f64,
+    pd_ratio: f64,
+    share_sold: f64,
+    imbalance: f64,
+    clamped: bool,
 }
 
-fn ratios(with: &[BankPath], without: &[BankPath]) -> (Measured, Measured) {
-    let ratio = mean_se(with.iter().zip(without).map(|(a, b)| {
+/// The paired path ratios: lending with over without, true PD with over without.
+fn path_ratios(a: &PathFigures, b: &PathFigures) -> (f64, f64) {
+    (
         if b.originated > 0.0 {
             a.originated / b.originated
         } else {
             1.0
+        },
+        if b.pd > 0.0 { a.pd / b.pd } else { 1.0 },
+    )
+}
+
+/// One DeFi path: lending and supply rate each quarter, the final log price, the quarters
+/// in which deposits shrank.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefiPath {
+    lending: Vec<f64>,
+    rates: Vec<f64>,
+    log_price: f64,
+    shrank: u32,
+}
+
+/// One path of the originate-to-distribute Monte Carlo: both banks on the scenario's
+/// factor path, each variant's pair, and the DeFi pool. Path `p` draws from
+/// `stream(seed, p)` (the banks) and `stream(seed ^ 0xdef1_0000, p)` (the pool) alone, so
+/// it is the same wherever it runs: what a study shard carries ([`paths`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OriginatePath {
+    with: PathFigures,
+    without: PathFigures,
+    cases: Vec<CasePath>,
+    defi: DefiPath,
+}
+
+fn defi_path(spec: &OriginateSpec, seed: u64, p: u64) -> DefiPath {
+    let d = &spec.defi;
+    let q = spec.quarters;
+    let sigma = d.volatility * 0.5; // a quarter's volatility
+    let mut rng = stream(seed ^ 0xdef1_0000, p);
+    let (mut log_price, mut deposits) = (0.0f64, 1.0 / d.initial_utilization);
+    let (mut lending, mut rates) = (Vec::with_capacity(q), Vec::with_capacity(q));
+    let mut shrank = 0;
+    for _ in 0..q {
+        let step = -0.5 * sigma * sigma + sigma * norm_ppf(open01(rng.next_u64()));
+        log_price += step;
+        let demand = (d.demand_elasticity * log_price).exp();
+        let lent = demand.min(d.max_utilization * deposits);
+        let u = if deposits > 0.0 { lent / deposits } else { 0.0 };
+        let rate = d.rates.supply_rate(u);
+        let bad = if step.exp() < 1.0 - d.crash_drop {
+            d.crash_loss * lent
+        } else {
+            0.0
+        };
+        let flow = d.rate_sensitivity * (rate - d.outside_rate)
+            - d.loss_flight * bad / deposits.max(f64::MIN_POSITIVE);
+        let next = (deposits - bad).max(0.0) * flow.exp();
+        if next < deposits {
+            shrank += 1;
         }
-    }));
-    let pd = |p: &BankPath| {
-        let (pv, v) = p
-            .pd_volume
-            .iter()
-            .fold((0.0, 0.0), |(a, b), &(x, y)| (a + x, b + y));
-        if v > 0.0 { pv / v } else { 0.0 }
-    };
-    let pd_ratio = mean_se(with.iter().zip(without).map(|(a, b)| {
-        let (x, y) = (pd(a), pd(b));
-        if y > 0.0 { x / y } else { 1.0 }
-    }));
-    (ratio, pd_ratio)
+        deposits = next;
+        lending.push(lent);
+        rates.push(rate);
+    }
+    DefiPath {
+        lending,
+        rates,
+        log_price,
+        shrank,
+    }
+}
+
+/// Paths `range` of `spec` under `seed` (each variant's too when `with_cases`), in order.
+fn run_paths(
+    spec: &OriginateSpec,
+    tables: &Tables,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    with_cases: bool,
+) -> Vec<OriginatePath> {
+    let variants: Vec<Variant> = variants(spec).into_iter().filter(|_| with_cases).collect();
+    range
+        .into_par_iter()
+        .map(|p| {
+            let factor = factor_path(spec, seed, p, None);
+            let cases = variants
+                .iter()
+                .map(|v| {
+                    let factor = factor_path(&v.spec, seed, p, v.downturn);
+                    let a = run_bank(&v.spec, tables, &factor, true);
+                    let b = run_bank(&v.spec, tables, &factor, false);
+                    let (fa, fb) = (
+                        PathFigures::of(&v.spec, &a, true),
+                        PathFigures::of(&v.spec, &b, false),
+                    );
+                    let (ratio, pd_ratio) = path_ratios(&fa, &fb);
+                    CasePath {
+                        ratio,
+                        pd_ratio,
+                        share_sold: fa.share_sold,
+                        imbalance: fa.imbalance.max(fb.imbalance),
+                        clamped: fa.clamped,
+                    }
+                })
+                .collect();
+            OriginatePath {
+                with: PathFigures::of(spec, &run_bank(spec, tables, &factor, true), true),
+                without: PathFigures::of(spec, &run_bank(spec, tables, &factor, false), false),
+                cases,
+                defi: defi_path(spec, seed, p),
+            }
+        })
+        .collect()
 }
 
 /// The DeFi pool over the horizon: borrowing follows the collateral's price, deposits the
 /// supply rate against the outside rate and the bad debt of crash quarters.
-fn defi_paths(spec: &OriginateSpec, seed: u64) -> DefiOutcome {
+fn defi_outcome(spec: &OriginateSpec, paths: &[&DefiPath]) -> DefiOutcome {
     let d = &spec.defi;
     let q = spec.quarters;
-    let sigma = d.volatility * 0.5; // a quarter's volatility
-    let paths: Vec<(Vec<f64>, Vec<f64>, f64, u32)> = (0..spec.paths)
-        .into_par_iter()
-        .map(|p| {
-            let mut rng = stream(seed ^ 0xdef1_0000, p);
-            let (mut log_price, mut deposits) = (0.0f64, 1.0 / d.initial_utilization);
-            let (mut lending, mut rates) = (Vec::with_capacity(q), Vec::with_capacity(q));
-            let mut shrank = 0;
-            for _ in 0..q {
-                let step = -0.5 * sigma * sigma + sigma * norm_ppf(open01(rng.next_u64()));
-                log_price += step;
-                let demand = (d.demand_elasticity * log_price).exp();
-                let lent = demand.min(d.max_utilization * deposits);
-                let u = if deposits > 0.0 { lent / deposits } else { 0.0 };
-                let rate = d.rates.supply_rate(u);
-                let bad = if step.exp() < 1.0 - d.crash_drop {
-                    d.crash_loss * lent
-                } else {
-                    0.0
-                };
-                let flow = d.rate_sensitivity * (rate - d.outside_rate)
-                    - d.loss_flight * bad / deposits.max(f64::MIN_POSITIVE);
-                let next = (deposits - bad).max(0.0) * flow.exp();
-                if next < deposits {
-                    shrank += 1;
-                }
-                deposits = next;
-                lending.push(lent);
-                rates.push(rate);
-            }
-            (lending, rates, log_price, shrank)
-        })
-        .collect();
     let n = paths.len() as f64;
     let quantile = |t: usize, level: f64| {
-        let mut xs: Vec<f64> = paths.iter().map(|p| p.0[t]).collect();
+        let mut xs: Vec<f64> = paths.iter().map(|p| p.lending[t]).collect();
         xs.sort_by(f64::total_cmp);
         xs[((level * (xs.len() - 1) as f64).round() as usize).min(xs.len() - 1)]
     };
     let ends: Vec<(f64, f64)> = paths
         .iter()
-        .map(|p| (p.0[q - 1].max(f64::MIN_POSITIVE).ln(), p.2))
+        .map(|p| (p.lending[q - 1].max(f64::MIN_POSITIVE).ln(), p.log_price))
         .collect();
     let (mx, my) = ends
         .iter()
@@ -1396,26 +1495,36 @@ fn defi_paths(spec: &OriginateSpec, seed: u64) -> DefiOutcome {
     let start = 1.0f64.min(d.max_utilization / d.initial_utilization);
     DefiOutcome {
         lending_by_quarter: (0..q)
-            .map(|t| paths.iter().map(|p| p.0[t]).sum::<f64>() / n / start)
+            .map(|t| paths.iter().map(|p| p.lending[t]).sum::<f64>() / n / start)
             .collect(),
         lending_p05: (0..q).map(|t| quantile(t, 0.05) / start).collect(),
         lending_p95: (0..q).map(|t| quantile(t, 0.95) / start).collect(),
         supply_rate_by_quarter: (0..q)
-            .map(|t| paths.iter().map(|p| p.1[t]).sum::<f64>() / n)
+            .map(|t| paths.iter().map(|p| p.rates[t]).sum::<f64>() / n)
             .collect(),
-        growth: mean_se(paths.iter().map(|p| p.0[q - 1] / start)),
+        growth: mean_se(paths.iter().map(|p| p.lending[q - 1] / start)),
         price_r2: if sxx > 0.0 && syy > 0.0 {
             sxy * sxy / (sxx * syy)
         } else {
             0.0
         },
-        shrinking_quarters: mean_se(paths.iter().map(|p| p.3 as f64 / q as f64)),
+        shrinking_quarters: mean_se(paths.iter().map(|p| p.shrank as f64 / q as f64)),
     }
 }
 
 /// Runs the scenario, its variants and the DeFi counterpart under `seed`.
 pub fn study(spec: &OriginateSpec, seed: u64) -> Result<OriginateStudy, crate::StudyError> {
     study_with(spec, seed, true)
+}
+
+fn validated(spec: &OriginateSpec) -> Result<(), crate::StudyError> {
+    spec.validate()
+        .map_err(|(key, reason)| crate::StudyError::Config {
+            origin: "originate".into(),
+            line: None,
+            key,
+            reason,
+        })
 }
 
 /// [`study`], the variants only when `with_cases` (the flip search judges the scenario
@@ -1425,18 +1534,58 @@ pub fn study_with(
     seed: u64,
     with_cases: bool,
 ) -> Result<OriginateStudy, crate::StudyError> {
-    spec.validate()
-        .map_err(|(key, reason)| crate::StudyError::Config {
-            origin: "originate".into(),
-            line: None,
-            key,
-            reason,
-        })?;
+    validated(spec)?;
     // The tables depend on the PD, LGD, stressed correlation and tranches only, which no
     // variant changes.
     let tables = Tables::new(spec)?;
-    let (with, without) = pair(spec, &tables, seed, None);
-    let (ratio, pd_ratio) = ratios(&with, &without);
+    let paths = run_paths(spec, &tables, seed, 0..spec.paths, with_cases);
+    finish(spec, &tables, &paths, with_cases)
+}
+
+/// The paths `range` of [`study`] (variants included), for a shard of a study.
+pub fn paths(
+    spec: &OriginateSpec,
+    seed: u64,
+    range: std::ops::Range<u64>,
+) -> Result<Vec<OriginatePath>, crate::StudyError> {
+    validated(spec)?;
+    Ok(run_paths(spec, &Tables::new(spec)?, seed, range, true))
+}
+
+/// [`study`] from all of its paths in order ([`paths`] of every shard, concatenated):
+/// exactly the single run's study.
+pub fn study_from(
+    spec: &OriginateSpec,
+    paths: Vec<OriginatePath>,
+) -> Result<OriginateStudy, crate::StudyError> {
+    validated(spec)?;
+    let cases = variants(spec).len();
+    if paths.len() as u64 != spec.paths || paths.iter().any(|p| p.cases.len() != cases) {
+        return Err(crate::StudyError::Config {
+            origin: "originate".into(),
+            line: None,
+            key: "paths".into(),
+            reason: format!(
+                "needs all {} paths with {cases} variants each, got {}",
+                spec.paths,
+                paths.len()
+            ),
+        });
+    }
+    finish(spec, &Tables::new(spec)?, &paths, true)
+}
+
+/// The study from its paths.
+fn finish(
+    spec: &OriginateSpec,
+    tables: &Tables,
+    paths: &[OriginatePath],
+    with_cases: bool,
+) -> Result<OriginateStudy, crate::StudyError> {
+    let with: Vec<&PathFigures> = paths.iter().map(|p| &p.with).collect();
+    let without: Vec<&PathFigures> = paths.iter().map(|p| &p.without).collect();
+    let pairs = || with.iter().zip(&without).map(|(a, b)| path_ratios(a, b));
+    let (ratio, pd_ratio) = (mean_se(pairs().map(|r| r.0)), mean_se(pairs().map(|r| r.1)));
     let mut imbalance = with
         .iter()
         .chain(&without)
@@ -1444,22 +1593,22 @@ pub fn study_with(
         .fold(0.0, f64::max);
     let mut clamped = with.iter().any(|p| p.clamped);
     let mut cases = Vec::new();
-    for v in variants(spec).into_iter().filter(|_| with_cases) {
-        let (a, b) = pair(&v.spec, &tables, seed, v.downturn);
-        let (r, pr) = ratios(&a, &b);
-        imbalance = a
-            .iter()
-            .chain(&b)
-            .map(|p| p.imbalance)
-            .fold(imbalance, f64::max);
-        clamped |= a.iter().any(|p| p.clamped);
+    for (i, v) in variants(spec)
+        .into_iter()
+        .filter(|_| with_cases)
+        .enumerate()
+    {
+        let case = || paths.iter().map(move |p| &p.cases[i]);
+        imbalance = case().map(|c| c.imbalance).fold(imbalance, f64::max);
+        clamped |= case().any(|c| c.clamped);
         cases.push(Case {
             name: v.name,
-            ratio: r,
-            pd_ratio: pr,
-            share_sold: share_sold(&a),
+            ratio: mean_se(case().map(|c| c.ratio)),
+            pd_ratio: mean_se(case().map(|c| c.pd_ratio)),
+            share_sold: mean_se(case().map(|c| c.share_sold)),
         });
     }
+    let defi: Vec<&DefiPath> = paths.iter().map(|p| &p.defi).collect();
     Ok(OriginateStudy {
         quarters: spec.quarters,
         paths: spec.paths,
@@ -1468,9 +1617,9 @@ pub fn study_with(
         ratio,
         pd_ratio,
         cases,
-        defi: defi_paths(spec, seed),
+        defi: defi_outcome(spec, &defi),
         max_imbalance: imbalance,
-        spread_table_error: spread_table_error(spec, &tables)?,
+        spread_table_error: spread_table_error(spec, tables)?,
         belief_clamped: clamped,
     })
 }

@@ -76,7 +76,7 @@ pub fn below(x: Measured, y: Measured) -> bool {
 }
 
 /// Judgement of one claim.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Judgement {
     /// The evidence points the claim's way beyond its uncertainty.

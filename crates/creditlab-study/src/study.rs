@@ -578,47 +578,62 @@ impl Study {
         progress: &dyn Progress,
     ) -> Result<Self> {
         if scenario.flips.search {
-            let flips = crate::flips::search(scenario, progress)?;
-            for (claim, flip) in self.verdict.claims.iter_mut().zip(flips) {
-                claim.flip = Some(flip);
-            }
+            self = self.with_flip_points(crate::flips::search(scenario, progress)?);
         }
         Ok(self)
+    }
+
+    /// The study with each claim's flip point (claim `k`'s the `k-1`-th of `flips`).
+    pub(crate) fn with_flip_points(mut self, flips: Vec<crate::flips::FlipPoint>) -> Self {
+        for (claim, flip) in self.verdict.claims.iter_mut().zip(flips) {
+            claim.flip = Some(flip);
+        }
+        self
     }
 
     /// Every stage on `scenario`, without the flip-point search.
     pub fn run_stages(scenario: &Scenario, progress: &dyn Progress) -> Result<Self> {
         let defi_book = defi_book_of(scenario, progress)?;
         let defi_pool = defi_pool::study(&scenario.defi_pool, &defi_book, scenario.seed, progress)?;
-        Self::assemble(scenario, &defi_book, defi_pool, progress)
+        Self::assemble(scenario, &defi_book, defi_pool, None, progress)
     }
 
-    /// Every stage after the DeFi pool's simulations (`defi_pool`, of `defi_book`): what
-    /// [`crate::shard::merge`] runs on the merged paths.
+    /// Every stage after the DeFi pool's simulations (`defi_pool`, of `defi_book`); the CDO
+    /// squared's scenarios and the originate-to-distribute paths are run here unless
+    /// `simulated` brings them (what [`crate::shard::merge`] runs on the merged shards).
     pub(crate) fn assemble(
         scenario: &Scenario,
         defi_book: &Book,
         defi_pool: defi_pool::DefiPoolStudy,
+        simulated: Option<Simulated>,
         progress: &dyn Progress,
     ) -> Result<Self> {
+        let (cdo_losses, originate_paths) = match simulated {
+            Some(s) => (Some(s.cdo_squared), Some(s.originate)),
+            None => (None, None),
+        };
         let bank_book = stage(progress, "bank book: generate", || {
             bank_book(&book_spec(scenario, 0))
         })?;
         let bank = bank_study(scenario, &bank_book, progress)?;
         let defi = defi_study(scenario, defi_book, progress)?;
         let cdo_squared = stage(progress, "cdo squared", || {
-            let params = creditlab_pool::resec::CdoSquaredParams {
-                rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
-                scenarios: scenario.loss.scenarios,
-                seed: scenario.seed.wrapping_add(4),
-                ..Default::default()
-            };
-            creditlab_pool::compare_cdo_squared(&params, &creditlab_grade::MasterScale::standard())
+            let params = cdo_squared_params(scenario);
+            let scale = creditlab_grade::MasterScale::standard();
+            match cdo_losses {
+                Some(losses) => creditlab_pool::compare_cdo_squared_from(&params, &scale, losses),
+                None => creditlab_pool::compare_cdo_squared(&params, &scale),
+            }
         })?;
         let securitization = Securitization::of(&bank, &scenario.bank.securitization)?;
-        let originate = stage(progress, "originate to distribute", || {
-            crate::originate::study(&scenario.originate, scenario.seed.wrapping_add(6))
-        })?;
+        let originate = stage(
+            progress,
+            "originate to distribute",
+            || match originate_paths {
+                Some(paths) => crate::originate::study_from(&scenario.originate, paths),
+                None => crate::originate::study(&scenario.originate, originate_seed(scenario)),
+            },
+        )?;
         let real_borrowers = stage(progress, "real borrowers: German Credit", || {
             crate::real_borrowers::study(scenario.seed)
         })?;
@@ -761,6 +776,30 @@ impl Study {
         }
         Ok(s)
     }
+}
+
+/// The Monte Carlo of the CDO squared and of originate-to-distribute, from a study's
+/// merged shards ([`crate::shard::merge`]).
+pub(crate) struct Simulated {
+    /// Each correlation's per-scenario losses, every scenario in order.
+    pub cdo_squared: Vec<Vec<[f64; 2]>>,
+    /// Every path of originate-to-distribute, in order.
+    pub originate: Vec<crate::originate::OriginatePath>,
+}
+
+/// The CDO squared of `scenario`: the bank's correlations, its scenarios, seed + 4.
+pub(crate) fn cdo_squared_params(scenario: &Scenario) -> creditlab_pool::CdoSquaredParams {
+    creditlab_pool::CdoSquaredParams {
+        rhos: vec![scenario.loss.bank_rho, scenario.loss.bank_stress_rho],
+        scenarios: scenario.loss.scenarios,
+        seed: scenario.seed.wrapping_add(4),
+        ..Default::default()
+    }
+}
+
+/// The seed of `scenario`'s originate-to-distribute paths.
+pub(crate) fn originate_seed(scenario: &Scenario) -> u64 {
+    scenario.seed.wrapping_add(6)
 }
 
 /// Section 6: each side's network cleared after its book's shocks.
