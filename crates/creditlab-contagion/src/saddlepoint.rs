@@ -380,7 +380,7 @@ impl Saddlepoint {
             }
         }
         exact.sort_unstable();
-        let cells = Self::cells(&groups, &rest, &moving, config.cell_width);
+        let cells = Self::cells(&groups, &rest, config.cell_width);
         let accuracy = AccuracyReport::analytic(format!(
             "saddlepoint: the conditional loss given the factor by Lugannani-Rice at its \
              saddle (Martin, Thompson and Browne 2001), its stop-loss by Martin's formula; \
@@ -413,9 +413,8 @@ impl Saddlepoint {
         })
     }
 
-    /// The cells of the cohorts `rest`: thresholds binned by `width` (per moving LGD).
-    fn cells(groups: &[Cohort], rest: &[usize], moving: &[Lgd], width: f64) -> Vec<Cell> {
-        let _ = moving;
+    /// The cells of the cohorts `rest`: thresholds binned by `width`, per moving LGD.
+    fn cells(groups: &[Cohort], rest: &[usize], width: f64) -> Vec<Cell> {
         if rest.is_empty() {
             return Vec::new();
         }
@@ -448,14 +447,14 @@ impl Saddlepoint {
                     let c = &groups[g];
                     let d = c.threshold - centre;
                     let w = [c.count, c.count * d, c.count * d * d * 0.5];
-                    for k in 0..3 {
-                        cell.counts[k] += w[k];
+                    for (sum, wk) in cell.counts.iter_mut().zip(w) {
+                        *sum += wk;
                     }
                     let mut an = 1.0;
-                    for n in 0..ORDER {
+                    for sums in cell.sums.iter_mut() {
                         an *= c.a;
-                        for k in 0..3 {
-                            cell.sums[n][k] += w[k] * an;
+                        for (sum, wk) in sums.iter_mut().zip(w) {
+                            *sum += wk * an;
                         }
                     }
                     cell.largest = cell.largest.max(c.a);
@@ -730,17 +729,17 @@ impl Saddlepoint {
     /// and the exact loans.
     fn any_default(&self, z: f64) -> f64 {
         let mut ln_none = 0.0;
+        let sd = (1.0 - self.rho).sqrt();
         for cell in &self.cells {
-            let sd = (1.0 - self.rho).sqrt();
             let c = (cell.centre - self.rho.sqrt() * z) / sd;
-            let (p, pt, ptt) = self.pd_and_slopes(cell.centre, z);
+            let (_, pt, ptt) = self.pd_and_slopes(cell.centre, z);
             let survive = norm_cdf(-c);
             if survive <= 0.0 {
                 return 1.0;
             }
+            // ln(1 - p(t)) to second order in the threshold offset.
             let g1 = -pt / survive;
             let g2 = -ptt / survive - (pt / survive).powi(2);
-            let _ = p;
             ln_none += survive.ln() * cell.counts[0] + g1 * cell.counts[1] + g2 * cell.counts[2];
         }
         for &g in &self.exact {
@@ -1093,7 +1092,7 @@ const GK_NODES: [f64; 15] = [
 ];
 const GK_KRONROD: [f64; 15] = [
     0.022_935_322_010_529_225,
-    0.063_092_092_629_978_553,
+    0.063_092_092_629_978_55,
     0.104_790_010_322_250_18,
     0.140_653_259_715_525_92,
     0.169_004_726_639_267_9,
@@ -1105,7 +1104,7 @@ const GK_KRONROD: [f64; 15] = [
     0.169_004_726_639_267_9,
     0.140_653_259_715_525_92,
     0.104_790_010_322_250_18,
-    0.063_092_092_629_978_553,
+    0.063_092_092_629_978_55,
     0.022_935_322_010_529_225,
 ];
 const GK_GAUSS: [f64; 15] = [
