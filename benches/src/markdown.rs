@@ -641,8 +641,8 @@ mod tests {
         }
     }
 
-    fn sp_run(loans: usize, seconds: f64) -> crate::measure::SaddlepointRun {
-        crate::measure::SaddlepointRun {
+    fn sp_run(loans: usize, seconds: f64) -> SaddlepointRun {
+        SaddlepointRun {
             loans,
             seconds,
             seconds_with_accuracy: 2.0 * seconds,

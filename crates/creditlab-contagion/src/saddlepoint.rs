@@ -156,7 +156,7 @@ impl SaddlepointConfig {
 
     fn describe(&self) -> String {
         format!(
-            "cells {:e} wide, quadrature tolerance {:e} relative, {} exact loans",
+            "cells {:e} wide, quadrature tolerance {:.0e} relative, {} exact loans",
             self.cell_width, self.tolerance, self.exact_loans
         )
     }
