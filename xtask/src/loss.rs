@@ -145,7 +145,7 @@ fn book_size(args: &Args) -> Option<usize> {
 /// Memory and time of a run on `n` loans (see crate::guard), calibrated on two cores:
 /// about 256 bytes a loan held; Monte Carlo 5 ns per loan and scenario and 16 bytes per
 /// scenario (24 with importance sampling); the exact recursion 56 ns per loan squared;
-/// CreditRisk+ a lattice of up to 100 points a loan; the saddlepoint a millisecond a loan.
+/// CreditRisk+ a lattice of up to 100 points a loan; the saddlepoint ten microseconds a loan.
 fn cost(args: &Args, request: &LossRequest, n: usize, aggregate: bool) -> Cost {
     let held = if aggregate { 35.0 } else { n as f64 };
     let loans = n as f64;
@@ -166,8 +166,9 @@ fn cost(args: &Args, request: &LossRequest, n: usize, aggregate: bool) -> Cost {
             let points = (100.0 * loans).min(5e7);
             (points * 8.0, points * 1e-7)
         }
-        // About a second per thousand distinct loans (docs/methodology/saddlepoint.md).
-        LossMethod::Saddlepoint => (0.0, held * 1e-3),
+        // About ten microseconds a loan (cells of nearby thresholds; a second for 100,000
+        // loans with its convergence check, docs/methodology/saddlepoint.md).
+        LossMethod::Saddlepoint => (0.0, held * 1e-5),
     };
     Cost {
         what: format!(

@@ -222,7 +222,7 @@ fn unbounded_sizes_are_refused_before_starting_naming_no_limits() {
         vec![
             "loss",
             "--book",
-            "benchmark:10000000",
+            "benchmark:100000000",
             "--method",
             "saddlepoint",
         ],
@@ -273,9 +273,9 @@ fn long_runs_show_progress_lines_and_quiet_hides_them() {
         let mut args = vec![
             "loss",
             "--book",
-            "benchmark:2000",
+            "benchmark:10000",
             "--method",
-            "saddlepoint",
+            "exact",
             "--json",
         ];
         if quiet {

@@ -297,9 +297,17 @@ impl LossRequest {
                 summarise(&c)?
             }
             LossMethod::Saddlepoint => {
+                // The figures, then the same at a coarser setting: convergence evidence.
                 let s = Saddlepoint::new(portfolio, copula)?;
-                accuracy = Some(s.accuracy().clone());
-                summarise(&s)?
+                let summary = summarise(&s)?;
+                accuracy = Some(s.convergence(
+                    portfolio,
+                    &summary,
+                    &self.levels,
+                    &self.tail,
+                    &self.tranches,
+                )?);
+                summary
             }
             // The copula-implied diversity score.
             LossMethod::BinomialExpansion => {

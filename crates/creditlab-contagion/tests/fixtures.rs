@@ -1,8 +1,12 @@
 //! Shared by the test modules: references (exact homogeneous pool, Poisson binomial),
-//! the standard tranches, the Monte Carlo comparisons and temporary files.
+//! the standard tranches, the Monte Carlo comparisons, temporary files and issue 12's
+//! loan tape.
 
-use creditlab_contagion::{Copula, Estimate, ExactConfig, ExactLoss, Portfolio, Tranche};
+use creditlab_contagion::{
+    Copula, Estimate, ExactConfig, ExactLoss, Exposure, Lgd, Portfolio, Tranche,
+};
 use creditlab_numerics::prec;
+use creditlab_numerics::rng::{open01, stream};
 use creditlab_numerics::special::norm_pdf;
 use statrs::distribution::{Binomial, Discrete};
 use std::path::PathBuf;
@@ -103,4 +107,19 @@ pub fn tranches() -> Vec<Tranche> {
     .iter()
     .map(|&(a, d)| Tranche::new(a, d).unwrap())
     .collect()
+}
+
+/// The book of issue 12's report: lognormal EADs, PDs log-uniform from 0.01% to 30%,
+/// LGDs uniform from 20% to 60%, drawn from seed `seed`.
+pub fn issue_book(n: usize, seed: u64) -> Portfolio {
+    Portfolio::new((0..n).map(|i| {
+        let mut rng = stream(seed, i as u64);
+        let u = |r: &mut creditlab_numerics::rng::StreamRng| open01(rand::Rng::next_u64(r));
+        let ead =
+            (-2.0 * u(&mut rng).ln()).sqrt() * (2.0 * std::f64::consts::PI * u(&mut rng)).cos();
+        let pd = (1e-4f64.ln() + u(&mut rng) * (0.3f64 / 1e-4).ln()).exp();
+        let lgd = 0.2 + 0.4 * u(&mut rng);
+        Exposure::new(ead.exp(), pd, Lgd::Constant(lgd))
+    }))
+    .unwrap()
 }

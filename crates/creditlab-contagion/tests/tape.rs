@@ -3,7 +3,7 @@
 //! enumeration on small books, its accuracy report and budget; the bucketed sampler against
 //! the per-loan one, across threads and scenario ranges.
 
-use crate::fixtures::{agree_4se, tranches};
+use crate::fixtures::{agree_4se, issue_book, tranches};
 use creditlab_contagion::accuracy::{Evidence, figures};
 use creditlab_contagion::mc::MonteCarlo;
 use creditlab_contagion::{
@@ -13,7 +13,6 @@ use creditlab_contagion::{
 use creditlab_contagion::{Scenarios, Seed};
 use creditlab_numerics::prec;
 use creditlab_numerics::quadrature::Rule;
-use creditlab_numerics::rng::{open01, stream};
 
 /// The levels, tail points and tranches every comparison reports (the command line's).
 const LEVELS: [f64; 3] = [0.99, 0.999, 0.9997];
@@ -54,21 +53,6 @@ fn agree_on_every_figure(what: &str, exact: &ExactLoss, mc: &dyn LossDistributio
             (x.value - y.value) / se
         );
     }
-}
-
-/// The book of issue 12's report: lognormal EADs, PDs log-uniform from 0.01% to 30%,
-/// LGDs uniform from 20% to 60%, drawn from seed `seed`.
-fn issue_book(n: usize, seed: u64) -> Portfolio {
-    Portfolio::new((0..n).map(|i| {
-        let mut rng = stream(seed, i as u64);
-        let u = |r: &mut creditlab_numerics::rng::StreamRng| open01(rand::Rng::next_u64(r));
-        let ead =
-            (-2.0 * u(&mut rng).ln()).sqrt() * (2.0 * std::f64::consts::PI * u(&mut rng)).cos();
-        let pd = (1e-4f64.ln() + u(&mut rng) * (0.3f64 / 1e-4).ln()).exp();
-        let lgd = 0.2 + 0.4 * u(&mut rng);
-        Exposure::new(ead.exp(), pd, Lgd::Constant(lgd))
-    }))
-    .unwrap()
 }
 
 fn exact(p: &Portfolio, c: &Copula) -> ExactLoss {
