@@ -317,7 +317,7 @@ every figure `cargo xtask loss` reports (EL, VaR and ES at 99%, 99.9% and 99.97%
 P(L > x) at 5%, 10% and 20%, the six default tranches), in-process, by\n\
 `cargo xtask bench --only analytic` (which rewrites this section only) or the full\n\
 `cargo xtask bench`; 1-minute load average {load:.2} at the start. The saddlepoint's tail\n\
-figures are compared with `exact` on the same book ({big} loans: `exact` with 4 times its\n\
+figures are compared with `exact` on the same book ({big} loans: `exact` at its\n\
 default work budget, {bes:.0} s).\n\
 \n\
 | method | wall time | target |\n\

@@ -54,7 +54,7 @@ const STREAM_NOTE: &str =
     "measuring a 1,000,000-loan tape from CSV (cargo xtask loss --method mc, 10,000 scenarios) ...";
 
 /// What the analytic measurement prints when it starts.
-const ANALYTIC_NOTE: &str = "measuring exact and saddlepoint on the 10,000-loan benchmark tape, then the saddlepoint against exact on 100,000 loans (exact takes about a minute there) ...";
+const ANALYTIC_NOTE: &str = "measuring exact and saddlepoint on the 10,000-loan benchmark tape, then the saddlepoint against exact on 100,000 loans (exact takes 20 s to a minute there) ...";
 
 /// Where the numpy peer lives.
 const PEERS: &str = measure::PEERS_DIR;

@@ -112,10 +112,10 @@ pub struct ExactConfig {
     pub accept_coarser: bool,
     /// Largest loss grid, in cells; default 2^21 (16 MiB per vector).
     pub max_cells: usize,
-    /// Largest amount of work, in cell updates of the recursion (a few nanoseconds each on
-    /// one core; for a sector model also the cells averaged over each group's own factor
-    /// and multiplied in the groups' convolutions); default 2e10, about a minute on two
-    /// cores.
+    /// Largest amount of work, in cell updates of the recursion (about a nanosecond each
+    /// on two cores; for a sector model also the cells averaged over each group's own
+    /// factor and multiplied in the groups' convolutions); default 6e10, about a minute on
+    /// two idle cores (the 100,000-loan one-factor benchmark tape takes 2.1e10 in 20 s).
     pub max_work: f64,
     /// Nodes of the normal factor's trapezoidal rule on `[-8.5, 8.5]` at the start (its
     /// step then halves); default 64.
@@ -147,7 +147,7 @@ impl Default for ExactConfig {
             targets: Targets::default(),
             accept_coarser: false,
             max_cells: 1 << 21,
-            max_work: 2e10,
+            max_work: 6e10,
             nodes: 64,
             scale_nodes: 48,
             market_nodes: 128,
