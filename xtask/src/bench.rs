@@ -155,11 +155,7 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
             (to_json(&p)?, PIPELINE_HEADING, pipeline_section(&p))
         }
     };
-    let out = args
-        .out
-        .parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join(format!("{workload}.json"));
+    let out = args.out.with_file_name(format!("{workload}.json"));
     write_atomic(&out, format!("{json}\n").as_bytes())?;
     let old = std::fs::read_to_string(&args.doc).unwrap_or_default();
     write_atomic(
