@@ -42,9 +42,9 @@ use crate::portfolio::Portfolio;
 use crate::report::{LossReport, LossRequest};
 use crate::spec::{CopulaSpec, LossMethod};
 use creditlab_numerics::shard::{ConfigHasher, parse_partial, shard_error, tile};
-/// The split and the problems of a merge, from creditlab-numerics (for callers that see
-/// only this crate).
-pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
+/// The split, the problems of a merge and the check of an output before a run, from
+/// creditlab-numerics (for callers that see only this crate).
+pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

@@ -32,9 +32,9 @@ use crate::config::{DefiSimConfig, MAX_PATHS};
 use crate::error::{DefiError, Result, out_of_range};
 use crate::simulation::{DefiSim, DefiSimResult, PathSummary};
 use creditlab_numerics::shard::{ConfigHasher, has_format, parse_partial, shard_error, tile};
-/// The split and the problems of a merge, from creditlab-numerics (for callers that see
-/// only this crate).
-pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
+/// The split, the problems of a merge and the check of an output before a run, from
+/// creditlab-numerics (for callers that see only this crate).
+pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

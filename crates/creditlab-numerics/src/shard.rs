@@ -4,7 +4,7 @@
 //! single run. This module holds what the simulations share: the split ([`ShardSpec`]),
 //! the check that the pieces tile `0..M` ([`tile`]), the problems a merge refuses
 //! ([`ShardProblem`]), the reading of a partial's header before its body
-//! ([`parse_partial`]) and the hash that tells one configuration from another
+//! ([`parse_partial`]), the refusal of an existing output ([`refuse_existing`]) and the hash that tells one configuration from another
 //! ([`ConfigHasher`]). The partial results themselves are each model crate's.
 //!
 //! ```
@@ -310,6 +310,19 @@ pub fn read_partial(path: &std::path::Path) -> Result<String> {
     })
 }
 
+/// Refuses an existing `path` unless `force` ([`ShardProblem::Exists`], naming it): what
+/// a command checks before it runs a shard, so a long run does not end in the refusal.
+/// [`write_partial`] checks again, since the file may appear meanwhile.
+pub fn refuse_existing(path: &std::path::Path, force: bool) -> Result<()> {
+    if !force && path.exists() {
+        return Err(shard_error(
+            path.display().to_string(),
+            ShardProblem::Exists,
+        ));
+    }
+    Ok(())
+}
+
 /// Writes a partial result to `path` atomically (a temporary file beside it, then moved
 /// into place): a reader never sees half a file. An existing `path` is refused
 /// ([`ShardProblem::Exists`]) unless `force`, and without `force` the refusal holds even
@@ -324,9 +337,7 @@ pub fn write_partial(path: &std::path::Path, text: &str, force: bool) -> Result<
             },
         )
     };
-    if !force && path.exists() {
-        return Err(shard_error(name, ShardProblem::Exists));
-    }
+    refuse_existing(path, force)?;
     let file_name = path
         .file_name()
         .map_or_else(|| "partial".into(), |n| n.to_string_lossy().into_owned());

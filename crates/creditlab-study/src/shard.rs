@@ -66,6 +66,9 @@ use crate::scenario::Scenario;
 use crate::study::Study;
 use creditlab_defi::shard::DefiShard;
 use creditlab_defi::simulation::StepSeries;
+/// The check of an output before a run, from creditlab-numerics (for callers that see
+/// only this crate).
+pub use creditlab_numerics::shard::refuse_existing;
 use creditlab_numerics::shard::{
     ConfigHasher, ShardProblem, ShardSpec, has_format, parse_partial, shard_error,
 };
