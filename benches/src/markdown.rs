@@ -712,6 +712,23 @@ mod tests {
     }
 
     #[test]
+    fn bench_writes_the_workspaces_files_by_default() {
+        // Absolute paths, so `cargo xtask bench` run from another directory still writes
+        // the workspace's summary and page.
+        let doc = std::path::Path::new(PERFORMANCE_DOC);
+        assert!(doc.is_absolute() && doc.is_file(), "{PERFORMANCE_DOC}");
+        let summary = std::path::Path::new(SUMMARY_FILE);
+        assert!(summary.is_absolute(), "{SUMMARY_FILE}");
+        assert_eq!(
+            summary.parent().and_then(|p| p.parent()),
+            doc.parent()
+                .and_then(|p| p.parent())
+                .map(|root| root.join("target"))
+                .as_deref()
+        );
+    }
+
+    #[test]
     fn a_section_is_replaced_in_place_or_appended() {
         let doc = "# P\n\n## A\nold a\n\n## B\nold b\n";
         assert_eq!(
