@@ -258,6 +258,15 @@ the calm day costs little more than the price paths themselves.\n",
     )
 }
 
+/// "once" or "N times": how often a run was repeated, in words ("run 1 times" reads wrong).
+fn times(n: usize) -> String {
+    if n == 1 {
+        "once".into()
+    } else {
+        format!("{n} times")
+    }
+}
+
 /// Heading of the default study's section of the Markdown report.
 pub const PIPELINE_HEADING: &str = "## The default study";
 
@@ -268,7 +277,7 @@ pub fn pipeline_section(p: &PipelineFigures) -> String {
 \n\
 `cargo xtask pipeline` on its built-in scenario ({loans} loans per book, {paths} paths of the\n\
 DeFi year, the stresses and the flip-point search as the scenario sets them, every stage\n\
-and every output file), run {runs} times as a child process by\n\
+and every output file), run {runs} as a child process by\n\
 `cargo xtask bench --only pipeline` (which rewrites this section only) or the full\n\
 `cargo xtask bench`; 1-minute load average {load:.2} at the start. Peak memory is the child's\n\
 `VmHWM`, sampled every 10 ms.\n\
@@ -280,7 +289,7 @@ and every output file), run {runs} times as a child process by\n\
 | target | <= {ts:.0} s and < {tm:.0} MiB: **{met}** |\n",
         loans = p.loans_per_book,
         paths = p.defi_paths,
-        runs = p.runs,
+        runs = times(p.runs),
         load = p.load_average,
         med = p.median_seconds,
         best = p.best_seconds,
@@ -709,6 +718,31 @@ mod tests {
         no_peer.peer = None;
         no_peer.peer_note = "python3 has no numpy".into();
         assert!(tape_section(&no_peer).contains("did not run: python3 has no numpy"));
+    }
+
+    #[test]
+    fn a_single_run_is_run_once() {
+        let mut p = summary().pipeline;
+        assert!(pipeline_section(&p).contains("run 3 times as a child process"));
+        p.runs = 1;
+        assert!(pipeline_section(&p).contains("run once as a child process"));
+    }
+
+    #[test]
+    fn bench_writes_the_workspaces_files_by_default() {
+        // Absolute paths, so `cargo xtask bench` run from another directory still writes
+        // the workspace's summary and page.
+        let doc = std::path::Path::new(PERFORMANCE_DOC);
+        assert!(doc.is_absolute() && doc.is_file(), "{PERFORMANCE_DOC}");
+        let summary = std::path::Path::new(SUMMARY_FILE);
+        assert!(summary.is_absolute(), "{SUMMARY_FILE}");
+        assert_eq!(
+            summary.parent().and_then(|p| p.parent()),
+            doc.parent()
+                .and_then(|p| p.parent())
+                .map(|root| root.join("target"))
+                .as_deref()
+        );
     }
 
     #[test]

@@ -1125,6 +1125,18 @@ fn peer(python: &str, peers: &Path) -> std::result::Result<(String, String, [f64
 /// from).
 pub const PEERS_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/peers");
 
+/// `cargo xtask bench`'s default `--out`: the workspace's
+/// `target/creditlab-bench/summary.json` (of the source tree this crate was built from),
+/// whatever the current directory.
+pub const SUMMARY_FILE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/creditlab-bench/summary.json"
+);
+
+/// `cargo xtask bench`'s default `--doc`: the workspace's `docs/PERFORMANCE.md`, whatever
+/// the current directory.
+pub const PERFORMANCE_DOC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/PERFORMANCE.md");
+
 /// The benchmark loan tape of issue 12: [`TAPE_LOANS`] loans, plain Monte Carlo one-factor
 /// and on [`TAPE_SECTORS`] sectors (all threads), then the numpy peer with `python` on the
 /// one-factor tape when it has numpy (`peers` is the directory of `tape_mc.py`).

@@ -9,7 +9,7 @@
 //! tape read from CSV by `cargo xtask loss` as a child process); they are defined, run and timed in creditlab-benches
 //! (`benches/src/lib.rs`, `measure.rs`), which also writes the Markdown (`markdown.rs`).
 //! This task parses the flags, calls the measurements in order and writes
-//! `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
+//! the workspace's `target/creditlab-bench/summary.json` and `docs/PERFORMANCE.md`.
 
 use crate::cli::outln;
 use crate::cli::{TaskError, TaskResult};
@@ -25,11 +25,11 @@ use std::path::PathBuf;
 /// Flags of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Where the JSON summary goes.
-    #[arg(long, default_value = "target/creditlab-bench/summary.json")]
+    /// Where the JSON summary goes (default: the workspace's, from any directory).
+    #[arg(long, default_value = measure::SUMMARY_FILE)]
     out: PathBuf,
-    /// Where the Markdown report goes.
-    #[arg(long, default_value = "docs/PERFORMANCE.md")]
+    /// Where the Markdown report goes (default: the workspace's, from any directory).
+    #[arg(long, default_value = measure::PERFORMANCE_DOC)]
     doc: PathBuf,
     /// Repetitions of each timed run (the median is reported).
     #[arg(long, default_value_t = 5)]
@@ -155,11 +155,7 @@ fn run_only(args: &Args, workload: &str) -> TaskResult {
             (to_json(&p)?, PIPELINE_HEADING, pipeline_section(&p))
         }
     };
-    let out = args
-        .out
-        .parent()
-        .unwrap_or(std::path::Path::new("."))
-        .join(format!("{workload}.json"));
+    let out = args.out.with_file_name(format!("{workload}.json"));
     write_atomic(&out, format!("{json}\n").as_bytes())?;
     let old = std::fs::read_to_string(&args.doc).unwrap_or_default();
     write_atomic(

@@ -9,7 +9,7 @@ use crate::cli::{out, outln};
 use crate::guard::Cost;
 use creditlab_defi::DefiError;
 use creditlab_defi::config::{DefiSimConfig, ShockKind, ValidConfig};
-use creditlab_defi::shard::DefiShard;
+use creditlab_defi::shard::{DefiShard, refuse_existing};
 use creditlab_defi::simulation::{DefiSim, DefiSimResult, Distribution};
 use creditlab_study::config::{config_error, parse_toml, read};
 use std::path::PathBuf;
@@ -93,6 +93,9 @@ fn name_of<T: serde::Serialize>(value: &T) -> String {
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
+    if let Some(out) = &args.part.out {
+        refuse_existing(out, args.part.force)?;
+    }
     let (text, origin) = match &args.config {
         Some(path) => (read(path)?, path.display().to_string()),
         None => (DEFAULT_DEFI.to_string(), DEFAULT_ORIGIN.to_string()),

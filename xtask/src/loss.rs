@@ -12,7 +12,7 @@ use crate::guard::Cost;
 use creditlab_contagion::io::read_portfolio;
 use creditlab_contagion::parse_tranches;
 use creditlab_contagion::report::DEFAULT_SCENARIOS;
-use creditlab_contagion::shard::{LossShard, ShardSpec};
+use creditlab_contagion::shard::{LossShard, ShardSpec, refuse_existing};
 use creditlab_contagion::spec::{built_in_book, built_in_book_size, standard_book_size};
 use creditlab_contagion::{
     CopulaSpec, CreditRiskPlusSpec, Error, LossMethod, LossReport, LossRequest, Portfolio,
@@ -202,6 +202,9 @@ fn flag_error(e: Error) -> TaskError {
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
+    if let Some(out) = &args.part.out {
+        refuse_existing(out, args.part.force)?;
+    }
     let rho = parse_list("--rho", &args.rho)?;
     let tranches =
         parse_tranches(&args.tranches).map_err(|e| TaskError::msg(format!("--tranches: {e}")))?;

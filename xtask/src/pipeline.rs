@@ -4,7 +4,7 @@
 use crate::cli::{TaskError, TaskResult};
 use crate::cli::{out, outln};
 use crate::progress::Bars;
-use creditlab_study::shard::StudyShard;
+use creditlab_study::shard::{StudyShard, refuse_existing};
 use creditlab_study::{Overwrite, Scenario, Study, check_output};
 use std::path::PathBuf;
 
@@ -62,6 +62,9 @@ impl RunFlags {
 
 /// Runs the task.
 pub fn run(args: Args) -> TaskResult {
+    if let (Some(_), Some(path)) = (args.shard, &args.out) {
+        refuse_existing(path, args.run.force)?;
+    }
     let mut scenario = match &args.config {
         Some(path) => Scenario::from_file(path)?,
         None => Scenario::builtin()?,

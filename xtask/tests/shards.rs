@@ -190,3 +190,29 @@ fn pipeline_shards_merge_to_the_single_report() {
         &["part1.json", "no shard"],
     );
 }
+
+/// Regression: an existing --out was refused only after the shard had run (minutes of a
+/// large run). It is refused before any work: before the inputs are read, so a missing
+/// input file is not what the error names, and the file is left as it was.
+#[test]
+fn an_existing_out_is_refused_before_the_run() {
+    let d = dir("before");
+    let out = d.join("taken.json");
+    std::fs::write(&out, "not mine").unwrap();
+    let out = out.display().to_string();
+    let missing = d.join("missing.csv").display().to_string();
+    let shard = ["--shard", "0/2", "--out", &out];
+    for task in [
+        &["loss", "--portfolio", &missing, "--method", "mc"][..],
+        &["defi", "--config", &missing],
+        &["pipeline", "--config", &missing],
+    ] {
+        let args: Vec<&str> = task.iter().chain(&shard).copied().collect();
+        fails_naming(&xtask(&args), &["taken.json", "exists already", "--force"]);
+        assert_eq!(
+            std::fs::read_to_string(&out).unwrap(),
+            "not mine",
+            "{args:?}"
+        );
+    }
+}

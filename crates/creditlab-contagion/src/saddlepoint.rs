@@ -67,6 +67,8 @@ const NEAR_MEAN: f64 = 1e-4;
 /// Newton-bisection steps for the saddle and relative tolerance on `K'(s) = x`.
 const SADDLE_STEPS: usize = 200;
 const SADDLE_TOLERANCE: f64 = 1e-13;
+/// The cells' saddle also stops once its bracket is this narrow relative to `max(|s|, 1)`.
+const SADDLE_NARROWEST: f64 = 1e-15;
 /// Steps of the VaR root; it stops when `ln P(L > x)` is within `ROOT_LN_TOLERANCE` of
 /// `ln(1 - level)` or the step is below `ROOT_TOLERANCE` relative.
 const ROOT_STEPS: usize = 100;
@@ -623,7 +625,7 @@ impl Saddlepoint {
         }
         let s_max = node.s_max;
         let k = |s: f64| Self::node_cumulants(node, s);
-        let (mut lo, mut hi) = if x > mean {
+        let (lo, hi) = if x > mean {
             (0.0, s_max)
         } else {
             (-s_max, 0.0)
@@ -649,30 +651,12 @@ impl Saddlepoint {
             return self.direct_tail(z, x);
         }
         let c0 = k(0.0);
-        let mut s = if c0.k2 > 0.0 {
+        let s = if c0.k2 > 0.0 {
             ((x - mean) / c0.k2).clamp(lo, hi)
         } else {
             0.5 * (lo + hi)
         };
-        let mut c = k(s);
-        for _ in 0..SADDLE_STEPS {
-            let g = c.k1 - x;
-            if g.abs() <= SADDLE_TOLERANCE * x || hi - lo <= 1e-15 * s.abs().max(1.0) {
-                break;
-            }
-            if g > 0.0 {
-                hi = s;
-            } else {
-                lo = s;
-            }
-            let newton = s - g / c.k2;
-            s = if c.k2 > 0.0 && newton > lo && newton < hi {
-                newton
-            } else {
-                0.5 * (lo + hi)
-            };
-            c = k(s);
-        }
+        let (s, c) = newton_saddle(k, x, s, (lo, hi), SADDLE_NARROWEST);
         lugannani_rice(&c, s, x, mean)
     }
 
@@ -721,8 +705,8 @@ impl Saddlepoint {
                 .exp();
             return [1.0 - none, mean - x, 0.0];
         }
-        let s = saddle(&terms, x, mean);
-        lugannani_rice(&cumulants(&terms, s), s, x, mean)
+        let (s, c) = saddle(&terms, x, mean);
+        lugannani_rice(&c, s, x, mean)
     }
 
     /// `P(L > 0 | z)` from the cells (`sum ln(1 - p)` by its threshold Taylor expansion)
@@ -1172,10 +1156,11 @@ fn cumulants(terms: &[(f64, f64, f64)], s: f64) -> Cumulants {
     Cumulants { k, k1, k2, k3 }
 }
 
-/// The saddle: `K'(s) = x` by safeguarded Newton on a bracket (K' increases in s).
-fn saddle(terms: &[(f64, f64, f64)], x: f64, mean: f64) -> f64 {
+/// The saddle of independent Bernoulli losses `terms`, `K'(s) = x`, and its cumulants: a
+/// bracket widened from the normal approximation, then [`newton_saddle`].
+fn saddle(terms: &[(f64, f64, f64)], x: f64, mean: f64) -> (f64, Cumulants) {
     if x == mean {
-        return 0.0;
+        return (0.0, cumulants(terms, 0.0));
     }
     // Start from twice the normal approximation's saddle, then widen until it holds the root.
     let var = cumulants(terms, 0.0).k2;
@@ -1200,11 +1185,28 @@ fn saddle(terms: &[(f64, f64, f64)], x: f64, mean: f64) -> f64 {
             break;
         }
     }
-    let mut s = 0.5 * (lo + hi);
+    // Loan by loan the bracket's width is no stop (0), unlike the cells' saddle.
+    newton_saddle(|s| cumulants(terms, s), x, 0.5 * (lo + hi), (lo, hi), 0.0)
+}
+
+/// Safeguarded Newton for the saddle `K'(s) = x` from `s` on the bracket `(lo, hi)` that
+/// holds it (K' increases in s), `k(s)` giving the cumulants: a Newton step that leaves the
+/// bracket is replaced by bisection. It stops when `|K'(s) - x| <= SADDLE_TOLERANCE x`,
+/// after `SADDLE_STEPS` steps, or when the bracket is no wider than
+/// `narrowest * max(|s|, 1)` (with 0, only once it has closed, where `s` no longer moves).
+/// Returns the saddle and its cumulants, shared by the cells' nodes and the loan-by-loan
+/// tail so the two cannot drift apart.
+fn newton_saddle(
+    k: impl Fn(f64) -> Cumulants,
+    x: f64,
+    mut s: f64,
+    (mut lo, mut hi): (f64, f64),
+    narrowest: f64,
+) -> (f64, Cumulants) {
+    let mut c = k(s);
     for _ in 0..SADDLE_STEPS {
-        let c = cumulants(terms, s);
         let g = c.k1 - x;
-        if g.abs() <= SADDLE_TOLERANCE * x {
+        if g.abs() <= SADDLE_TOLERANCE * x || hi - lo <= narrowest * s.abs().max(1.0) {
             break;
         }
         if g > 0.0 {
@@ -1218,8 +1220,9 @@ fn saddle(terms: &[(f64, f64, f64)], x: f64, mean: f64) -> f64 {
         } else {
             0.5 * (lo + hi)
         };
+        c = k(s);
     }
-    s
+    (s, c)
 }
 
 impl LossDistribution for Saddlepoint {

@@ -41,10 +41,10 @@ use crate::mc::{McDistribution, MonteCarlo};
 use crate::portfolio::Portfolio;
 use crate::report::{LossReport, LossRequest};
 use crate::spec::{CopulaSpec, LossMethod};
-use creditlab_numerics::shard::{ConfigHasher, check_format, shard_error, tile};
-/// The split and the problems of a merge, from creditlab-numerics (for callers that see
-/// only this crate).
-pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
+use creditlab_numerics::shard::{ConfigHasher, parse_partial, shard_error, tile};
+/// The split, the problems of a merge and the check of an output before a run, from
+/// creditlab-numerics (for callers that see only this crate).
+pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -87,16 +87,6 @@ pub struct LossShard {
     /// `mc-is`: per tail level, the weighted indicator of each scenario.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     tail_weights: Vec<Vec<f64>>,
-}
-
-/// Only `format` and `version`, read first so that a newer layout is named as such, not as
-/// a corrupt file.
-#[derive(Deserialize)]
-struct Header {
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    version: u32,
 }
 
 /// The hash of everything a run's figures depend on but the seed and the scenario range.
@@ -231,11 +221,7 @@ impl LossShard {
     /// format or version, or a corrupt file (a parse error, a range that does not match the
     /// losses it holds).
     pub fn from_json(text: &str, origin: &str) -> Result<LossShard> {
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
-        check_format(origin, (header.format, header.version), (FORMAT, VERSION))?;
-        let shard: LossShard =
-            serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))?;
+        let shard: LossShard = parse_partial(text, origin, (FORMAT, VERSION))?;
         let n = shard.end.checked_sub(shard.start);
         if n != Some(shard.losses.len() as u64) {
             return Err(corrupt(

@@ -31,10 +31,10 @@
 use crate::config::{DefiSimConfig, MAX_PATHS};
 use crate::error::{DefiError, Result, out_of_range};
 use crate::simulation::{DefiSim, DefiSimResult, PathSummary};
-use creditlab_numerics::shard::{ConfigHasher, check_format, shard_error, tile};
-/// The split and the problems of a merge, from creditlab-numerics (for callers that see
-/// only this crate).
-pub use creditlab_numerics::shard::{ShardProblem, ShardSpec};
+use creditlab_numerics::shard::{ConfigHasher, has_format, parse_partial, shard_error, tile};
+/// The split, the problems of a merge and the check of an output before a run, from
+/// creditlab-numerics (for callers that see only this crate).
+pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -60,15 +60,6 @@ pub struct DefiShard {
     config: DefiSimConfig,
     /// Each path's summary, paths `start..end`.
     summaries: Vec<PathSummary>,
-}
-
-/// Only `format` and `version`, read first (a newer layout is named, not called corrupt).
-#[derive(Deserialize)]
-struct Header {
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    version: u32,
 }
 
 /// The hash of the config without its seed.
@@ -144,11 +135,7 @@ impl DefiShard {
     /// format or version, a corrupt file (a parse error, summaries that do not match the
     /// range, a config that does not match its hash or its run).
     pub fn from_json(text: &str, origin: &str) -> Result<DefiShard> {
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
-        check_format(origin, (header.format, header.version), (FORMAT, VERSION))?;
-        let shard: DefiShard =
-            serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))?;
+        let shard: DefiShard = parse_partial(text, origin, (FORMAT, VERSION))?;
         let n = shard.end.checked_sub(shard.start);
         if n != Some(shard.summaries.len() as u64) {
             let (a, b, k) = (shard.start, shard.end, shard.summaries.len());
@@ -251,5 +238,5 @@ pub fn merge_json(texts: &[(String, String)]) -> Result<(DefiSimConfig, DefiSimR
 /// Whether `text` is a DeFi partial by its `format` (not checked further: that is
 /// [`DefiShard::from_json`]'s): how a caller holding partials of either kind chooses.
 pub fn is_partial(text: &str) -> bool {
-    serde_json::from_str::<Header>(text).is_ok_and(|h| h.format == FORMAT)
+    has_format(text, FORMAT)
 }

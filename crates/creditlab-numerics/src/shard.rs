@@ -3,7 +3,8 @@
 //! shards `K/N` run anywhere (`[K M / N, (K + 1) M / N)`) and merged into exactly the
 //! single run. This module holds what the simulations share: the split ([`ShardSpec`]),
 //! the check that the pieces tile `0..M` ([`tile`]), the problems a merge refuses
-//! ([`ShardProblem`]) and the hash that tells one configuration from another
+//! ([`ShardProblem`]), the reading of a partial's header before its body
+//! ([`parse_partial`]), the refusal of an existing output ([`refuse_existing`]) and the hash that tells one configuration from another
 //! ([`ConfigHasher`]). The partial results themselves are each model crate's.
 //!
 //! ```
@@ -261,6 +262,42 @@ pub fn check_format(
     Ok(())
 }
 
+/// Only `format` and `version`, read before the rest so that a newer layout is named as
+/// such, not called corrupt.
+#[derive(serde::Deserialize)]
+struct Header {
+    #[serde(default)]
+    format: String,
+    #[serde(default)]
+    version: u32,
+}
+
+/// A [`ShardProblem::Corrupt`] of `file`.
+fn corrupt(file: &str, reason: String) -> NumericsError {
+    shard_error(file, ShardProblem::Corrupt { reason })
+}
+
+/// Parses the partial result `text` of `origin` (the file) as `T`: its header first, checked
+/// against the reader's `expected` format and version ([`check_format`]), then the whole.
+/// Text that is not JSON, or not a `T`, is [`ShardProblem::Corrupt`]; every error names
+/// `origin`. The model crates' readers add their own checks of the contents after it.
+pub fn parse_partial<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+    expected: (&'static str, u32),
+) -> Result<T> {
+    let header: Header = serde_json::from_str(text)
+        .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
+    check_format(origin, (header.format, header.version), expected)?;
+    serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))
+}
+
+/// Whether `text` names `format` in its header (nothing else is checked: that is
+/// [`parse_partial`]'s): how a caller holding partials of several kinds chooses a reader.
+pub fn has_format(text: &str, format: &str) -> bool {
+    serde_json::from_str::<Header>(text).is_ok_and(|h| h.format == format)
+}
+
 /// Reads a partial result's text; an error names the file.
 pub fn read_partial(path: &std::path::Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| {
@@ -271,6 +308,19 @@ pub fn read_partial(path: &std::path::Path) -> Result<String> {
             },
         )
     })
+}
+
+/// Refuses an existing `path` unless `force` ([`ShardProblem::Exists`], naming it): what
+/// a command checks before it runs a shard, so a long run does not end in the refusal.
+/// [`write_partial`] checks again, since the file may appear meanwhile.
+pub fn refuse_existing(path: &std::path::Path, force: bool) -> Result<()> {
+    if !force && path.exists() {
+        return Err(shard_error(
+            path.display().to_string(),
+            ShardProblem::Exists,
+        ));
+    }
+    Ok(())
 }
 
 /// Writes a partial result to `path` atomically (a temporary file beside it, then moved
@@ -287,9 +337,7 @@ pub fn write_partial(path: &std::path::Path, text: &str, force: bool) -> Result<
             },
         )
     };
-    if !force && path.exists() {
-        return Err(shard_error(name, ShardProblem::Exists));
-    }
+    refuse_existing(path, force)?;
     let file_name = path
         .file_name()
         .map_or_else(|| "partial".into(), |n| n.to_string_lossy().into_owned());
@@ -455,6 +503,41 @@ mod tests {
         for bad in ["4/4", "1", "-1/3", "a/b", "1/0", ""] {
             assert!(bad.parse::<ShardSpec>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_partial_is_read_header_first() {
+        let expected = ("creditlab-x-shard", 2);
+        let read = |text: &str| parse_partial::<serde_json::Value>(text, "p.json", expected);
+        let v = read(r#"{"format": "creditlab-x-shard", "version": 2, "a": 1}"#).unwrap();
+        assert_eq!(v["a"], 1);
+        // A newer layout is named as such.
+        let newer = read(r#"{"format": "creditlab-x-shard", "version": 3}"#).unwrap_err();
+        let NumericsError::Shard { file, problem } = &newer else {
+            panic!("{newer}")
+        };
+        assert_eq!(file, "p.json");
+        assert_eq!(
+            **problem,
+            ShardProblem::Version {
+                found: 3,
+                expected: 2
+            }
+        );
+        let cut = read(r#"{"format": "creditlab-x"#).unwrap_err().to_string();
+        assert!(
+            cut.starts_with("p.json: corrupt partial result: not JSON"),
+            "{cut}"
+        );
+        let other = read(r#"{"format": "creditlab-y-shard", "version": 2}"#).unwrap_err();
+        assert!(
+            other
+                .to_string()
+                .contains("a \"creditlab-y-shard\" partial"),
+            "{other}"
+        );
+        assert!(has_format(r#"{"format": "creditlab-x-shard"}"#, expected.0));
+        assert!(!has_format("[1]", expected.0));
     }
 
     #[test]

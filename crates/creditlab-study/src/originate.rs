@@ -632,13 +632,7 @@ pub fn trace(
     factor: &[f64],
     sells: bool,
 ) -> Result<BankPath, crate::StudyError> {
-    spec.validate()
-        .map_err(|(key, reason)| crate::StudyError::Config {
-            origin: "originate".into(),
-            line: None,
-            key,
-            reason,
-        })?;
+    validated(spec)?;
     if factor.len() != spec.quarters || factor.iter().any(|z| !z.is_finite()) {
         return Err(crate::StudyError::Config {
             origin: "originate".into(),
@@ -1517,6 +1511,8 @@ pub fn study(spec: &OriginateSpec, seed: u64) -> Result<OriginateStudy, crate::S
     study_with(spec, seed, true)
 }
 
+/// `spec` checked, its first error as a [`crate::StudyError::Config`] of origin
+/// "originate" (a spec built in code has no line to name).
 fn validated(spec: &OriginateSpec) -> Result<(), crate::StudyError> {
     spec.validate()
         .map_err(|(key, reason)| crate::StudyError::Config {

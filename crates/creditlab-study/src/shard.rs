@@ -66,7 +66,12 @@ use crate::scenario::Scenario;
 use crate::study::Study;
 use creditlab_defi::shard::DefiShard;
 use creditlab_defi::simulation::StepSeries;
-use creditlab_numerics::shard::{ConfigHasher, ShardProblem, ShardSpec, check_format, shard_error};
+/// The check of an output before a run, from creditlab-numerics (for callers that see
+/// only this crate).
+pub use creditlab_numerics::shard::refuse_existing;
+use creditlab_numerics::shard::{
+    ConfigHasher, ShardProblem, ShardSpec, has_format, parse_partial, shard_error,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -175,15 +180,6 @@ fn flip_total(scenario: &Scenario) -> u64 {
     } else {
         0
     }
-}
-
-/// Only `format` and `version`, read first (a newer layout is named, not called corrupt).
-#[derive(Deserialize)]
-struct Header {
-    #[serde(default)]
-    format: String,
-    #[serde(default)]
-    version: u32,
 }
 
 /// The hash of a scenario.
@@ -296,10 +292,7 @@ impl StudyShard {
     /// format or version, a corrupt file (a parse error, a scenario that does not match
     /// its hash or does not validate, a DeFi part that is not a valid DeFi partial).
     pub fn from_json(text: &str, origin: &str) -> Result<Self> {
-        let header: Header = serde_json::from_str(text)
-            .map_err(|e| corrupt(origin, format!("not JSON of a partial result: {e}")))?;
-        check_format(origin, (header.format, header.version), (FORMAT, VERSION))?;
-        let shard: Self = serde_json::from_str(text).map_err(|e| corrupt(origin, e.to_string()))?;
+        let shard: Self = parse_partial(text, origin, (FORMAT, VERSION))?;
         if ShardSpec::new(shard.index, shard.count).is_none() {
             let (k, n) = (shard.index, shard.count);
             return Err(corrupt(origin, format!("shard {k}/{n} is not a shard")));
@@ -427,5 +420,5 @@ pub fn merge_json(texts: &[(String, String)], progress: &dyn Progress) -> Result
 
 /// Whether `text` is a study partial by its `format` (not checked further).
 pub fn is_partial(text: &str) -> bool {
-    serde_json::from_str::<Header>(text).is_ok_and(|h| h.format == FORMAT)
+    has_format(text, FORMAT)
 }
