@@ -888,9 +888,8 @@ pub fn analytic(repeat: usize) -> Result<AnalyticFigures> {
     )?;
     drop(book);
     let big = Portfolio::benchmark_book(SADDLEPOINT_TARGET_LOANS, 1, SEED)?;
-    let big_config = config;
     let (big_exact_seconds, big_exact) = time(|| -> Result<_> {
-        let e = ExactLoss::new(&big, &copula, &big_config)?;
+        let e = ExactLoss::new(&big, &copula, &config)?;
         Ok(summary(&e)?)
     });
     let big_exact = big_exact?;

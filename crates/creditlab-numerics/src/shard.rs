@@ -4,8 +4,8 @@
 //! single run. This module holds what the simulations share: the split ([`ShardSpec`]),
 //! the check that the pieces tile `0..M` ([`tile`]), the problems a merge refuses
 //! ([`ShardProblem`]), the reading of a partial's header before its body
-//! ([`parse_partial`]), the refusal of an existing output ([`refuse_existing`]) and the hash that tells one configuration from another
-//! ([`ConfigHasher`]). The partial results themselves are each model crate's.
+//! ([`parse_partial`]), the refusal of an existing output ([`refuse_existing`]) and the
+//! hash that tells one configuration from another ([`ConfigHasher`]). The partial results themselves are each model crate's.
 //!
 //! ```
 //! use creditlab_numerics::shard::{ShardSpec, tile};
