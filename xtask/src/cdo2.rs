@@ -55,9 +55,8 @@ pub struct Args {
     /// Seed (the same factor draws at every correlation).
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -112,8 +111,8 @@ pub fn run(args: Args) -> TaskResult {
         bytes: args.pools as f64 * args.scenarios as f64 * 8.0,
         seconds: draws * 1.5e-9,
     })?;
-    let c = crate::pipeline::thread_pool(args.threads)?
-        .install(|| compare_cdo_squared(&params, &MasterScale::standard()))?;
+    let pool = args.threads.pool()?;
+    let c = pool.install(|| compare_cdo_squared(&params, &MasterScale::standard()))?;
     if args.json {
         return print_json(&c);
     }

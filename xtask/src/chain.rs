@@ -23,6 +23,11 @@ pub struct Args {
     /// study's first tranche).
     #[arg(long)]
     retained: Option<f64>,
+    /// Seed of the default study the losses are computed from (default: its scenario's).
+    #[arg(long, conflicts_with = "bank_loss")]
+    seed: Option<u64>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -37,7 +42,8 @@ pub fn run(args: Args) -> TaskResult {
         }
         None => ChainSpec::default(),
     };
-    let scenario = creditlab_study::Scenario::builtin()?;
+    let mut scenario = creditlab_study::Scenario::builtin()?;
+    scenario.seed = args.seed.unwrap_or(scenario.seed);
     let (bank_loss, retained, defi_loss) = match (args.bank_loss, args.defi_loss) {
         (Some(b), Some(d)) => {
             let r = scenario.loss.tranches.first().map_or(0.0, |t| t[1]);
@@ -45,7 +51,8 @@ pub fn run(args: Args) -> TaskResult {
         }
         _ => {
             let bar = crate::progress::Bars::new(args.json);
-            creditlab_study::chain_shocks(&scenario, &bar)?
+            let shocks = || creditlab_study::chain_shocks(&scenario, &bar);
+            args.threads.pool()?.install(shocks)?
         }
     };
     let retained = args.retained.unwrap_or(retained);

@@ -228,6 +228,25 @@ impl fmt::Display for Table {
     }
 }
 
+/// `--threads N` of every task that simulates: the worker threads (results do not depend
+/// on them, see docs/RELIABILITY.md).
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Threads {
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub threads: Option<u16>,
+}
+
+impl Threads {
+    /// A rayon pool of `--threads` workers (default: one per core).
+    pub fn pool(self) -> Result<rayon::ThreadPool, TaskError> {
+        // rayon reads 0 as one per core.
+        let n = self.threads.map_or(0, usize::from);
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(n).build();
+        pool.map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))
+    }
+}
+
 /// `--shard K/N --out FILE [--force]` of the simulations (`loss`, `defi`).
 #[derive(Debug, clap::Args)]
 pub struct ShardFlags {

@@ -34,9 +34,8 @@ pub struct Args {
     /// Seed (overrides `seed` of the config).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     #[command(flatten)]
     part: crate::cli::ShardFlags,
 }
@@ -115,7 +114,7 @@ pub fn run(args: Args) -> TaskResult {
         Some(field @ ("paths" | "shard")) => TaskError::msg(format!("--{field}: {}", e.reason())),
         _ => e.into(),
     };
-    let pool = crate::pipeline::thread_pool(args.threads)?;
+    let pool = args.threads.pool()?;
     if let (Some(shard), Some(out)) = (args.part.shard, &args.part.out) {
         let mut whole = config.clone();
         (whole.paths, whole.seed) = (paths, seed);

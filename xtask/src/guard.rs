@@ -148,8 +148,8 @@ pub fn check_file(
 }
 
 /// Seconds between two progress lines of a task without a progress bar of its own
-/// (`CREDITLAB_PROGRESS_SECONDS` overrides it, for tests).
-pub const HEARTBEAT_SECONDS: u64 = 5;
+/// (`CREDITLAB_PROGRESS_SECONDS`, in seconds and fractions, overrides it, for tests).
+pub const HEARTBEAT_SECONDS: f64 = 5.0;
 
 /// Progress for a task whose library has no progress hook: from [`HEARTBEAT_SECONDS`] on,
 /// a line on standard error every [`HEARTBEAT_SECONDS`] with the time elapsed against the
@@ -160,15 +160,15 @@ fn heartbeat(cost: &Cost) {
     let start = std::time::Instant::now();
     let every = std::env::var("CREDITLAB_PROGRESS_SECONDS")
         .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .filter(|&s| s > 0)
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|&s| s > 0.0 && s < 1e6)
         .unwrap_or(HEARTBEAT_SECONDS);
     // Detached: the thread ends with the process.
     let _ = std::thread::Builder::new()
         .name("progress".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(std::time::Duration::from_secs(every));
+                std::thread::sleep(std::time::Duration::from_secs_f64(every));
                 use std::io::Write as _;
                 let line = format!(
                     "{what}: {} elapsed, estimated about {} (--quiet hides this)",

@@ -63,9 +63,8 @@ pub struct Args {
     /// Seed of the random streams (mc, mc-is).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long)]
-    threads: Option<usize>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// exact: relative accuracy of every reported probability and expectation (a VaR's
     /// distribution function against its level).
     #[arg(long, default_value_t = Tolerance::default().relative)]
@@ -220,9 +219,6 @@ pub fn run(args: Args) -> TaskResult {
     request.accept_coarser = args.accept_coarser;
     request.max_work = args.max_work;
     request.validate().map_err(flag_error)?;
-    if args.threads == Some(0) {
-        return Err(TaskError::msg("--threads must be at least 1"));
-    }
     // A standard book too large to hold is, for the large-pool limit, its 35 distinct
     // loans weighted by their copies: the formula needs only the pool's averages.
     let standard_n = standard_book_size(&args.book).filter(|_| args.portfolio.is_none());
@@ -256,10 +252,7 @@ pub fn run(args: Args) -> TaskResult {
         .copula
         .build(&request.rho, &portfolio)
         .map_err(|e| TaskError::msg(format!("--copula {} --rho {}: {e}", args.copula, args.rho)))?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()
-        .map_err(|e| TaskError::msg(format!("--threads: {e}")))?;
+    let pool = args.threads.pool()?;
     if let (Some(shard), Some(path)) = (args.part.shard, &args.part.out) {
         let part = pool.install(|| LossShard::simulate(&request, &portfolio, &copula, shard));
         return Ok(part.map_err(flag_error)?.write(path, args.part.force)?);

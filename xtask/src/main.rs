@@ -98,6 +98,8 @@ enum Task {
         /// Seed of the perturbations and of each study's seed.
         #[arg(long, default_value_t = creditlab_study::soak::DEFAULT_SEED)]
         seed: u64,
+        #[command(flatten)]
+        threads: cli::Threads,
     },
     // New tasks: add one variant here and one arm in `main` below.
 }
@@ -152,7 +154,11 @@ fn main() -> ExitCode {
         Task::Chain(args) => chain::run(args),
         Task::Scorecard(args) => scorecard::run(args),
         Task::Fuzz { flags } => reliability::fuzz(flags),
-        Task::Soak { runs, seed } => reliability::soak(runs, seed),
+        Task::Soak {
+            runs,
+            seed,
+            threads,
+        } => reliability::soak(runs, seed, threads),
     };
     finish(result)
 }

@@ -21,9 +21,8 @@ pub struct Args {
     /// Study partials: the report's output folder.
     #[arg(long, value_name = "DIR", default_value = crate::pipeline::DEFAULT_OUT)]
     out: PathBuf,
-    /// Study partials: worker threads (default: one per core).
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// Study partials: write into an output folder creditlab did not write (as `pipeline`).
     #[arg(long)]
     force: bool,
@@ -46,7 +45,7 @@ pub fn run(args: Args) -> TaskResult {
         };
         creditlab_study::check_output(&args.out, overwrite)?;
         let bars = crate::progress::Bars::new(crate::cli::settings().quiet);
-        let pool = crate::pipeline::thread_pool(args.threads)?;
+        let pool = args.threads.pool()?;
         let study = pool.install(|| creditlab_study::shard::merge_json(&texts, &bars))?;
         return crate::pipeline::write(&study, &args.out, overwrite);
     }

@@ -20,9 +20,8 @@ pub struct Args {
     /// Override the number of paths.
     #[arg(long)]
     paths: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// Print JSON instead of tables.
     #[arg(long)]
     json: bool,
@@ -58,8 +57,8 @@ pub fn run(args: Args) -> TaskResult {
             .map(|s| s.seed.wrapping_add(6))
             .unwrap_or(6)
     });
-    let s =
-        crate::pipeline::thread_pool(args.threads)?.install(|| originate::study(&spec, seed))?;
+    let pool = args.threads.pool()?;
+    let s = pool.install(|| originate::study(&spec, seed))?;
     let (w, h) = (&s.with_securitization, &s.without);
     if args.json {
         return print_json(&s.json());

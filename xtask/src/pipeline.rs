@@ -1,7 +1,7 @@
 //! `cargo xtask pipeline`: the study (creditlab-study), bank book against DeFi book, from a
 //! scenario file, written to the output folder atomically.
 
-use crate::cli::{TaskError, TaskResult};
+use crate::cli::TaskResult;
 use crate::cli::{out, outln};
 use crate::progress::Bars;
 use creditlab_study::shard::{StudyShard, refuse_existing};
@@ -39,9 +39,8 @@ pub struct RunFlags {
     /// scenarios, 200 DeFi paths, no flip-point search).
     #[arg(long)]
     pub quick: bool,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=1024))]
-    pub threads: Option<u16>,
+    #[command(flatten)]
+    pub threads: crate::cli::Threads,
     /// Write into an output folder creditlab did not write: replace only the files of the
     /// names creditlab writes, delete nothing, add no marker. Without it such a folder is
     /// refused. A path that is not a folder is always refused.
@@ -79,7 +78,7 @@ pub fn run(args: Args) -> TaskResult {
     if args.run.quick {
         scenario.quicken();
     }
-    let pool = thread_pool(args.run.threads)?;
+    let pool = args.run.threads.pool()?;
     let bars = Bars::new(crate::cli::settings().quiet);
     if let (Some(shard), Some(path)) = (args.shard, &args.out) {
         let part = pool.install(|| StudyShard::run(&scenario, shard, &bars))?;
@@ -113,14 +112,4 @@ pub fn write(study: &Study, out: &std::path::Path, overwrite: Overwrite) -> Task
         outln!("\nreport: {}", out.join("report.html").display());
     }
     Ok(())
-}
-
-/// A rayon pool of `threads` workers (default: one per core).
-pub fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, TaskError> {
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = threads {
-        pool = pool.num_threads(n.into());
-    }
-    pool.build()
-        .map_err(|e| TaskError::msg(format!("cannot start the worker threads: {e}")))
 }

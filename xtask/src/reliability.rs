@@ -8,13 +8,14 @@ pub fn fuzz(flags: Vec<String>) -> TaskResult {
     ok.then_some(()).ok_or(TaskError::msg("fuzzing failed"))
 }
 
-/// Runs creditlab_study::soak: `runs` quick studies from `seed`; an error unless every one
-/// passed.
-pub fn soak(runs: usize, seed: u64) -> TaskResult {
+/// Runs creditlab_study::soak: `runs` quick studies from `seed` on `threads` (the sampled
+/// thread comparisons choose their own); an error unless every one passed.
+pub fn soak(runs: usize, seed: u64, threads: crate::cli::Threads) -> TaskResult {
     let spec = creditlab_study::soak::Soak {
         seed,
         ..creditlab_study::soak::Soak::new(runs)
     };
-    let summary = spec.run(&mut |l| eprintln!("{l}"))?;
+    let pool = threads.pool()?;
+    let summary = pool.install(|| spec.run(&mut |l| eprintln!("{l}")))?;
     write_stdout(format_args!("{summary}\n"))
 }

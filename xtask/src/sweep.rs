@@ -23,6 +23,9 @@ pub struct Args {
     /// Output folder.
     #[arg(long, value_name = "DIR", default_value = "target/creditlab-sweep")]
     out: PathBuf,
+    /// Seed of every grid point's study (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
     #[command(flatten)]
     run: crate::pipeline::RunFlags,
 }
@@ -42,7 +45,10 @@ pub fn run(args: Args) -> TaskResult {
         .map(|p| parse_param(p))
         .collect::<Result<Vec<_>, _>>()?;
     check_output(&args.out, args.run.overwrite())?;
-    let sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
+    let mut sweep = Sweep::new(&text, &origin, params, args.run.quick)?;
+    if let Some(seed) = args.seed {
+        sweep = sweep.with_seed(seed)?;
+    }
     let (bytes, seconds) = sweep
         .scenarios()
         .iter()
@@ -53,7 +59,7 @@ pub fn run(args: Args) -> TaskResult {
         bytes,
         seconds,
     })?;
-    let pool = crate::pipeline::thread_pool(args.run.threads)?;
+    let pool = args.run.threads.pool()?;
     let result = pool.install(|| sweep.run(&Bars::new(crate::cli::settings().quiet)))?;
     result.write_with(&args.out, args.run.overwrite())?;
     if !crate::cli::settings().quiet {

@@ -64,9 +64,8 @@ pub struct Args {
     /// Seed of the Monte Carlo draws (method `mc`), in place of the deal's `model.seed`.
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
 }
 
 /// Runs the task.
@@ -99,7 +98,8 @@ pub fn run(args: Args) -> TaskResult {
         })?;
     }
     // The analysis checks the sections it needs, then validates the whole deal.
-    let output = crate::pipeline::thread_pool(args.threads)?
+    let pool = args.threads.pool()?;
+    let output = pool
         .install(|| file.spec.tranche_analysis(&el_scale))
         .map_err(|e| file.error(e))?;
     if args.json {

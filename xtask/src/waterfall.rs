@@ -33,9 +33,8 @@ pub struct Args {
     /// Seed of the draws (with --scenarios).
     #[arg(long, default_value_t = 1)]
     seed: u64,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    #[command(flatten)]
+    threads: crate::cli::Threads,
     /// Print JSON (every month, amounts in cents) instead of a table.
     #[arg(long)]
     json: bool,
@@ -57,7 +56,8 @@ pub fn run(args: Args) -> TaskResult {
             seconds: n * 1e-3,
         })?;
         let copula = crate::pricing::one_factor_copula(&args.copula, args.rho)?;
-        let stats = crate::pipeline::thread_pool(args.threads)?
+        let pool = args.threads.pool()?;
+        let stats = pool
             .install(|| {
                 file.spec
                     .simulate_waterfall(&copula, args.scenarios, args.seed)

@@ -265,7 +265,7 @@ fn lhp_on_a_billion_loans_uses_averages_not_loans() {
 }
 
 /// A task without a progress bar of its own says, every few seconds on standard error, how
-/// long it has run against its estimate (here every second, through the test knob
+/// long it has run against its estimate (here every tenth of a second, through the test knob
 /// `CREDITLAB_PROGRESS_SECONDS`), and `--quiet` hides it.
 #[test]
 fn long_runs_show_progress_lines_and_quiet_hides_them() {
@@ -283,7 +283,7 @@ fn long_runs_show_progress_lines_and_quiet_hides_them() {
         }
         std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
             .args(&args)
-            .env("CREDITLAB_PROGRESS_SECONDS", "1")
+            .env("CREDITLAB_PROGRESS_SECONDS", "0.1")
             .output()
             .unwrap()
     };
@@ -324,9 +324,9 @@ fn a_pipeline_of_a_million_loans_is_refused_naming_no_limits() {
 }
 
 /// Issue 12's CLI consistency: every task that simulates takes `--threads` (results do not
-/// depend on it) and `--seed`. `sweep` takes `--threads`; its studies' seeds are the
-/// scenario's `seed` key, which `--param seed=...` sweeps. `soak` sets each study's thread
-/// count itself (it compares 1, 2 and 7), so it takes `--seed` only.
+/// depend on it, one flag shared by all, 1 to 1024) and `--seed`. `grade` and `scorecard`
+/// draw with a seed but run on one thread (nothing in them is parallel), so they take
+/// `--seed` only.
 #[test]
 fn every_simulating_task_takes_threads_and_seed() {
     let flags = |task: &str| {
@@ -342,12 +342,50 @@ fn every_simulating_task_takes_threads_and_seed() {
         "tranche",
         "originate",
         "pipeline",
+        "sweep",
+        "soak",
+        "chain",
     ] {
         let help = flags(task);
         for flag in ["--threads", "--seed"] {
             assert!(help.contains(flag), "{task} lacks {flag}");
         }
+        let o = xtask(&[task, "--threads", "0"]);
+        assert_eq!(o.status.code(), Some(2), "{task} --threads 0");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains("--threads") && err.contains("0"),
+            "{task}: {err}"
+        );
     }
-    assert!(flags("sweep").contains("--threads"));
-    assert!(flags("soak").contains("--seed"));
+    for task in ["grade", "scorecard"] {
+        assert!(flags(task).contains("--seed"), "{task} lacks --seed");
+    }
+}
+
+/// `soak --threads` runs its studies on that many workers; the sampled thread comparisons
+/// still run on 1, 2 and 7.
+#[test]
+fn soak_runs_on_the_threads_it_is_given() {
+    let o = xtask(&["soak", "--runs", "1", "--seed", "5", "--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("1 quick studies"), "{text}");
+    assert!(text.contains("thread mismatches 0 of 1"), "{text}");
+}
+
+/// `chain --seed` seeds the default study its losses are computed from, so it cannot go
+/// with given losses.
+#[test]
+fn chain_seed_is_refused_with_given_losses() {
+    let o = xtask(&[
+        "chain",
+        "--seed",
+        "3",
+        "--bank-loss",
+        "0.05",
+        "--defi-loss",
+        "0.01",
+    ]);
+    fails_naming(&o, &["--seed", "--bank-loss"]);
 }

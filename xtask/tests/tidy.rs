@@ -267,8 +267,10 @@ fn xtask_prints_only_through_the_stdout_helper() {
 /// 18, 20): their model code and estimates live in the libraries, their flags and tables
 /// here. Raised to 3,950 for `pipeline --shard` and `merge` of study partials (issue 18):
 /// about 45 lines of flags and the report writing both tasks share; the shard, its checks
-/// and its merge are creditlab-study's.
-const XTASK_MAX_LINES: usize = 3_950;
+/// and its merge are creditlab-study's. Raised to 3,975 for issue 12's CLI consistency:
+/// `--seed` and `--threads` on `chain`, `sweep` and `soak` (one shared `--threads` flag
+/// took 30 lines out of the other tasks; the seed rule of a sweep is creditlab-study's).
+const XTASK_MAX_LINES: usize = 3_975;
 
 #[test]
 fn xtask_stays_a_thin_command_line() {

@@ -353,6 +353,21 @@ impl Sweep {
         })
     }
 
+    /// Every grid point's study seeded with `seed` (the scenario's `seed` key, which a
+    /// sweep over `seed` sets itself: an error then, naming both).
+    pub fn with_seed(mut self, seed: u64) -> Result<Self> {
+        if self.params.iter().any(|p| p.key == "seed") {
+            return Err(param_error(
+                "seed",
+                "swept by the grid, so a fixed seed is refused; give one or the other".into(),
+            ));
+        }
+        for s in &mut self.scenarios {
+            s.seed = seed;
+        }
+        Ok(self)
+    }
+
     /// The grid points, first parameter slowest.
     pub fn points(&self) -> &[Vec<f64>] {
         &self.points
@@ -503,5 +518,26 @@ mod tests {
         assert_eq!(g.len(), 6);
         assert_eq!(g[0], vec![1.0, 10.0]);
         assert_eq!(g[5], vec![2.0, 30.0]);
+    }
+    #[test]
+    fn a_fixed_seed_seeds_every_point_unless_the_grid_sweeps_it() {
+        let text = crate::scenario::DEFAULT_SCENARIO;
+        let rho = || parse_param("loss.bank_rho=0.1,0.2").unwrap();
+        let sweep = Sweep::new(text, "default", vec![rho()], true).unwrap();
+        let default_seed = sweep.scenarios()[0].seed;
+        let seeded = sweep.with_seed(default_seed ^ 0x5eed).unwrap();
+        assert!(
+            seeded
+                .scenarios()
+                .iter()
+                .all(|s| s.seed == default_seed ^ 0x5eed)
+        );
+        let swept = vec![rho(), parse_param("seed=1,2").unwrap()];
+        let err = Sweep::new(text, "default", swept, true)
+            .unwrap()
+            .with_seed(3)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("seed") && err.contains("swept"), "{err}");
     }
 }

@@ -132,3 +132,28 @@ fn bad_keys_are_errors_that_name_them() {
     let bad = chain::DEFAULT_CHAIN.replacen("count = 4", "cuont = 4", 1);
     assert!(ChainSpec::parse(&bad, "chain.toml").is_err());
 }
+
+/// The shocks `cargo xtask chain` computes when no loss is given (`--seed`, `--threads`):
+/// the same on 1 and 2 threads, and the bank book's loss moves with the seed (the book is
+/// drawn from it), on the quick study.
+#[test]
+fn computed_shocks_follow_the_seed_and_not_the_threads() {
+    let mut scenario = creditlab_study::Scenario::builtin().unwrap();
+    scenario.quicken();
+    let on = |threads: usize, seed: u64| {
+        let mut s = scenario.clone();
+        s.seed = seed;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| creditlab_study::chain_shocks(&s, &creditlab_study::progress::Silent))
+            .unwrap()
+    };
+    let seed = scenario.seed;
+    let one = on(1, seed);
+    assert_eq!(one, on(2, seed));
+    let other = on(2, seed.wrapping_add(1));
+    assert_ne!(one.0, other.0, "the bank book is drawn from the seed");
+    assert_eq!(one.1, other.1, "the retained detachment is the scenario's");
+}
