@@ -41,7 +41,9 @@ use crate::mc::{McDistribution, MonteCarlo};
 use crate::portfolio::Portfolio;
 use crate::report::{LossReport, LossRequest};
 use crate::spec::{CopulaSpec, LossMethod};
-use creditlab_numerics::shard::{ConfigHasher, parse_partial, shard_error, tile};
+use creditlab_numerics::shard::{
+    ConfigHasher, RunId, check_same_run, parse_partial, shard_error, tile,
+};
 /// The split, the problems of a merge and the check of an output before a run, from
 /// creditlab-numerics (for callers that see only this crate).
 pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
@@ -212,6 +214,16 @@ impl LossShard {
         &self.config_hash
     }
 
+    /// Which run this partial, read from `file`, belongs to.
+    fn run_id<'a>(&'a self, file: &'a str) -> RunId<'a> {
+        RunId {
+            file,
+            total: self.total,
+            config_hash: &self.config_hash,
+            seed: self.seed,
+        }
+    }
+
     /// The partial as JSON (one line: the losses are most of it).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a partial result serializes")
@@ -272,39 +284,17 @@ impl LossShard {
 /// into the report of the single run, bit for bit. Refused, naming the file: a partial of
 /// another run length, configuration or seed, a missing range (named) and an overlap.
 pub fn merge(shards: Vec<(String, LossShard)>) -> Result<LossReport> {
-    let Some((first_name, first)) = shards.first() else {
-        return Err(shard_error("", ShardProblem::NoShards).into());
-    };
+    let ids: Vec<RunId<'_>> = shards.iter().map(|(f, s)| s.run_id(f)).collect();
+    check_same_run(&ids)?;
+    let (first_name, first) = &shards[0];
     for (name, s) in &shards[1..] {
-        let problem = if s.total != first.total {
-            ShardProblem::OtherTotal {
-                total: s.total,
-                first: first_name.clone(),
-                first_total: first.total,
-            }
-        } else if s.config_hash != first.config_hash {
-            ShardProblem::OtherConfig {
-                hash: s.config_hash.clone(),
-                first: first_name.clone(),
-                first_hash: first.config_hash.clone(),
-            }
-        } else if s.seed != first.seed {
-            ShardProblem::OtherSeed {
-                seed: s.seed,
-                first: first_name.clone(),
-                first_seed: first.seed,
-            }
-        } else if s.request != first.request
+        if s.request != first.request
             || s.exposures != first.exposures
             || s.total_exposure.to_bits() != first.total_exposure.to_bits()
         {
-            ShardProblem::Corrupt {
-                reason: format!("same config hash as {first_name} but other inputs"),
-            }
-        } else {
-            continue;
-        };
-        return Err(shard_error(name.clone(), problem).into());
+            let reason = format!("same config hash as {first_name} but other inputs");
+            return Err(shard_error(name.clone(), ShardProblem::Corrupt { reason }).into());
+        }
     }
     let pieces: Vec<(&str, std::ops::Range<u64>)> = shards
         .iter()

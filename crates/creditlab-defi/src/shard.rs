@@ -31,7 +31,9 @@
 use crate::config::{DefiSimConfig, MAX_PATHS};
 use crate::error::{DefiError, Result, out_of_range};
 use crate::simulation::{DefiSim, DefiSimResult, PathSummary};
-use creditlab_numerics::shard::{ConfigHasher, has_format, parse_partial, shard_error, tile};
+use creditlab_numerics::shard::{
+    ConfigHasher, RunId, check_same_run, has_format, parse_partial, shard_error, tile,
+};
 /// The split, the problems of a merge and the check of an output before a run, from
 /// creditlab-numerics (for callers that see only this crate).
 pub use creditlab_numerics::shard::{ShardProblem, ShardSpec, refuse_existing};
@@ -126,6 +128,16 @@ impl DefiShard {
         &self.config_hash
     }
 
+    /// Which run this partial, read from `file`, belongs to.
+    fn run_id<'a>(&'a self, file: &'a str) -> RunId<'a> {
+        RunId {
+            file,
+            total: self.total,
+            config_hash: &self.config_hash,
+            seed: self.seed,
+        }
+    }
+
     /// The partial as JSON, one line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a partial result serializes")
@@ -177,33 +189,9 @@ impl DefiShard {
 /// partial of another run length, configuration or seed, a missing range (named) and an
 /// overlap.
 pub fn merge(shards: Vec<(String, DefiShard)>) -> Result<(DefiSimConfig, DefiSimResult)> {
-    let Some((first_name, first)) = shards.first() else {
-        return Err(shard_err("", ShardProblem::NoShards));
-    };
-    for (name, s) in &shards[1..] {
-        let problem = if s.total != first.total {
-            ShardProblem::OtherTotal {
-                total: s.total,
-                first: first_name.clone(),
-                first_total: first.total,
-            }
-        } else if s.config_hash != first.config_hash {
-            ShardProblem::OtherConfig {
-                hash: s.config_hash.clone(),
-                first: first_name.clone(),
-                first_hash: first.config_hash.clone(),
-            }
-        } else if s.seed != first.seed {
-            ShardProblem::OtherSeed {
-                seed: s.seed,
-                first: first_name.clone(),
-                first_seed: first.seed,
-            }
-        } else {
-            continue;
-        };
-        return Err(shard_err(name, problem));
-    }
+    let ids: Vec<RunId<'_>> = shards.iter().map(|(f, s)| s.run_id(f)).collect();
+    check_same_run(&ids)?;
+    let first = &shards[0].1;
     let pieces: Vec<(&str, std::ops::Range<u64>)> = shards
         .iter()
         .map(|(name, s)| (name.as_str(), s.range()))

@@ -3,9 +3,10 @@
 //! shards `K/N` run anywhere (`[K M / N, (K + 1) M / N)`) and merged into exactly the
 //! single run. This module holds what the simulations share: the split ([`ShardSpec`]),
 //! the check that the pieces tile `0..M` ([`tile`]), the problems a merge refuses
-//! ([`ShardProblem`]), the reading of a partial's header before its body
-//! ([`parse_partial`]), the refusal of an existing output ([`refuse_existing`]) and the
-//! hash that tells one configuration from another ([`ConfigHasher`]). The partial results themselves are each model crate's.
+//! ([`ShardProblem`]), the check that partials are of one run ([`check_same_run`]), the
+//! reading of a partial's header before its body ([`parse_partial`]), the refusal of an
+//! existing output ([`refuse_existing`]) and the hash that tells one configuration from
+//! another ([`ConfigHasher`]). The partial results themselves are each model crate's.
 //!
 //! ```
 //! use creditlab_numerics::shard::{ShardSpec, tile};
@@ -358,6 +359,54 @@ pub fn write_partial(path: &std::path::Path, text: &str, force: bool) -> Result<
     })
 }
 
+/// What says which run a partial result belongs to: its file and the run's length,
+/// configuration hash and seed.
+#[derive(Debug, Clone, Copy)]
+pub struct RunId<'a> {
+    /// The file (names it in errors).
+    pub file: &'a str,
+    /// Scenarios (or paths) of the whole run.
+    pub total: u64,
+    /// The configuration hash ([`ConfigHasher`]).
+    pub config_hash: &'a str,
+    /// The seed.
+    pub seed: u64,
+}
+
+/// Checks that every partial is of the first one's run: the same length
+/// ([`ShardProblem::OtherTotal`]), then configuration ([`ShardProblem::OtherConfig`]), then
+/// seed ([`ShardProblem::OtherSeed`]); the error names the first file that differs.
+pub fn check_same_run(runs: &[RunId<'_>]) -> Result<()> {
+    let Some(first) = runs.first() else {
+        return Err(shard_error("", ShardProblem::NoShards));
+    };
+    for r in &runs[1..] {
+        let problem = if r.total != first.total {
+            ShardProblem::OtherTotal {
+                total: r.total,
+                first: first.file.to_string(),
+                first_total: first.total,
+            }
+        } else if r.config_hash != first.config_hash {
+            ShardProblem::OtherConfig {
+                hash: r.config_hash.to_string(),
+                first: first.file.to_string(),
+                first_hash: first.config_hash.to_string(),
+            }
+        } else if r.seed != first.seed {
+            ShardProblem::OtherSeed {
+                seed: r.seed,
+                first: first.file.to_string(),
+                first_seed: first.seed,
+            }
+        } else {
+            continue;
+        };
+        return Err(shard_error(r.file, problem));
+    }
+    Ok(())
+}
+
 /// Checks that `pieces` (a file's name and its scenarios, in any order) tile `0..total`
 /// with no gap and no overlap, and returns their indices in scenario order. An empty
 /// range is corrupt (no shard is empty: [`ShardSpec`] needs `N <= M`).
@@ -538,6 +587,48 @@ mod tests {
         );
         assert!(has_format(r#"{"format": "creditlab-x-shard"}"#, expected.0));
         assert!(!has_format("[1]", expected.0));
+    }
+
+    #[test]
+    fn partials_of_another_run_are_named_by_what_differs() {
+        let id = |file, total, config_hash, seed| RunId {
+            file,
+            total,
+            config_hash,
+            seed,
+        };
+        let a = id("a", 10, "h", 1);
+        assert!(check_same_run(&[a, id("b", 10, "h", 1)]).is_ok());
+        let problem = |other: RunId<'static>| {
+            let e = check_same_run(&[a, id("b", 10, "h", 1), other]).unwrap_err();
+            let NumericsError::Shard { file, problem } = e else {
+                panic!("{e}")
+            };
+            assert_eq!(file, "c");
+            *problem
+        };
+        // Length before configuration before seed.
+        assert!(matches!(
+            problem(id("c", 11, "g", 2)),
+            ShardProblem::OtherTotal {
+                total: 11,
+                first_total: 10,
+                ..
+            }
+        ));
+        assert!(matches!(
+            problem(id("c", 10, "g", 2)),
+            ShardProblem::OtherConfig { .. }
+        ));
+        assert!(matches!(
+            problem(id("c", 10, "h", 2)),
+            ShardProblem::OtherSeed {
+                seed: 2,
+                first_seed: 1,
+                ..
+            }
+        ));
+        assert!(check_same_run(&[]).is_err());
     }
 
     #[test]
