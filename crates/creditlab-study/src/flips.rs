@@ -263,8 +263,8 @@ fn at_sweep_size(scenario: &Scenario) -> Scenario {
 }
 
 /// The search's evaluations in their fixed order: every (parameter, value) point, the
-/// scenario's own value included, at the sweep's size. Points whose scenario does not pass
-/// `Scenario::check` are left out.
+/// scenario's own value included, at the sweep's size, in [`spread`] order. Points whose
+/// scenario does not pass `Scenario::check` are left out.
 fn points(scenario: &Scenario) -> (Scenario, Vec<(usize, f64, Scenario)>) {
     let base_scenario = at_sweep_size(scenario);
     let mut points = Vec::new();
@@ -282,7 +282,41 @@ fn points(scenario: &Scenario) -> (Scenario, Vec<(usize, f64, Scenario)>) {
             }
         }
     }
-    (base_scenario, points)
+    (base_scenario, spread(points))
+}
+
+/// `items` reordered so that any run of consecutive ones samples the whole list: item
+/// `j g mod M` at place `j`, with `g` the integer in `2..=M-2` nearest `M (sqrt 5 - 1) / 2`
+/// and coprime to `M` (a golden-ratio stride; the given order when there is none, `M` of
+/// 6 or fewer but 5). The points come grouped by parameter, and the DeFi pool's
+/// and the larger books' cost several times the others: split in order, the study shards
+/// holding the last ones would take the longest (docs/scale-out.md).
+fn spread<T>(items: Vec<T>) -> Vec<T> {
+    let m = items.len();
+    let gcd = |mut a: usize, mut b: usize| {
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        a
+    };
+    let golden = (m as f64) * (5f64.sqrt() - 1.0) / 2.0;
+    let strides = (2..m.saturating_sub(1)).filter(|&g| gcd(g, m) == 1);
+    let nearest = strides.min_by(|&a, &b| {
+        (a as f64 - golden)
+            .abs()
+            .total_cmp(&(b as f64 - golden).abs())
+    });
+    let Some(g) = nearest else {
+        return items;
+    };
+    let mut slots: Vec<Option<T>> = items.into_iter().map(Some).collect();
+    (0..m)
+        .map(|j| {
+            slots[j * g % m]
+                .take()
+                .expect("a stride coprime to M visits each once")
+        })
+        .collect()
 }
 
 /// The number of evaluations of the search of `scenario` (the `M` a study shard splits).
@@ -366,6 +400,9 @@ pub fn flip_points(scenario: &Scenario, judged: &[Judged]) -> Vec<FlipPoint> {
                 Err(e) => not_judged.push((v, e.clone())),
             }
         }
+        // The evaluations come in spread order; a flip point reads its values in order.
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        not_judged.sort_by(|a, b| a.0.total_cmp(&b.0));
         out.push(FlipPoint {
             parameter: param.key.into(),
             label: param.label.into(),
@@ -485,6 +522,41 @@ impl FlipPoint {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_spread_order_is_a_permutation_that_mixes_the_groups() {
+        for m in 0..60usize {
+            let mut order = spread((0..m).collect::<Vec<_>>());
+            if m >= 7 {
+                // No two neighbours in the spread order were neighbours before.
+                assert!(
+                    order.windows(2).all(|w| w[0].abs_diff(w[1]) > 1),
+                    "{m}: {order:?}"
+                );
+            }
+            order.sort_unstable();
+            assert_eq!(order, (0..m).collect::<Vec<_>>(), "{m}");
+        }
+        // The default search, split in two as two study shards split it: each half holds
+        // about half of the costly points (the DeFi ones and the larger bank books), where
+        // the grouped order put them all in the second half.
+        let scenario = Scenario::builtin().unwrap();
+        let (_, points) = points(&scenario);
+        let costly = |(p, v, _): &(usize, f64, Scenario)| {
+            matches!(PARAMETERS[*p].moves, Moves::DefiBook | Moves::DefiPool)
+                || (PARAMETERS[*p].moves == Moves::BankBook && *v > 500.0)
+        };
+        let half = points.len() / 2;
+        let (first, second) = points.split_at(half);
+        let (a, b) = (
+            first.iter().filter(|x| costly(x)).count(),
+            second.iter().filter(|x| costly(x)).count(),
+        );
+        assert!(
+            a + b >= 8 && a.abs_diff(b) <= 2,
+            "costly points per half: {a} and {b}"
+        );
+    }
 
     #[test]
     fn changes_are_found_between_swept_values() {
