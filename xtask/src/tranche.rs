@@ -79,7 +79,7 @@ pub fn run(args: Args) -> TaskResult {
         None => ExpectedLossScale::standard(),
     };
     // What the deal's model will cost (crate::guard), with the loss task's rates: Monte
-    // Carlo 5 ns a loan and scenario, the exact recursion 56 ns a loan squared.
+    // Carlo 5 ns a loan and scenario, the exact recursion at its default budget.
     if let Some(model) = &file.spec.model {
         let names = file.spec.pool.as_ref().map_or(0, |p| {
             p.names.unwrap_or(0) + p.segments.iter().map(|s| s.count).sum::<usize>()
@@ -89,7 +89,10 @@ pub fn run(args: Args) -> TaskResult {
             creditlab_pool::deal::LossMethod::MonteCarlo => {
                 (scenarios * 16.0, scenarios * names * 5e-9)
             }
-            creditlab_pool::deal::LossMethod::Exact => (0.0, names * names * 5.6e-8),
+            creditlab_pool::deal::LossMethod::Exact => {
+                let budget = creditlab_contagion::ExactConfig::default().max_work;
+                (0.0, crate::loss::exact_seconds(names, budget))
+            }
         };
         crate::guard::check(&crate::guard::Cost {
             what: format!("tranche on {} loans ({} method)", names, model.method),

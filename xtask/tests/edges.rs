@@ -186,7 +186,17 @@ fn unbounded_sizes_are_refused_before_starting_naming_no_limits() {
     for args in [
         vec!["loss", "--book", "standard:1000000000"],
         vec!["loss", "--scenarios", "1000000000"],
-        vec!["loss", "--book", "standard:10000000", "--method", "exact"],
+        // Its work budget raised: the estimate follows it (at the default budget, about
+        // a minute, the method stops itself).
+        vec![
+            "loss",
+            "--book",
+            "standard:10000000",
+            "--method",
+            "exact",
+            "--max-work",
+            "1e14",
+        ],
         vec![
             "waterfall",
             "--deal",
