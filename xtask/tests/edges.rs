@@ -380,7 +380,7 @@ fn soak_runs_on_the_threads_it_is_given() {
     let o = xtask(&["soak", "--runs", "1", "--seed", "5", "--threads", "1"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("1 quick studies"), "{text}");
+    assert!(text.contains("1 quick study,"), "{text}");
     assert!(text.contains("thread mismatches 0 of 1"), "{text}");
 }
 

@@ -115,8 +115,10 @@ impl fmt::Display for SoakSummary {
         let per_run = self.moved as f64 / self.runs.max(1) as f64;
         writeln!(
             f,
-            "{} quick studies, {per_run:.1} of {} numeric keys moved per run on average",
-            self.runs, self.keys
+            "{} quick stud{}, {per_run:.1} of {} numeric keys moved per run on average",
+            self.runs,
+            if self.runs == 1 { "y" } else { "ies" },
+            self.keys
         )?;
         writeln!(
             f,
