@@ -287,9 +287,9 @@ fn points(scenario: &Scenario) -> (Scenario, Vec<(usize, f64, Scenario)>) {
 
 /// `items` reordered so that any run of consecutive ones samples the whole list: item
 /// `j g mod M` at place `j`, with `g` the integer in `2..=M-2` nearest `M (sqrt 5 - 1) / 2`
-/// and coprime to `M` (a golden-ratio stride; the given order when there is none, `M` of
-/// 6 or fewer but 5). The points come grouped by parameter, and the DeFi pool's
-/// and the larger books' cost several times the others: split in order, the study shards
+/// and coprime to `M` (a golden-ratio stride; the given order when there is none: `M` up
+/// to 4, and 6). The points come grouped by parameter, and the DeFi points and the larger
+/// books cost several times the others: split in the grouped order, the study shards
 /// holding the last ones would take the longest (docs/scale-out.md).
 fn spread<T>(items: Vec<T>) -> Vec<T> {
     let m = items.len();

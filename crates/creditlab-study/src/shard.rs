@@ -78,8 +78,9 @@ use std::path::Path;
 /// The `format` of a study partial.
 pub const FORMAT: &str = "creditlab-study-shard";
 /// The version of [`FORMAT`] this build writes and reads: it changes whenever a field is
-/// renamed, removed or changes meaning.
-pub const VERSION: u32 = 2;
+/// renamed, removed or changes meaning (3: the flip search's evaluations in their spread
+/// order, [`crate::flips::judge_points`]).
+pub const VERSION: u32 = 3;
 
 /// One shard's partial result of a study (see the module documentation).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
